@@ -1,0 +1,59 @@
+"""The ``brink`` command line (Typer + Rich).
+
+Each command group lives in its own module and registers itself on :data:`app`;
+this module only wires them together and turns :class:`brink.errors.BrinkError`
+into a clear message and exit status 2.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from brink import __version__
+from brink.errors import BrinkError
+from brink.games import GameError
+
+app = typer.Typer(
+    name="brink",
+    help="Strategic crises as games: alliances, escalation, ambiguity and leader survival.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err_console = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"brink {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Strategic crises as games: alliances, escalation, ambiguity and leader survival."""
+
+
+def _register() -> None:
+    # Command modules import lazily-heavy dependencies inside their commands.
+    from brink.cli import games  # noqa: F401
+
+
+def main() -> None:
+    """Entry point of the ``brink`` console script."""
+    _register()
+    try:
+        app()
+    except BrinkError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except GameError as exc:
+        err_console.print(f"[bold red]error:[/] invalid game: {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)

@@ -1,0 +1,3 @@
+"""``brink info``, ``brink solve``, ``brink export`` on game files."""
+
+from __future__ import annotations
