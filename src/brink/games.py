@@ -155,6 +155,17 @@ class Game:
         return out
 
     @cached_property
+    def infoset_action_ptr(self) -> NDArray[np.int64]:
+        """``(infosets + 1,)`` the actions of set ``h`` are ``ptr[h]:ptr[h+1]`` in flat profiles."""
+        sizes = np.array([len(a) for a in self.action_labels], dtype=np.int64)
+        return np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(sizes)])
+
+    @cached_property
+    def edge_infoset_action(self) -> NDArray[np.int64]:
+        """``(edges,)`` index of each edge's action in a flat information-set-action profile."""
+        return self.infoset_action_ptr[self.infoset[self.edge_parent]] + self.edge_action
+
+    @cached_property
     def edge_parent(self) -> IntArray:
         """``(edges,)`` node each edge leaves."""
         return np.repeat(np.arange(self.n_nodes, dtype=np.int32), self.num_children)

@@ -55,5 +55,7 @@ def main() -> None:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except GameError as exc:
-        err_console.print(f"[bold red]error:[/] invalid game: {exc}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"[bold red]error:[/] invalid game: {exc}", highlight=False, soft_wrap=True
+        )
         sys.exit(2)
