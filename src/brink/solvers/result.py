@@ -69,7 +69,7 @@ class Solution:
     def _one(self, arr: NDArray[Any], sample: int | None) -> NDArray[Any]:
         if self.samples is None:
             return arr
-        return arr[0 if sample is None else sample]
+        return np.asarray(arr[0 if sample is None else sample])
 
     def action_probs(self, infoset: int, sample: int | None = None) -> FloatArray:
         """Probabilities of the actions of information set ``infoset``."""
