@@ -43,7 +43,7 @@ def _root(
 
 def _register() -> None:
     # Command modules import lazily-heavy dependencies inside their commands.
-    from brink.cli import games  # noqa: F401
+    from brink.cli import analysis, games, runs, scenario  # noqa: F401
 
 
 def main() -> None:

@@ -1,0 +1,3 @@
+"""Placeholder: filled by its command group."""
+
+from __future__ import annotations

@@ -1,0 +1,23 @@
+"""Shared fixtures: where the read-only reference material lives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+#: ``../shared`` next to the repository (laid out so on developer machines and in CI).
+SHARED = ROOT.parent / "shared"
+CONTRIB = SHARED / "data" / "games" / "gambit-contrib"
+
+
+def contrib_games() -> list[Path]:
+    """The 86 example games from Gambit's collection."""
+    return sorted(CONTRIB.glob("*.efg"))
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    assert SHARED.is_dir(), f"reference material not found at {SHARED}"
+    return SHARED
