@@ -1,0 +1,195 @@
+"""M6-M8: partners who back the challenger, the price of keeping them, and the sphere they covet.
+
+* :func:`partner_support` (M6, M7): the probability a partner keeps backing the
+  challenger after the crisis.  Partners bandwagon with winners and abandon a defeated
+  ally (Walt 1987; Schweller 1994), shun one that broke the nuclear taboo (Tannenwald
+  2007), and stay when they depend on its energy or are paid with price discounts.
+  Random-utility (logit) index, McFadden 1974::
+
+      z = logit(baseline) + winner_weight * backs_winners * (2 * won - 1)
+          - taboo_weight * taboo_aversion * taboo_broken
+          + dependence_weight * energy_dependence
+          + discount_weight * energy_dependence * discount / oil_price
+      P(support) = 1 / (1 + exp(-z))
+
+  The weights are assumptions (defaults below); the discount enters through the share
+  of the partner's import bill it saves, so it buys nothing from a partner that buys
+  no energy.
+* :func:`discount_cost` and :func:`sustainable_months` (M7): the fiscal cost of the
+  discount and how long reserves pay for it — "unsustainable discounts indefinitely".
+* :func:`sphere_influence` (M8): shares of influence in the challenger's former sphere
+  as a contest success function (Tullock 1980; Hirshleifer 1989): as the challenger
+  weakens, partners such as China and India gain.
+
+All functions take scalars or numpy arrays of shape ``(S,)`` (samples) and broadcast.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.special import expit, logit
+
+from brink.errors import InputError
+
+__all__ = [
+    "DAYS_PER_MONTH",
+    "discount_cost",
+    "partner_support",
+    "sphere_influence",
+    "sustainable_months",
+]
+
+FloatArray = NDArray[np.float64]
+
+#: Average days per month (365.25 / 12, rounded as in the design's closed form).
+DAYS_PER_MONTH = 30.4
+
+
+def _array(name: str, value: ArrayLike, low: float | None = None,
+           high: float | None = None) -> FloatArray:
+    arr = np.asarray(value, dtype=np.float64)
+    if np.isnan(arr).any():
+        raise InputError(f"{name} contains NaN", fix="give a number for every sample")
+    if low is not None and (arr < low).any():
+        raise InputError(f"{name} must be >= {low}, got min {arr.min():g}",
+                         fix=f"give {name} in the allowed range")
+    if high is not None and (arr > high).any():
+        raise InputError(f"{name} must be <= {high}, got max {arr.max():g}",
+                         fix=f"give {name} in the allowed range")
+    return arr
+
+
+def partner_support(
+    won: ArrayLike,
+    taboo_broken: ArrayLike = 0.0,
+    energy_dependence: ArrayLike = 0.0,
+    taboo_aversion: ArrayLike = 0.5,
+    backs_winners: ArrayLike = 0.5,
+    discount_usd_per_bbl: ArrayLike = 0.0,
+    *,
+    baseline: ArrayLike = 0.5,
+    oil_price_usd_per_bbl: ArrayLike = 80.0,
+    winner_weight: ArrayLike = 3.0,
+    taboo_weight: ArrayLike = 4.0,
+    dependence_weight: ArrayLike = 1.0,
+    discount_weight: ArrayLike = 10.0,
+) -> FloatArray:
+    """Probability a partner keeps backing the challenger (module formula).
+
+    Args:
+        won: 1 if the challenger won, 0 if it lost (or the probability it won), in [0, 1].
+        taboo_broken: 1 if the challenger used nuclear weapons (or the probability), [0, 1].
+        energy_dependence: share of the partner's energy imports bought from the
+            challenger, [0, 1] (e.g. India 0.38 of crude in 2024, ``brink.reference.energy``).
+        taboo_aversion: how much the partner cares about the nuclear taboo, [0, 1].
+        backs_winners: how strongly the partner bandwagons with winners, [0, 1].
+        discount_usd_per_bbl: price discount offered to the partner, >= 0.
+        baseline: support probability when every term is zero (assumption, 0.5).
+        oil_price_usd_per_bbl: reference price that turns the discount into a share of
+            the import bill (assumption, 80: Brent averaged about 82 in 2023).
+        winner_weight, taboo_weight, dependence_weight, discount_weight: logit weights
+            (assumptions: 3, 4, 1, 10).
+    """
+    w = _array("won", won, 0.0, 1.0)
+    t = _array("taboo_broken", taboo_broken, 0.0, 1.0)
+    dep = _array("energy_dependence", energy_dependence, 0.0, 1.0)
+    aversion = _array("taboo_aversion", taboo_aversion, 0.0, 1.0)
+    bandwagon = _array("backs_winners", backs_winners, 0.0, 1.0)
+    discount = _array("discount_usd_per_bbl", discount_usd_per_bbl, low=0.0)
+    base = _array("baseline", baseline, 0.0, 1.0)
+    price = _array("oil_price_usd_per_bbl", oil_price_usd_per_bbl)
+    if (price <= 0).any():
+        raise InputError("oil_price_usd_per_bbl must be > 0", fix="give a positive oil price")
+    with np.errstate(divide="ignore"):
+        z = (
+            logit(base)
+            + _array("winner_weight", winner_weight, low=0.0) * bandwagon * (2.0 * w - 1.0)
+            - _array("taboo_weight", taboo_weight, low=0.0) * aversion * t
+            + _array("dependence_weight", dependence_weight, low=0.0) * dep
+            + _array("discount_weight", discount_weight, low=0.0) * dep * discount / price
+        )
+    return np.asarray(expit(z), dtype=np.float64)
+
+
+def discount_cost(discount_usd_per_bbl: ArrayLike, exports_mbd: ArrayLike) -> FloatArray:
+    """Revenue forgone by selling ``exports_mbd`` million barrels a day at a discount, USD bn/month.
+
+    ``discount * exports_mbd * 30.4 / 1e3``: USD/bbl x 1e6 bbl/day x days/month = USD
+    million per month, divided by 1e3.  E.g. Urals at 13.71 below Brent (Sept 2023,
+    Argus) on 4.4 mb/d costs about 1.8 bn a month.
+    """
+    d = _array("discount_usd_per_bbl", discount_usd_per_bbl, low=0.0)
+    x = _array("exports_mbd", exports_mbd, low=0.0)
+    return np.asarray(d * x * DAYS_PER_MONTH / 1e3, dtype=np.float64)
+
+
+def sustainable_months(
+    reserves_usd_bn: ArrayLike, discount_usd_per_bbl: ArrayLike, exports_mbd: ArrayLike
+) -> FloatArray:
+    """Months the reserves pay for the discount: ``reserves * 1e3 / (discount * exports * 30.4)`` (M7).
+
+    Infinite when the discount (or the volume) is zero.  The closed form of the
+    design's scenario sketch; it ignores other calls on the reserves, so it is an
+    upper bound on how long the payment can last.
+    """
+    r = _array("reserves_usd_bn", reserves_usd_bn, low=0.0)
+    cost = discount_cost(discount_usd_per_bbl, exports_mbd)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        months = np.where(cost > 0, r / np.where(cost > 0, cost, 1.0), np.inf)
+    return np.asarray(months, dtype=np.float64)
+
+
+def sphere_influence(
+    challenger_strength: ArrayLike,
+    partner_strength: ArrayLike,
+    partner_interest: ArrayLike = 1.0,
+    *,
+    challenger_interest: ArrayLike = 1.0,
+    decisiveness: float = 1.0,
+) -> FloatArray:
+    """Shares of influence in the challenger's former sphere (M8), summing to 1.
+
+    Contest success function (Tullock 1980; Hirshleifer 1989): actor ``i`` with
+    strength ``x_i`` and interest ``a_i`` in the region gets ``(a_i x_i)^r / sum_j
+    (a_j x_j)^r``, ``r = decisiveness``.
+
+    Args:
+        challenger_strength: ``(S,)`` or scalar, >= 0 (e.g. relative capability after the
+            war: a defeated challenger's strength falls).
+        partner_strength: ``(P,)`` or ``(S, P)``, >= 0, one column per partner.
+        partner_interest: ``(P,)`` or ``(S, P)`` in [0, 1] (e.g. CHN 0.7, IND 0.3 in
+            CENTRAL_ASIA, an assumption of the scenario).
+        challenger_interest: scalar or ``(S,)`` in [0, 1].
+        decisiveness: ``r > 0``; large values approach winner-takes-all.
+
+    Returns:
+        ``(S, 1 + P)`` shares; column 0 is the challenger's.  Where every actor has
+        zero weight the shares are equal.
+    """
+    if not decisiveness > 0:
+        raise InputError(f"decisiveness must be > 0, got {decisiveness}")
+    xc = _array("challenger_strength", challenger_strength, low=0.0)
+    ac = _array("challenger_interest", challenger_interest, 0.0, 1.0)
+    xp = np.atleast_1d(_array("partner_strength", partner_strength, low=0.0))
+    ap = np.atleast_1d(_array("partner_interest", partner_interest, 0.0, 1.0))
+    challenger = np.asarray(ac * xc)
+    if challenger.ndim > 1:
+        raise InputError("challenger_strength must be a scalar or a (S,) array")
+    challenger = np.atleast_1d(challenger)[:, None]
+    partners = np.atleast_2d(xp * ap)
+    if partners.ndim > 2:
+        raise InputError("partner_strength must be (P,) or (S, P)")
+    try:
+        n, p = np.broadcast_shapes((challenger.shape[0], 1), partners.shape)
+    except ValueError:
+        raise InputError("partner arrays do not broadcast against the samples",
+                         fix="give partner_strength as (P,) or (S, P) with S samples") from None
+    weights = np.concatenate(
+        [np.broadcast_to(challenger, (n, 1)), np.broadcast_to(partners, (n, p))], axis=1)
+    weights = weights ** decisiveness
+    total = weights.sum(axis=1, keepdims=True)
+    equal = np.full_like(weights, 1.0 / weights.shape[1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares = np.where(total > 0, weights / np.where(total > 0, total, 1.0), equal)
+    return np.asarray(shares, dtype=np.float64)

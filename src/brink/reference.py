@@ -1,0 +1,266 @@
+"""Sourced reference tables bundled with brink (package data ``brink/data/*.json``).
+
+Each table is derived from the shared reference data by a committed script (named
+below) and each entry carries its ``source``; the tests re-run the derivations and
+compare.  No shared data file is bundled, only the figures derived from them.
+
+* :func:`archigos_rates` — irregular and foreign-imposed exits per leader-year by
+  regime type (``scripts/derive_archigos_rates.py``: Archigos 4.1 joined with CHISOLS /
+  Geddes-Wright-Frantz regime types, or with Polity IV).
+* :func:`alliance_reliability` — how often alliance commitments are honoured in war
+  (``scripts/derive_reliability.py``: Berkemeier & Fuhrmann 2018; Leeds, Long &
+  Mitchell 2000; Leeds & Anac 2005).
+* :func:`nuclear_forces`, :func:`blocs`, :func:`energy` — SIPRI 2025 / FAS 2023
+  warheads, bloc memberships and Russian energy figures
+  (``scripts/derive_reference.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+from brink.errors import InputError
+
+__all__ = [
+    "Bloc",
+    "CrudeExport",
+    "EnergyFacts",
+    "ExitRate",
+    "NuclearForces",
+    "PriceDiscount",
+    "Reliability",
+    "alliance_reliability",
+    "archigos_rates",
+    "blocs",
+    "energy",
+    "foreign_exit_rate",
+    "irregular_exit_rate",
+    "load_table",
+    "nuclear_forces",
+]
+
+Classification = Literal["gwf", "polity"]
+
+
+@cache
+def load_table(name: str) -> dict[str, Any]:
+    """A bundled table (``brink/data/<name>.json``) as parsed JSON."""
+    try:
+        text = resources.files("brink").joinpath("data", f"{name}.json").read_text("utf-8")
+    except FileNotFoundError:
+        raise InputError(f"no reference table {name!r}", "brink/data",
+                         "reinstall brink or run the scripts/derive_*.py scripts") from None
+    table: dict[str, Any] = json.loads(text)
+    return table
+
+
+@dataclass(frozen=True)
+class ExitRate:
+    """Leader exits per leader-year for one regime type (Archigos 4.1)."""
+
+    regime: str
+    classification: str
+    leader_years: float
+    irregular_exits: int
+    foreign_exits: int
+    irregular_rate: float
+    foreign_rate: float
+    source: str
+
+
+@cache
+def archigos_rates(classification: Classification = "gwf") -> Mapping[str, ExitRate]:
+    """Irregular and foreign-imposed exit rates by regime type.
+
+    ``classification="gwf"`` (1919-2008): democracy, monarchy, personalist, military,
+    party, other — Geddes, Wright & Frantz (2014) autocracy types as coded in CHISOLS
+    4.0.  ``classification="polity"`` (1840-2015): democracy, mixed, autocracy from
+    Polity IV ``polity2`` (>= 6, -5..5, <= -6), the regime classes of Goemans (2000).
+    """
+    table = load_table("archigos_rates")["classifications"]
+    if classification not in table:
+        raise InputError(f"unknown regime classification {classification!r}",
+                         fix="use 'gwf' or 'polity'")
+    part = table[classification]
+    return {
+        regime: ExitRate(regime, classification, float(row["leader_years"]),
+                         int(row["irregular_exits"]), int(row["foreign_exits"]),
+                         float(row["irregular_rate"]), float(row["foreign_rate"]),
+                         str(part["source"]))
+        for regime, row in part["regimes"].items()
+    }
+
+
+def _exit_rate(regime: str, classification: Classification | None) -> ExitRate:
+    if classification is None:
+        classification = "polity" if regime in ("mixed", "autocracy") else "gwf"
+    rates = archigos_rates(classification)
+    if regime not in rates:
+        raise InputError(f"unknown regime type {regime!r} for the {classification} classification",
+                         fix=f"use one of {', '.join(rates)}")
+    return rates[regime]
+
+
+def irregular_exit_rate(regime: str, classification: Classification | None = None) -> float:
+    """Irregular exits per leader-year for ``regime`` (e.g. ``personalist``: about 0.065).
+
+    The classification is inferred from the name when not given (``mixed`` and
+    ``autocracy`` are Polity classes, the rest GWF types).
+    """
+    return _exit_rate(regime, classification).irregular_rate
+
+
+def foreign_exit_rate(regime: str, classification: Classification | None = None) -> float:
+    """Foreign-imposed exits per leader-year for ``regime`` (Archigos ``exit == Foreign``)."""
+    return _exit_rate(regime, classification).foreign_rate
+
+
+@dataclass(frozen=True)
+class Reliability:
+    """Share of alliance commitments honoured when invoked in war."""
+
+    name: str
+    honoured: int
+    cases: int
+    rate: float
+    source: str
+    published: float | None = None
+
+
+@cache
+def alliance_reliability() -> Mapping[str, Reliability]:
+    """Reliability rates: ``overall``, ``pre_1945``, ``post_1945``, ``defense`` (Berkemeier &
+    Fuhrmann 2018), ``leeds_2000_convention`` (Leeds, Long & Mitchell 2000: 74.5%; 73.0%
+    recomputed), ``bf_coding_*`` and ``leeds_anac_2005_honor2|3``.
+    """
+    return {
+        name: Reliability(name, int(row["honoured"]), int(row["cases"]), float(row["rate"]),
+                          str(row["source"]), row.get("published"))
+        for name, row in load_table("alliance_reliability").items()
+    }
+
+
+@dataclass(frozen=True)
+class NuclearForces:
+    """Nuclear warheads of one state (``None`` where the source gives no figure)."""
+
+    iso3: str
+    name: str
+    total: int | None
+    deployed: int | None
+    stored: int | None
+    strategic_deployed: int | None
+    nonstrategic_deployed: int | None
+    reserve: int | None
+    retired: int | None
+    source: str
+
+
+@cache
+def nuclear_forces() -> Mapping[str, NuclearForces]:
+    """Warheads by ISO3 code: SIPRI January 2025 total/deployed/stored, FAS 2023 breakdown."""
+    table = load_table("nuclear_forces")
+    return {
+        iso3: NuclearForces(iso3, row["name"], row.get("sipri_2025_total"),
+                            row.get("sipri_2025_deployed"), row.get("sipri_2025_stored"),
+                            row.get("fas_2023_deployed_strategic"),
+                            row.get("fas_2023_deployed_nonstrategic"),
+                            row.get("fas_2023_reserve"), row.get("fas_2023_retired"),
+                            table["source"])
+        for iso3, row in table["countries"].items()
+    }
+
+
+@dataclass(frozen=True)
+class Bloc:
+    """An alliance, grouping or region and its members (ISO3)."""
+
+    name: str
+    kind: str
+    members: tuple[str, ...]
+    notes: str
+    nuclear_weapon_members: tuple[str, ...]
+    nuclear_sharing_hosts: tuple[str, ...]
+    source: str
+
+
+@cache
+def blocs() -> Mapping[str, Bloc]:
+    """NATO, CSTO, BRICS, OPEC, OPEC+ partners and Central Asia, as of January 2025."""
+    return {
+        name: Bloc(name, row["kind"], tuple(row["members"]), row["notes"],
+                   tuple(row["nuclear_weapon_members"]), tuple(row["nuclear_sharing_hosts"]),
+                   row["source"])
+        for name, row in load_table("blocs_energy")["blocs"].items()
+    }
+
+
+@dataclass(frozen=True)
+class CrudeExport:
+    """Russian crude bought by one partner in one period."""
+
+    buyer: str
+    period: str
+    mb_per_day: float | None
+    share_of_buyer_imports: float | None
+    source: str
+
+
+@dataclass(frozen=True)
+class PriceDiscount:
+    """Urals discount to Brent in one period, USD per barrel."""
+
+    period: str
+    usd_per_bbl: float
+    basis: str
+    source: str
+
+
+@dataclass(frozen=True)
+class EnergyFacts:
+    """Russian energy exports and the discounts that keep buyers (M7)."""
+
+    crude_exports: tuple[CrudeExport, ...]
+    discounts: tuple[PriceDiscount, ...]
+    g7_price_cap_usd_per_bbl: float
+    other: Mapping[str, Any]
+
+    def imports_mbd(self, buyer: str) -> float:
+        """Latest reported Russian crude imports of ``buyer``, million barrels per day."""
+        return self._latest(buyer, "mb_per_day")
+
+    def import_share(self, buyer: str) -> float:
+        """Latest reported share of ``buyer``'s crude imports bought from Russia."""
+        return self._latest(buyer, "share_of_buyer_imports")
+
+    def _latest(self, buyer: str, field: str) -> float:
+        rows = [r for r in self.crude_exports
+                if r.buyer == buyer and getattr(r, field) is not None]
+        if not rows:
+            buyers = sorted({r.buyer for r in self.crude_exports})
+            raise InputError(f"no {field} figure for buyer {buyer!r}",
+                             fix=f"buyers with figures: {', '.join(buyers)}")
+        value: float = getattr(max(rows, key=lambda r: r.period), field)
+        return value
+
+
+@cache
+def energy() -> EnergyFacts:
+    """Russian crude exports to China and India, Urals discounts, the G7 cap, gas figures."""
+    table = load_table("blocs_energy")["energy"]
+    exports = tuple(
+        CrudeExport(r["buyer"], r["period"], r.get("mb_per_day"),
+                    r.get("share_of_buyer_imports"), r["source"])
+        for r in table["russia_crude_exports"])
+    discounts = tuple(
+        PriceDiscount(r["period"], float(r["value"]), r.get("basis", ""), r["source"])
+        for r in table["urals_discount_to_brent_usd_per_bbl"])
+    other = {k: v for k, v in table.items()
+             if k not in ("russia_crude_exports", "urals_discount_to_brent_usd_per_bbl",
+                          "g7_price_cap_usd_per_bbl")}
+    return EnergyFacts(exports, discounts, float(table["g7_price_cap_usd_per_bbl"]), other)

@@ -1,0 +1,131 @@
+"""M6: leader survival, punishment and the gamble for resurrection."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from brink.errors import InputError
+from brink.politics.survival import (
+    DICTATOR_PUNISHMENT_RATE,
+    OUTCOME_HAZARD_MULTIPLIERS,
+    WarOutcome,
+    hazard_multiplier,
+    outcome_codes,
+    punishment_probability,
+    removal_hazard,
+    resurrection_gamble_value,
+    survival_probability,
+)
+from brink.reference import irregular_exit_rate
+
+unit = st.floats(min_value=0.0, max_value=1.0)
+
+
+def test_no_shock_is_exponential_survival_at_the_archigos_rate() -> None:
+    base = irregular_exit_rate("personalist")
+    p = survival_probability("stalemate", W=0.1, S=1.0, base_hazard=base, horizon_months=18)
+    assert p == pytest.approx(np.exp(-base * 1.5))
+
+
+def test_concession_is_worse_than_holding_for_a_small_coalition_leader() -> None:
+    small_w = {"W": 0.01, "S": 1.0, "base_hazard": 0.065}
+    hold = survival_probability(WarOutcome.STALEMATE, **small_w)
+    concede = survival_probability(WarOutcome.CONCESSION, **small_w)
+    defeat = survival_probability(WarOutcome.DEFEAT, **small_w)
+    victory = survival_probability(WarOutcome.VICTORY, **small_w)
+    assert victory > hold > concede > defeat
+
+
+def test_loyalty_norm_shields_from_the_outcome_on_the_log_scale() -> None:
+    m = OUTCOME_HAZARD_MULTIPLIERS[WarOutcome.DEFEAT]
+    assert hazard_multiplier("defeat", W=1.0, S=1.0) == pytest.approx(m)
+    assert hazard_multiplier("defeat", W=0.0, S=1.0) == pytest.approx(m ** 0.5)
+    assert hazard_multiplier("defeat", W=0.0, S=1.0, loyalty_shield=0.0) == pytest.approx(m)
+
+
+def test_nonculpable_leader_is_not_punished_for_the_outcome() -> None:
+    """Croco 2011: only leaders culpable for the war pay for losing it."""
+    culpable = removal_hazard("defeat", culpable=True, base_hazard=0.05)
+    inherited = removal_hazard("defeat", culpable=False, base_hazard=0.05)
+    assert inherited == pytest.approx(0.05) and culpable == pytest.approx(0.15)
+
+
+def test_partner_abandonment_raises_the_hazard() -> None:
+    supported = removal_hazard("stalemate", partner_support=1.0, base_hazard=0.05)
+    abandoned = removal_hazard("stalemate", partner_support=0.0, base_hazard=0.05)
+    assert abandoned == pytest.approx(2 * supported)
+    support = np.linspace(0.0, 1.0, 11)
+    assert np.all(np.diff(survival_probability("defeat", partner_support=support)) > 0)
+
+
+def test_vectorised_outcomes_by_name_and_code() -> None:
+    names = np.array(["victory", "stalemate", "defeat", "concession"])
+    assert outcome_codes(names).tolist() == [0, 1, 2, 3]
+    by_name = survival_probability(names, W=np.full(4, 0.2), S=1.0)
+    by_code = survival_probability(np.arange(4), W=0.2, S=1.0)
+    assert by_name.shape == (4,) and np.array_equal(by_name, by_code)
+    custom = survival_probability("defeat", outcome_multipliers={"defeat": 1.0}, base_hazard=0.1)
+    assert custom == pytest.approx(np.exp(-0.1))
+
+
+def test_bad_inputs_name_the_problem() -> None:
+    with pytest.raises(InputError, match="W <= S"):
+        survival_probability("defeat", W=2.0, S=1.0)
+    with pytest.raises(InputError, match="unknown war outcome 'rout'"):
+        survival_probability("rout")
+    with pytest.raises(InputError, match="partner_support must be <= 1"):
+        survival_probability("defeat", partner_support=1.5)
+    with pytest.raises(InputError, match="out of range"):
+        survival_probability(7)
+    with pytest.raises(InputError, match="multiplier"):
+        survival_probability("defeat", outcome_multipliers={"defeat": -1.0})
+
+
+def test_punishment_escriba_folch_and_goemans() -> None:
+    assert punishment_probability(W=0.0, S=1.0) == pytest.approx(DICTATOR_PUNISHMENT_RATE)
+    assert punishment_probability(W=1.0, S=1.0) == pytest.approx(0.05)
+    p = DICTATOR_PUNISHMENT_RATE
+    odds = 2 * p / (1 - p)
+    assert punishment_probability(W=0.0, S=1.0, outcome="defeat") == pytest.approx(odds / (1 + odds))
+    w = np.linspace(0.0, 1.0, 5)
+    assert np.all(np.diff(punishment_probability(W=w, S=1.0, outcome="defeat")) < 0)
+
+
+def test_gamble_for_resurrection() -> None:
+    """Downs & Rocke 1994: if conceding costs office as surely as losing, any chance of
+    winning makes escalation worth it to the leader."""
+    same = {"concession": OUTCOME_HAZARD_MULTIPLIERS[WarOutcome.DEFEAT]}
+    p = np.linspace(0.0, 1.0, 6)
+    value = resurrection_gamble_value(p, W=0.05, S=1.0, outcome_multipliers=same,
+                                      base_hazard=0.3, punishment_cost=5.0)
+    assert value[0] == pytest.approx(0.0, abs=1e-12)
+    assert np.all(value[1:] > 0)
+    v0, v1 = value[0], value[-1]
+    assert value == pytest.approx(v0 + p * (v1 - v0))
+    mild = resurrection_gamble_value(0.2, W=0.05, S=1.0, base_hazard=0.3, punishment_cost=5.0)
+    assert mild < value[1]
+
+
+@given(outcome=st.integers(0, 3), w=unit, s=st.floats(0.01, 1.0), support=unit,
+       culpable=st.booleans(), horizon=st.floats(0.0, 600.0), base=st.floats(0.0, 5.0),
+       shield=unit, mult=st.floats(0.01, 100.0))
+def test_probabilities_stay_in_the_unit_interval(outcome: int, w: float, s: float,
+                                                 support: float, culpable: bool,
+                                                 horizon: float, base: float, shield: float,
+                                                 mult: float) -> None:
+    w = min(w, s)
+    p = survival_probability(outcome, W=w, S=s, partner_support=support, culpable=culpable,
+                             horizon_months=horizon, base_hazard=base, loyalty_shield=shield,
+                             outcome_multipliers={"defeat": mult, "concession": mult})
+    assert 0.0 <= p <= 1.0
+    longer = survival_probability(outcome, W=w, S=s, partner_support=support,
+                                  culpable=culpable, horizon_months=horizon + 1.0,
+                                  base_hazard=base)
+    shorter = survival_probability(outcome, W=w, S=s, partner_support=support,
+                                   culpable=culpable, horizon_months=horizon, base_hazard=base)
+    assert longer <= shorter
+    q = punishment_probability(W=w, S=s, outcome=outcome, defeat_odds_ratio=mult)
+    assert 0.0 <= q <= 1.0
