@@ -11,6 +11,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from brink import __version__
 from brink.errors import BrinkError
@@ -46,13 +47,17 @@ def _register() -> None:
     from brink.cli import analysis, games, runs, scenario  # noqa: F401
 
 
+def _print_error(message: str) -> None:
+    err_console.print("[bold red]error:[/]", escape(message), highlight=False, soft_wrap=True)
+
+
 def main() -> None:
     """Entry point of the ``brink`` console script."""
     _register()
     try:
         app()
     except BrinkError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        _print_error(str(exc))
         sys.exit(exc.exit_code)
     except GameError as exc:
         err_console.print(
