@@ -1,0 +1,462 @@
+"""Figures of analysis results: plotly for the HTML report, matplotlib for files.
+
+Every figure is built as a plotly figure (interactive in the self-contained
+report).  ``--figures DIR`` needs static PNG/SVG without a network: plotly's own
+static export needs kaleido and a Chrome binary, so :func:`write_static` instead
+redraws the plotly figure's traces with matplotlib (a dependency of SALib, hence
+always installed with brink), which renders offline.  Only the trace types
+these figures use are supported (bars with error bars, scatter lines/markers/
+text); anything else is refused rather than drawn wrong.
+
+The game tree is laid out from the :class:`~brink.games.Game` arrays alone
+(leaves evenly spaced in preorder, each internal node centred over its
+children, depth on the horizontal axis, after Reingold & Tilford 1981 in its
+simplest form) and shaded by the :class:`~brink.solvers.result.Solution`'s reach
+probabilities, so the equilibrium path stands out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from brink.errors import InputError
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+    from brink.analysis.compare import CompareResult
+    from brink.analysis.intervals import Interval
+    from brink.analysis.policies import PoliciesResult
+    from brink.analysis.prim import DiscoveryResult
+    from brink.analysis.sensitivity import SensitivityResult
+    from brink.games import Game
+    from brink.solvers.result import Solution
+
+__all__ = [
+    "compare_figure",
+    "discovery_figure",
+    "game_tree_figure",
+    "outcomes_figure",
+    "policies_figure",
+    "sensitivity_figure",
+    "tree_layout",
+    "write_static",
+]
+
+FloatArray = NDArray[np.float64]
+
+#: Colours (Okabe & Ito 2008, safe for colour-blind readers).
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+PATH_COLOUR = "#D55E00"
+EDGE_COLOUR = "#B0B0B0"
+
+
+def _layout(title: str, **kw: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "title": {"text": title},
+        "template": "simple_white",
+        "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
+    }
+    base.update(kw)
+    return base
+
+
+def _figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> go.Figure:
+    import plotly.graph_objects as go
+
+    return go.Figure(data=data, layout=layout)
+
+
+def outcomes_figure(
+    rows: Sequence[tuple[str, Interval]], title: str = "Outcome probabilities"
+) -> go.Figure:
+    """Horizontal bars of outcome probabilities with their confidence intervals."""
+    names = [r[0] for r in rows]
+    mean = np.array([r[1].mean for r in rows], dtype=np.float64)
+    low = np.array([r[1].low for r in rows], dtype=np.float64)
+    high = np.array([r[1].high for r in rows], dtype=np.float64)
+    return _figure(
+        [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": names[::-1],
+                "x": mean[::-1].tolist(),
+                "marker": {"color": PALETTE[0]},
+                "error_x": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": (high - mean)[::-1].tolist(),
+                    "arrayminus": (mean - low)[::-1].tolist(),
+                },
+                "name": "probability",
+            }
+        ],
+        _layout(
+            title,
+            xaxis={"title": {"text": "probability"}, "range": [0, 1]},
+            height=120 + 28 * len(rows),
+        ),
+    )
+
+
+def sensitivity_figure(result: SensitivityResult) -> go.Figure:
+    """Tornado-style bars: Sobol' S1 and ST (or Morris mu*) with CIs, most influential on top."""
+    rows = result.table()[::-1]
+    names = [str(r["parameter"]) for r in rows]
+    if result.method == "sobol":
+        data = [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": names,
+                "x": [float(r[k]) for r in rows],
+                "error_x": {"type": "data", "array": [float(r[f"{k}_conf"]) for r in rows]},
+                "name": label,
+                "marker": {"color": colour},
+            }
+            for k, label, colour in (
+                ("ST", "total (ST)", PALETTE[0]),
+                ("S1", "first order (S1)", PALETTE[1]),
+            )
+        ]
+        xtitle = "Sobol' index (share of variance)"
+    else:
+        data = [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": names,
+                "x": [float(r["mu_star"]) for r in rows],
+                "error_x": {"type": "data", "array": [float(r["mu_star_conf"]) for r in rows]},
+                "name": "mu*",
+                "marker": {"color": PALETTE[0]},
+            },
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": names,
+                "x": [float(r["sigma"]) for r in rows],
+                "name": "sigma",
+                "marker": {"color": PALETTE[1]},
+            },
+        ]
+        xtitle = "elementary effect per unit quantile"
+    return _figure(
+        data,
+        _layout(
+            f"Sensitivity of {result.outcome} ({result.method})",
+            barmode="group",
+            xaxis={"title": {"text": xtitle}},
+            height=160 + 40 * len(names),
+            margin={"l": 220, "r": 20, "t": 50, "b": 50},
+        ),
+    )
+
+
+def discovery_figure(result: DiscoveryResult) -> go.Figure:
+    """Peeling trajectories (coverage vs density) with the final (simplified or pasted) boxes marked."""
+    data: list[dict[str, Any]] = []
+    for i, (traj, box) in enumerate(zip(result.trajectories, result.boxes, strict=True)):
+        restricted = [int(b.restricted.sum()) for b in traj.boxes]
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "x": traj.coverage.tolist(),
+                "y": traj.density.tolist(),
+                "text": [
+                    f"step {j}: {r} restricted, support {s:.2f}"
+                    for j, (r, s) in enumerate(zip(restricted, traj.support, strict=True))
+                ],
+                "name": f"box {i + 1} trajectory",
+                "marker": {"color": PALETTE[i % len(PALETTE)], "size": 5},
+            }
+        )
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers+text",
+                "x": [box.coverage],
+                "y": [box.density],
+                "text": [f"box {i + 1}"],
+                "textposition": "top right",
+                "name": f"box {i + 1}",
+                "marker": {"color": PATH_COLOUR, "size": 12, "symbol": "diamond"},
+            }
+        )
+    return _figure(
+        data,
+        _layout(
+            f"Scenario discovery (PRIM): {result.outcome} > {result.threshold:g}",
+            xaxis={"title": {"text": "coverage"}, "range": [0, 1.02]},
+            yaxis={"title": {"text": "density"}, "range": [0, 1.02]},
+        ),
+    )
+
+
+def compare_figure(result: CompareResult) -> go.Figure:
+    """Paired differences ``B - A`` of the outcome probabilities, with intervals."""
+    rows = [r for r in result.rows if r.kind == "outcome"][::-1]
+    d = [r.difference for r in rows]
+    return _figure(
+        [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": [r.name for r in rows],
+                "x": [i.mean for i in d],
+                "error_x": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [i.high - i.mean for i in d],
+                    "arrayminus": [i.mean - i.low for i in d],
+                },
+                "marker": {"color": [PALETTE[1] if i.mean > 0 else PALETTE[0] for i in d]},
+                "name": "difference",
+            }
+        ],
+        _layout(
+            f"{result.b_name} minus {result.a_name}",
+            xaxis={"title": {"text": "difference in probability"}},
+            height=140 + 28 * len(rows),
+            margin={"l": 220, "r": 20, "t": 50, "b": 50},
+        ),
+    )
+
+
+def policies_figure(result: PoliciesResult) -> go.Figure:
+    """Each policy's expected outcome against its 90th-percentile regret."""
+    labels = [", ".join(f"{k}={v}" for k, v in s.levers.items()) for s in result.scores]
+    return _figure(
+        [
+            {
+                "type": "scatter",
+                "mode": "markers+text",
+                "x": [s.expected for s in result.scores],
+                "y": [s.p90_regret for s in result.scores],
+                "text": labels,
+                "textposition": "top center",
+                "marker": {"color": PALETTE[0], "size": 9},
+                "name": "policies",
+            }
+        ],
+        _layout(
+            f"Policies for {result.outcome} ({'minimise' if result.minimize else 'maximise'})",
+            xaxis={"title": {"text": f"expected {result.outcome}"}},
+            yaxis={"title": {"text": "regret, 90th percentile"}},
+        ),
+    )
+
+
+def tree_layout(game: Game) -> tuple[FloatArray, FloatArray]:
+    """``(x, y)`` of every node: depth, and leaves 0, 1, 2, ... in preorder with parents centred."""
+    n = game.n_nodes
+    y = np.zeros(n)
+    leaf = game.num_children == 0
+    y[leaf] = np.arange(int(leaf.sum()), dtype=np.float64)
+    ptr, ch = game.child_ptr, game.children
+    for v in range(n - 1, -1, -1):
+        if not leaf[v]:
+            kids = ch[ptr[v] : ptr[v + 1]]
+            y[v] = 0.5 * (y[kids].min() + y[kids].max())
+    return np.asarray(game.depth, dtype=np.float64), y
+
+
+def game_tree_figure(
+    game: Game, solution: Solution | None = None, max_labels: int = 300
+) -> go.Figure:
+    """The game tree with edges shaded by how often play crosses them.
+
+    Edge labels give the reach probability of the child node under ``solution``
+    (averaged over samples); the most likely path (from the root, always the
+    child reached most often; first on ties) is drawn in the path colour.
+    """
+    x, y = tree_layout(game)
+    par = np.asarray(game.edge_parent)
+    kid = np.asarray(game.children)
+    if solution is not None:
+        reach = np.asarray(solution.reach, dtype=np.float64)
+        reach = reach.mean(axis=0) if reach.ndim == 2 else reach
+    else:
+        reach = np.zeros(game.n_nodes)
+    on_path = np.zeros(game.n_edges, dtype=bool)
+    node = 0
+    while game.num_children[node] > 0:
+        lo, hi = int(game.child_ptr[node]), int(game.child_ptr[node + 1])
+        e = lo + int(np.argmax(reach[kid[lo:hi]]))
+        on_path[e] = True
+        node = int(kid[e])
+    data: list[dict[str, Any]] = []
+    for mask, colour, width, name in (
+        (~on_path, EDGE_COLOUR, 1.5, "edges"),
+        (on_path, PATH_COLOUR, 4.0, "equilibrium path"),
+    ):
+        ex = np.stack([x[par[mask]], x[kid[mask]], np.full(mask.sum(), np.nan)], axis=1).ravel()
+        ey = np.stack([y[par[mask]], y[kid[mask]], np.full(mask.sum(), np.nan)], axis=1).ravel()
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": [None if np.isnan(v) else v for v in ex.tolist()],
+                "y": [None if np.isnan(v) else v for v in ey.tolist()],
+                "line": {"color": colour, "width": width},
+                "hoverinfo": "skip",
+                "name": name,
+            }
+        )
+    labels = [game.action_label(int(p), int(a)) for p, a in zip(par, game.edge_action, strict=True)]
+    if game.n_edges <= max_labels:
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "text",
+                "x": (0.5 * (x[par] + x[kid])).tolist(),
+                "y": (0.5 * (y[par] + y[kid])).tolist(),
+                "text": [
+                    f"{lab} ({r:.2f})" if solution is not None else lab
+                    for lab, r in zip(labels, reach[kid], strict=True)
+                ],
+                "textfont": {"size": 10},
+                "hoverinfo": "text",
+                "name": "actions",
+                "showlegend": False,
+            }
+        )
+    player = np.asarray(game.node_player)
+    names = [*game.players, "chance", "terminal"]
+    code = np.where(
+        game.num_children == 0,
+        len(game.players) + 1,
+        np.where(player < 0, len(game.players), player),
+    )
+    for c in np.unique(code).tolist():
+        m = code == c
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": x[m].tolist(),
+                "y": y[m].tolist(),
+                "marker": {"color": PALETTE[c % len(PALETTE)], "size": 8},
+                "text": [
+                    f"node {v}: {names[c]}, reach {reach[v]:.2f}"
+                    for v in np.flatnonzero(m).tolist()
+                ],
+                "hoverinfo": "text",
+                "name": names[c],
+            }
+        )
+    return _figure(
+        data,
+        _layout(
+            f"Game tree: {game.title}" if game.title else "Game tree",
+            xaxis={"title": {"text": "move"}, "showgrid": False, "zeroline": False},
+            yaxis={"visible": False, "autorange": "reversed"},
+            height=max(400, min(3000, 22 * int((game.num_children == 0).sum()) + 120)),
+        ),
+    )
+
+
+def _clean(values: Any) -> list[Any]:
+    return [] if values is None else list(values)
+
+
+def write_static(fig: go.Figure, path: str | Path) -> Path:
+    """Render ``fig`` to ``path`` (``.png`` or ``.svg``) with matplotlib, offline."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = Path(path)
+    if out.suffix.lower() not in (".png", ".svg"):
+        raise InputError(
+            f"cannot write figure {out.name!r}", where=str(out), fix="use a .png or .svg file name"
+        )
+    spec = fig.to_plotly_json()
+    layout = spec.get("layout", {})
+    traces = spec.get("data", [])
+    bars = [t for t in traces if t.get("type") == "bar"]
+    height = float(layout.get("height") or 450) / 100.0
+    mfig, ax = plt.subplots(figsize=(8.0, max(3.0, min(height, 30.0))))
+    for i, t in enumerate(bars):
+        horizontal = t.get("orientation") == "h"
+        cats = [str(c) for c in _clean(t.get("y") if horizontal else t.get("x"))]
+        vals = np.asarray(_clean(t.get("x") if horizontal else t.get("y")), dtype=np.float64)
+        err = t.get("error_x" if horizontal else "error_y") or {}
+        e: Any = None
+        if err.get("array") is not None:
+            hi = np.asarray(err["array"], dtype=np.float64)
+            lo = np.asarray(err.get("arrayminus", err["array"]), dtype=np.float64)
+            e = np.vstack([lo, hi])
+        pos = np.arange(len(cats)) + (i - (len(bars) - 1) / 2) * 0.8 / max(1, len(bars))
+        colour = (t.get("marker") or {}).get("color")
+        colour = colour if isinstance(colour, str | list) else None
+        kw: dict[str, Any] = {"color": colour, "label": t.get("name")}
+        if horizontal:
+            ax.barh(pos, vals, height=0.8 / len(bars), xerr=e, capsize=3, **kw)
+            ax.set_yticks(np.arange(len(cats)), cats)
+        else:
+            ax.bar(pos, vals, width=0.8 / len(bars), yerr=e, capsize=3, **kw)
+            ax.set_xticks(np.arange(len(cats)), cats, rotation=30, ha="right")
+    for t in traces:
+        kind = t.get("type")
+        if kind == "bar":
+            continue
+        if kind != "scatter":
+            plt.close(mfig)
+            raise InputError(
+                f"cannot draw a {kind!r} trace statically",
+                where=str(out),
+                fix="use the HTML report",
+            )
+        xs = np.asarray([np.nan if v is None else v for v in _clean(t.get("x"))], dtype=np.float64)
+        ys = np.asarray([np.nan if v is None else v for v in _clean(t.get("y"))], dtype=np.float64)
+        mode = str(t.get("mode", "lines"))
+        colour = (t.get("line") or {}).get("color") or (t.get("marker") or {}).get("color")
+        colour = colour if isinstance(colour, str) else None
+        if "lines" in mode:
+            ax.plot(
+                xs,
+                ys,
+                color=colour,
+                lw=float((t.get("line") or {}).get("width", 1.5)) * 0.7,
+                label=t.get("name"),
+            )
+        if "markers" in mode:
+            ax.scatter(
+                xs,
+                ys,
+                color=colour,
+                s=18,
+                zorder=3,
+                label=None if "lines" in mode else t.get("name"),
+            )
+        if "text" in mode:
+            for xv, yv, s in zip(xs, ys, _clean(t.get("text")), strict=False):
+                if np.isfinite(xv) and np.isfinite(yv):
+                    ax.annotate(str(s), (xv, yv), fontsize=7, ha="center")
+    title = (layout.get("title") or {}).get("text") or ""
+    ax.set_title(str(title))
+    for axis, setter in (("xaxis", ax.set_xlabel), ("yaxis", ax.set_ylabel)):
+        ax_spec = layout.get(axis) or {}
+        setter(str((ax_spec.get("title") or {}).get("text") or ""))
+        if ax_spec.get("visible") is False:
+            (ax.yaxis if axis == "yaxis" else ax.xaxis).set_visible(False)
+        if ax_spec.get("autorange") == "reversed":
+            (ax.invert_yaxis if axis == "yaxis" else ax.invert_xaxis)()
+        if ax_spec.get("range") is not None:
+            (ax.set_xlim if axis == "xaxis" else ax.set_ylim)(*ax_spec["range"])
+    if any(t.get("name") for t in traces) and len(traces) > 1:
+        ax.legend(fontsize=8, loc="best")
+    mfig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    mfig.savefig(out, format=out.suffix.lower().lstrip("."), dpi=120)
+    plt.close(mfig)
+    return out

@@ -1,0 +1,349 @@
+"""One self-contained HTML report that works offline.
+
+The report is a single file: styles inline, plotly.js embedded inline, and each
+figure stored as JSON in a ``<script type="application/json">`` block that a few
+lines of script hand to ``Plotly.newPlot``.  Nothing is fetched from a network:
+plotly.js carries URL strings for map tile servers (used only by map traces,
+which the report never draws) and XML namespace names; they are written as
+``http:\\/\\/...`` — the identical JavaScript string value, since ``\\/`` is an
+escaped ``/`` in string, template and regular-expression literals — so the file
+holds no literal ``http://`` or ``https://`` at all and can be checked for that.
+
+Content comes from the analyses (:mod:`brink.analysis`) and the solver; this
+module only lays it out.  ``--figures DIR`` writes the same figures as PNG and
+SVG with :func:`brink.figures.write_static`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+    from brink.evaluation import Evaluator
+    from brink.games import Game
+    from brink.solvers.result import Solution
+
+__all__ = [
+    "Section",
+    "Table",
+    "build_report",
+    "render_html",
+    "strip_urls",
+    "write_figures",
+    "write_report",
+]
+
+_URL = re.compile(r"(https?):(\\?/)(\\?/)")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table: column headers and rows of cells (escaped on output)."""
+
+    columns: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    """A report section: heading, paragraphs, tables and figures, in that order."""
+
+    title: str
+    paragraphs: Sequence[str] = ()
+    tables: Sequence[Table] = ()
+    figures: Sequence[tuple[str, go.Figure]] = ()
+    notes: Sequence[str] = field(default_factory=tuple)
+
+
+def strip_urls(text: str) -> str:
+    """Write every ``http://``/``https://`` as ``http:\\/\\/`` (same value in JS and JSON strings)."""
+    return _URL.sub(lambda m: f"{m.group(1)}:\\/\\/", text)
+
+
+def _cell(v: Any) -> str:
+    if isinstance(v, float):
+        return "" if v != v else f"{v:.4g}"
+    return html.escape("" if v is None else str(v))
+
+
+def _table(t: Table) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in t.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in row) + "</tr>" for row in t.rows
+    )
+    cap = f"<caption>{html.escape(t.caption)}</caption>" if t.caption else ""
+    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _figure_json(fig: go.Figure) -> str:
+    spec = fig.to_plotly_json()
+    payload = {"data": spec.get("data", []), "layout": spec.get("layout", {})}
+    import plotly.io
+
+    text = plotly.io.json.to_json_plotly(payload)
+    return strip_urls(text).replace("</", "<\\/")
+
+
+_STYLE = """
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1100px;margin:2em auto;
+padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.7em;margin-bottom:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;margin:1em 0;font-size:.9em}caption{text-align:left;font-weight:600;
+padding:.3em 0}th,td{border:1px solid #ddd;padding:.25em .6em;text-align:left;vertical-align:top}
+th{background:#f4f4f4}.note{color:#666;font-size:.9em}.figure{margin:1em 0}
+"""
+
+_BOOT = """
+document.querySelectorAll('script.brink-figure').forEach(function (s) {
+  var spec = JSON.parse(s.textContent);
+  var div = document.getElementById(s.dataset.target);
+  Plotly.newPlot(div, spec.data, spec.layout, {displaylogo: false, responsive: true});
+});
+"""
+
+
+def render_html(title: str, sections: Sequence[Section], subtitle: str = "") -> str:
+    """The whole report as one HTML string (plotly.js inline, no external resource)."""
+    import plotly.offline
+
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title><style>{_STYLE}</style>",
+        f'<script type="text/javascript">{strip_urls(plotly.offline.get_plotlyjs())}</script>',
+        "</head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+    ]
+    if subtitle:
+        parts.append(f'<p class="note">{html.escape(subtitle)}</p>')
+    k = 0
+    for sec in sections:
+        parts.append(f"<section><h2>{html.escape(sec.title)}</h2>")
+        parts.extend(f"<p>{html.escape(p)}</p>" for p in sec.paragraphs)
+        parts.extend(_table(t) for t in sec.tables)
+        for name, fig in sec.figures:
+            k += 1
+            target = f"figure-{k}"
+            parts.append(
+                f'<div class="figure" id="{target}" data-name="{html.escape(name)}"></div>'
+                f'<script type="application/json" class="brink-figure" data-target="{target}" '
+                f'data-name="{html.escape(name)}">{_figure_json(fig)}</script>'
+            )
+        parts.extend(f'<p class="note">{html.escape(n)}</p>' for n in sec.notes)
+        parts.append("</section>")
+    parts.append(f"<script>{_BOOT}</script></body></html>")
+    return strip_urls("\n".join(parts))
+
+
+def write_report(path: str | Path, text: str) -> Path:
+    """Write the report atomically (a half-written report never replaces a good one)."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(out)
+    return out
+
+
+def write_figures(directory: str | Path, figures: Mapping[str, go.Figure]) -> list[Path]:
+    """Each figure as ``NAME.png`` and ``NAME.svg`` in ``directory`` (matplotlib, offline)."""
+    from brink.figures import write_static
+
+    d = Path(directory)
+    d.mkdir(parents=True, exist_ok=True)
+    return [
+        write_static(fig, d / f"{name}.{ext}")
+        for name, fig in figures.items()
+        for ext in ("png", "svg")
+    ]
+
+
+def _auto_outcome(outcomes: Mapping[str, Any]) -> str | None:
+    """The outcome probability that varies most across samples (most to explain)."""
+    import numpy as np
+
+    best, best_var = None, -1.0
+    for name, v in outcomes.items():
+        arr = np.asarray(v, dtype=np.float64)
+        arr = arr[np.isfinite(arr)]
+        var = float(arr.var()) if arr.size else 0.0
+        if var > best_var + 1e-15:
+            best, best_var = name, var
+    return best
+
+
+def build_report(
+    evaluator: Evaluator,
+    *,
+    samples: int,
+    seed: int,
+    title: str = "",
+    sensitivity_samples: int = 64,
+    outcome: str | None = None,
+    game: Game | None = None,
+    solution: Solution | None = None,
+    assumptions: Sequence[Sequence[Any]] = (),
+    sources: Mapping[str, str] | None = None,
+    notes: Sequence[str] = (),
+) -> tuple[str, dict[str, go.Figure]]:
+    """Run the analyses a report shows and lay them out; returns the HTML and its figures.
+
+    Sections: summary (samples, seed, failures), outcome probabilities with 95%
+    intervals, the most likely path and what decided it (:mod:`brink.analysis.explain`),
+    the game tree with the equilibrium path (when ``game`` is given), Sobol'
+    sensitivity and PRIM discovery of ``outcome`` (default: the outcome that varies
+    most), and the table of assumptions (``[parameter, value, source]`` rows).
+    """
+    import numpy as np
+
+    from brink import __version__
+    from brink.analysis.experiments import evaluate_chunked
+    from brink.analysis.explain import explain_paths
+    from brink.analysis.intervals import mean_interval
+    from brink.analysis.prim import discover
+    from brink.analysis.sensitivity import sobol
+    from brink.errors import BrinkError
+    from brink.figures import (
+        discovery_figure,
+        game_tree_figure,
+        outcomes_figure,
+        sensitivity_figure,
+    )
+
+    params = evaluator.draw(seed, 0, samples)
+    ev = evaluate_chunked(evaluator, params)
+    failed = int(np.asarray(ev.failed).sum())
+    ok = ~np.asarray(ev.failed, dtype=bool)
+    rows = [
+        (k, mean_interval(np.asarray(v)[ok], bounds=(0.0, 1.0))) for k, v in ev.outcomes.items()
+    ]
+    figs: dict[str, go.Figure] = {"outcomes": outcomes_figure(rows)}
+    sections: list[Section] = []
+    summary = [
+        f"Model {evaluator.name!r}: {samples:,} Monte Carlo samples, seed {seed}, brink {__version__}.",
+        f"{len(evaluator.uncertainties)} uncertain parameters; {failed} samples could not be solved "
+        "and are left out of every figure and table below.",
+    ]
+    sections.append(Section("Summary", summary, notes=tuple(notes)))
+    metric_rows = [
+        [k, *(lambda i: [i.mean, i.low, i.high])(mean_interval(np.asarray(v)[ok]))]
+        for k, v in ev.metrics.items()
+    ]
+    sections.append(
+        Section(
+            "Outcomes",
+            [
+                "Probability of each outcome over the uncertainty, with 95% intervals of the Monte Carlo mean."
+            ],
+            [
+                Table(
+                    ["outcome", "probability", "95% low", "95% high"],
+                    [[k, i.mean, i.low, i.high] for k, i in rows],
+                ),
+                Table(["metric", "mean", "95% low", "95% high"], metric_rows, caption="Metrics"),
+            ],
+            [("outcomes", figs["outcomes"])],
+        )
+    )
+    try:
+        terms_fn = getattr(evaluator, "explain_terms", None)
+        terms = dict(terms_fn(params)) if callable(terms_fn) else None
+        why = explain_paths(ev, params, terms, seed)
+        path_rows = [[p, s] for p, s in list(why.paths.items())[:8]]
+        sections.append(
+            Section(
+                "Most likely path and what decided it",
+                why.sentences(),
+                [Table(["path", "share"], path_rows)],
+            )
+        )
+    except BrinkError as exc:
+        sections.append(Section("Most likely path and what decided it", [f"not available: {exc}"]))
+    if game is not None:
+        figs["game_tree"] = game_tree_figure(game, solution)
+        sections.append(
+            Section(
+                "Game tree",
+                [
+                    "The game for the sampled parameter values; edge labels give the probability that play "
+                    "reaches each move under the equilibrium, averaged over samples, and the highlighted "
+                    "path follows the most likely move at every step."
+                ],
+                figures=[("game_tree", figs["game_tree"])],
+            )
+        )
+    target = outcome or _auto_outcome(ev.outcomes)
+    if target is not None and evaluator.uncertainties:
+        try:
+            sens = sobol(evaluator, target, sensitivity_samples, seed)
+            figs["sensitivity"] = sensitivity_figure(sens)
+            sections.append(
+                Section(
+                    f"Sensitivity of {target}",
+                    [
+                        f"Sobol' indices from {sens.n_evaluations:,} model runs ({sens.n_base} base samples; "
+                        f"{sens.n_blocks_dropped} dropped for failed games). S1: share of variance from the "
+                        "parameter alone; ST: including its interactions.",
+                        *([sens.info["warning"]] if "warning" in sens.info else []),
+                    ],
+                    [
+                        Table(
+                            ["parameter", "S1", "S1 ±", "ST", "ST ±"],
+                            [
+                                [r["parameter"], r["S1"], r["S1_conf"], r["ST"], r["ST_conf"]]
+                                for r in sens.table()
+                            ],
+                        )
+                    ],
+                    [("sensitivity", figs["sensitivity"])],
+                )
+            )
+        except BrinkError as exc:
+            sections.append(Section(f"Sensitivity of {target}", [f"not available: {exc}"]))
+        disc = discover(evaluator, target, samples, seed, threshold=0.5)
+        figs["discovery"] = discovery_figure(disc)
+        box_tables = [
+            Table(
+                ["parameter", "lower", "upper"],
+                [[lim["parameter"], lim["lower"], lim["upper"]] for lim in b.limits(disc.names)],
+                caption=f"Box {i + 1}: coverage {b.coverage:.2f}, density {b.density:.2f}, support {b.support:.2f}",
+            )
+            for i, b in enumerate(disc.boxes)
+        ]
+        sections.append(
+            Section(
+                f"Where {target} > 0.5 (scenario discovery)",
+                [
+                    f"PRIM (Friedman & Fisher 1999) on {disc.n:,} solved samples ({disc.n_failed} failed, left out); "
+                    f"{target} exceeds 0.5 in {disc.base_density:.1%} of them."
+                ],
+                box_tables,
+                [("discovery", figs["discovery"])],
+            )
+        )
+    if assumptions:
+        sections.append(
+            Section(
+                "Assumptions and sources",
+                [
+                    "Every number of the scenario, with the source it is taken from or marked as an assumption."
+                ],
+                [Table(["parameter", "value", "source"], assumptions)],
+            )
+        )
+    if sources:
+        sections.append(
+            Section(
+                "Sources", tables=[Table(["key", "source"], [[k, v] for k, v in sources.items()])]
+            )
+        )
+    return render_html(title or f"brink report: {evaluator.name}", sections), figs

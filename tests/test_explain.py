@@ -1,0 +1,103 @@
+"""Explanations: the modal path and the parameter thresholds that decided it."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from brink.analysis.explain import decision_stump, explain
+from brink.evaluation import Evaluation
+
+
+class Deterrence:
+    """A toy crisis: the challenger escalates when the defender's credibility is below 0.72;
+    after escalation the defender retaliates when resolve exceeds 0.7.  ``noise`` is irrelevant.
+    The theoretical term is ``credibility - 0.72`` (a stand-in for a Zagare-Kilgour threshold)."""
+
+    name = "toy-deterrence"
+    uncertainties = ("noise", "credibility", "resolve")
+    levers: Mapping[str, Sequence[Any]] = {}
+
+    def draw(self, seed: int, start: int, stop: int) -> dict[str, np.ndarray]:
+        u = np.random.default_rng(seed).random((stop, 3))[start:stop]
+        return {k: u[:, j] for j, k in enumerate(self.uncertainties)}
+
+    def ppf(self, name: str, u: np.ndarray) -> np.ndarray:
+        return np.asarray(u, dtype=np.float64)
+
+    def evaluate(self, params: Mapping[str, np.ndarray], levers: Any = None) -> Evaluation:
+        c, r = params["credibility"], params["resolve"]
+        esc = c < 0.72
+        labels = ("escalate > retaliate", "escalate > back down", "status quo")
+        paths = np.where(esc, np.where(r > 0.7, 0, 1), 2).astype(np.int64)
+        return Evaluation(
+            outcomes={"escalation": esc.astype(float)},
+            metrics={},
+            failed=np.zeros(c.shape[0], dtype=bool),
+            paths=paths,
+            path_labels=labels,
+        )
+
+    def explain_terms(self, params: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return {"credibility margin": params["credibility"] - 0.72}
+
+
+def test_finds_planted_thresholds() -> None:
+    res = explain(Deterrence(), 3000, 5)
+    assert res.path == ("escalate", "back down")  # 0.72 * 0.7 of samples: the modal path
+    assert abs(res.path_share - 0.72 * 0.7) < 0.03
+    first, second = res.choices
+    assert first.stump is not None and first.stump.parameter == "credibility"
+    assert first.stump.below and abs(first.stump.threshold - 0.72) < 0.01
+    assert first.stump.accuracy == 1.0 and first.stump.precision == 1.0
+    assert second.n == int(first.shares["escalate"] * first.n + 0.5)
+    assert second.stump is not None and second.stump.parameter == "resolve"
+    assert second.stump.below and abs(second.stump.threshold - 0.7) < 0.02
+    theory = first.theory[0]
+    assert theory.parameter == "credibility margin" and abs(theory.threshold) < 0.01
+    text = " ".join(res.sentences())
+    assert "'escalate' is chosen" in text and "credibility is below 0.72" in text
+    assert "(in 100.0% of those samples" in text
+
+
+def test_failed_samples_are_counted() -> None:
+    class Failing(Deterrence):
+        def evaluate(self, params: Mapping[str, np.ndarray], levers: Any = None) -> Evaluation:
+            ev = super().evaluate(params, levers)
+            failed = params["noise"] < 0.1
+            return Evaluation(ev.outcomes, ev.metrics, failed, ev.paths, ev.path_labels)
+
+    res = explain(Failing(), 1000, 1)
+    assert res.n_failed > 50 and res.n + res.n_failed == 1000
+    assert any("could not be solved" in s for s in res.sentences())
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    data=st.lists(
+        st.tuples(st.integers(0, 6), st.integers(0, 6), st.booleans()), min_size=2, max_size=25
+    )
+)
+def test_stump_is_optimal_by_brute_force(data: list[tuple[int, int, bool]]) -> None:
+    a = np.array([d[0] for d in data], dtype=float)
+    b = np.array([d[1] for d in data], dtype=float)
+    t = np.array([d[2] for d in data])
+    stump = decision_stump({"a": a, "b": b}, t)
+    best = 0.0
+    for x, thr, below in itertools.product((a, b), np.arange(-0.5, 7.0, 0.5), (True, False)):
+        pred = x < thr if below else x > thr
+        best = max(best, float(np.mean(pred == t)))
+    majority = max(t.mean(), 1 - t.mean())
+    if best <= majority + 1e-12:
+        assert stump is None
+        return
+    assert stump is not None and stump.base_rate == majority
+    assert abs(stump.accuracy - best) < 1e-12
+    x = a if stump.parameter == "a" else b
+    pred = x < stump.threshold if stump.below else x > stump.threshold
+    assert abs(np.mean(pred == t) - stump.accuracy) < 1e-12
