@@ -1,3 +1,492 @@
-"""Placeholder: filled by its command group."""
+"""``brink runs ...`` (the run store) and ``brink sweep`` (designed experiments).
+
+``runs list | show ID | diff ID1 ID2 | export ID | delete ID`` read the DuckDB run store
+(:mod:`brink.store`); every command takes ``--store PATH`` (default: ``$BRINK_STORE`` or
+``~/.local/share/brink/runs.duckdb``) and ``--json`` for machine-readable output.
+"""
 
 from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from brink.cli import app
+
+if TYPE_CHECKING:
+    from brink.store import Store
+
+runs_app = typer.Typer(
+    name="runs",
+    help="Stored runs: list, show, compare and export them.",
+    no_args_is_help=True,
+)
+app.add_typer(runs_app, name="runs")
+
+console = Console()
+
+STORE_OPTION = typer.Option(
+    None,
+    "--store",
+    help="Run store (DuckDB file). Default: $BRINK_STORE, else ~/.local/share/brink/runs.duckdb.",
+)
+JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of tables.")
+STATUS_STYLE = {"complete": "green", "running": "cyan", "failed": "red", "interrupted": "yellow"}
+
+
+def _store(path: Path | None) -> Store:
+    from brink.store import Store
+
+    return Store(path)
+
+
+def _echo_json(value: Any) -> None:
+    typer.echo(json.dumps(_strict(value), indent=2, sort_keys=False))
+
+
+def _strict(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _strict(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_strict(v) for v in value]
+    return value
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value)
+
+
+def _status(status: str) -> str:
+    return f"[{STATUS_STYLE.get(status, 'white')}]{status}[/]"
+
+
+def _when(stamp: str | None, short: bool = False) -> str:
+    if not stamp:
+        return "-"
+    text = stamp.replace("T", " ")[:19]
+    return text[5:16] if short else text
+
+
+@runs_app.command("list")
+def list_runs(
+    kind: str | None = typer.Option(
+        None, "--kind", help="Only runs of this kind (run, sweep, sensitivity, ...)."
+    ),
+    limit: int = typer.Option(50, "--limit", "-n", help="Show at most this many (newest first)."),
+    all_points: bool = typer.Option(False, "--points", help="Also list the point runs of sweeps."),
+    store: Path | None = STORE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List stored runs, newest first."""
+    records = _store(store).list_runs(kind=kind)
+    if not all_points and kind is None:
+        records = [r for r in records if r.parent_id is None]
+    records = records[:limit]
+    if as_json:
+        _echo_json([r.to_dict() for r in records])
+        return
+    table = Table(title=f"runs in {_store_path(store)}", title_justify="left")
+    for col in ("id", "kind", "scenario", "seed", "status", "samples", "created", "note"):
+        table.add_column(
+            col, justify="right" if col in ("seed", "samples") else "left", no_wrap=col != "note"
+        )
+    for r in records:
+        note = r.message or ""
+        if r.kind == "sweep":
+            points = len(r.parameters.get("design", {}).get("points", []))
+            note = f"{points} points; {note}" if note else f"{points} points"
+        table.add_row(
+            r.id,
+            r.kind,
+            r.scenario_name,
+            str(r.seed),
+            _status(r.status),
+            str(r.n_samples),
+            _when(r.created, short=True),
+            note[:60],
+        )
+    console.print(table)
+    if not records:
+        console.print("no runs stored yet: `brink run SCENARIO` stores one")
+
+
+def _store_path(store: Path | None) -> Path:
+    from brink.store import default_store_path
+
+    return store if store is not None else default_store_path()
+
+
+@runs_app.command("show")
+def show_run(
+    run_id: str = typer.Argument(..., help="Run id (or a unique prefix)."),
+    scenario: bool = typer.Option(False, "--scenario", help="Print the stored scenario text too."),
+    store: Path | None = STORE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """One run: its inputs (scenario hash, seed, version, parameters), summary and columns."""
+    st = _store(store)
+    record = st.get_run(run_id)
+    columns = st.columns(record.id)
+    children = st.list_runs(parent_id=record.id)
+    if as_json:
+        data = record.to_dict(with_scenario=scenario)
+        data["columns"] = columns
+        data["children"] = [c.to_dict() for c in children]
+        _echo_json(data)
+        return
+    info = Table(show_header=False, title=f"run {record.id}", title_justify="left")
+    info.add_column(style="bold")
+    info.add_column()
+    for key, value in (
+        ("kind", record.kind),
+        ("status", _status(record.status)),
+        ("scenario", record.scenario_name),
+        ("scenario sha256", record.scenario_hash),
+        ("seed", record.seed),
+        ("version", record.version),
+        ("created", _when(record.created)),
+        ("finished", _when(record.finished)),
+        ("samples", record.n_samples),
+        ("parent", record.parent_id),
+        ("message", record.message),
+    ):
+        if value is not None:
+            info.add_row(key, str(value))
+    console.print(info)
+    _print_flat("parameters", record.parameters)
+    _print_flat("summary", record.summary or {})
+    if columns:
+        console.print(
+            "per-sample columns: " + ", ".join(f"{k} ({v.lower()})" for k, v in columns.items())
+        )
+    if children:
+        kids = Table(title="points", title_justify="left")
+        for col in ("position", "id", "status", "settings", "message"):
+            kids.add_column(col)
+        for c in sorted(children, key=lambda c: (c.position or 0, c.created)):
+            settings = c.parameters.get("settings", {})
+            kids.add_row(
+                str(c.position),
+                c.id,
+                _status(c.status),
+                ", ".join(f"{k}={v}" for k, v in settings.items()),
+                (c.message or "")[:60],
+            )
+        console.print(kids)
+    if scenario:
+        console.print(record.scenario_text, markup=False, highlight=False)
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    return {prefix: value}
+
+
+def _print_flat(title: str, value: dict[str, Any], limit: int = 60) -> None:
+    flat = _flatten(value)
+    if not flat:
+        return
+    table = Table(title=title, title_justify="left", show_header=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    for key, item in list(flat.items())[:limit]:
+        text = _fmt(item)
+        table.add_row(key, text if len(text) <= 80 else text[:77] + "...")
+    console.print(table)
+    if len(flat) > limit:
+        console.print(f"... {len(flat) - limit} more (use --json)")
+
+
+@runs_app.command("diff")
+def diff_runs(
+    first: str = typer.Argument(..., help="First run id (a)."),
+    second: str = typer.Argument(..., help="Second run id (b)."),
+    store: Path | None = STORE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """What differs between two runs: inputs, parameters, summary and per-sample means."""
+    d = _store(store).diff(first, second)
+    if as_json:
+        _echo_json(d)
+        return
+    console.print(f"a = {d['a']}, b = {d['b']}")
+    if d["inputs"]:
+        t = Table(title="inputs", title_justify="left")
+        for col in ("field", "a", "b"):
+            t.add_column(col)
+        for key, (va, vb) in d["inputs"].items():
+            t.add_row(key, _fmt(va), _fmt(vb))
+        console.print(t)
+    for section in ("parameters", "summary"):
+        if not d[section]:
+            continue
+        t = Table(title=section, title_justify="left")
+        for col in ("key", "a", "b", "b - a"):
+            t.add_column(col, justify="left" if col == "key" else "right")
+        hidden = 0
+        for key, entry in d[section].items():
+            if isinstance(entry["a"], dict | list) or isinstance(entry["b"], dict | list):
+                hidden += 1
+                continue
+            t.add_row(key, _fmt(entry["a"]), _fmt(entry["b"]), _fmt(entry.get("delta")))
+        console.print(t)
+        if hidden:
+            console.print(f"{hidden} structured {section} entries differ too (see --json)")
+    if d["columns"]:
+        t = Table(title="per-sample means (b - a with 95% interval)", title_justify="left")
+        for col in ("column", "mean a", "mean b", "b - a", "± 1.96 se"):
+            t.add_column(col, justify="left" if col == "column" else "right")
+        for name, entry in d["columns"].items():
+            ma = entry["a"]["mean"] if entry["a"] else None
+            mb = entry["b"]["mean"] if entry["b"] else None
+            se = entry.get("se")
+            t.add_row(
+                name,
+                _fmt(ma),
+                _fmt(mb),
+                _fmt(entry.get("delta")),
+                _fmt(None if se is None else 1.96 * se),
+            )
+        console.print(t)
+    if not (d["inputs"] or d["parameters"] or d["summary"] or d["columns"]):
+        console.print("the two runs are identical in inputs and results")
+
+
+@runs_app.command("export")
+def export_run(
+    run_id: str = typer.Argument(..., help="Run id (or a unique prefix)."),
+    fmt: str = typer.Option("parquet", "--format", "-f", help="parquet or csv."),
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Output file (default: ID.FORMAT).")
+    ] = None,
+    store: Path | None = STORE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Write a run's per-sample results (one row per sample) to Parquet or CSV."""
+    from brink.errors import InputError
+
+    if fmt not in ("parquet", "csv"):
+        raise InputError(f"unknown export format {fmt!r}", "--format", "Use parquet or csv")
+    st = _store(store)
+    record = st.get_run(run_id)
+    target = output if output is not None else Path(f"{record.id}.{fmt}")
+    if record.kind == "sweep":
+        from brink.sweep import load_sweep, write_results
+
+        swept = load_sweep(st, record.id)
+        written = write_results(swept, target, format=fmt)
+        rows = len(swept.design)
+        if as_json:
+            _echo_json({"run": record.id, "path": str(written), "format": fmt, "rows": rows})
+        else:
+            console.print(f"wrote the {rows} points of sweep {record.id} to {written}")
+        return
+    written = st.export(record.id, target, format=fmt)  # type: ignore[arg-type]
+    if as_json:
+        _echo_json(
+            {"run": record.id, "path": str(written), "format": fmt, "rows": record.n_samples}
+        )
+    else:
+        console.print(f"wrote {record.n_samples} samples of run {record.id} to {written}")
+
+
+@runs_app.command("delete")
+def delete_run(
+    run_id: str = typer.Argument(..., help="Run id (or a unique prefix)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    store: Path | None = STORE_OPTION,
+) -> None:
+    """Delete a run, its samples and (for a sweep) its point runs."""
+    st = _store(store)
+    record = st.get_run(run_id)
+    if not yes:
+        typer.confirm(f"delete {record.kind} run {record.id} ({record.scenario_name})?", abort=True)
+    st.delete_run(record.id)
+    console.print(f"deleted run {record.id}")
+
+
+@app.command("sweep")
+def sweep(
+    scenario: str = typer.Argument(..., help="Scenario file or bundled name."),
+    ranges: Annotated[
+        list[str] | None,
+        typer.Argument(help="Ranges path=lo:hi of the Latin hypercube (after --lhs N)."),
+    ] = None,
+    grid: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--grid", help="Full factorial factor path=v1,v2,... (repeat for more factors)."
+        ),
+    ] = None,
+    lhs: int | None = typer.Option(
+        None, "--lhs", help="Latin hypercube of N points over the path=lo:hi ranges that follow."
+    ),
+    overrides: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Setting path=value applied to every point (repeatable)."),
+    ] = None,
+    samples: int = typer.Option(10_000, "--samples", "-n", help="Monte Carlo samples per point."),
+    seed: int = typer.Option(
+        0, "--seed", help="Seed shared by all points (common random numbers)."
+    ),
+    executor: str = typer.Option("local", "--executor", help="local, processes or dask."),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Dask scheduler address (tcp://host:8786)."
+    ),
+    workers: int | None = typer.Option(
+        None, "--workers", help="Worker count (default: the cores available)."
+    ),
+    retries: int = typer.Option(2, "--retries", help="Extra attempts for a point that fails."),
+    resume: str | None = typer.Option(
+        None, "--resume", help="Resume this sweep id (default: by design hash)."
+    ),
+    fresh: bool = typer.Option(
+        False, "--fresh", help="Start anew even if an unfinished identical sweep exists."
+    ),
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Per-point results (.parquet or .csv).")
+    ] = None,
+    solver: str = typer.Option("auto", "--solver", help="auto, spe or qre."),
+    chunk_size: int = typer.Option(
+        10_240, "--chunk-size", help="Samples per chunk (memory bound)."
+    ),
+    keep_samples: bool = typer.Option(
+        True,
+        "--samples-stored/--summary-only",
+        help="Store each point's per-sample results, or only its summary.",
+    ),
+    store: Path | None = STORE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Run a scenario over a designed set of settings; each point is a stored Monte Carlo run.
+
+    Examples: ``brink sweep ukraine-2022 --grid costs.war=0.1,0.2 --samples 2000`` and
+    ``brink sweep ukraine-2022 --lhs 20 costs.war=0.05:0.5 --seed 1 -o points.parquet``.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from brink import __version__
+    from brink.errors import InputError
+    from brink.executors import get_executor
+    from brink.sweep import (
+        SimulationPoints,
+        SweepError,
+        SweepResult,
+        design_from_options,
+        run_sweep,
+        scenario_source,
+        write_results,
+    )
+
+    if ranges and lhs is None:
+        raise InputError(
+            f"extra arguments {ranges} given without --lhs N",
+            "brink sweep",
+            "Put the ranges after --lhs N (e.g. --lhs 20 costs.war=0.05:0.5), or use --grid path=v1,v2",
+        )
+    if samples < 1:
+        raise InputError(
+            f"--samples must be at least 1, got {samples}", "--samples", "Give a positive number"
+        )
+    lhs_args = [str(lhs), *(ranges or [])] if lhs is not None else []
+    design = design_from_options(grid or [], lhs_args, seed)
+    if solver not in ("auto", "spe", "qre"):
+        raise InputError(f"unknown solver {solver!r}", "--solver", "Use auto, spe or qre")
+    text, name = scenario_source(scenario)
+    base = list(overrides or [])
+    st = _store(store)
+    with get_executor(executor, scheduler=scheduler, workers=workers) as ex:
+        simulate = SimulationPoints(
+            None if executor == "local" else ex,
+            chunk_size=chunk_size,
+            solver=solver,
+            keep_samples=keep_samples,
+        )
+        simulate.check(scenario, design, base)
+        with Progress(
+            TextColumn("sweep"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.description}"),
+            console=Console(stderr=True),
+            disable=as_json,
+        ) as progress:
+            bar = progress.add_task("", total=len(design))
+
+            def advance(index: int, status: str) -> None:
+                progress.update(bar, advance=1, description=f"point {index}: {status}")
+
+            failed: SweepError | None = None
+            result: SweepResult
+            try:
+                result = run_sweep(
+                    st,
+                    simulate,
+                    scenario=scenario,
+                    scenario_name=name,
+                    scenario_text=text,
+                    design=design,
+                    samples=samples,
+                    seed=seed,
+                    version=__version__,
+                    base_overrides=base,
+                    retries=retries,
+                    resume=resume,
+                    fresh=fresh,
+                    on_point=advance,
+                )
+            except SweepError as exc:
+                failed = exc
+                result = exc.result
+    if output is not None:
+        write_results(result, output)
+    if as_json:
+        _echo_json(
+            {
+                "sweep": result.sweep_id,
+                "resumed": result.resumed,
+                "computed": result.computed,
+                "failed": {
+                    str(i): {"settings": design.points[i], "error": e}
+                    for i, e in result.failures.items()
+                },
+                "points": [
+                    {
+                        "point": i,
+                        "settings": design.points[i],
+                        "run": result.run_ids[i],
+                        "summary": result.summaries[i],
+                    }
+                    for i in range(len(design))
+                ],
+                "output": None if output is None else str(output),
+            }
+        )
+    else:
+        reused = len(design) - len(result.computed)
+        console.print(
+            f"sweep {result.sweep_id}: {len(design)} points ({len(result.computed)} computed, "
+            f"{reused} reused), {len(result.failures)} failed"
+            + (f"; results in {output}" if output is not None else "")
+        )
+        console.print(f"see `brink runs show {result.sweep_id}`")
+    if failed is not None:
+        raise failed

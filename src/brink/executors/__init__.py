@@ -1,0 +1,150 @@
+"""Executors: the same tasks in process, across local processes, or on a Dask cluster.
+
+Every analysis cuts its work into picklable tasks (chunks of Monte Carlo samples, sweep
+points, ...) and hands them to an :class:`Executor`, whose ``map`` yields the results
+*in task order*.  Since each task draws its random numbers from its own global sample
+indices (DESIGN.md §3; :mod:`brink.random`), the numbers are identical on every
+executor and worker count: parallelism changes the speed, never the result.
+
+A task that raises is re-raised in the caller as :class:`ExecutionError`, naming the
+task (its parameters) and the original error, never as a bare remote traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
+
+from brink.errors import BrinkError, InputError
+
+__all__ = [
+    "EXECUTORS",
+    "ExecutionError",
+    "Executor",
+    "describe_task",
+    "get_executor",
+    "machine_workers",
+]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Names accepted by :func:`get_executor` and ``--executor``.
+EXECUTORS = ("local", "processes", "dask")
+
+
+class ExecutionError(BrinkError):
+    """A task failed: which one (its index and parameters), and why.
+
+    Attributes:
+        index: Position of the task in the ``tasks`` passed to ``map``.
+        task: The task itself (its parameters).
+        cause: ``"TypeName: message"`` of the original exception.
+        remote_traceback: The traceback text from the worker, when there was one.
+    """
+
+    def __init__(
+        self, index: int, task: Any, cause: BaseException, remote_traceback: str = ""
+    ) -> None:
+        self.index = index
+        self.task = task
+        self.cause = f"{type(cause).__name__}: {cause}"
+        self.remote_traceback = remote_traceback
+        super().__init__(f"task {index} ({describe_task(task)}) failed: {self.cause}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _rebuild_execution_error,
+            (self.index, self.task, self.cause, self.remote_traceback),
+        )
+
+
+def _rebuild_execution_error(
+    index: int, task: Any, cause: str, remote_traceback: str
+) -> ExecutionError:
+    err = ExecutionError.__new__(ExecutionError)
+    err.index, err.task, err.cause, err.remote_traceback = index, task, cause, remote_traceback
+    BrinkError.__init__(err, f"task {index} ({describe_task(task)}) failed: {cause}")
+    return err
+
+
+def describe_task(task: Any, limit: int = 300) -> str:
+    """A short human-readable description of a task's parameters.
+
+    Uses ``task.describe()`` when the task defines it, else its ``repr``; long texts are
+    cut to ``limit`` characters.
+    """
+    describe = getattr(task, "describe", None)
+    text = str(describe()) if callable(describe) else repr(task)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def machine_workers() -> int:
+    """CPU cores this process may use (its affinity mask, not the machine's total)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@runtime_checkable
+class Executor(Protocol):
+    """Runs ``fn`` over ``tasks`` and yields the results in task order.
+
+    ``fn`` and the tasks must be picklable (a module-level function; for Dask,
+    cloudpickle also accepts closures).  ``workers`` is the number of tasks run at
+    once.  Executors are context managers; ``close()`` releases their workers.
+    """
+
+    workers: int
+
+    def map(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Executor: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+def get_executor(
+    name: Literal["local", "processes", "dask"] | str = "local",
+    scheduler: str | None = None,
+    workers: int | None = None,
+) -> Executor:
+    """The executor called ``name`` (``local``, ``processes`` or ``dask``).
+
+    Args:
+        name: ``local`` runs in this process; ``processes`` on a local process pool;
+            ``dask`` on a Dask cluster.
+        scheduler: Address of a running Dask scheduler (``tcp://host:8786``); only with
+            ``dask``.  Without it, ``dask`` starts a ``LocalCluster`` on this machine.
+        workers: Number of workers (default: the cores available; ignored by ``local``
+            and by an existing Dask scheduler).
+    """
+    if workers is not None and workers < 1:
+        raise InputError(
+            f"workers must be at least 1, got {workers}", "--workers", "Give a positive number"
+        )
+    if scheduler is not None and name != "dask":
+        raise InputError(
+            f"a scheduler address was given with the {name!r} executor",
+            "--scheduler",
+            "Use --executor dask with --scheduler, or drop --scheduler",
+        )
+    if name == "local":
+        from brink.executors.local import LocalExecutor
+
+        return LocalExecutor()
+    if name == "processes":
+        from brink.executors.processes import ProcessExecutor
+
+        return ProcessExecutor(workers=workers)
+    if name == "dask":
+        from brink.executors.dask import DaskExecutor
+
+        return DaskExecutor(scheduler=scheduler, workers=workers)
+    raise InputError(
+        f"unknown executor {name!r}", "--executor", f"Use one of: {', '.join(EXECUTORS)}"
+    )

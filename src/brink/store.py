@@ -1,0 +1,815 @@
+"""The run store: every run, sweep and analysis brink performs, in one DuckDB file.
+
+A run is a function of (scenario, seed, version) (see DESIGN.md §3); the store keeps
+exactly those inputs (the scenario text and its SHA-256, the seed, brink's version and
+the run's parameters) next to its per-sample results and a JSON summary, so that any
+number brink reported can be traced back, compared (:meth:`Store.diff`) and shared
+(:meth:`Store.export`, DuckDB's own ``COPY``).
+
+Layout (schema version :data:`SCHEMA_VERSION`):
+
+* ``meta(key, value)``: ``format = brink-store`` and ``schema_version``.
+* ``runs``: one row per run: ``id, kind, scenario_name, scenario_text, scenario_hash,
+  seed, version, parameters (JSON), status, created, finished, summary (JSON), message,
+  parent_id, position, pid, host``.  ``parent_id``/``position`` tie the points of a
+  sweep (or the arms of a comparison) to the run that owns them.
+* ``columns(run_id, name, dtype, position)``: the per-sample columns of each run.
+* ``samples_<run id>``: per-sample results in *wide* format, one row per sample:
+  ``sample BIGINT`` (the global sample index) and one column per outcome, metric or
+  parameter (``DOUBLE``, ``BIGINT``, ``BOOLEAN`` or ``VARCHAR``), named as given.
+
+Concurrency.  DuckDB lets one process at a time open a file for writing, so every
+operation opens a short-lived connection while holding an OS lock (``fcntl.flock`` on
+``<path>.lock``: exclusive for writes, shared for reads), and each write is a single
+transaction.  A process killed mid-run therefore leaves its run ``running`` (reported as
+``interrupted`` once its process is gone) with the chunks committed so far; it is never
+listed as complete, and other runs are untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import math
+import os
+import socket
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+import numpy as np
+from numpy.typing import NDArray
+
+from brink.errors import BrinkError, InputError
+
+__all__ = [
+    "KINDS",
+    "SCHEMA_VERSION",
+    "RunRecord",
+    "Store",
+    "StoreLockError",
+    "default_store_path",
+    "scenario_hash",
+]
+
+#: Version of the table layout written into ``meta``; bumped on incompatible changes.
+SCHEMA_VERSION = 1
+#: What a run can be.
+KINDS = ("run", "sensitivity", "discovery", "sweep", "compare", "policies")
+STATUSES = ("running", "complete", "failed", "interrupted")
+
+_FORMAT = "brink-store"
+_DUCKDB_MAGIC = b"DUCK"
+_SQL_TYPES = {
+    "f": "DOUBLE",
+    "i": "BIGINT",
+    "u": "BIGINT",
+    "b": "BOOLEAN",
+    "U": "VARCHAR",
+    "O": "VARCHAR",
+}
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id VARCHAR PRIMARY KEY,
+    kind VARCHAR NOT NULL,
+    scenario_name VARCHAR NOT NULL,
+    scenario_text VARCHAR NOT NULL,
+    scenario_hash VARCHAR NOT NULL,
+    seed BIGINT NOT NULL,
+    version VARCHAR NOT NULL,
+    parameters VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    created VARCHAR NOT NULL,
+    finished VARCHAR,
+    summary VARCHAR,
+    message VARCHAR,
+    parent_id VARCHAR,
+    position BIGINT,
+    pid BIGINT,
+    host VARCHAR
+);
+CREATE TABLE IF NOT EXISTS columns (
+    run_id VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    dtype VARCHAR NOT NULL,
+    position BIGINT NOT NULL,
+    PRIMARY KEY (run_id, name)
+);
+"""
+_RUN_FIELDS = (
+    "id, kind, scenario_name, scenario_text, scenario_hash, seed, version, parameters, status, "
+    "created, finished, summary, message, parent_id, position, pid, host"
+)
+
+
+class StoreLockError(BrinkError):
+    """Another brink process held the store's lock for longer than the timeout."""
+
+
+def default_store_path() -> Path:
+    """Where runs are stored unless ``--store`` says otherwise.
+
+    ``$BRINK_STORE`` if set; else ``$XDG_DATA_HOME/brink/runs.duckdb``; else
+    ``~/.local/share/brink/runs.duckdb`` (the XDG base-directory default).
+    """
+    env = os.environ.get("BRINK_STORE")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base).expanduser() / "brink" / "runs.duckdb"
+
+
+def scenario_hash(text: str) -> str:
+    """SHA-256 (hex) of a scenario's text: two runs with equal hashes read the same scenario."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(_finite(value), default=_json_default, sort_keys=True, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    """NaN/inf become ``None`` so that summaries are strict JSON."""
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return [_finite(v) for v in value.tolist()]
+    return value
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One row of the ``runs`` table, with parsed JSON and the number of stored samples."""
+
+    id: str
+    kind: str
+    scenario_name: str
+    scenario_hash: str
+    seed: int
+    version: str
+    parameters: dict[str, Any]
+    status: str
+    created: str
+    finished: str | None
+    summary: dict[str, Any] | None
+    message: str | None
+    parent_id: str | None
+    position: int | None
+    n_samples: int
+    scenario_text: str = ""
+
+    def to_dict(self, with_scenario: bool = False) -> dict[str, Any]:
+        """A JSON-ready dict (the scenario text only on request: it can be long)."""
+        data = asdict(self)
+        if not with_scenario:
+            data.pop("scenario_text")
+        return data
+
+
+class Store:
+    """A DuckDB file of runs, safe for several brink processes at once.
+
+    Opening validates the file: a missing or empty file becomes a new store; a file
+    that is not a brink store (or was written by a newer schema) raises
+    :class:`~brink.errors.InputError` and is left byte-for-byte unmodified.
+
+    Args:
+        path: The DuckDB file (see :func:`default_store_path`).
+        timeout: Seconds to wait for another process's lock before giving up.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, timeout: float = 120.0) -> None:
+        self.path = Path(path) if path is not None else default_store_path()
+        self.path = self.path.expanduser()
+        self.timeout = float(timeout)
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self._open()
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    # ----------------------------------------------------------------- plumbing
+    @contextlib.contextmanager
+    def _locked(self, exclusive: bool) -> Iterator[None]:
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            mode = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
+            deadline = time.monotonic() + self.timeout
+            while True:
+                try:
+                    fcntl.flock(fd, mode)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                        raise
+                    if time.monotonic() >= deadline:
+                        raise StoreLockError(
+                            f"{self.path}: another brink process has held the run store for "
+                            f"more than {self.timeout:g} s. Wait for it to finish, or use "
+                            "another store with --store PATH (or $BRINK_STORE)"
+                        ) from None
+                    time.sleep(0.02)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._locked(exclusive=False):
+            con = self._connect(read_only=True)
+            try:
+                yield con
+            finally:
+                con.close()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection inside one transaction: all of the block is stored, or none of it."""
+        with self._locked(exclusive=True):
+            con = self._connect(read_only=False)
+            try:
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    yield con
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+                con.execute("COMMIT")
+            finally:
+                con.close()
+
+    def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        try:
+            return duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise InputError(
+                f"cannot open the run store: {exc}",
+                where=str(self.path),
+                fix="Check that the file is a brink run store (DuckDB) and readable, "
+                "or choose another with --store PATH",
+            ) from exc
+
+    def _open(self) -> None:
+        with self._locked(exclusive=True):
+            fresh = not self.path.exists() or self.path.stat().st_size == 0
+            if not fresh:
+                self._check_existing()
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.path.exists():
+                self.path.unlink()
+            con = duckdb.connect(str(self.path))
+            try:
+                con.execute("BEGIN TRANSACTION")
+                con.execute(_SCHEMA)
+                con.execute(
+                    "INSERT INTO meta VALUES ('format', ?), ('schema_version', ?), ('created', ?)",
+                    [_FORMAT, str(SCHEMA_VERSION), _now()],
+                )
+                con.execute("COMMIT")
+            finally:
+                con.close()
+
+    def _check_existing(self) -> None:
+        fix = "Give the path of a brink run store, or a new file name, with --store PATH (or $BRINK_STORE)"
+        with open(self.path, "rb") as fh:
+            head = fh.read(16)
+        if head[8:12] != _DUCKDB_MAGIC:
+            raise InputError(
+                "is not a brink run store (not a DuckDB file); it was not modified",
+                str(self.path),
+                fix,
+            )
+        con = self._connect(read_only=True)
+        try:
+            try:
+                rows = dict(con.execute("SELECT key, value FROM meta").fetchall())
+            except duckdb.Error:
+                rows = {}
+        finally:
+            con.close()
+        if rows.get("format") != _FORMAT:
+            raise InputError(
+                "is a DuckDB database but not a brink run store (no brink 'meta' table); it was not modified",
+                str(self.path),
+                fix,
+            )
+        version = int(rows.get("schema_version", "0"))
+        if version > SCHEMA_VERSION:
+            raise InputError(
+                f"was written by a newer brink (store schema {version}, this brink reads up to {SCHEMA_VERSION})",
+                str(self.path),
+                "Upgrade brink, or use another store with --store PATH",
+            )
+
+    @staticmethod
+    def _table(run_id: str) -> str:
+        return f'"samples_{run_id}"'
+
+    def _resolve(self, con: duckdb.DuckDBPyConnection, run_id: str) -> str:
+        rows = con.execute(
+            "SELECT id FROM runs WHERE id = ? OR starts_with(id, ?) ORDER BY id", [run_id, run_id]
+        ).fetchall()
+        exact = [r[0] for r in rows if r[0] == run_id]
+        if exact:
+            return str(exact[0])
+        if len(rows) == 1 and run_id:
+            return str(rows[0][0])
+        if not rows or not run_id:
+            raise InputError(
+                f"no run with id {run_id!r}",
+                str(self.path),
+                "List the stored runs with `brink runs list`",
+            )
+        raise InputError(
+            f"run id prefix {run_id!r} is ambiguous ({', '.join(str(r[0]) for r in rows[:5])}...)",
+            str(self.path),
+            "Give more characters of the id",
+        )
+
+    def _record(
+        self, con: duckdb.DuckDBPyConnection, row: tuple[Any, ...], counts: Mapping[str, int]
+    ) -> RunRecord:
+        (
+            rid,
+            kind,
+            name,
+            text,
+            digest,
+            seed,
+            version,
+            params,
+            status,
+            created,
+            finished,
+            summary,
+            message,
+            parent,
+            position,
+            pid,
+            host,
+        ) = row
+        if (
+            status == "running"
+            and host == socket.gethostname()
+            and pid is not None
+            and not _pid_alive(int(pid))
+        ):
+            status = "interrupted"
+        return RunRecord(
+            id=rid,
+            kind=kind,
+            scenario_name=name,
+            scenario_hash=digest,
+            seed=int(seed),
+            version=version,
+            parameters=json.loads(params),
+            status=status,
+            created=created,
+            finished=finished,
+            summary=json.loads(summary) if summary is not None else None,
+            message=message,
+            parent_id=parent,
+            position=None if position is None else int(position),
+            n_samples=int(counts.get(rid, 0)),
+            scenario_text=text,
+        )
+
+    @staticmethod
+    def _counts(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, int]:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        out: dict[str, int] = {}
+        for rid in ids:
+            if f"samples_{rid}" in tables:
+                row = con.execute(f"SELECT count(*) FROM {Store._table(rid)}").fetchone()
+                out[rid] = int(row[0]) if row is not None else 0
+        return out
+
+    # ------------------------------------------------------------------- writes
+    def begin_run(
+        self,
+        kind: str,
+        scenario_name: str,
+        scenario_text: str,
+        seed: int,
+        version: str,
+        parameters: Mapping[str, Any],
+        *,
+        parent_id: str | None = None,
+        position: int | None = None,
+    ) -> str:
+        """Record a new run (status ``running``) and return its id (12 hex digits)."""
+        if kind not in KINDS:
+            raise InputError(
+                f"unknown run kind {kind!r}", "run store", f"Use one of: {', '.join(KINDS)}"
+            )
+        run_id = uuid.uuid4().hex[:12]
+        with self._write() as con:
+            con.execute(
+                f"INSERT INTO runs ({_RUN_FIELDS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, NULL, NULL, NULL, ?, ?, ?, ?)",
+                [
+                    run_id,
+                    kind,
+                    scenario_name,
+                    scenario_text,
+                    scenario_hash(scenario_text),
+                    int(seed),
+                    version,
+                    _dumps(dict(parameters)),
+                    _now(),
+                    parent_id,
+                    position,
+                    os.getpid(),
+                    socket.gethostname(),
+                ],
+            )
+        return run_id
+
+    def add_samples(self, run_id: str, offset: int, columns: Mapping[str, NDArray[Any]]) -> None:
+        """Store samples ``offset .. offset+n-1`` of a run (one transaction; idempotent).
+
+        ``columns`` maps names to ``(n,)`` arrays of equal length (float, int, bool or
+        str).  Adding the same range again replaces it, so a retried chunk is never
+        counted twice.  A column first seen in a later chunk is added (NULL before).
+        """
+        arrays = {str(k): np.asarray(v) for k, v in columns.items()}
+        if not arrays:
+            return
+        lengths = {a.shape for a in arrays.values()}
+        if len(lengths) != 1 or len(next(iter(lengths))) != 1:
+            raise InputError(
+                f"sample columns must be 1-D arrays of one length, got shapes "
+                f"{ {k: a.shape for k, a in arrays.items()} }",
+                f"run {run_id}",
+                "Pass one value per sample in every column",
+            )
+        if "sample" in arrays:
+            raise InputError(
+                "'sample' is reserved for the sample index", f"run {run_id}", "Rename that column"
+            )
+        n = next(iter(lengths))[0]
+        for name, arr in arrays.items():
+            kind = arr.dtype.kind
+            if kind not in _SQL_TYPES:
+                raise InputError(
+                    f"column {name!r} has unsupported dtype {arr.dtype}",
+                    f"run {run_id}",
+                    "Use float, integer, bool or string arrays",
+                )
+            if kind == "O":
+                arrays[name] = arr.astype(str)
+            elif kind == "u":
+                arrays[name] = arr.astype(np.int64)
+        with self._write() as con:
+            run_id = self._resolve(con, run_id)
+            known = dict(
+                con.execute("SELECT name, dtype FROM columns WHERE run_id = ?", [run_id]).fetchall()
+            )
+            table = self._table(run_id)
+            if not known:
+                con.execute(f"CREATE TABLE IF NOT EXISTS {table} (sample BIGINT NOT NULL)")
+            for name, arr in arrays.items():
+                sql = _SQL_TYPES[arr.dtype.kind]
+                if name in known:
+                    if known[name] != sql:
+                        raise InputError(
+                            f"column {name!r} was {known[name]}, now {sql}",
+                            f"run {run_id}",
+                            "Keep each column's type the same in every chunk",
+                        )
+                    continue
+                quoted = '"' + name.replace('"', '""') + '"'
+                con.execute(f"ALTER TABLE {table} ADD COLUMN {quoted} {sql}")
+                con.execute(
+                    "INSERT INTO columns VALUES (?, ?, ?, ?)", [run_id, name, sql, len(known)]
+                )
+                known[name] = sql
+            con.execute(
+                f"DELETE FROM {table} WHERE sample >= ? AND sample < ?",
+                [int(offset), int(offset) + n],
+            )
+            chunk = {"sample": np.arange(offset, offset + n, dtype=np.int64), **arrays}
+            con.register("brink_chunk", chunk)
+            try:
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM brink_chunk")
+            finally:
+                con.unregister("brink_chunk")
+
+    def _set_status(
+        self, run_id: str, status: str, summary: Mapping[str, Any] | None, message: str | None
+    ) -> None:
+        with self._write() as con:
+            run_id = self._resolve(con, run_id)
+            con.execute(
+                "UPDATE runs SET status = ?, finished = ?, summary = coalesce(?, summary), "
+                "message = coalesce(?, message) WHERE id = ?",
+                [
+                    status,
+                    _now(),
+                    None if summary is None else _dumps(dict(summary)),
+                    message,
+                    run_id,
+                ],
+            )
+
+    def finish_run(self, run_id: str, summary: Mapping[str, Any]) -> None:
+        """Mark a run ``complete`` with its JSON summary (NaN/inf stored as null)."""
+        self._set_status(run_id, "complete", summary, None)
+
+    def fail_run(self, run_id: str, message: str, summary: Mapping[str, Any] | None = None) -> None:
+        """Mark a run ``failed`` with the reason (and what it did produce, if anything)."""
+        self._set_status(run_id, "failed", summary, message)
+
+    def resume_run(self, run_id: str) -> None:
+        """Mark an unfinished run ``running`` again, owned by this process (to resume it)."""
+        with self._write() as con:
+            run_id = self._resolve(con, run_id)
+            con.execute(
+                "UPDATE runs SET status = 'running', finished = NULL, message = NULL, pid = ?, "
+                "host = ? WHERE id = ?",
+                [os.getpid(), socket.gethostname(), run_id],
+            )
+
+    def interrupt_run(self, run_id: str, message: str = "interrupted by the user") -> None:
+        """Mark a run ``interrupted`` (Ctrl-C); its committed samples stay readable."""
+        self._set_status(run_id, "interrupted", None, message)
+
+    def delete_run(self, run_id: str) -> None:
+        """Remove a run, its samples and its child runs."""
+        with self._write() as con:
+            run_id = self._resolve(con, run_id)
+            ids = [run_id] + [
+                r[0]
+                for r in con.execute("SELECT id FROM runs WHERE parent_id = ?", [run_id]).fetchall()
+            ]
+            for rid in ids:
+                con.execute(f"DROP TABLE IF EXISTS {self._table(rid)}")
+                con.execute("DELETE FROM columns WHERE run_id = ?", [rid])
+                con.execute("DELETE FROM runs WHERE id = ?", [rid])
+
+    # -------------------------------------------------------------------- reads
+    def list_runs(
+        self, kind: str | None = None, parent_id: str | None = None, limit: int | None = None
+    ) -> list[RunRecord]:
+        """Runs, newest first; optionally only one kind, or the children of one run."""
+        where, args = [], []
+        if kind is not None:
+            where.append("kind = ?")
+            args.append(kind)
+        if parent_id is not None:
+            where.append("parent_id = ?")
+            args.append(parent_id)
+        sql = f"SELECT {_RUN_FIELDS} FROM runs"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY created DESC, id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        with self._read() as con:
+            rows = con.execute(sql, args).fetchall()
+            counts = self._counts(con, [r[0] for r in rows])
+            return [self._record(con, r, counts) for r in rows]
+
+    def get_run(self, run_id: str) -> RunRecord:
+        """One run by id (or a unique prefix of it), with its scenario text."""
+        with self._read() as con:
+            rid = self._resolve(con, run_id)
+            row = con.execute(f"SELECT {_RUN_FIELDS} FROM runs WHERE id = ?", [rid]).fetchone()
+            assert row is not None
+            return self._record(con, row, self._counts(con, [rid]))
+
+    def columns(self, run_id: str) -> dict[str, str]:
+        """Per-sample column names of a run and their SQL types, in insertion order."""
+        with self._read() as con:
+            rid = self._resolve(con, run_id)
+            return dict(
+                con.execute(
+                    "SELECT name, dtype FROM columns WHERE run_id = ? ORDER BY position", [rid]
+                ).fetchall()
+            )
+
+    def samples(self, run_id: str, columns: list[str] | None = None) -> dict[str, NDArray[Any]]:
+        """Per-sample columns of a run as numpy arrays ordered by sample index.
+
+        Includes ``"sample"`` (the global sample index).  Float columns come back as
+        float64 (NULL -> NaN), integer as int64, bool as bool, text as str.
+        """
+        with self._read() as con:
+            rid = self._resolve(con, run_id)
+            known = dict(
+                con.execute(
+                    "SELECT name, dtype FROM columns WHERE run_id = ? ORDER BY position", [rid]
+                ).fetchall()
+            )
+            wanted = list(known) if columns is None else list(columns)
+            missing = [c for c in wanted if c not in known]
+            if missing:
+                raise InputError(
+                    f"run {rid} has no column(s) {missing}",
+                    str(self.path),
+                    f"Available: {', '.join(known) or '(none)'}",
+                )
+            if not known:
+                return {"sample": np.zeros(0, dtype=np.int64)}
+            select = ", ".join(["sample"] + ['"' + c.replace('"', '""') + '"' for c in wanted])
+            raw = con.execute(
+                f"SELECT {select} FROM {self._table(rid)} ORDER BY sample"
+            ).fetchnumpy()
+        out: dict[str, NDArray[Any]] = {"sample": np.asarray(raw["sample"], dtype=np.int64)}
+        for name in wanted:
+            col = raw[name]
+            sql = known[name]
+            if isinstance(col, np.ma.MaskedArray):
+                fill: Any = {"DOUBLE": np.nan, "BIGINT": 0, "BOOLEAN": False, "VARCHAR": ""}[sql]
+                col = col.filled(fill)
+            if sql == "DOUBLE":
+                out[name] = np.asarray(col, dtype=np.float64)
+            elif sql == "BIGINT":
+                out[name] = np.asarray(col, dtype=np.int64)
+            elif sql == "BOOLEAN":
+                out[name] = np.asarray(col, dtype=bool)
+            else:
+                out[name] = np.asarray(col, dtype=str)
+        return out
+
+    def query(self, sql: str, parameters: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        """Run a read-only SQL query on the store (for analyses and power users)."""
+        with self._read() as con:
+            return [tuple(r) for r in con.execute(sql, parameters or []).fetchall()]
+
+    def diff(self, id1: str, id2: str) -> dict[str, Any]:
+        """What differs between two runs: inputs, summary numbers and per-column means.
+
+        Returns a JSON-ready dict with ``inputs`` (field -> [a, b] for scenario hash, seed,
+        version, kind, scenario name), ``parameters`` and ``summary`` (flattened dotted
+        keys -> [a, b], only those that differ; numeric pairs also get ``delta = b - a``),
+        and ``columns`` (per shared numeric column: n, mean and the difference of means
+        with its standard error, for comparing Monte Carlo estimates).
+        """
+        a, b = self.get_run(id1), self.get_run(id2)
+        inputs = {
+            f: [getattr(a, f), getattr(b, f)]
+            for f in (
+                "kind",
+                "scenario_name",
+                "scenario_hash",
+                "seed",
+                "version",
+                "status",
+                "n_samples",
+            )
+            if getattr(a, f) != getattr(b, f)
+        }
+        stats_a, stats_b = self._column_stats(a.id), self._column_stats(b.id)
+        columns: dict[str, Any] = {}
+        for name in sorted(set(stats_a) | set(stats_b)):
+            sa, sb = stats_a.get(name), stats_b.get(name)
+            entry: dict[str, Any] = {"a": sa, "b": sb}
+            if (
+                sa is not None
+                and sb is not None
+                and sa["mean"] is not None
+                and sb["mean"] is not None
+            ):
+                entry["delta"] = sb["mean"] - sa["mean"]
+                var = (sa["std"] or 0.0) ** 2 / max(sa["n"], 1) + (sb["std"] or 0.0) ** 2 / max(
+                    sb["n"], 1
+                )
+                entry["se"] = math.sqrt(var)
+            columns[name] = entry
+        return {
+            "a": a.id,
+            "b": b.id,
+            "inputs": inputs,
+            "parameters": _flat_diff(a.parameters, b.parameters),
+            "summary": _flat_diff(a.summary or {}, b.summary or {}),
+            "columns": columns,
+        }
+
+    def _column_stats(self, run_id: str) -> dict[str, dict[str, Any]]:
+        with self._read() as con:
+            known = con.execute(
+                "SELECT name FROM columns WHERE run_id = ? AND dtype IN ('DOUBLE', 'BIGINT', 'BOOLEAN') ORDER BY position",
+                [run_id],
+            ).fetchall()
+            out: dict[str, dict[str, Any]] = {}
+            for (name,) in known:
+                q = '"' + name.replace('"', '""') + '"'
+                n, mean, std = con.execute(
+                    f"SELECT count({q}), avg({q}::DOUBLE), stddev_samp({q}::DOUBLE) FROM {self._table(run_id)}"
+                ).fetchone()  # type: ignore[misc]
+                out[name] = {
+                    "n": int(n),
+                    "mean": None if mean is None else float(mean),
+                    "std": None if std is None else float(std),
+                }
+            return out
+
+    def export(
+        self,
+        run_id: str,
+        path: str | os.PathLike[str],
+        format: Literal["parquet", "csv"] = "parquet",
+    ) -> Path:
+        """Write a run's per-sample table (``sample`` + its columns) with DuckDB's ``COPY``."""
+        if format not in ("parquet", "csv"):
+            raise InputError(
+                f"unknown export format {format!r}", "runs export", "Use parquet or csv"
+            )
+        target = Path(path).expanduser()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        literal = "'" + str(target).replace("'", "''") + "'"
+        options = "FORMAT parquet" if format == "parquet" else "FORMAT csv, HEADER true"
+        with self._read() as con:
+            rid = self._resolve(con, run_id)
+            tables = {
+                r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+            }
+            if f"samples_{rid}" not in tables:
+                raise InputError(
+                    f"run {rid} has no per-sample results to export",
+                    str(self.path),
+                    "Export a run that stored samples (see `brink runs show ID`)",
+                )
+            con.execute(
+                f"COPY (SELECT * FROM {self._table(rid)} ORDER BY sample) TO {literal} ({options})"
+            )
+        return target
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """Dotted keys for nested mappings; short numeric lists (intervals) become ``key.0``, ..."""
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    if (
+        isinstance(value, list)
+        and 0 < len(value) <= 4
+        and all(v is None or isinstance(v, int | float) for v in value)
+    ):
+        return {f"{prefix}.{i}": v for i, v in enumerate(value)}
+    return {prefix: value}
+
+
+def _flat_diff(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
+    fa, fb = _flatten(a), _flatten(b)
+    out: dict[str, Any] = {}
+    for key in sorted(set(fa) | set(fb)):
+        va, vb = fa.get(key), fb.get(key)
+        if va == vb:
+            continue
+        entry: dict[str, Any] = {"a": va, "b": vb}
+        if (
+            isinstance(va, int | float)
+            and isinstance(vb, int | float)
+            and not isinstance(va, bool)
+            and not isinstance(vb, bool)
+        ):
+            entry["delta"] = vb - va
+        out[key] = entry
+    return out

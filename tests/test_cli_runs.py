@@ -1,0 +1,210 @@
+"""``brink runs ...`` and ``brink sweep`` from the command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import brink.cli.runs  # noqa: F401  (registers the commands)
+from brink.cli import app
+from brink.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+BRINK = Path(sys.executable).parent / "brink"
+runner = CliRunner()
+
+
+@pytest.fixture
+def filled(tmp_path: Path) -> tuple[Path, str, str]:
+    path = tmp_path / "runs.duckdb"
+    store = Store(path)
+    a = store.begin_run("run", "toy", "name: toy\n", 1, "0.1.0", {"samples": 4})
+    store.add_samples(a, 0, {"p": np.array([0.0, 1.0, 0.0, 1.0]), "k": np.arange(4)})
+    store.finish_run(a, {"outcomes": {"x": {"p": 0.5, "ci95": [0.0, 1.0]}}})
+    b = store.begin_run("run", "toy", "name: toy\n", 2, "0.1.0", {"samples": 4})
+    store.add_samples(b, 0, {"p": np.array([1.0, 1.0, 1.0, 0.0]), "k": np.arange(4)})
+    store.finish_run(b, {"outcomes": {"x": {"p": 0.75, "ci95": [0.25, 1.0]}}})
+    return path, a, b
+
+
+def _json(args: list[str]) -> object:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_list_show_diff_json(filled: tuple[Path, str, str]) -> None:
+    path, a, b = filled
+    listed = _json(["runs", "list", "--store", str(path), "--json"])
+    assert isinstance(listed, list)
+    assert {r["id"] for r in listed} == {a, b} and {r["status"] for r in listed} == {"complete"}
+    shown = _json(["runs", "show", a[:5], "--store", str(path), "--json", "--scenario"])
+    assert isinstance(shown, dict)
+    assert (
+        shown["seed"] == 1 and shown["n_samples"] == 4 and shown["scenario_text"] == "name: toy\n"
+    )
+    assert shown["columns"] == {"p": "DOUBLE", "k": "BIGINT"}
+    diff = _json(["runs", "diff", a, b, "--store", str(path), "--json"])
+    assert isinstance(diff, dict)
+    assert diff["inputs"] == {"seed": [1, 2]}
+    assert diff["summary"]["outcomes.x.p"]["delta"] == pytest.approx(0.25)
+    assert diff["summary"]["outcomes.x.ci95.0"]["delta"] == pytest.approx(0.25)
+    assert diff["columns"]["p"]["delta"] == pytest.approx(0.25)
+    assert "k" in diff["columns"] and "delta" in diff["columns"]["k"]
+    assert diff["columns"]["k"]["delta"] == 0.0
+
+
+def test_tables_render(filled: tuple[Path, str, str]) -> None:
+    path, a, b = filled
+    for args in (["runs", "list"], ["runs", "show", a], ["runs", "diff", a, b]):
+        result = runner.invoke(app, [*args, "--store", str(path)], env={"COLUMNS": "160"})
+        assert result.exit_code == 0, result.output
+        assert a in result.output
+    assert "0.25" in runner.invoke(app, ["runs", "diff", a, b, "--store", str(path)]).output
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_export(filled: tuple[Path, str, str], tmp_path: Path, fmt: str) -> None:
+    path, a, _ = filled
+    out = tmp_path / f"a.{fmt}"
+    result = runner.invoke(
+        app, ["runs", "export", a, "--format", fmt, "-o", str(out), "--store", str(path)]
+    )
+    assert result.exit_code == 0, result.output
+    back = duckdb.sql(f"SELECT * FROM '{out}' ORDER BY sample").fetchnumpy()
+    np.testing.assert_array_equal(back["p"], [0.0, 1.0, 0.0, 1.0])
+    np.testing.assert_array_equal(back["k"], np.arange(4))
+
+
+def test_delete(filled: tuple[Path, str, str]) -> None:
+    path, a, b = filled
+    assert runner.invoke(app, ["runs", "delete", a, "--yes", "--store", str(path)]).exit_code == 0
+    assert [r.id for r in Store(path).list_runs()] == [b]
+
+
+def test_errors_are_clear_and_exit_2(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n")
+    proc = subprocess.run(
+        [str(BRINK), "runs", "list", "--store", str(notes)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 2
+    assert "not a brink run store" in proc.stderr and "Traceback" not in proc.stderr
+    assert notes.read_text() == "my notes\n"
+    empty = tmp_path / "new.duckdb"
+    proc = subprocess.run(
+        [str(BRINK), "runs", "show", "abc", "--store", str(empty)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert (
+        proc.returncode == 2
+        and "no run with id 'abc'" in proc.stderr
+        and "brink runs list" in proc.stderr
+    )
+
+
+def test_sweep_command_stores_points_and_resumes(tmp_path: Path) -> None:
+    from brink.scenario import load_scenario
+    from brink.simulation import run
+
+    path, out = tmp_path / "runs.duckdb", tmp_path / "points.parquet"
+    args = [
+        "sweep",
+        "ukraine-2022",
+        "--grid",
+        "costs.nuclear_taboo=0.2,0.8",
+        "--samples",
+        "512",
+        "--seed",
+        "3",
+        "--store",
+        str(path),
+        "-o",
+        str(out),
+        "--json",
+    ]
+    first = _json(args)
+    assert isinstance(first, dict) and first["computed"] == [0, 1] and not first["failed"]
+    table = duckdb.sql(f"SELECT * FROM '{out}' ORDER BY point").fetchnumpy()
+    np.testing.assert_array_equal(table["costs.nuclear_taboo"], [0.2, 0.8])
+    for i, taboo in enumerate(("0.2", "0.8")):
+        direct = run(
+            load_scenario("ukraine-2022", [f"costs.nuclear_taboo={taboo}"]), 512, 3
+        ).to_json()
+        for name, o in direct["outcomes"].items():
+            got = table[f"outcomes.{name}.p"][i]
+            assert (np.isnan(got) and o["p"] is None) or got == pytest.approx(o["p"], abs=1e-12)
+    store = Store(path)
+    sweep = store.get_run(first["sweep"])
+    assert sweep.kind == "sweep" and sweep.status == "complete"
+    assert [store.get_run(p["run"]).n_samples for p in first["points"]] == [512, 512]
+    exported = _json(
+        [
+            "runs",
+            "export",
+            first["sweep"],
+            "-f",
+            "csv",
+            "-o",
+            str(tmp_path / "p.csv"),
+            "--store",
+            str(path),
+            "--json",
+        ]
+    )
+    assert isinstance(exported, dict) and exported["rows"] == 2
+    back = duckdb.sql(
+        f"SELECT * FROM read_csv_auto('{tmp_path / 'p.csv'}') ORDER BY point"
+    ).fetchnumpy()
+    np.testing.assert_allclose(
+        back["outcomes.leader_survives.p"], table["outcomes.leader_survives.p"]
+    )
+    assert list(back["run_id"]) == [p["run"] for p in first["points"]]
+    again = _json([*args, "--resume", first["sweep"][:6]])
+    assert isinstance(again, dict)
+    assert again["sweep"] == first["sweep"] and again["computed"] == []
+    assert [p["summary"] for p in again["points"]] == [p["summary"] for p in first["points"]]
+
+
+def test_sweep_rejects_bad_designs(tmp_path: Path) -> None:
+    store = str(tmp_path / "runs.duckdb")
+    proc = subprocess.run(
+        [
+            str(BRINK),
+            "sweep",
+            "ukraine-2022",
+            "--grid",
+            "costs.no_such_cost=1,2",
+            "-n",
+            "64",
+            "--store",
+            store,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 2
+    assert (
+        "sweep point 0 (costs.no_such_cost=1)" in proc.stderr
+        and "costs.no_such_cost" in proc.stderr
+    )
+    proc = subprocess.run(
+        [str(BRINK), "sweep", "ukraine-2022", "costs.war=0:1", "--store", store],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 2 and "without --lhs N" in proc.stderr

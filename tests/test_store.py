@@ -1,0 +1,272 @@
+"""The run store: round trips, exports, concurrent writers, killed runs, foreign files."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import itertools
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from brink.errors import InputError
+from brink.store import SCHEMA_VERSION, Store, StoreLockError, default_store_path, scenario_hash
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = "name: toy\nactors: {A: {kind: state}}\n"
+
+
+def _columns(n: int, seed: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return {
+        "outcome.concede": rng.random(n),
+        "metric.payoff": rng.normal(size=n),
+        "path": rng.integers(0, 5, size=n),
+        "failed": rng.random(n) < 0.1,
+    }
+
+
+def test_default_path_honours_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("BRINK_STORE", str(tmp_path / "x.duckdb"))
+    assert default_store_path() == tmp_path / "x.duckdb"
+    monkeypatch.delenv("BRINK_STORE")
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    assert default_store_path() == Path.home() / ".local/share/brink/runs.duckdb"
+
+
+def test_run_lifecycle_and_metadata(tmp_path: Path) -> None:
+    store = Store(tmp_path / "runs.duckdb")
+    rid = store.begin_run("run", "toy", SCENARIO, 42, "0.1.0", {"samples": 100, "set": {"a.b": 2}})
+    rec = store.get_run(rid)
+    assert rec.status == "running"
+    assert (
+        rec.scenario_hash
+        == hashlib.sha256(SCENARIO.encode()).hexdigest()
+        == scenario_hash(SCENARIO)
+    )
+    assert rec.scenario_text == SCENARIO and rec.seed == 42 and rec.parameters["set"] == {"a.b": 2}
+    store.finish_run(rid, {"p": 0.25, "bad": float("nan"), "arr": np.array([1.0, np.inf])})
+    rec = store.get_run(rid[:6])
+    assert rec.status == "complete" and rec.finished is not None
+    assert rec.summary == {"p": 0.25, "bad": None, "arr": [1.0, None]}
+    other = store.begin_run("sensitivity", "toy", SCENARIO, 1, "0.1.0", {})
+    store.fail_run(other, "solver diverged")
+    runs = {r.id: r for r in store.list_runs()}
+    assert runs[other].status == "failed" and runs[other].message == "solver diverged"
+    assert [r.id for r in store.list_runs(kind="sensitivity")] == [other]
+    with pytest.raises(InputError, match="no run with id"):
+        store.get_run("zzzz")
+    with pytest.raises(InputError, match="unknown run kind"):
+        store.begin_run("nonsense", "toy", SCENARIO, 1, "0.1.0", {})
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    values=hnp.arrays(
+        np.float64, st.integers(1, 60), elements=st.floats(allow_nan=True, allow_infinity=True)
+    ),
+    cuts=st.lists(st.integers(0, 60), max_size=4),
+)
+def test_samples_round_trip_any_chunking(values: np.ndarray, cuts: list[int]) -> None:
+    n = values.shape[0]
+    ints = np.arange(n, dtype=np.int64) * 7 - 3
+    flags = (np.arange(n) % 3) == 0
+    edges = sorted({0, n, *[c for c in cuts if c < n]})
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "s.duckdb")
+        rid = store.begin_run("run", "toy", SCENARIO, 0, "0.1.0", {})
+        for lo, hi in reversed(list(itertools.pairwise(edges))):
+            store.add_samples(rid, lo, {"x": values[lo:hi], "k": ints[lo:hi], "f": flags[lo:hi]})
+        out = store.samples(rid)
+    np.testing.assert_array_equal(out["sample"], np.arange(n))
+    np.testing.assert_array_equal(out["x"], values)
+    np.testing.assert_array_equal(out["k"], ints)
+    np.testing.assert_array_equal(out["f"], flags)
+    assert out["x"].dtype == np.float64 and out["k"].dtype == np.int64 and out["f"].dtype == bool
+
+
+def test_add_samples_is_idempotent_and_columns_may_appear_late(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.duckdb")
+    rid = store.begin_run("run", "toy", SCENARIO, 0, "0.1.0", {})
+    store.add_samples(rid, 0, {"a": np.ones(4)})
+    store.add_samples(rid, 0, {"a": np.full(4, 2.0)})
+    store.add_samples(rid, 4, {"a": np.ones(2), "b": np.array(["x", "y"])})
+    out = store.samples(rid)
+    np.testing.assert_array_equal(out["a"], [2, 2, 2, 2, 1, 1])
+    assert list(out["b"]) == ["", "", "", "", "x", "y"]
+    assert store.get_run(rid).n_samples == 6
+    assert store.columns(rid) == {"a": "DOUBLE", "b": "VARCHAR"}
+    with pytest.raises(InputError, match="one length"):
+        store.add_samples(rid, 0, {"a": np.ones(3), "c": np.ones(2)})
+    with pytest.raises(InputError, match="was DOUBLE"):
+        store.add_samples(rid, 0, {"a": np.ones(3, dtype=np.int64)})
+    np.testing.assert_array_equal(store.samples(rid)["a"], [2, 2, 2, 2, 1, 1])
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_export_reads_back_equal(tmp_path: Path, fmt: str) -> None:
+    store = Store(tmp_path / "s.duckdb")
+    rid = store.begin_run("run", "toy", SCENARIO, 0, "0.1.0", {})
+    cols = _columns(257, 3)
+    store.add_samples(rid, 0, {k: v[:100] for k, v in cols.items()})
+    store.add_samples(rid, 100, {k: v[100:] for k, v in cols.items()})
+    out = store.export(rid, tmp_path / f"out.{fmt}", format=fmt)  # type: ignore[arg-type]
+    reader = "read_parquet" if fmt == "parquet" else "read_csv_auto"
+    back = duckdb.sql(f"SELECT * FROM {reader}('{out}') ORDER BY sample").fetchnumpy()
+    np.testing.assert_array_equal(back["sample"], np.arange(257))
+    for name, arr in cols.items():
+        np.testing.assert_array_equal(np.asarray(back[name]), arr)
+
+
+def test_diff_reports_inputs_and_mean_differences(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.duckdb")
+    a = store.begin_run("run", "toy", SCENARIO, 1, "0.1.0", {"samples": 4, "set": {"x": 1}})
+    b = store.begin_run("run", "toy", SCENARIO + "#\n", 2, "0.1.0", {"samples": 4, "set": {"x": 3}})
+    store.add_samples(a, 0, {"p": np.array([0.0, 1.0, 0.0, 1.0])})
+    store.add_samples(b, 0, {"p": np.array([1.0, 1.0, 1.0, 0.0])})
+    store.finish_run(a, {"p": 0.5})
+    store.finish_run(b, {"p": 0.75})
+    d = store.diff(a, b)
+    assert d["inputs"]["seed"] == [1, 2] and "scenario_hash" in d["inputs"]
+    assert d["parameters"] == {"set.x": {"a": 1, "b": 3, "delta": 2}}
+    assert d["summary"]["p"]["delta"] == pytest.approx(0.25)
+    assert d["columns"]["p"]["delta"] == pytest.approx(0.25)
+    se = np.sqrt(np.var([0, 1, 0, 1], ddof=1) / 4 + np.var([1, 1, 1, 0], ddof=1) / 4)
+    assert d["columns"]["p"]["se"] == pytest.approx(se)
+
+
+def test_foreign_files_are_refused_unmodified(tmp_path: Path) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_bytes(b"these are my notes, not a database\n" * 10)
+    before = text.read_bytes()
+    with pytest.raises(InputError, match="not a brink run store"):
+        Store(text)
+    assert text.read_bytes() == before
+
+    other = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(other))
+    con.execute("CREATE TABLE t AS SELECT 1 AS x")
+    con.close()
+    before = other.read_bytes()
+    with pytest.raises(InputError, match="not a brink run store"):
+        Store(other)
+    assert other.read_bytes() == before
+    assert not (tmp_path / "other.duckdb.wal").exists()
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "s.duckdb"
+    Store(path)
+    con = duckdb.connect(str(path))
+    con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION + 1)])
+    con.close()
+    with pytest.raises(InputError, match="newer brink"):
+        Store(path)
+
+
+def test_lock_timeout_is_reported(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.duckdb", timeout=0.05)
+    fd = os.open(store.lock_path, os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        with pytest.raises(StoreLockError, match="another brink process"):
+            store.list_runs()
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+    assert store.list_runs() == []
+
+
+def _writer(path: str, seed: int, chunks: int, chunk: int) -> str:
+    store = Store(path)
+    rid = store.begin_run("run", f"writer-{seed}", SCENARIO, seed, "0.1.0", {"seed": seed})
+    cols = _columns(chunks * chunk, seed)
+    for i in range(chunks):
+        store.add_samples(
+            rid, i * chunk, {k: v[i * chunk : (i + 1) * chunk] for k, v in cols.items()}
+        )
+    store.finish_run(rid, {"mean": float(cols["outcome.concede"].mean())})
+    return rid
+
+
+def test_two_processes_write_at_once(tmp_path: Path) -> None:
+    path = str(tmp_path / "s.duckdb")
+    earlier = _writer(path, 99, 2, 50)
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(2) as pool:
+        ids = pool.starmap(_writer, [(path, 1, 12, 500), (path, 2, 12, 500)])
+    store = Store(path)
+    runs = {r.id: r for r in store.list_runs()}
+    assert set(runs) == {earlier, *ids}
+    for rid, seed in zip(ids, (1, 2), strict=True):
+        assert runs[rid].status == "complete" and runs[rid].n_samples == 6000
+        out = store.samples(rid)
+        for name, arr in _columns(6000, seed).items():
+            np.testing.assert_array_equal(out[name], arr)
+    np.testing.assert_array_equal(
+        store.samples(earlier)["metric.payoff"], _columns(100, 99)["metric.payoff"]
+    )
+    con = duckdb.connect(path)
+    con.execute("CHECKPOINT")
+    assert con.execute("SELECT count(*), count(DISTINCT id) FROM runs").fetchall() == [(3, 3)]
+    assert con.execute("SELECT count(*) FROM columns").fetchall() == [(12,)]
+    con.close()
+
+
+KILLED_WRITER = """
+import sys, numpy as np
+from brink.store import Store
+store = Store(sys.argv[1])
+rid = store.begin_run("run", "doomed", "name: doomed\\n", 5, "0.1.0", {})
+print(rid, flush=True)
+i = 0
+while True:
+    store.add_samples(rid, i * 1000, {"x": np.full(1000, float(i)), "k": np.arange(1000)})
+    print(i, flush=True)
+    i += 1
+"""
+
+
+def test_killed_run_is_not_complete_and_earlier_runs_intact(tmp_path: Path) -> None:
+    path = tmp_path / "s.duckdb"
+    earlier = _writer(str(path), 7, 3, 100)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WRITER, str(path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    assert proc.stdout is not None
+    rid = proc.stdout.readline().strip()
+    for _ in range(3):
+        proc.stdout.readline()
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    proc.stdout.close()
+
+    store = Store(path)
+    runs = {r.id: r for r in store.list_runs()}
+    assert runs[rid].status == "interrupted"
+    assert runs[earlier].status == "complete"
+    assert [r.id for r in store.list_runs() if r.status == "complete"] == [earlier]
+    out = store.samples(rid)
+    n = out["sample"].shape[0]
+    assert n >= 3000 and n % 1000 == 0
+    np.testing.assert_array_equal(out["x"], np.repeat(np.arange(n // 1000, dtype=float), 1000))
+    np.testing.assert_array_equal(
+        store.samples(earlier)["outcome.concede"], _columns(300, 7)["outcome.concede"]
+    )
+    later = store.begin_run("run", "after", SCENARIO, 1, "0.1.0", {})
+    store.finish_run(later, {})
+    assert store.get_run(later).status == "complete"
