@@ -1,0 +1,249 @@
+"""Monte Carlo runs of a scenario: chunked, streaming, chunk-size-invariant.
+
+``run`` cuts the sample range ``[0, N)`` into chunks, evaluates each chunk with
+:class:`brink.model.CrisisModel` (draws by :mod:`brink.random`, so sample ``i`` is the
+same whatever the chunking), and aggregates as it goes: per-block sums of each outcome
+and metric and of their squares, path counts and the failed count.  Memory is bounded by
+the chunk size, never by ``N``.
+
+Chunk boundaries are rounded to multiples of :data:`brink.random.BLOCK` and every sum is
+taken block by block in sample order, so the floating-point result is bit-identical for
+any chunk size (and any executor, which returns chunks in task order).
+
+Intervals: each per-sample outcome is a probability ``p_i``; the estimate is the mean
+and its 95% interval is the normal (CLT) interval ``mean +- 1.96 sd / sqrt(n)``, clipped to
+[0, 1] for probabilities (Monte Carlo error of the expectation over the parameter
+uncertainty; Law & Kelton 2000, ch. 9).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from brink import __version__
+from brink.random import BLOCK, check_samples, check_seed
+from brink.scenario import Scenario, scenario_from_data
+
+__all__ = ["ChunkResult", "ChunkTask", "RunResult", "run", "run_chunk"]
+
+FloatArray = NDArray[np.float64]
+Z95 = 1.959963984540054
+
+
+class Executor(Protocol):
+    def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[Any]: ...
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """A picklable unit of work: samples ``start..stop-1`` of a scenario (given as data)."""
+
+    scenario: str  # JSON of the validated scenario
+    source: str
+    seed: int
+    start: int
+    stop: int
+    solver: str = "auto"
+    levers: tuple[tuple[str, Any], ...] = ()
+    keep_samples: bool = False
+
+
+@dataclass
+class ChunkResult:
+    """Block sums of one chunk (and optionally its per-sample columns)."""
+
+    start: int
+    stop: int
+    sums: dict[str, list[float]]
+    squares: dict[str, list[float]]
+    counts: dict[str, list[int]]
+    path_counts: dict[str, int]
+    failed: int
+    columns: dict[str, NDArray[Any]] = field(default_factory=dict)
+
+
+_MODELS: dict[tuple[str, str, str], Any] = {}
+
+
+def _model(task: ChunkTask) -> Any:
+    from brink.model import CrisisModel
+
+    key = (task.scenario, task.source, task.solver)
+    if key not in _MODELS:
+        _MODELS.clear()
+        sc = scenario_from_data(json.loads(task.scenario), source=task.source)
+        _MODELS[key] = CrisisModel(sc, solver=task.solver)
+    return _MODELS[key]
+
+
+def run_chunk(task: ChunkTask) -> ChunkResult:
+    """Evaluate one chunk and reduce it to block sums (top level, so executors can ship it)."""
+    model = _model(task)
+    params = model.draw(task.seed, task.start, task.stop)
+    ev = model.evaluate(params, dict(task.levers) or None)
+    sums: dict[str, list[float]] = {}
+    squares: dict[str, list[float]] = {}
+    counts: dict[str, list[int]] = {}
+    n = task.stop - task.start
+    for group, values in (("outcome", ev.outcomes), ("metric", ev.metrics)):
+        for name, arr in values.items():
+            key = f"{group}:{name}"
+            s, q, c = [], [], []
+            for b in range(0, n, BLOCK):
+                x = arr[b : b + BLOCK]
+                x = x[np.isfinite(x)]
+                s.append(float(np.sum(x)))
+                q.append(float(np.sum(x * x)))
+                c.append(int(x.size))
+            sums[key], squares[key], counts[key] = s, q, c
+    path_counts: dict[str, int] = {}
+    for idx, cnt in zip(*np.unique(ev.paths[~ev.failed], return_counts=True), strict=True):
+        path_counts[ev.path_labels[int(idx)]] = int(cnt)
+    columns: dict[str, NDArray[Any]] = {}
+    if task.keep_samples:
+        columns = {**{k: v.astype(np.float32) for k, v in params.items()}, **ev.outcomes, "failed": ev.failed}
+    return ChunkResult(task.start, task.stop, sums, squares, counts, path_counts, int(ev.failed.sum()), columns)
+
+
+@dataclass
+class RunResult:
+    """Aggregated outcome probabilities, metrics and equilibrium paths of a run."""
+
+    scenario: str
+    samples: int
+    seed: int
+    solver: str
+    version: str = __version__
+    outcomes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    paths: list[dict[str, Any]] = field(default_factory=list)
+    failed: int = 0
+    run_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario,
+            "samples": self.samples,
+            "seed": self.seed,
+            "version": self.version,
+            "solver": self.solver,
+            "outcomes": self.outcomes,
+            "paths": self.paths,
+            "metrics": self.metrics,
+            "failed": self.failed,
+        }
+
+
+class _Aggregate:
+    def __init__(self) -> None:
+        self.sum: dict[str, float] = {}
+        self.sq: dict[str, float] = {}
+        self.n: dict[str, int] = {}
+        self.paths: dict[str, int] = {}
+        self.failed = 0
+
+    def add(self, r: ChunkResult) -> None:
+        for key, blocks in r.sums.items():
+            s, q = self.sum.get(key, 0.0), self.sq.get(key, 0.0)
+            for b, value in enumerate(blocks):
+                s += value
+                q += r.squares[key][b]
+            self.sum[key], self.sq[key] = s, q
+            self.n[key] = self.n.get(key, 0) + sum(r.counts[key])
+        for p, c in r.path_counts.items():
+            self.paths[p] = self.paths.get(p, 0) + c
+        self.failed += r.failed
+
+    def summary(self, key: str, probability: bool) -> tuple[float, float, float]:
+        n = self.n.get(key, 0)
+        if n == 0:
+            return math.nan, math.nan, math.nan
+        mean = self.sum[key] / n
+        var = max(self.sq[key] / n - mean * mean, 0.0) * (n / (n - 1) if n > 1 else 0.0)
+        half = Z95 * math.sqrt(var / n)
+        lo, hi = mean - half, mean + half
+        if probability:
+            mean, lo, hi = min(max(mean, 0.0), 1.0), max(lo, 0.0), min(hi, 1.0)
+        return mean, lo, hi
+
+
+def _round(x: float) -> float | None:
+    return None if not math.isfinite(x) else float(x)
+
+
+def run(
+    scenario: Scenario,
+    samples: int,
+    seed: int = 0,
+    chunk_size: int = 4096,
+    solver: str = "auto",
+    executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    levers: dict[str, Any] | None = None,
+    store: Any = None,
+    scenario_text: str = "",
+) -> RunResult:
+    """Monte Carlo run of ``scenario``: ``samples`` draws of ``seed``, solved and aggregated.
+
+    ``chunk_size`` is rounded up to a multiple of :data:`brink.random.BLOCK`.  ``executor``
+    is any object with ``map(fn, tasks)`` yielding results in task order (default: in
+    process).  ``progress(done, total)`` is called after each chunk.  With ``store`` (a
+    :class:`brink.store.Store`) the run and its per-sample outcomes are recorded.
+    """
+    samples = check_samples(samples)
+    seed = check_seed(seed)
+    if chunk_size < 1:
+        from brink.errors import InputError
+
+        raise InputError(f"chunk size {chunk_size} is below 1", "--chunk-size", "use a positive chunk size")
+    chunk = max(BLOCK, -(-int(chunk_size) // BLOCK) * BLOCK)
+    text = json.dumps(scenario.model_dump(mode="json", exclude={"source"}), sort_keys=True)
+    lever_items = tuple(sorted((levers or {}).items()))
+    tasks = [
+        ChunkTask(text, scenario.source, seed, a, min(a + chunk, samples), solver, lever_items, store is not None)
+        for a in range(0, samples, chunk)
+    ]
+    result = RunResult(scenario.name, samples, seed, solver)
+    run_id = None
+    if store is not None:
+        run_id = store.begin_run(
+            "run", scenario.name, scenario_text or text, seed, __version__,
+            {"samples": samples, "solver": solver, "levers": dict(lever_items)},
+        )
+        result.run_id = run_id
+    agg = _Aggregate()
+    results = executor.map(run_chunk, tasks) if executor is not None else map(run_chunk, tasks)
+    try:
+        for r in results:
+            agg.add(r)
+            if store is not None and r.columns:
+                store.add_samples(run_id, r.start, r.columns)
+            if progress is not None:
+                progress(r.stop, samples)
+    except BaseException as exc:
+        if store is not None and run_id is not None:
+            store.fail_run(run_id, f"{type(exc).__name__}: {exc}")
+        raise
+    for key in agg.sum:
+        group, name = key.split(":", 1)
+        mean, lo, hi = agg.summary(key, group == "outcome")
+        if group == "outcome":
+            result.outcomes[name] = {"p": _round(mean), "ci95": [_round(lo), _round(hi)]}
+        else:
+            result.metrics[name] = {"mean": _round(mean), "ci95": [_round(lo), _round(hi)]}
+    valid = samples - agg.failed
+    result.paths = [
+        {"path": p.split(" > "), "share": c / valid if valid else 0.0}
+        for p, c in sorted(agg.paths.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    result.failed = agg.failed
+    if store is not None and run_id is not None:
+        store.finish_run(run_id, result.to_json())
+    return result

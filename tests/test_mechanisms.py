@@ -1,0 +1,154 @@
+"""Comparative statics of the crisis mechanisms (M1-M9) on common random numbers.
+
+Each test changes one thing in a bundled scenario, evaluates both versions on the SAME
+parameter draws and checks the direction (and, where theory gives one, the location)
+of the change.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from brink.builder import compile_game
+from brink.model import CrisisModel
+from brink.scenario import load_scenario
+from brink.solvers import solve
+from brink.templates import get_template
+
+NUCLEAR_CHOICE = ["crisis.ladder=[concede, hold-conventional, demonstration-shot]"]
+
+
+def _pair(base: list[str], changed: list[str], seed: int = 0, n: int = 2000, scenario: str = "ukraine-2022") -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    a = CrisisModel(load_scenario(scenario, base))
+    b = CrisisModel(load_scenario(scenario, base + changed))
+    params = a.draw(seed, 0, n)
+    ea, eb = a.evaluate(params), b.evaluate(params)
+    assert not ea.failed.any() and not eb.failed.any()
+    return ea.outcomes | ea.metrics, eb.outcomes | eb.metrics, params
+
+
+def test_umbrella_lowers_nuclear_use_against_the_target() -> None:
+    """M2: putting Ukraine under the umbrella makes weak answers to nuclear use costly for
+    both defender types, so the challenger's nuclear rung loses value on every sample."""
+    plain, covered, _ = _pair([], ["commitments.nato-ukr.umbrella=true"])
+    assert np.all(covered["tactical_nuclear_use"] <= plain["tactical_nuclear_use"])
+    assert covered["tactical_nuclear_use"].mean() < plain["tactical_nuclear_use"].mean()
+    assert plain["tactical_nuclear_use"].mean() > 0.0
+
+
+def test_ukraine_in_nato_has_less_nuclear_use_than_ukraine_2022() -> None:
+    a = CrisisModel(load_scenario("ukraine-2022"))
+    b = CrisisModel(load_scenario("ukraine-in-nato"))
+    params = a.draw(0, 0, 3000)
+    assert a.uncertainties == b.uncertainties
+    pa = a.evaluate(params).outcomes["tactical_nuclear_use"].mean()
+    pb = b.evaluate(params).outcomes["tactical_nuclear_use"].mean()
+    assert 0.0 < pb < pa < 0.1
+
+
+def test_credibility_lowers_tactical_use() -> None:
+    low, high, _ = _pair(["doctrines.NATO.resolve=0.2"], ["doctrines.NATO.resolve=0.9"])
+    assert np.all(high["tactical_nuclear_use"] <= low["tactical_nuclear_use"])
+    assert high["tactical_nuclear_use"].mean() < low["tactical_nuclear_use"].mean()
+
+
+def test_credibility_threshold_is_zagare_kilgour() -> None:
+    """Zagare & Kilgour (2000): the challenger challenges iff the defender's credibility p is
+    below (u(DC) - u(SQ)) / (u(DC) - u(DD)).  Here the challenge is the nuclear rung, DC
+    its value against a restrained defender, DD against a resolute one and SQ backing
+    down; the switch must sit exactly at that threshold."""
+    over = ["crisis.ladder=[concede, demonstration-shot]", "costs.nuclear_taboo=0.35", "crisis.nuclear_coercion=0.6",
+            "costs.conventional_strike=1.0"]
+    sc = load_scenario("ukraine-2022", over)
+    central = sc.parameters.central()
+    t = get_template("crisis")
+
+    def values(resolve: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        params = {k: np.repeat(v, resolve.size) for k, v in central.items()}
+        params["doctrines.NATO.resolve"] = resolve
+        game = compile_game(sc, params)
+        sol = solve(game, "spe")
+        kids = game.children[game.child_ptr[0] : game.child_ptr[0] + game.num_children[0]]
+        vals = np.asarray(sol.node_values)[:, kids, 0]
+        return vals, t.outcomes(sc, params, sol)["tactical_nuclear_use"]
+
+    ends, _ = values(np.array([0.0, 1.0]))
+    u_dc, u_dd = ends[0, 1], ends[1, 1]
+    u_sq = ends[0, 0]
+    assert u_sq == ends[1, 0]  # backing down ends the crisis before the type matters
+    threshold = (u_dc - u_sq) / (u_dc - u_dd)
+    assert 0.05 < threshold < 0.95, threshold
+    grid = np.array([threshold - 0.02, threshold - 1e-6, threshold + 1e-6, threshold + 0.02])
+    _, tactical = values(grid)
+    np.testing.assert_array_equal(tactical, [1.0, 1.0, 0.0, 0.0])
+
+
+def test_small_w_leader_survives_concession_less_than_holding() -> None:
+    """M6 (Goemans 2000; Bueno de Mesquita et al. 2003): for a personalist leader (small W)
+    backing down is a defeat he chose; holding keeps a chance of victory."""
+    sc = load_scenario("ukraine-2022")
+    t = get_template("crisis")
+    terms = t.skeleton(sc).terms  # type: ignore[attr-defined]
+    labels = list(terms.labels)
+    hold = labels.index("hold-conventional / resolute / none / hold")
+    concede = labels.index("hold-conventional / resolute / none / concede")
+    central = t.quantities(sc, sc.parameters.central())  # type: ignore[attr-defined]
+    assert central.survival[0, concede] < central.survival[0, hold]
+    q = t.quantities(sc, sc.parameters.draw(0, 0, 2000))  # type: ignore[attr-defined]
+    assert q.survival[:, concede].mean() < q.survival[:, hold].mean()
+    assert np.mean(q.survival[:, concede] < q.survival[:, hold]) > 0.8
+
+
+def test_gamble_for_resurrection_when_defeat_means_punishment() -> None:
+    """Downs & Rocke (1994), Goemans (2000): the harsher the fate of a removed leader, the
+    less he concedes and the more he escalates."""
+    mild, harsh, _ = _pair(["actors.RUS.leader.punishment_cost=0"], ["actors.RUS.leader.punishment_cost=4"], n=3000)
+    assert harsh["challenger_concedes"].mean() < mild["challenger_concedes"].mean()
+    assert harsh["tactical_nuclear_use"].mean() > mild["tactical_nuclear_use"].mean()
+
+
+def test_bigger_discount_budget_raises_partner_support_and_fiscal_cost() -> None:
+    """M7: reserves that last longer keep the discount paid for more of the horizon."""
+    small, big, _ = _pair(["energy_discount.reserves_usd_bn=5"], ["energy_discount.reserves_usd_bn=20"], n=500)
+    assert np.all(big["fiscal_cost_usd_bn"] > small["fiscal_cost_usd_bn"])
+    assert np.all(big["discount_months"] > small["discount_months"])
+    assert big["partner_support"].mean() > small["partner_support"].mean()
+
+
+def test_weaker_challenger_loses_sphere_influence() -> None:
+    """M8: China and India's share of Central Asia grows as Russia's strength falls (Tullock contest)."""
+    strong, weak, _ = _pair([], ["actors.RUS.capability=0.01"], n=500)
+    assert np.all(weak["sphere_influence"] < strong["sphere_influence"])
+
+
+def test_resource_wealth_raises_foreign_imposed_change() -> None:
+    """M9 (Bove, Gleditsch & Sekeris 2016): oil wealth draws outside intervention."""
+    poor, rich, _ = _pair(["actors.RUS.resource_wealth=0.1"], ["actors.RUS.resource_wealth=0.9"], n=500)
+    assert np.all(rich["foreign_imposed_regime_change"] > poor["foreign_imposed_regime_change"])
+
+
+def test_partners_abandon_a_challenger_who_breaks_the_taboo() -> None:
+    """M6/M8: partners averse to the taboo abandon more after nuclear use (forced first move)."""
+    forced_conv = CrisisModel(load_scenario("ukraine-2022", ["crisis.ladder=[concede, hold-conventional]"]))
+    forced_nuc = CrisisModel(load_scenario("ukraine-2022", ["crisis.ladder=[concede, demonstration-shot]"]))
+    params = forced_conv.draw(0, 0, 300)
+    a, b = forced_conv.evaluate(params).outcomes, forced_nuc.evaluate(params).outcomes
+    went = b["tactical_nuclear_use"] > 0.5
+    stayed = a["challenger_concedes"] < 0.5
+    both = went & stayed
+    assert both.any()
+    assert np.all(b["partner_abandons.CHN"][both] > a["partner_abandons.CHN"][both])
+
+
+def test_incapable_threat_deters_at_no_credibility() -> None:
+    """Zagare & Kilgour (2000): if the challenger prefers the conflict DD to the status quo,
+    the threat is not capable and even a certainly resolute defender does not deter."""
+    sc = load_scenario(
+        "ukraine-2022",
+        ["crisis.ladder=[concede, demonstration-shot]", "costs.nuclear_taboo=0.1",
+         "crisis.nuclear_coercion=0.6", "costs.conventional_strike=0.45"],
+    )
+    params = {k: np.repeat(v, 3) for k, v in sc.parameters.central().items()}
+    params["doctrines.NATO.resolve"] = np.array([0.0, 0.5, 1.0])
+    sol = solve(compile_game(sc, params), "spe")
+    np.testing.assert_array_equal(get_template("crisis").outcomes(sc, params, sol)["tactical_nuclear_use"], [1.0, 1.0, 1.0])

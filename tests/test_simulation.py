@@ -1,0 +1,72 @@
+"""Monte Carlo runs: chunk-size invariance, sample guards, bundled scenarios (mechanisms: test_mechanisms.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from brink.errors import InputError
+from brink.model import CrisisModel
+from brink.scenario import load_scenario
+from brink.simulation import run
+
+
+def test_same_seed_same_json_for_any_chunk_size() -> None:
+    sc = load_scenario("ukraine-2022")
+    results = [run(sc, 3000, seed=7, chunk_size=c).to_json() for c in (1024, 4096, 10_000)]
+    assert results[0] == results[1] == results[2]
+    assert results[0]["samples"] == 3000 and results[0]["failed"] == 0
+    assert abs(sum(p["share"] for p in results[0]["paths"]) - 1) < 1e-12
+
+
+def test_huge_sample_count_is_refused() -> None:
+    with pytest.raises(InputError, match="exceeds the maximum"):
+        run(load_scenario("ukraine-2022"), 10**12)
+
+
+def test_rung_probabilities_sum_to_one() -> None:
+    sc = load_scenario("ukraine-2022")
+    model = CrisisModel(sc)
+    ev = model.evaluate(model.draw(0, 0, 500))
+    total = sum(v for k, v in ev.outcomes.items() if k.startswith("rung."))
+    np.testing.assert_allclose(total, 1.0, atol=1e-12)
+
+
+
+
+@pytest.mark.parametrize("name", ["ukraine-2022", "ukraine-in-nato", "cuban-missile-crisis-1962", "july-1914"])
+def test_every_bundled_scenario_runs(name: str) -> None:
+    result = run(load_scenario(name), 1024, seed=1).to_json()
+    assert result["failed"] == 0
+    outcomes = result["outcomes"]
+    for key in ("tactical_nuclear_use", "challenger_concedes", "leader_survives", "partners_abandon"):
+        lo, hi = outcomes[key]["ci95"]
+        assert 0.0 <= lo <= outcomes[key]["p"] <= hi <= 1.0
+    assert abs(sum(v["p"] for k, v in outcomes.items() if k.startswith("rung.")) - 1) < 1e-9
+
+
+def test_confidence_interval_is_the_normal_interval_of_the_per_sample_mean() -> None:
+    sc = load_scenario("ukraine-2022")
+    model = CrisisModel(sc)
+    ev = model.evaluate(model.draw(4, 0, 2048))
+    x = ev.outcomes["leader_survives"]
+    half = 1.959963984540054 * x.std(ddof=1) / np.sqrt(x.size)
+    got = run(sc, 2048, seed=4, chunk_size=1024).to_json()["outcomes"]["leader_survives"]
+    assert got["p"] == pytest.approx(x.mean(), abs=1e-12)
+    assert got["ci95"] == pytest.approx([x.mean() - half, x.mean() + half], abs=1e-9)
+
+
+def test_failed_samples_are_counted_not_dropped() -> None:
+    """An expression that is not finite on some draws flags exactly those samples as failed."""
+    months = "sqrt(reserves_usd_bn - 100) ** 2 * 1e3 / (offered_usd_per_bbl * actors.RUS.oil_exports_mbd * 30.4)"
+    sc = load_scenario("ukraine-2022", [f"energy_discount.sustainable_months={months}"])
+    model = CrisisModel(sc)
+    params = model.draw(0, 0, 1024)
+    bad = params["energy_discount.reserves_usd_bn"] < 100
+    ev = model.evaluate(params)
+    np.testing.assert_array_equal(ev.failed, bad)
+    assert np.all(np.isnan(ev.outcomes["tactical_nuclear_use"][bad]))
+    assert np.all(np.isfinite(ev.outcomes["tactical_nuclear_use"][~bad]))
+    result = run(sc, 1024, seed=0).to_json()
+    assert result["samples"] == 1024
+    assert result["failed"] == int(bad.sum()) > 0
