@@ -198,6 +198,8 @@ class Game:
     @cached_property
     def infoset_nodes(self) -> tuple[IntArray, ...]:
         """Member nodes of each information set, in preorder."""
+        if self.n_infosets == 0:
+            return ()
         order = np.argsort(self.infoset, kind="stable")
         counts = np.bincount(self.infoset[self.infoset >= 0], minlength=self.n_infosets)
         start = int(np.sum(self.infoset < 0))

@@ -1,0 +1,527 @@
+"""Subgame-perfect equilibrium by backward induction, on all samples at once.
+
+For a finite game of perfect information, backward induction (Kuhn 1953; Zermelo 1913)
+gives a subgame-perfect equilibrium (Selten 1965): at every node, the mover picks an
+action that maximises its own continuation value, given the choices already made below;
+chance nodes average their children with nature's probabilities.  brink solves every
+sample of a game in one pass over the tree: a numba kernel walks the nodes children-first
+and, at each node, runs an inner loop over a chunk of samples laid out contiguously
+(``(nodes, players, samples)``), so the per-node work is amortised over the chunk and the
+inner loop vectorises.  Child values live on a small stack (the reverse of a depth-first
+preorder pushes a node's children just before the node itself), which keeps the working
+set in cache; only the outputs stream to memory.
+
+Tie rule: at a node of player ``i`` with best child value ``m``, every action whose value
+is within ``1e-12 * (1 + |m|)`` of ``m`` counts as best; the **lowest-index** such action is
+chosen and ``Solution.ties`` is set at that node for that sample.
+
+Regret is computed, not assumed: the same pass evaluates, for every player, the value of
+its best response to the others' equilibrium choices (the player maximises at all its
+own nodes, everyone else follows the profile, chance averages), and
+``max_regret = max_i (best_response_i - value_i)`` at the root.  It is zero up to the
+tie tolerance for a correct solution.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+from brink.games import Game, GameError, NodeKind
+from brink.solvers.result import Solution
+
+__all__ = ["TIE_TOLERANCE", "shared_information_set", "solve_spe", "spe_payoffs"]
+
+#: Relative tolerance of the tie rule: values within ``TIE_TOLERANCE * (1 + |best|)`` tie.
+TIE_TOLERANCE = 1e-12
+
+#: Bytes of per-chunk working memory the solver aims for (outputs of one chunk) ...
+CHUNK_BYTES = 256 * 2**20
+#: ... within these bounds on the samples per chunk: below ~64 the per-node overhead
+#: dominates; above ~256 the chunk's outputs no longer stay in cache.
+MIN_CHUNK, MAX_CHUNK = 64, 256
+
+FloatArray = NDArray[np.float64]
+
+
+# --------------------------------------------------------------------------- kernels
+
+
+@njit(cache=True, nogil=True)
+def _plan_kernel(
+    child_ptr: NDArray[np.int64], children: NDArray[np.int32]
+) -> tuple[NDArray[np.int64], int]:
+    """Depth-first preorder visiting children in action order, and the stack height needed."""
+    n = child_ptr.shape[0] - 1
+    order = np.empty(n, dtype=np.int64)
+    todo = np.empty(n, dtype=np.int64)
+    top = 0
+    todo[0] = 0
+    top = 1
+    i = 0
+    while top > 0:
+        top -= 1
+        v = todo[top]
+        order[i] = v
+        i += 1
+        for e in range(child_ptr[v + 1] - 1, child_ptr[v] - 1, -1):
+            todo[top] = children[e]
+            top += 1
+    height = 0
+    best = 0
+    for j in range(n - 1, -1, -1):
+        v = order[j]
+        height += 1 - (child_ptr[v + 1] - child_ptr[v])
+        best = max(best, height)
+    return order, best
+
+
+@njit(cache=True, nogil=True)
+def _backward_kernel(
+    order: NDArray[np.int64],
+    mover: NDArray[np.int32],
+    child_ptr: NDArray[np.int64],
+    children: NDArray[np.int32],
+    outcome: NDArray[np.int32],
+    chance_col: NDArray[np.int64],
+    pay: FloatArray,
+    cprob: FloatArray,
+    n_samples: int,
+    tol: float,
+    values: FloatArray,
+    choice: NDArray[np.int32],
+    ties: NDArray[np.bool_],
+    reach: FloatArray,
+    stack_g: FloatArray,
+    stack_b: FloatArray,
+    regret: FloatArray,
+) -> None:
+    """Backward induction and reach for one chunk of ``n_samples`` samples.
+
+    Layout: ``pay (outcomes, players, C)``, ``cprob (chance edges, C)``, outputs
+    ``values (nodes, players, C)`` (payoffs of the node's own outcome and below),
+    ``choice``/``ties``/``reach (nodes, C)``, ``regret (C,)``.  ``mover`` is the player at
+    each node, -1 at chance, -2 at terminals.
+    """
+    n = order.shape[0]
+    P = values.shape[1]
+    C = n_samples
+    tmp_g = np.empty((P, C))
+    tmp_b = np.empty((P, C))
+    best = np.empty(C)
+    best_b = np.empty(C)
+    thr = np.empty(C)
+    pick = np.empty(C, dtype=np.int64)
+    count = np.empty(C, dtype=np.int64)
+    top = 0
+    for j in range(n - 1, -1, -1):
+        v = order[j]
+        e0 = child_ptr[v]
+        k = child_ptr[v + 1] - e0
+        o = outcome[v]
+        who = mover[v]
+        if k == 0:
+            for p in range(P):
+                for s in range(C):
+                    tmp_g[p, s] = 0.0
+                    tmp_b[p, s] = 0.0
+            for s in range(C):
+                choice[v, s] = -1
+                ties[v, s] = False
+        elif who < 0:
+            for p in range(P):
+                for s in range(C):
+                    tmp_g[p, s] = 0.0
+                    tmp_b[p, s] = 0.0
+            for a in range(k):
+                row = top - 1 - a
+                col = chance_col[e0 + a]
+                for p in range(P):
+                    for s in range(C):
+                        q = cprob[col, s]
+                        tmp_g[p, s] += q * stack_g[row, p, s]
+                        tmp_b[p, s] += q * stack_b[row, p, s]
+            for s in range(C):
+                choice[v, s] = -1
+                ties[v, s] = False
+        else:
+            row = top - 1
+            for s in range(C):
+                best[s] = stack_g[row, who, s]
+                best_b[s] = stack_b[row, who, s]
+            for a in range(1, k):
+                row = top - 1 - a
+                for s in range(C):
+                    best[s] = max(best[s], stack_g[row, who, s])
+                    best_b[s] = max(best_b[s], stack_b[row, who, s])
+            for s in range(C):
+                thr[s] = best[s] - tol * (1.0 + abs(best[s]))
+                pick[s] = 0
+                count[s] = 0
+            for a in range(k - 1, -1, -1):  # descending: the lowest good index is set last
+                row = top - 1 - a
+                for s in range(C):
+                    good = stack_g[row, who, s] >= thr[s]
+                    pick[s] = a if good else pick[s]
+                    count[s] += 1 if good else 0
+            for s in range(C):
+                choice[v, s] = pick[s]
+                ties[v, s] = count[s] > 1
+            for a in range(k):
+                row = top - 1 - a
+                for p in range(P):
+                    for s in range(C):
+                        tmp_g[p, s] = stack_g[row, p, s] if pick[s] == a else tmp_g[p, s]
+                        tmp_b[p, s] = stack_b[row, p, s] if pick[s] == a else tmp_b[p, s]
+            for s in range(C):
+                tmp_b[who, s] = best_b[s]
+        if o >= 0:
+            for p in range(P):
+                for s in range(C):
+                    tmp_g[p, s] += pay[o, p, s]
+                    tmp_b[p, s] += pay[o, p, s]
+        base = top - k
+        for p in range(P):
+            for s in range(C):
+                g = tmp_g[p, s]
+                stack_g[base, p, s] = g
+                values[v, p, s] = g
+                stack_b[base, p, s] = tmp_b[p, s]
+        top = base + 1
+    for s in range(C):
+        r = 0.0
+        for p in range(P):
+            r = max(r, stack_b[0, p, s] - stack_g[0, p, s])
+        regret[s] = r
+    # forward pass: reach probabilities of the pure profile (parents precede children)
+    for s in range(C):
+        reach[0, s] = 1.0
+    for j in range(n):
+        v = order[j]
+        e0 = child_ptr[v]
+        k = child_ptr[v + 1] - e0
+        if k == 0:
+            continue
+        if mover[v] < 0:
+            for a in range(k):
+                c = children[e0 + a]
+                col = chance_col[e0 + a]
+                for s in range(C):
+                    reach[c, s] = reach[v, s] * cprob[col, s]
+        else:
+            for a in range(k):
+                c = children[e0 + a]
+                for s in range(C):
+                    reach[c, s] = reach[v, s] if choice[v, s] == a else 0.0
+
+
+@njit(cache=True, nogil=True)
+def _scatter_kernel(
+    s0: int,
+    n_samples: int,
+    values: FloatArray,
+    reach: FloatArray,
+    choice: NDArray[np.int32],
+    ties: NDArray[np.bool_],
+    action_base: NDArray[np.int64],
+    out_values: FloatArray,
+    out_reach: FloatArray,
+    out_profile: FloatArray,
+    out_ties: NDArray[np.bool_],
+) -> None:
+    """Copy one chunk from sample-minor buffers into the sample-major :class:`Solution` arrays.
+
+    ``action_base[v]`` is the flat profile index of action 0 at personal node ``v``, -1 elsewhere.
+    Works in blocks of nodes so that both sides of the transposition stay in cache.
+    """
+    n = values.shape[0]
+    P = values.shape[1]
+    block = 16
+    for b0 in range(0, n, block):
+        b1 = min(n, b0 + block)
+        for s in range(n_samples):
+            t = s0 + s
+            for v in range(b0, b1):
+                for p in range(P):
+                    out_values[t, v, p] = values[v, p, s]
+                out_reach[t, v] = reach[v, s]
+                out_ties[t, v] = ties[v, s]
+                base = action_base[v]
+                if base >= 0:
+                    out_profile[t, base + choice[v, s]] = 1.0
+
+
+# --------------------------------------------------------------------------- planning
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Per-game arrays the kernels need, computed once."""
+
+    order: NDArray[np.int64]
+    stack_height: int
+    mover: NDArray[np.int32]
+    child_ptr: NDArray[np.int64]
+    children: NDArray[np.int32]
+    outcome: NDArray[np.int32]
+    chance_edges: NDArray[np.int64]
+    chance_col: NDArray[np.int64]
+    chance_actions: NDArray[np.int64]
+    action_base: NDArray[np.int64]
+    n_actions: int
+    inner_outcomes: bool
+
+
+#: Plans keyed by ``id`` of the game's ``children`` array, which :meth:`Game.with_samples`
+#: shares, so that re-sampling a tree (one chunk of a Monte Carlo run at a time) does not
+#: re-plan it; an entry is dropped when its array is freed.
+_PLANS: dict[int, tuple[tuple[weakref.ref[NDArray[Any]], ...], _Plan]] = {}
+_STRUCTURE = ("children", "kind", "child_ptr", "infoset", "infoset_player", "outcome")
+
+
+def shared_information_set(game: Game) -> int | None:
+    """The first personal information set holding more than one node, or ``None``.
+
+    ``None`` means the game has perfect information and backward induction applies.
+    """
+    sizes = np.bincount(game.infoset[game.infoset >= 0], minlength=game.n_infosets)
+    bad = np.flatnonzero((sizes > 1) & (game.infoset_player >= 0))
+    return int(bad[0]) if bad.size else None
+
+
+def _check_perfect_information(game: Game) -> None:
+    h = shared_information_set(game)
+    if h is None:
+        return
+    player = game.players[int(game.infoset_player[h])]
+    label = f" ({game.infoset_labels[h]!r})" if game.infoset_labels[h] else ""
+    members = np.flatnonzero(game.infoset == h)
+    raise GameError(
+        f"game {game.title!r} does not have perfect information: information set "
+        f"{int(game.infoset_number[h])} of player {player!r}{label} contains "
+        f"{members.size} nodes {members[:5].tolist()}, so backward induction does not "
+        f"apply. Use the quantal-response solver instead (--solver qre, or "
+        f"brink.solve(game, solver='qre'))"
+    )
+
+
+def _plan(game: Game) -> _Plan:
+    cached = _PLANS.get(id(game.children))
+    if cached is not None and all(
+        ref() is getattr(game, name) for ref, name in zip(cached[0], _STRUCTURE, strict=True)
+    ):
+        return cached[1]
+    _check_perfect_information(game)
+    child_ptr = np.ascontiguousarray(game.child_ptr, dtype=np.int64)
+    children = np.ascontiguousarray(game.children, dtype=np.int32)
+    order, height = _plan_kernel(child_ptr, children)
+    mover = np.full(game.n_nodes, -2, dtype=np.int32)
+    moving = game.infoset >= 0
+    mover[moving] = game.infoset_player[game.infoset[moving]]
+    chance_edges = np.flatnonzero(game.kind[game.edge_parent] == NodeKind.CHANCE).astype(np.int64)
+    chance_col = np.full(game.n_edges, -1, dtype=np.int64)
+    chance_col[chance_edges] = np.arange(chance_edges.size, dtype=np.int64)
+    action_base = np.full(game.n_nodes, -1, dtype=np.int64)
+    personal = np.flatnonzero(game.kind == NodeKind.PERSONAL)
+    set_ptr = game.infoset_action_ptr
+    action_base[personal] = set_ptr[game.infoset[personal]]
+    chance_from = game.edge_parent[chance_edges]
+    chance_actions = set_ptr[game.infoset[chance_from]] + (
+        chance_edges - game.child_ptr[chance_from]
+    )
+    inner = bool(np.any((game.outcome >= 0) & (game.kind != NodeKind.TERMINAL)))
+    plan = _Plan(
+        order=order,
+        stack_height=max(int(height), 1),
+        mover=mover,
+        child_ptr=child_ptr,
+        children=children,
+        outcome=np.ascontiguousarray(game.outcome, dtype=np.int32),
+        chance_edges=chance_edges,
+        chance_col=chance_col,
+        chance_actions=chance_actions,
+        action_base=action_base,
+        n_actions=int(set_ptr[-1]),
+        inner_outcomes=inner,
+    )
+    key = id(game.children)
+    _PLANS[key] = (tuple(weakref.ref(getattr(game, n)) for n in _STRUCTURE), plan)
+    weakref.finalize(game.children, _PLANS.pop, key, None)
+    return plan
+
+
+def _chunk_size(game: Game, samples: int, chunk_size: int | None) -> int:
+    if chunk_size is not None:
+        if chunk_size < 1:
+            raise ValueError("chunk_size must be a positive number of samples")
+        return min(chunk_size, samples)
+    per_sample = game.n_nodes * (8 * game.n_players + 13)
+    fits = CHUNK_BYTES // max(per_sample, 1)
+    return max(1, min(samples, MAX_CHUNK, max(MIN_CHUNK, fits)))
+
+
+class _Chunks:
+    """Reusable sample-minor buffers and the loop over chunks of samples."""
+
+    def __init__(self, game: Game, chunk_size: int | None) -> None:
+        self.game = game
+        self.plan = _plan(game)
+        self.S = game.samples or 1
+        self.C = _chunk_size(game, self.S, chunk_size)
+        n, P, C = game.n_nodes, game.n_players, self.C
+        pay = game.outcome_payoffs
+        probs = game.chance_probs[..., self.plan.chance_edges]
+        self.pay_sampled = pay.ndim == 3
+        self.prob_sampled = probs.ndim == 2
+        self.pay_buf = np.empty((pay.shape[-2], P, C))
+        self.prob_buf = np.empty((probs.shape[-1], C))
+        if not self.pay_sampled:
+            self.pay_buf[...] = pay[:, :, None]
+        if not self.prob_sampled:
+            self.prob_buf[...] = probs[:, None]
+        self.values = np.empty((n, P, C))
+        self.choice = np.empty((n, C), dtype=np.int32)
+        self.ties = np.empty((n, C), dtype=np.bool_)
+        self.reach = np.empty((n, C))
+        self.stack_g = np.empty((self.plan.stack_height, P, C))
+        self.stack_b = np.empty((self.plan.stack_height, P, C))
+        self.regret = np.empty(C)
+        self._probs = probs
+
+    def run(self, s0: int, s1: int) -> int:
+        """Solve samples ``s0:s1`` (at most one chunk) into the buffers; return their count."""
+        c = s1 - s0
+        if self.pay_sampled:
+            self.pay_buf[:, :, :c] = self.game.outcome_payoffs[s0:s1].transpose(1, 2, 0)
+        if self.prob_sampled:
+            self.prob_buf[:, :c] = self._probs[s0:s1].T
+        pl = self.plan
+        _backward_kernel(
+            pl.order,
+            pl.mover,
+            pl.child_ptr,
+            pl.children,
+            pl.outcome,
+            pl.chance_col,
+            self.pay_buf,
+            self.prob_buf,
+            c,
+            TIE_TOLERANCE,
+            self.values,
+            self.choice,
+            self.ties,
+            self.reach,
+            self.stack_g,
+            self.stack_b,
+            self.regret,
+        )
+        return c
+
+
+# --------------------------------------------------------------------------- API
+
+
+def spe_payoffs(game: Game, chunk_size: int | None = None) -> tuple[FloatArray, FloatArray]:
+    """Equilibrium payoffs and regret of every sample, in memory bounded by the chunk size.
+
+    Runs the same backward induction as :func:`solve_spe` but keeps only the root of each
+    chunk, so trees and sample counts too large for a full :class:`Solution` stream
+    through.  Returns ``(payoffs ([S,] players), max_regret ([S,]))``.
+    """
+    run = _Chunks(game, chunk_size)
+    pay = np.empty((run.S, game.n_players))
+    regret = np.empty(run.S)
+    for s0 in range(0, run.S, run.C):
+        c = run.run(s0, min(run.S, s0 + run.C))
+        pay[s0 : s0 + c] = run.values[0, :, :c].T
+        regret[s0 : s0 + c] = run.regret[:c]
+    if game.samples is None:
+        return pay[0], regret[0]
+    return pay, regret
+
+
+def solve_spe(game: Game, chunk_size: int | None = None) -> Solution:
+    """Subgame-perfect equilibrium of a perfect-information game, for every sample.
+
+    Args:
+        game: A game whose personal information sets are all singletons; chance nodes,
+            outcomes on inner nodes, sampled payoffs and sampled chance probabilities
+            (in any combination) are allowed.
+        chunk_size: Samples solved per kernel call (default: as many as fit in about
+            256 MiB of working memory, between 64 and 256).  Results do not depend on it.
+
+    Returns:
+        A :class:`Solution` with a pure profile (chance sets hold nature's
+        probabilities), payoffs, reach, beliefs (1 everywhere: every set is a
+        singleton, chance sets with several nodes get reach-proportional beliefs),
+        node values, the computed ``max_regret`` and ``ties`` (see the module doc for
+        the tie rule).
+
+    Raises:
+        GameError: an information set of a player holds more than one node.
+    """
+    run = _Chunks(game, chunk_size)
+    S, n, P = run.S, game.n_nodes, game.n_players
+    pl = run.plan
+    n_actions = pl.n_actions
+    values = np.empty((S, n, P))
+    reach = np.empty((S, n))
+    profile = np.zeros((S, n_actions))
+    ties = np.empty((S, n), dtype=np.bool_)
+    regret = np.empty(S)
+    for s0 in range(0, S, run.C):
+        c = run.run(s0, min(S, s0 + run.C))
+        _scatter_kernel(
+            s0,
+            c,
+            run.values,
+            run.reach,
+            run.choice,
+            run.ties,
+            pl.action_base,
+            values,
+            reach,
+            profile,
+            ties,
+        )
+        regret[s0 : s0 + c] = run.regret[:c]
+    profile[:, pl.chance_actions] = game.chance_probs[..., pl.chance_edges]
+    if pl.inner_outcomes:
+        acc = np.broadcast_to(game.node_payoffs(), (S, n, P))
+        values[:, 1:, :] += acc[:, game.parent[1:], :]
+    beliefs = np.ones((S, n))
+    sizes = np.bincount(game.infoset[game.infoset >= 0], minlength=game.n_infosets)
+    chance_sets = [
+        np.flatnonzero(game.infoset == h)
+        for h in np.flatnonzero((sizes > 1) & (game.infoset_player < 0))
+    ]
+    for members in chance_sets:
+        r = reach[:, members]
+        total = r.sum(axis=1, keepdims=True)
+        beliefs[:, members] = np.where(
+            total > 0, r / np.where(total > 0, total, 1), 1 / len(members)
+        )
+    payoffs = values[:, 0, :].copy()
+    if game.samples is None:
+        profile, payoffs, reach, beliefs = profile[0], payoffs[0], reach[0], beliefs[0]
+        values, regret_out, ties_out = values[0], regret[0], ties[0]
+    else:
+        regret_out, ties_out = regret, ties
+    return Solution(
+        game=game,
+        solver="spe",
+        profile=profile,
+        payoffs=payoffs,
+        reach=reach,
+        beliefs=beliefs,
+        node_values=values,
+        max_regret=np.asarray(regret_out),
+        ties=ties_out,
+        lam=None,
+        info={"chunk_size": run.C, "tie_tolerance": TIE_TOLERANCE},
+    )
