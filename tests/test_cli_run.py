@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,9 @@ from conftest import ROOT
 from typer.testing import CliRunner
 
 import brink.cli.scenario  # registers the commands
+import brink.errors
 from brink.cli import app
+from brink.executors.local import LocalExecutor
 
 BRINK = str(ROOT / ".venv" / "bin" / "brink")
 BUNDLED = ROOT / "src" / "brink" / "scenarios"
@@ -98,7 +102,130 @@ def test_bad_file_is_located(tmp_path: Path) -> None:
     path = _bad(tmp_path, "crisis", "challenger", "XYZ")
     result = brink("validate", str(path))
     assert result.returncode == 2
-    assert str(path) in result.stderr and "unknown actor 'XYZ'" in result.stderr
+    assert "unknown actor 'XYZ'" in result.stderr
+    line = int(re.search(rf"{re.escape(str(path))}:(\d+):\d+: crisis\.challenger: ", result.stderr)[1])  # type: ignore[index]
+    assert path.read_text().splitlines()[line - 1].strip() == "challenger: XYZ"
+
+
+def brink_in_process(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:
+    """Exit status and stderr of the real entry point (``brink.cli.main``), without a subprocess."""
+    from brink.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["brink", *args])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    code = stop.value.code
+    return (code if isinstance(code, int) else 1), capsys.readouterr().err
+
+
+#: Malformed variants of a bundled scenario, as text edits: (file, old line, new line,
+#: what the message must say, the text of the line the location must point at).
+MALFORMED: dict[str, tuple[str, str, str, str, str]] = {
+    "unknown actor": ("ukraine-2022", "  challenger: RUS", "  challenger: XYZ", "unknown actor 'XYZ'", "challenger: XYZ"),
+    "unknown guarantor": ("ukraine-2022", "  - {id: nato-ukr, guarantor: NATO,", "  - {id: nato-ukr, guarantor: NATX,",
+                          "unknown actor 'NATX'", "- {id: nato-ukr, guarantor: NATX"),
+    "bad probability": ("ukraine-2022", '    resolve: "beta(6, 3)"', '    resolve: "uniform(0.5, 1.5)"',
+                        "outside [0, 1]", 'resolve: "uniform(0.5, 1.5)"'),
+    "negative arsenal": ("ukraine-2022", "non_strategic: 1816}", "non_strategic: -5}", "negative", "nuclear: {strategic: 1674, non_strategic: -5}"),
+    "empty ladder": ("ukraine-2022", "  ladder: [concede, hold-conventional, demonstration-shot, local-nuclear-war-military, central-attack]",
+                     "  ladder: []", "ladder is empty", "ladder: []"),
+    "repeated rung": ("ukraine-2022", "  ladder: [concede, hold-conventional, demonstration-shot, local-nuclear-war-military, central-attack]",
+                      "  ladder: [concede, hold-conventional, concede]", "appears twice", "ladder: [concede, hold-conventional, concede]"),
+    "descending ladder": ("ukraine-2022", "  ladder: [concede, hold-conventional, demonstration-shot, local-nuclear-war-military, central-attack]",
+                          "  ladder: [concede, demonstration-shot, {name: talks, rung: 4}]", "rise monotonically",
+                          "ladder: [concede, demonstration-shot, {name: talks, rung: 4}]"),
+    "unknown rung": ("ukraine-2022", "  ladder: [concede, hold-conventional, demonstration-shot, local-nuclear-war-military, central-attack]",
+                     "  ladder: [concede, teatime]", "unknown rung 'teatime'", "ladder: [concede, teatime]"),
+    "disallowed expression": ("ukraine-2022", '  sustainable_months: "reserves_usd_bn * 1e3 / (offered_usd_per_bbl * actors.RUS.oil_exports_mbd * 30.4)"',
+                              "  sustainable_months: \"__import__('os').system('x')\"", "only the listed functions", "sustainable_months: "),
+    "hyphenated name": ("ukraine-2022", '  sustainable_months: "reserves_usd_bn * 1e3 / (offered_usd_per_bbl * actors.RUS.oil_exports_mbd * 30.4)"',
+                        '  sustainable_months: "commitments.nato-ukr.reliability * 2"', "must be identifiers", "sustainable_months: "),
+    "YAML syntax error": ("ukraine-2022", "  challenger: RUS", "  challenger: RUS: x", "YAML syntax error", "challenger: RUS: x"),
+    "unknown key": ("ukraine-2022", "    legal_weight: 0.5", "    legal_wieght: 0.5", "Extra inputs are not permitted", "legal_wieght: 0.5"),
+    "unknown template": ("ukraine-2022", "template: crisis", "template: chess", "unknown template 'chess'", "template: chess"),
+    "bad game section": ("fearon-1995", "  offers: 101", "  offers: 1", "greater than or equal to 2", "offers: 1"),
+    "game probability": ("deterrence-rudimentary", '  p: "uniform(0, 1)"', '  p: "uniform(0, 2)"', "outside [0, 1]", 'p: "uniform(0, 2)"'),
+}
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_malformed_scenarios_are_located_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, case: str, command: str
+) -> None:
+    """Every error path prints ``error: FILE:LINE:COL: ...`` pointing at the offending line, status 2."""
+    name, old, new, needle, marker = MALFORMED[case]
+    text = (BUNDLED / f"{name}.yaml").read_text()
+    assert text.count(old + "\n") == 1 or text.count(old) == 1, old
+    path = tmp_path / "bad.yaml"
+    path.write_text(text.replace(old, new))
+    extra = ["--samples", "8", "--no-store"] if command == "run" else []
+    code, err = brink_in_process(capsys, monkeypatch, command, str(path), *extra)
+    assert code == 2, err
+    assert err.startswith("error: ") and needle in err, err
+    assert "Traceback" not in err
+    found = re.search(rf"{re.escape(str(path))}:(\d+):(\d+): ", err)
+    assert found is not None, err
+    line, col = int(found[1]), int(found[2])
+    lines = path.read_text().splitlines()
+    assert marker in lines[line - 1], (lines[line - 1], marker)
+    assert 1 <= col <= len(lines[line - 1])
+
+
+def test_too_many_samples_names_the_option(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    code, err = brink_in_process(capsys, monkeypatch, "run", "fearon-1995", "--samples", "1000000000000", "--no-store")
+    assert code == 2
+    assert err.startswith("error: --samples: sample count 1,000,000,000,000 exceeds the maximum")
+
+
+class _RecordingExecutor(LocalExecutor):
+    """A local executor that records whether it was entered and closed."""
+
+    def __init__(self) -> None:
+        self.entered = self.closed = False
+        self.tasks = 0
+
+    def __enter__(self) -> _RecordingExecutor:
+        self.entered = True
+        return self
+
+    def map(self, fn: Any, tasks: Any) -> Any:
+        for task in tasks:
+            self.tasks += 1
+            yield fn(task)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_run_closes_the_executor_it_creates(monkeypatch: pytest.MonkeyPatch, fail: bool) -> None:
+    """``brink run --executor ...`` shuts its pool or cluster down, also when the run fails."""
+    import brink.executors
+    import brink.simulation
+
+    made: list[_RecordingExecutor] = []
+
+    def fake(name: str, scheduler: str | None = None, workers: int | None = None) -> _RecordingExecutor:
+        assert name == "processes" and scheduler is None
+        made.append(_RecordingExecutor())
+        return made[-1]
+
+    monkeypatch.setattr(brink.executors, "get_executor", fake)
+    if fail:
+        def broken(*_args: object, **_kwargs: object) -> None:
+            raise brink.errors.InputError("simulated failure", "run")
+
+        monkeypatch.setattr(brink.simulation, "run", broken)
+    args = ["fearon-1995", "--samples", "2048", "--chunk-size", "1024", "--seed", "4"]
+    result = runner.invoke(app, ["run", *args, "--json", "--no-store", "--executor", "processes"])
+    assert len(made) == 1 and made[0].entered and made[0].closed
+    if fail:
+        assert result.exit_code != 0 and isinstance(result.exception, brink.errors.InputError)
+        return
+    assert result.exit_code == 0, result.output
+    assert made[0].tasks == 2
+    assert json.loads(result.stdout) == run_json(*args)
 
 
 def test_run_is_stored(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ wrong and what is allowed.  Bundled scenarios live in ``brink/scenarios/*.yaml``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -37,6 +38,7 @@ from pydantic import (
 )
 
 from brink.distributions import Distribution, is_distribution_text, parse_distribution
+from brink.document import Document
 from brink.errors import InputError
 from brink.expressions import Expression, compile_expression, evaluation_order
 
@@ -50,6 +52,7 @@ __all__ = [
     "Scenario",
     "bundled_scenarios",
     "load_scenario",
+    "resolve_scenario_source",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -324,6 +327,12 @@ class Scenario(_Model):
     def _date(cls, v: Any) -> Any:
         return str(v) if v is not None else ""
 
+    @property
+    def document(self) -> Document | None:
+        """The document the scenario was read from (for ``file:line:col``), if read from one."""
+        doc: Document | None = self._document
+        return doc
+
     @cached_property
     def parameters(self) -> Parameters:
         """Every numeric field by dotted path, classified and checked."""
@@ -347,6 +356,7 @@ class Scenario(_Model):
         names = self.parameters.names
         if self.template != "crisis":
             names = [n for n in names if n.split(".", 1)[0] in self.model_fields_set]
+            names += [n for n in _spec_defaults(self) if n not in names]
         return [name for name in names if self.provenance_of(name) is None]
 
 
@@ -456,6 +466,20 @@ def _bindings(name: str, expr: Expression, known: Mapping[str, Any]) -> dict[str
                     "write the full dotted path",
                 )
         if target is None:
+            hyphenated = [
+                token
+                for token in re.findall(r"[A-Za-z_][\w.]*(?:-[A-Za-z_][\w.]*)+", expr.text)
+                if ref in token.split("-")
+            ]
+            if hyphenated:
+                token = hyphenated[0]
+                raise InputError(
+                    f"{expr.text}: unknown parameter {ref!r}: names in expressions must be "
+                    f"identifiers, so {token!r} reads as {' - '.join(token.split('-'))!r}",
+                    expr.where,
+                    "give the item an id or key without hyphens (e.g. nato_ukr instead of nato-ukr), "
+                    "or refer to the number by its sibling name from inside the same item",
+                )
             raise InputError(
                 f"{expr.text}: unknown parameter {ref!r}",
                 expr.where,
@@ -471,7 +495,10 @@ def _collect(sc: Scenario) -> Parameters:
     exprs: dict[str, Expression] = {}
     leaves = list(_walk(sc, ""))
     if sc.game:
-        leaves += [(p, Quantity(v)) for p, v in _walk_raw(sc.game, "game")]
+        settings = _game_settings(sc)
+        leaves += [
+            (p, Quantity(v)) for p, v in _walk_raw(sc.game, "game") if p.split(".")[1] not in settings
+        ]
     for path, q in leaves:
         v = q.root
         loc = _where(sc, path)
@@ -487,10 +514,36 @@ def _collect(sc: Scenario) -> Parameters:
         _bindings(path, expr, known)
     resolved = {p: e for p, e in exprs.items()}
     order = tuple(evaluation_order(_renamed(resolved, known)))
+    game_probabilities = _game_probabilities(sc)
     for path, dist in dists.items():
-        _check_range(sc, path, dist)
+        _check_range(sc, path, dist, game_probabilities)
     del where
     return Parameters(dists, exprs, order)
+
+
+def _game_settings(sc: Scenario) -> frozenset[str]:
+    """Keys of ``game:`` that the scenario's template declares as settings, not numbers."""
+    from brink.templates.base import get_template
+
+    try:
+        return get_template(sc.template).settings()
+    except InputError:  # an unknown template is reported by check_scenario
+        return frozenset()
+
+
+def _spec_defaults(sc: Scenario) -> list[str]:
+    """``game.<field>`` for each number of the template's ``Spec`` the file leaves at its default."""
+    from brink.templates.base import get_template
+
+    spec = get_template(sc.template).Spec
+    if spec is None:
+        return []
+    written = sc.game or {}
+    return [
+        f"game.{name}"
+        for name, info in spec.model_fields.items()
+        if name not in written and isinstance(info.default, int | float) and not isinstance(info.default, bool)
+    ]
 
 
 def _renamed(exprs: dict[str, Expression], known: Mapping[str, Any]) -> dict[str, Expression]:
@@ -510,10 +563,25 @@ def _where(sc: Scenario, path: str) -> str:
     return f"{sc.source or 'scenario ' + sc.name}: {path}"
 
 
-def _check_range(sc: Scenario, path: str, dist: Distribution) -> None:
+def _game_probabilities(sc: Scenario) -> frozenset[str]:
+    """Paths ``game.<key>`` that the scenario's template declares probabilities."""
+    from brink.templates.base import get_template
+
+    try:
+        keys = get_template(sc.template).probabilities if sc.game else frozenset()
+    except InputError:  # an unknown template is reported by check_scenario
+        return frozenset()
+    return frozenset(f"game.{key}" for key in keys)
+
+
+def _check_range(sc: Scenario, path: str, dist: Distribution, game_probabilities: frozenset[str] = frozenset()) -> None:
     lo, hi = dist.bounds
     leaf = path.rsplit(".", 1)[-1]
-    if leaf in _PROBABILITY_FIELDS or (path.startswith("partners.") and ".sphere_interest." in path):
+    if path.startswith("game."):
+        probability = path in game_probabilities
+    else:
+        probability = leaf in _PROBABILITY_FIELDS or (path.startswith("partners.") and ".sphere_interest." in path)
+    if probability:
         if lo < 0 or hi > 1:
             raise InputError(
                 f"{dist.spec} can take values outside [0, 1] (range {lo:g} to {hi:g})",
@@ -648,7 +716,11 @@ def bundled_scenarios() -> dict[str, str]:
     return out
 
 
-def _resolve_path(name_or_path: str | Path) -> Path:
+def resolve_scenario_source(name_or_path: str | Path) -> Path:
+    """The file behind a scenario argument: a ``.yaml``/``.yml``/``.json`` path or a bundled name.
+
+    Raises :class:`InputError` naming the bundled scenarios when neither exists.
+    """
     text = str(name_or_path)
     p = Path(text)
     if p.suffix in (".yaml", ".yml", ".json") or p.exists():
@@ -674,7 +746,7 @@ def load_scenario(name_or_path: str | Path, overrides: Sequence[str] = ()) -> Sc
     """
     from brink.document import load_document, validation_error
 
-    path = _resolve_path(name_or_path)
+    path = resolve_scenario_source(name_or_path)
     doc = load_document(path)
     if not isinstance(doc.data, dict):
         raise InputError("a scenario must be a mapping of sections", where=str(path), fix="start with `name: ...`")
@@ -693,14 +765,15 @@ def load_scenario(name_or_path: str | Path, overrides: Sequence[str] = ()) -> Sc
 
 def scenario_from_data(data: Mapping[str, Any], source: str = "") -> Scenario:
     """Validate a scenario given as a mapping (e.g. built in Python)."""
+    from brink.document import validation_error
+
     d = dict(data)
     d["source"] = source
     try:
         sc = Scenario.model_validate(d)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise InputError(f"{first['msg']}", where=f"{source or 'scenario'}: {loc}", fix="see `brink schema`") from None
+        raise validation_error(exc, Document(dict(data), source or "scenario")) from None
+    sc._document = Document(dict(data), source or "scenario")
     return check_scenario(sc)
 
 

@@ -637,7 +637,7 @@ class SimulationPoints:
 
 def scenario_source(scenario: str) -> tuple[str, str]:
     """``(text, name)`` of a scenario file or bundled name, for the run record and its hash."""
-    from brink.scenario import _resolve_path, load_scenario
+    from brink.scenario import load_scenario, resolve_scenario_source
 
-    text = _resolve_path(scenario).read_text(encoding="utf-8")
+    text = resolve_scenario_source(scenario).read_text(encoding="utf-8")
     return text, load_scenario(scenario).name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import ExitStack
 from typing import Annotated
 
 import typer
@@ -31,19 +32,14 @@ def run_command(
 
     from brink.errors import InputError
     from brink.random import check_samples
-    from brink.scenario import _resolve_path, load_scenario
+    from brink.scenario import load_scenario, resolve_scenario_source
     from brink.simulation import run
 
     check_samples(samples)
     if solver not in ("auto", "spe", "qre"):
         raise InputError(f"unknown solver {solver!r}", "--solver", "use auto, spe or qre")
     sc = load_scenario(scenario, overrides or [])
-    text = _resolve_path(scenario).read_text(encoding="utf-8")
-    ex = None
-    if executor != "local":
-        from brink.executors import get_executor
-
-        ex = get_executor(executor, scheduler=scheduler)
+    text = resolve_scenario_source(scenario).read_text(encoding="utf-8")
     store = None
     if not no_store:
         try:
@@ -53,14 +49,20 @@ def run_command(
         except ImportError:  # pragma: no cover - store not installed
             store = None
     console = Console(stderr=True)
-    if samples > 20_000 and not as_json:
-        with Progress(console=console, transient=True) as bar:
-            task = bar.add_task(f"{sc.name}", total=samples)
-            result = run(sc, samples, seed, chunk_size, solver, ex,
-                         progress=lambda done, _total: bar.update(task, completed=done),
-                         store=store, scenario_text=text)
-    else:
-        result = run(sc, samples, seed, chunk_size, solver, ex, store=store, scenario_text=text)
+    with ExitStack() as resources:
+        ex = None
+        if executor != "local":
+            from brink.executors import get_executor
+
+            ex = resources.enter_context(get_executor(executor, scheduler=scheduler))
+        if samples > 20_000 and not as_json:
+            with Progress(console=console, transient=True) as bar:
+                task = bar.add_task(f"{sc.name}", total=samples)
+                result = run(sc, samples, seed, chunk_size, solver, ex,
+                             progress=lambda done, _total: bar.update(task, completed=done),
+                             store=store, scenario_text=text)
+        else:
+            result = run(sc, samples, seed, chunk_size, solver, ex, store=store, scenario_text=text)
     out = result.to_json()
     if as_json:
         typer.echo(json.dumps(out, indent=2))
@@ -103,9 +105,12 @@ def validate_command(
 
     sc = load_scenario(file, overrides or [])
     P = sc.parameters
+    prefix = "" if sc.template == "crisis" else "game."  # a theory template reads only game:
     typer.echo(
-        f"ok: {sc.name} ({sc.template}): {len(sc.actors)} actors, {len(P.distributions)} numbers, "
-        f"{len(P.uncertainties)} uncertain, {len(P.expressions)} derived"
+        f"ok: {sc.name} ({sc.template}): {len(sc.actors)} actors, "
+        f"{sum(k.startswith(prefix) for k in P.distributions)} numbers, "
+        f"{sum(k.startswith(prefix) for k in P.uncertainties)} uncertain, "
+        f"{sum(k.startswith(prefix) for k in P.expressions)} derived"
     )
 
 

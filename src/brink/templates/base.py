@@ -36,11 +36,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, ClassVar, Literal
+from functools import cache
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, get_args, get_origin
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from brink.errors import InputError
 
@@ -67,26 +68,53 @@ class Template(ABC):
         description: One line for ``brink scenarios`` / docs.
         Spec: Pydantic model of the scenario's ``game:`` section, or ``None`` when the
             template reads the common sections only.
+        probabilities: Keys of ``game:`` whose values must lie in [0, 1].
     """
 
     name: ClassVar[str]
     description: ClassVar[str] = ""
     Spec: ClassVar[type[BaseModel] | None] = None
+    #: Keys of ``game:`` that are probabilities: every value their distribution can take
+    #: must lie in [0, 1] (checked when the scenario loads).  ``p`` by the convention of
+    #: the theory literature (Fearon 1995's chance of victory, Zagare & Kilgour 2000's
+    #: credibility).
+    probabilities: ClassVar[frozenset[str]] = frozenset({"p"})
 
     def spec(self, scenario: Scenario) -> BaseModel | None:
-        """The validated ``game:`` section (``None`` if the template has no ``Spec``)."""
+        """The validated ``game:`` section (``None`` if the template has no ``Spec``).
+
+        Every schema error is reported, each located in the scenario file as
+        ``file:line:col: game.path: what is wrong. what is allowed``
+        (:func:`brink.document.validation_error`).
+        """
         if self.Spec is None:
             return None
+        from brink.document import Document, validation_error
+
+        section = scenario.game or {}
         try:
-            return self.Spec.model_validate(scenario.game or {})
+            validated: BaseModel = _game_section(self.Spec).model_validate({"game": section}).game  # type: ignore[attr-defined]
         except ValidationError as exc:
-            first = exc.errors()[0]
-            loc = ".".join(str(p) for p in ("game", *first["loc"]))
+            doc = scenario.document or Document({"game": section}, scenario.source or scenario.name)
             raise InputError(
-                f"{first['msg']} at {loc}",
-                where=scenario.source or scenario.name,
-                fix=f"see `brink schema` and the documentation of template {self.name!r}",
+                f"{validation_error(exc, doc).what}\n(the game: section of template {self.name!r} "
+                f"accepts {', '.join(self.Spec.model_fields)})"
             ) from None
+        return validated
+
+    def settings(self) -> frozenset[str]:
+        """Keys of ``game:`` that are settings (text, choices, flags), not numbers.
+
+        A ``Spec`` field is a number when its type admits ``int`` or ``float`` (the
+        scenario layer then reads a text there as a distribution or an expression); any
+        other field (``Literal["perfect", "imperfect"]``, ``str``, ``bool``) is a setting,
+        passed to the template as written and never drawn.
+        """
+        if self.Spec is None:
+            return frozenset()
+        return frozenset(
+            name for name, info in self.Spec.model_fields.items() if not _admits_number(info.annotation)
+        )
 
     def check(self, scenario: Scenario) -> None:  # noqa: B027 - optional hook
         """Cross-reference checks beyond the schema; raise :class:`InputError` if broken."""
@@ -107,6 +135,21 @@ class Template(ABC):
         game = solution.game
         pay = np.asarray(solution.payoffs, dtype=np.float64).reshape(-1, game.n_players)
         return {f"payoff.{p}": pay[:, i] for i, p in enumerate(game.players)}
+
+
+def _admits_number(annotation: object) -> bool:
+    """Whether a field of this type accepts a number (``float``, ``int``, ``float | str``, ...)."""
+    if annotation in (int, float) or annotation is Any:
+        return True
+    if get_origin(annotation) is Literal:
+        return any(isinstance(v, int | float) and not isinstance(v, bool) for v in get_args(annotation))
+    return any(_admits_number(arg) for arg in get_args(annotation))
+
+
+@cache
+def _game_section(spec: type[BaseModel]) -> type[BaseModel]:
+    """A model ``{game: spec}``, so that validation errors carry the scenario path ``game.*``."""
+    return create_model(f"{spec.__name__}Section", __config__=ConfigDict(extra="forbid"), game=(spec, ...))
 
 
 #: Templates by name.
