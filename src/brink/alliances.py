@@ -32,6 +32,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from brink.errors import InputError
+from brink.errors import bounded_array as _array
 
 __all__ = [
     "DEFENSE_PACT_RELIABILITY",
@@ -127,18 +128,6 @@ class Coverage:
                                    umbrella_credibility=umbrella_credibility)
 
 
-def _array(name: str, value: ArrayLike, low: float | None = None,
-           high: float | None = None) -> FloatArray:
-    arr = np.asarray(value, dtype=np.float64)
-    if np.isnan(arr).any():
-        raise InputError(f"{name} contains NaN", fix="give a number for every sample")
-    if low is not None and (arr < low).any():
-        raise InputError(f"{name} must be >= {low}, got min {arr.min():g}",
-                         fix=f"give {name} in the allowed range")
-    if high is not None and (arr > high).any():
-        raise InputError(f"{name} must be <= {high}, got max {arr.max():g}",
-                         fix=f"give {name} in the allowed range")
-    return arr
 
 
 def response_propensity(

@@ -6,7 +6,10 @@ line prints it and exits with status 2 (usage/data error), never with a tracebac
 
 from __future__ import annotations
 
-__all__ = ["BrinkError", "InputError"]
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["BrinkError", "InputError", "bounded_array"]
 
 
 class BrinkError(Exception):
@@ -29,3 +32,24 @@ class InputError(BrinkError):
         if fix:
             text = f"{text}. {fix}"
         super().__init__(text)
+
+
+def bounded_array(
+    name: str, value: ArrayLike, low: float | None = None, high: float | None = None
+) -> NDArray[np.float64]:
+    """``value`` as a float array, refusing NaN and values outside ``[low, high]``.
+
+    Mechanism functions take scalars or per-sample arrays; this is their one input check.
+    """
+    arr = np.asarray(value, dtype=np.float64)
+    if np.isnan(arr).any():
+        raise InputError(f"{name} contains NaN", fix="give a number for every sample")
+    if low is not None and (arr < low).any():
+        raise InputError(
+            f"{name} must be >= {low}, got min {arr.min():g}", fix=f"give {name} in the allowed range"
+        )
+    if high is not None and (arr > high).any():
+        raise InputError(
+            f"{name} must be <= {high}, got max {arr.max():g}", fix=f"give {name} in the allowed range"
+        )
+    return arr

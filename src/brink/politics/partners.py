@@ -31,6 +31,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit, logit
 
 from brink.errors import InputError
+from brink.errors import bounded_array as _array
 
 __all__ = [
     "DAYS_PER_MONTH",
@@ -46,18 +47,6 @@ FloatArray = NDArray[np.float64]
 DAYS_PER_MONTH = 30.4
 
 
-def _array(name: str, value: ArrayLike, low: float | None = None,
-           high: float | None = None) -> FloatArray:
-    arr = np.asarray(value, dtype=np.float64)
-    if np.isnan(arr).any():
-        raise InputError(f"{name} contains NaN", fix="give a number for every sample")
-    if low is not None and (arr < low).any():
-        raise InputError(f"{name} must be >= {low}, got min {arr.min():g}",
-                         fix=f"give {name} in the allowed range")
-    if high is not None and (arr > high).any():
-        raise InputError(f"{name} must be <= {high}, got max {arr.max():g}",
-                         fix=f"give {name} in the allowed range")
-    return arr
 
 
 def partner_support(

@@ -34,6 +34,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from brink.errors import InputError
+from brink.errors import bounded_array as _array
 
 __all__ = [
     "DEMOCRAT_PUNISHMENT_RATE",
@@ -81,18 +82,6 @@ DICTATOR_PUNISHMENT_RATE = 0.47
 DEMOCRAT_PUNISHMENT_RATE = 0.05
 
 
-def _array(name: str, value: ArrayLike, low: float | None = None,
-           high: float | None = None) -> FloatArray:
-    arr = np.asarray(value, dtype=np.float64)
-    if np.isnan(arr).any():
-        raise InputError(f"{name} contains NaN", fix="give a number for every sample")
-    if low is not None and (arr < low).any():
-        raise InputError(f"{name} must be >= {low}, got min {arr.min():g}",
-                         fix=f"give {name} in the allowed range")
-    if high is not None and (arr > high).any():
-        raise InputError(f"{name} must be <= {high}, got max {arr.max():g}",
-                         fix=f"give {name} in the allowed range")
-    return arr
 
 
 def outcome_codes(outcome: WarOutcome | str | ArrayLike) -> NDArray[np.int64]:
