@@ -119,3 +119,79 @@ def test_exported_efg_reads_in_pygambit_with_the_same_payoffs(tmp_path: Path) ->
     spe = solve(game, "spe")
     profile = pygambit.nash.logit_solve(g).equilibria[0]
     np.testing.assert_allclose([float(profile.payoff(p)) for p in g.players], np.asarray(spe.payoffs), atol=1e-4)
+
+
+def test_fast_build_is_the_validated_game() -> None:
+    """``build`` skips re-validating the fixed tree; the same arrays must pass full validation."""
+    import dataclasses
+
+    from brink.games import Game
+
+    sc = load_scenario("ukraine-2022")
+    params = sc.parameters.draw(5, 0, 300)
+    fast = compile_game(sc, params)
+    fields = {f.name: getattr(fast, f.name) for f in dataclasses.fields(Game)}
+    checked = Game(**fields)  # runs the full validation
+    assert checked.samples == 300
+    a, b = solve(fast, "spe"), solve(checked, "spe")
+    np.testing.assert_array_equal(np.asarray(a.reach), np.asarray(b.reach))
+
+
+def test_non_finite_payoffs_are_still_refused() -> None:
+    from brink.games import GameError
+
+    sc = load_scenario("ukraine-2022")
+    params = dict(sc.parameters.draw(5, 0, 3))
+    params["crisis.stakes.challenger"] = np.array([1.0, np.inf, 1.0])
+    with pytest.raises(GameError, match="finite"):
+        compile_game(sc, params)
+
+
+def test_war_classes_give_the_per_terminal_quantities() -> None:
+    """Terminals are grouped by what the lottery and mechanisms read (``Terminals.class_key``);
+    computing every terminal on its own gives exactly the same numbers."""
+    import dataclasses
+
+    sc = load_scenario("ukraine-2022")
+    t = get_template("crisis")
+    sk = t.skeleton(sc)  # type: ignore[attr-defined]
+    T = len(sk.terms.labels)
+    assert len(sk.representatives) < T / 4  # 22 classes for 129 terminals
+    params = sc.parameters.draw(2, 0, 64)
+    grouped = t.quantities(sc, params)  # type: ignore[attr-defined]
+    each = dataclasses.replace(sk, war_class=np.arange(T), representatives=np.arange(T))
+    t.release()
+    original = type(t).skeleton
+    try:
+        type(t).skeleton = lambda self, scenario, information="perfect": each  # type: ignore[method-assign]
+        single = t.quantities(sc, params)  # type: ignore[attr-defined]
+    finally:
+        type(t).skeleton = original  # type: ignore[method-assign]
+        t.release()
+    for name in ("lottery", "support", "survival", "punished", "influence", "foreign_removal", "payoffs"):
+        np.testing.assert_array_equal(getattr(grouped, name), getattr(single, name), err_msg=name)
+
+
+def test_escalation_scores_come_from_the_kahn_ladder_categories() -> None:
+    """Rung categories are :mod:`brink.ladder`'s (Rivera et al. 2024 scores): show of force
+    (Kahn 5) is posturing, a demonstration shot (Kahn 21) nuclear; the score of a path is
+    its most severe act."""
+    from brink.ladder import escalation_score
+    from brink.templates.crisis import rung_category
+
+    sc = load_scenario("cuban-missile-crisis-1962")
+    t = get_template("crisis")
+    sk = t.skeleton(sc)  # type: ignore[attr-defined]
+    labels = list(sk.terms.labels)
+    dense = np.zeros((len(labels), len(sk.tally.names)))
+    for row in range(len(labels)):
+        lo, hi = sk.tally.ptr[row], sk.tally.ptr[row + 1]
+        dense[row, sk.tally.column[lo:hi]] = sk.tally.weight[lo:hi]
+    score = dense[:, sk.tally.names.index("escalation_score")]
+    posturing, non_violent, nuclear, de_escalation = escalation_score(
+        ["posturing", "non_violent", "nuclear", "de_escalation"])
+    assert rung_category(5).value == "posturing" and rung_category(21).value == "nuclear"
+    assert score[labels.index("show-of-force / resolute / none / de-escalate")] == posturing
+    assert score[labels.index("show-of-force / resolute / sanctions / de-escalate")] == non_violent
+    assert score[labels.index("demonstration-shot / restrained / none / hold")] == nuclear
+    assert score[labels.index("concede")] == de_escalation

@@ -152,3 +152,54 @@ def test_incapable_threat_deters_at_no_credibility() -> None:
     params["doctrines.NATO.resolve"] = np.array([0.0, 0.5, 1.0])
     sol = solve(compile_game(sc, params), "spe")
     np.testing.assert_array_equal(get_template("crisis").outcomes(sc, params, sol)["tactical_nuclear_use"], [1.0, 1.0, 1.0])
+
+
+def test_explain_terms_give_the_zagare_kilgour_threshold_where_the_switch_is() -> None:
+    """``CrisisModel.explain_terms``: the credibility threshold (u(DC) - u(SQ)) / (u(DC) - u(DD))
+    does not depend on the resolve itself, equals the one read off the node values above,
+    and the challenger uses nuclear weapons exactly where resolve < threshold (margin > 0)."""
+    over = ["crisis.ladder=[concede, demonstration-shot]", "costs.nuclear_taboo=0.35", "crisis.nuclear_coercion=0.6",
+            "costs.conventional_strike=1.0"]
+    sc = load_scenario("ukraine-2022", over)
+    model = CrisisModel(sc)
+    central = sc.parameters.central()
+    ends = {k: np.repeat(v, 2) for k, v in central.items()}
+    ends["doctrines.NATO.resolve"] = np.array([0.0, 1.0])
+    game, sol = model.game(ends)
+    kids = game.children[game.child_ptr[0] : game.child_ptr[0] + game.num_children[0]]
+    vals = np.asarray(sol.node_values)[:, kids, 0]
+    expected = (vals[0, 1] - vals[0, 0]) / (vals[0, 1] - vals[1, 1])
+    grid = np.array([0.0, expected - 0.02, expected - 1e-6, expected + 1e-6, expected + 0.02, 1.0])
+    params = {k: np.repeat(v, grid.size) for k, v in central.items()}
+    params["doctrines.NATO.resolve"] = grid
+    terms = model.explain_terms(params)
+    np.testing.assert_allclose(terms["credibility_threshold"], expected, rtol=1e-12)
+    np.testing.assert_allclose(terms["credibility_margin"], expected - grid, rtol=1e-12, atol=1e-15)
+    tactical = model.evaluate(params).outcomes["tactical_nuclear_use"]
+    np.testing.assert_array_equal(tactical > 0.5, terms["credibility_margin"] > 0)
+
+
+def test_explain_uses_the_credibility_terms() -> None:
+    """``brink.analysis.explain.explain`` picks up the model's terms as splitting variables."""
+    from brink.analysis.explain import explain
+
+    model = CrisisModel(load_scenario("ukraine-2022", NUCLEAR_CHOICE))
+    result = explain(model, n=600, seed=0)
+    first = result.choices[0]
+    names = {r.parameter for r in first.theory}
+    assert "credibility_margin" in names, first
+    margin = next(r for r in first.theory if r.parameter == "credibility_margin")
+    assert margin.accuracy >= max(first.stump.accuracy if first.stump else 0.0, margin.base_rate)
+
+
+def test_zero_discount_lever_is_no_discount_that_lasts_forever() -> None:
+    """M7: a lever setting of 0 USD/bbl costs nothing and never runs out (no division by zero)."""
+    model = CrisisModel(load_scenario("ukraine-2022"))
+    params = model.draw(0, 0, 400)
+    zero = model.evaluate(params, {"energy_discount.offered_usd_per_bbl": 0})
+    paid = model.evaluate(params, {"energy_discount.offered_usd_per_bbl": 30})
+    assert not zero.failed.any() and not paid.failed.any()
+    assert np.all(zero.metrics["fiscal_cost_usd_bn"] == 0.0)
+    assert np.all(np.isnan(zero.metrics["discount_months"]))
+    assert np.all(np.isfinite(paid.metrics["discount_months"]))
+    assert zero.metrics["partner_support"].mean() < paid.metrics["partner_support"].mean()

@@ -98,3 +98,18 @@ def test_qre_solver_agrees_with_spe_on_a_small_ladder() -> None:
     assert not b.failed.any()
     for name in ("challenger_concedes", "leader_survives", "defender_sanctions"):
         np.testing.assert_allclose(b.outcomes[name], a.outcomes[name], atol=1e-5, err_msg=name)
+
+
+def test_game_returns_the_solved_sampled_game(model: CrisisModel) -> None:
+    """``CrisisModel.game`` (for reports): the game of the rows of ``params`` and its solution,
+    consistent with ``evaluate``."""
+    params = model.draw(1, 0, 50)
+    game, solution = model.game(params)
+    assert game.samples == 50 and solution.solver == "spe"
+    assert np.asarray(solution.max_regret).max() < 1e-9
+    ev = model.evaluate(params)
+    reach = np.asarray(solution.reach)
+    first = game.children[game.child_ptr[0] : game.child_ptr[1]]
+    np.testing.assert_allclose(reach[:, first].sum(axis=1), 1.0)
+    demo = int(np.flatnonzero(np.array(game.action_labels[game.infoset[0]]) == "demonstration-shot")[0])
+    np.testing.assert_allclose(reach[:, first[demo]], ev.outcomes["rung.demonstration-shot"], atol=1e-12)

@@ -70,3 +70,29 @@ def test_failed_samples_are_counted_not_dropped() -> None:
     result = run(sc, 1024, seed=0).to_json()
     assert result["samples"] == 1024
     assert result["failed"] == int(bad.sum()) > 0
+
+
+def test_chunk_task_describes_itself_for_executor_errors() -> None:
+    import json
+
+    from brink.executors import describe_task
+    from brink.simulation import ChunkTask
+
+    sc = load_scenario("ukraine-2022")
+    text = json.dumps(sc.model_dump(mode="json", exclude={"source"}))
+    task = ChunkTask(text, sc.source, 3, 4096, 8192)
+    assert task.describe() == "samples 4096..8191, seed 3, scenario ukraine-2022"
+    assert describe_task(task) == task.describe()
+    levered = ChunkTask(text, sc.source, 3, 0, 10, levers=(("energy_discount.offered_usd_per_bbl", 0),))
+    assert levered.describe().endswith(", energy_discount.offered_usd_per_bbl=0")
+
+
+def test_run_matches_the_per_sample_evaluation() -> None:
+    """The streamed block sums give the mean of the per-sample outcomes of ``evaluate``."""
+    sc = load_scenario("ukraine-2022")
+    result = run(sc, 2500, seed=4, chunk_size=1024).to_json()
+    model = CrisisModel(sc)
+    ev = model.evaluate(model.draw(4, 0, 2500))
+    for name in ("tactical_nuclear_use", "leader_survives", "partners_abandon", "rung.demonstration-shot"):
+        assert result["outcomes"][name]["p"] == pytest.approx(ev.outcomes[name].mean(), rel=1e-12, abs=1e-15)
+    assert result["metrics"]["escalation_score"]["mean"] == pytest.approx(ev.metrics["escalation_score"].mean(), rel=1e-12)

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 from brink.builder import compile_game
@@ -25,7 +26,11 @@ from brink.scenario import Scenario, scenario_from_data
 from brink.templates import get_template
 from brink.templates.base import Information
 
-__all__ = ["UNBOUNDED", "CrisisModel"]
+if TYPE_CHECKING:
+    from brink.games import Game
+    from brink.solvers.result import Solution
+
+__all__ = ["UNBOUNDED", "CrisisModel", "modal_paths"]
 
 #: Parameters for which ``inf`` is a meaningful value rather than a failure: a discount
 #: of zero costs nothing and so "lasts" forever.
@@ -93,10 +98,14 @@ class CrisisModel:
             self._variants[key] = scenario_from_data(data, source=self.scenario.source)
         return (self._variants[key] if key else self.scenario), numeric
 
-    def evaluate(self, params: Mapping[str, FloatArray], levers: Mapping[str, Any] | None = None) -> Evaluation:
-        """Outcomes and metrics for each row of ``params`` (missing parameters take their fixed values)."""
-        from brink.solvers import solve
+    def _prepare(
+        self, params: Mapping[str, FloatArray], levers: Mapping[str, Any] | None
+    ) -> tuple[Scenario, dict[str, FloatArray], NDArray[np.bool_]]:
+        """The lever variant, every parameter as an ``(S,)`` array, and the failed mask.
 
+        Failed samples (a non-finite parameter) get the central values, so the game of the
+        whole chunk can still be built; their results are replaced by NaN afterwards.
+        """
         sc, numeric = self._variant(levers)
         P = sc.parameters
         n = len(next(iter(params.values()))) if params else 1
@@ -113,13 +122,70 @@ class CrisisModel:
             centre = P.central()
             for k, arr in full.items():
                 arr[failed] = centre[k][0] if not np.isnan(centre[k][0]) else 0.0
+        return sc, full, failed
+
+    def _solve(self, sc: Scenario, full: Mapping[str, FloatArray]) -> tuple[Game, Solution]:
+        from brink.solvers import solve
+
         information: Information = "imperfect" if self.solver == "qre" else "perfect"
         game = compile_game(sc, full, information)
-        solution = solve(game, "spe" if self.solver in ("auto", "spe") else self.solver, self.lam)
+        return game, solve(game, "spe" if self.solver in ("auto", "spe") else self.solver, self.lam)
+
+    def game(self, params: Mapping[str, FloatArray], levers: Mapping[str, Any] | None = None) -> tuple[Game, Solution]:
+        """The compiled game of the rows of ``params`` (with ``levers`` applied) and its solution.
+
+        The game carries a sample dimension (``Game.sample(k)`` gives sample ``k``); the
+        solver is the model's (SPE, or QRE on the information-set version).  Samples with
+        non-finite parameters are solved at the central values; :meth:`evaluate` flags them.
+        """
+        sc, full, _ = self._prepare(params, levers)
+        get_template(sc.template).release()
+        try:
+            return self._solve(sc, full)
+        finally:
+            get_template(sc.template).release()
+
+    def explain_terms(
+        self, params: Mapping[str, FloatArray], levers: Mapping[str, Any] | None = None
+    ) -> dict[str, FloatArray]:
+        """Theoretical thresholds of each sample, for :func:`brink.analysis.explain.explain`.
+
+        For the crisis template: ``credibility_threshold``, Zagare & Kilgour's (2000)
+        ``(u(DC) - u(SQ)) / (u(DC) - u(DD))`` for the challenger's first nuclear rung
+        (DC: its equilibrium value against a restrained defender, DD: against a resolute
+        one, SQ: its best rung below the nuclear threshold), and ``credibility_margin``,
+        that threshold minus the defender's prior resolve: the challenger prefers the
+        nuclear rung to staying below it iff the margin is positive.  Both read off the
+        subgame-perfect equilibrium of the perfect-information game.  Templates without
+        such terms give ``{}``; failed samples are NaN.
+        """
+        from brink.solvers import solve
+
+        sc, full, failed = self._prepare(params, levers)
         template = get_template(sc.template)
-        outcomes = template.outcomes(sc, full, solution)
-        metrics = template.metrics(sc, full, solution)
+        terms_fn = getattr(template, "explain_terms", None)
+        if not callable(terms_fn):
+            return {}
         template.release()
+        try:
+            solution = solve(compile_game(sc, full, "perfect"), "spe")
+            terms = terms_fn(sc, full, solution)
+        finally:
+            template.release()
+        return {k: np.where(failed, np.nan, np.asarray(v, dtype=np.float64)) for k, v in terms.items()}
+
+    def evaluate(self, params: Mapping[str, FloatArray], levers: Mapping[str, Any] | None = None) -> Evaluation:
+        """Outcomes and metrics for each row of ``params`` (missing parameters take their fixed values)."""
+        sc, full, failed = self._prepare(params, levers)
+        n = failed.shape[0]
+        template = get_template(sc.template)
+        template.release()
+        try:
+            _, solution = self._solve(sc, full)
+            outcomes = template.outcomes(sc, full, solution)
+            metrics = template.metrics(sc, full, solution)
+        finally:
+            template.release()
         if "converged" in solution.info:
             failed |= ~np.broadcast_to(np.asarray(solution.info["converged"], dtype=bool), (n,))
         for d in (outcomes, metrics):
@@ -135,26 +201,63 @@ def modal_paths(solution: Any) -> tuple[NDArray[np.int64], tuple[str, ...]]:
     Returns the terminal index reached (into the labels) and one " > "-joined label per terminal.
     """
     g = solution.game
-    prof = np.asarray(solution.profile).reshape(-1, solution.profile.shape[-1])
-    n = prof.shape[0]
-    node = np.zeros(n, dtype=np.int64)
-    ptr = g.infoset_action_ptr
-    maxk = int(g.num_children.max())
-    for _ in range(int(g.depth.max())):
-        k = g.num_children[node]
-        active = k > 0
-        if not active.any():
-            break
-        h = np.where(active, g.infoset[node], 0)
-        idx = ptr[h][:, None] + np.arange(maxk)[None, :]
-        valid = np.arange(maxk)[None, :] < k[:, None]
-        probs = np.where(valid, np.take_along_axis(prof, np.minimum(idx, prof.shape[1] - 1), axis=1), -1.0)
-        a = np.argmax(probs, axis=1)
-        node = np.where(active, g.children[np.minimum(g.child_ptr[node] + a, g.n_edges - 1)], node)
+    prof = np.ascontiguousarray(np.asarray(solution.profile, dtype=np.float64).reshape(-1, solution.profile.shape[-1]))
+    node = np.empty(prof.shape[0], dtype=np.int64)
+    _modal_walk(
+        prof, np.ascontiguousarray(g.child_ptr, dtype=np.int64), np.ascontiguousarray(g.children, dtype=np.int64),
+        np.ascontiguousarray(g.infoset, dtype=np.int64), np.ascontiguousarray(g.infoset_action_ptr, dtype=np.int64),
+        node,
+    )
     terminals = g.terminals
     pos = np.searchsorted(terminals, node)
-    labels = tuple(_path_label(g, int(t)) for t in terminals)
+    labels = _path_labels(g)
     return pos.astype(np.int64), labels
+
+
+@njit(cache=True, nogil=True)
+def _modal_walk(
+    profile: FloatArray,
+    child_ptr: NDArray[np.int64],
+    children: NDArray[np.int64],
+    infoset: NDArray[np.int64],
+    action_ptr: NDArray[np.int64],
+    out: NDArray[np.int64],
+) -> None:
+    """From the root, follow the most probable action (the first on ties) down to a terminal."""
+    for s in range(profile.shape[0]):
+        node = 0
+        while child_ptr[node + 1] > child_ptr[node]:
+            e0 = child_ptr[node]
+            k = child_ptr[node + 1] - e0
+            base = action_ptr[infoset[node]]
+            best = 0
+            top = profile[s, base]
+            for a in range(1, k):
+                if profile[s, base + a] > top:
+                    best = a
+                    top = profile[s, base + a]
+            node = children[e0 + best]
+        out[s] = node
+
+
+_LABELS: dict[tuple[int, int], tuple[Any, tuple[str, ...]]] = {}
+
+
+def _path_labels(g: Any) -> tuple[str, ...]:
+    """The path label of every terminal of ``g``.
+
+    Cached by tree: sampled copies of one game share its ``children`` and ``action_labels``
+    objects (the entry keeps them alive, so their ids cannot be reused).
+    """
+    key = (id(g.children), id(g.action_labels))
+    hit = _LABELS.get(key)
+    if hit is not None and hit[0][0] is g.children and hit[0][1] is g.action_labels:
+        return hit[1]
+    labels = tuple(_path_label(g, int(t)) for t in g.terminals)
+    if len(_LABELS) > 64:
+        _LABELS.clear()
+    _LABELS[key] = ((g.children, g.action_labels), labels)
+    return labels
 
 
 def _path_label(g: Any, node: int) -> str:

@@ -54,6 +54,15 @@ class ChunkTask:
     levers: tuple[tuple[str, Any], ...] = ()
     keep_samples: bool = False
 
+    def describe(self) -> str:
+        """One line for error messages: ``samples 0..4095, seed 3, scenario ukraine-2022``."""
+        try:
+            name = str(json.loads(self.scenario).get("name", "")) or self.source
+        except (ValueError, AttributeError):
+            name = self.source
+        levers = "".join(f", {k}={v}" for k, v in self.levers)
+        return f"samples {self.start}..{self.stop - 1}, seed {self.seed}, scenario {name or '?'}{levers}"
+
 
 @dataclass
 class ChunkResult:

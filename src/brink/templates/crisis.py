@@ -86,15 +86,19 @@ the QRE limit.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 from brink.errors import InputError
 from brink.games import Game, TreeBuilder
+from brink.ladder import EscalationCategory, escalation_score
+from brink.ladder import rung as ladder_rung
 from brink.politics.partners import (
     discount_cost,
     partner_support,
@@ -109,22 +113,19 @@ if TYPE_CHECKING:
     from brink.scenario import Scenario
     from brink.solvers.result import Solution
 
-__all__ = ["RIVERA_SCORES", "CrisisTemplate", "Terminals", "damage"]
+__all__ = ["CrisisQuantities", "CrisisTemplate", "Terminals", "damage", "response_category", "rung_category"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-#: Escalation scores of Rivera et al. (2024, FAccT) by category.
-RIVERA_SCORES = {
-    "de_escalation": -2.0,
-    "status_quo": 0.0,
-    "posturing": 4.0,
-    "non_violent": 12.0,
-    "violent": 28.0,
-    "nuclear": 60.0,
+#: Rivera et al. (2024) category of each defender response: no answer keeps the status
+#: quo, sanctions are non-violent, a conventional strike violent, a nuclear answer nuclear.
+RESPONSE_CATEGORY: dict[str, EscalationCategory] = {
+    "none": EscalationCategory.STATUS_QUO,
+    "sanctions": EscalationCategory.NON_VIOLENT,
+    "conventional-strike": EscalationCategory.VIOLENT,
+    "nuclear-response": EscalationCategory.NUCLEAR,
 }
-#: Rivera score of each defender response.
-_RESPONSE_SCORE = {"none": 0.0, "sanctions": 12.0, "conventional-strike": 28.0, "nuclear-response": 60.0}
 _RESPONSE_RANK: dict[str, int] = {r: i for i, r in enumerate(RESPONSES)}
 #: War outcomes for the challenger (columns of ``Terminals.lottery``), as in
 #: :class:`brink.politics.survival.WarOutcome`.
@@ -146,17 +147,24 @@ def damage(warheads: FloatArray | float) -> FloatArray:
     return np.asarray(1.0 - 0.5 ** (np.asarray(warheads, dtype=np.float64) / HALF_DAMAGE_WARHEADS))
 
 
-def rung_score(rung: int) -> float:
-    """Rivera et al. (2024) category score of a Kahn rung (0 = conceding)."""
-    if rung <= 0:
-        return RIVERA_SCORES["de_escalation"]
-    if rung <= 3:
-        return RIVERA_SCORES["posturing"]
-    if rung <= 7:
-        return RIVERA_SCORES["non_violent"]
-    if rung < NUCLEAR_RUNG:
-        return RIVERA_SCORES["violent"]
-    return RIVERA_SCORES["nuclear"]
+def rung_category(kahn: int) -> EscalationCategory:
+    """Rivera et al. (2024) category of a scenario rung, by its number on Kahn's ladder.
+
+    The single source is :func:`brink.ladder.rung` (Kahn 1965 catalogue with brink's
+    category of each rung); rung 0, conceding, is de-escalation.  Scenario rung names
+    that are not Kahn's (``demonstration-shot``, ``hold-conventional``) reach this
+    function through their Kahn number, given in one table,
+    :data:`brink.scenario.KNOWN_RUNGS` (``demonstration-shot`` is Kahn 21,
+    ``hold-conventional`` Kahn 12, ...).
+    """
+    if kahn <= 0:
+        return EscalationCategory.DE_ESCALATION
+    return ladder_rung(int(kahn)).category
+
+
+def response_category(response: str) -> EscalationCategory:
+    """Rivera et al. (2024) category of a defender response (:data:`RESPONSE_CATEGORY`)."""
+    return RESPONSE_CATEGORY[response]
 
 
 @dataclass(frozen=True)
@@ -170,6 +178,30 @@ class Terminals:
     response: IntArray  # index into RESPONSES, -1 if none was played
     counter: IntArray  # index into COUNTERS ("de-escalate", "hold", "escalate", "concede"), -1
     labels: tuple[str, ...]
+
+    def take(self, index: IntArray) -> Terminals:
+        """The features of the terminals ``index`` (in that order)."""
+        return Terminals(
+            rung=self.rung[index], kahn=self.kahn[index], final_kahn=self.final_kahn[index],
+            resolute=self.resolute[index], response=self.response[index], counter=self.counter[index],
+            labels=tuple(self.labels[int(i)] for i in index),
+        )
+
+    @property
+    def class_key(self) -> NDArray[np.int64]:
+        """``(T, 7)`` everything the war lottery and mechanisms M6-M9 read off a terminal.
+
+        Final rung nuclear?, sanctions?, strike or nuclear answer?, counter, decisiveness
+        (as its rung), concession?, nuclear use?  Terminals with equal keys have equal
+        lottery, partner support, influence, survival and punishment in every sample.
+        """
+        return np.stack(
+            [
+                self.final_kahn >= NUCLEAR_RUNG, self.response == 1, self.response >= 2, self.counter,
+                np.minimum(self.final_kahn, int(FULL_WAR_RUNG)), self.concedes, self.challenger_nuclear,
+            ],
+            axis=1,
+        ).astype(np.int64)
 
     @property
     def decisiveness(self) -> FloatArray:
@@ -198,10 +230,76 @@ class Terminals:
 
 
 @dataclass(frozen=True)
+class _Payoffs:
+    """Per-scenario structure of the payoff sum, so each evaluation is one fused pass.
+
+    A terminal's payoff is its war class's value (stake, partners, sphere, office,
+    punishment: :class:`_ClassQuantities`) plus indicator terms ``coef_k(sample) *
+    feature_k(terminal)`` (war, taboo, responses, exchange, commitments), stored sparsely:
+    entries ``ptr[t * P + p] : ptr[t * P + p + 1]`` of ``term``/``weight`` are the
+    nonzero features of terminal ``t`` for player ``p``.
+    """
+
+    ptr: IntArray
+    term: IntArray
+    weight: FloatArray
+
+
+@dataclass(frozen=True)
+class _Tally:
+    """Per-scenario structure of the outcome read-out: weights of each terminal's reach.
+
+    ``names`` are the indicator outcomes (and the escalation score), ``ptr``/``column``/
+    ``weight`` their sparse ``(T, K)`` weight matrix.
+    """
+
+    names: tuple[str, ...]
+    ptr: IntArray
+    column: IntArray
+    weight: FloatArray
+
+
+@dataclass(frozen=True)
 class _Skeleton:
+    """Everything about a crisis game that does not depend on the samples, built once."""
+
     game: Game
     terms: Terminals
     type_edges: IntArray  # (k, 2) edges [resolute, restrained] of each type chance node
+    war_class: IntArray  # (T,) war class of each terminal
+    representatives: IntArray  # (U,) one terminal of each war class
+    outcome_node: IntArray  # (T,) the terminal node of each outcome
+    tally: _Tally
+
+
+#: Indicator outcomes read off the terminal reach (besides ``rung.<name>``).
+_INDICATORS = (
+    "tactical_nuclear_use", "strategic_nuclear_use", "challenger_concedes",
+    "defender_conventional_response", "defender_nuclear_response", "defender_sanctions",
+)
+
+
+def _escalation_scores(terms: Terminals) -> FloatArray:
+    """Escalation score of each terminal: the most severe act on its path (Rivera et al. 2024).
+
+    The acts are the challenger's first rung, the rung it ends on, and the defender's
+    response, each scored by its category (:func:`rung_category`, :func:`response_category`)
+    with :func:`brink.ladder.escalation_score`.
+    """
+    first = escalation_score([rung_category(int(k)).value for k in terms.kahn])
+    final = escalation_score([rung_category(int(k)).value for k in terms.final_kahn])
+    answer = np.array(
+        [escalation_score([response_category(RESPONSES[d]).value])[0] if d >= 0 else -np.inf for d in terms.response]
+    )
+    return np.asarray(np.maximum(np.maximum(first, final), answer), dtype=np.float64)
+
+
+def _sparse_rows(dense: FloatArray) -> tuple[IntArray, IntArray, FloatArray]:
+    """CSR of a dense ``(rows, cols)`` matrix: (row pointer, column, value) of its nonzeros."""
+    rows, cols = np.nonzero(dense)
+    ptr = np.zeros(dense.shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=dense.shape[0]), out=ptr[1:])
+    return ptr, cols.astype(np.int64), np.ascontiguousarray(dense[rows, cols], dtype=np.float64)
 
 
 @lru_cache(maxsize=64)
@@ -247,6 +345,9 @@ def _skeleton(
                          f"{rname} / {('resolute', 'restrained')[t]} / {dname} / {cname}"),
                     )
     game = b.build()
+    for name in ("num_children", "node_player", "infoset_action_ptr", "edge_infoset_action", "edge_parent",
+                 "parent_edge", "depth", "terminals"):
+        getattr(game, name)  # derived structure, computed once and shared by every sampled copy
     arr = list(zip(*feats, strict=True))
     terms = Terminals(
         rung=np.array(arr[0], dtype=np.int64),
@@ -259,7 +360,86 @@ def _skeleton(
     )
     chance = np.flatnonzero(game.node_player == -1)
     type_edges = np.stack([game.child_ptr[chance], game.child_ptr[chance] + 1], axis=1)
-    return _Skeleton(game, terms, type_edges.astype(np.int64))
+    _, first, war_class = np.unique(terms.class_key, axis=0, return_index=True, return_inverse=True)
+    outcome_node = np.empty(game.n_outcomes, dtype=np.int64)
+    outcome_node[game.outcome[game.terminals]] = game.terminals
+    columns = [terms.tactical, terms.strategic, terms.concedes, terms.response == 2, terms.response == 3,
+               terms.response == 1, *(terms.rung == i for i in range(len(ladder)))]
+    dense = np.stack([np.asarray(c, dtype=np.float64) for c in columns] + [_escalation_scores(terms)], axis=1)
+    ptr, col, weight = _sparse_rows(dense)
+    names = (*_INDICATORS, *(f"rung.{n}" for n, _ in ladder), "escalation_score")
+    return _Skeleton(
+        game, terms, type_edges.astype(np.int64), np.ascontiguousarray(war_class.reshape(-1), dtype=np.int64),
+        first.astype(np.int64), outcome_node, _Tally(names, ptr, col, weight),
+    )
+
+
+@njit(cache=True, nogil=True)
+def _assemble_payoffs(
+    by_class: FloatArray,
+    war_class: IntArray,
+    coef: FloatArray,
+    ptr: IntArray,
+    term: IntArray,
+    weight: FloatArray,
+    out: FloatArray,
+) -> None:
+    """``out[s, t, p] = by_class[s, war_class[t], p] + sum_j coef[term[j], s] * weight[j]`` (see :class:`_Payoffs`).
+
+    ``coef`` is ``(K, S)``; samples are done in blocks so the inner loop runs over
+    contiguous samples (it vectorises) while the block's outputs stay in cache.
+    """
+    S, T, P = out.shape
+    block = 64
+    acc = np.empty(block)
+    for s0 in range(0, S, block):
+        s1 = min(S, s0 + block)
+        for t in range(T):
+            u = war_class[t]
+            for p in range(P):
+                for s in range(s0, s1):
+                    acc[s - s0] = by_class[s, u, p]
+                row = t * P + p
+                for j in range(ptr[row], ptr[row + 1]):
+                    k = term[j]
+                    w = weight[j]
+                    for s in range(s0, s1):
+                        acc[s - s0] += coef[k, s] * w
+                for s in range(s0, s1):
+                    out[s, t, p] = acc[s - s0]
+
+
+@njit(cache=True, nogil=True)
+def _tally_reach(
+    reach: FloatArray,
+    outcome_node: IntArray,
+    war_class: IntArray,
+    ptr: IntArray,
+    column: IntArray,
+    weight: FloatArray,
+    by_class: FloatArray,
+    indicators: FloatArray,
+    expected: FloatArray,
+) -> None:
+    """Reach-weighted sums over terminals: indicator outcomes and class quantities.
+
+    ``indicators[s, k] += reach * weight`` over terminal ``t``'s sparse weights, and
+    ``expected[s, m] += reach * by_class[s, war_class[t], m]``; terminals are visited in
+    order and unreached ones skipped, so results do not depend on the number of samples.
+    """
+    S = reach.shape[0]
+    T = outcome_node.shape[0]
+    M = by_class.shape[2]
+    for s in range(S):
+        for t in range(T):
+            r = reach[s, outcome_node[t]]
+            if r == 0.0:
+                continue
+            for j in range(ptr[t], ptr[t + 1]):
+                indicators[s, column[j]] += r * weight[j]
+            u = war_class[t]
+            for m in range(M):
+                expected[s, m] += r * by_class[s, u, m]
 
 
 class _Values:
@@ -294,6 +474,79 @@ class CrisisQuantities:
     partners: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class _ClassQuantities:
+    """:class:`CrisisQuantities` per war class ``(S, U)`` plus the payoffs' indicator terms."""
+
+    lottery: FloatArray  # (S, U, 4)
+    support: FloatArray  # (S, U, J)
+    survival: FloatArray
+    domestic_survival: FloatArray
+    foreign_removal: FloatArray
+    punished: FloatArray
+    influence: FloatArray
+    by_class: FloatArray  # (S, U, 2) war-class part of the payoffs
+    coef: FloatArray  # (K, S) sample coefficients of the indicator terms
+    payoff_terms: _Payoffs
+    discount_months: FloatArray
+    fiscal_cost: FloatArray
+    partners: tuple[str, ...]
+
+    def payoffs(self, war_class: IntArray) -> FloatArray:
+        """``(S, T, 2)`` payoffs of every terminal (one fused pass, :func:`_assemble_payoffs`)."""
+        n = self.coef.shape[1]
+        out = np.empty((n, war_class.shape[0], 2))
+        pt = self.payoff_terms
+        _assemble_payoffs(self.by_class, war_class, self.coef, pt.ptr, pt.term, pt.weight, out)
+        return out
+
+    def expand(self, war_class: IntArray) -> CrisisQuantities:
+        """The per-terminal view (``(S, T)`` arrays)."""
+        return CrisisQuantities(
+            lottery=self.lottery[:, war_class], support=self.support[:, war_class],
+            survival=self.survival[:, war_class], domestic_survival=self.domestic_survival[:, war_class],
+            foreign_removal=self.foreign_removal[:, war_class], punished=self.punished[:, war_class],
+            influence=self.influence[:, war_class], payoffs=self.payoffs(war_class),
+            discount_months=self.discount_months, fiscal_cost=self.fiscal_cost, partners=self.partners,
+        )
+
+
+def _theory_terms(sk: _Skeleton, solution: Solution, resolve: FloatArray) -> dict[str, FloatArray]:
+    """Zagare & Kilgour (2000) credibility threshold of the challenger's first nuclear rung.
+
+    With ``u(DC)`` the challenger's equilibrium value of that rung against a restrained
+    defender, ``u(DD)`` against a resolute one and ``u(SQ)`` its best rung below the
+    nuclear threshold, the challenger prefers the nuclear rung iff the defender's
+    credibility (prior resolve ``p``) satisfies ``p < (u(DC) - u(SQ)) / (u(DC) - u(DD))``.
+    Where ``u(DC) <= u(DD)`` (a resolute defender is no worse for the challenger) the
+    threshold is ``+inf`` if ``u(DC) > u(SQ)`` and ``-inf`` otherwise; NaN when the
+    ladder has no nuclear rung or no rung below it.
+    """
+    g = sk.game
+    vals = np.asarray(solution.node_values).reshape(-1, g.n_nodes, g.n_players)[:, :, 0]
+    n = vals.shape[0]
+    kids = g.children[g.child_ptr[0] : g.child_ptr[1]]
+    kahn = np.array([sk.terms.kahn[sk.terms.rung == i][0] for i in range(kids.size)])
+    nuclear = np.flatnonzero(kahn >= NUCLEAR_RUNG)
+    below = np.flatnonzero(kahn < NUCLEAR_RUNG)
+    nan = np.full(n, np.nan)
+    if nuclear.size == 0 or below.size == 0:
+        return {"credibility_threshold": nan, "credibility_margin": nan}
+    chance = kids[nuclear[0]]
+    resolute, restrained = g.children[g.child_ptr[chance]], g.children[g.child_ptr[chance] + 1]
+    u_dd, u_dc = vals[:, resolute], vals[:, restrained]
+    u_sq = vals[:, kids[below]].max(axis=1)
+    gap = u_dc - u_dd
+    with np.errstate(divide="ignore", invalid="ignore"):
+        threshold = np.where(gap > 0, (u_dc - u_sq) / np.where(gap > 0, gap, 1.0),
+                             np.where(u_dc > u_sq, np.inf, -np.inf))
+    return {
+        "credibility_threshold": np.asarray(threshold, dtype=np.float64),
+        "credibility_margin": np.asarray(threshold - resolve, dtype=np.float64),
+        "u_dc": u_dc, "u_dd": u_dd, "u_sq": u_sq,
+    }
+
+
 class CrisisTemplate(Template):
     """Challenger, defender under strategic ambiguity, partners and the leader's fate (M1-M9)."""
 
@@ -323,11 +576,15 @@ class CrisisTemplate(Template):
 
     # ----------------------------------------------------------- quantities
     def quantities(self, scenario: Scenario, params: Params) -> CrisisQuantities:
-        """Per-sample, per-terminal quantities of the crisis (see the module doc).
+        """Per-sample, per-terminal quantities of the crisis (see the module doc)."""
+        return self._class_quantities(scenario, params).expand(self.skeleton(scenario).war_class)
 
-        ``build``, ``outcomes`` and ``metrics`` of one evaluation share the same
-        ``params`` object, so the last result is kept (by identity) and reused.
-        """
+    _last: tuple[Scenario, Params, _ClassQuantities] | None = None
+    _last_tally: tuple[Solution, dict[str, FloatArray]] | None = None
+
+    def _class_quantities(self, scenario: Scenario, params: Params) -> _ClassQuantities:
+        """The quantities per war class; ``build``, ``outcomes`` and ``metrics`` of one
+        evaluation share the same ``params`` object, so the last result is kept (by identity)."""
         last = self._last
         if last is not None and last[0] is scenario and last[1] is params:
             return last[2]
@@ -335,18 +592,17 @@ class CrisisTemplate(Template):
         self._last = (scenario, params, q)
         return q
 
-    _last: tuple[Scenario, Params, CrisisQuantities] | None = None
-
     def release(self) -> None:
         self._last = None
+        self._last_tally = None
 
-    def _quantities(self, scenario: Scenario, params: Params) -> CrisisQuantities:
+    def _quantities(self, scenario: Scenario, params: Params) -> _ClassQuantities:
         cr = scenario.crisis
         assert cr is not None
         sk = self.skeleton(scenario)
-        t = sk.terms
+        t = sk.terms.take(sk.representatives)  # one terminal per war class
         v = _Values(params)
-        C, D, T = cr.challenger, cr.defender, cr.target
+        C, T = cr.challenger, cr.target
         n = v.n
         col = (slice(None), None)
 
@@ -449,27 +705,38 @@ class CrisisTemplate(Template):
         )
         punished = (1 - survive) * np.einsum("stk,sk->st", lot, punish)
 
-        # --- payoffs
+        # --- payoffs: the war-class part here, the indicator terms in _payoff_terms
+        cost = "costs"
+        u_c = (
+            v("crisis.stakes.challenger")[col] * won
+            + v(f"{cost}.partner_value")[col] * mean_support
+            + v(f"{cost}.sphere_value")[col] * influence
+            + v(f"{lead}.office_value")[col] * survive
+            - v(f"{lead}.punishment_cost", 0.0)[col] * punished
+        )
+        u_d = v("crisis.stakes.defender")[col] * (lost + (1 - share) * lot[:, :, STALEMATE])
+        coef, terms = self._indicator_terms(scenario, params, sk.terms, v, fiscal)
+        return _ClassQuantities(
+            lottery=lot, support=support, survival=survive, domestic_survival=domestic,
+            foreign_removal=firc, punished=punished, influence=influence,
+            by_class=np.ascontiguousarray(np.stack([u_c, u_d], axis=-1)), coef=coef, payoff_terms=terms,
+            discount_months=months, fiscal_cost=fiscal, partners=partners,
+        )
+
+    def _indicator_terms(
+        self, scenario: Scenario, params: Params, t: Terminals, v: _Values, fiscal: FloatArray
+    ) -> tuple[FloatArray, _Payoffs]:
+        """The payoff terms ``coef(sample) * feature(terminal)`` (module doc), as ``(K, S)`` and :class:`_Payoffs`."""
+        cr = scenario.crisis
+        assert cr is not None
+        C, D = cr.challenger, cr.defender
+        n = v.n
         cost = "costs"
         dmg_d_all = damage(self._warheads(scenario, params, D, "all", n))
         dmg_d_strat = damage(self._warheads(scenario, params, D, "strategic", n))
         dmg_c_strat = damage(self._warheads(scenario, params, C, "strategic", n))
         resp = t.response
-        war = np.where(t.kahn > 0, np.minimum(1.0, t.kahn / FULL_WAR_RUNG), 0.0)[None, :]
-        u_c = (
-            v("crisis.stakes.challenger")[col] * won
-            - v(f"{cost}.conventional_war")[col] * war
-            - v(f"{cost}.nuclear_taboo")[col] * nuclear
-            - v(f"{cost}.sanctions")[col] * (resp == 1)[None, :]
-            - v(f"{cost}.conventional_strike")[col] * (resp == 2)[None, :]
-            - (v(f"{cost}.nuclear_retaliation") * dmg_d_all)[col] * (resp == 3)[None, :]
-            - (v(f"{cost}.strategic_exchange") * dmg_d_strat)[col] * t.strategic[None, :]
-            + v(f"{cost}.partner_value")[col] * mean_support
-            + v(f"{cost}.sphere_value")[col] * influence
-            - (v(f"{cost}.fiscal_weight") * fiscal)[col]
-            + v(f"{lead}.office_value")[col] * survive
-            - v(f"{lead}.punishment_cost", 0.0)[col] * punished
-        )
+        war = np.where(t.kahn > 0, np.minimum(1.0, t.kahn / FULL_WAR_RUNG), 0.0)
         doc = scenario.doctrines.get(D, Doctrine())
         dk = f"doctrines.{D}"
         tol = np.maximum(v(f"{dk}.cost_tolerance", 1.0), 1e-9)
@@ -479,23 +746,33 @@ class CrisisTemplate(Template):
         nuc = t.challenger_nuclear
         triggered = np.maximum(t.kahn, t.final_kahn) >= doc.applies_from
         cred = v(f"{dk}.interests.credibility", 0.5)
-        u_d = (
-            v("crisis.stakes.defender")[col] * (lost + (1 - share) * lot[:, :, STALEMATE])
-            - (v(f"{cost}.defender_sanctions") / tol)[col] * (resp == 1)[None, :]
-            - (v(f"{cost}.defender_conventional") / tol)[col] * (resp == 2)[None, :]
-            - (v(f"{cost}.defender_nuclear") / tol)[col] * (resp == 3)[None, :]
-            - (v(f"{cost}.strategic_exchange") * dmg_c_strat)[col] * t.strategic[None, :]
-            - (cred * (1 + np.log1p(umbrella)) * (umbrella > 0))[col] * (nuc & (resp >= 0) & (resp < 3))[None, :]
-            - (v(f"{dk}.legal_weight", 0.5) * legal)[col] * (weak & (t.kahn > 0))[None, :]
-            - v(f"{dk}.interests.norm", 0.5)[col] * (nuc & weak & t.resolute)[None, :]
-            - cred[col] * (shortfall / 3.0 * (triggered & t.resolute))[None, :]
-            + v(f"{dk}.interests.self_preservation", 0.5)[col] * (nuc & (resp >= 2) & t.resolute)[None, :]
-        )
-        return CrisisQuantities(
-            lottery=lot, support=support, survival=survive, domestic_survival=domestic,
-            foreign_removal=firc, punished=punished, influence=influence, payoffs=np.stack([u_c, u_d], axis=-1),
-            discount_months=months, fiscal_cost=fiscal, partners=partners,
-        )
+        ones = np.ones(len(resp))
+        # (player, sample coefficient, terminal feature with its sign)
+        terms: list[tuple[int, FloatArray, NDArray[np.floating[Any]]]] = [
+            (0, v(f"{cost}.conventional_war"), -war),
+            (0, v(f"{cost}.nuclear_taboo"), -1.0 * nuc),
+            (0, v(f"{cost}.sanctions"), -1.0 * (resp == 1)),
+            (0, v(f"{cost}.conventional_strike"), -1.0 * (resp == 2)),
+            (0, v(f"{cost}.nuclear_retaliation") * dmg_d_all, -1.0 * (resp == 3)),
+            (0, v(f"{cost}.strategic_exchange") * dmg_d_strat, -1.0 * t.strategic),
+            (0, v(f"{cost}.fiscal_weight") * fiscal, -ones),
+            (1, v(f"{cost}.defender_sanctions") / tol, -1.0 * (resp == 1)),
+            (1, v(f"{cost}.defender_conventional") / tol, -1.0 * (resp == 2)),
+            (1, v(f"{cost}.defender_nuclear") / tol, -1.0 * (resp == 3)),
+            (1, v(f"{cost}.strategic_exchange") * dmg_c_strat, -1.0 * t.strategic),
+            (1, cred * (1 + np.log1p(umbrella)) * (umbrella > 0), -1.0 * (nuc & (resp >= 0) & (resp < 3))),
+            (1, v(f"{dk}.legal_weight", 0.5) * legal, -1.0 * (weak & (t.kahn > 0))),
+            (1, v(f"{dk}.interests.norm", 0.5), -1.0 * (nuc & weak & t.resolute)),
+            (1, cred, -(shortfall / 3.0 * (triggered & t.resolute))),
+            (1, v(f"{dk}.interests.self_preservation", 0.5), 1.0 * (nuc & (resp >= 2) & t.resolute)),
+        ]
+        coef = np.empty((len(terms), n))
+        dense = np.zeros((len(resp) * 2, len(terms)))
+        for k, (player, c, feature) in enumerate(terms):
+            coef[k] = c
+            dense[player::2, k] = feature
+        ptr, term, weight = _sparse_rows(dense)
+        return coef, _Payoffs(ptr, term, weight)
 
     @staticmethod
     def _warheads(scenario: Scenario, params: Params, actor: str, which: str, n: int) -> FloatArray:
@@ -526,15 +803,28 @@ class CrisisTemplate(Template):
 
     # ----------------------------------------------------------- template API
     def build(self, scenario: Scenario, params: Params, *, information: Information = "perfect") -> Game:
+        """The crisis game with ``(S, T, 2)`` payoffs and the type prior on the chance edges.
+
+        The tree and its derived structure are built once per scenario (:func:`_skeleton`);
+        each call only fills the sampled arrays.  The copy is validated again only when a
+        payoff is not finite (then :meth:`Game.with_samples` raises the usual error).
+        """
         sk = self.skeleton(scenario, information)
-        q = self.quantities(scenario, params)
-        n = q.payoffs.shape[0]
-        # outcomes were created in terminal-feature order: outcome index == feature index
-        resolve = np.clip(_Values(params)(f"doctrines.{scenario.crisis.defender}.resolve", 0.5), 0, 1)  # type: ignore[union-attr]
+        q = self._class_quantities(scenario, params)
+        pay = q.payoffs(sk.war_class)
+        n = pay.shape[0]
+        cr = scenario.crisis
+        assert cr is not None
+        resolve = np.clip(_Values(params)(f"doctrines.{cr.defender}.resolve", 0.5), 0, 1)
         probs = np.zeros((n, sk.game.n_edges))
         probs[:, sk.type_edges[:, 0]] = resolve[:, None]
         probs[:, sk.type_edges[:, 1]] = 1 - resolve[:, None]
-        return sk.game.with_samples(outcome_payoffs=q.payoffs, chance_probs=probs)
+        if not (np.isfinite(pay).all() and np.isfinite(probs).all()):
+            return sk.game.with_samples(outcome_payoffs=pay, chance_probs=probs)
+        game = copy.copy(sk.game)  # shares the validated structure and its cached derivations
+        object.__setattr__(game, "outcome_payoffs", pay)
+        object.__setattr__(game, "chance_probs", probs)
+        return game
 
     def terminal_reach(self, solution: Solution) -> FloatArray:
         """``(S, T)`` probability of each outcome (terminal) under ``solution``."""
@@ -544,55 +834,82 @@ class CrisisTemplate(Template):
         out[:, g.outcome[g.terminals]] = reach
         return out
 
+    def _tally(self, scenario: Scenario, params: Params, solution: Solution) -> dict[str, FloatArray]:
+        """Every reach-weighted outcome and metric of ``solution``, in one pass over the terminals."""
+        last = self._last_tally
+        if last is not None and last[0] is solution:
+            return last[1]
+        sk = self.skeleton(scenario)
+        q = self._class_quantities(scenario, params)
+        g = solution.game
+        reach = np.ascontiguousarray(np.asarray(solution.reach, dtype=np.float64).reshape(-1, g.n_nodes))
+        n = reach.shape[0]
+        support_mean = q.support.mean(axis=-1) if q.partners else np.ones_like(q.survival)
+        columns = [q.lottery[:, :, VICTORY], q.lottery[:, :, DEFEAT], q.survival, q.foreign_removal,
+                   q.influence, support_mean, 1 - support_mean,
+                   *(1 - q.support[:, :, j] for j in range(len(q.partners)))]
+        by_class = np.ascontiguousarray(np.stack(columns, axis=-1))
+        tl = sk.tally
+        indicators = np.zeros((n, len(tl.names)))
+        expected = np.zeros((n, by_class.shape[2]))
+        _tally_reach(reach, sk.outcome_node, sk.war_class, tl.ptr, tl.column, tl.weight, by_class,
+                     indicators, expected)
+        out = {name: indicators[:, k] for k, name in enumerate(tl.names)}
+        out["_victory"], out["_defeat"], out["_survival"] = expected[:, 0], expected[:, 1], expected[:, 2]
+        out["_foreign"], out["_influence"], out["_support"] = expected[:, 3], expected[:, 4], expected[:, 5]
+        out["_abandon"] = expected[:, 6]
+        for j, name in enumerate(q.partners):
+            out[f"_abandon.{name}"] = expected[:, 7 + j]
+        self._last_tally = (solution, out)
+        return out
+
     def outcomes(self, scenario: Scenario, params: Params, solution: Solution) -> dict[str, FloatArray]:
         cr = scenario.crisis
         assert cr is not None
-        t = self.skeleton(scenario).terms
-        q = self.quantities(scenario, params)
-        r = self.terminal_reach(solution)
+        q = self._class_quantities(scenario, params)
+        r = self._tally(scenario, params, solution)
 
-        def p(mask: NDArray[np.bool_]) -> FloatArray:
-            return np.asarray(np.clip(r[:, mask].sum(axis=1), 0.0, 1.0), dtype=np.float64)
+        def p(x: FloatArray) -> FloatArray:
+            return np.asarray(np.clip(x, 0.0, 1.0), dtype=np.float64)
 
-        out = {
-            "tactical_nuclear_use": p(t.tactical),
-            "strategic_nuclear_use": p(t.strategic),
-            "challenger_concedes": p(t.concedes),
-            "defender_conventional_response": p(t.response == 2),
-            "defender_nuclear_response": p(t.response == 3),
-            "defender_sanctions": p(t.response == 1),
-            "challenger_victory": np.clip((r * q.lottery[:, :, VICTORY]).sum(axis=1), 0, 1),
-            "challenger_defeat": np.clip((r * q.lottery[:, :, DEFEAT]).sum(axis=1), 0, 1),
-            "leader_survives": np.clip((r * q.survival).sum(axis=1), 0, 1),
-            "foreign_imposed_regime_change": np.clip((r * q.foreign_removal).sum(axis=1), 0, 1),
+        out = {name: p(r[name]) for name in _INDICATORS}
+        out |= {
+            "challenger_victory": p(r["_victory"]),
+            "challenger_defeat": p(r["_defeat"]),
+            "leader_survives": p(r["_survival"]),
+            "foreign_imposed_regime_change": p(r["_foreign"]),
         }
         if q.partners:
-            out["partners_abandon"] = np.clip((r * (1 - q.support.mean(axis=-1))).sum(axis=1), 0, 1)
-            for j, name in enumerate(q.partners):
-                out[f"partner_abandons.{name}"] = np.clip((r * (1 - q.support[:, :, j])).sum(axis=1), 0, 1)
+            out["partners_abandon"] = p(r["_abandon"])
+            for name in q.partners:
+                out[f"partner_abandons.{name}"] = p(r[f"_abandon.{name}"])
         else:
-            out["partners_abandon"] = np.zeros(r.shape[0])
-        for i, rung in enumerate(cr.ladder):
-            out[f"rung.{rung.name}"] = p(t.rung == i)
+            out["partners_abandon"] = np.zeros(r["_victory"].shape[0])
+        for rung in cr.ladder:
+            out[f"rung.{rung.name}"] = p(r[f"rung.{rung.name}"])
         return out
 
     def metrics(self, scenario: Scenario, params: Params, solution: Solution) -> dict[str, FloatArray]:
-        t = self.skeleton(scenario).terms
-        q = self.quantities(scenario, params)
-        r = self.terminal_reach(solution)
-        score = np.array(
-            [
-                max(rung_score(int(max(k, fk))), _RESPONSE_SCORE[RESPONSES[d]] if d >= 0 else -np.inf)
-                for k, fk, d in zip(t.kahn, t.final_kahn, t.response, strict=True)
-            ]
-        )
+        q = self._class_quantities(scenario, params)
+        r = self._tally(scenario, params, solution)
         out = super().metrics(scenario, params, solution)
-        out["escalation_score"] = r @ score
+        out["escalation_score"] = r["escalation_score"]
         out["discount_months"] = np.where(np.isfinite(q.discount_months), q.discount_months, np.nan)
         out["fiscal_cost_usd_bn"] = q.fiscal_cost
-        out["sphere_influence"] = (r * q.influence).sum(axis=1)
-        out["partner_support"] = (r * q.support.mean(axis=-1)).sum(axis=1) if q.partners else np.ones(r.shape[0])
+        out["sphere_influence"] = r["_influence"]
+        out["partner_support"] = r["_support"] if q.partners else np.ones(r["_victory"].shape[0])
         return out
+
+    # ----------------------------------------------------------- theory
+    def explain_terms(self, scenario: Scenario, params: Params, solution: Solution) -> dict[str, FloatArray]:
+        """Theoretical thresholds per sample (see :func:`_theory_terms`): ``credibility_threshold``
+        and ``credibility_margin`` (threshold minus the defender's resolve: the challenger
+        climbs to the first nuclear rung, rather than stay below it, iff the margin is > 0)."""
+        cr = scenario.crisis
+        assert cr is not None
+        resolve = np.clip(_Values(params)(f"doctrines.{cr.defender}.resolve", 0.5), 0, 1)
+        terms = _theory_terms(self.skeleton(scenario), solution, resolve)
+        return {k: terms[k] for k in ("credibility_threshold", "credibility_margin")}
 
 
 register(CrisisTemplate())
