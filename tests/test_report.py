@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -129,3 +131,39 @@ def test_tree_layout_centres_parents(branching: list[int], seed: int) -> None:
         assert np.all(x[kids] == x[v] + 1)
     fig = game_tree_figure(game)
     assert fig.to_plotly_json()["data"]
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (CI installs it)")
+def test_report_renders_every_chart_offline_in_headless_chromium(
+    report: tuple[str, dict[str, object]], tmp_path: Path
+) -> None:
+    """A real browser with networking off draws one plotly chart per embedded figure."""
+    html, _ = report
+    page = write_report(tmp_path / "report.html", html)
+    figures = len(FIGURE.findall(html))
+    assert figures >= 3
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--virtual-time-budget=10000",
+        "--dump-dom",
+    ]
+    dom = subprocess.run(
+        [str(CHROMIUM), *flags, page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    assert dom.count('class="plot-container plotly"') == figures
+    assert dom.count('class="main-svg"') >= figures
