@@ -2,8 +2,9 @@
 
 (a) Throughput: random perfect-information trees of 1,000 and 100,000 nodes, 100,000
     payoff samples drawn chunk by chunk (memory bounded by the chunk), solved with
-    :func:`brink.solvers.spe.spe_payoffs` (the full backward induction: values, choices,
-    ties, reach, best-response regret) and, for the small tree, with
+    :func:`brink.solvers.spe.spe_payoffs` (the streaming backward induction: values and
+    best-response regret, or values only; payoffs passed as arrays, or as a validated
+    ``Game`` per chunk) and, for the small tree, with
     :func:`brink.solvers.solve_spe` (the full :class:`Solution` in sample-major layout).
     Reported in node-samples per second; drawing the payoffs is not timed.
 (b) Versus pygambit: trees of about 40, 120 and 360 nodes; brink's time per sample
@@ -76,30 +77,47 @@ def random_tree(nodes: int, players: int, seed: int, chance_share: float = 0.1) 
 
 
 def throughput(nodes: int, samples: int, chunk: int, seed: int = 0) -> dict[str, Any]:
-    """Node-samples per second of :func:`spe_payoffs` over freshly drawn payoff chunks."""
+    """Node-samples per second of :func:`spe_payoffs` over freshly drawn payoff chunks.
+
+    Three ways, each timed on the same draws (drawing is not timed): ``payoffs=`` arrays
+    streamed through one tree, with the best-response regret (``node_samples_per_s``) and
+    values only (``values_only_per_s``); and a validated :class:`Game` per chunk
+    (``game_per_chunk_per_s``, ``Game.with_samples`` included in the time).
+    """
     tree = random_tree(nodes, 2, seed)
     rng = np.random.default_rng(seed + 1)
     shape = (chunk, tree.n_outcomes, tree.n_players)
     spe_payoffs(tree.with_samples(rng.standard_normal(shape)))  # compile and plan
-    solve_time = 0.0
+    spe_payoffs(tree, payoffs=rng.standard_normal(shape), regret=False)
+    times = {"regret": 0.0, "values": 0.0, "game": 0.0}
     checksum = 0.0
     done = 0
     while done < samples:
         c = min(chunk, samples - done)
         pay = rng.standard_normal((c, tree.n_outcomes, tree.n_players))
         t0 = time.perf_counter()
-        game = tree.with_samples(pay)
-        values, regret = spe_payoffs(game)
-        solve_time += time.perf_counter() - t0
+        values, regret = spe_payoffs(tree, payoffs=pay)
+        t1 = time.perf_counter()
+        plain, _ = spe_payoffs(tree, payoffs=pay, regret=False)
+        t2 = time.perf_counter()
+        again, _ = spe_payoffs(tree.with_samples(pay))
+        t3 = time.perf_counter()
+        times["regret"] += t1 - t0
+        times["values"] += t2 - t1
+        times["game"] += t3 - t2
+        assert np.array_equal(values, plain) and np.array_equal(values, again)
         checksum += float(values.sum())
         assert float(regret.max()) <= 1e-9
         done += c
+    work = tree.n_nodes * samples
     return {
         "nodes": tree.n_nodes,
         "samples": samples,
         "chunk": chunk,
-        "seconds": solve_time,
-        "node_samples_per_s": tree.n_nodes * samples / solve_time,
+        "seconds": times["regret"],
+        "node_samples_per_s": work / times["regret"],
+        "values_only_per_s": work / times["values"],
+        "game_per_chunk_per_s": work / times["game"],
         "checksum": checksum,
     }
 

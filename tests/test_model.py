@@ -113,3 +113,32 @@ def test_game_returns_the_solved_sampled_game(model: CrisisModel) -> None:
     np.testing.assert_allclose(reach[:, first].sum(axis=1), 1.0)
     demo = int(np.flatnonzero(np.array(game.action_labels[game.infoset[0]]) == "demonstration-shot")[0])
     np.testing.assert_allclose(reach[:, first[demo]], ev.outcomes["rung.demonstration-shot"], atol=1e-12)
+
+
+def test_lean_equilibrium_path_gives_the_full_solution_numbers(model: CrisisModel) -> None:
+    """``evaluate`` reads outcomes off :func:`spe_terminal_reach` (payoffs, terminal reach, modal
+    path only); the template's outcomes and metrics of the full :class:`Solution` are the same
+    numbers, bit for bit, and so are the modal paths."""
+    from brink.model import modal_paths
+    from brink.templates import get_template
+
+    params = model.draw(4, 0, 300)
+    ev = model.evaluate(params)
+    _, solution = model.game(params)
+    template = get_template(model.scenario.template)
+    full = dict(model.scenario.parameters.derive(
+        {k: np.asarray(params[k]) if k in params else np.full(300, d.central)
+         for k, d in model.scenario.parameters.distributions.items()}, 300))
+    try:
+        outcomes = template.outcomes(model.scenario, full, solution)
+        metrics = template.metrics(model.scenario, full, solution)
+    finally:
+        template.release()
+    assert list(outcomes) == list(ev.outcomes) and list(metrics) == list(ev.metrics)
+    for name in outcomes:
+        np.testing.assert_array_equal(ev.outcomes[name], outcomes[name], err_msg=name)
+    for name in metrics:
+        np.testing.assert_array_equal(ev.metrics[name], metrics[name], err_msg=name)
+    paths, labels = modal_paths(solution)
+    np.testing.assert_array_equal(ev.paths, paths)
+    assert ev.path_labels == labels

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 import types
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,10 @@ from hypothesis import strategies as st
 
 from brink.errors import InputError
 from brink.games import Game, GameError, NodeKind, TreeBuilder
+from brink.model import modal_paths
 from brink.solvers import Solution, solve, solve_spe
 from brink.solvers.profile import expected_payoffs, node_values, reach_probabilities
-from brink.solvers.spe import TIE_TOLERANCE, spe_payoffs
+from brink.solvers.spe import TIE_TOLERANCE, spe_payoffs, spe_terminal_reach
 
 gbt = pytest.importorskip("pygambit")
 
@@ -232,6 +234,49 @@ def test_results_do_not_depend_on_chunk_size(seed: int, chunk: int) -> None:
     pay, regret = spe_payoffs(game, chunk_size=chunk)
     np.testing.assert_array_equal(pay, a.payoffs)
     np.testing.assert_array_equal(regret, a.max_regret)
+
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    players=st.integers(1, 3),
+    probs_sampled=st.booleans(),
+    chunk=st.integers(1, 9),
+)
+def test_streaming_paths_are_bit_identical_to_the_full_solution(
+    seed: int, players: int, probs_sampled: bool, chunk: int
+) -> None:
+    """spe_payoffs (with and without regret, with payoffs passed as an array) and
+    spe_terminal_reach give exactly the numbers of solve_spe, for any chunk size."""
+    game = random_pi_game(seed, 13, players, probs_sampled)
+    sol = solve_spe(game)
+    pay, regret = spe_payoffs(game, chunk_size=chunk)
+    np.testing.assert_array_equal(pay, sol.payoffs)
+    np.testing.assert_array_equal(regret, sol.max_regret)
+    pay2, regret2 = spe_payoffs(game, chunk_size=chunk, regret=False)
+    np.testing.assert_array_equal(pay2, sol.payoffs)
+    assert np.isnan(regret2).all()
+    lean = spe_terminal_reach(game, chunk_size=chunk)
+    np.testing.assert_array_equal(lean.payoffs, sol.payoffs)
+    np.testing.assert_array_equal(lean.reach, sol.reach[:, game.terminals])
+    np.testing.assert_array_equal(lean.modal, modal_paths(sol)[0])
+    # sample-minor payoffs (a transposed view) are read in place, with the same result
+    view = np.ascontiguousarray(game.outcome_payoffs.transpose(1, 2, 0)).transpose(2, 0, 1)
+    np.testing.assert_array_equal(spe_terminal_reach(replace(game, outcome_payoffs=view)).reach, lean.reach)
+
+
+def test_spe_payoffs_takes_a_stream_of_payoff_arrays() -> None:
+    game = random_pi_game(7, 20, 2, False)
+    tree = game.sample(0)
+    pay, _ = spe_payoffs(tree, payoffs=game.outcome_payoffs)
+    np.testing.assert_array_equal(pay, solve_spe(game).payoffs)
+    bad = game.outcome_payoffs.copy()
+    bad[3, 0, 1] = np.inf
+    with pytest.raises(GameError, match="finite"):
+        spe_payoffs(tree, payoffs=bad)
+    with pytest.raises(GameError, match="do not fit"):
+        spe_payoffs(tree, payoffs=bad[:, :1])
 
 
 # ------------------------------------------------------------ closed forms

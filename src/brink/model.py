@@ -179,19 +179,29 @@ class CrisisModel:
         sc, full, failed = self._prepare(params, levers)
         n = failed.shape[0]
         template = get_template(sc.template)
+        lean = getattr(template, "terminal_outcomes", None)
         template.release()
         try:
-            _, solution = self._solve(sc, full)
-            outcomes = template.outcomes(sc, full, solution)
-            metrics = template.metrics(sc, full, solution)
+            if self.solver in ("auto", "spe") and callable(lean):
+                # the lean path: payoffs, terminal reach and modal path only (same numbers)
+                from brink.solvers.spe import spe_terminal_reach
+
+                game = compile_game(sc, full, "perfect")
+                equilibrium = spe_terminal_reach(game)
+                outcomes, metrics = lean(sc, full, game, equilibrium.payoffs, equilibrium.reach)
+                paths, labels = equilibrium.modal, _path_labels(game)
+            else:
+                _, solution = self._solve(sc, full)
+                outcomes = template.outcomes(sc, full, solution)
+                metrics = template.metrics(sc, full, solution)
+                if "converged" in solution.info:
+                    failed |= ~np.broadcast_to(np.asarray(solution.info["converged"], dtype=bool), (n,))
+                paths, labels = modal_paths(solution)
         finally:
             template.release()
-        if "converged" in solution.info:
-            failed |= ~np.broadcast_to(np.asarray(solution.info["converged"], dtype=bool), (n,))
         for d in (outcomes, metrics):
             for k in d:
                 d[k] = np.where(failed, np.nan, np.asarray(d[k], dtype=np.float64))
-        paths, labels = modal_paths(solution)
         return Evaluation(outcomes, metrics, failed, paths, labels)
 
 
@@ -201,7 +211,7 @@ def modal_paths(solution: Any) -> tuple[NDArray[np.int64], tuple[str, ...]]:
     Returns the terminal index reached (into the labels) and one " > "-joined label per terminal.
     """
     g = solution.game
-    prof = np.ascontiguousarray(np.asarray(solution.profile, dtype=np.float64).reshape(-1, solution.profile.shape[-1]))
+    prof = np.ascontiguousarray(np.atleast_2d(np.asarray(solution.profile, dtype=np.float64)))
     node = np.empty(prof.shape[0], dtype=np.int64)
     _modal_walk(
         prof, np.ascontiguousarray(g.child_ptr, dtype=np.int64), np.ascontiguousarray(g.children, dtype=np.int64),

@@ -101,17 +101,32 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     squares: dict[str, list[float]] = {}
     counts: dict[str, list[int]] = {}
     n = task.stop - task.start
-    for group, values in (("outcome", ev.outcomes), ("metric", ev.metrics)):
-        for name, arr in values.items():
-            key = f"{group}:{name}"
-            s, q, c = [], [], []
-            for b in range(0, n, BLOCK):
-                x = arr[b : b + BLOCK]
-                x = x[np.isfinite(x)]
-                s.append(float(np.sum(x)))
-                q.append(float(np.sum(x * x)))
-                c.append(int(x.size))
-            sums[key], squares[key], counts[key] = s, q, c
+    keys = [f"{g}:{name}" for g, values in (("outcome", ev.outcomes), ("metric", ev.metrics)) for name in values]
+    arrays = [*ev.outcomes.values(), *ev.metrics.values()]
+    table = np.stack([np.asarray(a, dtype=np.float64) for a in arrays]) if arrays else np.empty((0, n))
+    finite = np.isfinite(table)
+    whole = n // BLOCK * BLOCK
+    if whole and finite[:, :whole].all():
+        # every block complete and finite: one reduction over the last (contiguous) axis, the
+        # same pairwise sum per block as np.sum of the block alone
+        blocks = table[:, :whole].reshape(len(keys), -1, BLOCK)
+        block_sums, block_squares = blocks.sum(axis=2), (blocks * blocks).sum(axis=2)
+        for i, key in enumerate(keys):
+            sums[key] = block_sums[i].tolist()
+            squares[key] = block_squares[i].tolist()
+            counts[key] = [BLOCK] * (whole // BLOCK)
+        start = whole
+    else:
+        for key in keys:
+            sums[key], squares[key], counts[key] = [], [], []
+        start = 0
+    for i, key in enumerate(keys):
+        for b in range(start, n, BLOCK):
+            x = table[i, b : b + BLOCK]
+            x = x[finite[i, b : b + BLOCK]]
+            sums[key].append(float(np.sum(x)))
+            squares[key].append(float(np.sum(x * x)))
+            counts[key].append(int(x.size))
     path_counts: dict[str, int] = {}
     for idx, cnt in zip(*np.unique(ev.paths[~ev.failed], return_counts=True), strict=True):
         path_counts[ev.path_labels[int(idx)]] = int(cnt)

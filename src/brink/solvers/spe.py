@@ -9,7 +9,10 @@ and, at each node, runs an inner loop over a chunk of samples laid out contiguou
 (``(nodes, players, samples)``), so the per-node work is amortised over the chunk and the
 inner loop vectorises.  Child values live on a small stack (the reverse of a depth-first
 preorder pushes a node's children just before the node itself), which keeps the working
-set in cache; only the outputs stream to memory.
+set in cache; only the outputs stream to memory.  :func:`spe_payoffs` and
+:func:`spe_terminal_reach` are streaming variants (:func:`_values_kernel`) that keep only
+that stack, compute each node in place in its last child's row and read payoffs where
+they lie: the same numbers, bit for bit, without per-node outputs.
 
 Tie rule: at a node of player ``i`` with best child value ``m``, every action whose value
 is within ``1e-12 * (1 + |m|)`` of ``m`` counts as best; the **lowest-index** such action is
@@ -24,9 +27,10 @@ tie tolerance for a correct solution.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -35,7 +39,14 @@ from numpy.typing import NDArray
 from brink.games import Game, GameError, NodeKind
 from brink.solvers.result import Solution
 
-__all__ = ["TIE_TOLERANCE", "shared_information_set", "solve_spe", "spe_payoffs"]
+__all__ = [
+    "TIE_TOLERANCE",
+    "TerminalReach",
+    "shared_information_set",
+    "solve_spe",
+    "spe_payoffs",
+    "spe_terminal_reach",
+]
 
 #: Relative tolerance of the tie rule: values within ``TIE_TOLERANCE * (1 + |best|)`` tie.
 TIE_TOLERANCE = 1e-12
@@ -45,6 +56,10 @@ CHUNK_BYTES = 256 * 2**20
 #: ... within these bounds on the samples per chunk: below ~64 the per-node overhead
 #: dominates; above ~256 the chunk's outputs no longer stay in cache.
 MIN_CHUNK, MAX_CHUNK = 64, 256
+#: Samples per chunk of the streaming kernels (:func:`spe_payoffs`, :func:`spe_terminal_reach`):
+#: their working set is a stack of child values, and payoffs are read where they lie, so a
+#: chunk whose stack and payoff lines stay in L1/L2 wins (measured: 64 beats 32, 128 and 256).
+STREAM_CHUNK = 64
 
 FloatArray = NDArray[np.float64]
 
@@ -218,6 +233,222 @@ def _backward_kernel(
                 c = children[e0 + a]
                 for s in range(C):
                     reach[c, s] = reach[v, s] if choice[v, s] == a else 0.0
+
+
+@njit(cache=True, nogil=True)
+def _values_kernel(
+    order: NDArray[np.int64],
+    mover: NDArray[np.int32],
+    child_ptr: NDArray[np.int64],
+    outcome: NDArray[np.int32],
+    chance_col: NDArray[np.int64],
+    pay: FloatArray,
+    s0: int,
+    step: int,
+    cprob: FloatArray,
+    n_samples: int,
+    tol: float,
+    with_regret: bool,
+    stack_g: FloatArray,
+    stack_b: FloatArray,
+    choice: NDArray[np.int32],
+    scratch: FloatArray,
+    pick: NDArray[np.int64],
+) -> None:
+    """Backward induction over one chunk, keeping only the stack (values-only streaming).
+
+    Same arithmetic, in the same order, as :func:`_backward_kernel`, so every value is
+    bit-identical to it; but nothing per node is written except ``choice (nodes, C)`` when
+    it has more than one row (the caller wants the path).  A node's value is computed in
+    place in the stack row of its last child (``top - k``), selecting with comparisons
+    rather than branches so the sample loop vectorises.  ``scratch (5, C)``: best value,
+    best-response value, threshold, an accumulator and a finiteness check (``0 * x`` summed
+    over the payoffs read: NaN iff one is not finite); ``pick (C,)`` the chosen action.
+    Payoffs are read where they lie, sample-major: ``pay[(s0 + s) * step, o, p]`` (``step``
+    0 for payoffs without a sample dimension), which saves a transposed copy.  At the end
+    ``stack_g[0]``/``stack_b[0]`` hold the root's values and best-response values.
+    """
+    n = order.shape[0]
+    P = stack_g.shape[1]
+    C = n_samples
+    keep = choice.shape[0] > 1
+    best = scratch[0]
+    best_b = scratch[1]
+    thr = scratch[2]
+    acc = scratch[3]
+    check = scratch[4]
+    for s in range(C):
+        check[s] = 0.0
+    top = 0
+    for j in range(n - 1, -1, -1):
+        v = order[j]
+        e0 = child_ptr[v]
+        k = child_ptr[v + 1] - e0
+        o = outcome[v]
+        who = mover[v]
+        base = top - k
+        if k == 0:
+            if o >= 0:
+                for p in range(P):
+                    for s in range(C):
+                        x = pay[(s0 + s) * step, o, p]
+                        stack_g[base, p, s] = 0.0 + x
+                        check[s] += 0.0 * x
+                    if with_regret:
+                        for s in range(C):
+                            stack_b[base, p, s] = 0.0 + pay[(s0 + s) * step, o, p]
+            else:
+                for p in range(P):
+                    for s in range(C):
+                        stack_g[base, p, s] = 0.0
+                    if with_regret:
+                        for s in range(C):
+                            stack_b[base, p, s] = 0.0
+            if keep:
+                for s in range(C):
+                    choice[v, s] = -1
+            top = base + 1
+            continue
+        if who < 0:
+            # action a sits in row top - 1 - a; the sum runs over a = 0..k-1 as in _backward_kernel
+            for p in range(P):
+                col = chance_col[e0]
+                for s in range(C):
+                    acc[s] = 0.0 + cprob[col, s] * stack_g[top - 1, p, s]
+                for a in range(1, k):
+                    col = chance_col[e0 + a]
+                    row = top - 1 - a
+                    for s in range(C):
+                        acc[s] += cprob[col, s] * stack_g[row, p, s]
+                for s in range(C):
+                    stack_g[base, p, s] = acc[s]
+                if with_regret:
+                    col = chance_col[e0]
+                    for s in range(C):
+                        acc[s] = 0.0 + cprob[col, s] * stack_b[top - 1, p, s]
+                    for a in range(1, k):
+                        col = chance_col[e0 + a]
+                        row = top - 1 - a
+                        for s in range(C):
+                            acc[s] += cprob[col, s] * stack_b[row, p, s]
+                    for s in range(C):
+                        stack_b[base, p, s] = acc[s]
+            if keep:
+                for s in range(C):
+                    choice[v, s] = -1
+        else:
+            row = top - 1
+            for s in range(C):
+                best[s] = stack_g[row, who, s]
+            for a in range(1, k):
+                row = top - 1 - a
+                for s in range(C):
+                    best[s] = max(best[s], stack_g[row, who, s])
+            if with_regret:
+                for s in range(C):
+                    best_b[s] = stack_b[top - 1, who, s]
+                for a in range(1, k):
+                    row = top - 1 - a
+                    for s in range(C):
+                        best_b[s] = max(best_b[s], stack_b[row, who, s])
+            for s in range(C):
+                thr[s] = best[s] - tol * (1.0 + abs(best[s]))
+                pick[s] = 0
+            for a in range(k - 1, -1, -1):  # descending: the lowest good index is set last
+                row = top - 1 - a
+                for s in range(C):
+                    pick[s] = a if stack_g[row, who, s] >= thr[s] else pick[s]
+            if keep:
+                for s in range(C):
+                    choice[v, s] = pick[s]
+            # the pick's values replace those of the last action, whose row is ``base``
+            for a in range(k - 1):
+                row = top - 1 - a
+                for p in range(P):
+                    for s in range(C):
+                        stack_g[base, p, s] = stack_g[row, p, s] if pick[s] == a else stack_g[base, p, s]
+                    if with_regret:
+                        for s in range(C):
+                            stack_b[base, p, s] = stack_b[row, p, s] if pick[s] == a else stack_b[base, p, s]
+            if with_regret:
+                for s in range(C):
+                    stack_b[base, who, s] = best_b[s]
+        if o >= 0:
+            for p in range(P):
+                for s in range(C):
+                    x = pay[(s0 + s) * step, o, p]
+                    stack_g[base, p, s] += x
+                    check[s] += 0.0 * x
+                if with_regret:
+                    for s in range(C):
+                        stack_b[base, p, s] += pay[(s0 + s) * step, o, p]
+        top = base + 1
+
+
+@njit(cache=True, nogil=True)
+def _terminal_reach_kernel(
+    s0: int,
+    n_samples: int,
+    order: NDArray[np.int64],
+    mover: NDArray[np.int32],
+    child_ptr: NDArray[np.int64],
+    children: NDArray[np.int32],
+    chance_col: NDArray[np.int64],
+    terminal_pos: NDArray[np.int64],
+    cprob: FloatArray,
+    choice: NDArray[np.int32],
+    reach: FloatArray,
+    out_reach: FloatArray,
+    modal: NDArray[np.int64],
+) -> None:
+    """Forward pass of the pure profile in ``choice``: reach of every terminal, modal path.
+
+    ``reach (nodes, C)`` is a work buffer (parents precede children in ``order``, products
+    taken as in :func:`_backward_kernel`); ``out_reach[s0 + s, terminal_pos[v]]`` receives
+    the reach of terminal ``v``.  ``modal[s0 + s]`` is the terminal position at the end of
+    the most probable path (the chosen action at a mover's node, the first most likely
+    action at chance), as :func:`brink.model.modal_paths` reads it off a profile.
+    """
+    n = order.shape[0]
+    C = n_samples
+    for s in range(C):
+        reach[0, s] = 1.0
+    for j in range(n):
+        v = order[j]
+        e0 = child_ptr[v]
+        k = child_ptr[v + 1] - e0
+        if k == 0:
+            t = terminal_pos[v]
+            for s in range(C):
+                out_reach[s0 + s, t] = reach[v, s]
+        elif mover[v] < 0:
+            for a in range(k):
+                c = children[e0 + a]
+                col = chance_col[e0 + a]
+                for s in range(C):
+                    reach[c, s] = reach[v, s] * cprob[col, s]
+        else:
+            for a in range(k):
+                c = children[e0 + a]
+                for s in range(C):
+                    reach[c, s] = reach[v, s] if choice[v, s] == a else 0.0
+    for s in range(C):
+        v = 0
+        while child_ptr[v + 1] > child_ptr[v]:
+            e0 = child_ptr[v]
+            k = child_ptr[v + 1] - e0
+            if mover[v] < 0:
+                pick = 0
+                top = cprob[chance_col[e0], s]
+                for a in range(1, k):
+                    q = cprob[chance_col[e0 + a], s]
+                    if q > top:
+                        pick = a
+                        top = q
+            else:
+                pick = choice[v, s]
+            v = children[e0 + pick]
+        modal[s0 + s] = terminal_pos[v]
 
 
 @njit(cache=True, nogil=True)
@@ -423,26 +654,166 @@ class _Chunks:
         return c
 
 
+_LOCAL = threading.local()
+
+
+def _buffer(name: str, shape: tuple[int, ...], dtype: type = np.float64) -> NDArray[Any]:
+    """A work buffer kept per thread between calls: fresh pages cost a fault each on first touch."""
+    pool: dict[str, NDArray[Any]] | None = getattr(_LOCAL, "pool", None)
+    if pool is None:
+        pool = _LOCAL.pool = {}
+    buf = pool.get(name)
+    if buf is None or buf.shape != shape or buf.dtype != np.dtype(dtype):
+        buf = pool[name] = np.empty(shape, dtype=dtype)
+    return buf
+
+
+def _stream_chunk(samples: int, chunk_size: int | None) -> int:
+    """Samples per chunk of the streaming kernels (:data:`STREAM_CHUNK` unless given)."""
+    if chunk_size is not None:
+        if chunk_size < 1:
+            raise ValueError("chunk_size must be a positive number of samples")
+        return min(chunk_size, samples)
+    return max(1, min(samples, STREAM_CHUNK))
+
+
+class _Stream:
+    """Sample-minor inputs of one chunk at a time, for :func:`_values_kernel`."""
+
+    def __init__(self, game: Game, chunk_size: int | None, payoffs: FloatArray | None = None) -> None:
+        self.plan = plan = _plan(game)
+        pay = game.outcome_payoffs if payoffs is None else np.asarray(payoffs, dtype=np.float64)
+        if payoffs is not None and (pay.ndim != 3 or pay.shape[1:] != (game.n_outcomes, game.n_players)):
+            raise GameError(
+                f"payoffs of shape {pay.shape} do not fit game {game.title!r}: expected "
+                f"(samples, {game.n_outcomes} outcomes, {game.n_players} players)"
+            )
+        probs = game.chance_probs[..., plan.chance_edges]
+        self.samples = pay.shape[0] if pay.ndim == 3 else (game.samples or 1)
+        if probs.ndim == 2 and probs.shape[0] != self.samples:
+            raise GameError(f"payoffs have {self.samples} samples, chance probabilities {probs.shape[0]}")
+        self.C = C = _stream_chunk(self.samples, chunk_size)
+        P = game.n_players
+        self.step = 1 if pay.ndim == 3 else 0
+        self.pay = pay.reshape(-1, game.n_outcomes, P)  # any layout; sample-minor reads fastest
+        self.probs = probs
+        self.s0 = 0
+        self.prob_buf = _buffer("prob", (plan.chance_edges.size, C))
+        if probs.ndim == 1:
+            self.prob_buf[...] = probs[:, None]
+        self.stack_g = _buffer("stack_g", (plan.stack_height, P, C))
+        self.stack_b = _buffer("stack_b", (plan.stack_height, P, C))
+        self.scratch = _buffer("scratch", (5, C))
+        self.pick = _buffer("pick", (C,), np.int64)
+
+    def load(self, s0: int, s1: int) -> None:
+        """Select samples ``s0:s1``: copy their chance probabilities into the buffer."""
+        self.s0 = s0
+        if self.probs.ndim == 2:
+            self.prob_buf[:, : s1 - s0] = self.probs[s0:s1].T
+
+    def solve(self, c: int, with_regret: bool, choice: NDArray[np.int32]) -> None:
+        pl = self.plan
+        _values_kernel(
+            pl.order, pl.mover, pl.child_ptr, pl.outcome, pl.chance_col, self.pay, self.s0,
+            self.step, self.prob_buf, c, TIE_TOLERANCE, with_regret, self.stack_g, self.stack_b, choice,
+            self.scratch, self.pick,
+        )
+        if not np.isfinite(self.scratch[4, :c]).all():
+            raise GameError("payoffs must be finite numbers (found NaN or infinity)")
+
+
 # --------------------------------------------------------------------------- API
 
 
-def spe_payoffs(game: Game, chunk_size: int | None = None) -> tuple[FloatArray, FloatArray]:
+def spe_payoffs(
+    game: Game,
+    chunk_size: int | None = None,
+    *,
+    payoffs: FloatArray | None = None,
+    regret: bool = True,
+) -> tuple[FloatArray, FloatArray]:
     """Equilibrium payoffs and regret of every sample, in memory bounded by the chunk size.
 
-    Runs the same backward induction as :func:`solve_spe` but keeps only the root of each
-    chunk, so trees and sample counts too large for a full :class:`Solution` stream
-    through.  Returns ``(payoffs ([S,] players), max_regret ([S,]))``.
+    Runs the same backward induction as :func:`solve_spe` (bit-identical values) but never
+    materialises per-node arrays: only a stack of child values lives per chunk, so trees
+    and sample counts too large for a full :class:`Solution` stream through.
+
+    Args:
+        game: A perfect-information game.
+        chunk_size: Samples per kernel call (default: a budget of about 256 MiB, at most
+            :data:`STREAM_CHUNK`); results do not depend on it.
+        payoffs: Optional ``(S, outcomes, players)`` payoffs to solve the tree of ``game``
+            with instead of its own (a stream of payoff draws without building and
+            validating a :class:`Game` per chunk); they are checked to be finite.
+        regret: Compute ``max_regret`` (the best-response pass, about half the work); when
+            False the regret returned is NaN.
+
+    Returns:
+        ``(payoffs ([S,] players), max_regret ([S,]))``.
     """
-    run = _Chunks(game, chunk_size)
-    pay = np.empty((run.S, game.n_players))
-    regret = np.empty(run.S)
-    for s0 in range(0, run.S, run.C):
-        c = run.run(s0, min(run.S, s0 + run.C))
-        pay[s0 : s0 + c] = run.values[0, :, :c].T
-        regret[s0 : s0 + c] = run.regret[:c]
-    if game.samples is None:
-        return pay[0], regret[0]
-    return pay, regret
+    run = _Stream(game, chunk_size, payoffs)
+    S, P = run.samples, game.n_players
+    pay = np.empty((S, P))
+    out_regret = np.full(S, np.nan)
+    none = np.empty((1, 1), dtype=np.int32)
+    for s0 in range(0, S, run.C):
+        s1 = min(S, s0 + run.C)
+        c = s1 - s0
+        run.load(s0, s1)
+        run.solve(c, regret, none)
+        pay[s0:s1] = run.stack_g[0, :, :c].T
+        if regret:
+            gain = run.stack_b[0, :, :c] - run.stack_g[0, :, :c]
+            out_regret[s0:s1] = np.maximum(gain.max(axis=0), 0.0)
+    if payoffs is None and game.samples is None:
+        return pay[0], out_regret[0]
+    return pay, out_regret
+
+
+class TerminalReach(NamedTuple):
+    """What a Monte Carlo model reads off a subgame-perfect equilibrium, sample-major.
+
+    ``payoffs (S, players)``; ``reach (S, terminals)`` in the order of ``Game.terminals``;
+    ``modal (S,)`` the position (in ``Game.terminals``) of the terminal at the end of the
+    most probable path: the chosen action at a mover's node, the first most likely action
+    at a chance node.
+    """
+
+    payoffs: FloatArray
+    reach: FloatArray
+    modal: NDArray[np.int64]
+
+
+def spe_terminal_reach(game: Game, chunk_size: int | None = None) -> TerminalReach:
+    """Payoffs, reach of every terminal and the modal path of the SPE of every sample.
+
+    The lean entry point for models that only need outcome probabilities: the same
+    backward induction as :func:`solve_spe` (identical payoffs and reach), without the
+    per-node values, profile, ties, beliefs and regret of a full :class:`Solution`.
+    """
+    run = _Stream(game, chunk_size)
+    pl = run.plan
+    S, P, C = run.samples, game.n_players, run.C
+    terminals = game.terminals
+    terminal_pos = np.full(game.n_nodes, -1, dtype=np.int64)
+    terminal_pos[terminals] = np.arange(terminals.size)
+    choice = _buffer("choice", (game.n_nodes, C), np.int32)
+    reach_buf = _buffer("reach", (game.n_nodes, C))
+    pay = np.empty((S, P))
+    reach = np.empty((S, terminals.size))
+    modal = np.empty(S, dtype=np.int64)
+    for s0 in range(0, S, C):
+        s1 = min(S, s0 + C)
+        c = s1 - s0
+        run.load(s0, s1)
+        run.solve(c, False, choice)
+        pay[s0:s1] = run.stack_g[0, :, :c].T
+        _terminal_reach_kernel(
+            s0, c, pl.order, pl.mover, pl.child_ptr, pl.children, pl.chance_col, terminal_pos,
+            run.prob_buf, choice, reach_buf, reach, modal,
+        )
+    return TerminalReach(pay, reach, modal)
 
 
 def solve_spe(game: Game, chunk_size: int | None = None) -> Solution:

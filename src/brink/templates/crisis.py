@@ -87,6 +87,7 @@ the QRE limit.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -384,12 +385,13 @@ def _assemble_payoffs(
     weight: FloatArray,
     out: FloatArray,
 ) -> None:
-    """``out[s, t, p] = by_class[s, war_class[t], p] + sum_j coef[term[j], s] * weight[j]`` (see :class:`_Payoffs`).
+    """``out[t, p, s] = by_class[s, war_class[t], p] + sum_j coef[term[j], s] * weight[j]`` (see :class:`_Payoffs`).
 
-    ``coef`` is ``(K, S)``; samples are done in blocks so the inner loop runs over
-    contiguous samples (it vectorises) while the block's outputs stay in cache.
+    ``coef`` is ``(K, S)`` and ``out`` ``(T, P, S)``, sample-minor: every inner loop runs
+    over contiguous samples (loads and stores vectorise), in blocks whose accumulator
+    stays in cache.  The sum is taken in the same order whatever the layout.
     """
-    S, T, P = out.shape
+    T, P, S = out.shape
     block = 64
     acc = np.empty(block)
     for s0 in range(0, S, block):
@@ -406,7 +408,7 @@ def _assemble_payoffs(
                     for s in range(s0, s1):
                         acc[s - s0] += coef[k, s] * w
                 for s in range(s0, s1):
-                    out[s, t, p] = acc[s - s0]
+                    out[t, p, s] = acc[s - s0]
 
 
 @njit(cache=True, nogil=True)
@@ -493,12 +495,16 @@ class _ClassQuantities:
     partners: tuple[str, ...]
 
     def payoffs(self, war_class: IntArray) -> FloatArray:
-        """``(S, T, 2)`` payoffs of every terminal (one fused pass, :func:`_assemble_payoffs`)."""
+        """``(S, T, 2)`` payoffs of every terminal (one fused pass, :func:`_assemble_payoffs`).
+
+        A transposed view of a sample-minor ``(T, 2, S)`` array: the solver's kernels read
+        samples contiguously (:func:`brink.solvers.spe.spe_terminal_reach`).
+        """
         n = self.coef.shape[1]
-        out = np.empty((n, war_class.shape[0], 2))
+        out = np.empty((war_class.shape[0], 2, n))
         pt = self.payoff_terms
         _assemble_payoffs(self.by_class, war_class, self.coef, pt.ptr, pt.term, pt.weight, out)
-        return out
+        return out.transpose(2, 0, 1)
 
     def expand(self, war_class: IntArray) -> CrisisQuantities:
         """The per-terminal view (``(S, T)`` arrays)."""
@@ -840,9 +846,18 @@ class CrisisTemplate(Template):
         if last is not None and last[0] is solution:
             return last[1]
         sk = self.skeleton(scenario)
-        q = self._class_quantities(scenario, params)
         g = solution.game
-        reach = np.ascontiguousarray(np.asarray(solution.reach, dtype=np.float64).reshape(-1, g.n_nodes))
+        reach = np.asarray(solution.reach, dtype=np.float64).reshape(-1, g.n_nodes)
+        out = self._tally_columns(sk, self._class_quantities(scenario, params), reach, sk.outcome_node)
+        self._last_tally = (solution, out)
+        return out
+
+    @staticmethod
+    def _tally_columns(
+        sk: _Skeleton, q: _ClassQuantities, reach: FloatArray, column: IntArray
+    ) -> dict[str, FloatArray]:
+        """:meth:`_tally` off ``reach[:, column[t]]``, the reach of outcome ``t`` (node or terminal columns)."""
+        reach = np.ascontiguousarray(reach)
         n = reach.shape[0]
         support_mean = q.support.mean(axis=-1) if q.partners else np.ones_like(q.survival)
         columns = [q.lottery[:, :, VICTORY], q.lottery[:, :, DEFEAT], q.survival, q.foreign_removal,
@@ -852,22 +867,24 @@ class CrisisTemplate(Template):
         tl = sk.tally
         indicators = np.zeros((n, len(tl.names)))
         expected = np.zeros((n, by_class.shape[2]))
-        _tally_reach(reach, sk.outcome_node, sk.war_class, tl.ptr, tl.column, tl.weight, by_class,
-                     indicators, expected)
+        _tally_reach(reach, np.ascontiguousarray(column, dtype=np.int64), sk.war_class, tl.ptr, tl.column,
+                     tl.weight, by_class, indicators, expected)
         out = {name: indicators[:, k] for k, name in enumerate(tl.names)}
         out["_victory"], out["_defeat"], out["_survival"] = expected[:, 0], expected[:, 1], expected[:, 2]
         out["_foreign"], out["_influence"], out["_support"] = expected[:, 3], expected[:, 4], expected[:, 5]
         out["_abandon"] = expected[:, 6]
         for j, name in enumerate(q.partners):
             out[f"_abandon.{name}"] = expected[:, 7 + j]
-        self._last_tally = (solution, out)
         return out
 
     def outcomes(self, scenario: Scenario, params: Params, solution: Solution) -> dict[str, FloatArray]:
+        return self._outcomes(scenario, self._class_quantities(scenario, params),
+                              self._tally(scenario, params, solution))
+
+    @staticmethod
+    def _outcomes(scenario: Scenario, q: _ClassQuantities, r: Mapping[str, FloatArray]) -> dict[str, FloatArray]:
         cr = scenario.crisis
         assert cr is not None
-        q = self._class_quantities(scenario, params)
-        r = self._tally(scenario, params, solution)
 
         def p(x: FloatArray) -> FloatArray:
             return np.asarray(np.clip(x, 0.0, 1.0), dtype=np.float64)
@@ -892,13 +909,30 @@ class CrisisTemplate(Template):
     def metrics(self, scenario: Scenario, params: Params, solution: Solution) -> dict[str, FloatArray]:
         q = self._class_quantities(scenario, params)
         r = self._tally(scenario, params, solution)
-        out = super().metrics(scenario, params, solution)
-        out["escalation_score"] = r["escalation_score"]
+        return super().metrics(scenario, params, solution) | self._metrics(q, r)
+
+    @staticmethod
+    def _metrics(q: _ClassQuantities, r: Mapping[str, FloatArray]) -> dict[str, FloatArray]:
+        out: dict[str, FloatArray] = {"escalation_score": r["escalation_score"]}
         out["discount_months"] = np.where(np.isfinite(q.discount_months), q.discount_months, np.nan)
         out["fiscal_cost_usd_bn"] = q.fiscal_cost
         out["sphere_influence"] = r["_influence"]
         out["partner_support"] = r["_support"] if q.partners else np.ones(r["_victory"].shape[0])
         return out
+
+    def terminal_outcomes(
+        self, scenario: Scenario, params: Params, game: Game, payoffs: FloatArray, terminal_reach: FloatArray
+    ) -> tuple[dict[str, FloatArray], dict[str, FloatArray]]:
+        """:meth:`outcomes` and :meth:`metrics` from the equilibrium payoffs ``(S, players)``
+        and the reach of every terminal ``(S, terminals)`` (in ``game.terminals`` order), as
+        :func:`brink.solvers.spe.spe_terminal_reach` gives them: the same numbers without a
+        full :class:`Solution`."""
+        sk = self.skeleton(scenario)
+        q = self._class_quantities(scenario, params)
+        column = np.searchsorted(game.terminals, sk.outcome_node)
+        r = self._tally_columns(sk, q, terminal_reach, column)
+        metrics = {f"payoff.{p}": payoffs[:, i] for i, p in enumerate(game.players)} | self._metrics(q, r)
+        return self._outcomes(scenario, q, r), metrics
 
     # ----------------------------------------------------------- theory
     def explain_terms(self, scenario: Scenario, params: Params, solution: Solution) -> dict[str, FloatArray]:
