@@ -21,3 +21,9 @@ def contrib_games() -> list[Path]:
 def shared_dir() -> Path:
     assert SHARED.is_dir(), f"reference material not found at {SHARED}"
     return SHARED
+
+
+@pytest.fixture(autouse=True)
+def _private_run_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never write to the user's run store: ``$BRINK_STORE`` points at a temporary file."""
+    monkeypatch.setenv("BRINK_STORE", str(tmp_path_factory.mktemp("store") / "runs.duckdb"))
