@@ -397,3 +397,43 @@ def test_regret_shrinks_along_the_branch(game: Game) -> None:
     lim = solve_qre(game)
     assert not bool(lim.info["failed"])
     assert float(lim.max_regret) <= 1e-8 * game.payoff_range * 1.0001
+
+
+# ----------------------------------------------------------------- S-shaped branches
+def _benchmark_game() -> Any:
+    """``benchmarks/bench_qre.py``'s crisis game builder (seeded, deterministic)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_qre.py"
+    spec = importlib.util.spec_from_file_location("bench_qre", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.crisis_game
+
+
+def test_branch_with_four_folds_is_followed_to_its_limit() -> None:
+    """Regression: samples 27 and 38 of the quick benchmark (200 draws, seed 20240601).
+
+    Sample 27's principal branch turns back at lam x range = 50.89, forward at 43.56,
+    back at 221.43 and forward again at 68.87 (found with steps capped at 0.5, 2 and 8,
+    which all agree).  A long step near the last fold used to land on the first part of
+    the branch, which runs the opposite way; oriented by the previous tangent it was then
+    followed back down to lam = 0 and the sample failed.  The orientation test (sign of
+    ``det [H_w; t]``) now rejects such steps.
+    """
+    crisis_game = _benchmark_game()
+    full = crisis_game(200, 20240601)
+    pick = [27, 38]
+    game = full.with_samples(
+        outcome_payoffs=full.outcome_payoffs[pick], chance_probs=full.chance_probs[pick]
+    )
+    sol = solve_qre(game)
+    scale = np.array([game.sample(k).payoff_range for k in range(2)])
+    assert not sol.info["failed"].any()
+    assert np.all(sol.max_regret <= 1e-8 * scale * 1.0001)
+    lam_range = sol.info["lam"] * scale
+    assert lam_range[0] > 221.43 and lam_range[1] > 51.0
+    one = solve_qre(full.sample(27))
+    assert not bool(one.info["failed"])
+    np.testing.assert_allclose(one.profile, sol.profile[0], atol=1e-7)

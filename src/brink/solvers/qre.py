@@ -34,13 +34,13 @@ range, or at ``max_lam`` (in units of ``1 / range``).  The limit of the principa
 
 from __future__ import annotations
 
-import contextlib
 import weakref
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from numba import njit
 from numpy.typing import NDArray
 
 from brink.errors import InputError
@@ -74,6 +74,8 @@ MAX_CONTRACTION = 0.6
 MIN_COSINE = 0.95
 #: Largest factor by which a step grows after an easy success.
 MAX_GROWTH = 2.0
+#: A step may cross a bifurcation point (the orientation flips) only when this short.
+FLIP_STEP = 1e-3
 #: Give up on a sample when its step shrinks below this.
 MIN_STEP = 1e-13
 #: Bound on the samples handled in one batch (memory).
@@ -114,9 +116,12 @@ class _Structure:
     pair_player: IndexArray
     pair_set: IndexArray
     to_value: sp.csr_matrix
-    below: sp.csr_matrix
-    above: sp.csr_matrix
-    belief_paths: sp.csr_matrix
+    below_entry: IndexArray
+    below_pair: IndexArray
+    above_entry: IndexArray
+    above_pair: IndexArray
+    path_entry: IndexArray
+    path_node: IndexArray
     n_sets: int
 
 
@@ -168,7 +173,6 @@ def _structure(game: Game) -> _Structure:
     e1 = tpaths[pz, pk]
     pair_row = edge_var[e1]
     n_pairs = pz.size
-    aa = n_vars * n_vars
     # every personal edge e2 on the same path, split into below / above e1
     k2 = np.arange(width)[None, :]
     e2 = tpaths[pz]
@@ -177,26 +181,14 @@ def _structure(game: Game) -> _Structure:
     rows = np.broadcast_to(np.arange(n_pairs)[:, None], e2.shape)
     sel_below = ok & (k2 > pk[:, None])
     sel_above = ok & (k2 < pk[:, None])
-    below = sp.csr_matrix(
-        (np.ones(int(sel_below.sum())), (cols[sel_below], rows[sel_below])),
-        shape=(aa, n_pairs),
-    )
-    above = sp.csr_matrix(
-        (np.ones(int(sel_above.sum())), (cols[sel_above], rows[sel_above])),
-        shape=(aa, n_pairs),
-    )
     to_value = sp.csr_matrix(
         (np.ones(n_pairs), (pair_row, np.arange(n_pairs))), shape=(n_vars, n_pairs)
     )
-    # belief_paths[h * A + b, x] = 1 if node x of set h has personal action b on its path
+    # path_entry h * A + b, path_node x: node x of set h has personal action b on its path
     mp = paths[member_nodes]
     okm = (mp >= 0) & personal_edge[np.maximum(mp, 0)]
     mrow = member_set[:, None] * n_vars + edge_var[np.maximum(mp, 0)]
     mcol = np.broadcast_to(member_nodes[:, None], mp.shape)
-    belief_paths = sp.csr_matrix(
-        (np.ones(int(okm.sum())), (mrow[okm], mcol[okm])),
-        shape=(personal_sets.size * n_vars, n),
-    )
     out = _Structure(
         n_vars=n_vars,
         parent=game.parent.astype(np.int64),
@@ -222,9 +214,12 @@ def _structure(game: Game) -> _Structure:
         pair_player=var_player[pair_row],
         pair_set=var_set[pair_row],
         to_value=to_value,
-        below=below,
-        above=above,
-        belief_paths=belief_paths,
+        below_entry=np.ascontiguousarray(cols[sel_below], dtype=np.int64),
+        below_pair=np.ascontiguousarray(rows[sel_below], dtype=np.int64),
+        above_entry=np.ascontiguousarray(cols[sel_above], dtype=np.int64),
+        above_pair=np.ascontiguousarray(rows[sel_above], dtype=np.int64),
+        path_entry=np.ascontiguousarray(mrow[okm], dtype=np.int64),
+        path_node=np.ascontiguousarray(mcol[okm], dtype=np.int64),
         n_sets=int(personal_sets.size),
     )
     _STRUCTURES[game] = out
@@ -239,6 +234,7 @@ class _Point:
     d_y: FloatArray | None  # (S, A, A)
     d_lam: FloatArray  # (S, A)
     beliefs: FloatArray  # (S, nodes)
+    regret_bound: FloatArray  # (S,) lower bound on the max regret, units of the range
 
 
 def _log_reach(
@@ -260,10 +256,11 @@ def _log_reach(
 
 def _beliefs(
     st: _Structure, finite: FloatArray, count: NDArray[np.int64]
-) -> tuple[FloatArray, BoolArray]:
+) -> tuple[FloatArray, BoolArray, FloatArray]:
     """Beliefs over the members of every personal set (Bayes' rule in log space).
 
     A set that only impossible chance moves lead to gets uniform beliefs, as in Gambit.
+    Also returns which sets are reachable and the probability of reaching each set.
     """
     s = finite.shape[0]
     lr = np.where(count[:, st.member_nodes] == 0, finite[:, st.member_nodes], -np.inf)
@@ -278,7 +275,8 @@ def _beliefs(
     )
     mu = np.zeros((s, finite.shape[1]))
     mu[:, st.member_nodes] = mu_members
-    return mu, reachable
+    set_reach = np.where(reachable, np.exp(np.where(reachable, top, 0.0)) * tot, 0.0)
+    return mu, reachable, set_reach
 
 
 def _evaluate(
@@ -300,7 +298,7 @@ def _evaluate(
     """
     s, a_n = y.shape
     finite, count = _log_reach(st, y, log_chance, zero_chance, n_nodes)
-    mu, reachable = _beliefs(st, finite, count)
+    mu, reachable, set_reach = _beliefs(st, finite, count)
     same_count = count[:, st.pair_terminal] == count[:, st.pair_child]
     below = np.where(
         same_count, finite[:, st.pair_terminal] - finite[:, st.pair_child], -np.inf
@@ -312,20 +310,80 @@ def _evaluate(
     diff = value - value[:, st.ref]
     residual = np.where(st.is_ref, sums[:, st.var_set] - 1.0, y - y[:, st.ref] - lam[:, None] * diff)
     d_lam = np.where(st.is_ref, 0.0, -diff)
+    start = st.set_start[:-1]
+    loss = np.maximum.reduceat(value, start, axis=1) - np.add.reduceat(sigma * value, start, axis=1)
+    bound = (set_reach * loss).max(axis=1, initial=0.0)
     if not jacobian:
-        return _Point(residual, None, d_lam, mu)
-    c_above = c * reachable[:, st.pair_set]
-    k = np.asarray(st.below @ c.T + st.above @ c_above.T).T.reshape(s, a_n, a_n)
-    shifts = np.asarray(st.belief_paths @ mu.T).T.reshape(s, st.n_sets, a_n)
-    shifts = shifts * reachable[:, :, None]
-    jac = k - shifts[:, st.var_set, :] * value[:, :, None]
-    d_y = -lam[:, None, None] * (jac - jac[:, st.ref, :])
-    idx = np.arange(a_n)
-    d_y[:, idx, idx] += 1.0
-    d_y[:, idx, st.ref] -= 1.0
-    ref_rows = np.where(st.same_set, sigma[:, None, :], 0.0)
-    d_y = np.where(st.is_ref[None, :, None], ref_rows, d_y)
-    return _Point(residual, d_y, d_lam, mu)
+        return _Point(residual, None, d_lam, mu, bound)
+    d_y = np.empty((s, a_n, a_n))
+    _jacobian_kernel(
+        np.ascontiguousarray(c), mu, reachable, np.ascontiguousarray(value), sigma,
+        np.ascontiguousarray(lam, dtype=np.float64), st.below_entry, st.below_pair,
+        st.above_entry, st.above_pair, st.pair_set, st.path_entry, st.path_node,
+        st.var_set, st.ref, d_y,
+    )  # fmt: skip
+    return _Point(residual, d_y, d_lam, mu, bound)
+
+
+@njit(cache=True, nogil=True)
+def _jacobian_kernel(
+    c: FloatArray,
+    mu: FloatArray,
+    reachable: BoolArray,
+    value: FloatArray,
+    sigma: FloatArray,
+    lam: FloatArray,
+    below_entry: IndexArray,
+    below_pair: IndexArray,
+    above_entry: IndexArray,
+    above_pair: IndexArray,
+    pair_set: IndexArray,
+    path_entry: IndexArray,
+    path_node: IndexArray,
+    var_set: IndexArray,
+    ref: IndexArray,
+    out: FloatArray,
+) -> None:  # pragma: no cover - compiled
+    """``d residual / d y`` for every sample, written into ``out`` (S, A, A).
+
+    ``dU(a)/dy(b)`` sums the contributions ``c_p`` of the pairs whose path also passes
+    ``b`` (below ``a``'s edge always; above it only in a reachable set), minus the belief
+    shift ``B_h(b) U_h(a)`` (Turocy 2001); rows of reference actions hold ``sigma`` over
+    their set (the derivative of ``sum sigma - 1``).
+    """
+    s_n, a_n = value.shape
+    n_sets = reachable.shape[1]
+    jac = np.empty((a_n, a_n))
+    shifts = np.empty((n_sets, a_n))
+    for s in range(s_n):
+        jac[:] = 0.0
+        shifts[:] = 0.0
+        for e in range(below_entry.size):
+            q = below_entry[e]
+            jac[q // a_n, q % a_n] += c[s, below_pair[e]]
+        for e in range(above_entry.size):
+            p = above_pair[e]
+            if reachable[s, pair_set[p]]:
+                q = above_entry[e]
+                jac[q // a_n, q % a_n] += c[s, p]
+        for e in range(path_entry.size):
+            q = path_entry[e]
+            shifts[q // a_n, q % a_n] += mu[s, path_node[e]]
+        for a in range(a_n):
+            h = var_set[a]
+            if reachable[s, h]:
+                for b in range(a_n):
+                    jac[a, b] -= shifts[h, b] * value[s, a]
+        for a in range(a_n):
+            r = ref[a]
+            if a == r:
+                for b in range(a_n):
+                    out[s, a, b] = sigma[s, b] if var_set[b] == var_set[a] else 0.0
+            else:
+                for b in range(a_n):
+                    out[s, a, b] = -lam[s] * (jac[a, b] - jac[r, b])
+                out[s, a, a] += 1.0
+                out[s, a, r] -= 1.0
 
 
 @dataclass
@@ -398,37 +456,105 @@ def _prepare(game: Game) -> _Problem:
     return _Problem(game, st, s, scale, np.ascontiguousarray(utility), log_chance, zero)
 
 
-def _tangent(point: _Point, previous: FloatArray) -> FloatArray:
-    """Unit tangent of the branch, oriented like ``previous`` (Allgower & Georg 1990)."""
-    assert point.d_y is not None
-    s, a_n = point.residual.shape
+def _tangent(
+    d_y: FloatArray, d_lam: FloatArray, previous: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Unit tangent of the branch, oriented like ``previous``, and the branch orientation.
+
+    The tangent solves ``[H_w; previous] t = e_last``.  The sign of the determinant of that
+    augmented matrix equals the sign of ``det [H_w; t]``, which is constant along a smooth
+    branch, through turning points included, and flips only at a bifurcation point
+    (Allgower & Georg 1990, sec. 2.1 and 8.1).  A step that lands on another part of the
+    branch running the opposite way (a jump across an S-shaped fold) shows up as a flip.
+    """
+    s, a_n = d_lam.shape
     aug = np.zeros((s, a_n + 1, a_n + 1))
-    aug[:, :a_n, :a_n] = point.d_y
-    aug[:, :a_n, a_n] = point.d_lam
+    aug[:, :a_n, :a_n] = d_y
+    aug[:, :a_n, a_n] = d_lam
     aug[:, a_n, :] = previous
     rhs = np.zeros((s, a_n + 1))
     rhs[:, a_n] = 1.0
-    t = _solve(aug, rhs)
-    return np.asarray(t / np.linalg.norm(t, axis=1, keepdims=True), dtype=np.float64)
+    t, sign = _solve(aug, rhs)
+    with np.errstate(invalid="ignore"):
+        return np.asarray(t / np.linalg.norm(t, axis=1, keepdims=True), dtype=np.float64), sign
 
 
-def _solve(mat: FloatArray, rhs: FloatArray) -> FloatArray:
-    """Batched linear solve; singular systems give NaN rows instead of an exception."""
-    try:
-        return np.asarray(np.linalg.solve(mat, rhs[..., None])[..., 0], dtype=np.float64)
-    except np.linalg.LinAlgError:
-        out = np.full(rhs.shape, np.nan)
-        for k in range(mat.shape[0]):  # only reached when some sample's matrix is singular
-            with contextlib.suppress(np.linalg.LinAlgError):
-                out[k] = np.linalg.solve(mat[k], rhs[k])
-        return out
+def _solve(mat: FloatArray, rhs: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Batched linear solve and the sign of each determinant (0 and NaN rows if singular)."""
+    out = np.empty(rhs.shape)
+    sign = np.empty(rhs.shape[0])
+    _lu_kernel(np.ascontiguousarray(mat), np.ascontiguousarray(rhs), out, sign)
+    return out, sign
+
+
+@njit(cache=True, nogil=True)
+def _lu_kernel(
+    mat: FloatArray, rhs: FloatArray, out: FloatArray, sign: FloatArray
+) -> None:  # pragma: no cover - compiled
+    """Gaussian elimination with partial pivoting, one small dense system per sample.
+
+    The systems are 1 + the number of free actions wide; a compiled loop is as fast as
+    LAPACK's batched ``gesv`` there and also yields the determinant's sign.
+    """
+    s_n, n, _ = mat.shape
+    a = np.empty((n, n))
+    x = np.empty(n)
+    for s in range(s_n):
+        a[:, :] = mat[s]
+        x[:] = rhs[s]
+        sg = 1.0
+        for k in range(n):
+            p = k
+            best = abs(a[k, k])
+            for i in range(k + 1, n):
+                v = abs(a[i, k])
+                if v > best:
+                    best = v
+                    p = i
+            if best == 0.0 or not np.isfinite(best):
+                sg = 0.0
+                break
+            if p != k:
+                sg = -sg
+                for j in range(n):
+                    a[k, j], a[p, j] = a[p, j], a[k, j]
+                x[k], x[p] = x[p], x[k]
+            if a[k, k] < 0.0:
+                sg = -sg
+            inv = 1.0 / a[k, k]
+            for i in range(k + 1, n):
+                f = a[i, k] * inv
+                if f != 0.0:
+                    for j in range(k + 1, n):
+                        a[i, j] -= f * a[k, j]
+                    x[i] -= f * x[k]
+        sign[s] = sg
+        if sg == 0.0:
+            out[s, :] = np.nan
+            continue
+        for i in range(n - 1, -1, -1):
+            acc = x[i]
+            for j in range(i + 1, n):
+                acc -= a[i, j] * x[j]
+            x[i] = acc / a[i, i]
+        out[s, :] = x
 
 
 @dataclass
 class _Corrected:
+    """Newton's result and the derivatives at each sample's last evaluated iterate.
+
+    The last iterate evaluated is the returned point, or the one a single converged Newton
+    step (correction below ``NEWTON_TOL``) before it: close enough for the next tangent
+    and for the regret bound, which saves one Jacobian per step.
+    """
+
     w: FloatArray
     ok: BoolArray
     iterations: NDArray[np.int64]
+    d_y: FloatArray
+    d_lam: FloatArray
+    regret_bound: FloatArray
 
 
 def _correct(
@@ -446,6 +572,9 @@ def _correct(
     bad = np.zeros(s, dtype=bool)
     iterations = np.zeros(s, dtype=np.int64)
     last = np.full(s, np.inf)
+    d_y = np.zeros((s, a_n, a_n))
+    d_lam = np.zeros((s, a_n))
+    bound = np.full(s, np.inf)
     for it in range(NEWTON_MAX + 1):
         live = np.flatnonzero(~done & ~bad)
         if live.size == 0:
@@ -453,6 +582,9 @@ def _correct(
         with np.errstate(over="ignore", invalid="ignore"):
             pt = prob.evaluate(idx[live], w[live])
         assert pt.d_y is not None
+        d_y[live] = pt.d_y
+        d_lam[live] = pt.d_lam
+        bound[live] = pt.regret_bound
         y = w[live, :-1]
         lam = w[live, -1:]
         scale = np.where(prob.st.is_ref, 1.0, 1.0 + np.abs(y) + np.abs(y[:, prob.st.ref]) + lam)
@@ -474,11 +606,12 @@ def _correct(
         rhs = np.empty((live.size, dim))
         rhs[:, :a_n] = pt.residual[go]
         rhs[:, a_n] = np.einsum("sd,sd->s", normal[live], w[live] - w_pred[live])
-        delta = -_solve(aug, rhs)
+        delta = -_solve(aug, rhs)[0]
         w[live] += delta
         iterations[live] += 1
-        size = np.max(np.abs(delta) / (1.0 + np.abs(w[live])), axis=1)
-        dist = np.linalg.norm(delta, axis=1)
+        with np.errstate(invalid="ignore", over="ignore"):
+            size = np.max(np.abs(delta) / (1.0 + np.abs(w[live])), axis=1)
+            dist = np.linalg.norm(delta, axis=1)
         broken = ~np.isfinite(size) | ~np.all(np.isfinite(w[live]), axis=1)
         if it == 0:
             broken |= dist > MAX_DISTANCE * step[live] + 1e3 * NEWTON_TOL
@@ -487,7 +620,7 @@ def _correct(
         last[live] = size
         bad[live] |= broken
         done[live] |= ~broken & (size <= NEWTON_TOL)
-    return _Corrected(w, done & ~bad, iterations)
+    return _Corrected(w, done & ~bad, iterations, d_y, d_lam, bound)
 
 
 def _trace(
@@ -498,7 +631,13 @@ def _trace(
     first_step: float,
     max_steps: int,
 ) -> dict[str, Any]:
-    """Follow the principal branch of every sample; ``target`` in units of ``1 / range``."""
+    """Follow the principal branch of every sample; ``target`` in units of ``1 / range``.
+
+    Without a target, brink's max regret (a backward induction per player) is computed
+    only for samples whose cheap lower bound, the largest reach-weighted loss of a single
+    information set (an agent deviation), is already within ``regret_tol``; the stopping
+    step is the same as with the full check at every step.
+    """
     s = prob.samples
     a_n = prob.st.n_vars
     sizes = np.diff(prob.st.set_start)
@@ -506,6 +645,7 @@ def _trace(
     w = np.tile(np.concatenate([y0, [0.0]]), (s, 1))
     t = np.zeros((s, a_n + 1))
     t[:, -1] = 1.0
+    orientation = np.ones(s)
     step = np.full(s, first_step)
     finished = np.zeros(s, dtype=bool)
     failed = np.zeros(s, dtype=bool)
@@ -520,7 +660,8 @@ def _trace(
         finished |= regret <= regret_tol
     if a_n:
         pt = prob.evaluate(all_idx, w)
-        t = _tangent(pt, t)
+        assert pt.d_y is not None
+        t, orientation = _tangent(pt.d_y, pt.d_lam, t)
     else:
         finished[:] = True
     rounds = 0
@@ -547,17 +688,22 @@ def _trace(
             cor = _correct(prob, live, w_pred, normal, h)
             ok = cor.ok
             t_new = np.zeros_like(tl)
+            sign = np.zeros(live.size)
             if ok.any():
                 good = np.flatnonzero(ok)
-                pt = prob.evaluate(live[good], cor.w[good])
-                t_new[good] = _tangent(pt, tl[good])
+                t_new[good], sign[good] = _tangent(cor.d_y[good], cor.d_lam[good], tl[good])
                 cosine = np.einsum("sd,sd->s", t_new[good], tl[good])
                 turn = ~(cosine >= MIN_COSINE) & ~hitting[good]
                 ok[good[turn]] = False
                 ok &= cor.w[:, -1] >= 0.0
+                # a flip of orientation on a long step is a jump to another part of the
+                # branch; on a short one it is a bifurcation point being crossed
+                flip = sign != orientation[live]
+                ok &= ~flip | (h <= FLIP_STEP)
             acc = live[ok]
             w[acc] = cor.w[ok]
             t[acc] = t_new[ok]
+            orientation[acc] = sign[ok]
             steps[acc] += 1
             easy = cor.iterations[ok] <= 3
             step[acc] = np.where(easy, h[ok] * MAX_GROWTH, h[ok])
@@ -568,12 +714,15 @@ def _trace(
             if target is not None:
                 finished[live[ok & hitting]] = True
             elif acc.size:
-                regret[acc] = prob.regret(acc, w[acc, :-1])
-                finished[acc] |= regret[acc] <= regret_tol
+                near = acc[cor.regret_bound[ok] <= 2.0 * regret_tol]
+                if near.size:
+                    regret[near] = prob.regret(near, w[near, :-1])
+                    finished[near] |= regret[near] <= regret_tol
                 capped = acc[w[acc, -1] >= max_lam]
                 finished[capped] = True
     converged = finished.copy()
     if target is None:
+        # a regret left NaN had a lower bound above the tolerance: not converged
         converged &= regret <= regret_tol
     failed |= ~converged
     return {
