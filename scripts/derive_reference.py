@@ -16,17 +16,16 @@ Usage: ``.venv/bin/python scripts/derive_reference.py [--shared ../shared] [--ch
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
+import derived_tables
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "src" / "brink" / "data"
 
 #: FAS country names -> ISO3 (the codes SIPRI's table uses).
 FAS_ISO3 = {
@@ -139,28 +138,10 @@ TABLES = {
 }
 
 
-def write_or_check(tables: dict[str, dict[str, Any]], check: bool) -> int:
-    """Write each table as sorted, indented JSON, or report those that differ."""
-    stale = []
-    for name, table in tables.items():
-        text = json.dumps(table, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-        target = DATA / name
-        if check:
-            if not target.exists() or target.read_text(encoding="utf-8") != text:
-                stale.append(name)
-        else:
-            target.write_text(text, encoding="utf-8")
-    for name in stale:
-        print(f"stale: src/brink/data/{name}", file=sys.stderr)
-    return 1 if stale else 0
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
-    parser.add_argument("--check", action="store_true")
-    args = parser.parse_args()
-    return write_or_check({n: f(args.shared) for n, f in TABLES.items()}, args.check)
+    return derived_tables.main(
+        __doc__.splitlines()[0], lambda shared: {n: f(shared) for n, f in TABLES.items()}
+    )
 
 
 if __name__ == "__main__":

@@ -25,13 +25,13 @@ Usage: ``.venv/bin/python scripts/derive_reliability.py [--shared ../shared] [--
 
 from __future__ import annotations
 
-import argparse
 import csv
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import derived_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "src" / "brink" / "data" / "alliance_reliability.json"
@@ -94,18 +94,9 @@ def derive(shared: Path) -> dict[str, Any]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
-    parser.add_argument("--check", action="store_true")
-    args = parser.parse_args()
-    text = json.dumps(derive(args.shared), indent=1, sort_keys=True) + "\n"
-    if args.check:
-        if not TARGET.exists() or TARGET.read_text(encoding="utf-8") != text:
-            print(f"stale: {TARGET.relative_to(ROOT)}", file=sys.stderr)
-            return 1
-        return 0
-    TARGET.write_text(text, encoding="utf-8")
-    return 0
+    return derived_tables.main(
+        __doc__.splitlines()[0], lambda shared: {TARGET.name: derive(shared)}, ensure_ascii=True
+    )
 
 
 if __name__ == "__main__":

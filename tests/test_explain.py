@@ -101,3 +101,27 @@ def test_stump_is_optimal_by_brute_force(data: list[tuple[int, int, bool]]) -> N
     x = a if stump.parameter == "a" else b
     pred = x < stump.threshold if stump.below else x > stump.threshold
     assert abs(np.mean(pred == t) - stump.accuracy) < 1e-12
+
+
+def test_chance_steps_are_draws_not_choices() -> None:
+    """In ukraine-2022 nature draws the defender's type (Harsanyi 1967): the modal path's
+    'resolute' step is a chance move, told apart from the players' decisions; the flags
+    survive chunked evaluation (chunk 64 < 200 samples)."""
+    from brink.model import CrisisModel
+    from brink.scenario import load_scenario
+
+    res = explain(CrisisModel(load_scenario("ukraine-2022")), 200, 1, chunk=64)
+    kinds = {c.action: c.chance for c in res.choices}
+    assert kinds["resolute"] is True
+    assert kinds[res.path[0]] is False
+    assert sum(kinds.values()) == 1
+    drawn = next(c for c in res.choices if c.chance)
+    assert drawn.sentence().startswith("Nature draws 'resolute' (a chance move, not a decision)")
+    assert "is chosen" not in drawn.sentence()
+    assert all("is chosen" in c.sentence() for c in res.choices if not c.chance)
+    assert res.to_json()["choices"][drawn.step]["chance"] is True
+
+
+def test_models_without_chance_flags_are_all_decisions() -> None:
+    res = explain(Deterrence(), 500, 2)
+    assert not any(c.chance for c in res.choices)

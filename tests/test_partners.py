@@ -85,3 +85,19 @@ def test_shares_sum_to_one(partners: list[float], challenger: float, r: float) -
     shares = sphere_influence(challenger, partners, decisiveness=r)
     assert shares.sum() == pytest.approx(1.0)
     assert np.all((shares >= 0) & (shares <= 1))
+
+
+@given(st.lists(st.tuples(unit, unit, unit, unit, unit, st.floats(0.0, 30.0), st.floats(0.0, 3.0),
+                          st.floats(0.0, 3.0), st.floats(0.0, 1.0)), min_size=1, max_size=8))
+def test_unchecked_cores_equal_the_public_functions_bit_for_bit(rows: list[tuple[float, ...]]) -> None:
+    """The crisis template calls the cores after checking its inputs once: same numbers exactly."""
+    from brink.politics.partners import sphere_shares, support_core
+
+    won, taboo, dep, aversion, bandwagon, discount, xc, x1, a1 = map(np.array, zip(*rows, strict=True))
+    public = partner_support(won, taboo, dep, aversion, bandwagon, discount, oil_price_usd_per_bbl=70.0)
+    core = support_core(won, taboo, dep, aversion, bandwagon, discount, oil_price_usd_per_bbl=70.0)
+    assert np.array_equal(public, core)
+    partners = np.stack([x1, 0.5 * x1], axis=-1)
+    interest = np.array([a1[0], 0.3])
+    weights = np.column_stack([xc, partners * interest])
+    assert np.array_equal(sphere_influence(xc, partners, interest), sphere_shares(weights))

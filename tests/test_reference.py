@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
+import sys
 from datetime import date
 from pathlib import Path
 from types import ModuleType
@@ -29,6 +30,8 @@ DATA = ROOT / "src" / "brink" / "data"
 
 
 def _script(name: str) -> ModuleType:
+    if str(ROOT / "scripts") not in sys.path:  # the scripts import their sibling derived_tables
+        sys.path.insert(0, str(ROOT / "scripts"))
     spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

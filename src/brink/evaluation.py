@@ -39,6 +39,8 @@ class Evaluation:
             carry NaN in outcomes and metrics and are counted, never silently dropped.
         paths: ``(n,)`` index into ``path_labels`` of each sample's most likely path.
         path_labels: the distinct equilibrium paths (each a " > "-joined action string).
+        path_chance: for each path label, which of its steps are chance moves (nature's
+            draws, e.g. the defender's type) rather than decisions; empty if unknown.
     """
 
     outcomes: dict[str, FloatArray]
@@ -46,6 +48,7 @@ class Evaluation:
     failed: NDArray[np.bool_]
     paths: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     path_labels: tuple[str, ...] = ()
+    path_chance: tuple[tuple[bool, ...], ...] = ()
 
     @property
     def n(self) -> int:

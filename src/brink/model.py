@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from brink.builder import compile_game
 from brink.errors import InputError
 from brink.evaluation import Evaluation
+from brink.games import CHANCE
 from brink.scenario import Scenario, scenario_from_data
 from brink.templates import get_template
 from brink.templates.base import Information
@@ -189,7 +190,7 @@ class CrisisModel:
                 game = compile_game(sc, full, "perfect")
                 equilibrium = spe_terminal_reach(game)
                 outcomes, metrics = lean(sc, full, game, equilibrium.payoffs, equilibrium.reach)
-                paths, labels = equilibrium.modal, _path_labels(game)
+                paths, labels, chance = equilibrium.modal, _path_labels(game), _path_chance(game)
             else:
                 _, solution = self._solve(sc, full)
                 outcomes = template.outcomes(sc, full, solution)
@@ -197,12 +198,13 @@ class CrisisModel:
                 if "converged" in solution.info:
                     failed |= ~np.broadcast_to(np.asarray(solution.info["converged"], dtype=bool), (n,))
                 paths, labels = modal_paths(solution)
+                chance = _path_chance(solution.game)
         finally:
             template.release()
         for d in (outcomes, metrics):
             for k in d:
                 d[k] = np.where(failed, np.nan, np.asarray(d[k], dtype=np.float64))
-        return Evaluation(outcomes, metrics, failed, paths, labels)
+        return Evaluation(outcomes, metrics, failed, paths, labels, chance)
 
 
 def modal_paths(solution: Any) -> tuple[NDArray[np.int64], tuple[str, ...]]:
@@ -250,11 +252,22 @@ def _modal_walk(
         out[s] = node
 
 
-_LABELS: dict[tuple[int, int], tuple[Any, tuple[str, ...]]] = {}
+_PathInfo = tuple[tuple[str, ...], tuple[tuple[bool, ...], ...]]
+_LABELS: dict[tuple[int, int], tuple[Any, _PathInfo]] = {}
 
 
 def _path_labels(g: Any) -> tuple[str, ...]:
-    """The path label of every terminal of ``g``.
+    """The path label of every terminal of ``g``."""
+    return _path_info(g)[0]
+
+
+def _path_chance(g: Any) -> tuple[tuple[bool, ...], ...]:
+    """For every terminal of ``g`` (as in :func:`_path_labels`), which steps of its path are chance moves."""
+    return _path_info(g)[1]
+
+
+def _path_info(g: Any) -> _PathInfo:
+    """Path labels and chance-step flags of every terminal of ``g``.
 
     Cached by tree: sampled copies of one game share its ``children`` and ``action_labels``
     objects (the entry keeps them alive, so their ids cannot be reused).
@@ -263,11 +276,23 @@ def _path_labels(g: Any) -> tuple[str, ...]:
     hit = _LABELS.get(key)
     if hit is not None and hit[0][0] is g.children and hit[0][1] is g.action_labels:
         return hit[1]
-    labels = tuple(_path_label(g, int(t)) for t in g.terminals)
+    chance = np.asarray(g.node_player) == CHANCE
+    info = (
+        tuple(_path_label(g, int(t)) for t in g.terminals),
+        tuple(_chance_steps(g, chance, int(t)) for t in g.terminals),
+    )
     if len(_LABELS) > 64:
         _LABELS.clear()
-    _LABELS[key] = ((g.children, g.action_labels), labels)
-    return labels
+    _LABELS[key] = ((g.children, g.action_labels), info)
+    return info
+
+
+def _chance_steps(g: Any, chance: NDArray[np.bool_], node: int) -> tuple[bool, ...]:
+    out: list[bool] = []
+    while g.parent[node] >= 0:
+        node = int(g.parent[node])
+        out.append(bool(chance[node]))
+    return tuple(reversed(out))
 
 
 def _path_label(g: Any, node: int) -> str:

@@ -109,12 +109,15 @@ def concat_evaluations(parts: Sequence[Evaluation]) -> Evaluation:
     if len(parts) == 1:
         return parts[0]
     labels: dict[str, int] = {}
+    chance: dict[str, tuple[bool, ...]] = {}
     paths: list[NDArray[np.int64]] = []
     for part in parts:
         if part.paths.shape[0] == part.n and part.path_labels:
             mapping = np.array(
                 [labels.setdefault(lab, len(labels)) for lab in part.path_labels], dtype=np.int64
             )
+            for lab, steps in zip(part.path_labels, part.path_chance, strict=False):
+                chance.setdefault(lab, steps)
             paths.append(mapping[part.paths])
         else:
             paths.append(np.full(part.n, -1, dtype=np.int64))
@@ -125,6 +128,9 @@ def concat_evaluations(parts: Sequence[Evaluation]) -> Evaluation:
         failed=np.concatenate([np.asarray(p.failed, dtype=bool) for p in parts]),
         paths=np.concatenate(paths) if labels else np.zeros(0, dtype=np.int64),
         path_labels=tuple(labels),
+        path_chance=tuple(chance[lab] for lab in labels)
+        if len(chance) == len(labels)
+        else (),
     )
 
 

@@ -155,6 +155,10 @@ class Choice:
         n: Samples that agree with the modal path up to this step.
         stump: What separates samples taking ``action`` from the others (decisive steps).
         theory: Rules on the model's theoretical terms, if it exposes any.
+        chance: True if the step is a chance move (nature draws, e.g. the defender's
+            type, Harsanyi 1967) rather than a player's decision.  The modal path follows
+            nature's likelier draw, so ``shares`` then says in how many samples that
+            draw is the likelier one.
     """
 
     step: int
@@ -164,6 +168,7 @@ class Choice:
     stump: Stump | None = None
     theory: tuple[Stump, ...] = ()
     term_ranges: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    chance: bool = False
 
     @property
     def decisive(self) -> bool:
@@ -172,17 +177,17 @@ class Choice:
     def sentence(self) -> str:
         """The choice in plain language, with the numbers behind it."""
         share = self.shares.get(self.action, 0.0)
+        verb = "is the likelier draw" if self.chance else "is chosen"
+        subject = f"Nature draws {self.action!r} (a chance move, not a decision): it" if self.chance else f"{self.action!r}"
         if not self.decisive:
-            return (
-                f"{self.action!r} is chosen in every sample that gets this far ({self.n} samples)."
-            )
-        head = f"{self.action!r} is chosen in {share:.0%} of the {self.n} samples that get this far"
+            return f"{subject} {verb} in every sample that gets this far ({self.n} samples)."
+        head = f"{subject} {verb} in {share:.0%} of the {self.n} samples that get this far"
         if self.stump is None:
             return head + "; no single parameter separates the others."
         s = self.stump
         side = "below" if s.below else "above"
         text = (
-            f"{head}. It is chosen when {s.parameter} is {side} {s.threshold:.3g} "
+            f"{head}. It {verb} when {s.parameter} is {side} {s.threshold:.3g} "
             f"(in {s.precision:.1%} of those samples; the rule classifies {s.accuracy:.1%} "
             f"of samples correctly against {s.base_rate:.1%} by always guessing the majority)."
         )
@@ -191,7 +196,7 @@ class Choice:
             side = "below" if t.below else "above"
             text += (
                 f" Theory: {t.parameter} (median {med:.3g}, range {lo:.3g} to {hi:.3g}) splits it at "
-                f"{t.threshold:.3g}: chosen when {side} ({t.accuracy:.0%} correct)."
+                f"{t.threshold:.3g}: {verb.removeprefix('is ')} when {side} ({t.accuracy:.0%} correct)."
             )
         return text
 
@@ -202,6 +207,7 @@ class Choice:
             "shares": self.shares,
             "n": self.n,
             "decisive": self.decisive,
+            "chance": self.chance,
             "rule": self.stump.to_json() if self.stump else None,
             "theory": [t.to_json() for t in self.theory],
             "sentence": self.sentence(),
@@ -272,6 +278,7 @@ def explain_paths(
     counts = Counter(idx.tolist())
     modal = max(counts, key=lambda k: (counts[k], -k))
     path = split[modal]
+    chance = evaluation.path_chance[modal] if evaluation.path_chance else ()
     columns = {k: np.asarray(v, dtype=np.float64)[ok] for k, v in params.items()}
     theory = {k: np.asarray(v, dtype=np.float64)[ok] for k, v in (terms or {}).items()}
     seqs = [split[i] for i in idx.tolist()]
@@ -292,7 +299,10 @@ def explain_paths(
                     rules.append(rule)
                     v = values[agree][np.isfinite(values[agree])]
                     ranges[name] = (float(v.min()), float(np.median(v)), float(v.max()))
-        choices.append(Choice(step, action, shares, int(agree.sum()), stump, tuple(rules), ranges))
+        is_chance = bool(chance[step]) if step < len(chance) else False
+        choices.append(
+            Choice(step, action, shares, int(agree.sum()), stump, tuple(rules), ranges, is_chance)
+        )
         agree &= nxt == action
     total = Counter(idx.tolist())
     paths = {evaluation.path_labels[k]: cnt / n for k, cnt in total.most_common()}

@@ -38,6 +38,8 @@ __all__ = [
     "discount_cost",
     "partner_support",
     "sphere_influence",
+    "sphere_shares",
+    "support_core",
     "sustainable_months",
 ]
 
@@ -90,13 +92,41 @@ def partner_support(
     price = _array("oil_price_usd_per_bbl", oil_price_usd_per_bbl)
     if (price <= 0).any():
         raise InputError("oil_price_usd_per_bbl must be > 0", fix="give a positive oil price")
+    return support_core(
+        w, t, dep, aversion, bandwagon, discount, base, price,
+        _array("winner_weight", winner_weight, low=0.0), _array("taboo_weight", taboo_weight, low=0.0),
+        _array("dependence_weight", dependence_weight, low=0.0),
+        _array("discount_weight", discount_weight, low=0.0),
+    )
+
+
+def support_core(
+    won: FloatArray,
+    taboo_broken: FloatArray,
+    energy_dependence: FloatArray,
+    taboo_aversion: FloatArray,
+    backs_winners: FloatArray,
+    discount_usd_per_bbl: FloatArray,
+    baseline: FloatArray | float = 0.5,
+    oil_price_usd_per_bbl: FloatArray | float = 80.0,
+    winner_weight: FloatArray | float = 3.0,
+    taboo_weight: FloatArray | float = 4.0,
+    dependence_weight: FloatArray | float = 1.0,
+    discount_weight: FloatArray | float = 10.0,
+) -> FloatArray:
+    """The formula of :func:`partner_support` without its input checks.
+
+    For trusted callers (the crisis template) that have already checked their
+    inputs once per scenario: same arguments in the same order, all keyword
+    defaults equal, same numbers bit for bit.
+    """
     with np.errstate(divide="ignore"):
         z = (
-            logit(base)
-            + _array("winner_weight", winner_weight, low=0.0) * bandwagon * (2.0 * w - 1.0)
-            - _array("taboo_weight", taboo_weight, low=0.0) * aversion * t
-            + _array("dependence_weight", dependence_weight, low=0.0) * dep
-            + _array("discount_weight", discount_weight, low=0.0) * dep * discount / price
+            logit(baseline)
+            + np.multiply(winner_weight, backs_winners) * (2.0 * won - 1.0)
+            - np.multiply(taboo_weight, taboo_aversion) * taboo_broken
+            + np.multiply(dependence_weight, energy_dependence)
+            + np.multiply(discount_weight, energy_dependence) * discount_usd_per_bbl / oil_price_usd_per_bbl
         )
     return np.asarray(expit(z), dtype=np.float64)
 
@@ -174,11 +204,22 @@ def sphere_influence(
     except ValueError:
         raise InputError("partner arrays do not broadcast against the samples",
                          fix="give partner_strength as (P,) or (S, P) with S samples") from None
-    weights = np.concatenate(
-        [np.broadcast_to(challenger, (n, 1)), np.broadcast_to(partners, (n, p))], axis=1)
-    weights = weights ** decisiveness
-    total = weights.sum(axis=1, keepdims=True)
-    equal = np.full_like(weights, 1.0 / weights.shape[1])
+    weights = np.empty((n, 1 + p))
+    weights[:, :1] = challenger
+    weights[:, 1:] = partners
+    return sphere_shares(weights, decisiveness)
+
+
+def sphere_shares(weights: FloatArray, decisiveness: float = 1.0) -> FloatArray:
+    """The contest of :func:`sphere_influence` without its input checks.
+
+    ``weights[..., i] = a_i x_i`` (column 0 the challenger's, any leading shape); returns
+    the shares along the last axis, equal where every weight is zero.  For trusted
+    callers that checked strengths (>= 0), interests ([0, 1]) and ``decisiveness > 0``
+    once per scenario.
+    """
+    powered = weights ** decisiveness
+    total = powered.sum(axis=-1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
-        shares = np.where(total > 0, weights / np.where(total > 0, total, 1.0), equal)
+        shares = np.where(total > 0, powered / np.where(total > 0, total, 1.0), 1.0 / powered.shape[-1])
     return np.asarray(shares, dtype=np.float64)

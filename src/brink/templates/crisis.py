@@ -96,14 +96,14 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from brink.errors import InputError
+from brink.errors import InputError, bounded_array
 from brink.games import Game, TreeBuilder
 from brink.ladder import EscalationCategory, escalation_score
 from brink.ladder import rung as ladder_rung
 from brink.politics.partners import (
     discount_cost,
-    partner_support,
-    sphere_influence,
+    sphere_shares,
+    support_core,
     sustainable_months,
 )
 from brink.politics.survival import hazard_multiplier, punishment_probability, survival_probability
@@ -658,31 +658,40 @@ class CrisisTemplate(Template):
         regions = sorted({r for pt in scenario.partners.values() for r in pt.sphere_interest})
         influence = np.ones((n, len(t.kahn)))
         if partners:
+            # inputs checked once here; the mechanisms' unchecked cores hold the formulas
+            offered_ok = bounded_array("energy_discount.offered_usd_per_bbl", offered, low=0.0)
+            if (price <= 0).any():
+                raise InputError("energy_discount.reference_price_usd_per_bbl must be > 0",
+                                 fix="give a positive oil price")
+            paid = (offered_ok * coverage)[col]
+            won_c = np.clip(won, 0, 1)
             cols = []
             for j in partners:
                 dep = np.clip(v(f"partners.{j}.energy_dependence") + v(f"partners.{j}.opec_plus_coordination"), 0, 1)
+                aversion = bounded_array(f"partners.{j}.taboo_aversion", v(f"partners.{j}.taboo_aversion"), 0.0, 1.0)
+                bandwagon = bounded_array(f"partners.{j}.backs_winners", v(f"partners.{j}.backs_winners"), 0.0, 1.0)
                 cols.append(
-                    partner_support(
-                        np.clip(won, 0, 1), nuclear, dep[col], v(f"partners.{j}.taboo_aversion")[col],
-                        v(f"partners.{j}.backs_winners")[col], (offered * coverage)[col],
+                    support_core(
+                        won_c, nuclear, dep[col], aversion[col], bandwagon[col], paid,
                         oil_price_usd_per_bbl=price[col],
                     )
                 )
             support = np.stack(cols, axis=-1)
             if regions:
-                cap_c = v(f"actors.{C}.capability", 1.0)
+                cap_c = bounded_array(f"actors.{C}.capability", v(f"actors.{C}.capability", 1.0), low=0.0)
                 strength_c = cap_c[col] * (1.0 - DEFEAT_STRENGTH_LOSS * lost)
                 interest = np.stack(
                     [np.clip(sum((v(f"partners.{j}.sphere_interest.{r}") for r in regions if r in scenario.partners[j].sphere_interest), np.zeros(n)), 0, 1) for j in partners],
                     axis=-1,
                 )
-                strength_p = np.stack([v(f"actors.{j}.capability", 1.0) for j in partners], axis=-1)
-                flat_c = strength_c.reshape(-1)
-                reps = len(t.kahn)
-                sp = np.repeat(strength_p, reps, axis=0)
-                ip = np.repeat(interest, reps, axis=0)
-                shares = sphere_influence(flat_c, sp, ip)
-                influence = shares[:, 0].reshape(n, reps)
+                strength_p = np.stack(
+                    [bounded_array(f"actors.{j}.capability", v(f"actors.{j}.capability", 1.0), low=0.0) for j in partners],
+                    axis=-1,
+                )
+                weights = np.empty((n, len(t.kahn), 1 + len(partners)))
+                weights[:, :, 0] = strength_c
+                weights[:, :, 1:] = (strength_p * interest)[:, None, :]
+                influence = sphere_shares(weights)[:, :, 0]
         mean_support = support.mean(axis=-1) if partners else np.ones((n, len(t.kahn)))
 
         # --- the leader (M6, M9)
