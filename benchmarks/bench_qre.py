@@ -12,7 +12,8 @@ Prints one JSON object (also written to ``benchmarks/results/qre.json``):
 * ``brink``: samples, wall seconds of ``solve_qre`` to the limiting profile over all
   samples at once (best of ``--repeat`` runs, after a 2-sample warm-up that compiles the
   numba kernels; the warm-up's seconds are reported as ``jit_warmup_s``), samples/s,
-  failed samples, largest max regret / payoff range;
+  failed samples, largest max regret / payoff range, median accepted steps and mean
+  attempted steps (accepted + rejected) per sample;
 * ``gambit``: wall seconds of pygambit's ``nash.logit_solve`` (agent form) on sample 0,
   and pygambit's ``max_regret`` of brink's sample-0 profile;
 * ``speedup_per_sample``: gambit seconds / (brink seconds per sample); target >= 100.
@@ -131,6 +132,7 @@ def main() -> None:
             "failed": int(np.sum(sol.info["failed"])),
             "max_regret_over_range": float(scaled.max()),
             "median_steps": float(np.median(sol.info["steps"])),
+            "mean_attempts": float(np.mean(sol.info["steps"] + sol.info["rejected"])),
         },
         "gambit": {
             "seconds_one_sample": round(gambit_s, 4),

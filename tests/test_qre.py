@@ -23,7 +23,8 @@ from brink.errors import InputError
 from brink.games import Game, GameError, TreeBuilder
 from brink.solvers import solve
 from brink.solvers.profile import node_values, reach_probabilities
-from brink.solvers.qre import _prepare, solve_qre
+from brink.solvers.qre import _max_regret, _prepare, solve_qre
+from brink.solvers.regret import max_regret
 from brink.solvers.result import Solution
 
 # --------------------------------------------------------------------------- pygambit bridge
@@ -219,6 +220,28 @@ def test_jacobian_is_exact() -> None:
             prob.evaluate(idx, up, False).residual[0] - prob.evaluate(idx, down, False).residual[0]
         ) / (2 * eps)
         np.testing.assert_allclose(exact[:, j], num, atol=1e-7)
+
+
+@pytest.mark.parametrize("path", PERFECT_RECALL[::5], ids=lambda p: p.name)
+def test_compiled_regret_matches_backward_induction(path: Path) -> None:
+    """The trace's compiled max regret equals :func:`brink.solvers.regret.max_regret`.
+
+    Random interior profiles (the trace only meets those) on every fifth perfect-recall
+    contrib game; the compiled one works in units of the payoff range.
+    """
+    game = read_efg(path)
+    prob = _prepare(game)
+    sets = prob.st.flat.var_set
+    rng = np.random.default_rng(11)
+    idx = np.zeros(1, dtype=np.int64)
+    for _ in range(3):
+        y = rng.normal(0.0, 2.0, sets.size)
+        y -= np.log(np.bincount(sets, weights=np.exp(y)))[sets]
+        profile = prob.profile(idx, y[None, :])[0]
+        compiled = _max_regret(prob.st.flat, y, prob.probs[0], prob.utility[0])
+        assert compiled * prob.scale[0] == pytest.approx(
+            float(max_regret(game, profile)), abs=1e-12 * prob.scale[0]
+        )
 
 
 # ---------------------------------------------------------------------- closed forms

@@ -21,14 +21,16 @@ homotopy ``H(log sigma, lam) = 0`` in log-probabilities: an Euler step along the
 then Newton's method on ``H`` augmented with the step's hyperplane, so that turning points
 ("backward-bending" branches) are passed.  Internally every sample's payoffs are divided by
 its payoff range ``r`` (and lambda multiplied by ``r``), so that one step-size rule fits all
-samples; each sample has its own step length and the arithmetic is batched over the samples
-still moving.  The Jacobian is exact: with ``c_p`` the contribution of terminal ``z`` to
+samples; each sample has its own step length.  The whole trace of every sample (predictor,
+corrector, step control, orientation and stopping tests, max regret) is one compiled loop
+(numba) over flat index arrays of the tree, so a sample whose branch folds many times costs
+only its own steps.  The Jacobian is exact: with ``c_p`` the contribution of terminal ``z`` to
 ``U_h(a)``, the derivative with respect to ``log sigma_b`` sums ``c_p`` over the paths that
 also pass action ``b`` and subtracts the belief shift ``B_h(b) U_h(a)`` (Turocy 2001).
 
-Without ``lam`` the limiting profile is returned: tracing stops for a sample once brink's
-own max regret (:mod:`brink.solvers.regret`) is at most ``regret_tol`` times its payoff
-range, or at ``max_lam`` (in units of ``1 / range``).  The limit of the principal branch is a
+Without ``lam`` the limiting profile is returned: tracing stops for a sample once its max
+regret (the backward induction of :mod:`brink.solvers.regret`, compiled) is at most
+``regret_tol`` times its payoff range, or at ``max_lam`` (in units of ``1 / range``).  The limit of the principal branch is a
 (sequential) Nash equilibrium (McKelvey & Palfrey 1998).
 """
 
@@ -36,10 +38,9 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
-import scipy.sparse as sp
 from numba import njit
 from numpy.typing import NDArray
 
@@ -51,7 +52,6 @@ from brink.solvers.profile import (
     reach_probabilities,
     with_chance,
 )
-from brink.solvers.regret import max_regret
 from brink.solvers.result import Solution
 
 __all__ = ["solve_qre"]
@@ -78,36 +78,37 @@ MAX_GROWTH = 2.0
 FLIP_STEP = 1e-3
 #: Give up on a sample when its step shrinks below this.
 MIN_STEP = 1e-13
-#: Bound on the samples handled in one batch (memory).
-BATCH = 4096
 
 
-@dataclass(frozen=True)
-class _Structure:
-    """Index arrays of one game tree, computed once per game.
+class _Flat(NamedTuple):
+    """Flat index arrays of one game tree, the form the compiled trace works on.
 
     Variables are the log-probabilities of the actions of personal information sets, in
-    the order of the flat profile.  A *pair* ``p`` is a terminal ``z`` together with a
-    personal edge ``e1`` on its path: ``c_p = mu(x1) * P(x1 -> z | e1) * u_i(z)`` is its
-    contribution to the action value of ``e1``'s action (``x1`` the node ``e1`` leaves).
+    the order of the flat profile; ``set_*`` refer to personal information sets only.  A
+    *pair* ``p`` is a terminal ``z`` together with a personal edge ``e1`` on its path:
+    ``c_p = mu(x1) * P(x1 -> z | e1) * u_i(z)`` is its contribution to the action value of
+    ``e1``'s action (``x1`` the node ``e1`` leaves).  ``below_*`` / ``above_*`` list, per
+    pair, the flat Jacobian entries ``row * A + b`` of the personal actions ``b`` below /
+    above ``e1`` on the path; ``path_*`` the entries ``h * A + b`` of the actions on the
+    path of each member node of set ``h`` (the belief shift), ``shift_*`` the distinct ones
+    per set.  ``stage_*`` hold each player's sets grouped by the number of the player's own
+    earlier moves, latest group first (the order of backward induction in
+    :func:`_max_regret`).  Nodes are in preorder, so a node's parent comes before it.
     """
 
-    n_vars: int
     parent: IndexArray
-    var_flat: IndexArray
-    var_set: IndexArray
-    set_start: IndexArray
-    ref: IndexArray
-    is_ref: BoolArray
-    same_set: BoolArray
+    parent_edge: IndexArray
+    child_ptr: IndexArray
+    children: IndexArray
+    terminal_index: IndexArray
+    terminals: IndexArray
     edge_var: IndexArray
-    personal_edge: BoolArray
-    level_nodes: tuple[IndexArray, ...]
-    level_edges: tuple[IndexArray, ...]
+    edge_player: IndexArray
+    var_set: IndexArray
+    ref: IndexArray
+    set_start: IndexArray
     member_nodes: IndexArray
-    member_set: IndexArray
     member_start: IndexArray
-    member_count: IndexArray
     pair_row: IndexArray
     pair_node: IndexArray
     pair_child: IndexArray
@@ -115,14 +116,28 @@ class _Structure:
     pair_outcome: IndexArray
     pair_player: IndexArray
     pair_set: IndexArray
-    to_value: sp.csr_matrix
     below_entry: IndexArray
     below_pair: IndexArray
     above_entry: IndexArray
     above_pair: IndexArray
     path_entry: IndexArray
     path_node: IndexArray
-    n_sets: int
+    shift_entry: IndexArray
+    shift_ptr: IndexArray
+    stage_ptr: IndexArray
+    stage_sets: IndexArray
+    player_stage_ptr: IndexArray
+
+
+@dataclass(frozen=True)
+class _Structure:
+    """A game's index arrays, computed once per game."""
+
+    n_vars: int
+    var_flat: IndexArray
+    member_nodes: IndexArray
+    personal_edge: BoolArray
+    flat: _Flat
 
 
 _STRUCTURES: weakref.WeakKeyDictionary[Game, _Structure] = weakref.WeakKeyDictionary()
@@ -142,32 +157,35 @@ def _structure(game: Game) -> _Structure:
     flat_to_var = np.full(int(ptr[-1]), -1, dtype=np.int64)
     flat_to_var[var_flat] = np.arange(n_vars)
     ref = set_start[var_set]
-    set_of_infoset = np.full(game.n_infosets, -1, dtype=np.int64)
-    set_of_infoset[personal_sets] = np.arange(personal_sets.size)
     edge_var = flat_to_var[game.edge_infoset_action].astype(np.int64)
     personal_edge = edge_var >= 0
-    var_player = game.infoset_player[personal_sets][var_set].astype(np.int64)
+    set_player = game.infoset_player[personal_sets].astype(np.int64)
+    var_player = set_player[var_set]
+    edge_player = np.where(personal_edge, var_player[np.maximum(edge_var, 0)], -1)
 
     depth = game.depth.astype(np.int64)
     n_levels = int(depth.max(initial=0)) + 1
-    level_nodes = tuple(np.flatnonzero(depth == d).astype(np.int64) for d in range(1, n_levels))
-    level_edges = tuple(game.parent_edge[nodes].astype(np.int64) for nodes in level_nodes)
-
     # edges on the path of every node, padded with -1: paths[v, k] is the k-th edge
     n = game.n_nodes
     width = max(n_levels - 1, 1)
     paths = np.full((n, width), -1, dtype=np.int64)
-    for d, (nodes, edges) in enumerate(zip(level_nodes, level_edges, strict=True), start=1):
+    for d in range(1, n_levels):
+        nodes = np.flatnonzero(depth == d)
         paths[nodes] = paths[game.parent[nodes]]
-        paths[nodes, d - 1] = edges
+        paths[nodes, d - 1] = game.parent_edge[nodes]
 
     members = [np.asarray(game.infoset_nodes[h], dtype=np.int64) for h in personal_sets]
     member_count = np.array([m.size for m in members], dtype=np.int64)
     member_nodes = np.concatenate(members) if members else np.zeros(0, dtype=np.int64)
     member_set = np.repeat(np.arange(personal_sets.size, dtype=np.int64), member_count)
-    member_start = np.concatenate([[0], np.cumsum(member_count)[:-1]]).astype(np.int64)
+    member_start = np.concatenate([[0], np.cumsum(member_count)]).astype(np.int64)
+
+    def ints(values: Any) -> IndexArray:
+        return np.ascontiguousarray(values, dtype=np.int64)
 
     terminals = game.terminals.astype(np.int64)
+    terminal_index = np.full(n, -1, dtype=np.int64)
+    terminal_index[terminals] = np.arange(terminals.size)
     tpaths = paths[terminals]
     pz, pk = np.nonzero((tpaths >= 0) & personal_edge[np.maximum(tpaths, 0)])
     e1 = tpaths[pz, pk]
@@ -181,49 +199,631 @@ def _structure(game: Game) -> _Structure:
     rows = np.broadcast_to(np.arange(n_pairs)[:, None], e2.shape)
     sel_below = ok & (k2 > pk[:, None])
     sel_above = ok & (k2 < pk[:, None])
-    to_value = sp.csr_matrix(
-        (np.ones(n_pairs), (pair_row, np.arange(n_pairs))), shape=(n_vars, n_pairs)
-    )
     # path_entry h * A + b, path_node x: node x of set h has personal action b on its path
     mp = paths[member_nodes]
     okm = (mp >= 0) & personal_edge[np.maximum(mp, 0)]
     mrow = member_set[:, None] * n_vars + edge_var[np.maximum(mp, 0)]
     mcol = np.broadcast_to(member_nodes[:, None], mp.shape)
+
+    # the distinct entries h * A + b, sorted by set h
+    shift_entry = ints(np.unique(mrow[okm]))
+    n_sets = int(personal_sets.size)
+
+    # a player's sets grouped by the number of own moves before them, last group first:
+    # deciding them in that order is backward induction over the player's own moves
+    mover = game.node_player
+    own_before = np.zeros((game.n_players, n), dtype=np.int64)
+    for v in range(1, n):  # preorder: the parent is already done
+        p = int(game.parent[v])
+        own_before[:, v] = own_before[:, p]
+        if mover[p] >= 0:
+            own_before[mover[p], v] += 1
+    first_node = member_nodes[member_start[:-1]]
+    stage_of_set = own_before[set_player, first_node] if personal_sets.size else member_count
+    groups: list[IndexArray] = []
+    player_stage_ptr = [0]
+    for i in range(game.n_players):
+        mine = np.flatnonzero(set_player == i)
+        top = int(stage_of_set[mine].max(initial=-1))
+        groups += [mine[stage_of_set[mine] == k] for k in range(top, -1, -1)]
+        player_stage_ptr.append(len(groups))
+    stage_sizes = np.array([g.size for g in groups], dtype=np.int64)
+
+    flat = _Flat(
+        parent=ints(game.parent),
+        parent_edge=ints(game.parent_edge),
+        child_ptr=ints(game.child_ptr),
+        children=ints(game.children),
+        terminal_index=terminal_index,
+        terminals=terminals,
+        edge_var=edge_var,
+        edge_player=ints(edge_player),
+        var_set=var_set,
+        ref=ints(ref),
+        set_start=set_start,
+        member_nodes=member_nodes,
+        member_start=member_start,
+        pair_row=ints(pair_row),
+        pair_node=ints(game.edge_parent[e1]),
+        pair_child=ints(game.children[e1]),
+        pair_terminal=ints(terminals[pz]),
+        pair_outcome=ints(pz),
+        pair_player=ints(var_player[pair_row]),
+        pair_set=ints(var_set[pair_row]),
+        below_entry=ints(cols[sel_below]),
+        below_pair=ints(rows[sel_below]),
+        above_entry=ints(cols[sel_above]),
+        above_pair=ints(rows[sel_above]),
+        path_entry=ints(mrow[okm]),
+        path_node=ints(mcol[okm]),
+        shift_entry=shift_entry,
+        shift_ptr=ints(np.searchsorted(shift_entry // max(n_vars, 1), np.arange(n_sets + 1))),
+        stage_ptr=ints(np.concatenate([[0], np.cumsum(stage_sizes)])),
+        stage_sets=ints(np.concatenate(groups) if groups else np.zeros(0)),
+        player_stage_ptr=ints(player_stage_ptr),
+    )
     out = _Structure(
         n_vars=n_vars,
-        parent=game.parent.astype(np.int64),
-        var_flat=var_flat.astype(np.int64),
-        var_set=var_set,
-        set_start=set_start,
-        ref=ref,
-        is_ref=np.arange(n_vars) == ref,
-        same_set=var_set[:, None] == var_set[None, :],
-        edge_var=edge_var,
-        personal_edge=personal_edge,
-        level_nodes=level_nodes,
-        level_edges=level_edges,
+        var_flat=ints(var_flat),
         member_nodes=member_nodes,
-        member_set=member_set,
-        member_start=member_start,
-        member_count=member_count,
-        pair_row=pair_row.astype(np.int64),
-        pair_node=game.edge_parent[e1].astype(np.int64),
-        pair_child=game.children[e1].astype(np.int64),
-        pair_terminal=terminals[pz],
-        pair_outcome=pz.astype(np.int64),
-        pair_player=var_player[pair_row],
-        pair_set=var_set[pair_row],
-        to_value=to_value,
-        below_entry=np.ascontiguousarray(cols[sel_below], dtype=np.int64),
-        below_pair=np.ascontiguousarray(rows[sel_below], dtype=np.int64),
-        above_entry=np.ascontiguousarray(cols[sel_above], dtype=np.int64),
-        above_pair=np.ascontiguousarray(rows[sel_above], dtype=np.int64),
-        path_entry=np.ascontiguousarray(mrow[okm], dtype=np.int64),
-        path_node=np.ascontiguousarray(mcol[okm], dtype=np.int64),
-        n_sets=int(personal_sets.size),
+        personal_edge=personal_edge,
+        flat=flat,
     )
     _STRUCTURES[game] = out
     return out
+
+
+@njit(cache=True, nogil=True)
+def _evaluate(
+    g: _Flat,
+    y: FloatArray,
+    lam: float,
+    utility: FloatArray,
+    log_chance: FloatArray,
+    zero_chance: BoolArray,
+    jacobian: bool,
+    residual: FloatArray,
+    d_y: FloatArray,
+    d_lam: FloatArray,
+    mu: FloatArray,
+    work: FloatArray,
+) -> float:  # pragma: no cover - compiled
+    """Residual of the logit equations at one point, its derivatives and the beliefs.
+
+    ``utility`` is ``(terminals, players)`` in units of the payoff range; ``lam`` is in the
+    same units.  Rows of the system, per personal information set with first action
+    ``a0``: ``sum_a sigma(a) - 1`` at ``a0`` and ``y(a) - y(a0) - lam (U(a) - U(a0))`` at
+    every other action.  Beliefs follow Bayes' rule in log space; a set that only
+    impossible chance moves lead to gets uniform beliefs, as in Gambit.
+
+    The Jacobian (written into ``d_y`` when ``jacobian``) is exact: ``dU(a)/dy(b)`` sums
+    the contributions ``c_p`` of the pairs whose path also passes ``b`` (below ``a``'s
+    edge always; above it only in a reachable set), minus the belief shift
+    ``B_h(b) U_h(a)`` (Turocy 2001); rows of reference actions hold ``sigma`` over their
+    set.  Returns a lower bound on the max regret: the largest reach-weighted loss of
+    deviating at a single information set.  ``work`` is scratch space.
+    """
+    a_n = y.size
+    n = g.parent.size
+    n_sets = g.set_start.size - 1
+    n_pairs = g.pair_row.size
+    finite = work[:n]
+    count = work[n : 2 * n]
+    at = 2 * n
+    set_reach = work[at : at + n_sets]
+    reachable = work[at + n_sets : at + 2 * n_sets]
+    at += 2 * n_sets
+    c = work[at : at + n_pairs]
+    value = work[at + n_pairs : at + n_pairs + a_n]
+    sigma = work[at + n_pairs + a_n : at + n_pairs + 2 * a_n]
+    shifts = work[at + n_pairs + 2 * a_n : at + n_pairs + 2 * a_n + n_sets * a_n]
+    finite[0] = 0.0
+    count[0] = 0.0
+    for v in range(1, n):
+        e = g.parent_edge[v]
+        p = g.parent[v]
+        k = g.edge_var[e]
+        if k >= 0:
+            finite[v] = finite[p] + y[k]
+            count[v] = count[p]
+        else:
+            finite[v] = finite[p] + log_chance[e]
+            count[v] = count[p] + (1.0 if zero_chance[e] else 0.0)
+    for h in range(n_sets):
+        lo, hi = g.member_start[h], g.member_start[h + 1]
+        top = -np.inf
+        for m in range(lo, hi):
+            x = g.member_nodes[m]
+            if count[x] == 0.0 and finite[x] > top:
+                top = finite[x]
+        if np.isfinite(top):
+            tot = 0.0
+            for m in range(lo, hi):
+                x = g.member_nodes[m]
+                wx = np.exp(finite[x] - top) if count[x] == 0.0 else 0.0
+                mu[x] = wx
+                tot += wx
+            for m in range(lo, hi):
+                mu[g.member_nodes[m]] /= tot
+            reachable[h] = 1.0
+            set_reach[h] = np.exp(top) * tot
+        else:
+            for m in range(lo, hi):
+                mu[g.member_nodes[m]] = 1.0 / (hi - lo)
+            reachable[h] = 0.0
+            set_reach[h] = 0.0
+    value[:] = 0.0
+    for p in range(n_pairs):
+        z = g.pair_terminal[p]
+        x = g.pair_child[p]
+        below = np.exp(finite[z] - finite[x]) if count[z] == count[x] else 0.0
+        c[p] = mu[g.pair_node[p]] * below * utility[g.pair_outcome[p], g.pair_player[p]]
+        value[g.pair_row[p]] += c[p]
+    bound = 0.0
+    for h in range(n_sets):
+        lo, hi = g.set_start[h], g.set_start[h + 1]
+        total = 0.0
+        best = -np.inf
+        for a in range(lo, hi):
+            sigma[a] = np.exp(y[a])
+            total += sigma[a]
+            best = max(best, value[a])
+        expected = 0.0
+        for a in range(lo, hi):
+            expected += sigma[a] * value[a]
+        bound = max(bound, set_reach[h] * (best - expected))
+        residual[lo] = total - 1.0
+        d_lam[lo] = 0.0
+        for a in range(lo + 1, hi):
+            diff = value[a] - value[lo]
+            residual[a] = y[a] - y[lo] - lam * diff
+            d_lam[a] = -diff
+    if not jacobian:
+        return bound
+    jac = d_y
+    jac[:, :] = 0.0
+    for e in range(g.below_entry.size):
+        q = g.below_entry[e]
+        jac[q // a_n, q % a_n] += c[g.below_pair[e]]
+    for e in range(g.above_entry.size):
+        p = g.above_pair[e]
+        if reachable[g.pair_set[p]] > 0.0:
+            q = g.above_entry[e]
+            jac[q // a_n, q % a_n] += c[p]
+    shifts[:] = 0.0
+    for e in range(g.path_entry.size):
+        shifts[g.path_entry[e]] += mu[g.path_node[e]]
+    for a in range(a_n):
+        h = g.var_set[a]
+        if reachable[h] > 0.0:
+            for e in range(g.shift_ptr[h], g.shift_ptr[h + 1]):
+                q = g.shift_entry[e]
+                jac[a, q - h * a_n] -= shifts[q] * value[a]
+    for h in range(n_sets):
+        lo, hi = g.set_start[h], g.set_start[h + 1]
+        for a in range(hi - 1, lo, -1):
+            for b in range(a_n):
+                jac[a, b] = -lam * (jac[a, b] - jac[lo, b])
+            jac[a, a] += 1.0
+            jac[a, lo] -= 1.0
+        for b in range(a_n):
+            jac[lo, b] = sigma[b] if g.var_set[b] == h else 0.0
+    return bound
+
+
+@njit(cache=True, nogil=True)
+def _scratch(g: _Flat) -> FloatArray:  # pragma: no cover - compiled
+    """Scratch space for :func:`_evaluate` on the game ``g``."""
+    n, n_sets, a_n = g.parent.size, g.set_start.size - 1, g.var_set.size
+    return np.empty(2 * n + 2 * n_sets + g.pair_row.size + 2 * a_n + n_sets * a_n)
+
+
+@njit(cache=True, nogil=True)
+def _lu_solve(a: FloatArray, x: FloatArray, row: FloatArray) -> float:  # pragma: no cover
+    """Solve ``a z = x`` in place (``x`` becomes ``z``; ``a`` is destroyed).
+
+    Gaussian elimination with partial pivoting; returns the sign of ``det a``, or 0 (and
+    a NaN solution) when ``a`` is singular.  The systems are 1 + the number of free
+    actions wide, small enough that a plain loop beats a LAPACK call's overhead; the
+    pivot row is copied to ``row`` so that the compiler vectorises the elimination.
+    """
+    n = x.size
+    sg = 1.0
+    for k in range(n):
+        p = k
+        best = abs(a[k, k])
+        for i in range(k + 1, n):
+            v = abs(a[i, k])
+            if v > best:
+                best = v
+                p = i
+        if best == 0.0 or not np.isfinite(best):
+            x[:] = np.nan
+            return 0.0
+        if p != k:
+            sg = -sg
+            for j in range(k, n):
+                a[k, j], a[p, j] = a[p, j], a[k, j]
+            x[k], x[p] = x[p], x[k]
+        if a[k, k] < 0.0:
+            sg = -sg
+        inv = 1.0 / a[k, k]
+        m = n - k - 1
+        for j in range(m):
+            row[j] = a[k, k + 1 + j]
+        for i in range(k + 1, n):
+            f = a[i, k] * inv
+            if f != 0.0:
+                rest = a[i, k + 1 :]
+                for j in range(m):
+                    rest[j] -= f * row[j]
+                x[i] -= f * x[k]
+    for i in range(n - 1, -1, -1):
+        acc = x[i]
+        for j in range(i + 1, n):
+            acc -= a[i, j] * x[j]
+        x[i] = acc / a[i, i]
+    return sg
+
+
+@njit(cache=True, nogil=True)
+def _node_values(
+    g: _Flat, sigma: FloatArray, probs: FloatArray, utility: FloatArray, i: int, out: FloatArray
+) -> None:  # pragma: no cover - compiled
+    """Player ``i``'s expected payoff from every node on under ``sigma`` (Kuhn 1953)."""
+    for v in range(g.parent.size - 1, -1, -1):
+        lo, hi = g.child_ptr[v], g.child_ptr[v + 1]
+        if lo == hi:
+            out[v] = utility[g.terminal_index[v], i]
+            continue
+        acc = 0.0
+        for e in range(lo, hi):
+            k = g.edge_var[e]
+            acc += (sigma[k] if k >= 0 else probs[e]) * out[g.children[e]]
+        out[v] = acc
+
+
+@njit(cache=True, nogil=True)
+def _max_regret(
+    g: _Flat, y: FloatArray, probs: FloatArray, utility: FloatArray
+) -> float:  # pragma: no cover - compiled
+    """Max regret at ``exp(y)``, as :func:`brink.solvers.regret.max_regret` computes it.
+
+    Per player, a best response by backward induction over the player's own information
+    sets (Kuhn 1953): each set, latest first, takes the actions that maximise the payoff
+    summed over its nodes weighted by the probability that chance and the others lead
+    there (ties split evenly); the regret is its payoff minus the current one.
+    """
+    n = g.parent.size
+    sigma = np.exp(y)
+    best = np.empty_like(sigma)
+    reach = np.empty(n)
+    others = np.empty(n)
+    values = np.empty(n)
+    q = np.empty(sigma.size)
+    reach[0] = 1.0
+    for v in range(1, n):
+        e = g.parent_edge[v]
+        k = g.edge_var[e]
+        reach[v] = reach[g.parent[v]] * (sigma[k] if k >= 0 else probs[e])
+    worst = 0.0
+    for i in range(g.player_stage_ptr.size - 1):
+        first, last = g.player_stage_ptr[i], g.player_stage_ptr[i + 1]
+        if first == last:
+            continue
+        current = 0.0
+        for t in range(g.terminals.size):
+            current += reach[g.terminals[t]] * utility[t, i]
+        others[0] = 1.0
+        for v in range(1, n):
+            e = g.parent_edge[v]
+            k = g.edge_var[e]
+            if k < 0:
+                others[v] = others[g.parent[v]] * probs[e]
+            elif g.edge_player[e] == i:
+                others[v] = others[g.parent[v]]
+            else:
+                others[v] = others[g.parent[v]] * sigma[k]
+        best[:] = sigma
+        for stage in range(first, last):
+            _node_values(g, best, probs, utility, i, values)
+            for j in range(g.stage_ptr[stage], g.stage_ptr[stage + 1]):
+                h = g.stage_sets[j]
+                lo, hi = g.set_start[h], g.set_start[h + 1]
+                top = -np.inf
+                for a in range(hi - lo):
+                    acc = 0.0
+                    for m in range(g.member_start[h], g.member_start[h + 1]):
+                        x = g.member_nodes[m]
+                        acc += others[x] * values[g.children[g.child_ptr[x] + a]]
+                    q[a] = acc
+                    top = max(top, acc)
+                ties = 0
+                for a in range(hi - lo):
+                    if q[a] == top:
+                        ties += 1
+                for a in range(hi - lo):
+                    best[lo + a] = (1.0 if q[a] == top else 0.0) / ties
+        _node_values(g, best, probs, utility, i, values)
+        worst = max(worst, values[0] - current)
+    return worst
+
+
+@njit(cache=True, nogil=True)
+def _max_regret_batch(
+    g: _Flat, y: FloatArray, probs: FloatArray, utility: FloatArray, out: FloatArray
+) -> None:  # pragma: no cover - compiled
+    """:func:`_max_regret` at every row of ``y`` (``(S, A)``)."""
+    for s in range(y.shape[0]):
+        out[s] = _max_regret(g, y[s], probs[s if probs.shape[0] > 1 else 0], utility[s])
+
+
+@njit(cache=True, nogil=True)
+def _tangent(
+    d_y: FloatArray,
+    d_lam: FloatArray,
+    previous: FloatArray,
+    aug: FloatArray,
+    row: FloatArray,
+    t: FloatArray,
+) -> float:  # pragma: no cover - compiled
+    """Unit tangent ``t`` of the branch, oriented like ``previous``; returns the orientation.
+
+    The tangent solves ``[H_w; previous] t = e_last``.  The sign of the determinant of that
+    augmented matrix equals the sign of ``det [H_w; t]``, which is constant along a smooth
+    branch, through turning points included, and flips only at a bifurcation point
+    (Allgower & Georg 1990, sec. 2.1 and 8.1).  A step that lands on another part of the
+    branch running the opposite way (a jump across an S-shaped fold) shows up as a flip.
+    """
+    a_n = d_lam.size
+    aug[:a_n, :a_n] = d_y
+    aug[:a_n, a_n] = d_lam
+    aug[a_n, :] = previous
+    t[:] = 0.0
+    t[a_n] = 1.0
+    sign = _lu_solve(aug, t, row)
+    t /= np.sqrt(np.sum(t * t))
+    return sign
+
+
+@njit(cache=True, nogil=True)
+def _correct(
+    g: _Flat,
+    utility: FloatArray,
+    log_chance: FloatArray,
+    zero_chance: BoolArray,
+    w_pred: FloatArray,
+    normal: FloatArray,
+    step: float,
+    w: FloatArray,
+    residual: FloatArray,
+    d_y: FloatArray,
+    d_lam: FloatArray,
+    mu: FloatArray,
+    work: FloatArray,
+    aug: FloatArray,
+    row: FloatArray,
+    rhs: FloatArray,
+) -> tuple[bool, int, float]:  # pragma: no cover - compiled
+    """Newton's method on ``H(w) = 0, normal . (w - w_pred) = 0`` from ``w_pred`` into ``w``.
+
+    Returns whether it converged, the number of Newton iterations and the regret bound;
+    ``d_y`` and ``d_lam`` are left at the last iterate evaluated: the returned point, or
+    the one a single converged Newton step (correction below ``NEWTON_TOL``) before it,
+    close enough for the next tangent and the regret bound (saving one Jacobian a step).
+    """
+    a_n = residual.size
+    w[:] = w_pred
+    last = np.inf
+    iterations = 0
+    bound = np.inf
+    for it in range(NEWTON_MAX + 1):
+        lam = w[a_n]
+        bound = _evaluate(
+            g, w[:a_n], lam, utility, log_chance, zero_chance, True, residual, d_y, d_lam, mu,
+            work,
+        )  # fmt: skip
+        small = True
+        for a in range(a_n):
+            r = g.ref[a]
+            scale = 1.0 if r == a else 1.0 + abs(w[a]) + abs(w[r]) + lam
+            if not abs(residual[a]) <= RESIDUAL_TOL * scale:
+                small = False
+                break
+        plane = 0.0
+        largest = 0.0
+        for j in range(a_n + 1):
+            plane += normal[j] * (w[j] - w_pred[j])
+            largest = max(largest, abs(w[j]))
+        if small and abs(plane) <= RESIDUAL_TOL * (1.0 + largest):
+            return True, iterations, bound
+        if it == NEWTON_MAX:
+            break
+        aug[:a_n, :a_n] = d_y
+        aug[:a_n, a_n] = d_lam
+        aug[a_n, :] = normal
+        rhs[:a_n] = residual
+        rhs[a_n] = plane
+        _lu_solve(aug, rhs, row)
+        size = 0.0
+        dist = 0.0
+        broken = False
+        for j in range(a_n + 1):
+            delta = -rhs[j]
+            w[j] += delta
+            if not (np.isfinite(delta) and np.isfinite(w[j])):
+                broken = True
+            size = max(size, abs(delta) / (1.0 + abs(w[j])))
+            dist += delta * delta
+        iterations += 1
+        if it == 0:
+            broken |= np.sqrt(dist) > MAX_DISTANCE * step + 1e3 * NEWTON_TOL
+        else:
+            broken |= size > MAX_CONTRACTION * last and size > NEWTON_TOL
+        last = size
+        if broken:
+            return False, iterations, bound
+        if size <= NEWTON_TOL:
+            return True, iterations, bound
+    return False, iterations, bound
+
+
+@njit(cache=True, nogil=True)
+def _trace_kernel(
+    g: _Flat,
+    utility: FloatArray,
+    log_chance: FloatArray,
+    zero_chance: BoolArray,
+    probs: FloatArray,
+    target: FloatArray,
+    regret_tol: float,
+    max_lam: float,
+    first_step: float,
+    max_steps: int,
+    w_out: FloatArray,
+    failed: BoolArray,
+    converged: BoolArray,
+    steps: IndexArray,
+    rejected: IndexArray,
+    regret: FloatArray,
+) -> None:  # pragma: no cover - compiled
+    """Follow every sample's principal branch in turn (see :func:`_trace`).
+
+    Per step: an Euler predictor of the step's length along the unit tangent, Newton's
+    corrector on the hyperplane through the prediction normal to the tangent (or on
+    ``lam = target`` for the step that reaches it), then the acceptance tests (corrector
+    converged, tangent turned less than ``MIN_COSINE``, lambda not negative, orientation
+    unchanged unless the step is shorter than ``FLIP_STEP``); an accepted easy step grows
+    the next one, a rejected step is retried at half the length.  An empty ``target``
+    means: trace to the limit (regret test).
+    """
+    has_target = target.size > 0
+    a_n = g.var_set.size
+    dim = a_n + 1
+    w = np.empty(dim)
+    t = np.empty(dim)
+    t_new = np.empty(dim)
+    w_pred = np.empty(dim)
+    w_new = np.empty(dim)
+    normal = np.empty(dim)
+    aug = np.empty((dim, dim))
+    row = np.empty(dim)
+    rhs = np.empty(dim)
+    residual = np.empty(a_n)
+    d_y = np.empty((a_n, a_n))
+    d_lam = np.empty(a_n)
+    mu = np.zeros(g.parent.size)
+    work = _scratch(g)
+    for s in range(utility.shape[0]):
+        u = utility[s]
+        lc = log_chance[s if log_chance.shape[0] > 1 else 0]
+        zc = zero_chance[s if zero_chance.shape[0] > 1 else 0]
+        pr = probs[s if probs.shape[0] > 1 else 0]
+        for k in range(g.set_start.size - 1):
+            lo, hi = g.set_start[k], g.set_start[k + 1]
+            w[lo:hi] = -np.log(hi - lo)
+        w[a_n] = 0.0
+        t[:] = 0.0
+        t[a_n] = 1.0
+        orientation = 1.0
+        step = first_step
+        finished = False
+        lost = False
+        n_steps = 0
+        n_rejected = 0
+        reg = np.nan
+        if has_target:
+            finished = target[s] <= 0.0
+        elif a_n:
+            reg = _max_regret(g, w[:a_n], pr, u)
+            finished = reg <= regret_tol
+        if a_n:
+            _evaluate(g, w[:a_n], 0.0, u, lc, zc, True, residual, d_y, d_lam, mu, work)
+            orientation = _tangent(d_y, d_lam, t, aug, row, t_new)
+            t[:] = t_new
+        else:
+            finished = True
+        attempts = 0
+        while not finished and not lost and attempts < max_steps:
+            attempts += 1
+            h = step
+            normal[:] = t
+            hitting = False
+            if has_target:
+                tlam = t[a_n]
+                if tlam > 0 and w[a_n] + h * tlam >= target[s]:
+                    hitting = True
+                    h = (target[s] - w[a_n]) / tlam
+                    normal[:] = 0.0
+                    normal[a_n] = 1.0
+            for j in range(dim):
+                w_pred[j] = w[j] + h * t[j]
+            ok, iterations, bound = _correct(
+                g, u, lc, zc, w_pred, normal, h, w_new, residual, d_y, d_lam, mu, work, aug,
+                row, rhs,
+            )  # fmt: skip
+            sign = 0.0
+            if ok:
+                sign = _tangent(d_y, d_lam, t, aug, row, t_new)
+                cosine = np.sum(t_new * t)
+                if not cosine >= MIN_COSINE and not hitting:
+                    ok = False
+                if not w_new[a_n] >= 0.0:
+                    ok = False
+                # a flip of orientation on a long step is a jump to another part of the
+                # branch; on a short one it is a bifurcation point being crossed
+                if sign != orientation and h > FLIP_STEP:
+                    ok = False
+            if not ok:
+                n_rejected += 1
+                step = h * 0.5
+                lost = step < MIN_STEP
+                continue
+            w[:] = w_new
+            t[:] = t_new
+            orientation = sign
+            n_steps += 1
+            step = h * MAX_GROWTH if iterations <= 3 else h
+            if has_target:
+                finished = hitting
+                continue
+            if bound <= 2.0 * regret_tol:
+                reg = _max_regret(g, w[:a_n], pr, u)
+                finished = reg <= regret_tol
+            finished |= w[a_n] >= max_lam
+        w_out[s] = w
+        done = finished and (has_target or reg <= regret_tol)
+        converged[s] = done
+        failed[s] = lost or not done
+        steps[s] = n_steps
+        rejected[s] = n_rejected
+        regret[s] = reg
+
+
+@njit(cache=True, nogil=True)
+def _evaluate_batch(
+    g: _Flat,
+    w: FloatArray,
+    utility: FloatArray,
+    log_chance: FloatArray,
+    zero_chance: BoolArray,
+    jacobian: bool,
+    residual: FloatArray,
+    d_y: FloatArray,
+    d_lam: FloatArray,
+    mu: FloatArray,
+    bound: FloatArray,
+) -> None:  # pragma: no cover - compiled
+    """:func:`_evaluate` at every row of ``w`` (``(S, A + 1)``, lambda last)."""
+    a_n = w.shape[1] - 1
+    work = _scratch(g)
+    for s in range(w.shape[0]):
+        bound[s] = _evaluate(
+            g, w[s, :a_n], w[s, a_n], utility[s],
+            log_chance[s if log_chance.shape[0] > 1 else 0],
+            zero_chance[s if zero_chance.shape[0] > 1 else 0],
+            jacobian, residual[s], d_y[s], d_lam[s], mu[s], work,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -237,155 +837,6 @@ class _Point:
     regret_bound: FloatArray  # (S,) lower bound on the max regret, units of the range
 
 
-def _log_reach(
-    st: _Structure, y: FloatArray, log_chance: FloatArray, zero_chance: BoolArray, n: int
-) -> tuple[FloatArray, NDArray[np.int64]]:
-    """Finite part of the log reach of every node and the number of impossible chance edges."""
-    s = y.shape[0]
-    lp = np.broadcast_to(log_chance, (s, log_chance.shape[-1])).copy()
-    lp[:, st.personal_edge] = y[:, st.edge_var[st.personal_edge]]
-    zeros = np.broadcast_to(zero_chance, lp.shape)
-    finite = np.zeros((s, n))
-    count = np.zeros((s, n), dtype=np.int64)
-    for nodes, edges in zip(st.level_nodes, st.level_edges, strict=True):
-        par = st.parent[nodes]
-        finite[:, nodes] = finite[:, par] + lp[:, edges]
-        count[:, nodes] = count[:, par] + zeros[:, edges]
-    return finite, count
-
-
-def _beliefs(
-    st: _Structure, finite: FloatArray, count: NDArray[np.int64]
-) -> tuple[FloatArray, BoolArray, FloatArray]:
-    """Beliefs over the members of every personal set (Bayes' rule in log space).
-
-    A set that only impossible chance moves lead to gets uniform beliefs, as in Gambit.
-    Also returns which sets are reachable and the probability of reaching each set.
-    """
-    s = finite.shape[0]
-    lr = np.where(count[:, st.member_nodes] == 0, finite[:, st.member_nodes], -np.inf)
-    top = np.maximum.reduceat(lr, st.member_start, axis=1) if lr.shape[1] else lr
-    reachable = np.isfinite(top)
-    shift = np.where(reachable, top, 0.0)[:, st.member_set]
-    w = np.exp(lr - shift)
-    tot = np.add.reduceat(w, st.member_start, axis=1) if w.shape[1] else w
-    uniform = 1.0 / st.member_count[st.member_set]
-    mu_members = np.where(
-        reachable[:, st.member_set], w / np.where(reachable, tot, 1.0)[:, st.member_set], uniform
-    )
-    mu = np.zeros((s, finite.shape[1]))
-    mu[:, st.member_nodes] = mu_members
-    set_reach = np.where(reachable, np.exp(np.where(reachable, top, 0.0)) * tot, 0.0)
-    return mu, reachable, set_reach
-
-
-def _evaluate(
-    st: _Structure,
-    y: FloatArray,
-    lam: FloatArray,
-    utility: FloatArray,
-    log_chance: FloatArray,
-    zero_chance: BoolArray,
-    n_nodes: int,
-    jacobian: bool = True,
-) -> _Point:
-    """Residual of the logit equations and its derivatives at a batch of points.
-
-    ``utility`` is ``(S, terminals, players)`` in units of the payoff range; ``lam``
-    is in the same units.  Rows of the system, per personal information set with first
-    action ``a0``: ``sum_a sigma(a) - 1`` at ``a0`` and
-    ``y(a) - y(a0) - lam (U(a) - U(a0))`` at every other action.
-    """
-    s, a_n = y.shape
-    finite, count = _log_reach(st, y, log_chance, zero_chance, n_nodes)
-    mu, reachable, set_reach = _beliefs(st, finite, count)
-    same_count = count[:, st.pair_terminal] == count[:, st.pair_child]
-    below = np.where(
-        same_count, finite[:, st.pair_terminal] - finite[:, st.pair_child], -np.inf
-    )
-    c = mu[:, st.pair_node] * np.exp(below) * utility[:, st.pair_outcome, st.pair_player]
-    value = np.asarray(st.to_value @ c.T).T  # (S, A)
-    sigma = np.exp(y)
-    sums = np.add.reduceat(sigma, st.set_start[:-1], axis=1)
-    diff = value - value[:, st.ref]
-    residual = np.where(st.is_ref, sums[:, st.var_set] - 1.0, y - y[:, st.ref] - lam[:, None] * diff)
-    d_lam = np.where(st.is_ref, 0.0, -diff)
-    start = st.set_start[:-1]
-    loss = np.maximum.reduceat(value, start, axis=1) - np.add.reduceat(sigma * value, start, axis=1)
-    bound = (set_reach * loss).max(axis=1, initial=0.0)
-    if not jacobian:
-        return _Point(residual, None, d_lam, mu, bound)
-    d_y = np.empty((s, a_n, a_n))
-    _jacobian_kernel(
-        np.ascontiguousarray(c), mu, reachable, np.ascontiguousarray(value), sigma,
-        np.ascontiguousarray(lam, dtype=np.float64), st.below_entry, st.below_pair,
-        st.above_entry, st.above_pair, st.pair_set, st.path_entry, st.path_node,
-        st.var_set, st.ref, d_y,
-    )  # fmt: skip
-    return _Point(residual, d_y, d_lam, mu, bound)
-
-
-@njit(cache=True, nogil=True)
-def _jacobian_kernel(
-    c: FloatArray,
-    mu: FloatArray,
-    reachable: BoolArray,
-    value: FloatArray,
-    sigma: FloatArray,
-    lam: FloatArray,
-    below_entry: IndexArray,
-    below_pair: IndexArray,
-    above_entry: IndexArray,
-    above_pair: IndexArray,
-    pair_set: IndexArray,
-    path_entry: IndexArray,
-    path_node: IndexArray,
-    var_set: IndexArray,
-    ref: IndexArray,
-    out: FloatArray,
-) -> None:  # pragma: no cover - compiled
-    """``d residual / d y`` for every sample, written into ``out`` (S, A, A).
-
-    ``dU(a)/dy(b)`` sums the contributions ``c_p`` of the pairs whose path also passes
-    ``b`` (below ``a``'s edge always; above it only in a reachable set), minus the belief
-    shift ``B_h(b) U_h(a)`` (Turocy 2001); rows of reference actions hold ``sigma`` over
-    their set (the derivative of ``sum sigma - 1``).
-    """
-    s_n, a_n = value.shape
-    n_sets = reachable.shape[1]
-    jac = np.empty((a_n, a_n))
-    shifts = np.empty((n_sets, a_n))
-    for s in range(s_n):
-        jac[:] = 0.0
-        shifts[:] = 0.0
-        for e in range(below_entry.size):
-            q = below_entry[e]
-            jac[q // a_n, q % a_n] += c[s, below_pair[e]]
-        for e in range(above_entry.size):
-            p = above_pair[e]
-            if reachable[s, pair_set[p]]:
-                q = above_entry[e]
-                jac[q // a_n, q % a_n] += c[s, p]
-        for e in range(path_entry.size):
-            q = path_entry[e]
-            shifts[q // a_n, q % a_n] += mu[s, path_node[e]]
-        for a in range(a_n):
-            h = var_set[a]
-            if reachable[s, h]:
-                for b in range(a_n):
-                    jac[a, b] -= shifts[h, b] * value[s, a]
-        for a in range(a_n):
-            r = ref[a]
-            if a == r:
-                for b in range(a_n):
-                    out[s, a, b] = sigma[s, b] if var_set[b] == var_set[a] else 0.0
-            else:
-                for b in range(a_n):
-                    out[s, a, b] = -lam[s] * (jac[a, b] - jac[r, b])
-                out[s, a, a] += 1.0
-                out[s, a, r] -= 1.0
-
-
 @dataclass
 class _Problem:
     """A game prepared for tracing: normalised payoffs and log chance probabilities."""
@@ -397,39 +848,34 @@ class _Problem:
     utility: FloatArray  # (S, T, players) in units of the range
     log_chance: FloatArray  # (S or 1, E)
     zero_chance: BoolArray  # (S or 1, E)
+    probs: FloatArray  # (S or 1, E)
 
     def evaluate(self, idx: IndexArray, w: FloatArray, jacobian: bool = True) -> _Point:
+        """Residual, derivatives, beliefs and regret bound at ``w`` for samples ``idx``."""
+        s, a_n = idx.size, self.st.n_vars
         lc = self.log_chance if self.log_chance.shape[0] == 1 else self.log_chance[idx]
         zc = self.zero_chance if self.zero_chance.shape[0] == 1 else self.zero_chance[idx]
-        return _evaluate(
-            self.st,
-            w[:, :-1],
-            w[:, -1],
-            self.utility[idx],
-            lc,
-            zc,
-            self.game.n_nodes,
-            jacobian,
-        )
+        residual = np.empty((s, a_n))
+        d_y = np.empty((s, a_n, a_n))
+        d_lam = np.empty((s, a_n))
+        mu = np.zeros((s, self.game.n_nodes))
+        bound = np.empty(s)
+        _evaluate_batch(
+            self.st.flat, np.ascontiguousarray(w, dtype=np.float64),
+            np.ascontiguousarray(self.utility[idx]), np.ascontiguousarray(lc),
+            np.ascontiguousarray(zc), jacobian, residual, d_y, d_lam, mu, bound,
+        )  # fmt: skip
+        return _Point(residual, d_y if jacobian else None, d_lam, mu, bound)
 
     def profile(self, idx: IndexArray, y: FloatArray) -> FloatArray:
         prof = np.zeros((idx.size, int(self.game.infoset_action_ptr[-1])))
         prof[:, self.st.var_flat] = np.exp(y)
-        return with_chance(self._sub(idx), prof)
-
-    def _sub(self, idx: IndexArray) -> Game:
         g = self.game
-        if g.samples is None:
-            return g
-        pay = g.outcome_payoffs[idx] if g.outcome_payoffs.ndim == 3 else g.outcome_payoffs
-        chance = g.chance_probs[idx] if g.chance_probs.ndim == 2 else g.chance_probs
-        return g.with_samples(outcome_payoffs=pay, chance_probs=chance)
-
-    def regret(self, idx: IndexArray, y: FloatArray) -> FloatArray:
-        """Max regret in units of each sample's payoff range."""
-        return np.asarray(
-            max_regret(self._sub(idx), self.profile(idx, y)) / self.scale[idx], dtype=np.float64
-        )
+        if g.samples is not None:
+            pay = g.outcome_payoffs[idx] if g.outcome_payoffs.ndim == 3 else g.outcome_payoffs
+            chance = g.chance_probs[idx] if g.chance_probs.ndim == 2 else g.chance_probs
+            g = g.with_samples(outcome_payoffs=pay, chance_probs=chance)
+        return with_chance(g, prof)
 
 
 def _prepare(game: Game) -> _Problem:
@@ -453,174 +899,10 @@ def _prepare(game: Game) -> _Problem:
     zero = (probs <= 0.0) & ~st.personal_edge
     with np.errstate(divide="ignore"):
         log_chance = np.where(zero, 0.0, np.log(np.where(zero, 1.0, probs)))
-    return _Problem(game, st, s, scale, np.ascontiguousarray(utility), log_chance, zero)
-
-
-def _tangent(
-    d_y: FloatArray, d_lam: FloatArray, previous: FloatArray
-) -> tuple[FloatArray, FloatArray]:
-    """Unit tangent of the branch, oriented like ``previous``, and the branch orientation.
-
-    The tangent solves ``[H_w; previous] t = e_last``.  The sign of the determinant of that
-    augmented matrix equals the sign of ``det [H_w; t]``, which is constant along a smooth
-    branch, through turning points included, and flips only at a bifurcation point
-    (Allgower & Georg 1990, sec. 2.1 and 8.1).  A step that lands on another part of the
-    branch running the opposite way (a jump across an S-shaped fold) shows up as a flip.
-    """
-    s, a_n = d_lam.shape
-    aug = np.zeros((s, a_n + 1, a_n + 1))
-    aug[:, :a_n, :a_n] = d_y
-    aug[:, :a_n, a_n] = d_lam
-    aug[:, a_n, :] = previous
-    rhs = np.zeros((s, a_n + 1))
-    rhs[:, a_n] = 1.0
-    t, sign = _solve(aug, rhs)
-    with np.errstate(invalid="ignore"):
-        return np.asarray(t / np.linalg.norm(t, axis=1, keepdims=True), dtype=np.float64), sign
-
-
-def _solve(mat: FloatArray, rhs: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Batched linear solve and the sign of each determinant (0 and NaN rows if singular)."""
-    out = np.empty(rhs.shape)
-    sign = np.empty(rhs.shape[0])
-    _lu_kernel(np.ascontiguousarray(mat), np.ascontiguousarray(rhs), out, sign)
-    return out, sign
-
-
-@njit(cache=True, nogil=True)
-def _lu_kernel(
-    mat: FloatArray, rhs: FloatArray, out: FloatArray, sign: FloatArray
-) -> None:  # pragma: no cover - compiled
-    """Gaussian elimination with partial pivoting, one small dense system per sample.
-
-    The systems are 1 + the number of free actions wide; a compiled loop is as fast as
-    LAPACK's batched ``gesv`` there and also yields the determinant's sign.
-    """
-    s_n, n, _ = mat.shape
-    a = np.empty((n, n))
-    x = np.empty(n)
-    for s in range(s_n):
-        a[:, :] = mat[s]
-        x[:] = rhs[s]
-        sg = 1.0
-        for k in range(n):
-            p = k
-            best = abs(a[k, k])
-            for i in range(k + 1, n):
-                v = abs(a[i, k])
-                if v > best:
-                    best = v
-                    p = i
-            if best == 0.0 or not np.isfinite(best):
-                sg = 0.0
-                break
-            if p != k:
-                sg = -sg
-                for j in range(n):
-                    a[k, j], a[p, j] = a[p, j], a[k, j]
-                x[k], x[p] = x[p], x[k]
-            if a[k, k] < 0.0:
-                sg = -sg
-            inv = 1.0 / a[k, k]
-            for i in range(k + 1, n):
-                f = a[i, k] * inv
-                if f != 0.0:
-                    for j in range(k + 1, n):
-                        a[i, j] -= f * a[k, j]
-                    x[i] -= f * x[k]
-        sign[s] = sg
-        if sg == 0.0:
-            out[s, :] = np.nan
-            continue
-        for i in range(n - 1, -1, -1):
-            acc = x[i]
-            for j in range(i + 1, n):
-                acc -= a[i, j] * x[j]
-            x[i] = acc / a[i, i]
-        out[s, :] = x
-
-
-@dataclass
-class _Corrected:
-    """Newton's result and the derivatives at each sample's last evaluated iterate.
-
-    The last iterate evaluated is the returned point, or the one a single converged Newton
-    step (correction below ``NEWTON_TOL``) before it: close enough for the next tangent
-    and for the regret bound, which saves one Jacobian per step.
-    """
-
-    w: FloatArray
-    ok: BoolArray
-    iterations: NDArray[np.int64]
-    d_y: FloatArray
-    d_lam: FloatArray
-    regret_bound: FloatArray
-
-
-def _correct(
-    prob: _Problem,
-    idx: IndexArray,
-    w_pred: FloatArray,
-    normal: FloatArray,
-    step: FloatArray,
-) -> _Corrected:
-    """Newton's method on ``H(w) = 0, normal . (w - w_pred) = 0`` for a batch of samples."""
-    w = w_pred.copy()
-    s, dim = w.shape
-    a_n = dim - 1
-    done = np.zeros(s, dtype=bool)
-    bad = np.zeros(s, dtype=bool)
-    iterations = np.zeros(s, dtype=np.int64)
-    last = np.full(s, np.inf)
-    d_y = np.zeros((s, a_n, a_n))
-    d_lam = np.zeros((s, a_n))
-    bound = np.full(s, np.inf)
-    for it in range(NEWTON_MAX + 1):
-        live = np.flatnonzero(~done & ~bad)
-        if live.size == 0:
-            break
-        with np.errstate(over="ignore", invalid="ignore"):
-            pt = prob.evaluate(idx[live], w[live])
-        assert pt.d_y is not None
-        d_y[live] = pt.d_y
-        d_lam[live] = pt.d_lam
-        bound[live] = pt.regret_bound
-        y = w[live, :-1]
-        lam = w[live, -1:]
-        scale = np.where(prob.st.is_ref, 1.0, 1.0 + np.abs(y) + np.abs(y[:, prob.st.ref]) + lam)
-        on_plane = np.abs(np.einsum("sd,sd->s", normal[live], w[live] - w_pred[live]))
-        with np.errstate(invalid="ignore"):
-            small = np.all(np.abs(pt.residual) <= RESIDUAL_TOL * scale, axis=1)
-        small &= on_plane <= RESIDUAL_TOL * (1.0 + np.abs(w[live]).max(axis=1))
-        done[live[small]] = True
-        if it == NEWTON_MAX:
-            break
-        go = ~small
-        live = live[go]
-        if live.size == 0:
-            break
-        aug = np.zeros((live.size, dim, dim))
-        aug[:, :a_n, :a_n] = pt.d_y[go]
-        aug[:, :a_n, a_n] = pt.d_lam[go]
-        aug[:, a_n, :] = normal[live]
-        rhs = np.empty((live.size, dim))
-        rhs[:, :a_n] = pt.residual[go]
-        rhs[:, a_n] = np.einsum("sd,sd->s", normal[live], w[live] - w_pred[live])
-        delta = -_solve(aug, rhs)[0]
-        w[live] += delta
-        iterations[live] += 1
-        with np.errstate(invalid="ignore", over="ignore"):
-            size = np.max(np.abs(delta) / (1.0 + np.abs(w[live])), axis=1)
-            dist = np.linalg.norm(delta, axis=1)
-        broken = ~np.isfinite(size) | ~np.all(np.isfinite(w[live]), axis=1)
-        if it == 0:
-            broken |= dist > MAX_DISTANCE * step[live] + 1e3 * NEWTON_TOL
-        else:
-            broken |= (size > MAX_CONTRACTION * last[live]) & (size > NEWTON_TOL)
-        last[live] = size
-        bad[live] |= broken
-        done[live] |= ~broken & (size <= NEWTON_TOL)
-    return _Corrected(w, done & ~bad, iterations, d_y, d_lam, bound)
+    return _Problem(
+        game, st, s, scale, np.ascontiguousarray(utility), log_chance, zero,
+        np.ascontiguousarray(probs, dtype=np.float64),
+    )  # fmt: skip
 
 
 def _trace(
@@ -633,98 +915,27 @@ def _trace(
 ) -> dict[str, Any]:
     """Follow the principal branch of every sample; ``target`` in units of ``1 / range``.
 
-    Without a target, brink's max regret (a backward induction per player) is computed
-    only for samples whose cheap lower bound, the largest reach-weighted loss of a single
-    information set (an agent deviation), is already within ``regret_tol``; the stopping
-    step is the same as with the full check at every step.
+    One compiled loop over the samples (:func:`_trace_kernel`), each traced to its end, so
+    that a sample whose branch folds many times costs only its own steps.  Without a
+    target, brink's max regret (a backward induction per player) is computed only once a
+    cheap lower bound, the largest reach-weighted loss of a single information set (an
+    agent deviation), is within ``2 * regret_tol``; the stopping step is the same as with
+    the full check at every step.  ``rounds`` is the largest number of steps tried by any
+    sample.
     """
     s = prob.samples
-    a_n = prob.st.n_vars
-    sizes = np.diff(prob.st.set_start)
-    y0 = -np.log(sizes[prob.st.var_set].astype(np.float64))
-    w = np.tile(np.concatenate([y0, [0.0]]), (s, 1))
-    t = np.zeros((s, a_n + 1))
-    t[:, -1] = 1.0
-    orientation = np.ones(s)
-    step = np.full(s, first_step)
-    finished = np.zeros(s, dtype=bool)
+    w = np.empty((s, prob.st.n_vars + 1))
     failed = np.zeros(s, dtype=bool)
+    converged = np.zeros(s, dtype=bool)
     steps = np.zeros(s, dtype=np.int64)
     rejected = np.zeros(s, dtype=np.int64)
     regret = np.full(s, np.nan)
-    all_idx = np.arange(s)
-    if target is not None:
-        finished |= target <= 0.0
-    elif a_n:
-        regret[:] = prob.regret(all_idx, w[:, :-1])
-        finished |= regret <= regret_tol
-    if a_n:
-        pt = prob.evaluate(all_idx, w)
-        assert pt.d_y is not None
-        t, orientation = _tangent(pt.d_y, pt.d_lam, t)
-    else:
-        finished[:] = True
-    rounds = 0
-    while True:
-        live_all = np.flatnonzero(~finished & ~failed)
-        if live_all.size == 0 or rounds >= max_steps:
-            break
-        rounds += 1
-        for lo in range(0, live_all.size, BATCH):
-            live = live_all[lo : lo + BATCH]
-            h = step[live]
-            tl = t[live]
-            w0 = w[live]
-            normal = tl.copy()
-            hitting = np.zeros(live.size, dtype=bool)
-            if target is not None:
-                tlam = tl[:, -1]
-                reach = w0[:, -1] + h * tlam
-                hitting = (tlam > 0) & (reach >= target[live])
-                h = np.where(hitting, (target[live] - w0[:, -1]) / np.where(hitting, tlam, 1.0), h)
-                normal[hitting] = 0.0
-                normal[hitting, -1] = 1.0
-            w_pred = w0 + h[:, None] * tl
-            cor = _correct(prob, live, w_pred, normal, h)
-            ok = cor.ok
-            t_new = np.zeros_like(tl)
-            sign = np.zeros(live.size)
-            if ok.any():
-                good = np.flatnonzero(ok)
-                t_new[good], sign[good] = _tangent(cor.d_y[good], cor.d_lam[good], tl[good])
-                cosine = np.einsum("sd,sd->s", t_new[good], tl[good])
-                turn = ~(cosine >= MIN_COSINE) & ~hitting[good]
-                ok[good[turn]] = False
-                ok &= cor.w[:, -1] >= 0.0
-                # a flip of orientation on a long step is a jump to another part of the
-                # branch; on a short one it is a bifurcation point being crossed
-                flip = sign != orientation[live]
-                ok &= ~flip | (h <= FLIP_STEP)
-            acc = live[ok]
-            w[acc] = cor.w[ok]
-            t[acc] = t_new[ok]
-            orientation[acc] = sign[ok]
-            steps[acc] += 1
-            easy = cor.iterations[ok] <= 3
-            step[acc] = np.where(easy, h[ok] * MAX_GROWTH, h[ok])
-            rej = live[~ok]
-            rejected[rej] += 1
-            step[rej] = h[~ok] * 0.5
-            failed[rej] |= step[rej] < MIN_STEP
-            if target is not None:
-                finished[live[ok & hitting]] = True
-            elif acc.size:
-                near = acc[cor.regret_bound[ok] <= 2.0 * regret_tol]
-                if near.size:
-                    regret[near] = prob.regret(near, w[near, :-1])
-                    finished[near] |= regret[near] <= regret_tol
-                capped = acc[w[acc, -1] >= max_lam]
-                finished[capped] = True
-    converged = finished.copy()
-    if target is None:
-        # a regret left NaN had a lower bound above the tolerance: not converged
-        converged &= regret <= regret_tol
-    failed |= ~converged
+    _trace_kernel(
+        prob.st.flat, prob.utility, prob.log_chance, prob.zero_chance, prob.probs,
+        np.zeros(0) if target is None else np.ascontiguousarray(target, dtype=np.float64),
+        float(regret_tol), float(max_lam), float(first_step), int(max_steps),
+        w, failed, converged, steps, rejected, regret,
+    )  # fmt: skip
     return {
         "w": w,
         "failed": failed,
@@ -732,7 +943,7 @@ def _trace(
         "steps": steps,
         "rejected": rejected,
         "regret": regret,
-        "rounds": rounds,
+        "rounds": int((steps + rejected).max(initial=0)),
     }
 
 
@@ -792,21 +1003,26 @@ def solve_qre(
         for h in chance_sets:
             nodes = np.asarray(game.infoset_nodes[int(h)])
             tot = reach[:, nodes].sum(axis=1, keepdims=True)
-            beliefs[:, nodes] = np.where(tot > 0, reach[:, nodes] / np.where(tot > 0, tot, 1), 1 / nodes.size)
+            beliefs[:, nodes] = np.where(
+                tot > 0, reach[:, nodes] / np.where(tot > 0, tot, 1), 1 / nodes.size
+            )
     single = game.samples is None
 
     def shape(arr: NDArray[Any]) -> NDArray[Any]:
         return np.asarray(arr[0]) if single else np.asarray(arr)
 
     prof_out = shape(profile)
-    regret = max_regret(game, prof_out)
+    scaled = np.empty(prob.samples)
+    _max_regret_batch(
+        prob.st.flat, np.ascontiguousarray(w[:, :-1]), prob.probs, prob.utility, scaled
+    )
     info: dict[str, Any] = {
         "failed": shape(run["failed"]),
         "converged": shape(run["converged"]),
         "lam": shape(w[:, -1] / prob.scale),
         "steps": shape(run["steps"]),
         "rejected": shape(run["rejected"]),
-        "regret_scaled": shape(np.asarray(regret) / prob.scale if single else regret / prob.scale),
+        "regret_scaled": shape(scaled),
         "rounds": run["rounds"],
         "regret_tol": regret_tol,
         "max_lam": max_lam,
@@ -819,7 +1035,7 @@ def solve_qre(
         reach=reach_probabilities(game, prof_out),
         beliefs=shape(beliefs),
         node_values=node_values(game, prof_out),
-        max_regret=np.asarray(regret, dtype=np.float64),
+        max_regret=shape(scaled * prob.scale),
         ties=np.zeros_like(shape(beliefs), dtype=bool),
         lam=float("inf") if lam is None else float(lam),
         info=info,
