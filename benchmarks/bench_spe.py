@@ -122,6 +122,56 @@ def throughput(nodes: int, samples: int, chunk: int, seed: int = 0) -> dict[str,
     }
 
 
+def naive_level_pass(tree: Game, pay: np.ndarray) -> np.ndarray:
+    """The reference point the issue names: a plain numpy backward pass, one depth level at a
+    time (children padded to the widest move), payoffs ``(C, outcomes, players)``.  Returns
+    the root's values ``(players, C)``."""
+    C, P = pay.shape[0], tree.n_players
+    width = int(tree.num_children.max())
+    padded = np.full((tree.n_nodes, width), -1, dtype=np.int64)
+    probs = np.zeros((tree.n_nodes, width))
+    for v in np.flatnonzero(tree.num_children > 0):
+        e0, e1 = tree.child_ptr[v], tree.child_ptr[v + 1]
+        padded[v, : e1 - e0] = tree.children[e0:e1]
+        probs[v, : e1 - e0] = tree.chance_probs[e0:e1]
+    values = np.zeros((tree.n_nodes + 1, P, C))  # the extra row stands for a missing child
+    values[-1] = -np.inf
+    term = tree.terminals
+    values[term] = pay[:, tree.outcome[term], :].transpose(1, 2, 0)
+    for d in range(int(tree.depth.max()) - 1, -1, -1):
+        level = np.flatnonzero((tree.depth == d) & (tree.num_children > 0))
+        kids = values[padded[level]]  # (m, width, P, C)
+        chance = tree.kind[level] == 2
+        if chance.any():
+            w = probs[level[chance]][:, :, None, None]
+            values[level[chance]] = np.nansum(np.where(w > 0, kids[chance] * w, 0.0), axis=1)
+        own = ~chance
+        if own.any():
+            k = kids[own]
+            mover = tree.node_player[level[own]]
+            mine = k[np.arange(k.shape[0]), :, mover, :]  # (m, width, C)
+            pick = np.argmax(mine, axis=1)  # first maximum: the lowest index among ties
+            values[level[own]] = np.take_along_axis(k, pick[:, None, None, :], axis=1)[:, 0]
+    return values[0]
+
+
+def naive_throughput(nodes: int, samples: int, chunk: int, seed: int = 0) -> dict[str, Any]:
+    """Node-samples per second of :func:`naive_level_pass`, checked against brink's values."""
+    tree = random_tree(nodes, 2, seed)
+    rng = np.random.default_rng(seed + 1)
+    seconds, done = 0.0, 0
+    while done < samples:
+        c = min(chunk, samples - done)
+        pay = rng.standard_normal((c, tree.n_outcomes, tree.n_players))
+        t0 = time.perf_counter()
+        root = naive_level_pass(tree, pay)
+        seconds += time.perf_counter() - t0
+        values, _ = spe_payoffs(tree, payoffs=pay, regret=False)
+        assert np.allclose(root.T, values)
+        done += c
+    return {"nodes": tree.n_nodes, "samples": samples, "node_samples_per_s": nodes * samples / seconds}
+
+
 def full_solution(nodes: int, samples: int, seed: int = 0) -> dict[str, Any]:
     """Node-samples per second of :func:`solve_spe` returning every :class:`Solution` array."""
     tree = random_tree(nodes, 2, seed)
@@ -220,6 +270,7 @@ def main() -> None:
         "machine": platform.processor() or platform.machine(),
         "numba_threads": os.environ.get("NUMBA_NUM_THREADS"),
         "throughput": [throughput(n, s, c) for n, s, c in sizes],
+        "naive_numpy_levels": naive_throughput(*sizes[0]),
         "full_solution": full_solution(*full),
         "versus_gambit": [
             versus_gambit(n, p, cmp_samples, seed=n + p) for n in cmp_sizes for p in (2, 3)
