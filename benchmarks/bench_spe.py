@@ -144,7 +144,8 @@ def naive_level_pass(tree: Game, pay: np.ndarray) -> np.ndarray:
         chance = tree.kind[level] == 2
         if chance.any():
             w = probs[level[chance]][:, :, None, None]
-            values[level[chance]] = np.nansum(np.where(w > 0, kids[chance] * w, 0.0), axis=1)
+            missing = (padded[level[chance]] < 0)[:, :, None, None]
+            values[level[chance]] = np.sum(np.where(missing, 0.0, kids[chance]) * w, axis=1)
         own = ~chance
         if own.any():
             k = kids[own]
