@@ -134,5 +134,65 @@ def test_real_scenario_explain_compare_report(tmp_path: Path) -> None:
     assert "Assumptions and sources" in text and "SIPRI" in text and "Game tree" in text
 
 
+def _ukraine(*args: str) -> str:
+    """JSON output of an analysis of the bundled ``ukraine-2022`` scenario (no store)."""
+    result = runner.invoke(app, [args[0], "ukraine-2022", *args[1:], "--no-store", "--json"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_sensitivity_is_identical_on_local_and_processes() -> None:
+    args = ("sensitivity", "--outcome", "leader_survives", "--samples", "16", "--seed", "0")
+    local = _ukraine(*args, "--executor", "local", "--chunk-size", "100")
+    procs = _ukraine(*args, "--executor", "processes", "--workers", "2", "--chunk-size", "100")
+    assert procs == local
+    out = json.loads(local)
+    assert out["n_evaluations"] == 16 * (22 + 2)  # 384 runs: 4 tasks of 100 rows
+    assert len(out["ranking"]) == 22 and out["n_failed"] == 0
+    # the chunk size bounds memory only: one chunk gives the same numbers
+    assert _ukraine(*args) == local
+
+
+def test_discover_is_identical_on_local_and_processes() -> None:
+    args = ("discover", "--outcome", "challenger_victory", "--threshold", "0.5", "-n", "1000")
+    local = _ukraine(*args, "--seed", "2", "--chunk-size", "128")
+    procs = _ukraine(*args, "--seed", "2", "--chunk-size", "128", "--executor", "processes")
+    assert procs == local
+    out = json.loads(local)
+    assert out["n"] + out["n_failed"] == 1000 and 0.1 < out["base_density"] < 0.4
+    assert out["boxes"][0]["limits"] and out["boxes"][0]["density"] > 2 * out["base_density"]
+    # and a different seed really changes the draws (the comparison can fail)
+    assert _ukraine(*args, "--seed", "3", "--chunk-size", "128") != local
+
+
+def test_discover_on_dask_matches_local() -> None:
+    pytest.importorskip("distributed")
+    args = ("discover", "--outcome", "challenger_victory", "-n", "600", "--chunk-size", "200")
+    local = _ukraine(*args)
+    dask = _ukraine(*args, "--executor", "dask", "--workers", "2")
+    assert dask == local
+
+
+def test_executor_options_are_checked(ishigami: None) -> None:
+    def error(*args: str) -> str:
+        result = runner.invoke(app, [*args, "--no-store"])
+        assert isinstance(result.exception, InputError), result.output
+        return str(result.exception)
+
+    assert "unknown executor 'gpu'" in error("discover", "x", "--outcome", "high", "--executor", "gpu")
+    mixed = ("--executor", "processes", "--scheduler", "tcp://127.0.0.1:8786")
+    assert "--scheduler" in error("compare", "x", "--set", "a=8", *mixed)
+    assert "--chunk-size" in error("sensitivity", "x", "--outcome", "y", "--chunk-size", "0")
+    assert "--workers" in error("policies", "x", "--outcome", "y", "--executor", "processes", "--workers", "0")
+
+
+def test_compare_and_policies_on_processes_match_local(ishigami: None) -> None:
+    procs = ("--executor", "processes", "--workers", "2", "--chunk-size", "300")
+    c = ("compare", "x", "--set", "a=8", "--samples", "1000", "--no-store")
+    assert invoke(*c, *procs) == invoke(*c)
+    p = ("policies", "x", "--outcome", "y", "--maximize", "--samples", "500", "--no-store")
+    assert invoke(*p, *procs) == invoke(*p)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))

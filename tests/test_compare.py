@@ -53,3 +53,16 @@ def test_failed_pairs_are_left_out_and_counted() -> None:
     assert res.n_pairs == 1000 - res.n_failed_b
     assert res.row("y").difference.mean == 0.0
     assert res.row("y").a.n == res.n_pairs
+
+
+def test_scenario_chunks_give_the_in_process_numbers() -> None:
+    """A and B travel as scenario JSON (one stream of chunk tasks) and change nothing."""
+    from brink.cli.analysis import load_evaluator
+    from brink.executors.local import LocalExecutor
+
+    a = load_evaluator("ukraine-2022").evaluator
+    b = load_evaluator("ukraine-2022", ["crisis.balance=0.9"]).evaluator
+    ref = compare(a, b, 300, 6)
+    shipped = compare(a, b, 300, 6, chunk=128, executor=LocalExecutor())
+    assert json.dumps(shipped.to_json()) == json.dumps(ref.to_json())
+    assert any(r.changed > 0 for r in ref.rows)  # the variant really differs

@@ -100,3 +100,13 @@ def test_simplify_drops_spurious_restrictions() -> None:
     assert box.restricted.tolist() == [True, False, True, False]
     assert box.coverage >= deep.coverage
     assert box.density > deep.density - np.sqrt(deep.density * (1 - deep.density) / (deep.support * len(y)))
+
+
+def test_discover_through_an_executor_in_chunks_matches_in_process() -> None:
+    from brink.executors.local import LocalExecutor
+
+    ev = IshigamiEvaluator()
+    ref = discover(ev, "high", 1500, 4)
+    chunked = discover(ev, "high", 1500, 4, chunk=137, executor=LocalExecutor())
+    assert json.dumps(chunked.to_json()) == json.dumps(ref.to_json())
+    assert ref.boxes and ref.boxes[0].density > 2 * ref.base_density

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -10,9 +12,13 @@ from SALib.analyze import sobol as salib_sobol_analyze
 from SALib.sample import sobol as salib_sobol_sample
 from SALib.test_functions import Ishigami
 
-from brink.analysis.sensitivity import morris, sobol
+from brink.analysis.experiments import design_params, evaluate_chunked
+from brink.analysis.sensitivity import morris, sobol, sobol_design
 from brink.analysis.test_functions import IshigamiEvaluator, ishigami, ishigami_indices
 from brink.errors import InputError
+from brink.executors import ExecutionError
+from brink.executors.local import LocalExecutor
+from brink.executors.processes import ProcessExecutor
 
 
 def test_analytic_indices_match_the_literature() -> None:
@@ -83,3 +89,69 @@ def test_morris_ranks_ishigami() -> None:
 def test_unknown_outcome_names_the_choices() -> None:
     with pytest.raises(InputError, match=r"unknown outcome 'nope'.*high, y"):
         sobol(IshigamiEvaluator(), "nope", 8, 0)
+
+
+class _WorkerEvaluator(IshigamiEvaluator):
+    """Ishigami, also reporting the process that evaluated each row (metric ``pid``)."""
+
+    def evaluate(self, params, levers=None):  # type: ignore[no-untyped-def]
+        ev = super().evaluate(params, levers)
+        return replace(ev, metrics={**ev.metrics, "pid": np.full(ev.n, float(os.getpid()))})
+
+
+class _LocalOnlyEvaluator(_WorkerEvaluator):
+    """Cannot be pickled (holds a lambda), so it is evaluated in process on any executor."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unpicklable = lambda: None
+
+
+class _ShortChunkFails(IshigamiEvaluator):
+    def evaluate(self, params, levers=None):  # type: ignore[no-untyped-def]
+        if len(params["x1"]) < 300:
+            raise ValueError("short chunk")
+        return super().evaluate(params, levers)
+
+
+def test_sobol_on_processes_is_identical_and_really_runs_elsewhere() -> None:
+    ev = _WorkerEvaluator()
+    ref = sobol(ev, "y", 2048, 5, chunk=1500)
+    with ProcessExecutor(workers=2) as ex:
+        par = sobol(ev, "y", 2048, 5, chunk=1500, executor=ex)
+        params = design_params(ev, sobol_design(ev.uncertainties, 64, 5))
+        shipped = evaluate_chunked(ev, params, chunk=100, executor=ex)
+        kept = evaluate_chunked(_LocalOnlyEvaluator(), params, chunk=100, executor=ex)
+    for key in ("S1", "S1_conf", "ST", "ST_conf"):
+        np.testing.assert_array_equal(par.indices[key], ref.indices[key])
+    s1, st = ishigami_indices()
+    np.testing.assert_allclose(par.indices["S1"], s1, atol=0.05)
+    np.testing.assert_allclose(par.indices["ST"], st, atol=0.05)
+    assert par.n_evaluations == 2048 * 5
+    assert os.getpid() not in set(shipped.metrics["pid"].tolist())  # every chunk ran in a worker
+    np.testing.assert_array_equal(kept.metrics["pid"], os.getpid())  # fell back in process
+    np.testing.assert_array_equal(kept.outcomes["high"], shipped.outcomes["high"])
+    np.testing.assert_array_equal(kept.metrics["y"], shipped.metrics["y"])
+
+
+def test_morris_on_local_executor_matches_in_process() -> None:
+    ev = IshigamiEvaluator()
+    a = morris(ev, "y", 40, 2, chunk=33)
+    b = morris(ev, "y", 40, 2, chunk=33, executor=LocalExecutor())
+    assert json.dumps(a.to_json()) == json.dumps(b.to_json())
+
+
+def test_a_failing_chunk_is_named() -> None:
+    params = IshigamiEvaluator().draw(0, 0, 1000)
+    with pytest.raises(ExecutionError, match=r"task 3 \(rows 900\.\.999 of the design, model ishigami\)"):
+        evaluate_chunked(_ShortChunkFails(), params, chunk=300, executor=LocalExecutor())
+
+
+def test_sobol_bootstrap_is_seeded_even_for_seed_zero() -> None:
+    """SALib reads seed 0 as "unseeded"; brink's intervals must still repeat exactly."""
+    a = sobol(IshigamiEvaluator(), "y", 256, 0, num_resamples=50)
+    np.random.seed(12345)  # the global RNG must not matter
+    b = sobol(IshigamiEvaluator(), "y", 256, 0, num_resamples=50)
+    for key in ("S1_conf", "ST_conf"):
+        np.testing.assert_array_equal(a.indices[key], b.indices[key])
+    assert np.all(a.indices["ST_conf"] > 0)

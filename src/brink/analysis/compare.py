@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from brink.analysis.experiments import DEFAULT_CHUNK, evaluate_chunked, select_outcome
+from brink.analysis.experiments import DEFAULT_CHUNK, concat_evaluations, select_outcome
 from brink.analysis.intervals import Interval, mean_interval
+from brink.analysis.tasks import Executor, evaluate_designs
 from brink.evaluation import Evaluation, Evaluator
 
 __all__ = ["CompareResult", "OutcomeDifference", "compare", "compare_evaluations"]
@@ -146,19 +147,24 @@ def compare(
     *,
     conf_level: float = 0.95,
     chunk: int = DEFAULT_CHUNK,
+    executor: Executor | None = None,
 ) -> CompareResult:
     """Evaluate A and B on common random numbers and difference every outcome (``B - A``).
 
     Both evaluators draw with the same ``seed``; shared parameters whose draws
     came out identical (same name and distribution) are listed in
     ``info["shared_with_identical_draws"]``; the others were changed by the variant.
+    Both sides are evaluated in chunks of ``chunk`` rows, on ``executor`` if given
+    (one stream of tasks for A then B; same numbers as in process).
     """
     pa = eval_a.draw(seed, 0, n)
     pb = eval_b.draw(seed, 0, n)
     shared = tuple(k for k in eval_a.uncertainties if k in set(eval_b.uncertainties))
     identical = tuple(k for k in shared if np.array_equal(pa[k], pb[k]))
-    ev_a = evaluate_chunked(eval_a, pa, levers_a, chunk)
-    ev_b = evaluate_chunked(eval_b, pb, levers_b, chunk)
+    parts_a, parts_b = evaluate_designs(
+        [(eval_a, pa, levers_a), (eval_b, pb, levers_b)], chunk, executor
+    )
+    ev_a, ev_b = concat_evaluations(parts_a), concat_evaluations(parts_b)
     rows, n_pairs, only_a, only_b = compare_evaluations(ev_a, ev_b, conf_level)
     return CompareResult(
         eval_a.name,

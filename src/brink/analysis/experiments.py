@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from brink.analysis.tasks import Executor, evaluate_designs
 from brink.errors import InputError
 from brink.evaluation import Evaluation, Evaluator
 
@@ -139,16 +140,13 @@ def evaluate_chunked(
     params: Mapping[str, FloatArray],
     levers: Mapping[str, Any] | None = None,
     chunk: int = DEFAULT_CHUNK,
+    executor: Executor | None = None,
 ) -> Evaluation:
     """``evaluator.evaluate`` on rows ``[0, n)`` in blocks of ``chunk`` rows.
 
-    The loop runs over blocks, not samples; each block is evaluated vectorised.
+    The loop runs over blocks, not samples; each block is evaluated vectorised.  With an
+    ``executor`` the blocks run as tasks on it (:mod:`brink.analysis.tasks`); the result
+    is identical, since the blocks and their order are the same.
     """
-    n = int(next(iter(params.values())).shape[0]) if params else 0
-    if n == 0:
-        return evaluator.evaluate(params, levers)
-    parts = [
-        evaluator.evaluate({k: v[lo : lo + chunk] for k, v in params.items()}, levers)
-        for lo in range(0, n, max(1, chunk))
-    ]
+    (parts,) = list(evaluate_designs([(evaluator, params, levers)], chunk, executor))
     return concat_evaluations(parts)

@@ -32,7 +32,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from brink.analysis.experiments import DEFAULT_CHUNK, evaluate_chunked, select_outcome
+from brink.analysis.experiments import DEFAULT_CHUNK, concat_evaluations, select_outcome
+from brink.analysis.tasks import Executor, evaluate_designs
 from brink.errors import InputError
 from brink.evaluation import Evaluator
 
@@ -187,8 +188,13 @@ def policies(
     *,
     levers: Mapping[str, Sequence[Any]] | None = None,
     chunk: int = DEFAULT_CHUNK,
+    executor: Executor | None = None,
 ) -> PoliciesResult:
-    """Evaluate every combination of ``levers`` (default: all the evaluator's) on one set of draws."""
+    """Evaluate every combination of ``levers`` (default: all the evaluator's) on one set of draws.
+
+    The chunks of every policy go through one ``executor.map`` if an executor is given
+    (same numbers as in process; see :mod:`brink.analysis.tasks`).
+    """
     options = dict(evaluator.levers if levers is None else levers)
     if not options:
         raise InputError(
@@ -204,11 +210,9 @@ def policies(
             fix="fix some levers in the scenario or fewer options per lever",
         )
     params = evaluator.draw(seed, 0, n)
+    evaluations = evaluate_designs([(evaluator, params, s) for s in settings], chunk, executor)
     values = np.vstack(
-        [
-            select_outcome(evaluate_chunked(evaluator, params, s, chunk), outcome).values
-            for s in settings
-        ]
+        [select_outcome(concat_evaluations(parts), outcome).values for parts in evaluations]
     )
     scores, n_complete = score_policies(values, settings, minimize)
     return PoliciesResult(

@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from brink.analysis.experiments import DEFAULT_CHUNK, evaluate_chunked, select_outcome
+from brink.analysis.tasks import Executor
 from brink.errors import InputError
 from brink.evaluation import Evaluator
 
@@ -447,11 +448,13 @@ def discover(
     simplify_boxes: bool = True,
     max_boxes: int = 2,
     chunk: int = DEFAULT_CHUNK,
+    executor: Executor | None = None,
 ) -> DiscoveryResult:
     """Draw ``n`` samples, evaluate, and run :func:`prim` on ``outcome > threshold``.
 
     Samples whose game failed are left out of the data PRIM sees and counted in
-    ``n_failed``.
+    ``n_failed``.  The draws are evaluated in chunks of ``chunk`` rows, on ``executor``
+    if given (same numbers; see :mod:`brink.analysis.tasks`).
     """
     names = list(evaluator.uncertainties)
     if not names:
@@ -461,7 +464,7 @@ def discover(
             fix="give at least one parameter as a distribution",
         )
     params = evaluator.draw(seed, 0, n)
-    ev = evaluate_chunked(evaluator, params, levers, chunk)
+    ev = evaluate_chunked(evaluator, params, levers, chunk, executor)
     vals = select_outcome(ev, outcome)
     ok = ~vals.failed
     x = np.column_stack([np.asarray(params[k], dtype=np.float64) for k in names])[ok]

@@ -37,6 +37,7 @@ from brink.analysis.experiments import (
     evaluate_chunked,
     select_outcome,
 )
+from brink.analysis.tasks import Executor
 from brink.errors import InputError
 from brink.evaluation import Evaluator
 
@@ -162,11 +163,14 @@ def sobol(
     num_resamples: int = 200,
     conf_level: float = 0.95,
     chunk: int = DEFAULT_CHUNK,
+    executor: Executor | None = None,
 ) -> SensitivityResult:
     """Sobol' indices of ``outcome`` over the evaluator's uncertainties.
 
     ``n`` base samples are rounded up to a power of two (required for the balance
-    properties of the Sobol' sequence, Owen 2020); the model runs ``n (d + 2)`` times.
+    properties of the Sobol' sequence, Owen 2020); the model runs ``n (d + 2)`` times,
+    in chunks of ``chunk`` rows, on ``executor`` if given (same numbers; see
+    :mod:`brink.analysis.tasks`).
     """
     from SALib.analyze import sobol as sobol_analyze
 
@@ -178,7 +182,7 @@ def sobol(
     n_base = 1 << (n - 1).bit_length()
     d = len(names)
     u = sobol_design(names, n_base, seed, second_order)
-    ev = evaluate_chunked(evaluator, design_params(evaluator, u, names), levers, chunk)
+    ev = evaluate_chunked(evaluator, design_params(evaluator, u, names), levers, chunk, executor)
     vals = select_outcome(ev, outcome)
     block = 2 * d + 2 if second_order else d + 2
     keep = _keep_blocks(vals.failed, block)
@@ -195,7 +199,9 @@ def sobol(
         calc_second_order=second_order,
         num_resamples=num_resamples,
         conf_level=conf_level,
-        seed=seed,
+        # a Generator, not the int: SALib's Sobol' analysis treats seed 0 as "no seed" and
+        # draws its bootstrap from the global RNG; for other seeds the stream is the same
+        seed=np.random.default_rng(seed),
     )
     indices = {k: np.asarray(res[k], dtype=np.float64) for k in ("S1", "S1_conf", "ST", "ST_conf")}
     info: dict[str, Any] = {"levers": dict(levers or {}), "n_requested": n}
@@ -240,8 +246,12 @@ def morris(
     num_resamples: int = 200,
     conf_level: float = 0.95,
     chunk: int = DEFAULT_CHUNK,
+    executor: Executor | None = None,
 ) -> SensitivityResult:
-    """Morris elementary effects of ``outcome``: ``n`` trajectories, ``n (d + 1)`` runs."""
+    """Morris elementary effects of ``outcome``: ``n`` trajectories, ``n (d + 1)`` runs.
+
+    The runs go in chunks of ``chunk`` rows, on ``executor`` if given (same numbers).
+    """
     from SALib.analyze import morris as morris_analyze
 
     names = _names(evaluator)
@@ -251,7 +261,7 @@ def morris(
         )
     d = len(names)
     u = morris_design(names, n, seed, num_levels)
-    ev = evaluate_chunked(evaluator, design_params(evaluator, u, names), levers, chunk)
+    ev = evaluate_chunked(evaluator, design_params(evaluator, u, names), levers, chunk, executor)
     vals = select_outcome(ev, outcome)
     keep = _keep_blocks(vals.failed, d + 1)
     kept = int(keep.sum()) // (d + 1)

@@ -4,13 +4,16 @@ Each command loads a scenario as an :class:`~brink.evaluation.Evaluator`
 (:class:`brink.model.CrisisModel`), runs one analysis of :mod:`brink.analysis`,
 prints a table (or ``--json``), and records the result in the run store
 (``--store PATH``; ``--no-store`` to skip) under the kinds ``sensitivity``,
-``discovery``, ``compare`` and ``policies``.
+``discovery``, ``compare`` and ``policies``.  Those four take ``--executor
+local|processes|dask``, ``--scheduler``, ``--workers`` and ``--chunk-size``, as ``brink run``
+does: the model runs go to the executor in chunks and the numbers do not change.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +39,16 @@ FIGURE_OPT = typer.Option(None, "--figure", help="Also write the chart (.png or 
 FIGURES_OPT = typer.Option(None, "--figures", help="Also write each figure as PNG and SVG here.")
 OUTPUT_OPT = typer.Option(Path("report.html"), "--output", "-o", help="HTML file to write.")
 SET_B_OPT = typer.Option([], "--set", help="Override PATH=VALUE in B (repeatable).")
+EXECUTOR_OPT = typer.Option("local", "--executor", help="local, processes or dask.")
+SCHEDULER_OPT = typer.Option(
+    None, "--scheduler", help="Dask scheduler address (tcp://host:8786); with --executor dask."
+)
+WORKERS_OPT = typer.Option(
+    None, "--workers", help="Worker count (default: the cores available)."
+)
+CHUNK_OPT = typer.Option(
+    4096, "--chunk-size", help="Model runs per task (bounds memory; never changes the numbers)."
+)
 
 
 class LoadedScenario:
@@ -92,11 +105,29 @@ def _record(
     return run_id
 
 
-def _check(samples: int, seed: int) -> None:
+def _check(samples: int, seed: int, chunk_size: int = 4096) -> None:
+    from brink.errors import InputError
     from brink.random import check_samples, check_seed
 
     check_samples(samples)
     check_seed(seed)
+    if chunk_size < 1:
+        raise InputError(
+            f"chunk size {chunk_size} is below 1", "--chunk-size", "use a positive chunk size"
+        )
+
+
+@contextmanager
+def _executor(name: str, scheduler: str | None, workers: int | None) -> Iterator[Any]:
+    """The executor for ``--executor`` (closed on exit); ``None`` for ``local`` (in process).
+
+    As for ``brink run``: the chunks of the analysis run as tasks on local processes or a
+    Dask cluster, and come back in order, so every executor gives the same numbers.
+    """
+    from brink.executors import get_executor
+
+    with get_executor(name, scheduler=scheduler, workers=workers) as ex:
+        yield None if name == "local" else ex
 
 
 def _emit(as_json: bool, data: dict[str, Any]) -> bool:
@@ -153,6 +184,10 @@ def sensitivity_command(
     figure: Path | None = FIGURE_OPT,
     store_path: str | None = STORE_OPT,
     no_store: bool = NO_STORE_OPT,
+    executor: str = EXECUTOR_OPT,
+    scheduler: str | None = SCHEDULER_OPT,
+    workers: int | None = WORKERS_OPT,
+    chunk_size: int = CHUNK_OPT,
 ) -> None:
     """Which uncertain parameters drive OUTCOME: Sobol' indices or Morris screening (SALib)."""
     from rich.table import Table
@@ -160,13 +195,14 @@ def sensitivity_command(
     from brink.analysis.sensitivity import morris, sobol
     from brink.errors import InputError
 
-    _check(samples, seed)
+    _check(samples, seed, chunk_size)
     if method not in ("sobol", "morris"):
         raise InputError(f"unknown method {method!r}", "--method", "use sobol or morris")
     loaded = load_evaluator(scenario, overrides, solver)
     store = _open_store(store_path, no_store)
     analyse = sobol if method == "sobol" else morris
-    result = analyse(loaded.evaluator, outcome, samples, seed)
+    with _executor(executor, scheduler, workers) as ex:
+        result = analyse(loaded.evaluator, outcome, samples, seed, chunk=chunk_size, executor=ex)
     out = result.to_json()
     out["run_id"] = _record(
         store,
@@ -233,27 +269,34 @@ def discover_command(
     as_json: bool = JSON_OPT,
     store_path: str | None = STORE_OPT,
     no_store: bool = NO_STORE_OPT,
+    executor: str = EXECUTOR_OPT,
+    scheduler: str | None = SCHEDULER_OPT,
+    workers: int | None = WORKERS_OPT,
+    chunk_size: int = CHUNK_OPT,
 ) -> None:
     """Scenario discovery (PRIM): parameter boxes where OUTCOME exceeds the threshold."""
     from rich.table import Table
 
     from brink.analysis.prim import discover
 
-    _check(samples, seed)
+    _check(samples, seed, chunk_size)
     loaded = load_evaluator(scenario, overrides, solver)
     store = _open_store(store_path, no_store)
-    result = discover(
-        loaded.evaluator,
-        outcome,
-        samples,
-        seed,
-        threshold,
-        alpha=alpha,
-        min_support=min_support,
-        pasting=pasting,
-        simplify_boxes=simplify_boxes,
-        max_boxes=max_boxes,
-    )
+    with _executor(executor, scheduler, workers) as ex:
+        result = discover(
+            loaded.evaluator,
+            outcome,
+            samples,
+            seed,
+            threshold,
+            alpha=alpha,
+            min_support=min_support,
+            pasting=pasting,
+            simplify_boxes=simplify_boxes,
+            max_boxes=max_boxes,
+            chunk=chunk_size,
+            executor=ex,
+        )
     out = result.to_json()
     out["run_id"] = _record(
         store,
@@ -313,6 +356,10 @@ def compare_command(
     as_json: bool = JSON_OPT,
     store_path: str | None = STORE_OPT,
     no_store: bool = NO_STORE_OPT,
+    executor: str = EXECUTOR_OPT,
+    scheduler: str | None = SCHEDULER_OPT,
+    workers: int | None = WORKERS_OPT,
+    chunk_size: int = CHUNK_OPT,
 ) -> None:
     """Compare two scenarios, or a scenario and its variant, on common random numbers (B - A)."""
     from rich.table import Table
@@ -320,7 +367,7 @@ def compare_command(
     from brink.analysis.compare import compare
     from brink.errors import InputError
 
-    _check(samples, seed)
+    _check(samples, seed, chunk_size)
     if b is None and not overrides:
         raise InputError(
             "nothing to compare",
@@ -330,7 +377,8 @@ def compare_command(
     la = load_evaluator(a, (), solver)
     lb = load_evaluator(b or a, overrides, solver)
     store = _open_store(store_path, no_store)
-    result = compare(la.evaluator, lb.evaluator, samples, seed)
+    with _executor(executor, scheduler, workers) as ex:
+        result = compare(la.evaluator, lb.evaluator, samples, seed, chunk=chunk_size, executor=ex)
     out = result.to_json()
     out["overrides"] = list(overrides)
     out["run_id"] = _record(
@@ -413,16 +461,23 @@ def policies_command(
     as_json: bool = JSON_OPT,
     store_path: str | None = STORE_OPT,
     no_store: bool = NO_STORE_OPT,
+    executor: str = EXECUTOR_OPT,
+    scheduler: str | None = SCHEDULER_OPT,
+    workers: int | None = WORKERS_OPT,
+    chunk_size: int = CHUNK_OPT,
 ) -> None:
     """Every combination of the scenario's levers, ranked by regret (robust decision making)."""
     from rich.table import Table
 
     from brink.analysis.policies import policies
 
-    _check(samples, seed)
+    _check(samples, seed, chunk_size)
     loaded = load_evaluator(scenario, overrides, solver)
     store = _open_store(store_path, no_store)
-    result = policies(loaded.evaluator, outcome, samples, seed, minimize)
+    with _executor(executor, scheduler, workers) as ex:
+        result = policies(
+            loaded.evaluator, outcome, samples, seed, minimize, chunk=chunk_size, executor=ex
+        )
     out = result.to_json()
     out["run_id"] = _record(
         store,
