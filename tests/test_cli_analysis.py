@@ -179,11 +179,15 @@ def test_executor_options_are_checked(ishigami: None) -> None:
         assert isinstance(result.exception, InputError), result.output
         return str(result.exception)
 
-    assert "unknown executor 'gpu'" in error("discover", "x", "--outcome", "high", "--executor", "gpu")
+    assert "unknown executor 'gpu'" in error(
+        "discover", "x", "--outcome", "high", "--executor", "gpu"
+    )
     mixed = ("--executor", "processes", "--scheduler", "tcp://127.0.0.1:8786")
     assert "--scheduler" in error("compare", "x", "--set", "a=8", *mixed)
     assert "--chunk-size" in error("sensitivity", "x", "--outcome", "y", "--chunk-size", "0")
-    assert "--workers" in error("policies", "x", "--outcome", "y", "--executor", "processes", "--workers", "0")
+    assert "--workers" in error(
+        "policies", "x", "--outcome", "y", "--executor", "processes", "--workers", "0"
+    )
 
 
 def test_compare_and_policies_on_processes_match_local(ishigami: None) -> None:
@@ -196,3 +200,30 @@ def test_compare_and_policies_on_processes_match_local(ishigami: None) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+def test_report_is_identical_on_local_and_processes(tmp_path: Path) -> None:
+    """The report's analyses run through the executor and give the same charts."""
+    pages = {}
+    for name in ("local", "processes"):
+        html = tmp_path / f"{name}.html"
+        result = runner.invoke(
+            app,
+            [
+                "report",
+                "ukraine-2022",
+                "-o",
+                str(html),
+                "--samples",
+                "120",
+                "--sensitivity-samples",
+                "4",
+                "--executor",
+                name,
+                "--workers",
+                "2",
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        pages[name] = html.read_text(encoding="utf-8")
+    assert pages["processes"] == pages["local"]

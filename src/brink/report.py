@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import plotly.graph_objects as go
 
     from brink.evaluation import Evaluator
+    from brink.executors import Executor
     from brink.games import Game
     from brink.solvers.result import Solution
 
@@ -194,6 +195,7 @@ def build_report(
     assumptions: Sequence[Sequence[Any]] = (),
     sources: Mapping[str, str] | None = None,
     notes: Sequence[str] = (),
+    executor: Executor | None = None,
 ) -> tuple[str, dict[str, go.Figure]]:
     """Run the analyses a report shows and lay them out; returns the HTML and its figures.
 
@@ -201,7 +203,8 @@ def build_report(
     intervals, the most likely path and what decided it (:mod:`brink.analysis.explain`),
     the game tree with the equilibrium path (when ``game`` is given), Sobol'
     sensitivity and PRIM discovery of ``outcome`` (default: the outcome that varies
-    most), and the table of assumptions (``[parameter, value, source]`` rows).
+    most), and the table of assumptions (``[parameter, value, source]`` rows).  The
+    evaluations run in chunks on ``executor`` when given, with the same numbers.
     """
     import numpy as np
 
@@ -220,7 +223,7 @@ def build_report(
     )
 
     params = evaluator.draw(seed, 0, samples)
-    ev = evaluate_chunked(evaluator, params)
+    ev = evaluate_chunked(evaluator, params, executor=executor)
     failed = int(np.asarray(ev.failed).sum())
     ok = ~np.asarray(ev.failed, dtype=bool)
     rows = [
@@ -284,7 +287,7 @@ def build_report(
     target = outcome or _auto_outcome(ev.outcomes)
     if target is not None and evaluator.uncertainties:
         try:
-            sens = sobol(evaluator, target, sensitivity_samples, seed)
+            sens = sobol(evaluator, target, sensitivity_samples, seed, executor=executor)
             figs["sensitivity"] = sensitivity_figure(sens)
             sections.append(
                 Section(
@@ -309,7 +312,7 @@ def build_report(
             )
         except BrinkError as exc:
             sections.append(Section(f"Sensitivity of {target}", [f"not available: {exc}"]))
-        disc = discover(evaluator, target, samples, seed, threshold=0.5)
+        disc = discover(evaluator, target, samples, seed, threshold=0.5, executor=executor)
         figs["discovery"] = discovery_figure(disc)
         box_tables = [
             Table(

@@ -81,7 +81,12 @@ class ChunkResult:
 _MODELS: dict[tuple[str, str, str], Any] = {}
 
 
-def _model(task: ChunkTask) -> Any:
+def chunk_model(task: ChunkTask) -> Any:
+    """The :class:`~brink.model.CrisisModel` for a task's scenario, built once per process.
+
+    Executors ship tasks with the scenario as JSON; every chunk of the same scenario in a
+    worker reuses one model (its compiled tree, index arrays and caches).
+    """
     from brink.model import CrisisModel
 
     key = (task.scenario, task.source, task.solver)
@@ -94,7 +99,7 @@ def _model(task: ChunkTask) -> Any:
 
 def run_chunk(task: ChunkTask) -> ChunkResult:
     """Evaluate one chunk and reduce it to block sums (top level, so executors can ship it)."""
-    model = _model(task)
+    model = chunk_model(task)
     params = model.draw(task.seed, task.start, task.stop)
     ev = model.evaluate(params, dict(task.levers) or None)
     sums: dict[str, list[float]] = {}

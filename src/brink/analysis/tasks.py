@@ -90,9 +90,9 @@ class ScenarioChunk:
 
     def evaluate(self) -> Evaluation:
         """The scenario's model (built once per process) on these rows."""
-        from brink.simulation import ChunkTask, _model
+        from brink.simulation import ChunkTask, chunk_model
 
-        model = _model(ChunkTask(self.scenario, self.source, 0, self.start, self.stop, self.solver))
+        model = chunk_model(ChunkTask(self.scenario, self.source, 0, self.start, self.stop, self.solver))
         result: Evaluation = model.evaluate(
             dict(self.params), None if self.levers is None else dict(self.levers)
         )

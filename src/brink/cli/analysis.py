@@ -43,9 +43,7 @@ EXECUTOR_OPT = typer.Option("local", "--executor", help="local, processes or das
 SCHEDULER_OPT = typer.Option(
     None, "--scheduler", help="Dask scheduler address (tcp://host:8786); with --executor dask."
 )
-WORKERS_OPT = typer.Option(
-    None, "--workers", help="Worker count (default: the cores available)."
-)
+WORKERS_OPT = typer.Option(None, "--workers", help="Worker count (default: the cores available).")
 CHUNK_OPT = typer.Option(
     4096, "--chunk-size", help="Model runs per task (bounds memory; never changes the numbers)."
 )
@@ -539,6 +537,9 @@ def report_command(
     seed: int = SEED_OPT,
     overrides: list[str] = SET_OPT,
     solver: str = SOLVER_OPT,
+    executor: str = EXECUTOR_OPT,
+    scheduler: str | None = SCHEDULER_OPT,
+    workers: int | None = WORKERS_OPT,
 ) -> None:
     """One self-contained HTML report (works offline): outcomes, game tree, sensitivity, discovery, assumptions."""
     from brink.report import build_report, write_figures, write_report
@@ -547,19 +548,21 @@ def report_command(
     loaded = load_evaluator(scenario, overrides, solver)
     sc = loaded.scenario
     game, solution = _game_and_solution(loaded, seed, min(samples, 200), solver)
-    html, figs = build_report(
-        loaded.evaluator,
-        samples=samples,
-        seed=seed,
-        title=f"brink report: {getattr(sc, 'title', '') or loaded.name}",
-        sensitivity_samples=sensitivity_samples,
-        outcome=outcome,
-        game=game,
-        solution=solution,
-        assumptions=assumption_rows(sc) if sc is not None else (),
-        sources=dict(getattr(sc, "sources", {}) or {}),
-        notes=[f"Overrides: {', '.join(overrides)}"] if overrides else [],
-    )
+    with _executor(executor, scheduler, workers) as ex:
+        html, figs = build_report(
+            loaded.evaluator,
+            samples=samples,
+            seed=seed,
+            title=f"brink report: {getattr(sc, 'title', '') or loaded.name}",
+            sensitivity_samples=sensitivity_samples,
+            outcome=outcome,
+            game=game,
+            solution=solution,
+            assumptions=assumption_rows(sc) if sc is not None else (),
+            sources=dict(getattr(sc, "sources", {}) or {}),
+            notes=[f"Overrides: {', '.join(overrides)}"] if overrides else [],
+            executor=ex,
+        )
     path = write_report(output, html)
     console = _console()
     console.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB, {len(figs)} figures)")
