@@ -217,7 +217,7 @@ def test_run_closes_the_executor_it_creates(monkeypatch: pytest.MonkeyPatch, fai
             raise brink.errors.InputError("simulated failure", "run")
 
         monkeypatch.setattr(brink.simulation, "run", broken)
-    args = ["fearon-1995", "--samples", "2048", "--chunk-size", "1024", "--seed", "4"]
+    args = ["deterrence-rudimentary", "--samples", "2048", "--chunk-size", "1024", "--seed", "4"]
     result = runner.invoke(app, ["run", *args, "--json", "--no-store", "--executor", "processes"])
     assert len(made) == 1 and made[0].entered and made[0].closed
     if fail:
