@@ -90,3 +90,20 @@ def test_imperfect_recall_is_refused() -> None:
     game = read_efg(CONTRIB / "myerson.efg")
     with pytest.raises(GameError, match="perfect recall"):
         max_regret(game, np.full(int(game.infoset_action_ptr[-1]), 0.5))
+
+
+def test_sampled_payoffs_regret_per_sample() -> None:
+    """Regrets over sampled payoffs equal the regrets of each sample solved on its own, and
+    sample counts that do not broadcast are refused."""
+    game = read_efg(CONTRIB / "bhg1.efg")
+    rng = np.random.default_rng(5)
+    pay = rng.normal(size=(4, game.n_outcomes, game.n_players))
+    sampled = game.with_samples(outcome_payoffs=pay)
+    prof = random_profile("bhg1.efg", rng, 1)[0]
+    together = player_regrets(sampled, prof)
+    assert together.shape == (4, game.n_players)
+    for s in range(4):
+        alone = player_regrets(game.with_samples(outcome_payoffs=pay[s]), prof)
+        np.testing.assert_array_equal(together[s], alone)
+    with pytest.raises(GameError, match="samples do not match"):
+        player_regrets(sampled, random_profile("bhg1.efg", rng, 3))

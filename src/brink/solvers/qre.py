@@ -29,7 +29,8 @@ only its own steps.  The Jacobian is exact: with ``c_p`` the contribution of ter
 also pass action ``b`` and subtracts the belief shift ``B_h(b) U_h(a)`` (Turocy 2001).
 
 Without ``lam`` the limiting profile is returned: tracing stops for a sample once its max
-regret (the backward induction of :mod:`brink.solvers.regret`, compiled) is at most
+regret (:func:`brink.solvers.regret.best_response_gains`, the same compiled code as
+:func:`brink.solvers.regret.max_regret`) is at most
 ``regret_tol`` times its payoff range, or at ``max_lam`` (in units of ``1 / range``).  The limit of the principal branch is a
 (sequential) Nash equilibrium (McKelvey & Palfrey 1998).
 """
@@ -52,6 +53,7 @@ from brink.solvers.profile import (
     reach_probabilities,
     with_chance,
 )
+from brink.solvers.regret import RegretTree, best_response_gains, regret_tree
 from brink.solvers.result import Solution
 
 __all__ = ["solve_qre"]
@@ -91,9 +93,9 @@ class _Flat(NamedTuple):
     pair, the flat Jacobian entries ``row * A + b`` of the personal actions ``b`` below /
     above ``e1`` on the path; ``path_*`` the entries ``h * A + b`` of the actions on the
     path of each member node of set ``h`` (the belief shift), ``shift_*`` the distinct ones
-    per set.  ``stage_*`` hold each player's sets grouped by the number of the player's own
-    earlier moves, latest group first (the order of backward induction in
-    :func:`_max_regret`).  Nodes are in preorder, so a node's parent comes before it.
+    per set.  ``regret`` is the game's :class:`~brink.solvers.regret.RegretTree` (same
+    variables and sets), from which the shared arrays here are taken, for
+    :func:`_max_regret`.  Nodes are in preorder, so a node's parent comes before it.
     """
 
     parent: IndexArray
@@ -103,7 +105,6 @@ class _Flat(NamedTuple):
     terminal_index: IndexArray
     terminals: IndexArray
     edge_var: IndexArray
-    edge_player: IndexArray
     var_set: IndexArray
     ref: IndexArray
     set_start: IndexArray
@@ -124,9 +125,7 @@ class _Flat(NamedTuple):
     path_node: IndexArray
     shift_entry: IndexArray
     shift_ptr: IndexArray
-    stage_ptr: IndexArray
-    stage_sets: IndexArray
-    player_stage_ptr: IndexArray
+    regret: RegretTree
 
 
 @dataclass(frozen=True)
@@ -147,21 +146,13 @@ def _structure(game: Game) -> _Structure:
     cached = _STRUCTURES.get(game)
     if cached is not None:
         return cached
-    ptr = game.infoset_action_ptr
-    personal_sets = np.flatnonzero(game.infoset_player >= 0)
-    sizes = (ptr[personal_sets + 1] - ptr[personal_sets]).astype(np.int64)
-    set_start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    n_vars = int(set_start[-1])
-    var_set = np.repeat(np.arange(personal_sets.size, dtype=np.int64), sizes)
-    var_flat = ptr[personal_sets][var_set] + (np.arange(n_vars) - set_start[var_set])
-    flat_to_var = np.full(int(ptr[-1]), -1, dtype=np.int64)
-    flat_to_var[var_flat] = np.arange(n_vars)
+    t = regret_tree(game)
+    n_vars = int(t.set_start[-1])
+    var_set, set_start, edge_var = t.var_set, t.set_start, t.edge_var
     ref = set_start[var_set]
-    edge_var = flat_to_var[game.edge_infoset_action].astype(np.int64)
     personal_edge = edge_var >= 0
-    set_player = game.infoset_player[personal_sets].astype(np.int64)
-    var_player = set_player[var_set]
-    edge_player = np.where(personal_edge, var_player[np.maximum(edge_var, 0)], -1)
+    var_player = t.set_player[var_set]
+    member_nodes, member_start = t.member_nodes, t.member_start
 
     depth = game.depth.astype(np.int64)
     n_levels = int(depth.max(initial=0)) + 1
@@ -174,18 +165,12 @@ def _structure(game: Game) -> _Structure:
         paths[nodes] = paths[game.parent[nodes]]
         paths[nodes, d - 1] = game.parent_edge[nodes]
 
-    members = [np.asarray(game.infoset_nodes[h], dtype=np.int64) for h in personal_sets]
-    member_count = np.array([m.size for m in members], dtype=np.int64)
-    member_nodes = np.concatenate(members) if members else np.zeros(0, dtype=np.int64)
-    member_set = np.repeat(np.arange(personal_sets.size, dtype=np.int64), member_count)
-    member_start = np.concatenate([[0], np.cumsum(member_count)]).astype(np.int64)
+    member_set = np.repeat(np.arange(set_start.size - 1, dtype=np.int64), np.diff(member_start))
 
     def ints(values: Any) -> IndexArray:
         return np.ascontiguousarray(values, dtype=np.int64)
 
-    terminals = game.terminals.astype(np.int64)
-    terminal_index = np.full(n, -1, dtype=np.int64)
-    terminal_index[terminals] = np.arange(terminals.size)
+    terminals = t.terminals
     tpaths = paths[terminals]
     pz, pk = np.nonzero((tpaths >= 0) & personal_edge[np.maximum(tpaths, 0)])
     e1 = tpaths[pz, pk]
@@ -207,37 +192,16 @@ def _structure(game: Game) -> _Structure:
 
     # the distinct entries h * A + b, sorted by set h
     shift_entry = ints(np.unique(mrow[okm]))
-    n_sets = int(personal_sets.size)
-
-    # a player's sets grouped by the number of own moves before them, last group first:
-    # deciding them in that order is backward induction over the player's own moves
-    mover = game.node_player
-    own_before = np.zeros((game.n_players, n), dtype=np.int64)
-    for v in range(1, n):  # preorder: the parent is already done
-        p = int(game.parent[v])
-        own_before[:, v] = own_before[:, p]
-        if mover[p] >= 0:
-            own_before[mover[p], v] += 1
-    first_node = member_nodes[member_start[:-1]]
-    stage_of_set = own_before[set_player, first_node] if personal_sets.size else member_count
-    groups: list[IndexArray] = []
-    player_stage_ptr = [0]
-    for i in range(game.n_players):
-        mine = np.flatnonzero(set_player == i)
-        top = int(stage_of_set[mine].max(initial=-1))
-        groups += [mine[stage_of_set[mine] == k] for k in range(top, -1, -1)]
-        player_stage_ptr.append(len(groups))
-    stage_sizes = np.array([g.size for g in groups], dtype=np.int64)
+    n_sets = int(set_start.size - 1)
 
     flat = _Flat(
-        parent=ints(game.parent),
-        parent_edge=ints(game.parent_edge),
-        child_ptr=ints(game.child_ptr),
-        children=ints(game.children),
-        terminal_index=terminal_index,
+        parent=t.parent,
+        parent_edge=t.parent_edge,
+        child_ptr=t.child_ptr,
+        children=t.children,
+        terminal_index=t.terminal_index,
         terminals=terminals,
         edge_var=edge_var,
-        edge_player=ints(edge_player),
         var_set=var_set,
         ref=ints(ref),
         set_start=set_start,
@@ -258,13 +222,11 @@ def _structure(game: Game) -> _Structure:
         path_node=ints(mcol[okm]),
         shift_entry=shift_entry,
         shift_ptr=ints(np.searchsorted(shift_entry // max(n_vars, 1), np.arange(n_sets + 1))),
-        stage_ptr=ints(np.concatenate([[0], np.cumsum(stage_sizes)])),
-        stage_sets=ints(np.concatenate(groups) if groups else np.zeros(0)),
-        player_stage_ptr=ints(player_stage_ptr),
+        regret=t,
     )
     out = _Structure(
         n_vars=n_vars,
-        var_flat=ints(var_flat),
+        var_flat=t.var_flat,
         member_nodes=member_nodes,
         personal_edge=personal_edge,
         flat=flat,
@@ -467,85 +429,15 @@ def _lu_solve(a: FloatArray, x: FloatArray, row: FloatArray) -> float:  # pragma
 
 
 @njit(cache=True, nogil=True)
-def _node_values(
-    g: _Flat, sigma: FloatArray, probs: FloatArray, utility: FloatArray, i: int, out: FloatArray
-) -> None:  # pragma: no cover - compiled
-    """Player ``i``'s expected payoff from every node on under ``sigma`` (Kuhn 1953)."""
-    for v in range(g.parent.size - 1, -1, -1):
-        lo, hi = g.child_ptr[v], g.child_ptr[v + 1]
-        if lo == hi:
-            out[v] = utility[g.terminal_index[v], i]
-            continue
-        acc = 0.0
-        for e in range(lo, hi):
-            k = g.edge_var[e]
-            acc += (sigma[k] if k >= 0 else probs[e]) * out[g.children[e]]
-        out[v] = acc
-
-
-@njit(cache=True, nogil=True)
 def _max_regret(
     g: _Flat, y: FloatArray, probs: FloatArray, utility: FloatArray
 ) -> float:  # pragma: no cover - compiled
-    """Max regret at ``exp(y)``, as :func:`brink.solvers.regret.max_regret` computes it.
-
-    Per player, a best response by backward induction over the player's own information
-    sets (Kuhn 1953): each set, latest first, takes the actions that maximise the payoff
-    summed over its nodes weighted by the probability that chance and the others lead
-    there (ties split evenly); the regret is its payoff minus the current one.
-    """
-    n = g.parent.size
-    sigma = np.exp(y)
-    best = np.empty_like(sigma)
-    reach = np.empty(n)
-    others = np.empty(n)
-    values = np.empty(n)
-    q = np.empty(sigma.size)
-    reach[0] = 1.0
-    for v in range(1, n):
-        e = g.parent_edge[v]
-        k = g.edge_var[e]
-        reach[v] = reach[g.parent[v]] * (sigma[k] if k >= 0 else probs[e])
+    """Max regret at ``exp(y)``: :func:`brink.solvers.regret.best_response_gains`, maximised."""
+    gains = np.empty(g.regret.player_stage_ptr.size - 1)
+    best_response_gains(g.regret, np.exp(y), probs, utility, gains)
     worst = 0.0
-    for i in range(g.player_stage_ptr.size - 1):
-        first, last = g.player_stage_ptr[i], g.player_stage_ptr[i + 1]
-        if first == last:
-            continue
-        current = 0.0
-        for t in range(g.terminals.size):
-            current += reach[g.terminals[t]] * utility[t, i]
-        others[0] = 1.0
-        for v in range(1, n):
-            e = g.parent_edge[v]
-            k = g.edge_var[e]
-            if k < 0:
-                others[v] = others[g.parent[v]] * probs[e]
-            elif g.edge_player[e] == i:
-                others[v] = others[g.parent[v]]
-            else:
-                others[v] = others[g.parent[v]] * sigma[k]
-        best[:] = sigma
-        for stage in range(first, last):
-            _node_values(g, best, probs, utility, i, values)
-            for j in range(g.stage_ptr[stage], g.stage_ptr[stage + 1]):
-                h = g.stage_sets[j]
-                lo, hi = g.set_start[h], g.set_start[h + 1]
-                top = -np.inf
-                for a in range(hi - lo):
-                    acc = 0.0
-                    for m in range(g.member_start[h], g.member_start[h + 1]):
-                        x = g.member_nodes[m]
-                        acc += others[x] * values[g.children[g.child_ptr[x] + a]]
-                    q[a] = acc
-                    top = max(top, acc)
-                ties = 0
-                for a in range(hi - lo):
-                    if q[a] == top:
-                        ties += 1
-                for a in range(hi - lo):
-                    best[lo + a] = (1.0 if q[a] == top else 0.0) / ties
-        _node_values(g, best, probs, utility, i, values)
-        worst = max(worst, values[0] - current)
+    for i in range(gains.size):
+        worst = max(worst, gains[i])
     return worst
 
 

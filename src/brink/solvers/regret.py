@@ -10,47 +10,243 @@ over the set's nodes, each weighted by the probability that chance and the *othe
 lead there.  This is the ``max_regret`` of Gambit 16.3+ (McKelvey, McLennan & Turocy), not the
 weaker *agent* regret that lets a player change one information set at a time.
 
-Everything is vectorised over samples: the only Python loops run over players and over the
-number of moves a player makes along a path.
+One compiled implementation (:func:`best_response_gains`, numba) serves both
+:func:`player_regrets` and the quantal-response trace of :mod:`brink.solvers.qre`, which
+tests every step's profile with it.  It works on the flat index arrays of
+:class:`RegretTree` and on the probabilities of the *personal* actions only (chance comes
+from the game); the loop over samples is compiled too.
 """
 
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
+from numba import njit
 from numpy.typing import ArrayLike, NDArray
 
 from brink.games import Game, GameError
-from brink.solvers.profile import (
-    expected_payoffs,
-    node_values,
-    reach_probabilities,
-    with_chance,
-)
+from brink.solvers.profile import with_chance
 
-__all__ = ["max_regret", "player_regrets"]
+__all__ = ["RegretTree", "best_response_gains", "max_regret", "player_regrets", "regret_tree"]
 
 FloatArray = NDArray[np.float64]
 IndexArray = NDArray[np.int64]
 
 
-@dataclass(frozen=True)
-class _Stages:
-    """For each player, its information sets grouped by how many own moves precede them.
+class RegretTree(NamedTuple):
+    """Flat index arrays of a game tree for the compiled best response.
 
-    ``sets[i][k]`` are the information sets of player ``i`` reached after exactly ``k`` of
-    ``i``'s own moves; under perfect recall every node of a set has the same count, and a set
-    that can follow another has a larger count, so deciding stages from the last to the first
-    is backward induction over the player's own decision tree.
+    *Variables* are the actions of personal information sets in the order of the flat
+    profile (:mod:`brink.solvers.result`): ``var_flat[k]`` is the profile entry of
+    variable ``k``, ``var_set[k]`` its set, numbered over personal sets only, whose
+    variables are ``set_start[h]:set_start[h + 1]`` and whose nodes are
+    ``member_nodes[member_start[h]:member_start[h + 1]]``.  ``edge_var`` is each edge's
+    variable (-1 at chance) and ``edge_player`` its mover (-1 at chance).  ``stage_sets``
+    holds each player's sets grouped by the number of the player's own earlier moves,
+    latest group first (``stage_ptr`` delimits the groups, ``player_stage_ptr`` each
+    player's groups): under perfect recall, deciding them in that order is backward
+    induction over the player's own moves.  Nodes are in preorder (a parent precedes its
+    children); ``terminal_index[v]`` is the position of terminal ``v`` in ``terminals``.
     """
 
-    sets: tuple[tuple[IndexArray, ...], ...]
-    own_entries: tuple[IndexArray, ...]
+    parent: IndexArray
+    parent_edge: IndexArray
+    child_ptr: IndexArray
+    children: IndexArray
+    terminals: IndexArray
+    terminal_index: IndexArray
+    edge_var: IndexArray
+    edge_player: IndexArray
+    var_flat: IndexArray
+    var_set: IndexArray
+    set_player: IndexArray
+    set_start: IndexArray
+    member_nodes: IndexArray
+    member_start: IndexArray
+    stage_ptr: IndexArray
+    stage_sets: IndexArray
+    player_stage_ptr: IndexArray
 
 
-_STAGES: weakref.WeakKeyDictionary[Game, _Stages] = weakref.WeakKeyDictionary()
+_TREES: weakref.WeakKeyDictionary[Game, RegretTree] = weakref.WeakKeyDictionary()
+
+
+def _ints(values: ArrayLike) -> IndexArray:
+    return np.ascontiguousarray(values, dtype=np.int64)
+
+
+def regret_tree(game: Game) -> RegretTree:
+    """The :class:`RegretTree` of ``game``, computed once per game."""
+    cached = _TREES.get(game)
+    if cached is not None:
+        return cached
+    n = game.n_nodes
+    ptr = game.infoset_action_ptr
+    personal_sets = np.flatnonzero(game.infoset_player >= 0)
+    sizes = (ptr[personal_sets + 1] - ptr[personal_sets]).astype(np.int64)
+    set_start = _ints(np.concatenate([[0], np.cumsum(sizes)]))
+    n_vars = int(set_start[-1])
+    var_set = _ints(np.repeat(np.arange(personal_sets.size, dtype=np.int64), sizes))
+    var_flat = _ints(ptr[personal_sets][var_set] + (np.arange(n_vars) - set_start[var_set]))
+    flat_to_var = np.full(int(ptr[-1]), -1, dtype=np.int64)
+    flat_to_var[var_flat] = np.arange(n_vars)
+    edge_var = _ints(flat_to_var[game.edge_infoset_action])
+    set_player = _ints(game.infoset_player[personal_sets])
+    edge_player = _ints(np.where(edge_var >= 0, set_player[var_set[np.maximum(edge_var, 0)]], -1))
+    members = [np.asarray(game.infoset_nodes[h], dtype=np.int64) for h in personal_sets]
+    member_count = np.array([m.size for m in members], dtype=np.int64)
+    member_nodes = _ints(np.concatenate(members) if members else np.zeros(0))
+    member_start = _ints(np.concatenate([[0], np.cumsum(member_count)]))
+
+    mover = game.node_player
+    own_before = np.zeros((game.n_players, n), dtype=np.int64)
+    for v in range(1, n):  # preorder: the parent is already done
+        p = int(game.parent[v])
+        own_before[:, v] = own_before[:, p]
+        if mover[p] >= 0:
+            own_before[mover[p], v] += 1
+    first_node = member_nodes[member_start[:-1]]
+    stage_of_set = own_before[set_player, first_node]
+    groups: list[IndexArray] = []
+    player_stage_ptr = [0]
+    for i in range(game.n_players):
+        mine = np.flatnonzero(set_player == i)
+        top = int(stage_of_set[mine].max(initial=-1))
+        groups += [mine[stage_of_set[mine] == k] for k in range(top, -1, -1)]
+        player_stage_ptr.append(len(groups))
+    stage_sizes = np.array([g.size for g in groups], dtype=np.int64)
+
+    terminals = _ints(game.terminals)
+    terminal_index = np.full(n, -1, dtype=np.int64)
+    terminal_index[terminals] = np.arange(terminals.size)
+    tree = RegretTree(
+        parent=_ints(game.parent),
+        parent_edge=_ints(game.parent_edge),
+        child_ptr=_ints(game.child_ptr),
+        children=_ints(game.children),
+        terminals=terminals,
+        terminal_index=terminal_index,
+        edge_var=edge_var,
+        edge_player=edge_player,
+        var_flat=var_flat,
+        var_set=var_set,
+        set_player=set_player,
+        set_start=set_start,
+        member_nodes=member_nodes,
+        member_start=member_start,
+        stage_ptr=_ints(np.concatenate([[0], np.cumsum(stage_sizes)])),
+        stage_sets=_ints(np.concatenate(groups) if groups else np.zeros(0)),
+        player_stage_ptr=_ints(player_stage_ptr),
+    )
+    _TREES[game] = tree
+    return tree
+
+
+@njit(cache=True, nogil=True)
+def _node_values(
+    t: RegretTree,
+    sigma: FloatArray,
+    probs: FloatArray,
+    utility: FloatArray,
+    i: int,
+    out: FloatArray,
+) -> None:  # pragma: no cover - compiled
+    """Player ``i``'s expected payoff from every node on under ``sigma`` (Kuhn 1953)."""
+    for v in range(t.parent.size - 1, -1, -1):
+        lo, hi = t.child_ptr[v], t.child_ptr[v + 1]
+        if lo == hi:
+            out[v] = utility[t.terminal_index[v], i]
+            continue
+        acc = 0.0
+        for e in range(lo, hi):
+            k = t.edge_var[e]
+            acc += (sigma[k] if k >= 0 else probs[e]) * out[t.children[e]]
+        out[v] = acc
+
+
+@njit(cache=True, nogil=True)
+def best_response_gains(
+    t: RegretTree, sigma: FloatArray, probs: FloatArray, utility: FloatArray, out: FloatArray
+) -> None:  # pragma: no cover - compiled
+    """``out[i]``: player ``i``'s best-response payoff minus its payoff under ``sigma`` (>= 0).
+
+    ``sigma (variables,)`` are the probabilities of the personal actions, ``probs
+    (edges,)`` nature's (read at chance edges only), ``utility (terminals, players)`` the
+    accumulated payoffs at ``t.terminals`` (in any unit: the gains are in the same one).
+    Per player, a best response by backward induction over the player's own information
+    sets (Kuhn 1953): each set, latest first, takes the actions that maximise the payoff
+    summed over its nodes weighted by the probability that chance and the others lead
+    there (exact ties split evenly).
+    """
+    n = t.parent.size
+    best = np.empty_like(sigma)
+    reach = np.empty(n)
+    others = np.empty(n)
+    values = np.empty(n)
+    q = np.empty(sigma.size)
+    reach[0] = 1.0
+    for v in range(1, n):
+        e = t.parent_edge[v]
+        k = t.edge_var[e]
+        reach[v] = reach[t.parent[v]] * (sigma[k] if k >= 0 else probs[e])
+    for i in range(t.player_stage_ptr.size - 1):
+        first, last = t.player_stage_ptr[i], t.player_stage_ptr[i + 1]
+        out[i] = 0.0
+        if first == last:
+            continue
+        current = 0.0
+        for z in range(t.terminals.size):
+            current += reach[t.terminals[z]] * utility[z, i]
+        others[0] = 1.0
+        for v in range(1, n):
+            e = t.parent_edge[v]
+            k = t.edge_var[e]
+            if k < 0:
+                others[v] = others[t.parent[v]] * probs[e]
+            elif t.edge_player[e] == i:
+                others[v] = others[t.parent[v]]
+            else:
+                others[v] = others[t.parent[v]] * sigma[k]
+        best[:] = sigma
+        for stage in range(first, last):
+            _node_values(t, best, probs, utility, i, values)
+            for j in range(t.stage_ptr[stage], t.stage_ptr[stage + 1]):
+                h = t.stage_sets[j]
+                lo, hi = t.set_start[h], t.set_start[h + 1]
+                top = -np.inf
+                for a in range(hi - lo):
+                    acc = 0.0
+                    for m in range(t.member_start[h], t.member_start[h + 1]):
+                        x = t.member_nodes[m]
+                        acc += others[x] * values[t.children[t.child_ptr[x] + a]]
+                    q[a] = acc
+                    top = max(top, acc)
+                ties = 0
+                for a in range(hi - lo):
+                    if q[a] == top:
+                        ties += 1
+                for a in range(hi - lo):
+                    best[lo + a] = (1.0 if q[a] == top else 0.0) / ties
+        _node_values(t, best, probs, utility, i, values)
+        out[i] = max(0.0, values[0] - current)
+
+
+@njit(cache=True, nogil=True)
+def _gains_batch(
+    t: RegretTree, sigma: FloatArray, probs: FloatArray, utility: FloatArray, out: FloatArray
+) -> None:  # pragma: no cover - compiled
+    """:func:`best_response_gains` for every row of ``out (S, players)``; inputs with one
+    row apply to every sample."""
+    for s in range(out.shape[0]):
+        best_response_gains(
+            t,
+            sigma[s if sigma.shape[0] > 1 else 0],
+            probs[s if probs.shape[0] > 1 else 0],
+            utility[s if utility.shape[0] > 1 else 0],
+            out[s],
+        )
 
 
 def _require_perfect_recall(game: Game) -> None:
@@ -61,38 +257,6 @@ def _require_perfect_recall(game: Game) -> None:
             f"agent QRE need perfect recall (Kuhn 1953): make every information set's nodes "
             f"share the mover's own earlier moves"
         )
-
-
-def _stages(game: Game) -> _Stages:
-    cached = _STAGES.get(game)
-    if cached is not None:
-        return cached
-    n = game.n_nodes
-    mover = game.node_player
-    own_before = np.zeros((game.n_players, n), dtype=np.int64)
-    for v in range(1, n):  # preorder: the parent is already done
-        p = int(game.parent[v])
-        own_before[:, v] = own_before[:, p]
-        if mover[p] >= 0:
-            own_before[mover[p], v] += 1
-    ptr = game.infoset_action_ptr
-    sets: list[tuple[IndexArray, ...]] = []
-    own: list[IndexArray] = []
-    for i in range(game.n_players):
-        mine = np.flatnonzero(game.infoset_player == i)
-        first_node = np.array([int(game.infoset_nodes[h][0]) for h in mine], dtype=np.int64)
-        stage = own_before[i, first_node] if mine.size else np.zeros(0, dtype=np.int64)
-        top = int(stage.max(initial=-1))
-        sets.append(tuple(mine[stage == k].astype(np.int64) for k in range(top + 1)))
-        own.append(
-            np.concatenate(
-                [np.arange(ptr[h], ptr[h + 1], dtype=np.int64) for h in mine]
-                or [np.zeros(0, dtype=np.int64)]
-            )
-        )
-    out = _Stages(tuple(sets), tuple(own))
-    _STAGES[game] = out
-    return out
 
 
 def player_regrets(game: Game, profile: ArrayLike) -> FloatArray:
@@ -109,30 +273,23 @@ def player_regrets(game: Game, profile: ArrayLike) -> FloatArray:
     """
     _require_perfect_recall(game)
     prof = with_chance(game, profile)
-    st = _stages(game)
-    current = expected_payoffs(game, prof)
-    ptr = game.infoset_action_ptr
-    regrets = np.zeros_like(current)
-    for i in range(game.n_players):
-        own = st.own_entries[i]
-        if own.size == 0:
-            continue
-        others = prof.copy()
-        others[..., own] = 1.0
-        reach_others = reach_probabilities(game, others)
-        best = prof.copy()
-        for stage in reversed(st.sets[i]):
-            values = node_values(game, best)[..., i]
-            for h in stage:
-                members = game.infoset_nodes[int(h)]
-                kids = game.children[
-                    game.child_ptr[members][:, None] + np.arange(ptr[h + 1] - ptr[h])[None, :]
-                ]
-                q = np.einsum("...m,...ma->...a", reach_others[..., members], values[..., kids])
-                top = q == q.max(axis=-1, keepdims=True)
-                best[..., ptr[h] : ptr[h + 1]] = top / top.sum(axis=-1, keepdims=True)
-        regrets[..., i] = node_values(game, best)[..., 0, i] - current[..., i]
-    return np.maximum(regrets, 0.0)
+    t = regret_tree(game)
+    utility = game.terminal_payoffs()
+    probs = game.chance_probs
+    sampled = prof.ndim == 2 or utility.ndim == 3 or probs.ndim == 2
+    sigma = np.ascontiguousarray(np.atleast_2d(prof[..., t.var_flat]), dtype=np.float64)
+    utility3 = np.ascontiguousarray(utility if utility.ndim == 3 else utility[None], dtype=np.float64)
+    probs2 = np.ascontiguousarray(np.atleast_2d(probs), dtype=np.float64)
+    S = max(sigma.shape[0], utility3.shape[0], probs2.shape[0])
+    if {sigma.shape[0], utility3.shape[0], probs2.shape[0]} - {1, S}:
+        raise GameError(
+            f"samples do not match in game {game.title!r}: profile {sigma.shape[0]}, payoffs "
+            f"{utility3.shape[0]}, chance probabilities {probs2.shape[0]}; give each either "
+            f"{S} samples or none"
+        )
+    out = np.empty((S, game.n_players))
+    _gains_batch(t, sigma, probs2, utility3, out)
+    return out if sampled else out[0]
 
 
 def max_regret(game: Game, profile: ArrayLike) -> FloatArray:

@@ -9,10 +9,11 @@ and, at each node, runs an inner loop over a chunk of samples laid out contiguou
 (``(nodes, players, samples)``), so the per-node work is amortised over the chunk and the
 inner loop vectorises.  Child values live on a small stack (the reverse of a depth-first
 preorder pushes a node's children just before the node itself), which keeps the working
-set in cache; only the outputs stream to memory.  :func:`spe_payoffs` and
-:func:`spe_terminal_reach` are streaming variants (:func:`_values_kernel`) that keep only
-that stack, compute each node in place in its last child's row and read payoffs where
-they lie: the same numbers, bit for bit, without per-node outputs.
+set in cache.  One kernel (:func:`_values_kernel`) holds this arithmetic for every entry
+point: it computes each node in place in its last child's row and reads payoffs where
+they lie; :func:`spe_payoffs` keeps only the stack, :func:`spe_terminal_reach` also the
+choices, and :func:`solve_spe` also node values and ties, then derives reach from the
+choices (:func:`_reach_kernel`), so all three give the same numbers, bit for bit.
 
 Tie rule: at a node of player ``i`` with best child value ``m``, every action whose value
 is within ``1e-12 * (1 + |m|)`` of ``m`` counts as best; the **lowest-index** such action is
@@ -97,145 +98,6 @@ def _plan_kernel(
 
 
 @njit(cache=True, nogil=True)
-def _backward_kernel(
-    order: NDArray[np.int64],
-    mover: NDArray[np.int32],
-    child_ptr: NDArray[np.int64],
-    children: NDArray[np.int32],
-    outcome: NDArray[np.int32],
-    chance_col: NDArray[np.int64],
-    pay: FloatArray,
-    cprob: FloatArray,
-    n_samples: int,
-    tol: float,
-    values: FloatArray,
-    choice: NDArray[np.int32],
-    ties: NDArray[np.bool_],
-    reach: FloatArray,
-    stack_g: FloatArray,
-    stack_b: FloatArray,
-    regret: FloatArray,
-) -> None:
-    """Backward induction and reach for one chunk of ``n_samples`` samples.
-
-    Layout: ``pay (outcomes, players, C)``, ``cprob (chance edges, C)``, outputs
-    ``values (nodes, players, C)`` (payoffs of the node's own outcome and below),
-    ``choice``/``ties``/``reach (nodes, C)``, ``regret (C,)``.  ``mover`` is the player at
-    each node, -1 at chance, -2 at terminals.
-    """
-    n = order.shape[0]
-    P = values.shape[1]
-    C = n_samples
-    tmp_g = np.empty((P, C))
-    tmp_b = np.empty((P, C))
-    best = np.empty(C)
-    best_b = np.empty(C)
-    thr = np.empty(C)
-    pick = np.empty(C, dtype=np.int64)
-    count = np.empty(C, dtype=np.int64)
-    top = 0
-    for j in range(n - 1, -1, -1):
-        v = order[j]
-        e0 = child_ptr[v]
-        k = child_ptr[v + 1] - e0
-        o = outcome[v]
-        who = mover[v]
-        if k == 0:
-            for p in range(P):
-                for s in range(C):
-                    tmp_g[p, s] = 0.0
-                    tmp_b[p, s] = 0.0
-            for s in range(C):
-                choice[v, s] = -1
-                ties[v, s] = False
-        elif who < 0:
-            for p in range(P):
-                for s in range(C):
-                    tmp_g[p, s] = 0.0
-                    tmp_b[p, s] = 0.0
-            for a in range(k):
-                row = top - 1 - a
-                col = chance_col[e0 + a]
-                for p in range(P):
-                    for s in range(C):
-                        q = cprob[col, s]
-                        tmp_g[p, s] += q * stack_g[row, p, s]
-                        tmp_b[p, s] += q * stack_b[row, p, s]
-            for s in range(C):
-                choice[v, s] = -1
-                ties[v, s] = False
-        else:
-            row = top - 1
-            for s in range(C):
-                best[s] = stack_g[row, who, s]
-                best_b[s] = stack_b[row, who, s]
-            for a in range(1, k):
-                row = top - 1 - a
-                for s in range(C):
-                    best[s] = max(best[s], stack_g[row, who, s])
-                    best_b[s] = max(best_b[s], stack_b[row, who, s])
-            for s in range(C):
-                thr[s] = best[s] - tol * (1.0 + abs(best[s]))
-                pick[s] = 0
-                count[s] = 0
-            for a in range(k - 1, -1, -1):  # descending: the lowest good index is set last
-                row = top - 1 - a
-                for s in range(C):
-                    good = stack_g[row, who, s] >= thr[s]
-                    pick[s] = a if good else pick[s]
-                    count[s] += 1 if good else 0
-            for s in range(C):
-                choice[v, s] = pick[s]
-                ties[v, s] = count[s] > 1
-            for a in range(k):
-                row = top - 1 - a
-                for p in range(P):
-                    for s in range(C):
-                        tmp_g[p, s] = stack_g[row, p, s] if pick[s] == a else tmp_g[p, s]
-                        tmp_b[p, s] = stack_b[row, p, s] if pick[s] == a else tmp_b[p, s]
-            for s in range(C):
-                tmp_b[who, s] = best_b[s]
-        if o >= 0:
-            for p in range(P):
-                for s in range(C):
-                    tmp_g[p, s] += pay[o, p, s]
-                    tmp_b[p, s] += pay[o, p, s]
-        base = top - k
-        for p in range(P):
-            for s in range(C):
-                g = tmp_g[p, s]
-                stack_g[base, p, s] = g
-                values[v, p, s] = g
-                stack_b[base, p, s] = tmp_b[p, s]
-        top = base + 1
-    for s in range(C):
-        r = 0.0
-        for p in range(P):
-            r = max(r, stack_b[0, p, s] - stack_g[0, p, s])
-        regret[s] = r
-    # forward pass: reach probabilities of the pure profile (parents precede children)
-    for s in range(C):
-        reach[0, s] = 1.0
-    for j in range(n):
-        v = order[j]
-        e0 = child_ptr[v]
-        k = child_ptr[v + 1] - e0
-        if k == 0:
-            continue
-        if mover[v] < 0:
-            for a in range(k):
-                c = children[e0 + a]
-                col = chance_col[e0 + a]
-                for s in range(C):
-                    reach[c, s] = reach[v, s] * cprob[col, s]
-        else:
-            for a in range(k):
-                c = children[e0 + a]
-                for s in range(C):
-                    reach[c, s] = reach[v, s] if choice[v, s] == a else 0.0
-
-
-@njit(cache=True, nogil=True)
 def _values_kernel(
     order: NDArray[np.int64],
     mover: NDArray[np.int32],
@@ -251,27 +113,35 @@ def _values_kernel(
     with_regret: bool,
     stack_g: FloatArray,
     stack_b: FloatArray,
+    keep_choice: bool,
     choice: NDArray[np.int32],
+    keep_values: bool,
+    values: FloatArray,
+    ties: NDArray[np.bool_],
     scratch: FloatArray,
     pick: NDArray[np.int64],
 ) -> None:
-    """Backward induction over one chunk, keeping only the stack (values-only streaming).
+    """Backward induction (Kuhn 1953) over one chunk of ``n_samples`` samples.
 
-    Same arithmetic, in the same order, as :func:`_backward_kernel`, so every value is
-    bit-identical to it; but nothing per node is written except ``choice (nodes, C)`` when
-    it has more than one row (the caller wants the path).  A node's value is computed in
-    place in the stack row of its last child (``top - k``), selecting with comparisons
-    rather than branches so the sample loop vectorises.  ``scratch (5, C)``: best value,
-    best-response value, threshold, an accumulator and a finiteness check (``0 * x`` summed
-    over the payoffs read: NaN iff one is not finite); ``pick (C,)`` the chosen action.
-    Payoffs are read where they lie, sample-major: ``pay[(s0 + s) * step, o, p]`` (``step``
-    0 for payoffs without a sample dimension), which saves a transposed copy.  At the end
+    The one place where brink's backward-induction arithmetic lives: :func:`spe_payoffs`
+    keeps only the stack, :func:`spe_terminal_reach` also the choices and
+    :func:`solve_spe` everything.  Per node it writes ``choice (nodes, C)`` when
+    ``keep_choice`` (the chosen action, -1 at chance and terminals) and, when
+    ``keep_values``, ``values (nodes, players, C)`` (payoffs of the node's own outcome and
+    below) and ``ties (nodes, C)`` (more than one action within the tie tolerance); these
+    switches are tested once per node, so the streaming callers pay nothing for them.  A
+    node's value is computed in place in the stack row of its last child (``top - k``),
+    selecting with comparisons rather than branches so the sample loop vectorises.
+    ``scratch (5, C)``: best value, best-response value, threshold, an accumulator (the
+    tie count at a mover) and a finiteness check (``0 * x`` summed over the payoffs read:
+    NaN iff one is not finite); ``pick (C,)`` the chosen action.  Payoffs are read where
+    they lie, sample-major: ``pay[(s0 + s) * step, o, p]`` (``step`` 0 for payoffs without
+    a sample dimension), which saves a transposed copy.  At the end
     ``stack_g[0]``/``stack_b[0]`` hold the root's values and best-response values.
     """
     n = order.shape[0]
     P = stack_g.shape[1]
     C = n_samples
-    keep = choice.shape[0] > 1
     best = scratch[0]
     best_b = scratch[1]
     thr = scratch[2]
@@ -304,13 +174,19 @@ def _values_kernel(
                     if with_regret:
                         for s in range(C):
                             stack_b[base, p, s] = 0.0
-            if keep:
+            if keep_choice:
                 for s in range(C):
                     choice[v, s] = -1
+            if keep_values:
+                for p in range(P):
+                    for s in range(C):
+                        values[v, p, s] = stack_g[base, p, s]
+                for s in range(C):
+                    ties[v, s] = False
             top = base + 1
             continue
         if who < 0:
-            # action a sits in row top - 1 - a; the sum runs over a = 0..k-1 as in _backward_kernel
+            # action a sits in row top - 1 - a; the sum runs over a = 0..k-1
             for p in range(P):
                 col = chance_col[e0]
                 for s in range(C):
@@ -333,9 +209,12 @@ def _values_kernel(
                             acc[s] += cprob[col, s] * stack_b[row, p, s]
                     for s in range(C):
                         stack_b[base, p, s] = acc[s]
-            if keep:
+            if keep_choice:
                 for s in range(C):
                     choice[v, s] = -1
+            if keep_values:
+                for s in range(C):
+                    ties[v, s] = False
         else:
             row = top - 1
             for s in range(C):
@@ -358,9 +237,18 @@ def _values_kernel(
                 row = top - 1 - a
                 for s in range(C):
                     pick[s] = a if stack_g[row, who, s] >= thr[s] else pick[s]
-            if keep:
+            if keep_choice:
                 for s in range(C):
                     choice[v, s] = pick[s]
+            if keep_values:
+                for s in range(C):
+                    acc[s] = 0.0
+                for a in range(k):
+                    row = top - 1 - a
+                    for s in range(C):
+                        acc[s] += 1.0 if stack_g[row, who, s] >= thr[s] else 0.0
+                for s in range(C):
+                    ties[v, s] = acc[s] > 1.0
             # the pick's values replace those of the last action, whose row is ``base``
             for a in range(k - 1):
                 row = top - 1 - a
@@ -382,7 +270,51 @@ def _values_kernel(
                 if with_regret:
                     for s in range(C):
                         stack_b[base, p, s] += pay[(s0 + s) * step, o, p]
+        if keep_values:
+            for p in range(P):
+                for s in range(C):
+                    values[v, p, s] = stack_g[base, p, s]
         top = base + 1
+
+
+@njit(cache=True, nogil=True)
+def _reach_kernel(
+    n_samples: int,
+    order: NDArray[np.int64],
+    mover: NDArray[np.int32],
+    child_ptr: NDArray[np.int64],
+    children: NDArray[np.int32],
+    chance_col: NDArray[np.int64],
+    cprob: FloatArray,
+    choice: NDArray[np.int32],
+    reach: FloatArray,
+) -> None:
+    """Forward pass of the pure profile in ``choice``: ``reach (nodes, C)`` of every node.
+
+    The reach of a node is the product of the probabilities of the edges on its path
+    (Kuhn 1953); parents precede children in ``order``.
+    """
+    n = order.shape[0]
+    C = n_samples
+    for s in range(C):
+        reach[0, s] = 1.0
+    for j in range(n):
+        v = order[j]
+        e0 = child_ptr[v]
+        k = child_ptr[v + 1] - e0
+        if k == 0:
+            continue
+        if mover[v] < 0:
+            for a in range(k):
+                c = children[e0 + a]
+                col = chance_col[e0 + a]
+                for s in range(C):
+                    reach[c, s] = reach[v, s] * cprob[col, s]
+        else:
+            for a in range(k):
+                c = children[e0 + a]
+                for s in range(C):
+                    reach[c, s] = reach[v, s] if choice[v, s] == a else 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -395,43 +327,27 @@ def _terminal_reach_kernel(
     children: NDArray[np.int32],
     chance_col: NDArray[np.int64],
     terminal_pos: NDArray[np.int64],
+    terminals: NDArray[np.int64],
     cprob: FloatArray,
     choice: NDArray[np.int32],
     reach: FloatArray,
     out_reach: FloatArray,
     modal: NDArray[np.int64],
 ) -> None:
-    """Forward pass of the pure profile in ``choice``: reach of every terminal, modal path.
+    """Reach of every terminal and the modal path of the pure profile in ``choice``.
 
-    ``reach (nodes, C)`` is a work buffer (parents precede children in ``order``, products
-    taken as in :func:`_backward_kernel`); ``out_reach[s0 + s, terminal_pos[v]]`` receives
-    the reach of terminal ``v``.  ``modal[s0 + s]`` is the terminal position at the end of
-    the most probable path (the chosen action at a mover's node, the first most likely
-    action at chance), as :func:`brink.model.modal_paths` reads it off a profile.
+    ``reach (nodes, C)`` is a work buffer (:func:`_reach_kernel`);
+    ``out_reach[s0 + s, i]`` receives the reach of terminal ``terminals[i]``.
+    ``modal[s0 + s]`` is the terminal position at the end of the most probable path (the
+    chosen action at a mover's node, the first most likely action at chance), as
+    :func:`brink.model.modal_paths` reads it off a profile.
     """
-    n = order.shape[0]
     C = n_samples
-    for s in range(C):
-        reach[0, s] = 1.0
-    for j in range(n):
-        v = order[j]
-        e0 = child_ptr[v]
-        k = child_ptr[v + 1] - e0
-        if k == 0:
-            t = terminal_pos[v]
-            for s in range(C):
-                out_reach[s0 + s, t] = reach[v, s]
-        elif mover[v] < 0:
-            for a in range(k):
-                c = children[e0 + a]
-                col = chance_col[e0 + a]
-                for s in range(C):
-                    reach[c, s] = reach[v, s] * cprob[col, s]
-        else:
-            for a in range(k):
-                c = children[e0 + a]
-                for s in range(C):
-                    reach[c, s] = reach[v, s] if choice[v, s] == a else 0.0
+    _reach_kernel(C, order, mover, child_ptr, children, chance_col, cprob, choice, reach)
+    for i in range(terminals.shape[0]):
+        t = terminals[i]
+        for s in range(C):
+            out_reach[s0 + s, i] = reach[t, s]
     for s in range(C):
         v = 0
         while child_ptr[v + 1] > child_ptr[v]:
@@ -596,65 +512,11 @@ def _chunk_size(game: Game, samples: int, chunk_size: int | None) -> int:
     return max(1, min(samples, MAX_CHUNK, max(MIN_CHUNK, fits)))
 
 
-class _Chunks:
-    """Reusable sample-minor buffers and the loop over chunks of samples."""
-
-    def __init__(self, game: Game, chunk_size: int | None) -> None:
-        self.game = game
-        self.plan = _plan(game)
-        self.S = game.samples or 1
-        self.C = _chunk_size(game, self.S, chunk_size)
-        n, P, C = game.n_nodes, game.n_players, self.C
-        pay = game.outcome_payoffs
-        probs = game.chance_probs[..., self.plan.chance_edges]
-        self.pay_sampled = pay.ndim == 3
-        self.prob_sampled = probs.ndim == 2
-        self.pay_buf = np.empty((pay.shape[-2], P, C))
-        self.prob_buf = np.empty((probs.shape[-1], C))
-        if not self.pay_sampled:
-            self.pay_buf[...] = pay[:, :, None]
-        if not self.prob_sampled:
-            self.prob_buf[...] = probs[:, None]
-        self.values = np.empty((n, P, C))
-        self.choice = np.empty((n, C), dtype=np.int32)
-        self.ties = np.empty((n, C), dtype=np.bool_)
-        self.reach = np.empty((n, C))
-        self.stack_g = np.empty((self.plan.stack_height, P, C))
-        self.stack_b = np.empty((self.plan.stack_height, P, C))
-        self.regret = np.empty(C)
-        self._probs = probs
-
-    def run(self, s0: int, s1: int) -> int:
-        """Solve samples ``s0:s1`` (at most one chunk) into the buffers; return their count."""
-        c = s1 - s0
-        if self.pay_sampled:
-            self.pay_buf[:, :, :c] = self.game.outcome_payoffs[s0:s1].transpose(1, 2, 0)
-        if self.prob_sampled:
-            self.prob_buf[:, :c] = self._probs[s0:s1].T
-        pl = self.plan
-        _backward_kernel(
-            pl.order,
-            pl.mover,
-            pl.child_ptr,
-            pl.children,
-            pl.outcome,
-            pl.chance_col,
-            self.pay_buf,
-            self.prob_buf,
-            c,
-            TIE_TOLERANCE,
-            self.values,
-            self.choice,
-            self.ties,
-            self.reach,
-            self.stack_g,
-            self.stack_b,
-            self.regret,
-        )
-        return c
-
-
 _LOCAL = threading.local()
+#: Stand-ins for the per-node outputs a streaming caller does not keep (never written).
+_NO_CHOICE = np.empty((1, 1), dtype=np.int32)
+_NO_VALUES = np.empty((1, 1, 1))
+_NO_TIES = np.empty((1, 1), dtype=np.bool_)
 
 
 def _buffer(name: str, shape: tuple[int, ...], dtype: type = np.float64) -> NDArray[Any]:
@@ -712,13 +574,28 @@ class _Stream:
         if self.probs.ndim == 2:
             self.prob_buf[:, : s1 - s0] = self.probs[s0:s1].T
 
-    def solve(self, c: int, with_regret: bool, choice: NDArray[np.int32]) -> None:
+    def solve(
+        self,
+        c: int,
+        with_regret: bool,
+        choice: NDArray[np.int32] | None = None,
+        values: FloatArray | None = None,
+        ties: NDArray[np.bool_] | None = None,
+    ) -> None:
+        """Backward induction on the loaded chunk's first ``c`` samples.
+
+        ``choice (nodes, C)`` receives the chosen actions if given; ``values
+        (nodes, players, C)`` and ``ties (nodes, C)`` the node values and ties if given
+        (both or neither).
+        """
         pl = self.plan
         _values_kernel(
             pl.order, pl.mover, pl.child_ptr, pl.outcome, pl.chance_col, self.pay, self.s0,
-            self.step, self.prob_buf, c, TIE_TOLERANCE, with_regret, self.stack_g, self.stack_b, choice,
-            self.scratch, self.pick,
-        )
+            self.step, self.prob_buf, c, TIE_TOLERANCE, with_regret, self.stack_g, self.stack_b,
+            choice is not None, _NO_CHOICE if choice is None else choice,
+            values is not None, _NO_VALUES if values is None else values,
+            _NO_TIES if ties is None else ties, self.scratch, self.pick,
+        )  # fmt: skip
         if not np.isfinite(self.scratch[4, :c]).all():
             raise GameError("payoffs must be finite numbers (found NaN or infinity)")
 
@@ -756,12 +633,11 @@ def spe_payoffs(
     S, P = run.samples, game.n_players
     pay = np.empty((S, P))
     out_regret = np.full(S, np.nan)
-    none = np.empty((1, 1), dtype=np.int32)
     for s0 in range(0, S, run.C):
         s1 = min(S, s0 + run.C)
         c = s1 - s0
         run.load(s0, s1)
-        run.solve(c, regret, none)
+        run.solve(c, regret)
         pay[s0:s1] = run.stack_g[0, :, :c].T
         if regret:
             gain = run.stack_b[0, :, :c] - run.stack_g[0, :, :c]
@@ -798,6 +674,7 @@ def spe_terminal_reach(game: Game, chunk_size: int | None = None) -> TerminalRea
     terminals = game.terminals
     terminal_pos = np.full(game.n_nodes, -1, dtype=np.int64)
     terminal_pos[terminals] = np.arange(terminals.size)
+    terminal_nodes = np.ascontiguousarray(terminals, dtype=np.int64)
     choice = _buffer("choice", (game.n_nodes, C), np.int32)
     reach_buf = _buffer("reach", (game.n_nodes, C))
     pay = np.empty((S, P))
@@ -811,7 +688,7 @@ def spe_terminal_reach(game: Game, chunk_size: int | None = None) -> TerminalRea
         pay[s0:s1] = run.stack_g[0, :, :c].T
         _terminal_reach_kernel(
             s0, c, pl.order, pl.mover, pl.child_ptr, pl.children, pl.chance_col, terminal_pos,
-            run.prob_buf, choice, reach_buf, reach, modal,
+            terminal_nodes, run.prob_buf, choice, reach_buf, reach, modal,
         )
     return TerminalReach(pay, reach, modal)
 
@@ -836,31 +713,35 @@ def solve_spe(game: Game, chunk_size: int | None = None) -> Solution:
     Raises:
         GameError: an information set of a player holds more than one node.
     """
-    run = _Chunks(game, chunk_size)
-    S, n, P = run.S, game.n_nodes, game.n_players
+    S = game.samples or 1
+    run = _Stream(game, _chunk_size(game, S, chunk_size))
+    n, P, C = game.n_nodes, game.n_players, run.C
     pl = run.plan
     n_actions = pl.n_actions
+    chunk_values = np.empty((n, P, C))
+    chunk_choice = np.empty((n, C), dtype=np.int32)
+    chunk_ties = np.empty((n, C), dtype=np.bool_)
+    chunk_reach = np.empty((n, C))
     values = np.empty((S, n, P))
     reach = np.empty((S, n))
     profile = np.zeros((S, n_actions))
     ties = np.empty((S, n), dtype=np.bool_)
     regret = np.empty(S)
-    for s0 in range(0, S, run.C):
-        c = run.run(s0, min(S, s0 + run.C))
-        _scatter_kernel(
-            s0,
-            c,
-            run.values,
-            run.reach,
-            run.choice,
-            run.ties,
-            pl.action_base,
-            values,
-            reach,
-            profile,
-            ties,
+    for s0 in range(0, S, C):
+        s1 = min(S, s0 + C)
+        c = s1 - s0
+        run.load(s0, s1)
+        run.solve(c, True, chunk_choice, chunk_values, chunk_ties)
+        gain = run.stack_b[0, :, :c] - run.stack_g[0, :, :c]
+        regret[s0:s1] = np.maximum(gain.max(axis=0), 0.0)
+        _reach_kernel(
+            c, pl.order, pl.mover, pl.child_ptr, pl.children, pl.chance_col, run.prob_buf,
+            chunk_choice, chunk_reach,
         )
-        regret[s0 : s0 + c] = run.regret[:c]
+        _scatter_kernel(
+            s0, c, chunk_values, chunk_reach, chunk_choice, chunk_ties, pl.action_base, values,
+            reach, profile, ties,
+        )
     profile[:, pl.chance_actions] = game.chance_probs[..., pl.chance_edges]
     if pl.inner_outcomes:
         acc = np.broadcast_to(game.node_payoffs(), (S, n, P))
