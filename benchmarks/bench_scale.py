@@ -3,9 +3,14 @@
 Prints one JSON object:
 
 * ``throughput``: samples/s of ``brink.simulation.run`` on ``ukraine-2022`` in process,
-  on 2 local processes and on a 2-worker Dask ``LocalCluster``; ``efficiency`` is
+  on 2 local processes and on 1- and 2-worker Dask ``LocalCluster``s; ``efficiency`` is
   ``rate_k / (k * rate_in_process)`` (1 = perfect scaling); ``identical`` checks that
-  every executor gave bit-identical outcome probabilities (DESIGN.md §3).
+  every executor gave bit-identical outcome probabilities (DESIGN.md §3).  Measured
+  fairly: every executor runs under the same one-thread BLAS/OpenMP limits (set here
+  before NumPy is imported, inherited by the process pool; Dask sets the same in its
+  workers), so the in-process baseline is one core; each executor is first warmed up
+  with ``4 * workers`` chunks, which reaches every worker (for Dask this is checked:
+  ``warm_workers`` counts the workers holding the scenario's model), and only then timed.
 * ``memory``: peak resident memory (``wait4`` ru_maxrss of a fresh process) of a run of
   1M and 10M samples next to a tiny run: streaming keeps it bounded by the chunk size.
 * ``pygambit``: seconds pygambit (GPL; benchmark only) needs for one equilibrium of the
@@ -33,6 +38,10 @@ from typing import Any
 
 SCENARIO = "ukraine-2022"
 
+#: Same thread limits for every executor; must be set before NumPy is first imported.
+THREAD_LIMITS = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+os.environ.update(THREAD_LIMITS)
+
 MEMORY_CHILD = """
 import sys
 from brink.scenario import load_scenario
@@ -41,14 +50,27 @@ run(load_scenario(sys.argv[1]), int(sys.argv[2]), 0, chunk_size=int(sys.argv[3])
 """
 
 
+def _models_cached() -> int:
+    from brink.simulation import _MODELS
+
+    return len(_MODELS)
+
+
+def _thread_pools() -> list[dict[str, Any]]:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return [{"threadpoolctl": "not installed", **THREAD_LIMITS}]
+    return [{"api": i["internal_api"], "threads": i["num_threads"]} for i in threadpool_info()]
+
+
 def _timed_run(samples: int, chunk: int, executor: Any) -> tuple[float, dict[str, Any]]:
     from brink.scenario import load_scenario
     from brink.simulation import run
 
     sc = load_scenario(SCENARIO)
-    run(
-        sc, min(samples, 2 * chunk), 1, chunk_size=chunk, executor=executor
-    )  # warm workers and caches
+    # warm every worker (imports, numba caches, the per-process model) before timing
+    run(sc, 4 * executor.workers * chunk, 1, chunk_size=chunk, executor=executor)
     start = time.perf_counter()
     result = run(sc, samples, 0, chunk_size=chunk, executor=executor)
     seconds = time.perf_counter() - start
@@ -64,13 +86,18 @@ def throughput(samples: int, chunk: int) -> dict[str, Any]:
     reference: dict[str, Any] | None = None
     identical = True
     base_rate = None
+    out["thread_pools_in_process"] = _thread_pools()
     for name, make, k in (
         ("in_process", LocalExecutor, 1),
         ("processes_2", lambda: ProcessExecutor(workers=2), 2),
+        ("dask_localcluster_1", lambda: DaskExecutor(workers=1, processes=True), 1),
         ("dask_localcluster_2", lambda: DaskExecutor(workers=2, processes=True), 2),
     ):
+        warm: int | None = None
         with make() as ex:  # type: ignore[no-untyped-call]
             seconds, outcomes = _timed_run(samples, chunk, ex)
+            if isinstance(ex, DaskExecutor):
+                warm = sum(1 for n in ex.client.run(_models_cached).values() if n > 0)
         rate = samples / seconds
         base_rate = rate if base_rate is None else base_rate
         reference = outcomes if reference is None else reference
@@ -81,6 +108,8 @@ def throughput(samples: int, chunk: int) -> dict[str, Any]:
             "samples_per_s": round(rate, 1),
             "efficiency": round(rate / (k * base_rate), 3),
         }
+        if warm is not None:
+            out[name]["warm_workers"] = warm
     out["identical"] = identical
     return out
 

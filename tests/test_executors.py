@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 from collections.abc import Iterator
 
@@ -69,6 +70,26 @@ def test_dask_local_cluster_matches_local() -> None:
             ExecutionError, match=r"task 3 \(x=3.0\) failed: ValueError: cannot solve at x=3.0"
         ):
             list(ex.map(fragile, [Point(x=float(i)) for i in range(6)]))
+
+
+def test_dask_workers_keep_glibc_default_allocator(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dask's nanny exports MALLOC_TRIM_THRESHOLD_, which disables glibc's dynamic mmap
+    threshold and made each chunk ~50% slower than in process; our LocalCluster spawns its
+    workers without it, keeps one BLAS thread each, and leaves the caller's environment as
+    it was."""
+    pytest.importorskip("distributed")
+    from brink.executors.dask import DaskExecutor
+
+    keys = ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "PYTHONHASHSEED")
+    for key in keys:
+        monkeypatch.delenv(key, raising=False)
+    with DaskExecutor(workers=1, processes=True) as ex:
+        caller = {k: os.environ.get(k) for k in keys}
+        (worker,) = ex.client.run(lambda: {k: os.environ.get(k) for k in keys}).values()
+        assert list(ex.map(toy, TASKS[:3])) == EXPECTED[:3]
+    assert caller == dict.fromkeys(keys)
+    assert worker["MALLOC_TRIM_THRESHOLD_"] is None
+    assert worker["OMP_NUM_THREADS"] == worker["OPENBLAS_NUM_THREADS"] == "1"
 
 
 @pytest.mark.parametrize("name", ["local", "processes"])
