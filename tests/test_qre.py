@@ -8,6 +8,7 @@ import math
 import os
 import re
 import tempfile
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -460,3 +461,79 @@ def test_branch_with_four_folds_is_followed_to_its_limit() -> None:
     one = solve_qre(full.sample(27))
     assert not bool(one.info["failed"])
     np.testing.assert_allclose(one.profile, sol.profile[0], atol=1e-7)
+
+
+# ------------------------------------------------------------- regressions from hypothesis
+#: Sender and receiver payoffs of the 12 outcomes, (type, message, response) in preorder.
+OVERSHOOT_PAYOFFS = [
+    [0.0, 0.0], [0.75, 2.0], [0.0, 1.625], [0.0, 0.0], [-4.65625, 0.0], [2.625, 0.0],
+    [-0.6875, 0.0], [0.0, 0.0], [0.0, 0.0], [3.671875, 2.25], [0.0, 0.0], [0.0, 0.0],
+]  # fmt: skip
+OVERSHOOT_PRIOR = [2 / 15, 1 / 3, 8 / 15]
+OVERSHOOT_LAMBDA = 3.1171875
+
+
+def overshoot_game() -> Game:
+    """The random signalling game (3 types, 2 messages, 2 responses) hypothesis found."""
+    b = TreeBuilder("random signalling", ["S", "R"])
+    types = b.move(b.root, None, ["t0", "t1", "t2"], probs=OVERSHOOT_PRIOR)
+    pay = iter(OVERSHOOT_PAYOFFS)
+    for k, node in enumerate(types):
+        for j, m in enumerate(b.move(node, "S", ["m0", "m1"], infoset=("type", k))):
+            for r in b.move(m, "R", ["r0", "r1"], infoset=("msg", j)):
+                b.outcome(r, next(pay))
+    return b.build()
+
+
+def overshoot_gambit() -> Any:
+    """:func:`overshoot_game` built in pygambit with exact fractions."""
+    g = gbt.Game.new_tree(players=["S", "R"])
+    g.append_move(g.root, g.players.chance, ["t0", "t1", "t2"])
+    g.set_chance_probs(g.root.infoset, [Fraction(2, 15), Fraction(1, 3), Fraction(8, 15)])
+    receiver: dict[int, Any] = {}
+    pay = iter(OVERSHOOT_PAYOFFS)
+    for node in g.root.children:
+        g.append_move(node, g.players["S"], ["m0", "m1"])
+        for j, m in enumerate(node.children):
+            if j in receiver:
+                g.append_infoset(m, receiver[j])
+            else:
+                g.append_move(m, g.players["R"], ["r0", "r1"])
+                receiver[j] = m.infoset
+            for k, r in enumerate(m.children):
+                u = [Fraction(x) for x in next(pay)]
+                g.set_outcome(r, g.add_outcome(f"o{len(g.outcomes)}_{k}", u))
+    return g
+
+
+def test_step_past_the_target_lambda_is_retried() -> None:
+    """Regression: the trace used to overshoot ``lam`` and report failure on this game.
+
+    At lam x range = 19.70 an ordinary step (its predictor short of the target 25.96)
+    was carried by the corrector to 25.98, past the target; the next step then had to go
+    back (negative length), was rejected, and its halved length counted as below the step
+    floor.  A step whose corrector passes the target is now rejected and retried shorter,
+    so that the hitting step (corrector on ``lam = target``) meets the target where the
+    branch first reaches it.  The answer equals pygambit's ``logit_solve_lambda``.
+    """
+    game = overshoot_game()
+    sol = solve_qre(game, lam=OVERSHOOT_LAMBDA)
+    assert not bool(sol.info["failed"]) and bool(sol.info["converged"])
+    assert float(sol.info["lam"]) == pytest.approx(OVERSHOOT_LAMBDA, rel=1e-12)
+    _check_logit(game, sol, OVERSHOOT_LAMBDA)
+    ggame = overshoot_gambit()
+    theirs = gambit_qre(ggame, [OVERSHOOT_LAMBDA])[0]
+    assert np.abs(flat(sol.behavior()) - theirs).max() <= 1e-8
+    # the limit: an equilibrium by pygambit's regret, with Bayes-rule beliefs
+    lim = solve_qre(game)
+    assert not bool(lim.info["failed"])
+    tol = 1e-8 * game.payoff_range
+    assert float(lim.max_regret) <= tol * 1.0001
+    gambit_regret = ggame.mixed_behavior_profile(data=lim.behavior()).max_regret()
+    assert gambit_regret == pytest.approx(float(lim.max_regret), abs=1e-9 * game.payoff_range)
+    reach = reach_probabilities(game, lim.profile)
+    for h in np.flatnonzero(game.infoset_player >= 0):
+        members = game.infoset_nodes[int(h)]
+        np.testing.assert_allclose(
+            lim.beliefs[members], reach[members] / reach[members].sum(), atol=1e-9
+        )

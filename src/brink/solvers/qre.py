@@ -584,7 +584,8 @@ def _trace_kernel(
     Per step: an Euler predictor of the step's length along the unit tangent, Newton's
     corrector on the hyperplane through the prediction normal to the tangent (or on
     ``lam = target`` for the step that reaches it), then the acceptance tests (corrector
-    converged, tangent turned less than ``MIN_COSINE``, lambda not negative, orientation
+    converged, tangent turned less than ``MIN_COSINE``, lambda not negative and, with a
+    target, not past it unless on the hitting step, orientation
     unchanged unless the step is shorter than ``FLIP_STEP``); an accepted easy step grows
     the next one, a rejected step is retried at half the length.  An empty ``target``
     means: trace to the limit (regret test).
@@ -661,6 +662,11 @@ def _trace_kernel(
                 if not cosine >= MIN_COSINE and not hitting:
                     ok = False
                 if not w_new[a_n] >= 0.0:
+                    ok = False
+                # the corrector carried an ordinary step past the target: retry shorter,
+                # so that a hitting step meets the target where the branch first reaches
+                # it (stepping back from beyond it could land on another fold)
+                if has_target and not hitting and not w_new[a_n] < target[s]:
                     ok = False
                 # a flip of orientation on a long step is a jump to another part of the
                 # branch; on a short one it is a bifurcation point being crossed
