@@ -97,6 +97,33 @@ def _plan_kernel(
     return order, best
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _chance_mean(
+    stack: FloatArray,
+    top: int,
+    k: int,
+    p: int,
+    e0: int,
+    chance_col: NDArray[np.int64],
+    cprob: FloatArray,
+    acc: FloatArray,
+    C: int,
+) -> None:
+    """Nature's expectation of player ``p``'s value over the ``k`` stack rows of a chance
+    node (action ``a`` in row ``top - 1 - a``), written to its row ``top - k``; the sum runs
+    over ``a = 0..k-1`` in that order, so the result is bit-identical wherever it is used."""
+    col = chance_col[e0]
+    for s in range(C):
+        acc[s] = 0.0 + cprob[col, s] * stack[top - 1, p, s]
+    for a in range(1, k):
+        col = chance_col[e0 + a]
+        row = top - 1 - a
+        for s in range(C):
+            acc[s] += cprob[col, s] * stack[row, p, s]
+    for s in range(C):
+        stack[top - k, p, s] = acc[s]
+
+
 @njit(cache=True, nogil=True)
 def _values_kernel(
     order: NDArray[np.int64],
@@ -188,27 +215,9 @@ def _values_kernel(
         if who < 0:
             # action a sits in row top - 1 - a; the sum runs over a = 0..k-1
             for p in range(P):
-                col = chance_col[e0]
-                for s in range(C):
-                    acc[s] = 0.0 + cprob[col, s] * stack_g[top - 1, p, s]
-                for a in range(1, k):
-                    col = chance_col[e0 + a]
-                    row = top - 1 - a
-                    for s in range(C):
-                        acc[s] += cprob[col, s] * stack_g[row, p, s]
-                for s in range(C):
-                    stack_g[base, p, s] = acc[s]
+                _chance_mean(stack_g, top, k, p, e0, chance_col, cprob, acc, C)
                 if with_regret:
-                    col = chance_col[e0]
-                    for s in range(C):
-                        acc[s] = 0.0 + cprob[col, s] * stack_b[top - 1, p, s]
-                    for a in range(1, k):
-                        col = chance_col[e0 + a]
-                        row = top - 1 - a
-                        for s in range(C):
-                            acc[s] += cprob[col, s] * stack_b[row, p, s]
-                    for s in range(C):
-                        stack_b[base, p, s] = acc[s]
+                    _chance_mean(stack_b, top, k, p, e0, chance_col, cprob, acc, C)
             if keep_choice:
                 for s in range(C):
                     choice[v, s] = -1
