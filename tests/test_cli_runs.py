@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -208,3 +209,140 @@ def test_sweep_rejects_bad_designs(tmp_path: Path) -> None:
         cwd=ROOT,
     )
     assert proc.returncode == 2 and "without --lhs N" in proc.stderr
+
+
+def _main(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
+) -> tuple[int, str]:
+    """Exit status and stderr of the real entry point (``brink.cli.main``), in process."""
+    from brink.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["brink", *args])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    code = stop.value.code
+    return (code if isinstance(code, int) else 1), capsys.readouterr().err
+
+
+def test_list_unknown_kind_exits_2(
+    filled: tuple[Path, str, str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path, _, _ = filled
+    code, err = _main(capsys, monkeypatch, "runs", "list", "--kind", "bogus", "--store", str(path))
+    assert code == 2 and "unknown run kind 'bogus'" in err
+    assert "run, sensitivity, discovery, sweep, compare, policies" in err
+
+
+def _interrupt_second_chunk(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Make the second Monte Carlo chunk of a run raise KeyboardInterrupt (Ctrl-C)."""
+    import brink.simulation
+
+    real = brink.simulation.run_chunk
+    calls: list[int] = []
+
+    def chunk(task: Any) -> Any:
+        calls.append(task.start)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(task)
+
+    monkeypatch.setattr(brink.simulation, "run_chunk", chunk)
+    return calls
+
+
+def test_ctrl_c_stores_the_run_interrupted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """0.1.0 stored the run ``failed`` and exited 130 without a word."""
+    path = tmp_path / "runs.duckdb"
+    calls = _interrupt_second_chunk(monkeypatch)
+    code, err = _main(
+        capsys,
+        monkeypatch,
+        "run",
+        "ukraine-2022",
+        "-n",
+        "4096",
+        "--chunk-size",
+        "1024",
+        "--store",
+        str(path),
+    )
+    [record] = Store(path).list_runs()
+    assert code == 130 and len(calls) == 2
+    assert f"interrupted; run {record.id} stored as interrupted" in err and "Traceback" not in err
+    assert record.status == "interrupted" and record.message == "interrupted by the user"
+    assert record.n_samples == 1024  # the chunk finished before Ctrl-C is kept
+
+
+def test_ctrl_c_stores_the_sweep_and_its_point_interrupted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "runs.duckdb"
+    _interrupt_second_chunk(monkeypatch)
+    code, err = _main(
+        capsys,
+        monkeypatch,
+        "sweep",
+        "ukraine-2022",
+        "--grid",
+        "costs.nuclear_taboo=0.2,0.8",
+        "-n",
+        "4096",
+        "--chunk-size",
+        "1024",
+        "--store",
+        str(path),
+    )
+    store = Store(path)
+    [sweep] = store.list_runs(kind="sweep")
+    points = store.list_runs(parent_id=sweep.id)
+    assert code == 130 and f"interrupted; sweep {sweep.id} stored as interrupted" in err
+    assert sweep.status == "interrupted"
+    assert [p.status for p in points] == ["interrupted"]  # not failed, and not retried
+
+
+def test_sigint_during_brink_run(tmp_path: Path) -> None:
+    """A real Ctrl-C (SIGINT) once the run has stored its first chunk."""
+    import signal
+    import time
+
+    path = tmp_path / "runs.duckdb"
+    store = Store(path)
+    proc = subprocess.Popen(
+        [
+            str(BRINK),
+            "run",
+            "ukraine-2022",
+            "-n",
+            "1000000",
+            "--chunk-size",
+            "1024",
+            "--store",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        # Python leaves SIGINT ignored if its parent ignored it (e.g. a background job).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not any(r.n_samples for r in store.list_runs()):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    [record] = store.list_runs()
+    assert proc.returncode == 130, err
+    assert f"interrupted; run {record.id} stored as interrupted" in err and "Traceback" not in err
+    assert record.status == "interrupted" and 0 < record.n_samples < 1_000_000
+    assert record.n_samples % 1024 == 0

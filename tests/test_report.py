@@ -87,7 +87,7 @@ def test_write_report_and_static_figures(
     report: tuple[str, dict[str, object]], tmp_path: Path
 ) -> None:
     html, figs = report
-    out = write_report(tmp_path / "r" / "report.html", html)
+    out = write_report(tmp_path / "r" / "report.html", html, parents=True)
     assert out.read_text(encoding="utf-8") == html
     files = write_figures(tmp_path / "figs", figs)  # type: ignore[arg-type]
     assert len(files) == 8

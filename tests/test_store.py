@@ -270,3 +270,119 @@ def test_killed_run_is_not_complete_and_earlier_runs_intact(tmp_path: Path) -> N
     later = store.begin_run("run", "after", SCENARIO, 1, "0.1.0", {})
     store.finish_run(later, {})
     assert store.get_run(later).status == "complete"
+
+
+# ------------------------------------------------- paths the store must not touch
+def test_new_store_is_created_whole_and_nothing_else_is_left(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "runs.duckdb"
+    store = Store(path)
+    assert store.list_runs() == []
+    assert sorted(p.name for p in path.parent.iterdir()) == ["runs.duckdb", "runs.duckdb.lock"]
+    assert path.stat().st_nlink == 1
+
+
+@pytest.mark.parametrize("kind", ["empty", "directory", "fifo"])
+def test_store_never_unlinks_what_it_is_given(tmp_path: Path, kind: str) -> None:
+    """0.1.0 treated any empty path as a new store and unlinked it first."""
+    path = tmp_path / "given"
+    if kind == "empty":
+        path.touch()
+    elif kind == "directory":
+        path.mkdir()
+        (path / "mine.txt").write_text("mine")
+    else:
+        os.mkfifo(path)
+    inode = os.lstat(path).st_ino
+    with pytest.raises(InputError, match=r"empty file|is a directory|FIFO"):
+        Store(path)
+    assert os.lstat(path).st_ino == inode
+    if kind == "directory":
+        assert (path / "mine.txt").read_text() == "mine"
+
+
+def _filled(path: Path) -> str:
+    store = Store(path)
+    rid = store.begin_run("run", "toy", SCENARIO, 3, "0.1.0", {})
+    store.add_samples(rid, 0, {"x": np.arange(4.0)})
+    store.finish_run(rid, {"p": 0.5})
+    return rid
+
+
+def _reads_work(path: Path, rid: str, tmp_path: Path) -> None:
+    store = Store(path)
+    assert [r.id for r in store.list_runs()] == [rid]
+    assert store.get_run(rid).summary == {"p": 0.5}
+    np.testing.assert_array_equal(store.samples(rid)["x"], np.arange(4.0))
+    out = store.export(rid, tmp_path / "out.csv", format="csv")
+    assert out.read_text().splitlines()[0] == "sample,x"
+
+
+def test_store_whose_lock_cannot_be_created_can_still_be_read(tmp_path: Path) -> None:
+    """Works as root too: ``<store>.lock`` is a directory, so it cannot be opened for writing."""
+    path = tmp_path / "s.duckdb"
+    rid = _filled(path)
+    (tmp_path / "s.duckdb.lock").unlink()
+    (tmp_path / "s.duckdb.lock").mkdir()
+    _reads_work(path, rid, tmp_path)
+    with pytest.raises(InputError, match=r"cannot be written.*lock file.*--no-store"):
+        Store(path).begin_run("run", "toy", SCENARIO, 1, "0.1.0", {})
+    assert [r.id for r in Store(path).list_runs()] == [rid]
+
+
+@pytest.mark.parametrize("fallback", ["temporary lock", "no lock"])
+def test_read_lock_falls_back_when_the_folder_is_read_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fallback: str
+) -> None:
+    """Opening ``<store>.lock`` fails as in a read-only folder (EROFS); reads still work."""
+    import errno
+
+    import brink.store
+
+    path = tmp_path / "s.duckdb"
+    rid = _filled(path)
+    lock = str(tmp_path / "s.duckdb.lock")
+    real_open = os.open
+    opened: list[str] = []
+
+    def guarded(name: str | os.PathLike[str], flags: int, mode: int = 0o777) -> int:
+        name = os.fspath(name)
+        if name == lock or (fallback == "no lock" and name.endswith(".lock")):
+            raise OSError(errno.EROFS, "Read-only file system", name)
+        opened.append(name)
+        return real_open(name, flags, mode)
+
+    monkeypatch.setattr(brink.store.os, "open", guarded)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the fallback lock goes here
+    _reads_work(path, rid, tmp_path)
+    if fallback == "temporary lock":
+        assert any(Path(p).parent == tmp_path and "brink-store-" in p for p in opened)
+    else:
+        assert not any(p.endswith(".lock") for p in opened)
+    with pytest.raises(InputError, match=r"cannot be written.*Read-only file system"):
+        Store(path).finish_run(rid, {"p": 1.0})
+    assert Store(path).get_run(rid).summary == {"p": 0.5}
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores permission bits")
+def test_store_in_a_read_only_folder_can_be_read(tmp_path: Path) -> None:
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    path = folder / "s.duckdb"
+    rid = _filled(path)
+    (folder / "s.duckdb.lock").unlink()
+    path.chmod(0o444)
+    folder.chmod(0o555)
+    try:
+        _reads_work(path, rid, tmp_path)
+        with pytest.raises(InputError, match="cannot be written"):
+            Store(path).begin_run("run", "toy", SCENARIO, 1, "0.1.0", {})
+        with pytest.raises(InputError, match="cannot"):
+            Store(folder / "new.duckdb")
+    finally:
+        folder.chmod(0o755)
+
+
+def test_list_runs_refuses_an_unknown_kind(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.duckdb")
+    with pytest.raises(InputError, match=r"unknown run kind 'bogus'.*run, sensitivity, discovery"):
+        store.list_runs(kind="bogus")

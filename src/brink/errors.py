@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["BrinkError", "InputError", "bounded_array"]
+__all__ = ["BrinkError", "InputError", "RunInterrupted", "UserInterruptError", "bounded_array"]
 
 
 class BrinkError(Exception):
@@ -32,6 +32,26 @@ class InputError(BrinkError):
         if fix:
             text = f"{text}. {fix}"
         super().__init__(text)
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a stored run, after the run was stored as ``interrupted``.
+
+    Still a :class:`KeyboardInterrupt` (so ``except Exception`` never swallows it, and a
+    sweep does not retry the point); it only carries which run was marked, for the
+    command line's message.
+    """
+
+    def __init__(self, run_id: str, kind: str = "run") -> None:
+        self.run_id = run_id
+        self.kind = kind
+        super().__init__(f"interrupted; {kind} {run_id} stored as interrupted")
+
+
+class UserInterruptError(BrinkError):
+    """What the command line reports for Ctrl-C: exit status 130 (128 + SIGINT)."""
+
+    exit_code = 130
 
 
 def bounded_array(

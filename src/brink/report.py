@@ -35,6 +35,7 @@ __all__ = [
     "Section",
     "Table",
     "build_report",
+    "check_figures_folder",
     "render_html",
     "strip_urls",
     "write_figures",
@@ -145,27 +146,69 @@ def render_html(title: str, sections: Sequence[Section], subtitle: str = "") -> 
     return strip_urls("\n".join(parts))
 
 
-def write_report(path: str | Path, text: str) -> Path:
-    """Write the report atomically (a half-written report never replaces a good one)."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(out)
-    return out
+def write_report(path: str | Path, text: str, *, parents: bool = False) -> Path:
+    """Write the report atomically (a half-written report never replaces a good one).
+
+    Through :func:`brink.output.write_text`: ``path`` must be a regular file or a new
+    name (a directory, device or FIFO is refused), and its folder must exist unless
+    ``parents`` (``--parents``).
+    """
+    from brink.output import write_text
+
+    return write_text(path, text, parents=parents)
 
 
-def write_figures(directory: str | Path, figures: Mapping[str, go.Figure]) -> list[Path]:
-    """Each figure as ``NAME.png`` and ``NAME.svg`` in ``directory`` (matplotlib, offline)."""
+def check_figures_folder(directory: str | Path, *, parents: bool = False) -> Path:
+    """``directory`` for ``--figures``: an existing folder, or a new one whose parent exists.
+
+    Refuses a path that exists but is not a folder, and a missing parent folder unless
+    ``parents`` (which creates it).  Called before the report is computed, and again by
+    :func:`write_figures`.
+    """
+    from brink.errors import InputError
+    from brink.output import check_target, describe_mode
+
+    d = Path(directory).expanduser()
+    if d.is_dir():
+        return d
+    if d.exists():
+        raise InputError(
+            f"is {describe_mode(d.stat().st_mode)}, not a folder; it was left untouched",
+            str(directory),
+            "Give a folder (new or existing) with --figures",
+        )
+    check_target(d, parents=parents, option="--figures")
+    return d
+
+
+def write_figures(
+    directory: str | Path, figures: Mapping[str, go.Figure], *, parents: bool = False
+) -> list[Path]:
+    """Each figure as ``NAME.png`` and ``NAME.svg`` in ``directory`` (matplotlib, offline).
+
+    ``directory`` is created if missing (see :func:`check_figures_folder`); each file is
+    written through :func:`brink.output.replacing`, so an existing figure is replaced
+    whole and a directory, device or FIFO in its place is refused.
+    """
+    from brink.errors import InputError
     from brink.figures import write_static
+    from brink.output import replacing
 
-    d = Path(directory)
-    d.mkdir(parents=True, exist_ok=True)
-    return [
-        write_static(fig, d / f"{name}.{ext}")
-        for name, fig in figures.items()
-        for ext in ("png", "svg")
-    ]
+    d = check_figures_folder(directory, parents=parents)
+    try:
+        d.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"cannot create the folder: {exc.strerror}", str(d), "Choose another --figures folder"
+        ) from None
+    written: list[Path] = []
+    for name, fig in figures.items():
+        for ext in ("png", "svg"):
+            target = d / f"{name}.{ext}"
+            with replacing(target, option="--figures") as tmp:
+                write_static(fig, tmp)
+            written.append(target)
+    return written
 
 
 def _auto_outcome(outcomes: Mapping[str, Any]) -> str | None:

@@ -23,7 +23,13 @@ operation opens a short-lived connection while holding an OS lock (``fcntl.flock
 ``<path>.lock``: exclusive for writes, shared for reads), and each write is a single
 transaction.  A process killed mid-run therefore leaves its run ``running`` (reported as
 ``interrupted`` once its process is gone) with the chunks committed so far; it is never
-listed as complete, and other runs are untouched.
+listed as complete, and other runs are untouched.  Readers that cannot create the lock
+file (a store in a read-only folder) fall back to a lock in the temporary folder, or to
+none: nobody can write such a store anyway.
+
+Paths.  The store is only ever created at a path that does not exist (built aside, then
+hard-linked into place); anything else that is not a brink store (an empty file, a
+directory, a device node, a FIFO) is refused and left as it was.
 """
 
 from __future__ import annotations
@@ -35,7 +41,10 @@ import hashlib
 import json
 import math
 import os
+import shutil
 import socket
+import stat
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -49,6 +58,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from brink.errors import BrinkError, InputError
+from brink.output import describe_mode as _describe_mode
 
 __all__ = [
     "KINDS",
@@ -208,9 +218,12 @@ class RunRecord:
 class Store:
     """A DuckDB file of runs, safe for several brink processes at once.
 
-    Opening validates the file: a missing or empty file becomes a new store; a file
-    that is not a brink store (or was written by a newer schema) raises
-    :class:`~brink.errors.InputError` and is left byte-for-byte unmodified.
+    Opening validates the path: a path that does not exist becomes a new store; a file
+    that is not a brink store (or was written by a newer schema), an empty file, a
+    directory, a device node, a FIFO or a socket raises :class:`~brink.errors.InputError`
+    and is left byte-for-byte unmodified.  brink never deletes or replaces the path.  A
+    store in a read-only folder (or a read-only store file) can still be read; writing to
+    it raises :class:`~brink.errors.InputError` saying so.
 
     Args:
         path: The DuckDB file (see :func:`default_store_path`).
@@ -221,17 +234,66 @@ class Store:
         self.path = Path(path) if path is not None else default_store_path()
         self.path = self.path.expanduser()
         self.timeout = float(timeout)
-        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        # Next to the real file, so that every name (symbolic link) of a store shares one lock.
+        real = Path(os.path.realpath(self.path))
+        self.lock_path = real.with_name(real.name + ".lock")
         self._open()
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
 
     # ----------------------------------------------------------------- plumbing
+    def _lock_fd(self, exclusive: bool) -> int | None:
+        """A file descriptor to ``flock`` for this store, or ``None`` to read without one.
+
+        Writers need ``<store>.lock`` (created if missing).  Readers fall back when it
+        cannot be created (a read-only folder, say): to the existing lock file opened
+        read-only, then to a lock in the temporary folder keyed by the store's real path,
+        then to no lock at all.  Where the lock cannot be created no brink process can
+        write the store either (DuckDB writes its journal next to it), so a reader loses
+        nothing by this.  ``O_NONBLOCK`` keeps a FIFO in the lock's place from blocking.
+        """
+        flags = os.O_NONBLOCK | os.O_NOCTTY
+        try:
+            return os.open(self.lock_path, os.O_RDWR | os.O_CREAT | flags, 0o644)
+        except OSError as exc:
+            if exclusive:
+                raise self._read_only(
+                    f"cannot create its lock file {self.lock_path} ({exc.strerror})"
+                ) from None
+        with contextlib.suppress(OSError):
+            return os.open(self.lock_path, os.O_RDONLY | flags)
+        digest = hashlib.sha256(
+            str(self.path.resolve()).encode("utf-8", "surrogateescape")
+        ).hexdigest()
+        fallback = Path(tempfile.gettempdir()) / f"brink-store-{digest[:24]}.lock"
+        for mode in (os.O_RDWR | os.O_CREAT, os.O_RDONLY):
+            with contextlib.suppress(OSError):
+                return os.open(fallback, mode | flags, 0o666)
+        return None
+
+    def _read_only(self, reason: str) -> InputError:
+        if not os.path.lexists(self.path):
+            return InputError(
+                f"cannot create the run store: {reason}",
+                str(self.path),
+                "Give a store in a writable folder with --store PATH (or $BRINK_STORE), "
+                "or pass --no-store",
+            )
+        return InputError(
+            f"the run store cannot be written: {reason}. Stored runs can still be listed, shown "
+            "and exported",
+            str(self.path),
+            "To store new runs, give a store in a writable folder with --store PATH (or "
+            "$BRINK_STORE), or pass --no-store",
+        )
+
     @contextlib.contextmanager
     def _locked(self, exclusive: bool) -> Iterator[None]:
-        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = self._lock_fd(exclusive)
+        if fd is None:
+            yield
+            return
         try:
             mode = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
             deadline = time.monotonic() + self.timeout
@@ -262,22 +324,30 @@ class Store:
             con = self._connect(read_only=True)
             try:
                 yield con
+            except duckdb.InterruptException as exc:  # Ctrl-C inside a query
+                raise KeyboardInterrupt from exc
             finally:
                 con.close()
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection inside one transaction: all of the block is stored, or none of it."""
+        for where in (self.path, self.path.parent):
+            if not os.access(where, os.W_OK):
+                raise self._read_only(f"{where} is not writable")
         with self._locked(exclusive=True):
             con = self._connect(read_only=False)
             try:
-                con.execute("BEGIN TRANSACTION")
                 try:
+                    con.execute("BEGIN TRANSACTION")
                     yield con
+                    con.execute("COMMIT")
                 except BaseException:
-                    con.execute("ROLLBACK")
+                    with contextlib.suppress(duckdb.Error):
+                        con.execute("ROLLBACK")
                     raise
-                con.execute("COMMIT")
+            except duckdb.InterruptException as exc:  # Ctrl-C inside a query: rolled back
+                raise KeyboardInterrupt from exc
             finally:
                 con.close()
 
@@ -292,16 +362,89 @@ class Store:
                 "or choose another with --store PATH",
             ) from exc
 
+    def _existing(self) -> bool:
+        """Whether the store file exists; refuses (never touches) anything but a regular file.
+
+        A path that does not exist is a new store.  A directory, device node, FIFO,
+        socket, a symbolic link to one of those or to nothing, and an empty file are
+        refused with :class:`~brink.errors.InputError`: brink would otherwise replace
+        them with a database (0.1.0 replaced empty files and device nodes).
+        """
+        fix = "Give the path of a brink run store, or a new file name, with --store PATH (or $BRINK_STORE)"
+        where = str(self.path)
+        try:
+            info = self.path.stat()
+        except FileNotFoundError:
+            if os.path.lexists(self.path):
+                target = os.readlink(self.path)
+                raise InputError(
+                    f"is a symbolic link to {target}, which does not exist; it was not modified",
+                    where,
+                    fix,
+                ) from None
+            return False
+        except NotADirectoryError:
+            raise InputError("a folder in this path is a file", where, fix) from None
+        except OSError as exc:
+            raise InputError(f"cannot read the run store: {exc.strerror}", where, fix) from None
+        if self.path.is_symlink():
+            where = f"{self.path} (-> {self.path.resolve()})"
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError(
+                "is a directory, not a run store file",
+                where,
+                f"Give a file name, e.g. --store {self.path / 'runs.duckdb'}",
+            )
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(
+                f"is {_describe_mode(info.st_mode)}, not a run store file; it was not modified",
+                where,
+                fix,
+            )
+        if info.st_size == 0:
+            raise InputError(
+                "is an empty file, not a brink run store; it was not modified",
+                where,
+                "Give another --store PATH (or $BRINK_STORE), or remove the empty file "
+                "yourself if it is yours to lose",
+            )
+        return True
+
     def _open(self) -> None:
-        with self._locked(exclusive=True):
-            fresh = not self.path.exists() or self.path.stat().st_size == 0
-            if not fresh:
-                self._check_existing()
-                return
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            if self.path.exists():
-                self.path.unlink()
-            con = duckdb.connect(str(self.path))
+        if not self._existing():
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise InputError(
+                    f"cannot create the folder {self.path.parent}: {exc.strerror}",
+                    str(self.path),
+                    "Give a store in a writable folder with --store PATH (or $BRINK_STORE)",
+                ) from None
+            with self._locked(exclusive=True):
+                if not os.path.lexists(self.path):
+                    self._create()
+                    return
+            self._existing()  # another process made it meanwhile: check it like any other
+        with self._locked(exclusive=False):
+            self._check_existing()
+
+    def _create(self) -> None:
+        """Make a new store: built in a private folder, then linked into place.
+
+        ``os.link`` fails rather than replace a path that appeared in the meantime, and
+        nobody ever sees a half-initialised store (or an empty file, if brink is killed).
+        """
+        try:
+            scratch = Path(
+                tempfile.mkdtemp(prefix=f".{self.path.name}.", suffix=".new", dir=self.path.parent)
+            )
+        except OSError as exc:
+            raise self._read_only(
+                f"cannot create files in {self.path.parent} ({exc.strerror})"
+            ) from None
+        try:
+            fresh = scratch / self.path.name
+            con = duckdb.connect(str(fresh))
             try:
                 con.execute("BEGIN TRANSACTION")
                 con.execute(_SCHEMA)
@@ -310,13 +453,28 @@ class Store:
                     [_FORMAT, str(SCHEMA_VERSION), _now()],
                 )
                 con.execute("COMMIT")
+                con.execute("CHECKPOINT")  # everything in the file, nothing left in a journal
             finally:
                 con.close()
+            try:
+                os.link(fresh, self.path)
+            except FileExistsError:
+                pass  # somebody else's file: _check_existing refuses it if it is no store
+            except OSError:  # a file system without hard links
+                if not os.path.lexists(self.path):
+                    os.rename(fresh, self.path)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
 
     def _check_existing(self) -> None:
         fix = "Give the path of a brink run store, or a new file name, with --store PATH (or $BRINK_STORE)"
-        with open(self.path, "rb") as fh:
-            head = fh.read(16)
+        try:
+            with open(self.path, "rb") as fh:
+                head = fh.read(16)
+        except OSError as exc:
+            raise InputError(
+                f"cannot read the run store: {exc.strerror}", str(self.path), fix
+            ) from None
         if head[8:12] != _DUCKDB_MAGIC:
             raise InputError(
                 "is not a brink run store (not a DuckDB file); it was not modified",
@@ -594,9 +752,13 @@ class Store:
     def list_runs(
         self, kind: str | None = None, parent_id: str | None = None, limit: int | None = None
     ) -> list[RunRecord]:
-        """Runs, newest first; optionally only one kind, or the children of one run."""
+        """Runs, newest first; optionally only one kind (one of :data:`KINDS`), or the children of one run."""
         where, args = [], []
         if kind is not None:
+            if kind not in KINDS:
+                raise InputError(
+                    f"unknown run kind {kind!r}", "--kind", f"Use one of: {', '.join(KINDS)}"
+                )
             where.append("kind = ?")
             args.append(kind)
         if parent_id is not None:
@@ -753,15 +915,21 @@ class Store:
         run_id: str,
         path: str | os.PathLike[str],
         format: Literal["parquet", "csv"] = "parquet",
+        *,
+        parents: bool = False,
     ) -> Path:
-        """Write a run's per-sample table (``sample`` + its columns) with DuckDB's ``COPY``."""
+        """Write a run's per-sample table (``sample`` + its columns) with DuckDB's ``COPY``.
+
+        Written through :func:`brink.output.replacing`: atomically, only onto a regular
+        file or a new name, and into an existing folder unless ``parents``.
+        """
+        from brink.output import check_target, replacing
+
         if format not in ("parquet", "csv"):
             raise InputError(
                 f"unknown export format {format!r}", "runs export", "Use parquet or csv"
             )
-        target = Path(path).expanduser()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        literal = "'" + str(target).replace("'", "''") + "'"
+        target = check_target(path, parents=parents)
         options = "FORMAT parquet" if format == "parquet" else "FORMAT csv, HEADER true"
         with self._read() as con:
             rid = self._resolve(con, run_id)
@@ -774,9 +942,11 @@ class Store:
                     str(self.path),
                     "Export a run that stored samples (see `brink runs show ID`)",
                 )
-            con.execute(
-                f"COPY (SELECT * FROM {self._table(rid)} ORDER BY sample) TO {literal} ({options})"
-            )
+            with replacing(target) as tmp:
+                literal = "'" + str(tmp).replace("'", "''") + "'"
+                con.execute(
+                    f"COPY (SELECT * FROM {self._table(rid)} ORDER BY sample) TO {literal} ({options})"
+                )
         return target
 
 

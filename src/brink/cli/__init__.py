@@ -8,13 +8,15 @@ into a clear message and exit status 2.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from brink import __version__
-from brink.errors import BrinkError
+from brink.errors import BrinkError, RunInterrupted, UserInterruptError
 from brink.games import GameError
 
 app = typer.Typer(
@@ -48,7 +50,23 @@ def _register() -> None:
 
 
 def _print_error(message: str) -> None:
-    err_console.print("[bold red]error:[/]", escape(message), highlight=False, soft_wrap=True)
+    # emoji=False: a location such as "file.yaml:100:1" must not print as "file.yaml💯1"
+    err_console.print("[bold red]error:[/]", escape(message), highlight=False, soft_wrap=True, emoji=False)
+
+
+@contextmanager
+def reports_interrupt() -> Iterator[None]:
+    """Ctrl-C inside the block ends the command with a message and exit status 130.
+
+    Without it Typer exits 130 silently; with it the user learns which run was stored
+    as ``interrupted`` (:class:`~brink.errors.RunInterrupted`).
+    """
+    try:
+        yield
+    except RunInterrupted as exc:
+        raise UserInterruptError(str(exc)) from None
+    except KeyboardInterrupt:
+        raise UserInterruptError("interrupted") from None
 
 
 def main() -> None:
@@ -56,11 +74,15 @@ def main() -> None:
     _register()
     try:
         app()
+    except UserInterruptError as exc:
+        err_console.print(escape(str(exc)), highlight=False, soft_wrap=True, emoji=False)
+        sys.exit(exc.exit_code)
     except BrinkError as exc:
         _print_error(str(exc))
         sys.exit(exc.exit_code)
     except GameError as exc:
         err_console.print(
-            f"[bold red]error:[/] invalid game: {exc}", highlight=False, soft_wrap=True
+            "[bold red]error:[/] invalid game:", escape(str(exc)), highlight=False, soft_wrap=True,
+            emoji=False,
         )
         sys.exit(2)

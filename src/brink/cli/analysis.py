@@ -196,6 +196,10 @@ def sensitivity_command(
     _check(samples, seed, chunk_size)
     if method not in ("sobol", "morris"):
         raise InputError(f"unknown method {method!r}", "--method", "use sobol or morris")
+    if figure is not None:
+        from brink.output import check_target
+
+        check_target(figure, option="--figure")
     loaded = load_evaluator(scenario, overrides, solver)
     store = _open_store(store_path, no_store)
     analyse = sobol if method == "sobol" else morris
@@ -212,8 +216,10 @@ def sensitivity_command(
     )
     if figure is not None:
         from brink.figures import sensitivity_figure, write_static
+        from brink.output import replacing
 
-        write_static(sensitivity_figure(result), figure)
+        with replacing(figure, option="--figure") as tmp:
+            write_static(sensitivity_figure(result), tmp)
     if _emit(as_json, out):
         return
     table = Table(
@@ -540,11 +546,18 @@ def report_command(
     executor: str = EXECUTOR_OPT,
     scheduler: str | None = SCHEDULER_OPT,
     workers: int | None = WORKERS_OPT,
+    parents: bool = typer.Option(
+        False, "--parents", help="Create missing parent folders of -o and --figures."
+    ),
 ) -> None:
     """One self-contained HTML report (works offline): outcomes, game tree, sensitivity, discovery, assumptions."""
-    from brink.report import build_report, write_figures, write_report
+    from brink.output import check_target
+    from brink.report import build_report, check_figures_folder, write_figures, write_report
 
     _check(samples, seed)
+    check_target(output, parents=parents)
+    if figures is not None:
+        check_figures_folder(figures, parents=parents)
     loaded = load_evaluator(scenario, overrides, solver)
     sc = loaded.scenario
     game, solution = _game_and_solution(loaded, seed, min(samples, 200), solver)
@@ -563,11 +576,11 @@ def report_command(
             notes=[f"Overrides: {', '.join(overrides)}"] if overrides else [],
             executor=ex,
         )
-    path = write_report(output, html)
+    path = write_report(output, html, parents=parents)
     console = _console()
     console.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB, {len(figs)} figures)")
     if figures is not None:
-        written = write_figures(figures, figs)
+        written = write_figures(figures, figs, parents=parents)
         console.print(f"wrote {len(written)} figure files to {figures}")
 
 

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from brink.cli import app
+from brink.cli import app, reports_interrupt
 
 if TYPE_CHECKING:
     from brink.store import Store
@@ -36,6 +36,9 @@ STORE_OPTION = typer.Option(
     help="Run store (DuckDB file). Default: $BRINK_STORE, else ~/.local/share/brink/runs.duckdb.",
 )
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of tables.")
+PARENTS_OPTION = typer.Option(
+    False, "--parents", help="Create the output file's missing parent folders."
+)
 STATUS_STYLE = {"complete": "green", "running": "cyan", "failed": "red", "interrupted": "yellow"}
 
 
@@ -83,7 +86,9 @@ def _when(stamp: str | None, short: bool = False) -> str:
 @runs_app.command("list")
 def list_runs(
     kind: str | None = typer.Option(
-        None, "--kind", help="Only runs of this kind (run, sweep, sensitivity, ...)."
+        None,
+        "--kind",
+        help="Only runs of this kind: run, sensitivity, discovery, sweep, compare or policies.",
     ),
     limit: int = typer.Option(50, "--limit", "-n", help="Show at most this many (newest first)."),
     all_points: bool = typer.Option(False, "--points", help="Also list the point runs of sweeps."),
@@ -91,6 +96,11 @@ def list_runs(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List stored runs, newest first."""
+    from brink.errors import InputError
+    from brink.store import KINDS
+
+    if kind is not None and kind not in KINDS:
+        raise InputError(f"unknown run kind {kind!r}", "--kind", f"Use one of: {', '.join(KINDS)}")
     records = _store(store).list_runs(kind=kind)
     if not all_points and kind is None:
         records = [r for r in records if r.parent_id is None]
@@ -127,6 +137,22 @@ def _store_path(store: Path | None) -> Path:
     from brink.store import default_store_path
 
     return store if store is not None else default_store_path()
+
+
+def _check_output(target: Path, store: Path | None, parents: bool) -> None:
+    """Refuse an output path that cannot be written (:func:`brink.output.check_target`) or
+    that is the run store itself (or its lock file): ``-o`` must not replace the store."""
+    from brink.errors import InputError
+    from brink.output import check_target
+
+    written = check_target(target, parents=parents).resolve()
+    kept = _store_path(store).expanduser().resolve()
+    if written in (kept, kept.with_name(kept.name + ".lock")):
+        raise InputError(
+            "is the run store itself (or its lock file); writing there would destroy the stored runs",
+            str(target),
+            "Give another file name with -o",
+        )
 
 
 @runs_app.command("show")
@@ -274,8 +300,12 @@ def export_run(
     run_id: str = typer.Argument(..., help="Run id (or a unique prefix)."),
     fmt: str = typer.Option("parquet", "--format", "-f", help="parquet or csv."),
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Output file (default: ID.FORMAT).")
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Output file (default: ID.FORMAT); replaced atomically."
+        ),
     ] = None,
+    parents: bool = PARENTS_OPTION,
     store: Path | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -287,18 +317,19 @@ def export_run(
     st = _store(store)
     record = st.get_run(run_id)
     target = output if output is not None else Path(f"{record.id}.{fmt}")
+    _check_output(target, store, parents)
     if record.kind == "sweep":
         from brink.sweep import load_sweep, write_results
 
         swept = load_sweep(st, record.id)
-        written = write_results(swept, target, format=fmt)
+        written = write_results(swept, target, format=fmt, parents=parents)
         rows = len(swept.design)
         if as_json:
             _echo_json({"run": record.id, "path": str(written), "format": fmt, "rows": rows})
         else:
             console.print(f"wrote the {rows} points of sweep {record.id} to {written}")
         return
-    written = st.export(record.id, target, format=fmt)  # type: ignore[arg-type]
+    written = st.export(record.id, target, format=fmt, parents=parents)  # type: ignore[arg-type]
     if as_json:
         _echo_json(
             {"run": record.id, "path": str(written), "format": fmt, "rows": record.n_samples}
@@ -361,11 +392,15 @@ def sweep(
         False, "--fresh", help="Start anew even if an unfinished identical sweep exists."
     ),
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Per-point results (.parquet or .csv).")
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Per-point results (.parquet or .csv); replaced atomically."
+        ),
     ] = None,
+    parents: bool = PARENTS_OPTION,
     solver: str = typer.Option("auto", "--solver", help="auto, spe or qre."),
-    chunk_size: int = typer.Option(
-        10_240, "--chunk-size", help="Samples per chunk (memory bound)."
+    chunk_size: int | None = typer.Option(
+        None, "--chunk-size", help="Samples per chunk (default: adapted to a 512 MiB memory budget)."
     ),
     keep_samples: bool = typer.Option(
         True,
@@ -377,8 +412,8 @@ def sweep(
 ) -> None:
     """Run a scenario over a designed set of settings; each point is a stored Monte Carlo run.
 
-    Examples: ``brink sweep ukraine-2022 --grid costs.war=0.1,0.2 --samples 2000`` and
-    ``brink sweep ukraine-2022 --lhs 20 costs.war=0.05:0.5 --seed 1 -o points.parquet``.
+    Examples: ``brink sweep ukraine-2022 --grid costs.conventional_war=0.1,0.2 --samples 2000``
+    and ``brink sweep ukraine-2022 --lhs 20 costs.conventional_war=0.05:0.5 --seed 1 -o points.parquet``.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -399,7 +434,7 @@ def sweep(
         raise InputError(
             f"extra arguments {ranges} given without --lhs N",
             "brink sweep",
-            "Put the ranges after --lhs N (e.g. --lhs 20 costs.war=0.05:0.5), or use --grid path=v1,v2",
+            "Put the ranges after --lhs N (e.g. --lhs 20 costs.conventional_war=0.05:0.5), or use --grid path=v1,v2",
         )
     if samples < 1:
         raise InputError(
@@ -409,10 +444,12 @@ def sweep(
     design = design_from_options(grid or [], lhs_args, seed)
     if solver not in ("auto", "spe", "qre"):
         raise InputError(f"unknown solver {solver!r}", "--solver", "Use auto, spe or qre")
+    if output is not None:
+        _check_output(output, store, parents)
     text, name = scenario_source(scenario)
     base = list(overrides or [])
     st = _store(store)
-    with get_executor(executor, scheduler=scheduler, workers=workers) as ex:
+    with reports_interrupt(), get_executor(executor, scheduler=scheduler, workers=workers) as ex:
         simulate = SimulationPoints(
             None if executor == "local" else ex,
             chunk_size=chunk_size,
@@ -457,7 +494,7 @@ def sweep(
                 failed = exc
                 result = exc.result
     if output is not None:
-        write_results(result, output)
+        write_results(result, output, parents=parents)
     if as_json:
         _echo_json(
             {

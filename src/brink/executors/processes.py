@@ -9,6 +9,7 @@ many tasks there are (DESIGN.md §3, "Stream").
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -20,6 +21,12 @@ __all__ = ["ProcessExecutor"]
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+def _ignore_sigint() -> None:
+    """Worker initializer: Ctrl-C is the caller's to handle (it stores the run as
+    interrupted and shuts the pool down); workers would only print tracebacks."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _start_method() -> str:
@@ -41,7 +48,9 @@ class ProcessExecutor:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             context = multiprocessing.get_context(_start_method())
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=context, initializer=_ignore_sigint
+            )
         return self._pool
 
     def map(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
