@@ -231,3 +231,34 @@ def test_explicit_resume_checks_the_design(tmp_path: Path) -> None:
         _sweep(store, (["a=0.25"], []), standin, resume=run)
     again = _sweep(store, (["a=0.25"], []), Counting(), resume=result.sweep_id)
     assert again.sweep_id == result.sweep_id and again.computed == []
+
+
+# ---- issue 10: sweep paths are checked, with a did-you-mean ------------------------------------
+
+
+def test_the_examples_of_sweep_help_name_real_settings() -> None:
+    """0.1.0's help said ``--grid costs.war=0.1,0.2``, which fails: the path is costs.conventional_war."""
+    import re
+
+    from brink.cli.runs import sweep
+    from brink.scenario import check_setting_path, load_scenario
+
+    doc = sweep.__doc__ or ""
+    paths = re.findall(r"--grid ([\w.]+)=", doc) + re.findall(r"--lhs \d+ ([\w.]+)=", doc)
+    assert paths
+    sc = load_scenario("ukraine-2022")
+    for path in paths:
+        check_setting_path(sc, path, "sweep --help")
+
+
+def test_an_unknown_sweep_path_is_refused_with_a_did_you_mean() -> None:
+    from brink.sweep import SimulationPoints
+
+    with pytest.raises(InputError) as err:
+        SimulationPoints().check("ukraine-2022", grid_design(["costs.war=0.1,0.2"]))
+    msg = str(err.value)
+    assert "costs.war" in msg and "Did you mean costs.conventional_war?" in msg
+    # a key a --set could add to a mapping is still no setting of the scenario
+    with pytest.raises(InputError, match=r"'partners\.CHN\.sphere_interest\.KAZ' is not a setting"):
+        SimulationPoints().check("ukraine-2022", grid_design(["partners.CHN.sphere_interest.KAZ=0.1"]))
+    SimulationPoints().check("ukraine-2022", grid_design(["costs.conventional_war=0.1,0.2"]))

@@ -32,7 +32,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from brink.errors import BrinkError, InputError
+from brink.errors import BrinkError, InputError, RunInterrupted
 from brink.store import Store
 
 __all__ = [
@@ -102,7 +102,7 @@ def grid_design(specs: Sequence[str]) -> Design:
     factors: list[str] = []
     levels: list[list[str]] = []
     for spec in specs:
-        path, values = _split(spec, "--grid", "path=v1,v2,... e.g. costs.war=0.1,0.2,0.4")
+        path, values = _split(spec, "--grid", "path=v1,v2,... e.g. costs.conventional_war=0.1,0.2,0.4")
         if path in factors:
             raise InputError(f"factor {path!r} is given twice", "--grid", "Give each path once")
         items = [v.strip() for v in values.split(",")]
@@ -117,7 +117,7 @@ def grid_design(specs: Sequence[str]) -> Design:
 
 
 def _parse_range(spec: str) -> tuple[str, float, float]:
-    path, values = _split(spec, "--lhs", "path=lo:hi e.g. costs.war=0.05:0.5")
+    path, values = _split(spec, "--lhs", "path=lo:hi e.g. costs.conventional_war=0.05:0.5")
     lo_text, sep, hi_text = values.partition(":")
     try:
         lo, hi = float(lo_text), float(hi_text)
@@ -145,7 +145,7 @@ def lhs_design(n: int, specs: Sequence[str], seed: int) -> Design:
         raise InputError(
             "--lhs N needs at least one path=lo:hi range",
             "--lhs",
-            "e.g. --lhs 20 costs.war=0.05:0.5",
+            "e.g. --lhs 20 costs.conventional_war=0.05:0.5",
         )
     factors = [r[0] for r in ranges]
     if len(set(factors)) != len(factors):
@@ -168,7 +168,7 @@ def design_from_options(grid: Sequence[str], lhs: Sequence[str], seed: int) -> D
             raise InputError(
                 f"--lhs starts with the number of points, got {lhs[0]!r}",
                 "--lhs",
-                "e.g. --lhs 20 costs.war=0.05:0.5",
+                "e.g. --lhs 20 costs.conventional_war=0.05:0.5",
             ) from None
         lhs_points = lhs_design(n, lhs[1:], seed)
     grid_points = grid_design(grid) if grid else None
@@ -395,7 +395,7 @@ def run_sweep(
                 on_point(i, "failed" if error is not None else "complete")
     except KeyboardInterrupt:
         store.interrupt_run(sweep_id)
-        raise
+        raise RunInterrupted(sweep_id, "sweep") from None
 
     result = SweepResult(sweep_id, design, run_ids, summaries, failures, computed, resumed)
     summary = {
@@ -538,24 +538,32 @@ def load_sweep(store: Store, sweep_id: str) -> SweepResult:
     return SweepResult(record.id, design, run_ids, summaries, failures, [], False)
 
 
-def write_results(result: SweepResult, path: str | Path, format: str | None = None) -> Path:
+def write_results(
+    result: SweepResult, path: str | Path, format: str | None = None, *, parents: bool = False
+) -> Path:
     """Write the per-point table (:meth:`SweepResult.table`) to Parquet or CSV.
 
     ``format`` is ``"parquet"`` or ``"csv"``; by default it follows the file's suffix.
+    The file is written through :func:`brink.output.replacing` (atomic; special files and
+    missing folders refused unless ``parents``).
     """
     import duckdb
 
+    from brink.output import replacing
+
     target = Path(path).expanduser()
-    target.parent.mkdir(parents=True, exist_ok=True)
     csv = format == "csv" if format is not None else target.suffix.lower() == ".csv"
     fmt = "csv, HEADER true" if csv else "parquet"
-    literal = "'" + str(target).replace("'", "''") + "'"
-    con = duckdb.connect()
-    try:
-        con.register("sweep_points", result.table())
-        con.execute(f"COPY (SELECT * FROM sweep_points ORDER BY point) TO {literal} (FORMAT {fmt})")
-    finally:
-        con.close()
+    with replacing(target, parents=parents) as tmp:
+        literal = "'" + str(tmp).replace("'", "''") + "'"
+        con = duckdb.connect()
+        try:
+            con.register("sweep_points", result.table())
+            con.execute(
+                f"COPY (SELECT * FROM sweep_points ORDER BY point) TO {literal} (FORMAT {fmt})"
+            )
+        finally:
+            con.close()
     return target
 
 
@@ -582,13 +590,17 @@ class _PointStore:
     def fail_run(self, run_id: str, message: str) -> None:
         """The sweep records the failure (and retries)."""
 
+    def interrupt_run(self, run_id: str) -> None:
+        """The sweep marks the point (and itself) interrupted."""
+
 
 class SimulationPoints:
     """The real simulator: each point is :func:`brink.simulation.run` of the overridden scenario.
 
     Args:
         executor: Runs the Monte Carlo chunks of each point (``None``: in process).
-        chunk_size: Samples per chunk.
+        chunk_size: Samples per chunk (``None``: adapted to the memory budget, see
+            :func:`brink.simulation.run`).
         solver: ``auto``, ``spe`` or ``qre``.
         keep_samples: Store each point's per-sample parameters and outcomes.
     """
@@ -596,7 +608,7 @@ class SimulationPoints:
     def __init__(
         self,
         executor: Any = None,
-        chunk_size: int = 10_240,
+        chunk_size: int | None = None,
         solver: str = "auto",
         keep_samples: bool = True,
     ) -> None:
@@ -606,11 +618,20 @@ class SimulationPoints:
         self.keep_samples = keep_samples
 
     def check(self, scenario: str, design: Design, base: Sequence[str] = ()) -> None:
-        """Load the scenario with every point's settings, so a bad path or value fails now."""
-        from brink.scenario import load_scenario
+        """Load the scenario with every point's settings, so a bad path or value fails now.
+
+        Each factor must name a setting the scenario has (a sweep over a misspelt path
+        would otherwise vary nothing, or fail at every point); the error suggests the
+        closest paths.
+        """
+        from brink.scenario import check_setting_path, load_scenario
 
         for i in range(len(design)):
             try:
+                if i == 0:
+                    sc = load_scenario(scenario, list(base))
+                    for factor in design.factors:
+                        check_setting_path(sc, factor, f"sweep factor {factor}")
                 load_scenario(scenario, [*base, *design.overrides(i)])
             except InputError as exc:
                 settings = ", ".join(design.overrides(i))
@@ -637,7 +658,8 @@ class SimulationPoints:
 
 def scenario_source(scenario: str) -> tuple[str, str]:
     """``(text, name)`` of a scenario file or bundled name, for the run record and its hash."""
+    from brink.document import read_document_text
     from brink.scenario import load_scenario, resolve_scenario_source
 
-    text = resolve_scenario_source(scenario).read_text(encoding="utf-8")
+    text = read_document_text(resolve_scenario_source(scenario))
     return text, load_scenario(scenario).name

@@ -25,6 +25,7 @@ decile of each policy use its own solved draws.  Both counts are reported.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -202,13 +203,14 @@ def policies(
             where="policies",
             fix="declare levers in the scenario (options a client can choose) or pass --lever",
         )
-    settings = lever_combinations(options)
-    if len(settings) > MAX_POLICIES:
+    count = math.prod(len(v) for v in options.values())  # before building them: can be huge
+    if count > MAX_POLICIES:
         raise InputError(
-            f"{len(settings)} lever combinations exceed the limit of {MAX_POLICIES}",
+            f"{count} lever combinations exceed the limit of {MAX_POLICIES}",
             where="policies",
             fix="fix some levers in the scenario or fewer options per lever",
         )
+    settings = lever_combinations(options)
     params = evaluator.draw(seed, 0, n)
     evaluations = evaluate_designs([(evaluator, params, s) for s in settings], chunk, executor)
     values = np.vstack(
