@@ -145,6 +145,14 @@ MALFORMED: dict[str, tuple[str, str, str, str, str]] = {
     "unknown template": ("ukraine-2022", "template: crisis", "template: chess", "unknown template 'chess'", "template: chess"),
     "bad game section": ("fearon-1995", "  offers: 101", "  offers: 1", "greater than or equal to 2", "offers: 1"),
     "game probability": ("deterrence-rudimentary", '  p: "uniform(0, 1)"', '  p: "uniform(0, 2)"', "outside [0, 1]", 'p: "uniform(0, 2)"'),
+    "expression out of range": ("ukraine-2022", '    resolve: "beta(6, 3)"', '    resolve: "0.5 + 0.75"',
+                                "doctrines.NATO.resolve = 1.25 (from expression '0.5 + 0.75') is outside [0, 1]",
+                                'resolve: "0.5 + 0.75"'),
+    "expression not a number": ("ukraine-2022", '  sustainable_months: "reserves_usd_bn * 1e3 / (offered_usd_per_bbl * actors.RUS.oil_exports_mbd * 30.4)"',
+                                '  sustainable_months: "log(-1)"', "= nan (from expression 'log(-1)') is not a finite number",
+                                'sustainable_months: "log(-1)"'),
+    "negative game cost": ("fearon-1995", "  c_A: 0.1", '  c_A: "0.1 - 0.2"', "game.c_A = -0.1 (from expression '0.1 - 0.2') is outside [0, inf)",
+                           'c_A: "0.1 - 0.2"'),
 }
 
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import copy
+import os
 import re
+import stat
+import subprocess
+import time
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -310,3 +314,175 @@ def test_hyphenated_names_in_expressions_explain_the_limit(expression: str, toke
 def test_a_genuine_subtraction_of_known_names_still_works() -> None:
     sc = load_scenario("ukraine-2022", ["energy_discount.sustainable_months=reserves_usd_bn-offered_usd_per_bbl"])
     assert "energy_discount.sustainable_months" in sc.parameters.expressions
+
+
+# ---- issue 10: structure before provenance, levers, non-file paths, aliases ------------------
+
+
+def _without(tmp_path: Path, edit: Any) -> Path:
+    data = yaml.safe_load(BASE.read_text())
+    edit(data)
+    out = tmp_path / "v.yaml"
+    out.write_text(yaml.safe_dump(data, sort_keys=False))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle"),
+    [
+        (lambda d: d.pop("crisis"), "the crisis template needs a crisis section"),
+        (lambda d: d.pop("actors"), "unknown actor 'NATO'"),
+        (lambda d: d["doctrines"].__setitem__("NATOX", d["doctrines"].pop("NATO")), "doctrines.NATOX: unknown actor 'NATOX'"),
+        (lambda d: d["partners"].__setitem__("CHNX", d["partners"].pop("CHN")), "partners.CHNX: unknown actor 'CHNX'"),
+    ],
+)
+def test_structural_errors_come_before_provenance(tmp_path: Path, edit: Any, needle: str) -> None:
+    """0.1.0 reported only "provenance names X", the echo of the real error."""
+    path = _without(tmp_path, edit)
+    with pytest.raises(InputError) as err:
+        load_scenario(path)
+    assert needle in str(err.value)
+    assert "provenance" not in str(err.value)
+    assert str(path) in str(err.value)
+
+
+def test_a_provenance_error_still_shows_when_the_structure_is_sound(tmp_path: Path) -> None:
+    path = _without(tmp_path, lambda d: d["provenance"].__setitem__("costs.conventional_wat", "assumption"))
+    with pytest.raises(InputError) as err:
+        load_scenario(path)
+    msg = str(err.value)
+    assert "provenance names 'costs.conventional_wat'" in msg
+    assert "Did you mean costs.conventional_war?" in msg
+    line = int(msg.split(":")[1])
+    assert "costs.conventional_wat" in path.read_text().splitlines()[line - 1]
+
+
+def test_a_lever_on_a_missing_path_is_refused_where_it_is_written(tmp_path: Path) -> None:
+    path = _without(tmp_path, lambda d: d["levers"].__setitem__("doctrines.NATOO.declared", ["none", "sanctions"]))
+    with pytest.raises(InputError) as err:
+        load_scenario(path)
+    msg = str(err.value)
+    assert "'doctrines.NATOO.declared' is not a setting of scenario ukraine-2022" in msg
+    assert "Did you mean doctrines.NATO.declared?" in msg
+    line = int(msg.split(":")[1])
+    assert "doctrines.NATOO.declared" in path.read_text().splitlines()[line - 1]
+    with pytest.raises(InputError, match=r"levers\.costs\.war: .*Did you mean costs\.conventional_war\?"):
+        load_scenario(_without(tmp_path, lambda d: d["levers"].__setitem__("costs.war", [0.1, 0.2])))
+    with pytest.raises(InputError, match="has no options"):
+        load_scenario(_without(tmp_path, lambda d: d["levers"].__setitem__("costs.sanctions", [])))
+
+
+def test_levers_on_game_fields_with_defaults_are_accepted(tmp_path: Path) -> None:
+    text = (BUNDLED / "fearon-1995.yaml").read_text() + "\nlevers:\n  game.p: [0.3, 0.5]\n"
+    path = tmp_path / "f.yaml"
+    path.write_text(text)
+    assert load_scenario(path).levers == {"game.p": [0.3, 0.5]}
+    path.write_text(text.replace("game.p:", "game.pp:"))
+    with pytest.raises(InputError, match=r"'game\.pp' is not a setting.*Did you mean game\.p\?"):
+        load_scenario(path)
+
+
+def test_set_on_a_misspelt_field_gets_a_did_you_mean() -> None:
+    with pytest.raises(InputError) as err:
+        load_scenario("ukraine-2022", ["costs.war=0.1"])
+    assert str(err.value).startswith("--set costs.war=0.1: costs.war: Extra inputs are not permitted")
+    assert "Did you mean costs.conventional_war?" in str(err.value)
+
+
+def test_non_file_scenario_paths_get_their_own_message(tmp_path: Path) -> None:
+    folder = tmp_path / "dir.yaml"
+    folder.mkdir()
+    with pytest.raises(InputError, match=r"dir\.yaml: is a directory, not a scenario file"):
+        resolve_scenario_source(folder)
+    plain = tmp_path / "plaindir"
+    plain.mkdir()
+    with pytest.raises(InputError, match="is a directory"):
+        load_scenario(plain)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match=r"pipe: is a FIFO \(named pipe\), not a regular file"):
+        load_scenario(fifo)
+    with pytest.raises(InputError, match=r"scenario file .* not found"):
+        load_scenario(tmp_path / "missing.yaml")
+
+
+def _laughs_list(levels: int) -> str:
+    return "[&a [1,1,1,1,1,1,1,1,1,1], " + ", ".join(
+        f"&{c} [{','.join([f'*{p}'] * 10)}]" for p, c in zip("abcdefghij", "bcdefghijk", strict=False)
+        if "abcdefghij".index(p) < levels
+    ) + "]"
+
+
+def test_aliases_under_game_levers_and_set_are_refused(tmp_path: Path) -> None:
+    game = (BUNDLED / "fearon-1995.yaml").read_text() + "\n".join(
+        ["", "levers:", f"  game.p: {_laughs_list(6)}"]
+    )
+    path = tmp_path / "laughs.yaml"
+    path.write_text(game)
+    with pytest.raises(InputError, match=r"laughs\.yaml:\d+:\d+: the document expands to more than 100,000 values"):
+        load_scenario(path)
+    with pytest.raises(InputError, match=r"^--set levers\.x=.*more than 100,000 values"):
+        load_scenario("ukraine-2022", [f"levers.x={_laughs_list(6)}"])
+
+
+def test_a_huge_whole_number_in_game_is_an_input_error() -> None:
+    """0.1.0: a pydantic ValidationError traceback from the parameter collection."""
+    data = yaml.safe_load((BUNDLED / "fearon-1995.yaml").read_text())
+    data["game"]["p"] = 9 * 10**400
+    with pytest.raises(InputError, match=r"game\.p"):
+        scenario_from_data(data, "f.yaml")
+
+
+# ---- the command line: exit 2 with a message, quickly, for each of these ------------------------
+
+BRINK = str(Path(__file__).resolve().parents[1] / ".venv" / "bin" / "brink")
+
+
+def _brink(*args: str, timeout: float = 120) -> tuple[int, str, float]:
+    started = time.perf_counter()
+    proc = subprocess.run([BRINK, *args], capture_output=True, text=True, timeout=timeout, check=False)
+    return proc.returncode, proc.stderr, time.perf_counter() - started
+
+
+def test_cli_refuses_billion_laughs_in_validate_and_run(tmp_path: Path) -> None:
+    """0.1.0: validate said ok; run grew ~40 MB/s without limit (here it would time out)."""
+    laughs = tmp_path / "laughs.yaml"
+    laughs.write_text(
+        (BUNDLED / "fearon-1995.yaml").read_text() + "\n".join(["", "levers:", f"  game.p: {_laughs_list(7)}", ""])
+    )
+    for args in (["validate", str(laughs)], ["run", str(laughs), "-n", "64", "--no-store"]):
+        rc, err, _ = _brink(*args, timeout=60)
+        assert rc == 2, err
+        assert "the document expands to more than 100,000 values" in err and "aliases" in err
+        assert "Traceback" not in err
+    rc, err, _ = _brink("run", "ukraine-2022", "-n", "64", "--no-store", "--set", f"levers.x={_laughs_list(7)}", timeout=60)
+    assert rc == 2 and "--set levers.x=" in err and "100,000 values" in err
+
+
+def test_cli_names_what_a_non_file_scenario_path_is(tmp_path: Path) -> None:
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    rc, err, _ = _brink("run", str(folder), "-n", "64", "--no-store", timeout=60)
+    assert rc == 2 and "is a directory, not a scenario file" in err and "not found" not in err
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    rc, err, _ = _brink("validate", str(fifo), timeout=60)  # 0.1.0 said "not found"; must never block
+    assert rc == 2 and "is a FIFO (named pipe), not a regular file" in err
+    zero = tmp_path / "zero"
+    try:
+        os.mknod(zero, stat.S_IFCHR | 0o600, os.makedev(1, 5))  # a fake /dev/zero, in tmp only
+    except (PermissionError, OSError) as exc:
+        pytest.skip(f"cannot create a device node here ({exc})")
+    rc, err, _ = _brink("run", str(zero), "-n", "64", "--no-store", timeout=60)
+    assert rc == 2 and "is a character device, not a regular file" in err
+    assert stat.S_ISCHR(os.stat(zero).st_mode)
+
+
+def test_cli_prints_locations_verbatim(tmp_path: Path) -> None:
+    """0.1.0 printed "s.yaml:100:1" as "s.yaml💯1" (Rich read ":100:" as an emoji code)."""
+    lines = BASE.read_text().splitlines()[:99]
+    path = tmp_path / "s.yaml"
+    path.write_text("\n".join([*lines, "name: twice", ""]))
+    rc, err, _ = _brink("validate", str(path), timeout=60)
+    assert rc == 2
+    assert f"{path}:100:1: YAML syntax error" in err.replace("\n", "")

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Evaluation", "Evaluator"]
+__all__ = ["Evaluation", "Evaluator", "concatenate"]
 
 FloatArray = NDArray[np.float64]
 
@@ -41,6 +41,10 @@ class Evaluation:
         path_labels: the distinct equilibrium paths (each a " > "-joined action string).
         path_chance: for each path label, which of its steps are chance moves (nature's
             draws, e.g. the defender's type) rather than decisions; empty if unknown.
+        failure: why the first failed sample failed, for messages (e.g. ``the first
+            parameter that is not a finite number: file:12:5:
+            energy_discount.sustainable_months = nan (from expression 'log(x)')``);
+            ``""`` when no sample failed or the model cannot say.
     """
 
     outcomes: dict[str, FloatArray]
@@ -49,10 +53,43 @@ class Evaluation:
     paths: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     path_labels: tuple[str, ...] = ()
     path_chance: tuple[tuple[bool, ...], ...] = ()
+    failure: str = ""
 
     @property
     def n(self) -> int:
         return int(self.failed.shape[0])
+
+
+def concatenate(parts: Sequence[Evaluation]) -> Evaluation:
+    """One evaluation of consecutive row blocks: columns joined, path labels merged.
+
+    Per-sample results do not depend on how rows are grouped, so a model may evaluate a
+    large set of rows in pieces (to bound memory) and join them with this.  ``failure``
+    is the first piece's that has one.
+    """
+    if len(parts) == 1:
+        return parts[0]
+    labels: dict[str, int] = {}
+    chance: dict[str, tuple[bool, ...]] = {}
+    paths: list[NDArray[np.int64]] = []
+    for part in parts:
+        if part.paths.shape[0] == part.n and part.path_labels:
+            mapping = np.array([labels.setdefault(lab, len(labels)) for lab in part.path_labels], dtype=np.int64)
+            for lab, steps in zip(part.path_labels, part.path_chance, strict=False):
+                chance.setdefault(lab, steps)
+            paths.append(mapping[part.paths])
+        else:
+            paths.append(np.full(part.n, -1, dtype=np.int64))
+    first = parts[0]
+    return Evaluation(
+        outcomes={k: np.concatenate([p.outcomes[k] for p in parts]) for k in first.outcomes},
+        metrics={k: np.concatenate([p.metrics[k] for p in parts]) for k in first.metrics},
+        failed=np.concatenate([np.asarray(p.failed, dtype=bool) for p in parts]),
+        paths=np.concatenate(paths) if labels else np.zeros(0, dtype=np.int64),
+        path_labels=tuple(labels),
+        path_chance=tuple(chance[lab] for lab in labels) if len(chance) == len(labels) else (),
+        failure=next((p.failure for p in parts if p.failure), ""),
+    )
 
 
 class Evaluator(Protocol):

@@ -5,14 +5,27 @@ arrays of parameter draws: it compiles ONE game with a sample dimension, solves 
 all samples at once (backward induction, or agent QRE for the information-set version)
 and reads outcome probabilities off the reach probabilities of the terminals.  Samples
 whose parameters are not finite (e.g. an expression divided by zero) are flagged as
-failed and carry NaN; they are never dropped.  Levers (Kwakkel 2017) are scenario paths
-with options; a lever setting is applied as an override of the scenario.
+failed and carry NaN; they are never dropped.  Every evaluated parameter is held to its
+range (:mod:`brink.ranges`): a value outside it is an :class:`~brink.errors.InputError`.
+Levers (Kwakkel 2017) are scenario paths with options; a lever setting is applied as an
+override of the scenario.
+
+Memory.  Solving ``S`` samples at once takes memory in proportion to ``S`` times the
+game's size (a full SPE solution holds values, reach, beliefs and a profile per node and
+sample: about 3.3 MB per sample for the 30,402-node ``fearon-1995`` game).  The model
+estimates the bytes one sample needs from the game's size before it allocates anything
+(:class:`Footprint`) and evaluates the rows it is given in pieces that fit its memory
+budget (:data:`MEMORY_BUDGET` unless given); per-sample results do not depend on the
+pieces, so the numbers are the same for any budget.  A game of which one sample does not
+fit is refused with a message naming its size.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import cached_property
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,8 +34,9 @@ from numpy.typing import NDArray
 
 from brink.builder import compile_game
 from brink.errors import InputError
-from brink.evaluation import Evaluation
+from brink.evaluation import Evaluation, concatenate
 from brink.games import CHANCE
+from brink.ranges import UNBOUNDED, non_finite
 from brink.scenario import Scenario, scenario_from_data
 from brink.templates import get_template
 from brink.templates.base import Information
@@ -31,23 +45,97 @@ if TYPE_CHECKING:
     from brink.games import Game
     from brink.solvers.result import Solution
 
-__all__ = ["UNBOUNDED", "CrisisModel", "modal_paths"]
-
-#: Parameters for which ``inf`` is a meaningful value rather than a failure: a discount
-#: of zero costs nothing and so "lasts" forever.
-UNBOUNDED = frozenset({"energy_discount.sustainable_months"})
+__all__ = ["MEMORY_BUDGET", "UNBOUNDED", "CrisisModel", "Footprint", "modal_paths"]
 
 FloatArray = NDArray[np.float64]
+
+#: Default memory budget of one evaluation, in bytes: rows are solved in pieces whose
+#: estimated working set (:class:`Footprint`) fits in it.
+MEMORY_BUDGET = 512 * 2**20
+#: Bytes per float in the estimate of a solver's working set: 8 for the value, doubled
+#: for the temporaries of building and solving (numpy's peak allocation per sample,
+#: measured with tracemalloc: 2.5 MB for ``fearon-1995``, estimated 5.2 MB; 11 KB for
+#: ``ukraine-2022``, estimated 41 KB; 102 KB under QRE, estimated 136 KB).
+_BYTES_PER_FLOAT = 16
+#: Outcomes and metrics per sample the estimate allows for besides the parameters.
+_OUTPUTS = 256
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """Estimated memory of evaluating a scenario's game, before anything is allocated.
+
+    Attributes:
+        nodes, actions, players, parameters: The game's size and the scenario's numbers.
+        solver: The solver the estimate is for.
+        fixed: Bytes that do not grow with the samples (QRE's dense Newton matrices,
+            about ``3 * 8 * actions**2``).  QRE also allocates ``8 * actions**2`` per sample.
+        per_sample: Bytes one sample needs while a piece is solved: the game's payoffs
+            and chance probabilities, the solution's values, reach, beliefs and profile,
+            the template's own arrays, the parameters and the outcomes.
+        per_row: Bytes each sample of a Monte Carlo chunk holds for the whole chunk: its
+            draws, derived parameters, outcomes and stored columns.
+    """
+
+    nodes: int
+    actions: int
+    players: int
+    parameters: int
+    solver: str
+    fixed: int
+    per_sample: int
+    per_row: int
+
+    def describe(self) -> str:
+        """``30,402 nodes, 30,401 actions, 2 players, 31 numbers``."""
+        return (
+            f"{self.nodes:,} nodes, {self.actions:,} actions, {self.players} players, "
+            f"{self.parameters:,} numbers"
+        )
+
+    def piece(self, budget: int) -> int:
+        """Samples solved at once within ``budget`` bytes (0 if not even one fits)."""
+        return max(0, (budget - self.fixed) // max(self.per_sample, 1))
+
+    def check(self, budget: int, scenario: str = "", total: int | None = None) -> int:
+        """:meth:`piece`, refusing a game of which one sample does not fit in ``budget``.
+
+        ``total`` is the whole budget when ``budget`` is what is left of it (for the message).
+        """
+        piece = self.piece(budget)
+        if piece >= 1:
+            return piece
+        need = self.fixed + self.per_sample
+        total = budget if total is None else total
+        raise InputError(
+            f"the game of scenario {scenario or '?'} ({self.describe()}) needs about {mib(need)} "
+            f"to solve one sample with solver {self.solver}, over the memory budget of {mib(total)}",
+            "--memory",
+            f"raise the budget (--memory {-(-(need + total - budget) * 5 // 4 // 2**20)} or more, if the "
+            "machine has it), "
+            "or make the game smaller (fewer rungs, offers or types)"
+            + (", or use the SPE solver (--solver spe)" if self.solver == "qre" else ""),
+        )
+
+
+def mib(n: int) -> str:
+    """``n`` bytes in MiB for messages (``"512 MiB"``, ``"1,234 MiB"``)."""
+    return f"{-(-n // 2**20):,} MiB"
 
 
 class CrisisModel:
     """A scenario as an Evaluator (uncertainties, levers, draw, ppf, evaluate)."""
 
-    def __init__(self, scenario: Scenario, solver: str = "auto", lam: float | None = None) -> None:
+    def __init__(
+        self, scenario: Scenario, solver: str = "auto", lam: float | None = None, memory: int = MEMORY_BUDGET
+    ) -> None:
         self.scenario = scenario
         self.solver = solver
         self.lam = lam
+        #: Memory budget of one evaluation, in bytes (see the module doc).
+        self.memory = memory
         self._variants: dict[tuple[tuple[str, str], ...], Scenario] = {}
+        self._footprints: dict[int, tuple[Scenario, Footprint]] = {}
 
     @property
     def name(self) -> str:
@@ -100,13 +188,22 @@ class CrisisModel:
         return (self._variants[key] if key else self.scenario), numeric
 
     def _prepare(
-        self, params: Mapping[str, FloatArray], levers: Mapping[str, Any] | None
+        self, params: Mapping[str, FloatArray], levers: Mapping[str, Any] | None, *, check: bool = True
     ) -> tuple[Scenario, dict[str, FloatArray], NDArray[np.bool_]]:
         """The lever variant, every parameter as an ``(S,)`` array, and the failed mask.
 
-        Failed samples (a non-finite parameter) get the central values, so the game of the
-        whole chunk can still be built; their results are replaced by NaN afterwards.
+        Every finite value is held to its parameter's range (``check``; an
+        :class:`InputError` names the first one outside it).  Failed samples (a
+        non-finite parameter) get the central values, so the game of the whole chunk can
+        still be built; their results are replaced by NaN afterwards.
         """
+        sc, full, failed, _ = self._complete(params, levers, check=check)
+        return sc, full, failed
+
+    def _complete(
+        self, params: Mapping[str, FloatArray], levers: Mapping[str, Any] | None, *, check: bool = True
+    ) -> tuple[Scenario, dict[str, FloatArray], NDArray[np.bool_], str]:
+        """:meth:`_prepare` and why the first failed sample failed (``""`` if none did)."""
         sc, numeric = self._variant(levers)
         P = sc.parameters
         n = len(next(iter(params.values()))) if params else 1
@@ -116,14 +213,62 @@ class CrisisModel:
         for k, val in numeric.items():
             base[k] = np.full(n, val)
         full = P.derive(base, n)
+        if check:
+            P.check(full, {k: "a lever setting" for k in numeric})
         failed = np.zeros(n, dtype=bool)
         for key, arr in full.items():
-            failed |= np.isnan(arr) if key in UNBOUNDED else ~np.isfinite(arr)
+            failed |= non_finite(key, arr)
+        failure = ""
         if failed.any():
+            failure = P.failure(full, failed)
+            if failure:
+                failure = f"the first parameter that is not a finite number: {failure}"
             centre = P.central()
             for k, arr in full.items():
                 arr[failed] = centre[k][0] if not np.isnan(centre[k][0]) else 0.0
-        return sc, full, failed
+        return sc, full, failed, failure
+
+    def footprint(self, levers: Mapping[str, Any] | None = None) -> Footprint:
+        """The estimated memory of evaluating the scenario (with ``levers``), from its game's size.
+
+        Builds the game of one sample at the central values (no solve) and counts: per
+        sample, ``16 * (nodes * (players + 3) + 2 * actions + edges + 2 * outcomes * players)``
+        bytes for the game and its solution, the template's own arrays
+        (:meth:`brink.templates.base.Template.sample_bytes`) and the parameters and
+        outcomes; for QRE also ``8 * (actions + 1)**2`` per sample (the derivative array
+        its last evaluation allocates) and a fixed ``24 * (actions + 1)**2`` for its dense
+        Newton matrices.  The estimate is an upper bound for the bundled scenarios (see
+        ``tests/test_limits.py``).
+        """
+        sc, _ = self._variant(levers)
+        hit = self._footprints.get(id(sc))
+        if hit is not None and hit[0] is sc:
+            return hit[1]
+        _, full, _ = self._prepare({}, levers, check=False)
+        information: Information = "imperfect" if self.solver == "qre" else "perfect"
+        template = get_template(sc.template)
+        template.release()
+        try:
+            g = compile_game(sc, full, information)
+        finally:
+            template.release()
+        actions = int(g.infoset_action_ptr[-1])
+        floats = g.n_nodes * (g.n_players + 3) + 2 * actions + g.n_edges + 2 * g.n_outcomes * g.n_players
+        n_params = len(sc.parameters.names)
+        per_row = 8 * (4 * n_params + 2 * _OUTPUTS)
+        square = 8 * (actions + 1) ** 2 if self.solver == "qre" else 0
+        fp = Footprint(
+            nodes=g.n_nodes,
+            actions=actions,
+            players=g.n_players,
+            parameters=n_params,
+            solver=self.solver,
+            fixed=3 * square,
+            per_sample=_BYTES_PER_FLOAT * floats + square + template.sample_bytes(sc) + per_row,
+            per_row=per_row,
+        )
+        self._footprints[id(sc)] = (sc, fp)
+        return fp
 
     def _solve(self, sc: Scenario, full: Mapping[str, FloatArray]) -> tuple[Game, Solution]:
         from brink.solvers import solve
@@ -176,8 +321,27 @@ class CrisisModel:
         return {k: np.where(failed, np.nan, np.asarray(v, dtype=np.float64)) for k, v in terms.items()}
 
     def evaluate(self, params: Mapping[str, FloatArray], levers: Mapping[str, Any] | None = None) -> Evaluation:
-        """Outcomes and metrics for each row of ``params`` (missing parameters take their fixed values)."""
-        sc, full, failed = self._prepare(params, levers)
+        """Outcomes and metrics for each row of ``params`` (missing parameters take their fixed values).
+
+        The rows are solved in pieces that fit :attr:`memory` (:meth:`footprint`); pieces
+        are of nearly equal size and never of one row when there are more (a one-row
+        array takes other summation paths in numpy), so the numbers do not depend on
+        them.  A game of which one sample does not fit is an :class:`InputError`.
+        """
+        n = len(next(iter(params.values()))) if params else 1
+        piece = self.footprint(levers).check(self.memory, self.scenario.name)
+        if n <= piece:
+            return self._evaluate(params, levers)
+        k = -(-n // piece)
+        bounds = [i * n // k for i in range(k + 1)]
+        return concatenate(
+            [self._evaluate({key: v[a:b] for key, v in params.items()}, levers) for a, b in pairwise(bounds)]
+        )
+
+    def _evaluate(self, params: Mapping[str, FloatArray], levers: Mapping[str, Any] | None) -> Evaluation:
+        """:meth:`evaluate` of rows that fit the memory budget."""
+        sc, full, failed, failure = self._complete(params, levers)
+        n_params_failed = bool(failed.any())
         n = failed.shape[0]
         template = get_template(sc.template)
         lean = getattr(template, "terminal_outcomes", None)
@@ -197,6 +361,8 @@ class CrisisModel:
                 metrics = template.metrics(sc, full, solution)
                 if "converged" in solution.info:
                     failed |= ~np.broadcast_to(np.asarray(solution.info["converged"], dtype=bool), (n,))
+                    if failed.any() and not n_params_failed:
+                        failure = f"the {self.solver} solver did not converge (Solution.info['converged'])"
                 paths, labels = modal_paths(solution)
                 chance = _path_chance(solution.game)
         finally:
@@ -204,7 +370,7 @@ class CrisisModel:
         for d in (outcomes, metrics):
             for k in d:
                 d[k] = np.where(failed, np.nan, np.asarray(d[k], dtype=np.float64))
-        return Evaluation(outcomes, metrics, failed, paths, labels, chance)
+        return Evaluation(outcomes, metrics, failed, paths, labels, chance, failure)
 
 
 def modal_paths(solution: Any) -> tuple[NDArray[np.int64], tuple[str, ...]]:

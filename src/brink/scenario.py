@@ -17,9 +17,11 @@ wrong and what is allowed.  Bundled scenarios live in ``brink/scenarios/*.yaml``
 
 from __future__ import annotations
 
+import os
 import re
+import types
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -38,9 +40,10 @@ from pydantic import (
 )
 
 from brink.distributions import Distribution, is_distribution_text, parse_distribution
-from brink.document import Document
+from brink.document import Document, did_you_mean
 from brink.errors import InputError
 from brink.expressions import Expression, compile_expression, evaluation_order
+from brink.ranges import PROBABILITY_FIELDS, Limit, first_failure, non_finite, quantity_range
 
 __all__ = [
     "COUNTERS",
@@ -50,9 +53,12 @@ __all__ = [
     "Quantity",
     "Rung",
     "Scenario",
+    "allowed_keys",
     "bundled_scenarios",
+    "check_setting_path",
     "load_scenario",
     "resolve_scenario_source",
+    "setting_paths",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -391,14 +397,8 @@ def _walk_raw(value: Any, path: str) -> Iterator[tuple[str, float | str]]:
             yield from _walk_raw(v, f"{path}.{k}" if path else str(k))
 
 
-#: Paths (by their last component) that hold probabilities in [0, 1].
-_PROBABILITY_FIELDS = frozenset(
-    {
-        "resolve", "energy_dependence", "taboo_aversion", "backs_winners", "opec_plus_coordination",
-        "W", "S", "balance", "nuclear_coercion", "strike_effect", "sanctions_effect",
-        "stalemate_share", "reliability", "base", "resource_wealth", "culpability",
-    }
-)
+#: Paths (by their last component) that hold probabilities in [0, 1] (:mod:`brink.ranges`).
+_PROBABILITY_FIELDS = PROBABILITY_FIELDS
 
 
 @dataclass(frozen=True)
@@ -408,6 +408,8 @@ class Parameters:
     distributions: dict[str, Distribution]
     expressions: dict[str, Expression]
     order: tuple[str, ...]
+    #: The range of each number and where it is written (:mod:`brink.ranges`).
+    limits: Mapping[str, Limit] = field(default_factory=dict)
 
     @property
     def uncertainties(self) -> list[str]:
@@ -425,6 +427,24 @@ class Parameters:
             env = {ref: out[target] for ref, target in _bindings(name, expr, out).items()}
             out[name] = expr.evaluate(env, size=n)
         return out
+
+    def check(self, values: Mapping[str, FloatArray], origins: Mapping[str, str] | None = None) -> None:
+        """Refuse any finite value outside its parameter's range (after expressions are evaluated).
+
+        ``values`` are per-sample arrays by dotted path (as :meth:`derive` gives them);
+        ``origins`` names where a value came from when it is not the scenario's own
+        (e.g. ``a lever setting``).  Non-finite values are left to the caller: they make
+        a sample *failed*, not the scenario wrong.
+        """
+        for path, arr in values.items():
+            limit = self.limits.get(path)
+            if limit is not None:
+                limit.check(path, arr, (origins or {}).get(path, ""))
+
+    def failure(self, values: Mapping[str, FloatArray], failed: NDArray[np.bool_]) -> str:
+        """``where: path = nan (from expression '...')`` of the first non-finite parameter of
+        the first failed sample (``""`` if none)."""
+        return first_failure(values, self.limits, failed)
 
     def draw(self, seed: int, start: int, stop: int) -> dict[str, FloatArray]:
         """Samples ``start..stop-1`` of every parameter (chunk-invariant, common random numbers)."""
@@ -496,9 +516,17 @@ def _collect(sc: Scenario) -> Parameters:
     leaves = list(_walk(sc, ""))
     if sc.game:
         settings = _game_settings(sc)
-        leaves += [
-            (p, Quantity(v)) for p, v in _walk_raw(sc.game, "game") if p.split(".")[1] not in settings
-        ]
+        for p, v in _walk_raw(sc.game, "game"):
+            if p.split(".")[1] in settings:
+                continue
+            try:
+                leaves.append((p, Quantity(v)))
+            except ValidationError:  # e.g. a whole number no float holds
+                raise InputError(
+                    f"{v!r:.40} is not a number, a distribution or an expression",
+                    _where(sc, p),
+                    "give a number such as 0.4, a distribution such as beta(2, 3) or an expression",
+                ) from None
     for path, q in leaves:
         v = q.root
         loc = _where(sc, path)
@@ -515,10 +543,68 @@ def _collect(sc: Scenario) -> Parameters:
     resolved = {p: e for p, e in exprs.items()}
     order = tuple(evaluation_order(_renamed(resolved, known)))
     game_probabilities = _game_probabilities(sc)
+    game_nonnegative = _game_nonnegative(sc)
     for path, dist in dists.items():
-        _check_range(sc, path, dist, game_probabilities)
+        _check_range(sc, path, dist, game_probabilities, game_nonnegative)
     del where
-    return Parameters(dists, exprs, order)
+    limits = _limits(sc, dists, exprs, order, game_probabilities, game_nonnegative)
+    _check_constants(dists, exprs, order, known, limits)
+    return Parameters(dists, exprs, order, limits)
+
+
+def _limits(
+    sc: Scenario,
+    dists: Mapping[str, Distribution],
+    exprs: Mapping[str, Expression],
+    order: Sequence[str],
+    game_probabilities: frozenset[str],
+    game_nonnegative: frozenset[str],
+) -> dict[str, Limit]:
+    """The range of every number with a range, in evaluation order (see :mod:`brink.ranges`)."""
+    out: dict[str, Limit] = {}
+    for path in [*dists, *order]:
+        rng = quantity_range(path, game_probabilities, game_nonnegative)
+        if rng is None:
+            continue
+        where = _where(sc, path).removesuffix(f": {path}")
+        if path in exprs:
+            source = f"expression '{exprs[path].text}'"
+        else:
+            source = "" if dists[path].is_fixed else f"distribution {dists[path].spec}"
+        out[path] = Limit(rng, where, source)
+    return out
+
+
+def _check_constants(
+    dists: Mapping[str, Distribution],
+    exprs: Mapping[str, Expression],
+    order: Sequence[str],
+    known: Mapping[str, Any],
+    limits: Mapping[str, Limit],
+) -> None:
+    """Evaluate the expressions that read only fixed numbers, and check them like numbers.
+
+    ``"3 + 4"`` for a probability, ``"0 - 1e6"`` for a cost or ``"log(-1)"`` anywhere is
+    then refused when the scenario loads (and by ``brink validate``), not at run time.
+    """
+    values: dict[str, FloatArray] = {k: np.array([d.central]) for k, d in dists.items() if d.is_fixed}
+    for name in order:
+        expr = exprs[name]
+        bound = _bindings(name, expr, known)
+        if not all(target in values for target in bound.values()):
+            continue
+        value = expr.evaluate({ref: values[target] for ref, target in bound.items()}, size=1)
+        values[name] = value
+        if non_finite(name, value)[0]:
+            limit = limits.get(name)
+            raise InputError(
+                f"{name} = {value[0]} (from expression '{expr.text}') is not a finite number",
+                limit.where if limit is not None else expr.where,
+                "every number must be finite: check for a division by zero, log of a number <= 0, "
+                "x % 0 or an overflow such as exp(1000)",
+            )
+        if name in limits:
+            limits[name].check(name, value)
 
 
 def _game_settings(sc: Scenario) -> frozenset[str]:
@@ -574,26 +660,38 @@ def _game_probabilities(sc: Scenario) -> frozenset[str]:
     return frozenset(f"game.{key}" for key in keys)
 
 
-def _check_range(sc: Scenario, path: str, dist: Distribution, game_probabilities: frozenset[str] = frozenset()) -> None:
+def _game_nonnegative(sc: Scenario) -> frozenset[str]:
+    """Paths ``game.<key>`` that the scenario's template declares non-negative."""
+    from brink.templates.base import get_template
+
+    try:
+        keys = get_template(sc.template).nonnegative if sc.game else frozenset()
+    except InputError:  # an unknown template is reported by check_scenario
+        return frozenset()
+    return frozenset(f"game.{key}" for key in keys)
+
+
+def _check_range(
+    sc: Scenario,
+    path: str,
+    dist: Distribution,
+    game_probabilities: frozenset[str] = frozenset(),
+    game_nonnegative: frozenset[str] = frozenset(),
+) -> None:
+    """Refuse a number or distribution whose support leaves the range of ``path`` (:mod:`brink.ranges`)."""
     lo, hi = dist.bounds
-    leaf = path.rsplit(".", 1)[-1]
-    if path.startswith("game."):
-        probability = path in game_probabilities
-    else:
-        probability = leaf in _PROBABILITY_FIELDS or (path.startswith("partners.") and ".sphere_interest." in path)
-    if probability:
-        if lo < 0 or hi > 1:
+    rng = quantity_range(path, game_probabilities, game_nonnegative)
+    if rng is None:
+        return
+    if rng.high == 1.0:
+        if lo < rng.low or hi > rng.high:
             raise InputError(
                 f"{dist.spec} can take values outside [0, 1] (range {lo:g} to {hi:g})",
                 _where(sc, path),
                 "a probability or share must lie in [0, 1]; use e.g. beta(a, b) or uniform(lo, hi) within it",
             )
-    elif lo < 0 and not path.startswith("game."):
-        raise InputError(
-            f"{dist.spec} can be negative (lowest {lo:g})",
-            _where(sc, path),
-            "this quantity (arsenal, capability, cost, rate) must be >= 0",
-        )
+    elif lo < rng.low:
+        raise InputError(f"{dist.spec} can be negative (lowest {lo:g})", _where(sc, path), rng.meaning)
 
 
 # ---------------------------------------------------------------------------
@@ -610,20 +708,6 @@ def _check_references(sc: Scenario) -> None:
                 f"unknown actor {actor!r}",
                 _where(sc, path),
                 f"declare it under actors (known: {', '.join(sorted(known)) or 'none'})",
-            )
-
-    for key, origin in sc.provenance.items():
-        if origin not in sc.sources and not origin.startswith("assumption"):
-            raise InputError(
-                f"provenance of {key} is {origin!r}, which is neither a source nor an assumption",
-                _where(sc, f"provenance.{key}"),
-                f"name a key of sources ({', '.join(sorted(sc.sources)) or 'none declared'}) or write 'assumption'",
-            )
-        if not _resolves(sc, key):
-            raise InputError(
-                f"provenance names {key!r}, which is not a field of this scenario",
-                _where(sc, "provenance"),
-                "use the dotted path of a number or section, e.g. actors.RUS.nuclear.strategic",
             )
 
     ids: set[str] = set()
@@ -655,6 +739,154 @@ def _check_references(sc: Scenario) -> None:
                 raise InputError(f"{field_name} must be non-empty without repeats", _where(sc, f"crisis.{field_name}"), f"use a subset of {', '.join(allowed)}")
         if sc.actors[cr.challenger].leader is None:
             raise InputError("the challenger has no leader", _where(sc, f"actors.{cr.challenger}"), "add leader: {W: ..., S: ...}")
+
+
+def _check_provenance(sc: Scenario) -> None:
+    for key, origin in sc.provenance.items():
+        if origin not in sc.sources and not origin.startswith("assumption"):
+            raise InputError(
+                f"provenance of {key} is {origin!r}, which is neither a source nor an assumption",
+                _where(sc, f"provenance.{key}"),
+                f"name a key of sources ({', '.join(sorted(sc.sources)) or 'none declared'}) or write 'assumption'",
+            )
+        if not _resolves(sc, key):
+            hint = did_you_mean(key, setting_paths(sc))
+            raise InputError(
+                f"provenance names {key!r}, which is not a field of this scenario",
+                _where_key(sc, "provenance", key),
+                f"{hint + ' ' if hint else ''}Use the dotted path of a number or section, "
+                "e.g. actors.RUS.nuclear.strategic",
+            )
+
+
+def _where_key(sc: Scenario, section: str, key: str) -> str:
+    """``file:line:col: section.key`` of a key that itself holds dots (a lever, a provenance entry)."""
+    doc = sc._document
+    if doc is not None:
+        return f"{doc.locate([section, key])}: {section}.{key}"
+    return f"{sc.source or 'scenario ' + sc.name}: {section}.{key}"
+
+
+def _check_levers(sc: Scenario) -> None:
+    """Every lever names a setting the scenario has and offers at least one option."""
+    for path, options in sc.levers.items():
+        where = _where_key(sc, "levers", path)
+        check_setting_path(sc, path, where)
+        if not options:
+            raise InputError(
+                f"lever {path} has no options", where, "list the values the lever can take, e.g. [0, 10, 20]"
+            )
+
+
+def setting_paths(sc: Scenario) -> list[str]:
+    """Every dotted path a lever, a sweep or ``--set`` can address in ``sc``.
+
+    Fields of every section (defaults included), mapping keys, list items by ``id`` (or
+    index), and the fields of the template's ``game:`` section (defaults included).
+    """
+    out: list[str] = []
+
+    def walk(node: Any, path: str) -> None:
+        if path:
+            out.append(path)
+        if isinstance(node, Quantity):
+            return
+        if isinstance(node, BaseModel):
+            for name in type(node).model_fields:
+                if not path and name in ("source", "levers"):
+                    continue
+                walk(getattr(node, name), f"{path}.{name}" if path else name)
+        elif isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, f"{path}.{k}")
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                ident = getattr(v, "id", None) or (v.get("id") if isinstance(v, dict) else None)
+                walk(v, f"{path}.{ident if isinstance(ident, str | int) else i}")
+
+    walk(sc, "")
+    spec = _game_spec(sc)
+    if spec is not None:
+        walk(spec, "game")
+    return sorted(set(out))
+
+
+def _game_spec(sc: Scenario) -> BaseModel | None:
+    """The template's validated ``game:`` section (defaults filled in), if it has one."""
+    from brink.templates.base import get_template
+
+    try:
+        return get_template(sc.template).spec(sc)
+    except InputError:
+        return None
+
+
+def check_setting_path(sc: Scenario, path: str, where: str) -> None:
+    """Refuse a dotted ``path`` (a lever or a sweep factor) that names no setting of ``sc``.
+
+    The error is located at ``where`` and suggests the closest existing paths.
+    """
+    if _resolves(sc, path):
+        return
+    if path.startswith("game."):
+        spec = _game_spec(sc)
+        if spec is not None and _resolves_in(spec, path.split(".")[1:]):
+            return
+    hint = did_you_mean(path, setting_paths(sc))
+    raise InputError(
+        f"{path!r} is not a setting of scenario {sc.name}",
+        where,
+        f"{hint + ' ' if hint else ''}Give the dotted path of a setting the scenario has "
+        "(`brink schema` lists the fields)",
+    )
+
+
+def allowed_keys(path: Sequence[str | int]) -> list[str] | None:
+    """The keys the scenario schema accepts in the section at ``path`` (``None``: any key)."""
+    import typing
+
+    tp: Any = Scenario
+
+    def unwrap(t: Any) -> Any:
+        if typing.get_origin(t) in (typing.Union, types.UnionType):
+            for arg in typing.get_args(t):
+                if arg is not type(None):
+                    return unwrap(arg)
+        return t
+
+    for seg in path:
+        tp = unwrap(tp)
+        origin = typing.get_origin(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel) and not issubclass(tp, RootModel):
+            info = tp.model_fields.get(str(seg))
+            if info is None:
+                return None
+            tp = info.annotation
+        elif origin is dict:
+            tp = typing.get_args(tp)[1]
+        elif origin is list:
+            tp = typing.get_args(tp)[0]
+        else:
+            return None
+    tp = unwrap(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseModel) and not issubclass(tp, RootModel):
+        return [name for name in tp.model_fields if name != "source"]
+    return None
+
+
+def _resolves_in(node: Any, parts: Sequence[str]) -> bool:
+    for part in parts:
+        if isinstance(node, BaseModel) and not isinstance(node, Quantity):
+            if part not in type(node).model_fields:
+                return False
+            node = getattr(node, part)
+        elif isinstance(node, dict):
+            if part not in node:
+                return False
+            node = node[part]
+        else:
+            return False
+    return True
 
 
 def _resolves(sc: Scenario, path: str) -> bool:
@@ -721,11 +953,25 @@ def resolve_scenario_source(name_or_path: str | Path) -> Path:
 
     Raises :class:`InputError` naming the bundled scenarios when neither exists.
     """
+    from brink.document import regular_file
+
     text = str(name_or_path)
     p = Path(text)
-    if p.suffix in (".yaml", ".yml", ".json") or p.exists():
-        if not p.is_file():
-            raise InputError(f"scenario file {text!r} not found", where=text, fix="check the path, or run `brink scenarios` for bundled names")
+    try:
+        present = os.path.lexists(p)
+    except ValueError:  # an embedded NUL byte
+        present = False
+    if p.suffix in (".yaml", ".yml", ".json") or present:
+        try:
+            regular_file(p)
+        except InputError as exc:
+            if exc.what == "file not found":
+                raise InputError(
+                    f"scenario file {text!r} not found",
+                    where=text,
+                    fix="check the path, or run `brink scenarios` for bundled names",
+                ) from None
+            raise
         return p
     root = resources.files("brink.scenarios")
     item = root.joinpath(f"{text}.yaml")
@@ -758,7 +1004,7 @@ def load_scenario(name_or_path: str | Path, overrides: Sequence[str] = ()) -> Sc
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise validation_error(exc, doc) from None
+        raise validation_error(exc, doc, allowed_keys) from None
     sc._document = doc
     return check_scenario(sc)
 
@@ -772,7 +1018,7 @@ def scenario_from_data(data: Mapping[str, Any], source: str = "") -> Scenario:
     try:
         sc = Scenario.model_validate(d)
     except ValidationError as exc:
-        raise validation_error(exc, Document(dict(data), source or "scenario")) from None
+        raise validation_error(exc, Document(dict(data), source or "scenario"), allowed_keys) from None
     sc._document = Document(dict(data), source or "scenario")
     return check_scenario(sc)
 
@@ -786,4 +1032,8 @@ def check_scenario(sc: Scenario) -> Scenario:
     template = get_template(sc.template, where=_where(sc, "template"))
     template.spec(sc)
     template.check(sc)
+    _check_levers(sc)
+    # Last: a provenance entry that names a missing field is most often the echo of a
+    # structural error (a missing section, a misspelt actor) reported above.
+    _check_provenance(sc)
     return sc

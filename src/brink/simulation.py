@@ -10,6 +10,20 @@ Chunk boundaries are rounded to multiples of :data:`brink.random.BLOCK` and ever
 taken block by block in sample order, so the floating-point result is bit-identical for
 any chunk size (and any executor, which returns chunks in task order).
 
+Memory budget: by default a run fits in :data:`brink.model.MEMORY_BUDGET` (512 MiB; the
+``memory`` argument, ``brink run --memory MIB``, changes it).  The chunk size adapts:
+a quarter of the budget holds a chunk's draws and results, so the default chunk is
+``min(4096, that share // bytes per sample)`` rounded down to a multiple of
+:data:`~brink.random.BLOCK` (at least one block), and the model solves each chunk in
+pieces that fit the rest (:meth:`brink.model.CrisisModel.evaluate`).  An explicit chunk
+size above :data:`MAX_CHUNK_SIZE` or above what the budget holds is refused, naming the
+largest that fits; so is a game of which one sample does not fit.  Neither the chunk
+size nor the budget changes the numbers.
+
+A run in which every sample fails is an error naming the first parameter that was not a
+finite number (the run is stored as failed); some failed samples are counted and
+reported, never dropped.
+
 Intervals: each per-sample outcome is a probability ``p_i``; the estimate is the mean
 and its 95% interval is the normal (CLT) interval ``mean +- 1.96 sd / sqrt(n)``, clipped to
 [0, 1] for probabilities (Monte Carlo error of the expectation over the parameter
@@ -18,6 +32,7 @@ uncertainty; Law & Kelton 2000, ch. 9).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from collections.abc import Callable, Iterator, Sequence
@@ -28,13 +43,20 @@ import numpy as np
 from numpy.typing import NDArray
 
 from brink import __version__
+from brink.errors import InputError
 from brink.random import BLOCK, check_samples, check_seed
 from brink.scenario import Scenario, scenario_from_data
 
-__all__ = ["ChunkResult", "ChunkTask", "RunResult", "run", "run_chunk"]
+__all__ = ["DEFAULT_CHUNK_SIZE", "MAX_CHUNK_SIZE", "ChunkResult", "ChunkTask", "RunResult", "run", "run_chunk"]
 
 FloatArray = NDArray[np.float64]
 Z95 = 1.959963984540054
+#: Samples per chunk when the memory budget allows it and no chunk size is given.
+DEFAULT_CHUNK_SIZE = 4096
+#: The largest chunk size accepted whatever the memory budget (2**20 samples).
+MAX_CHUNK_SIZE = 2**20
+#: Memory budgets accepted by ``run`` (bytes): 64 MiB to 1 TiB.
+MIN_MEMORY, MAX_MEMORY = 64 * 2**20, 2**40
 
 
 class Executor(Protocol):
@@ -53,6 +75,8 @@ class ChunkTask:
     solver: str = "auto"
     levers: tuple[tuple[str, Any], ...] = ()
     keep_samples: bool = False
+    #: Bytes the model may use to solve the chunk (0: :data:`brink.model.MEMORY_BUDGET`).
+    memory: int = 0
 
     def describe(self) -> str:
         """One line for error messages: ``samples 0..4095, seed 3, scenario ukraine-2022``."""
@@ -76,6 +100,8 @@ class ChunkResult:
     path_counts: dict[str, int]
     failed: int
     columns: dict[str, NDArray[Any]] = field(default_factory=dict)
+    #: Why the chunk's first failed sample failed (``""`` if none did).
+    failure: str = ""
 
 
 _MODELS: dict[tuple[str, str, str], Any] = {}
@@ -87,14 +113,16 @@ def chunk_model(task: ChunkTask) -> Any:
     Executors ship tasks with the scenario as JSON; every chunk of the same scenario in a
     worker reuses one model (its compiled tree, index arrays and caches).
     """
-    from brink.model import CrisisModel
+    from brink.model import MEMORY_BUDGET, CrisisModel
 
     key = (task.scenario, task.source, task.solver)
     if key not in _MODELS:
         _MODELS.clear()
         sc = scenario_from_data(json.loads(task.scenario), source=task.source)
         _MODELS[key] = CrisisModel(sc, solver=task.solver)
-    return _MODELS[key]
+    model = _MODELS[key]
+    model.memory = task.memory or MEMORY_BUDGET
+    return model
 
 
 def run_chunk(task: ChunkTask) -> ChunkResult:
@@ -138,7 +166,9 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     columns: dict[str, NDArray[Any]] = {}
     if task.keep_samples:
         columns = {**{k: v.astype(np.float32) for k, v in params.items()}, **ev.outcomes, "failed": ev.failed}
-    return ChunkResult(task.start, task.stop, sums, squares, counts, path_counts, int(ev.failed.sum()), columns)
+    return ChunkResult(
+        task.start, task.stop, sums, squares, counts, path_counts, int(ev.failed.sum()), columns, ev.failure
+    )
 
 
 @dataclass
@@ -177,6 +207,7 @@ class _Aggregate:
         self.n: dict[str, int] = {}
         self.paths: dict[str, int] = {}
         self.failed = 0
+        self.failure = ""
 
     def add(self, r: ChunkResult) -> None:
         for key, blocks in r.sums.items():
@@ -189,6 +220,7 @@ class _Aggregate:
         for p, c in r.path_counts.items():
             self.paths[p] = self.paths.get(p, 0) + c
         self.failed += r.failed
+        self.failure = self.failure or r.failure
 
     def summary(self, key: str, probability: bool) -> tuple[float, float, float]:
         n = self.n.get(key, 0)
@@ -211,32 +243,42 @@ def run(
     scenario: Scenario,
     samples: int,
     seed: int = 0,
-    chunk_size: int = 4096,
+    chunk_size: int | None = None,
     solver: str = "auto",
     executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
     levers: dict[str, Any] | None = None,
     store: Any = None,
     scenario_text: str = "",
+    memory: int | None = None,
 ) -> RunResult:
     """Monte Carlo run of ``scenario``: ``samples`` draws of ``seed``, solved and aggregated.
 
-    ``chunk_size`` is rounded up to a multiple of :data:`brink.random.BLOCK`.  ``executor``
-    is any object with ``map(fn, tasks)`` yielding results in task order (default: in
-    process).  ``progress(done, total)`` is called after each chunk.  With ``store`` (a
+    ``chunk_size`` (``None``: adapted to the memory budget, see the module doc) is rounded
+    up to a multiple of :data:`brink.random.BLOCK`.  ``memory`` is the budget in bytes
+    (``None``: :data:`brink.model.MEMORY_BUDGET`).  ``executor`` is any object with
+    ``map(fn, tasks)`` yielding results in task order (default: in process).
+    ``progress(done, total)`` is called after each chunk.  With ``store`` (a
     :class:`brink.store.Store`) the run and its per-sample outcomes are recorded.
+
+    Raises:
+        InputError: a chunk size or budget out of bounds, a game too large for the
+            budget, a parameter outside its range, or every sample failed (the stored
+            run is then ``failed``).
     """
     samples = check_samples(samples)
     seed = check_seed(seed)
-    if chunk_size < 1:
-        from brink.errors import InputError
-
-        raise InputError(f"chunk size {chunk_size} is below 1", "--chunk-size", "use a positive chunk size")
-    chunk = max(BLOCK, -(-int(chunk_size) // BLOCK) * BLOCK)
+    budget = _check_memory(memory)
     text = json.dumps(scenario.model_dump(mode="json", exclude={"source"}), sort_keys=True)
     lever_items = tuple(sorted((levers or {}).items()))
+    probe = ChunkTask(text, scenario.source, seed, 0, 0, solver, lever_items, store is not None, budget)
+    _seed_model(probe, scenario)
+    chunk, piece_memory = _plan_chunks(probe, samples, chunk_size, budget, scenario.name)
     tasks = [
-        ChunkTask(text, scenario.source, seed, a, min(a + chunk, samples), solver, lever_items, store is not None)
+        ChunkTask(
+            text, scenario.source, seed, a, min(a + chunk, samples), solver, lever_items, store is not None,
+            piece_memory,
+        )
         for a in range(0, samples, chunk)
     ]
     result = RunResult(scenario.name, samples, seed, solver)
@@ -256,10 +298,34 @@ def run(
                 store.add_samples(run_id, r.start, r.columns)
             if progress is not None:
                 progress(r.stop, samples)
+    except KeyboardInterrupt:
+        # Ctrl-C: the chunks stored so far stay; the run is "interrupted", not "failed".
+        # Close the executor's result stream now, while its executor is still open.
+        close = getattr(results, "close", None)
+        if close is not None:
+            with contextlib.suppress(Exception):
+                close()
+        if store is not None and run_id is not None:
+            from brink.errors import RunInterrupted
+
+            store.interrupt_run(run_id)
+            raise RunInterrupted(run_id) from None
+        raise
     except BaseException as exc:
         if store is not None and run_id is not None:
             store.fail_run(run_id, f"{type(exc).__name__}: {exc}")
         raise
+    if samples and agg.failed == samples:
+        message = f"all {samples:,} samples failed" + (f"; {agg.failure}" if agg.failure else "")
+        if store is not None and run_id is not None:
+            store.fail_run(run_id, message)
+        raise InputError(
+            message,
+            fix="make every number finite for the values drawn (no division by zero, log of a number "
+            "<= 0, x % 0, overflow such as exp(1000), or distribution parameters too large to sample)"
+            if "not a finite number" in agg.failure
+            else "check the scenario's payoffs, or try another solver (--solver spe)",
+        )
     for key in agg.sum:
         group, name = key.split(":", 1)
         mean, lo, hi = agg.summary(key, group == "outcome")
@@ -276,3 +342,81 @@ def run(
     if store is not None and run_id is not None:
         store.finish_run(run_id, result.to_json())
     return result
+
+
+def _seed_model(task: ChunkTask, scenario: Scenario) -> None:
+    """Make ``scenario`` itself the model of ``task``'s chunks in this process.
+
+    In-process chunks then keep the scenario's document, so an error found while
+    evaluating names ``file:line:col`` (or the ``--set`` that wrote the value); workers of
+    other processes rebuild the scenario from its JSON, with the file name only.
+    """
+    from brink.model import CrisisModel
+
+    key = (task.scenario, task.source, task.solver)
+    _MODELS.clear()
+    _MODELS[key] = CrisisModel(scenario, solver=task.solver)
+
+
+def _check_memory(memory: int | None) -> int:
+    """The memory budget in bytes (``None``: :data:`brink.model.MEMORY_BUDGET`), within bounds."""
+    from brink.model import MEMORY_BUDGET
+
+    if memory is None:
+        return MEMORY_BUDGET
+    if isinstance(memory, bool) or not isinstance(memory, int) or not MIN_MEMORY <= memory <= MAX_MEMORY:
+        raise InputError(
+            f"memory budget {memory!r} bytes is outside {MIN_MEMORY // 2**20} MiB to {MAX_MEMORY // 2**20:,} MiB",
+            "--memory",
+            "give the budget in MiB, e.g. --memory 2048",
+        )
+    return memory
+
+
+def _plan_chunks(probe: ChunkTask, samples: int, chunk_size: int | None, budget: int, name: str) -> tuple[int, int]:
+    """``(samples per chunk, bytes left to solve each chunk)`` within ``budget`` (module doc).
+
+    Estimates the memory of one sample from the scenario's game before anything large is
+    allocated (:meth:`brink.model.CrisisModel.footprint`); refuses an explicit chunk size
+    the budget does not hold, and a game of which one sample does not fit.
+    """
+    from brink.model import mib
+
+    fp = chunk_model(probe).footprint(dict(probe.levers) or None)
+    rows = budget // 4 // fp.per_row  # samples whose draws and results a chunk may hold
+    fits = max(BLOCK, rows // BLOCK * BLOCK)
+    if BLOCK * fp.per_row > budget // 2:
+        raise InputError(
+            f"scenario {name} has {fp.parameters:,} numbers: one chunk of {BLOCK} samples needs about "
+            f"{mib(BLOCK * fp.per_row)} for its draws and results, over half the memory budget of {mib(budget)}",
+            "--memory",
+            f"raise the budget (--memory {-(-BLOCK * fp.per_row * 2 // 2**20)} or more), or give the "
+            "scenario fewer numbers (actors, partners)",
+        )
+    if chunk_size is None:
+        chunk = min(DEFAULT_CHUNK_SIZE, fits)
+    else:
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+            raise InputError(f"chunk size {chunk_size} is below 1", "--chunk-size", "use a positive chunk size")
+        if chunk_size > MAX_CHUNK_SIZE:
+            raise InputError(
+                f"chunk size {chunk_size:,} exceeds the maximum of {MAX_CHUNK_SIZE:,} samples",
+                "--chunk-size",
+                f"use at most --chunk-size {min(MAX_CHUNK_SIZE, fits)} (or leave it out: the chunk size then "
+                "adapts to the memory budget)",
+            )
+        chunk = max(BLOCK, -(-chunk_size // BLOCK) * BLOCK)
+        held = min(chunk, -(-samples // BLOCK) * BLOCK)
+        if held > fits:
+            raise InputError(
+                f"chunk size {chunk_size:,} needs about {mib(held * fp.per_row)} for the draws and results of "
+                f"one chunk ({fp.parameters:,} numbers per sample), over a quarter of the memory budget of "
+                f"{mib(budget)}",
+                "--chunk-size",
+                f"use at most --chunk-size {fits} (or leave it out), or raise the budget with --memory "
+                f"{-(-held * fp.per_row * 4 // 2**20)}",
+            )
+    held = min(chunk, -(-samples // BLOCK) * BLOCK)
+    piece_memory = budget - held * fp.per_row
+    fp.check(piece_memory, name, budget)
+    return chunk, piece_memory

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from brink.cli import app
+from brink.cli import app, reports_interrupt
 
 
 @app.command("run")
@@ -19,7 +19,17 @@ def run_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     solver: Annotated[str, typer.Option("--solver", help="auto | spe | qre.")] = "auto",
     overrides: Annotated[list[str] | None, typer.Option("--set", help="Override PATH=VALUE (repeatable).")] = None,
-    chunk_size: Annotated[int, typer.Option("--chunk-size", help="Samples per chunk (memory bound).")] = 4096,
+    chunk_size: Annotated[
+        int | None,
+        typer.Option(
+            "--chunk-size",
+            help="Samples per chunk (default: 4096, fewer if the memory budget needs; never changes the numbers).",
+        ),
+    ] = None,
+    memory: Annotated[
+        int | None,
+        typer.Option("--memory", help="Memory budget in MiB (default 512); chunks adapt to it.", min=64, max=2**20),
+    ] = None,
     store_path: Annotated[str | None, typer.Option("--store", help="DuckDB store file.")] = None,
     no_store: Annotated[bool, typer.Option("--no-store", help="Do not record the run.")] = False,
     executor: Annotated[str, typer.Option("--executor", help="local | processes | dask.")] = "local",
@@ -30,6 +40,7 @@ def run_command(
     from rich.progress import Progress
     from rich.table import Table
 
+    from brink.document import read_document_text
     from brink.errors import InputError
     from brink.random import check_samples
     from brink.scenario import load_scenario, resolve_scenario_source
@@ -38,8 +49,9 @@ def run_command(
     check_samples(samples)
     if solver not in ("auto", "spe", "qre"):
         raise InputError(f"unknown solver {solver!r}", "--solver", "use auto, spe or qre")
+    budget = None if memory is None else memory * 2**20
     sc = load_scenario(scenario, overrides or [])
-    text = resolve_scenario_source(scenario).read_text(encoding="utf-8")
+    text = read_document_text(resolve_scenario_source(scenario))
     store = None
     if not no_store:
         try:
@@ -49,7 +61,7 @@ def run_command(
         except ImportError:  # pragma: no cover - store not installed
             store = None
     console = Console(stderr=True)
-    with ExitStack() as resources:
+    with reports_interrupt(), ExitStack() as resources:  # Ctrl-C: "run ID stored as interrupted", exit 130
         ex = None
         if executor != "local":
             from brink.executors import get_executor
@@ -60,9 +72,9 @@ def run_command(
                 task = bar.add_task(f"{sc.name}", total=samples)
                 result = run(sc, samples, seed, chunk_size, solver, ex,
                              progress=lambda done, _total: bar.update(task, completed=done),
-                             store=store, scenario_text=text)
+                             store=store, scenario_text=text, memory=budget)
         else:
-            result = run(sc, samples, seed, chunk_size, solver, ex, store=store, scenario_text=text)
+            result = run(sc, samples, seed, chunk_size, solver, ex, store=store, scenario_text=text, memory=budget)
     out = result.to_json()
     if as_json:
         typer.echo(json.dumps(out, indent=2))
@@ -100,17 +112,18 @@ def validate_command(
     file: Annotated[str, typer.Argument(help="Scenario file or bundled name.")],
     overrides: Annotated[list[str] | None, typer.Option("--set", help="Override PATH=VALUE (repeatable).")] = None,
 ) -> None:
-    """Check a scenario: schema, cross-references, distributions and expressions."""
+    """Check a scenario: size limits, schema, cross-references, distributions, expressions, levers, provenance."""
     from brink.scenario import load_scenario
 
     sc = load_scenario(file, overrides or [])
     P = sc.parameters
     prefix = "" if sc.template == "crisis" else "game."  # a theory template reads only game:
+    levers = f", {len(sc.levers)} levers" if sc.levers else ""
     typer.echo(
         f"ok: {sc.name} ({sc.template}): {len(sc.actors)} actors, "
         f"{sum(k.startswith(prefix) for k in P.distributions)} numbers, "
         f"{sum(k.startswith(prefix) for k in P.uncertainties)} uncertain, "
-        f"{sum(k.startswith(prefix) for k in P.expressions)} derived"
+        f"{sum(k.startswith(prefix) for k in P.expressions)} derived{levers}"
     )
 
 

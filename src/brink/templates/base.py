@@ -79,6 +79,20 @@ class Template(ABC):
     #: the theory literature (Fearon 1995's chance of victory, Zagare & Kilgour 2000's
     #: credibility).
     probabilities: ClassVar[frozenset[str]] = frozenset({"p"})
+    #: Keys of ``game:`` that must be ``>= 0`` (costs, for instance); checked like
+    #: :attr:`probabilities`, on numbers, distributions and evaluated expressions
+    #: (:mod:`brink.ranges`).  Other ``game:`` numbers may take any real value.
+    nonnegative: ClassVar[frozenset[str]] = frozenset()
+
+    def sample_bytes(self, scenario: Scenario) -> int:
+        """Working memory per sample of the template's own arrays, beyond the game's.
+
+        :class:`brink.model.CrisisModel` adds this to its estimate of the bytes one
+        sample needs (from the game's size), to cut evaluations into pieces that fit the
+        memory budget.  Templates whose arrays are the game's own return 0.
+        """
+        del scenario
+        return 0
 
     def spec(self, scenario: Scenario) -> BaseModel | None:
         """The validated ``game:`` section (``None`` if the template has no ``Spec``).

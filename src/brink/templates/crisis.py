@@ -553,6 +553,14 @@ def _theory_terms(sk: _Skeleton, solution: Solution, resolve: FloatArray) -> dic
     }
 
 
+#: The most actors and partners a crisis scenario may declare: about the world's states
+#: (each partner adds arrays of ``war classes`` floats to every sample, and each actor
+#: its numbers; 500 partners took 2.4 GB at 4,096 samples per chunk before chunks
+#: adapted to the memory budget).
+MAX_ACTORS = 1000
+MAX_PARTNERS = 200
+
+
 class CrisisTemplate(Template):
     """Challenger, defender under strategic ambiguity, partners and the leader's fate (M1-M9)."""
 
@@ -566,6 +574,28 @@ class CrisisTemplate(Template):
                 where=scenario.source or scenario.name,
                 fix="add crisis: {challenger, target, defender, ladder}",
             )
+        for section, count, limit in (
+            ("actors", len(scenario.actors), MAX_ACTORS),
+            ("partners", len(scenario.partners), MAX_PARTNERS),
+        ):
+            if count > limit:
+                doc = scenario.document
+                raise InputError(
+                    f"{count:,} {section} exceed the limit of {limit:,}",
+                    where=f"{doc.locate([section]) if doc is not None else scenario.source or scenario.name}: {section}",
+                    fix=f"model at most {limit:,} {section} (each adds numbers to every sample's memory and time); "
+                    "group minor ones into a bloc or a region",
+                )
+
+    def sample_bytes(self, scenario: Scenario) -> int:
+        """Partner arrays per sample: support, sphere weights and their temporaries, ``(U, J)``
+        per war class ``U`` and partner ``J`` (measured: about 1.1 KB per partner and sample
+        for the 22 war classes of ``ukraine-2022``; estimated 1.4 KB), plus two outcomes per partner."""
+        if scenario.crisis is None:
+            return 0
+        classes = len(self.skeleton(scenario).representatives)
+        partners = len(scenario.partners)
+        return 64 * classes * partners + 16 * partners
 
     # ----------------------------------------------------------- structure
     def skeleton(self, scenario: Scenario, information: Information = "perfect") -> _Skeleton:

@@ -26,9 +26,12 @@ Scenario section (``template: fearon-1995``)::
 
 from __future__ import annotations
 
+import copy
+from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
 from brink.errors import InputError
@@ -104,6 +107,51 @@ def fearon_game(
     return b.build()
 
 
+@lru_cache(maxsize=8)
+def _skeleton(offers: int, m: int) -> Game:
+    """The bargaining tree for ``offers`` offers and ``m`` types, built once (payoffs of one dummy sample)."""
+    game = fearon_game(np.zeros(1), np.zeros(1), np.zeros((1, m)), offers)
+    return game.with_samples(chance_probs=game.chance_probs[0])
+
+
+def _sampled_game(p: FloatArray, c_A: FloatArray, c_B_types: FloatArray, offers: int) -> Game:
+    """:func:`fearon_game` of ``S`` samples without rebuilding the tree: the same payoffs.
+
+    The tree depends only on the grid sizes, so it is built once (:func:`_skeleton`, which
+    also keeps the solvers' cached plans and the path labels alive across calls) and each
+    call fills in the ``(S, outcomes, 2)`` payoffs in :func:`fearon_game`'s outcome order
+    (offer, then type, then deal before war) with the same arithmetic.  Nature's
+    probabilities ``1/m`` do not vary by sample, so they are held once, not per sample.
+    """
+    S, m = c_B_types.shape
+    grid = np.linspace(0.0, 1.0, offers)
+    pay = np.empty((S, offers, m, 2, 2))
+    pay[:, :, :, 0, 0] = grid[None, :, None]
+    pay[:, :, :, 0, 1] = (1.0 - grid)[None, :, None]
+    pay[:, :, :, 1, 0] = (p - c_A)[:, None, None]
+    pay[:, :, :, 1, 1] = (1.0 - p)[:, None, None] - c_B_types[:, None, :]
+    payoffs = pay.reshape(S, offers * m * 2, 2)
+    sk = _skeleton(offers, m)
+    if not np.isfinite(payoffs).all():
+        return sk.with_samples(outcome_payoffs=payoffs)  # validates, naming the bad payoff
+    game = copy.copy(sk)  # shares the validated tree and its cached derivations
+    object.__setattr__(game, "outcome_payoffs", payoffs)
+    return game
+
+
+def _masked_row_sums(x: FloatArray, mask: NDArray[np.bool_]) -> FloatArray:
+    """``x[:, mask].sum(axis=1)`` computed the same way for one row as for many.
+
+    numpy lays out ``x[:, mask]`` of several rows column by column and sums each row in
+    order, but one row as a contiguous run that it sums pairwise, which can differ in the
+    last bit; a sample's outcome must not depend on how many samples are solved with it,
+    so one row is summed as the first of two.
+    """
+    if x.shape[0] == 1:
+        return np.asarray(np.concatenate([x, x])[:, mask].sum(axis=1)[:1])
+    return np.asarray(x[:, mask].sum(axis=1))
+
+
 class Fearon1995(Template):
     """Take-it-or-leave-it crisis bargaining with B's private cost of war (Fearon 1995)."""
 
@@ -112,6 +160,7 @@ class Fearon1995(Template):
         "Crisis bargaining with private costs: offer, accept or war (Fearon 1995)."
     )
     Spec: ClassVar[type[BaseModel] | None] = FearonSpec
+    nonnegative: ClassVar[frozenset[str]] = frozenset({"c_A", "c_bar", "c_B"})
 
     def _spec(self, scenario: Scenario) -> FearonSpec:
         spec = self.spec(scenario)
@@ -146,14 +195,14 @@ class Fearon1995(Template):
                 scenario.source or scenario.name,
                 "check game.p, game.c_A, game.c_bar / game.c_B",
             )
-        return fearon_game(p, c_A, types, spec.offers)
+        return _sampled_game(p, c_A, types, spec.offers)
 
     def outcomes(
         self, scenario: Scenario, params: Params, solution: Solution
     ) -> dict[str, FloatArray]:
         game = solution.game
         reach = np.atleast_2d(solution.reach)
-        war = reach[:, np.asarray(game.node_labels) == "war"].sum(axis=1)
+        war = _masked_row_sums(reach, np.asarray(game.node_labels) == "war")
         return {"war": war, "deal": 1.0 - war}
 
     def metrics(
