@@ -1,94 +1,69 @@
-"""M1, M2, M5: coverage, the guarantor's response propensity, and deterrence."""
+"""M1, M2: coverage and the cost of a weak answer; Zagare & Kilgour's credibility threshold."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from brink.alliances import (
-    DEFENSE_PACT_RELIABILITY,
-    UMBRELLA_CREDIBILITY,
-    Coverage,
-    ObligationType,
-    attack_value,
-    deterrence_cost,
-    deterrence_threshold,
-    response_propensity,
-)
 from brink.errors import InputError
-from brink.reference import alliance_reliability
-
-unit = st.floats(min_value=0.0, max_value=1.0)
-
-
-def test_default_reliability_is_the_recomputed_defense_pact_rate() -> None:
-    recomputed = alliance_reliability()["defense"].rate
-    assert abs(DEFENSE_PACT_RELIABILITY - recomputed) < 1e-6
-
-
-def test_legal_duty_and_umbrella_raise_propensity() -> None:
-    poland = Coverage("NATO", "POL", "defense", legal=True, umbrella=True, member=True)
-    ukraine = Coverage("NATO", "UKR")
-    assert poland.covered and not ukraine.covered
-    interest = {"norm_protection": 0.3, "self_preservation": 0.4}
-    p_pol = poland.response_propensity(**interest)
-    p_ukr = ukraine.response_propensity(**interest)
-    assert p_pol > p_ukr
-    assert p_ukr == pytest.approx(1 - 0.7 * 0.6)  # M5: response out of interest alone
-    assert p_pol == pytest.approx(
-        1 - (1 - DEFENSE_PACT_RELIABILITY) * (1 - UMBRELLA_CREDIBILITY) * 0.7 * 0.6)
-    grid = response_propensity(np.array([0, 1, 0, 1]), np.array([0, 0, 1, 1]), 0.2)
-    assert grid[0] < grid[1] < grid[3] and grid[0] < grid[2] < grid[3]
-    assert response_propensity(0, 0) == 0.0
-    assert response_propensity(1, 0) == pytest.approx(DEFENSE_PACT_RELIABILITY)
-    neutral = Coverage("A", "B", ObligationType.NEUTRALITY, legal=True)
-    assert not neutral.legal_duty_to_defend and neutral.response_propensity() == 0.0
+from brink.mechanisms.alliances import (
+    commitment_costs,
+    commitment_costs_core,
+    coverage,
+    credibility_threshold,
+    credibility_threshold_core,
+)
+from brink.scenario import load_scenario
 
 
-def test_coverage_validation() -> None:
-    with pytest.raises(InputError, match="commitment NATO -> UKR: a legal duty needs"):
-        Coverage("NATO", "UKR", "none", legal=True)
-    with pytest.raises(InputError, match="unknown obligation type 'alliance'"):
-        Coverage("NATO", "UKR", "alliance")  # type: ignore[arg-type]
-    with pytest.raises(InputError, match="same actor"):
-        Coverage("NATO", "NATO")
+def test_coverage_of_the_bundled_scenarios() -> None:
+    """M1: Poland is under NATO's umbrella with a legal duty; Ukraine is neither, until
+    the counterfactual puts it in NATO."""
+    sc = load_scenario("ukraine-2022")
+    nato = sc.actors["NATO"]
+    assert coverage(sc.commitments, "NATO", "UKR", nato.members, nato.nuclear_members) == (0.0, 0.0)
+    umbrella, legal = coverage(sc.commitments, "NATO", "POL", nato.members, nato.nuclear_members)
+    assert legal == 1.0
+    # every umbrella protégé plus every non-nuclear member is at stake
+    expected = {c.protege for c in sc.commitments if c.umbrella} | (set(nato.members) - set(nato.nuclear_members))
+    assert umbrella == float(len(expected)) > 0
 
 
-def test_covered_target_costs_more_to_attack() -> None:
-    covered = response_propensity(1, 1, 0.3)
-    uncovered = response_propensity(0, 0, 0.3)
-    assert deterrence_cost(covered, 10.0) > deterrence_cost(uncovered, 10.0)
-    assert attack_value(4.0, covered, 10.0) < 0 < attack_value(4.0, uncovered, 10.0)
+def test_commitment_costs_closed_form() -> None:
+    """M2: credibility * (1 + ln(1 + n)) * (n > 0) and legal_weight * legal."""
+    umbrella, legal = commitment_costs(0.5, 0.3, 30.0, 1.0)
+    assert umbrella == pytest.approx(0.5 * (1 + math.log(31.0)))
+    assert legal == pytest.approx(0.3)
+    none, no_duty = commitment_costs(np.array([0.5, 0.5]), 0.3, 0.0, 0.0)
+    assert np.array_equal(none, [0.0, 0.0]) and no_duty == 0.0
+    core = commitment_costs_core(np.array([0.2, 0.7]), np.array([0.1, 0.4]), 3.0, 1.0)
+    assert np.allclose(core[0], np.array([0.2, 0.7]) * (1 + math.log(4.0)))
+    assert np.allclose(core[1], [0.1, 0.4])
+    with pytest.raises(InputError, match="legal must be <= 1"):
+        commitment_costs(0.5, 0.3, 1.0, 2.0)
 
 
-@given(dc=st.floats(-10, 10), sq=st.floats(-10, 10), dd=st.floats(-10, 10), p=unit)
-def test_attack_is_deterred_exactly_above_the_zagare_kilgour_threshold(
-        dc: float, sq: float, dd: float, p: float) -> None:
+@given(dc=st.floats(-10, 10), sq=st.floats(-10, 10), dd=st.floats(-10, 10), p=st.floats(0.0, 1.0))
+def test_challenge_exactly_below_the_zagare_kilgour_threshold(dc: float, sq: float, dd: float, p: float) -> None:
+    """Zagare & Kilgour (2000): a demand is worth (1 - p) u(DC) + p u(DD); the challenger
+    challenges iff that beats u(SQ), i.e. iff p < (u(DC) - u(SQ)) / (u(DC) - u(DD))."""
     assume(dc - dd > 1e-3)
-    threshold = deterrence_threshold(dc, sq, dd)
-    value = attack_value(dc - sq, p, dc - dd)
-    expected = p * dd + (1 - p) * dc - sq
-    assert value == pytest.approx(expected, abs=1e-9)
+    threshold = float(credibility_threshold(dc, sq, dd))
+    assert threshold == pytest.approx((dc - sq) / (dc - dd))
+    value = (1 - p) * dc + p * dd - sq
     if abs(p - threshold) > 1e-6:
-        assert (value < 0) == (p > threshold)
+        assert (value > 0) == (p < threshold)
     if dd > sq + 1e-6:
         assert threshold > 1  # not capable: no credibility deters
 
 
-def test_threshold_needs_a_preference_for_concession() -> None:
-    with pytest.raises(InputError, match=r"u\(DC\) must exceed u\(DD\)"):
-        deterrence_threshold(0.0, 0.5, 1.0)
-
-
-@given(duty=unit, umbrella=unit, norm=unit, cred=unit, selfp=unit, rel=unit, umb=unit)
-def test_propensity_is_a_monotone_probability(duty: float, umbrella: float, norm: float,
-                                              cred: float, selfp: float, rel: float,
-                                              umb: float) -> None:
-    p = response_propensity(duty, umbrella, norm, cred, selfp, reliability=rel,
-                            umbrella_credibility=umb)
-    assert 0.0 <= p <= 1.0
-    assert response_propensity(1.0, umbrella, norm, cred, selfp, reliability=rel,
-                               umbrella_credibility=umb) >= p - 1e-12
-    assert p >= max(norm, cred, selfp) - 1e-12
+def test_threshold_where_resistance_does_not_hurt() -> None:
+    """u(DC) <= u(DD): the challenger challenges whatever p if u(DC) > u(SQ), never otherwise."""
+    out = credibility_threshold_core(np.array([1.0, 0.0, 1.0]), np.array([0.0, 0.5, 0.0]), np.array([1.0, 1.0, -1.0]))
+    assert out[0] == np.inf and out[1] == -np.inf and out[2] == 0.5
+    with pytest.raises(InputError, match="finite"):
+        credibility_threshold(np.inf, 0.0, 1.0)

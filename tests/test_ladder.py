@@ -12,10 +12,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from brink.errors import InputError
-from brink.ladder import (
+from brink.mechanisms.ladder import (
+    CENTRAL_RUNG,
     KAHN_GROUPS,
     KAHN_LADDER,
     KAHN_THRESHOLDS,
+    KNOWN_RUNGS,
+    NUCLEAR_RUNG,
     RIVERA_2024_SCORES,
     EscalationCategory,
     Ladder,
@@ -53,6 +56,30 @@ def test_every_rung_past_no_nuclear_use_is_nuclear() -> None:
             assert r.category is EscalationCategory.NUCLEAR
     assert rung("Large conventional war (or actions)").category is EscalationCategory.VIOLENT
     assert rung(2).category is EscalationCategory.POSTURING
+
+
+def test_one_rung_table_nuclear_in_score_and_payoffs_alike() -> None:
+    """Kahn (1965): nuclear war begins past the "No nuclear use" threshold (rung 21) and
+    central war past "Central sanctuary" (rung 26).  The escalation score's category and
+    the crisis payoffs' test (``rung >= NUCLEAR_RUNG``) agree on every rung: "barely
+    nuclear war" (15) and a demonstration of force (18) lie below the threshold."""
+    assert NUCLEAR_RUNG == 21 and rung(21).threshold == "No nuclear use"
+    assert CENTRAL_RUNG == 26 and rung(26).threshold == "Central sanctuary"
+    for r in KAHN_LADDER:
+        assert (r.category is EscalationCategory.NUCLEAR) == r.nuclear == (r.number >= NUCLEAR_RUNG)
+        assert r.central == (r.number >= CENTRAL_RUNG)
+    assert rung(15).category is EscalationCategory.VIOLENT
+    assert rung(18).category is EscalationCategory.POSTURING
+
+
+def test_scenario_rung_names_are_kahn_rungs() -> None:
+    from brink.templates.crisis import spec as scenario
+
+    assert scenario.KNOWN_RUNGS is KNOWN_RUNGS and scenario.NUCLEAR_RUNG == NUCLEAR_RUNG
+    assert KNOWN_RUNGS["concede"] == 0
+    assert all(1 <= n <= 44 for name, n in KNOWN_RUNGS.items() if name != "concede")
+    assert rung(KNOWN_RUNGS["demonstration-shot"]).nuclear
+    assert not rung(KNOWN_RUNGS["nuclear-ultimatum"]).nuclear
 
 
 def test_lookup_by_name_number_and_key() -> None:

@@ -8,6 +8,7 @@ of the change.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from brink.builder import compile_game
 from brink.model import CrisisModel
@@ -203,3 +204,63 @@ def test_zero_discount_lever_is_no_discount_that_lasts_forever() -> None:
     assert np.all(np.isnan(zero.metrics["discount_months"]))
     assert np.all(np.isfinite(paid.metrics["discount_months"]))
     assert zero.metrics["partner_support"].mean() < paid.metrics["partner_support"].mean()
+
+
+# --- the crisis template calls the mechanism functions that docs/mechanisms.md names ---------
+
+
+def _outcomes(scenario: str = "ukraine-2022", n: int = 300) -> dict[str, np.ndarray]:
+    model = CrisisModel(load_scenario(scenario))
+    result = model.evaluate(model.draw(0, 0, n))
+    assert not result.failed.any()
+    return result.outcomes | result.metrics
+
+
+def test_m9_core_runs_in_the_template(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Foreign-imposed regime change is :func:`brink.mechanisms.removal.foreign_imposed_core`."""
+    from brink.mechanisms import removal
+
+    assert _outcomes()["foreign_imposed_regime_change"].mean() > 0
+    monkeypatch.setattr(removal, "foreign_imposed_core", lambda *args: np.zeros_like(args[4]))
+    assert np.all(_outcomes()["foreign_imposed_regime_change"] == 0.0)
+
+
+def test_m6_core_runs_in_the_template(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The leader's domestic survival is :func:`brink.mechanisms.survival.survival_core`."""
+    from brink.mechanisms import survival
+
+    base = _outcomes()
+    monkeypatch.setattr(survival, "survival_core", lambda lottery, *args, **kw: np.ones(lottery.shape[:2]))
+    forced = _outcomes()
+    np.testing.assert_allclose(forced["leader_survives"], 1 - forced["foreign_imposed_regime_change"])
+    assert forced["leader_survives"].mean() > base["leader_survives"].mean()
+
+
+def test_m2_and_m7_cores_run_in_the_template(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Partner support is :func:`brink.mechanisms.partners.support_core`; the umbrella and
+    legal costs are :func:`brink.mechanisms.alliances.commitment_costs_core` (ukraine-in-nato:
+    Ukraine covered, so raising the umbrella cost lowers nuclear use)."""
+    from brink.mechanisms import alliances, partners
+
+    monkeypatch.setattr(partners, "support_core", lambda won, *args, **kw: np.zeros_like(won))
+    assert np.all(_outcomes()["partners_abandon"] == 1.0)
+    monkeypatch.undo()
+    plain = _outcomes("ukraine-in-nato", 600)
+    core = alliances.commitment_costs_core
+    monkeypatch.setattr(alliances, "commitment_costs_core", lambda *a: tuple(100.0 * x for x in core(*a)))
+    costly = _outcomes("ukraine-in-nato", 600)
+    assert costly["tactical_nuclear_use"].mean() < plain["tactical_nuclear_use"].mean()
+
+
+def test_zagare_kilgour_threshold_is_one_function(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both the crisis template's theory terms and the deterrence template's metric are
+    :func:`brink.mechanisms.alliances.credibility_threshold_core`."""
+    from brink.mechanisms import alliances
+
+    model = CrisisModel(load_scenario("ukraine-2022", NUCLEAR_CHOICE))
+    params = model.draw(0, 0, 50)
+    deterrence = CrisisModel(load_scenario("deterrence-rudimentary"))
+    assert np.all(deterrence.evaluate(deterrence.draw(0, 0, 50)).metrics["credibility_threshold"] == 0.5)
+    monkeypatch.setattr(alliances, "credibility_threshold_core", lambda dc, sq, dd: np.full(np.shape(dc), 7.0))
+    assert np.all(model.explain_terms(params)["credibility_threshold"] == 7.0)
+    assert np.all(deterrence.evaluate(deterrence.draw(0, 0, 50)).metrics["credibility_threshold"] == 7.0)

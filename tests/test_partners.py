@@ -8,13 +8,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from brink.errors import InputError
-from brink.politics.partners import (
+from brink.mechanisms.partners import (
     discount_cost,
     partner_support,
     sphere_influence,
     sustainable_months,
 )
-from brink.reference import energy
+from brink.mechanisms.reference import energy
 
 unit = st.floats(min_value=0.0, max_value=1.0)
 
@@ -91,7 +91,7 @@ def test_shares_sum_to_one(partners: list[float], challenger: float, r: float) -
                           st.floats(0.0, 3.0), st.floats(0.0, 1.0)), min_size=1, max_size=8))
 def test_unchecked_cores_equal_the_public_functions_bit_for_bit(rows: list[tuple[float, ...]]) -> None:
     """The crisis template calls the cores after checking its inputs once: same numbers exactly."""
-    from brink.politics.partners import sphere_shares, support_core
+    from brink.mechanisms.partners import sphere_shares, support_core
 
     won, taboo, dep, aversion, bandwagon, discount, xc, x1, a1 = map(np.array, zip(*rows, strict=True))
     public = partner_support(won, taboo, dep, aversion, bandwagon, discount, oil_price_usd_per_bbl=70.0)

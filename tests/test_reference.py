@@ -15,7 +15,7 @@ import yaml
 from conftest import ROOT, SHARED
 
 from brink.errors import InputError
-from brink.reference import (
+from brink.mechanisms.reference import (
     alliance_reliability,
     archigos_rates,
     blocs,

@@ -14,6 +14,8 @@ is worth ``(1 - p) u(DC) + p u(DD)`` to the Challenger against ``u(SQ)``.  With
 
 *Capability*: if ``u_Ch(DD) > u_Ch(SQ)`` then ``c_Ch > 1`` and no credibility deters
 (the threat is not capable); if ``u_Ch(DC) < u_Ch(SQ)`` the Challenger never challenges.
+The threshold metric is :func:`brink.mechanisms.alliances.credibility_threshold`, the
+one every template uses (``+inf`` / ``-inf`` where ``u(DC) <= u(DD)``).
 
 Scenario section (``template: deterrence-rudimentary``)::
 
@@ -22,14 +24,15 @@ Scenario section (``template: deterrence-rudimentary``)::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from brink.errors import InputError
 from brink.games import Game, TreeBuilder
-from brink.templates.base import Information, Params, Template, register
+from brink.mechanisms import alliances
+from brink.templates.base import Capabilities, Information, Params, Template, register
 
 if TYPE_CHECKING:
     from brink.scenario import Scenario
@@ -95,9 +98,17 @@ class DeterrenceRudimentary(Template):
         "Rudimentary asymmetric deterrence: challenge iff credibility p < c_Ch (Zagare & Kilgour 2000)."
     )
     Spec: ClassVar[type[BaseModel] | None] = DeterrenceSpec
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        players=("Challenger", "Defender"),
+        information_sets=False,
+        solvers=("spe", "qre"),
+        outcomes=("challenge", "status_quo", "defender_concedes", "conflict"),
+        metrics=("payoff.*", "credibility_threshold"),
+    )
 
     def build(
-        self, scenario: Scenario, params: Params, *, information: Information = "perfect"
+        self, scenario: Scenario, params: Params, *, information: Information = "perfect",
+        prepared: Any = None,
     ) -> Game:
         spec = self.spec(scenario)
         assert spec is not None
@@ -118,7 +129,7 @@ class DeterrenceRudimentary(Template):
         return deterrence_game(p, ch, de)
 
     def outcomes(
-        self, scenario: Scenario, params: Params, solution: Solution
+        self, scenario: Scenario, params: Params, solution: Solution, prepared: Any = None
     ) -> dict[str, FloatArray]:
         labels = np.asarray(solution.game.node_labels)
         reach = np.atleast_2d(solution.reach)
@@ -131,15 +142,14 @@ class DeterrenceRudimentary(Template):
         }
 
     def metrics(
-        self, scenario: Scenario, params: Params, solution: Solution
+        self, scenario: Scenario, params: Params, solution: Solution, prepared: Any = None
     ) -> dict[str, FloatArray]:
         spec = self.spec(scenario)
         assert spec is not None
-        out = super().metrics(scenario, params, solution)
+        out = super().metrics(scenario, params, solution, prepared)
         n = np.atleast_2d(solution.reach).shape[0]
         sq, dc, dd = (_values(params, spec, f"challenger_{k}", n) for k in ("sq", "dc", "dd"))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out["credibility_threshold"] = (dc - sq) / (dc - dd)
+        out["credibility_threshold"] = alliances.credibility_threshold_core(dc, sq, dd)
         return out
 
 

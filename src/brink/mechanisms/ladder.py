@@ -11,7 +11,14 @@ Each rung also carries an escalation category of Rivera et al. (2024, "Escalatio
 from Language Models in Military and Diplomatic Decision-Making", FAccT), scored by
 default de-escalation -2, status quo 0, posturing 4, non-violent 12, violent 28,
 nuclear 60.  Kahn gives no such classification: the mapping in :data:`_CATEGORY_OF_RUNG`
-is brink's assumption (documented in ``docs/mechanisms.md``).
+is brink's assumption (documented in ``docs/mechanisms.md``), except that a rung is
+nuclear exactly when it lies past Kahn's "No nuclear use" threshold (:data:`NUCLEAR_RUNG`,
+rung 21), the same test the crisis payoffs use.
+
+This is the one rung table of brink: the scenario language's rung names
+(:data:`KNOWN_RUNGS`), the first nuclear and central rungs (:data:`NUCLEAR_RUNG`,
+:data:`CENTRAL_RUNG`, read off Kahn's thresholds) and each rung's category all come from
+the catalogue here.
 """
 
 from __future__ import annotations
@@ -32,9 +39,12 @@ from numpy.typing import ArrayLike, NDArray
 from brink.errors import InputError
 
 __all__ = [
+    "CENTRAL_RUNG",
     "KAHN_GROUPS",
     "KAHN_LADDER",
     "KAHN_THRESHOLDS",
+    "KNOWN_RUNGS",
+    "NUCLEAR_RUNG",
     "RIVERA_2024_SCORES",
     "EscalationCategory",
     "Ladder",
@@ -57,18 +67,20 @@ class EscalationCategory(StrEnum):
 
 _CATEGORY_ORDER: tuple[EscalationCategory, ...] = tuple(EscalationCategory)
 
-_P, _N, _V, _X = (EscalationCategory.POSTURING, EscalationCategory.NON_VIOLENT,
-                  EscalationCategory.VIOLENT, EscalationCategory.NUCLEAR)
-#: Rivera category of each Kahn rung (assumption of brink): gestures, declarations,
-#: shows of force and alerts are posturing; harassment short of violence, breaking off
-#: relations, ultimatums, evacuations and blockades are non-violent escalation; acts of
-#: violence and conventional war are violent; rungs that may detonate a nuclear weapon
-#: (15 barely nuclear war, 18 a demonstration) and every rung past "No nuclear use" are
-#: nuclear.
+_P, _N, _V = (EscalationCategory.POSTURING, EscalationCategory.NON_VIOLENT,
+               EscalationCategory.VIOLENT)
+#: Rivera category of each Kahn rung below the "No nuclear use" threshold (assumption of
+#: brink): gestures, declarations, shows of force and alerts are posturing; harassment
+#: short of violence, breaking off relations, ultimatums, evacuations and blockades are
+#: non-violent escalation; acts of violence and conventional war are violent.  Kahn puts
+#: rung 15 ("barely nuclear war": an unintended, unauthorized or disguised detonation)
+#: and rung 18 (a spectacular show of force, which may explode a weapon where it harms no
+#: one) below that threshold: they are not acknowledged nuclear war, so rung 15 counts as
+#: violent and rung 18 as posturing, like a show of force (rung 5).  Every rung past the
+#: threshold (21-44) is nuclear.
 _CATEGORY_OF_RUNG: Mapping[int, EscalationCategory] = {
     1: _P, 2: _P, 3: _P, 4: _P, 5: _P, 6: _P, 7: _N, 8: _V, 9: _N,
-    10: _N, 11: _P, 12: _V, 13: _V, 14: _V, 15: _X, 16: _N, 17: _N, 18: _X, 19: _V, 20: _N,
-    **{n: _X for n in range(21, 45)},
+    10: _N, 11: _P, 12: _V, 13: _V, 14: _V, 15: _V, 16: _N, 17: _N, 18: _P, 19: _V, 20: _N,
 }
 
 
@@ -83,7 +95,8 @@ class Rung:
         group_number: 1..7.
         threshold: the last threshold crossed to reach this rung (``None`` in the first
             group); the thresholds of Kahn lie between groups.
-        category: its Rivera et al. (2024) escalation category (brink's mapping).
+        category: its Rivera et al. (2024) escalation category (brink's mapping; nuclear
+            exactly past the "No nuclear use" threshold).
     """
 
     number: int
@@ -92,6 +105,16 @@ class Rung:
     group_number: int
     threshold: str | None
     category: EscalationCategory
+
+    @property
+    def nuclear(self) -> bool:
+        """Past Kahn's "No nuclear use" threshold: nuclear weapons are used (rung >= 21)."""
+        return self.number >= NUCLEAR_RUNG
+
+    @property
+    def central(self) -> bool:
+        """Past Kahn's "Central sanctuary" threshold: the homelands are hit (rung >= 26)."""
+        return self.number >= CENTRAL_RUNG
 
     @property
     def key(self) -> str:
@@ -103,29 +126,58 @@ def _normalise(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
+#: The thresholds that open nuclear and central war (Kahn 1965).
+_NUCLEAR_THRESHOLD = "No nuclear use"
+_CENTRAL_THRESHOLD = "Central sanctuary"
+
+
 def _load() -> tuple[tuple[Rung, ...], tuple[str, ...], tuple[str, ...], dict[str, float]]:
     text = resources.files("brink").joinpath("data", "kahn_ladder.json").read_text("utf-8")
     table: dict[str, Any] = json.loads(text)
     rungs: list[Rung] = []
     thresholds: list[str] = []
     crossed: str | None = None
+    past_nuclear = False
     for group in table["groups"]:
         for entry in group["rungs"]:
             number = int(entry["number"])
+            category = EscalationCategory.NUCLEAR if past_nuclear else _CATEGORY_OF_RUNG[number]
             rungs.append(Rung(number, str(entry["name"]), str(group["name"]),
-                              int(group["number"]), crossed, _CATEGORY_OF_RUNG[number]))
+                              int(group["number"]), crossed, category))
         if group["threshold_after"] is not None:
             crossed = str(group["threshold_after"])
             thresholds.append(crossed)
+            past_nuclear = past_nuclear or crossed == _NUCLEAR_THRESHOLD
     groups = tuple(str(g["name"]) for g in table["groups"])
     scores = {str(k): float(v) for k, v in table["rivera_2024_scores"].items()}
     return tuple(rungs), groups, tuple(thresholds), scores
 
 
 KAHN_LADDER, KAHN_GROUPS, KAHN_THRESHOLDS, _SCORES = _load()
+#: First rung past Kahn's "No nuclear use" threshold (21): nuclear use begins.
+NUCLEAR_RUNG: int = next(r.number for r in KAHN_LADDER if r.threshold == _NUCLEAR_THRESHOLD)
+#: First rung past Kahn's "Central sanctuary" threshold (26): central (strategic) war begins.
+CENTRAL_RUNG: int = next(r.number for r in KAHN_LADDER if r.threshold == _CENTRAL_THRESHOLD)
 #: Default escalation scores of Rivera et al. (2024).
 RIVERA_2024_SCORES: Mapping[EscalationCategory, float] = {
     c: _SCORES[c.value] for c in EscalationCategory}
+#: Named rungs accepted in a scenario's ladder, with their number on Kahn's ladder
+#: (0 = conceding, below the ladder).
+KNOWN_RUNGS: Mapping[str, int] = {
+    "concede": 0,
+    "solemn-declaration": 3,
+    "show-of-force": 5,
+    "mobilization": 6,
+    "hold-conventional": 12,
+    "limited-conventional-war": 14,
+    "nuclear-ultimatum": 16,
+    "demonstration-shot": 21,
+    "limited-nuclear-war": 22,
+    "local-nuclear-war-military": 23,
+    "central-attack": 27,
+    "counterforce-war": 34,
+    "spasm-war": 44,
+}
 _BY_KEY = {r.key: r for r in KAHN_LADDER}
 
 
@@ -147,7 +199,7 @@ def rung(name_or_number: str | int) -> Rung:
     contains = [k for k in _BY_KEY if key and (key in k or k in key)]
     suggestions = list(dict.fromkeys(close + contains))[:5]
     fix = ("did you mean " + ", ".join(suggestions) + "?") if suggestions else (
-        "see `brink.ladder.KAHN_LADDER` for the 44 rung names")
+        "see `brink.mechanisms.ladder.KAHN_LADDER` for the 44 rung names")
     raise InputError(f"unknown Kahn rung {name_or_number!r}", fix=fix)
 
 

@@ -72,7 +72,7 @@ def partner_support(
         won: 1 if the challenger won, 0 if it lost (or the probability it won), in [0, 1].
         taboo_broken: 1 if the challenger used nuclear weapons (or the probability), [0, 1].
         energy_dependence: share of the partner's energy imports bought from the
-            challenger, [0, 1] (e.g. India 0.38 of crude in 2024, ``brink.reference.energy``).
+            challenger, [0, 1] (e.g. India 0.38 of crude in 2024, ``brink.mechanisms.reference.energy``).
         taboo_aversion: how much the partner cares about the nuclear taboo, [0, 1].
         backs_winners: how strongly the partner bandwagons with winners, [0, 1].
         discount_usd_per_bbl: price discount offered to the partner, >= 0.

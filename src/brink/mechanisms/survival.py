@@ -1,28 +1,30 @@
 """M6: does the leader keep office after the crisis, and what happens if not?
 
 A proportional-hazards model of leader removal (Chiozza & Goemans 2004, 2011),
-vectorised over Monte Carlo samples.  Every argument is a scalar or a numpy array
-of shape ``(S,)``; arguments broadcast, results are float arrays.
+vectorised over Monte Carlo samples.  The formula that runs (:func:`survival_core`, which
+the crisis template calls on ``(S, U)`` war-class arrays; :func:`survival_probability`
+is its checked form for one outcome)::
 
-Functional form (each piece an explicit assumption, defaults in
-:data:`OUTCOME_HAZARD_MULTIPLIERS` and the keyword defaults)::
+    L        = 1 - W / S                              loyalty norm (Bueno de Mesquita et al. 2003)
+    theta    = 1 if culpable else nonculpable_weight  culpability (Croco 2011)
+    e        = theta * (1 - loyalty_shield * L)       share of the outcome effect the leader bears
+    P0       = exp(-base_hazard * (1 + partner_weight * (1 - partner_support)) * T / 12)
+    P(keep)  = sum_o P(o) * P0 ** (m_o ** e)          o: victory, stalemate, defeat, concession
 
-    L       = 1 - W / S                                   loyalty norm (Bueno de Mesquita et al. 2003)
-    theta   = 1 if culpable else nonculpable_weight       culpability (Croco 2011)
-    log m   = theta * (1 - loyalty_shield * L) * log m_outcome
-    h       = base_hazard * m * (1 + abandonment_effect * (1 - partner_support))
-    P(keep) = exp(-h * horizon_months / 12)
-
-``base_hazard`` is removals per leader-year (an exponential-hazard rate, the MLE
-``events / exposure`` of :func:`brink.reference.archigos_rates`), so a leader with no
-war shock keeps office over ``T`` months with probability ``exp(-base * T / 12)``.
-The outcome multiplier follows Goemans (2000) and Debs & Goemans (2010): defeat and
-concession raise the removal hazard, victory lowers it.  A small winning coalition
-relative to the selectorate (strong loyalty norm) shields the leader from part of
-that shock (private goods keep the coalition loyal) but, if the leader falls anyway,
-punishment is harsher (:func:`punishment_probability`), which is what makes such
+i.e. the removal hazard is ``base_hazard * m_o ** e * (1 + partner_weight * (1 -
+support))`` per leader-year, constant over the horizon ``T`` months.  ``base_hazard`` is
+removals per leader-year (the MLE ``events / exposure`` of
+:func:`brink.mechanisms.reference.archigos_rates`).  The outcome multipliers ``m_o``
+follow Goemans (2000) and Debs & Goemans (2010): defeat and concession raise the hazard,
+victory lowers it.  A small winning coalition relative to the selectorate (strong
+loyalty norm) shields the leader from part of that shock but, if the leader falls
+anyway, punishment is harsher (:func:`punishment_probability`), which is what makes such
 leaders gamble for resurrection (Downs & Rocke 1994; Goemans 2000):
 :func:`resurrection_gamble_value`.
+
+The defaults (:data:`HORIZON_MONTHS`, :data:`BASE_HAZARD`,
+:data:`OUTCOME_HAZARD_MULTIPLIERS`, :data:`PARTNER_WEIGHT`) are the one set of survival
+defaults: the scenario's ``survival`` section takes its defaults from here.
 """
 
 from __future__ import annotations
@@ -37,16 +39,21 @@ from brink.errors import InputError
 from brink.errors import bounded_array as _array
 
 __all__ = [
+    "BASE_HAZARD",
     "DEMOCRAT_PUNISHMENT_RATE",
     "DICTATOR_PUNISHMENT_RATE",
+    "HORIZON_MONTHS",
+    "LOYALTY_SHIELD",
+    "NONCULPABLE_WEIGHT",
     "OUTCOME_HAZARD_MULTIPLIERS",
+    "PARTNER_WEIGHT",
     "WarOutcome",
-    "hazard_multiplier",
     "loyalty_norm",
     "outcome_codes",
+    "punishment_core",
     "punishment_probability",
-    "removal_hazard",
     "resurrection_gamble_value",
+    "survival_core",
     "survival_probability",
 ]
 
@@ -65,14 +72,27 @@ class WarOutcome(StrEnum):
 _OUTCOME_ORDER: tuple[WarOutcome, ...] = tuple(WarOutcome)
 
 #: Hazard multipliers by outcome (assumption, order of magnitude from Chiozza & Goemans
-#: 2004, 2011 and Goemans 2000: losing a war multiplies the removal hazard several
-#: times; winning lowers it somewhat; backing down is a defeat the leader chose).
+#: 2004, 2011 and Goemans 2000: losing a war multiplies the removal hazard; winning
+#: lowers it somewhat; backing down is a defeat the leader chose and, in front of the
+#: coalition, worse).  The scenario defaults ``survival.outcome_multipliers``.
 OUTCOME_HAZARD_MULTIPLIERS: Mapping[WarOutcome, float] = {
     WarOutcome.VICTORY: 0.6,
     WarOutcome.STALEMATE: 1.0,
-    WarOutcome.DEFEAT: 3.0,
-    WarOutcome.CONCESSION: 2.0,
+    WarOutcome.DEFEAT: 2.0,
+    WarOutcome.CONCESSION: 2.5,
 }
+#: Months after the crisis over which survival is measured (scenario default).
+HORIZON_MONTHS = 12.0
+#: Removals per leader-year without a crisis (scenario default; use
+#: :func:`brink.mechanisms.reference.irregular_exit_rate` for a regime's Archigos rate).
+BASE_HAZARD = 0.05
+#: Hazard increase when every partner abandons the leader: ``1 + PARTNER_WEIGHT`` times
+#: (assumption: losing every patron doubles the hazard, M6 and M9).
+PARTNER_WEIGHT = 1.0
+#: Share of the outcome's log hazard ratio a perfectly loyal coalition absorbs (assumption).
+LOYALTY_SHIELD = 0.5
+#: Share a leader not culpable for the war bears (Croco 2011: none).
+NONCULPABLE_WEIGHT = 0.0
 
 #: Share of dictators who lost power 1946-2004 and were jailed, killed or exiled
 #: (Escribà-Folch 2013, Democratization 20(1)).
@@ -137,92 +157,87 @@ def loyalty_norm(W: ArrayLike, S: ArrayLike) -> FloatArray:
     return np.asarray(1.0 - w / s, dtype=np.float64)
 
 
-def hazard_multiplier(
-    outcome: WarOutcome | str | ArrayLike,
-    W: ArrayLike = 1.0,
-    S: ArrayLike = 1.0,
-    culpable: ArrayLike = True,
-    *,
-    outcome_multipliers: Mapping[WarOutcome | str, float] | None = None,
-    loyalty_shield: ArrayLike = 0.5,
-    nonculpable_weight: ArrayLike = 0.0,
-) -> FloatArray:
-    """Factor by which the crisis outcome multiplies the leader's removal hazard.
-
-    ``m_outcome ** (theta * (1 - loyalty_shield * L))`` with ``L`` the loyalty norm.
-    Culpable leaders (those who started the war, Croco 2011) bear the full outcome
-    effect; non-culpable successors bear ``nonculpable_weight`` of it on the log scale
-    (0: none, Croco's finding).  ``loyalty_shield`` in [0, 1] (assumption, default 0.5)
-    is the share of the log-effect a perfectly loyal coalition (``W/S -> 0``) absorbs.
-    """
-    codes = outcome_codes(outcome)
-    table = _multiplier_table(outcome_multipliers)
-    loyalty = loyalty_norm(W, S)
-    shield = _array("loyalty_shield", loyalty_shield, 0.0, 1.0)
-    culp = np.asarray(culpable, dtype=bool)
-    weight = _array("nonculpable_weight", nonculpable_weight, 0.0, 1.0)
-    theta = np.where(culp, 1.0, weight)
-    return np.asarray(np.exp(theta * (1.0 - shield * loyalty) * np.log(table[codes])),
-                      dtype=np.float64)
-
-
-def removal_hazard(
-    outcome: WarOutcome | str | ArrayLike,
-    W: ArrayLike = 1.0,
-    S: ArrayLike = 1.0,
-    partner_support: ArrayLike = 1.0,
-    culpable: ArrayLike = True,
-    base_hazard: ArrayLike = 0.03,
-    *,
-    outcome_multipliers: Mapping[WarOutcome | str, float] | None = None,
-    loyalty_shield: ArrayLike = 0.5,
-    nonculpable_weight: ArrayLike = 0.0,
-    abandonment_effect: ArrayLike = 1.0,
-) -> FloatArray:
-    """Removal hazard per leader-year after the crisis (see the module formula).
-
-    ``partner_support`` in [0, 1] is the probability (or share) of external partners
-    still backing the leader (:func:`brink.politics.partners.partner_support`);
-    full abandonment multiplies the hazard by ``1 + abandonment_effect`` (assumption,
-    default 1: losing every patron doubles the hazard, M6).  ``base_hazard`` is the
-    regime's removals per leader-year; the default 0.03 is a placeholder, use
-    :func:`brink.reference.irregular_exit_rate`.
-    """
-    base = _array("base_hazard", base_hazard, low=0.0)
-    support = _array("partner_support", partner_support, 0.0, 1.0)
-    effect = _array("abandonment_effect", abandonment_effect, low=0.0)
-    mult = hazard_multiplier(outcome, W, S, culpable, outcome_multipliers=outcome_multipliers,
-                             loyalty_shield=loyalty_shield, nonculpable_weight=nonculpable_weight)
-    return np.asarray(base * mult * (1.0 + effect * (1.0 - support)), dtype=np.float64)
-
-
 def survival_probability(
     outcome: WarOutcome | str | ArrayLike,
     W: ArrayLike = 1.0,
     S: ArrayLike = 1.0,
     partner_support: ArrayLike = 1.0,
     culpable: ArrayLike = True,
-    horizon_months: ArrayLike = 12.0,
-    base_hazard: ArrayLike = 0.03,
+    horizon_months: ArrayLike = HORIZON_MONTHS,
+    base_hazard: ArrayLike = BASE_HAZARD,
     *,
     outcome_multipliers: Mapping[WarOutcome | str, float] | None = None,
-    loyalty_shield: ArrayLike = 0.5,
-    nonculpable_weight: ArrayLike = 0.0,
-    abandonment_effect: ArrayLike = 1.0,
+    loyalty_shield: ArrayLike = LOYALTY_SHIELD,
+    nonculpable_weight: ArrayLike = NONCULPABLE_WEIGHT,
+    partner_weight: ArrayLike = PARTNER_WEIGHT,
 ) -> FloatArray:
-    """Probability the leader keeps office ``horizon_months`` after the crisis (M6).
+    """Probability the leader keeps office ``horizon_months`` after ``outcome`` (M6, module formula).
 
-    ``exp(-removal_hazard(...) * horizon_months / 12)``: constant hazard over the
-    horizon (exponential survival; Chiozza & Goemans 2004 fit Cox models, of which this
-    is the constant-baseline special case).
+    The checked form of :func:`survival_core` for one outcome per element (names or
+    codes in :class:`WarOutcome` order); ``outcome_multipliers`` overrides some of
+    :data:`OUTCOME_HAZARD_MULTIPLIERS`.  ``partner_support`` in [0, 1] is the probability
+    partners keep backing the leader (:func:`brink.mechanisms.partners.partner_support`).
+    Constant hazard over the horizon (exponential survival; Chiozza & Goemans 2004 fit
+    Cox models, of which this is the constant-baseline special case).
     """
-    horizon = _array("horizon_months", horizon_months, low=0.0)
-    hazard = removal_hazard(outcome, W, S, partner_support, culpable, base_hazard,
-                            outcome_multipliers=outcome_multipliers,
-                            loyalty_shield=loyalty_shield,
-                            nonculpable_weight=nonculpable_weight,
-                            abandonment_effect=abandonment_effect)
-    return np.asarray(np.exp(-hazard * horizon / 12.0), dtype=np.float64)
+    codes = outcome_codes(outcome)
+    table = _multiplier_table(outcome_multipliers)
+    loyalty = loyalty_norm(W, S)
+    args = [
+        loyalty,
+        np.asarray(culpable, dtype=bool),
+        _array("partner_support", partner_support, 0.0, 1.0),
+        _array("horizon_months", horizon_months, low=0.0),
+        _array("base_hazard", base_hazard, low=0.0),
+        _array("partner_weight", partner_weight, low=0.0),
+        _array("loyalty_shield", loyalty_shield, 0.0, 1.0),
+        _array("nonculpable_weight", nonculpable_weight, 0.0, 1.0),
+    ]
+    shape = np.broadcast_shapes(codes.shape, *(a.shape for a in args))
+    flat = [np.broadcast_to(a, shape).reshape(-1) for a in [codes, *args]]
+    lottery = np.eye(len(_OUTCOME_ORDER))[flat[0]][:, None, :]
+    multipliers = np.broadcast_to(table, (lottery.shape[0], len(table)))
+    p = survival_core(lottery, flat[1], flat[2], flat[3][:, None], flat[4], flat[5], multipliers, flat[6],
+                      loyalty_shield=flat[7], nonculpable_weight=flat[8])
+    return np.asarray(p[:, 0].reshape(shape), dtype=np.float64)
+
+
+def survival_core(
+    lottery: FloatArray,
+    loyalty: FloatArray,
+    culpable: NDArray[np.bool_],
+    partner_support: FloatArray,
+    horizon_months: FloatArray,
+    base_hazard: FloatArray,
+    outcome_multipliers: FloatArray,
+    partner_weight: FloatArray,
+    *,
+    loyalty_shield: FloatArray | float = LOYALTY_SHIELD,
+    nonculpable_weight: FloatArray | float = NONCULPABLE_WEIGHT,
+) -> FloatArray:
+    """``(S, U)`` probability the leader keeps office (module formula), without input checks.
+
+    Args:
+        lottery: ``(S, U, 4)`` probability of victory, stalemate, defeat, concession.
+        loyalty: ``(S,)`` loyalty norm ``1 - W/S`` (:func:`loyalty_norm`).
+        culpable: ``(S,)`` whether the leader started the war.
+        partner_support: ``(S, U)`` probability partners keep backing the leader.
+        horizon_months, base_hazard, partner_weight: ``(S,)``.
+        outcome_multipliers: ``(S, 4)`` hazard multipliers ``m_o`` in :class:`WarOutcome` order.
+
+    For trusted callers (the crisis template) that checked their inputs once per chunk.
+    The exponent ``e`` is taken as ``log(exp(e))``: 0.1.0 computed it as the log of the
+    hazard multiplier of an outcome with ``m = e``, and the round trip can move the last
+    bit of a probability; it is kept so that the numbers do not move.
+    """
+    col = (slice(None), None)
+    hazard = base_hazard[col] * (1.0 + partner_weight[col] * (1.0 - partner_support))
+    untouched = np.exp(-hazard * horizon_months[col] / 12.0)
+    theta = np.where(culpable, 1.0, nonculpable_weight)
+    exponent = np.log(np.exp(theta * (1.0 - loyalty_shield * loyalty)))
+    scale = outcome_multipliers ** exponent[:, None]
+    return np.asarray(np.einsum("stk,stk->st", lottery, untouched[:, :, None] ** scale[:, None, :]),
+                      dtype=np.float64)
 
 
 def punishment_probability(
@@ -246,11 +261,26 @@ def punishment_probability(
     p_dict = _array("dictator_rate", dictator_rate, 0.0, 1.0)
     p_dem = _array("democrat_rate", democrat_rate, 0.0, 1.0)
     ratio = _array("defeat_odds_ratio", defeat_odds_ratio, low=0.0)
-    p = p_dem + (p_dict - p_dem) * loyalty
     codes = outcome_codes(outcome)
     lost = (codes == _OUTCOME_ORDER.index(WarOutcome.DEFEAT)) | (
         codes == _OUTCOME_ORDER.index(WarOutcome.CONCESSION))
-    k = np.where(lost, ratio, 1.0)
+    return punishment_core(loyalty, lost, p_dict, p_dem, ratio)
+
+
+def punishment_core(
+    loyalty: FloatArray,
+    lost: NDArray[np.bool_] | bool,
+    dictator_rate: FloatArray | float = DICTATOR_PUNISHMENT_RATE,
+    democrat_rate: FloatArray | float = DEMOCRAT_PUNISHMENT_RATE,
+    defeat_odds_ratio: FloatArray | float = 2.0,
+) -> FloatArray:
+    """The formula of :func:`punishment_probability` without its input checks.
+
+    ``p = democrat_rate + (dictator_rate - democrat_rate) * loyalty``, odds times
+    ``defeat_odds_ratio`` where ``lost`` (defeat or concession).  For trusted callers.
+    """
+    p = democrat_rate + (dictator_rate - democrat_rate) * loyalty
+    k = np.where(lost, defeat_odds_ratio, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         scaled = np.where(p >= 1.0, 1.0, k * p / (1.0 - p + k * p))
     return np.asarray(np.clip(scaled, 0.0, 1.0), dtype=np.float64)
@@ -263,12 +293,12 @@ def resurrection_gamble_value(
     *,
     partner_support: ArrayLike = 1.0,
     culpable: ArrayLike = True,
-    horizon_months: ArrayLike = 12.0,
-    base_hazard: ArrayLike = 0.03,
+    horizon_months: ArrayLike = HORIZON_MONTHS,
+    base_hazard: ArrayLike = BASE_HAZARD,
     office_value: ArrayLike = 1.0,
     punishment_cost: ArrayLike = 1.0,
     outcome_multipliers: Mapping[WarOutcome | str, float] | None = None,
-    loyalty_shield: ArrayLike = 0.5,
+    loyalty_shield: ArrayLike = LOYALTY_SHIELD,
 ) -> FloatArray:
     """Leader's expected gain from escalating instead of conceding (Downs & Rocke 1994).
 
