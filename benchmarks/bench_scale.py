@@ -51,9 +51,9 @@ run(load_scenario(sys.argv[1]), int(sys.argv[2]), 0, chunk_size=int(sys.argv[3])
 
 
 def _models_cached() -> int:
-    from brink.simulation import _MODELS
+    from brink.model import _SHIPPED
 
-    return len(_MODELS)
+    return len(_SHIPPED)
 
 
 def _thread_pools() -> list[dict[str, Any]]:

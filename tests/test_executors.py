@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
 import pickle
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pytest
 
 from brink.errors import InputError
 from brink.executors import ExecutionError, Executor, describe_task, get_executor
+from brink.executors.chunk import run_chunk
 from brink.executors.local import LocalExecutor
 from brink.executors.processes import ProcessExecutor
 
@@ -130,3 +134,180 @@ def test_unreachable_scheduler_is_an_input_error() -> None:
 
     with pytest.raises(InputError, match="cannot reach the Dask scheduler"):
         DaskExecutor(scheduler="tcp://127.0.0.1:1", timeout=1.0)
+
+
+# --- one execution path: a scenario model travels to every executor, any solver and lambda ---
+
+BUNDLED = [
+    "cuban-missile-crisis-1962",
+    "deterrence-rudimentary",
+    "fearon-1995",
+    "july-1914",
+    "tripartite-crisis",
+    "ukraine-2022",
+    "ukraine-in-nato",
+]
+
+
+def _pid_and_evaluation(task: Any, params: Any, evaluation: Any) -> tuple[int, Any]:
+    """A reducer that also says which process evaluated the chunk."""
+    return os.getpid(), evaluation
+
+
+def _same_evaluation(a: Any, b: Any) -> None:
+    assert a.outcomes.keys() == b.outcomes.keys() and a.metrics.keys() == b.metrics.keys()
+    for key in a.outcomes:
+        np.testing.assert_array_equal(a.outcomes[key], b.outcomes[key])
+    for key in a.metrics:
+        np.testing.assert_array_equal(a.metrics[key], b.metrics[key])
+    np.testing.assert_array_equal(a.failed, b.failed)
+    assert a.path_labels == b.path_labels
+    np.testing.assert_array_equal(a.paths, b.paths)
+
+
+def test_bundled_scenarios_list_is_complete() -> None:
+    from brink.scenario import bundled_scenarios
+
+    assert sorted(bundled_scenarios()) == BUNDLED
+
+
+@pytest.mark.parametrize("solver", ["spe", "qre"])
+@pytest.mark.parametrize("name", BUNDLED)
+def test_scenario_model_pickles_and_evaluates_identically(name: str, solver: str) -> None:
+    """A CrisisModel pickles as its scenario's data (its compiled expressions do not
+    pickle) and evaluates the same after unpickling; the rebuilt model is cached per
+    process.  A model refused in process (QRE on fearon-1995's 30,402-node game does not
+    fit the memory budget) is refused identically after the trip."""
+    from brink.model import CrisisModel
+    from brink.scenario import load_scenario
+
+    lam = 2.0 if solver == "qre" else None
+    model = CrisisModel(load_scenario(name), solver=solver, lam=lam)
+    again = pickle.loads(pickle.dumps(model))
+    assert type(again) is CrisisModel and again is not model
+    assert (again.solver, again.lam, again.memory) == (model.solver, model.lam, model.memory)
+    assert again.scenario_json == model.scenario_json
+    assert pickle.loads(pickle.dumps(model)) is again  # one model per process and pickle
+    params = model.draw(5, 100, 164)
+    np.testing.assert_equal(again.draw(5, 100, 164), params)
+    try:
+        reference = model.evaluate(params)
+    except InputError as exc:
+        with pytest.raises(InputError) as info:
+            again.evaluate(params)
+        assert str(info.value) == str(exc) and "--memory" in str(exc)
+        return
+    _same_evaluation(again.evaluate(params), reference)
+
+
+def test_qre_at_a_fixed_lambda_runs_in_the_worker_processes() -> None:
+    """0.1.0 evaluated a QRE model with a lambda in process whatever the executor (its
+    compiled expressions did not pickle); now its chunks run in the workers."""
+    from brink.executors.chunk import Chunk
+    from brink.model import CrisisModel
+    from brink.scenario import load_scenario
+
+    model = CrisisModel(load_scenario("tripartite-crisis"), solver="qre", lam=2.0)
+    tasks = [Chunk(model, a, a + 64, _pid_and_evaluation, seed=3) for a in range(0, 256, 64)]
+    with LocalExecutor() as ex:
+        local = list(ex.map(run_chunk, tasks))
+    with ProcessExecutor(workers=2) as ex:
+        remote = list(ex.map(run_chunk, tasks))
+    assert {pid for pid, _ in local} == {os.getpid()}
+    assert os.getpid() not in {pid for pid, _ in remote}
+    for (_, a), (_, b) in zip(local, remote, strict=True):
+        _same_evaluation(a, b)
+
+
+@pytest.mark.parametrize("name", ["deterrence-rudimentary", "tripartite-crisis"])
+def test_run_with_qre_at_a_fixed_lambda_is_identical_on_every_executor(name: str) -> None:
+    """``run`` with ``solver="qre", lam=2``: the same JSON in process, on processes and on Dask."""
+    from brink.scenario import load_scenario
+    from brink.simulation import run
+
+    sc = load_scenario(name)
+
+    def on(executor: Executor | None) -> str:
+        result = run(sc, 1536, seed=2, chunk_size=512, solver="qre", lam=2.0, executor=executor)
+        return json.dumps(result.to_json(), sort_keys=True)
+
+    reference = on(None)
+    assert json.loads(reference)["lambda"] == 2.0
+    assert reference != json.dumps(run(sc, 1536, seed=2, solver="qre").to_json(), sort_keys=True)
+    with LocalExecutor() as ex:
+        assert on(ex) == reference
+    with ProcessExecutor(workers=2) as ex:
+        assert on(ex) == reference
+    if importlib.util.find_spec("distributed") is not None:
+        from brink.executors.dask import DaskExecutor
+
+        with DaskExecutor(workers=2, processes=True) as ex:
+            assert on(ex) == reference
+
+
+def test_lambda_without_qre_is_refused() -> None:
+    from brink.scenario import load_scenario
+    from brink.simulation import run
+
+    with pytest.raises(InputError, match="--lambda"):
+        run(load_scenario("tripartite-crisis"), 512, solver="spe", lam=2.0)
+
+
+class _Unpicklable:
+    """An evaluator defined in a function's scope would not pickle; this one refuses outright."""
+
+    name = "unpicklable"
+
+    def __init__(self) -> None:
+        from brink.analysis.test_functions import IshigamiEvaluator
+
+        self.inner = IshigamiEvaluator()
+        self.uncertainties = self.inner.uncertainties
+        self.levers = self.inner.levers
+
+    def __reduce__(self) -> Any:
+        raise TypeError("cannot pickle this evaluator")
+
+    def draw(self, seed: int, start: int, stop: int) -> Any:
+        return self.inner.draw(seed, start, stop)
+
+    def ppf(self, name: str, u: Any) -> Any:
+        return self.inner.ppf(name, u)
+
+    def evaluate(self, params: Any, levers: Any = None) -> Any:
+        return self.inner.evaluate(params, levers)
+
+
+def test_an_evaluator_that_does_not_pickle_is_refused_not_run_in_process() -> None:
+    """0.1.0 silently evaluated such a model in process on every executor."""
+    from brink.analysis.experiments import evaluate_chunked
+
+    ev = _Unpicklable()
+    params = ev.draw(0, 0, 100)
+    with LocalExecutor() as ex:
+        local = evaluate_chunked(ev, params, chunk=40, executor=ex)
+    _same_evaluation(local, ev.evaluate(params))
+    with ProcessExecutor(workers=2) as ex, pytest.raises(InputError) as info:
+        evaluate_chunked(ev, params, chunk=40, executor=ex)
+    message = str(info.value)
+    assert "rows 0..39 of the design, model unpicklable" in message
+    assert "cannot be sent to a worker process: TypeError: cannot pickle this evaluator" in message
+    assert "--executor local" in message
+
+
+def test_analyses_of_a_picklable_evaluator_run_in_the_workers() -> None:
+    from brink.analysis.experiments import design_chunks
+    from brink.analysis.test_functions import IshigamiEvaluator
+
+    ev = IshigamiEvaluator()
+    params = ev.draw(1, 0, 90)
+    tasks = design_chunks(ev, params, {"shift": 1}, 40)
+    assert [t.describe() for t in tasks] == [
+        "rows 0..39 of the design, model ishigami, shift=1",
+        "rows 40..79 of the design, model ishigami, shift=1",
+        "rows 80..89 of the design, model ishigami, shift=1",
+    ]
+    with ProcessExecutor(workers=2) as ex:
+        remote = list(ex.map(run_chunk, tasks))
+    for task, evaluation in zip(tasks, remote, strict=True):
+        _same_evaluation(evaluation, ev.evaluate(task.rows(), {"shift": 1}))

@@ -79,7 +79,7 @@ def test_policy_failing_everywhere_is_left_out_of_regret() -> None:
 
 def test_policies_of_a_scenario_on_an_executor_match_in_process() -> None:
     """Every lever setting's chunks travel as one task stream, the setting named in each."""
-    from brink.analysis.tasks import ScenarioChunk, chunk_tasks
+    from brink.analysis.experiments import design_chunks
     from brink.cli.analysis import load_evaluator
     from brink.executors.local import LocalExecutor
 
@@ -88,8 +88,8 @@ def test_policies_of_a_scenario_on_an_executor_match_in_process() -> None:
     shipped = policies(ev, "leader_survives", 64, 3, minimize=False, chunk=40, executor=LocalExecutor())
     assert json.dumps(shipped.to_json()) == json.dumps(ref.to_json())
     assert len(ref.scores) == 16
-    tasks = chunk_tasks(ev, ev.draw(3, 0, 64), {"doctrines.NATO.declared": "sanctions"}, 40)
-    assert tasks is not None and all(isinstance(t, ScenarioChunk) for t in tasks)
+    tasks = design_chunks(ev, ev.draw(3, 0, 64), {"doctrines.NATO.declared": "sanctions"}, 40)
+    assert all(t.model is ev for t in tasks)
     assert [t.describe() for t in tasks] == [
         "rows 0..39 of the design, scenario ukraine-2022, doctrines.NATO.declared=sanctions",
         "rows 40..63 of the design, scenario ukraine-2022, doctrines.NATO.declared=sanctions",

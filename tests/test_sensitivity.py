@@ -100,7 +100,8 @@ class _WorkerEvaluator(IshigamiEvaluator):
 
 
 class _LocalOnlyEvaluator(_WorkerEvaluator):
-    """Cannot be pickled (holds a lambda), so it is evaluated in process on any executor."""
+    """Cannot be pickled (holds a lambda), so a process executor refuses it (0.1.0 silently
+    evaluated it in process)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -121,7 +122,8 @@ def test_sobol_on_processes_is_identical_and_really_runs_elsewhere() -> None:
         par = sobol(ev, "y", 2048, 5, chunk=1500, executor=ex)
         params = design_params(ev, sobol_design(ev.uncertainties, 64, 5))
         shipped = evaluate_chunked(ev, params, chunk=100, executor=ex)
-        kept = evaluate_chunked(_LocalOnlyEvaluator(), params, chunk=100, executor=ex)
+        with pytest.raises(InputError, match="cannot be sent to a worker process"):
+            evaluate_chunked(_LocalOnlyEvaluator(), params, chunk=100, executor=ex)
     for key in ("S1", "S1_conf", "ST", "ST_conf"):
         np.testing.assert_array_equal(par.indices[key], ref.indices[key])
     s1, st = ishigami_indices()
@@ -129,7 +131,8 @@ def test_sobol_on_processes_is_identical_and_really_runs_elsewhere() -> None:
     np.testing.assert_allclose(par.indices["ST"], st, atol=0.05)
     assert par.n_evaluations == 2048 * 5
     assert os.getpid() not in set(shipped.metrics["pid"].tolist())  # every chunk ran in a worker
-    np.testing.assert_array_equal(kept.metrics["pid"], os.getpid())  # fell back in process
+    kept = evaluate_chunked(_LocalOnlyEvaluator(), params, chunk=100, executor=LocalExecutor())
+    np.testing.assert_array_equal(kept.metrics["pid"], os.getpid())  # in process: no pickling
     np.testing.assert_array_equal(kept.outcomes["high"], shipped.outcomes["high"])
     np.testing.assert_array_equal(kept.metrics["y"], shipped.metrics["y"])
 

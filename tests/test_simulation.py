@@ -73,17 +73,15 @@ def test_failed_samples_are_counted_not_dropped() -> None:
 
 
 def test_chunk_task_describes_itself_for_executor_errors() -> None:
-    import json
-
     from brink.executors import describe_task
-    from brink.simulation import ChunkTask
+    from brink.executors.chunk import Chunk
+    from brink.simulation import block_sums
 
-    sc = load_scenario("ukraine-2022")
-    text = json.dumps(sc.model_dump(mode="json", exclude={"source"}))
-    task = ChunkTask(text, sc.source, 3, 4096, 8192)
+    model = CrisisModel(load_scenario("ukraine-2022"))
+    task = Chunk(model, 4096, 8192, block_sums, seed=3)
     assert task.describe() == "samples 4096..8191, seed 3, scenario ukraine-2022"
     assert describe_task(task) == task.describe()
-    levered = ChunkTask(text, sc.source, 3, 0, 10, levers=(("energy_discount.offered_usd_per_bbl", 0),))
+    levered = Chunk(model, 0, 10, block_sums, seed=3, levers=(("energy_discount.offered_usd_per_bbl", 0),))
     assert levered.describe().endswith(", energy_discount.offered_usd_per_bbl=0")
 
 

@@ -262,3 +262,30 @@ def test_an_unknown_sweep_path_is_refused_with_a_did_you_mean() -> None:
     with pytest.raises(InputError, match=r"'partners\.CHN\.sphere_interest\.KAZ' is not a setting"):
         SimulationPoints().check("ukraine-2022", grid_design(["partners.CHN.sphere_interest.KAZ=0.1"]))
     SimulationPoints().check("ukraine-2022", grid_design(["costs.conventional_war=0.1,0.2"]))
+
+
+def test_sweep_points_at_a_fixed_lambda_are_identical_on_processes(tmp_path: Path) -> None:
+    """Each point's chunks travel as the one task type (QRE with a lambda included) and give
+    the same stored summaries on a process pool as in process."""
+    from brink.executors.processes import ProcessExecutor
+    from brink.sweep import SimulationPoints, scenario_source
+
+    text, name = scenario_source("tripartite-crisis")
+    design = grid_design(["game.defender_war=0.5,1.5"])
+
+    def sweep(store: Store, simulate: SimulationPoints) -> list[dict[str, object] | None]:
+        result = run_sweep(
+            store, simulate, scenario="tripartite-crisis", scenario_name=name, scenario_text=text,
+            design=design, samples=1024, seed=1, version="test",
+        )
+        return result.summaries
+
+    local = sweep(Store(tmp_path / "a.duckdb"), SimulationPoints(solver="qre", lam=2.0, chunk_size=512))
+    with ProcessExecutor(workers=2) as ex:
+        remote = sweep(
+            Store(tmp_path / "b.duckdb"), SimulationPoints(ex, chunk_size=512, solver="qre", lam=2.0)
+        )
+    assert local == remote
+    assert all(s is not None and s["lambda"] == 2.0 for s in local)
+    assert local[0] != local[1]
+

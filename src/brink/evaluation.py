@@ -8,7 +8,7 @@ counterfactual comparison, robust policy search and every executor can share
 one interface.
 
 Determinism: ``draw(seed, start, stop)`` must return the same values for sample
-``i`` however the range ``[0, N)`` is cut into chunks (see :mod:`brink.random`).
+``i`` however the range ``[0, N)`` is cut into chunks (see :mod:`brink.scenario.random`).
 """
 
 from __future__ import annotations

@@ -1,12 +1,13 @@
 """Monte Carlo runs of a scenario: chunked, streaming, chunk-size-invariant.
 
-``run`` cuts the sample range ``[0, N)`` into chunks, evaluates each chunk with
-:class:`brink.model.CrisisModel` (draws by :mod:`brink.random`, so sample ``i`` is the
-same whatever the chunking), and aggregates as it goes: per-block sums of each outcome
+``run`` cuts the sample range ``[0, N)`` into chunks (:class:`brink.executors.chunk.Chunk`
+tasks of one :class:`brink.model.CrisisModel`, run by any executor), evaluates each
+(draws by :mod:`brink.scenario.random`, so sample ``i`` is the same whatever the chunking), reduces
+it to block sums in the worker (:func:`block_sums`), and aggregates as it goes: per-block sums of each outcome
 and metric and of their squares, path counts and the failed count.  Memory is bounded by
 the chunk size, never by ``N``.
 
-Chunk boundaries are rounded to multiples of :data:`brink.random.BLOCK` and every sum is
+Chunk boundaries are rounded to multiples of :data:`brink.scenario.random.BLOCK` and every sum is
 taken block by block in sample order, so the floating-point result is bit-identical for
 any chunk size (and any executor, which returns chunks in task order).
 
@@ -14,7 +15,7 @@ Memory budget: by default a run fits in :data:`brink.model.MEMORY_BUDGET` (512 M
 ``memory`` argument, ``brink run --memory MIB``, changes it).  The chunk size adapts:
 a quarter of the budget holds a chunk's draws and results, so the default chunk is
 ``min(4096, that share // bytes per sample)`` rounded down to a multiple of
-:data:`~brink.random.BLOCK` (at least one block), and the model solves each chunk in
+:data:`~brink.scenario.random.BLOCK` (at least one block), and the model solves each chunk in
 pieces that fit the rest (:meth:`brink.model.CrisisModel.evaluate`).  An explicit chunk
 size above :data:`MAX_CHUNK_SIZE` or above what the budget holds is refused, naming the
 largest that fits; so is a game of which one sample does not fit.  Neither the chunk
@@ -33,21 +34,35 @@ uncertainty; Law & Kelton 2000, ch. 9).
 from __future__ import annotations
 
 import contextlib
-import json
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from brink import __version__
 from brink.errors import InputError
-from brink.random import BLOCK, check_samples, check_seed
-from brink.scenario import Scenario, scenario_from_data
+from brink.evaluation import Evaluation
+from brink.executors import Executor
+from brink.executors.chunk import Chunk, run_chunk
+from brink.scenario import Scenario
+from brink.scenario.random import BLOCK, check_samples, check_seed
 
-__all__ = ["DEFAULT_CHUNK_SIZE", "MAX_CHUNK_SIZE", "ChunkResult", "ChunkTask", "RunResult", "run", "run_chunk"]
+if TYPE_CHECKING:
+    from brink.model import CrisisModel
+
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "MAX_CHUNK_SIZE",
+    "ChunkResult",
+    "RunResult",
+    "block_sums",
+    "block_sums_and_samples",
+    "run",
+    "run_chunk",
+]
 
 FloatArray = NDArray[np.float64]
 Z95 = 1.959963984540054
@@ -57,35 +72,6 @@ DEFAULT_CHUNK_SIZE = 4096
 MAX_CHUNK_SIZE = 2**20
 #: Memory budgets accepted by ``run`` (bytes): 64 MiB to 1 TiB.
 MIN_MEMORY, MAX_MEMORY = 64 * 2**20, 2**40
-
-
-class Executor(Protocol):
-    def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[Any]: ...
-
-
-@dataclass(frozen=True)
-class ChunkTask:
-    """A picklable unit of work: samples ``start..stop-1`` of a scenario (given as data)."""
-
-    scenario: str  # JSON of the validated scenario
-    source: str
-    seed: int
-    start: int
-    stop: int
-    solver: str = "auto"
-    levers: tuple[tuple[str, Any], ...] = ()
-    keep_samples: bool = False
-    #: Bytes the model may use to solve the chunk (0: :data:`brink.model.MEMORY_BUDGET`).
-    memory: int = 0
-
-    def describe(self) -> str:
-        """One line for error messages: ``samples 0..4095, seed 3, scenario ukraine-2022``."""
-        try:
-            name = str(json.loads(self.scenario).get("name", "")) or self.source
-        except (ValueError, AttributeError):
-            name = self.source
-        levers = "".join(f", {k}={v}" for k, v in self.levers)
-        return f"samples {self.start}..{self.stop - 1}, seed {self.seed}, scenario {name or '?'}{levers}"
 
 
 @dataclass
@@ -104,32 +90,23 @@ class ChunkResult:
     failure: str = ""
 
 
-_MODELS: dict[tuple[str, str, str], Any] = {}
+def block_sums(task: Chunk[ChunkResult], params: Mapping[str, FloatArray], ev: Evaluation) -> ChunkResult:
+    """A chunk's evaluation reduced to block sums (the reducer of a run without a store).
 
-
-def chunk_model(task: ChunkTask) -> Any:
-    """The :class:`~brink.model.CrisisModel` for a task's scenario, built once per process.
-
-    Executors ship tasks with the scenario as JSON; every chunk of the same scenario in a
-    worker reuses one model (its compiled tree, index arrays and caches).
+    Runs in the worker, so what comes back is a few numbers per block of
+    :data:`~brink.scenario.random.BLOCK` samples, not the samples.
     """
-    from brink.model import MEMORY_BUDGET, CrisisModel
-
-    key = (task.scenario, task.source, task.solver)
-    if key not in _MODELS:
-        _MODELS.clear()
-        sc = scenario_from_data(json.loads(task.scenario), source=task.source)
-        _MODELS[key] = CrisisModel(sc, solver=task.solver)
-    model = _MODELS[key]
-    model.memory = task.memory or MEMORY_BUDGET
-    return model
+    return _reduce(task, params, ev, keep_samples=False)
 
 
-def run_chunk(task: ChunkTask) -> ChunkResult:
-    """Evaluate one chunk and reduce it to block sums (top level, so executors can ship it)."""
-    model = chunk_model(task)
-    params = model.draw(task.seed, task.start, task.stop)
-    ev = model.evaluate(params, dict(task.levers) or None)
+def block_sums_and_samples(
+    task: Chunk[ChunkResult], params: Mapping[str, FloatArray], ev: Evaluation
+) -> ChunkResult:
+    """:func:`block_sums` plus the chunk's per-sample columns (for a run that is stored)."""
+    return _reduce(task, params, ev, keep_samples=True)
+
+
+def _reduce(task: Chunk[ChunkResult], params: Mapping[str, FloatArray], ev: Evaluation, keep_samples: bool) -> ChunkResult:
     sums: dict[str, list[float]] = {}
     squares: dict[str, list[float]] = {}
     counts: dict[str, list[int]] = {}
@@ -143,9 +120,9 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
         # every block complete and finite: one reduction over the last (contiguous) axis, the
         # same pairwise sum per block as np.sum of the block alone
         blocks = table[:, :whole].reshape(len(keys), -1, BLOCK)
-        block_sums, block_squares = blocks.sum(axis=2), (blocks * blocks).sum(axis=2)
+        totals, block_squares = blocks.sum(axis=2), (blocks * blocks).sum(axis=2)
         for i, key in enumerate(keys):
-            sums[key] = block_sums[i].tolist()
+            sums[key] = totals[i].tolist()
             squares[key] = block_squares[i].tolist()
             counts[key] = [BLOCK] * (whole // BLOCK)
         start = whole
@@ -164,7 +141,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     for idx, cnt in zip(*np.unique(ev.paths[~ev.failed], return_counts=True), strict=True):
         path_counts[ev.path_labels[int(idx)]] = int(cnt)
     columns: dict[str, NDArray[Any]] = {}
-    if task.keep_samples:
+    if keep_samples:
         columns = {**{k: v.astype(np.float32) for k, v in params.items()}, **ev.outcomes, "failed": ev.failed}
     return ChunkResult(
         task.start, task.stop, sums, squares, counts, path_counts, int(ev.failed.sum()), columns, ev.failure
@@ -185,19 +162,23 @@ class RunResult:
     paths: list[dict[str, Any]] = field(default_factory=list)
     failed: int = 0
     run_id: str | None = None
+    #: QRE's logit precision, ``None`` for the solver's default (then not in the JSON).
+    lam: float | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "scenario": self.scenario,
             "samples": self.samples,
             "seed": self.seed,
             "version": self.version,
             "solver": self.solver,
-            "outcomes": self.outcomes,
-            "paths": self.paths,
-            "metrics": self.metrics,
-            "failed": self.failed,
         }
+        if self.lam is not None:
+            out["lambda"] = self.lam
+        out.update(
+            {"outcomes": self.outcomes, "paths": self.paths, "metrics": self.metrics, "failed": self.failed}
+        )
+        return out
 
 
 class _Aggregate:
@@ -251,42 +232,54 @@ def run(
     store: Any = None,
     scenario_text: str = "",
     memory: int | None = None,
+    lam: float | None = None,
 ) -> RunResult:
     """Monte Carlo run of ``scenario``: ``samples`` draws of ``seed``, solved and aggregated.
 
     ``chunk_size`` (``None``: adapted to the memory budget, see the module doc) is rounded
-    up to a multiple of :data:`brink.random.BLOCK`.  ``memory`` is the budget in bytes
-    (``None``: :data:`brink.model.MEMORY_BUDGET`).  ``executor`` is any object with
-    ``map(fn, tasks)`` yielding results in task order (default: in process).
+    up to a multiple of :data:`brink.scenario.random.BLOCK`.  ``memory`` is the budget in bytes
+    (``None``: :data:`brink.model.MEMORY_BUDGET`).  ``lam`` is QRE's logit precision
+    (``solver="qre"`` only; ``None``: the limiting profile).  ``executor`` runs the
+    chunks (:class:`brink.executors.chunk.Chunk`, results in task order; default: in
+    process); every solver and lambda runs on every executor, with the same numbers.
     ``progress(done, total)`` is called after each chunk.  With ``store`` (a
     :class:`brink.store.Store`) the run and its per-sample outcomes are recorded.
 
     Raises:
         InputError: a chunk size or budget out of bounds, a game too large for the
-            budget, a parameter outside its range, or every sample failed (the stored
-            run is then ``failed``).
+            budget, a parameter outside its range, a lambda without ``solver="qre"``, or
+            every sample failed (the stored run is then ``failed``).
     """
+    from brink.model import CrisisModel
+
     samples = check_samples(samples)
     seed = check_seed(seed)
     budget = _check_memory(memory)
-    text = json.dumps(scenario.model_dump(mode="json", exclude={"source"}), sort_keys=True)
-    lever_items = tuple(sorted((levers or {}).items()))
-    probe = ChunkTask(text, scenario.source, seed, 0, 0, solver, lever_items, store is not None, budget)
-    _seed_model(probe, scenario)
-    chunk, piece_memory = _plan_chunks(probe, samples, chunk_size, budget, scenario.name)
-    tasks = [
-        ChunkTask(
-            text, scenario.source, seed, a, min(a + chunk, samples), solver, lever_items, store is not None,
-            piece_memory,
+    if lam is not None and solver != "qre":
+        raise InputError(
+            f"a logit precision (lambda = {lam:g}) was given with solver {solver!r}",
+            "--lambda",
+            "use --solver qre with --lambda, or drop --lambda",
         )
+    lever_items = tuple(sorted((levers or {}).items()))
+    # one model for the whole run: in process its chunks keep the scenario's document (an
+    # error found while evaluating names file:line:col); other processes rebuild it from
+    # its pickle, the scenario's JSON (brink.model)
+    model = CrisisModel(scenario, solver=solver, lam=lam, memory=budget)
+    chunk, model.memory = _plan_chunks(model, dict(lever_items) or None, samples, chunk_size, budget)
+    reduce = block_sums_and_samples if store is not None else block_sums
+    tasks = [
+        Chunk(model, a, min(a + chunk, samples), reduce, seed=seed, levers=lever_items or None)
         for a in range(0, samples, chunk)
     ]
-    result = RunResult(scenario.name, samples, seed, solver)
+    result = RunResult(scenario.name, samples, seed, solver, lam=lam)
     run_id = None
     if store is not None:
+        parameters: dict[str, Any] = {"samples": samples, "solver": solver, "levers": dict(lever_items)}
+        if lam is not None:
+            parameters["lambda"] = lam
         run_id = store.begin_run(
-            "run", scenario.name, scenario_text or text, seed, __version__,
-            {"samples": samples, "solver": solver, "levers": dict(lever_items)},
+            "run", scenario.name, scenario_text or model.scenario_json, seed, __version__, parameters
         )
         result.run_id = run_id
     agg = _Aggregate()
@@ -344,20 +337,6 @@ def run(
     return result
 
 
-def _seed_model(task: ChunkTask, scenario: Scenario) -> None:
-    """Make ``scenario`` itself the model of ``task``'s chunks in this process.
-
-    In-process chunks then keep the scenario's document, so an error found while
-    evaluating names ``file:line:col`` (or the ``--set`` that wrote the value); workers of
-    other processes rebuild the scenario from its JSON, with the file name only.
-    """
-    from brink.model import CrisisModel
-
-    key = (task.scenario, task.source, task.solver)
-    _MODELS.clear()
-    _MODELS[key] = CrisisModel(scenario, solver=task.solver)
-
-
 def _check_memory(memory: int | None) -> int:
     """The memory budget in bytes (``None``: :data:`brink.model.MEMORY_BUDGET`), within bounds."""
     from brink.model import MEMORY_BUDGET
@@ -373,7 +352,9 @@ def _check_memory(memory: int | None) -> int:
     return memory
 
 
-def _plan_chunks(probe: ChunkTask, samples: int, chunk_size: int | None, budget: int, name: str) -> tuple[int, int]:
+def _plan_chunks(
+    model: CrisisModel, levers: Mapping[str, Any] | None, samples: int, chunk_size: int | None, budget: int
+) -> tuple[int, int]:
     """``(samples per chunk, bytes left to solve each chunk)`` within ``budget`` (module doc).
 
     Estimates the memory of one sample from the scenario's game before anything large is
@@ -382,7 +363,8 @@ def _plan_chunks(probe: ChunkTask, samples: int, chunk_size: int | None, budget:
     """
     from brink.model import mib
 
-    fp = chunk_model(probe).footprint(dict(probe.levers) or None)
+    name = model.name
+    fp = model.footprint(levers)
     rows = budget // 4 // fp.per_row  # samples whose draws and results a chunk may hold
     fits = max(BLOCK, rows // BLOCK * BLOCK)
     if BLOCK * fp.per_row > budget // 2:

@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from brink.errors import BrinkError, InputError, RunInterrupted
+from brink.executors import Executor
 from brink.store import Store
 
 __all__ = [
@@ -196,7 +197,13 @@ def design_from_options(grid: Sequence[str], lhs: Sequence[str], seed: int) -> D
 
 @dataclass(frozen=True)
 class PointSpec:
-    """What one sweep point computes (picklable, so that it can travel to a worker)."""
+    """What one sweep point computes: a whole run of the scenario with its overrides.
+
+    A point is not an executor task: it is the unit the sweep stores, retries and reports
+    (one run each), computed in the caller by a :class:`Simulator`.  The real simulator
+    (:class:`SimulationPoints`) cuts the point's run into
+    :class:`~brink.executors.chunk.Chunk` tasks, the one task type every executor runs.
+    """
 
     scenario: str
     overrides: tuple[str, ...]
@@ -603,19 +610,22 @@ class SimulationPoints:
             :func:`brink.simulation.run`).
         solver: ``auto``, ``spe`` or ``qre``.
         keep_samples: Store each point's per-sample parameters and outcomes.
+        lam: QRE's logit precision (``solver="qre"`` only; ``None``: the limit).
     """
 
     def __init__(
         self,
-        executor: Any = None,
+        executor: Executor | None = None,
         chunk_size: int | None = None,
         solver: str = "auto",
         keep_samples: bool = True,
+        lam: float | None = None,
     ) -> None:
         self.executor = executor
         self.chunk_size = chunk_size
         self.solver = solver
         self.keep_samples = keep_samples
+        self.lam = lam
 
     def check(self, scenario: str, design: Design, base: Sequence[str] = ()) -> None:
         """Load the scenario with every point's settings, so a bad path or value fails now.
@@ -652,14 +662,15 @@ class SimulationPoints:
             solver=self.solver,
             executor=self.executor,
             store=_PointStore(sink, "point") if self.keep_samples else None,
+            lam=self.lam,
         )
         return PointOutcome(summary=result.to_json())
 
 
 def scenario_source(scenario: str) -> tuple[str, str]:
     """``(text, name)`` of a scenario file or bundled name, for the run record and its hash."""
-    from brink.document import read_document_text
     from brink.scenario import load_scenario, resolve_scenario_source
+    from brink.scenario.document import read_document_text
 
     text = read_document_text(resolve_scenario_source(scenario))
     return text, load_scenario(scenario).name

@@ -10,7 +10,7 @@ Every result has ``to_json()``; each analysis documents how it treats samples
 whose game could not be solved (:attr:`brink.evaluation.Evaluation.failed`).
 Every analysis that evaluates a design takes ``executor=`` and ``chunk=``: the
 model runs go in chunks to local processes or a Dask cluster
-(:mod:`brink.analysis.tasks`), with the same numbers as in process.
+(:func:`brink.analysis.experiments.evaluate_designs`), with the same numbers as in process.
 """
 
 from __future__ import annotations

@@ -22,10 +22,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from brink.analysis.experiments import DEFAULT_CHUNK, concat_evaluations, select_outcome
+from brink.analysis.experiments import DEFAULT_CHUNK, evaluate_designs, select_outcome
 from brink.analysis.intervals import Interval, mean_interval
-from brink.analysis.tasks import Executor, evaluate_designs
-from brink.evaluation import Evaluation, Evaluator
+from brink.evaluation import Evaluation, Evaluator, concatenate
+from brink.executors import Executor
 
 __all__ = ["CompareResult", "OutcomeDifference", "compare", "compare_evaluations"]
 
@@ -164,7 +164,7 @@ def compare(
     parts_a, parts_b = evaluate_designs(
         [(eval_a, pa, levers_a), (eval_b, pb, levers_b)], chunk, executor
     )
-    ev_a, ev_b = concat_evaluations(parts_a), concat_evaluations(parts_b)
+    ev_a, ev_b = concatenate(parts_a), concatenate(parts_b)
     rows, n_pairs, only_a, only_b = compare_evaluations(ev_a, ev_b, conf_level)
     return CompareResult(
         eval_a.name,

@@ -8,27 +8,37 @@ numpy arrays (the sample/analyze split of SALib; Herman & Usher 2017).
 
 Failed samples (:attr:`Evaluation.failed`) are never dropped silently here: the
 mask travels with the values and each analysis states how it treats them.
+
+Executors.  Given an executor (:mod:`brink.executors`), a design's blocks of rows become
+:class:`~brink.executors.chunk.Chunk` tasks (the same task type as a Monte Carlo run's)
+and run wherever the executor runs them; the evaluations come back in block order and
+are joined exactly as in process, so the numbers are identical.  The evaluator travels by
+pickle (a :class:`~brink.model.CrisisModel` as its scenario's data, with any solver and
+lambda); one that does not pickle is refused by a process or Dask executor with a message,
+never evaluated in process behind the caller's back.  Each task carries only its own rows
+of the design, so what one worker receives is bounded by the chunk size.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from brink.analysis.tasks import Executor, evaluate_designs
 from brink.errors import InputError
-from brink.evaluation import Evaluation, Evaluator
+from brink.evaluation import Evaluation, Evaluator, concatenate
+from brink.executors import Executor
+from brink.executors.chunk import Chunk, Rows, run_chunk, whole_evaluation
 
 __all__ = [
     "DEFAULT_CHUNK",
     "OutcomeValues",
-    "concat_evaluations",
     "design_params",
     "evaluate_chunked",
+    "evaluate_designs",
     "outcome_names",
     "select_outcome",
 ]
@@ -105,34 +115,48 @@ def design_params(
     }
 
 
-def concat_evaluations(parts: Sequence[Evaluation]) -> Evaluation:
-    """Join evaluations of consecutive row blocks, merging their path labels."""
-    if len(parts) == 1:
-        return parts[0]
-    labels: dict[str, int] = {}
-    chance: dict[str, tuple[bool, ...]] = {}
-    paths: list[NDArray[np.int64]] = []
-    for part in parts:
-        if part.paths.shape[0] == part.n and part.path_labels:
-            mapping = np.array(
-                [labels.setdefault(lab, len(labels)) for lab in part.path_labels], dtype=np.int64
-            )
-            for lab, steps in zip(part.path_labels, part.path_chance, strict=False):
-                chance.setdefault(lab, steps)
-            paths.append(mapping[part.paths])
+def _rows(params: Mapping[str, FloatArray]) -> int:
+    return int(next(iter(params.values())).shape[0]) if params else 0
+
+
+def design_chunks(
+    evaluator: Evaluator, params: Mapping[str, FloatArray], levers: Mapping[str, Any] | None, chunk: int
+) -> list[Chunk[Evaluation]]:
+    """A design's blocks of ``chunk`` rows as tasks (none for a design of zero rows)."""
+    n = _rows(params)
+    step = max(1, int(chunk))
+    lever_items = None if levers is None else tuple(levers.items())
+
+    def rows(lo: int, hi: int) -> Rows:
+        return tuple((k, np.asarray(v)[lo:hi]) for k, v in params.items())
+
+    return [
+        Chunk(evaluator, lo, min(lo + step, n), whole_evaluation, params=rows(lo, min(lo + step, n)), levers=lever_items)
+        for lo in range(0, n, step)
+    ]
+
+
+def evaluate_designs(
+    jobs: Sequence[tuple[Evaluator, Mapping[str, FloatArray], Mapping[str, Any] | None]],
+    chunk: int,
+    executor: Executor | None = None,
+) -> Iterator[list[Evaluation]]:
+    """Evaluate several ``(evaluator, params, levers)`` designs; yield each one's block evaluations.
+
+    The blocks of every design go through ONE ``executor.map`` (so workers stay busy from
+    one design to the next; without an executor, in process) and come back in order.  A
+    design of zero rows is one evaluation in process.  Designs are yielded one at a time,
+    so a caller that reduces each before asking for the next holds one design's
+    evaluations, not all of them.
+    """
+    plans = [design_chunks(ev, params, levers, chunk) for ev, params, levers in jobs]
+    tasks = [task for plan in plans for task in plan]
+    results = executor.map(run_chunk, tasks) if executor is not None and tasks else map(run_chunk, tasks)
+    for (ev, params, levers), plan in zip(jobs, plans, strict=True):
+        if not plan:
+            yield [ev.evaluate(params, levers)]
         else:
-            paths.append(np.full(part.n, -1, dtype=np.int64))
-    first = parts[0]
-    return Evaluation(
-        outcomes={k: np.concatenate([p.outcomes[k] for p in parts]) for k in first.outcomes},
-        metrics={k: np.concatenate([p.metrics[k] for p in parts]) for k in first.metrics},
-        failed=np.concatenate([np.asarray(p.failed, dtype=bool) for p in parts]),
-        paths=np.concatenate(paths) if labels else np.zeros(0, dtype=np.int64),
-        path_labels=tuple(labels),
-        path_chance=tuple(chance[lab] for lab in labels)
-        if len(chance) == len(labels)
-        else (),
-    )
+            yield [next(results) for _ in plan]
 
 
 def evaluate_chunked(
@@ -145,8 +169,8 @@ def evaluate_chunked(
     """``evaluator.evaluate`` on rows ``[0, n)`` in blocks of ``chunk`` rows.
 
     The loop runs over blocks, not samples; each block is evaluated vectorised.  With an
-    ``executor`` the blocks run as tasks on it (:mod:`brink.analysis.tasks`); the result
+    ``executor`` the blocks run as tasks on it (:func:`evaluate_designs`); the result
     is identical, since the blocks and their order are the same.
     """
     (parts,) = list(evaluate_designs([(evaluator, params, levers)], chunk, executor))
-    return concat_evaluations(parts)
+    return concatenate(parts)

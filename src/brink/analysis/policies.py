@@ -33,10 +33,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from brink.analysis.experiments import DEFAULT_CHUNK, concat_evaluations, select_outcome
-from brink.analysis.tasks import Executor, evaluate_designs
+from brink.analysis.experiments import DEFAULT_CHUNK, evaluate_designs, select_outcome
 from brink.errors import InputError
-from brink.evaluation import Evaluator
+from brink.evaluation import Evaluator, concatenate
+from brink.executors import Executor
 
 __all__ = ["PoliciesResult", "PolicyScore", "lever_combinations", "policies", "regret"]
 
@@ -194,7 +194,7 @@ def policies(
     """Evaluate every combination of ``levers`` (default: all the evaluator's) on one set of draws.
 
     The chunks of every policy go through one ``executor.map`` if an executor is given
-    (same numbers as in process; see :mod:`brink.analysis.tasks`).
+    (same numbers as in process; see :func:`brink.analysis.experiments.evaluate_designs`).
     """
     options = dict(evaluator.levers if levers is None else levers)
     if not options:
@@ -214,7 +214,7 @@ def policies(
     params = evaluator.draw(seed, 0, n)
     evaluations = evaluate_designs([(evaluator, params, s) for s in settings], chunk, executor)
     values = np.vstack(
-        [select_outcome(concat_evaluations(parts), outcome).values for parts in evaluations]
+        [select_outcome(concatenate(parts), outcome).values for parts in evaluations]
     )
     scores, n_complete = score_policies(values, settings, minimize)
     return PoliciesResult(

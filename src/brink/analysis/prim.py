@@ -25,9 +25,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from brink.analysis.experiments import DEFAULT_CHUNK, evaluate_chunked, select_outcome
-from brink.analysis.tasks import Executor
 from brink.errors import InputError
 from brink.evaluation import Evaluator
+from brink.executors import Executor
 
 __all__ = [
     "DiscoveryResult",
@@ -454,7 +454,7 @@ def discover(
 
     Samples whose game failed are left out of the data PRIM sees and counted in
     ``n_failed``.  The draws are evaluated in chunks of ``chunk`` rows, on ``executor``
-    if given (same numbers; see :mod:`brink.analysis.tasks`).
+    if given (same numbers; see :func:`brink.analysis.experiments.evaluate_designs`).
     """
     names = list(evaluator.uncertainties)
     if not names:

@@ -37,9 +37,9 @@ from brink.analysis.experiments import (
     evaluate_chunked,
     select_outcome,
 )
-from brink.analysis.tasks import Executor
 from brink.errors import InputError
 from brink.evaluation import Evaluator
+from brink.executors import Executor
 
 __all__ = ["SensitivityResult", "morris", "morris_design", "sobol", "sobol_design"]
 
@@ -170,7 +170,7 @@ def sobol(
     ``n`` base samples are rounded up to a power of two (required for the balance
     properties of the Sobol' sequence, Owen 2020); the model runs ``n (d + 2)`` times,
     in chunks of ``chunk`` rows, on ``executor`` if given (same numbers; see
-    :mod:`brink.analysis.tasks`).
+    :func:`brink.analysis.experiments.evaluate_designs`).
     """
     from SALib.analyze import sobol as sobol_analyze
 

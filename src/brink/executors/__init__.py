@@ -3,16 +3,23 @@
 Every analysis cuts its work into picklable tasks (chunks of Monte Carlo samples, sweep
 points, ...) and hands them to an :class:`Executor`, whose ``map`` yields the results
 *in task order*.  Since each task draws its random numbers from its own global sample
-indices (DESIGN.md §3; :mod:`brink.random`), the numbers are identical on every
+indices (DESIGN.md §3; :mod:`brink.scenario.random`), the numbers are identical on every
 executor and worker count: parallelism changes the speed, never the result.
 
 A task that raises is re-raised in the caller as :class:`ExecutionError`, naming the
-task (its parameters) and the original error, never as a bare remote traceback.
+task (its parameters) and the original error, never as a bare remote traceback.  A task
+that cannot be sent to another process (it does not pickle) is refused before anything
+runs (:func:`require_picklable`), never run in process behind the caller's back.
+
+This module holds the one :class:`Executor` protocol of brink; the one task type that
+the Monte Carlo runs and the analyses give an executor is
+:class:`brink.executors.chunk.Chunk`, run by :func:`brink.executors.chunk.run_chunk`.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
@@ -25,6 +32,7 @@ __all__ = [
     "describe_task",
     "get_executor",
     "machine_workers",
+    "require_picklable",
 ]
 
 T = TypeVar("T")
@@ -86,6 +94,28 @@ def machine_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
         return max(1, os.cpu_count() or 1)
+
+
+def require_picklable(
+    fn: Callable[[Any], Any], task: Any, dumps: Callable[[Any], bytes] = pickle.dumps
+) -> None:
+    """Refuse, with a message, a function or task that cannot travel to another process.
+
+    The process and Dask executors call this on the first task before submitting
+    anything: a model that does not pickle is an :class:`~brink.errors.InputError`
+    naming the task, never a silent fallback to running in process.  (A scenario's
+    :class:`~brink.model.CrisisModel` pickles as its scenario's data.)
+    """
+    try:
+        dumps((fn, task))
+    except Exception as exc:
+        raise InputError(
+            f"task 0 ({describe_task(task)}) cannot be sent to a worker process: "
+            f"{type(exc).__name__}: {exc}",
+            "--executor",
+            "Run it with --executor local, or make the model picklable (ship its data and "
+            "rebuild it in the worker, as brink.model.CrisisModel does)",
+        ) from exc
 
 
 @runtime_checkable

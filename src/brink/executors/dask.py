@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from brink.errors import InputError
-from brink.executors import ExecutionError, machine_workers
+from brink.executors import ExecutionError, machine_workers, require_picklable
 
 __all__ = ["WORKER_ENVIRONMENT_UNSET", "DaskExecutor"]
 
@@ -97,6 +97,8 @@ class DaskExecutor:
         window = 2 * self.workers
         try:
             for index, task in enumerate(tasks):
+                if index == 0:
+                    require_picklable(fn, task, _cloudpickle_dumps())
                 pending.append((index, task, self._client.submit(fn, task, pure=False)))
                 if len(pending) >= window:
                     yield self._result(*pending.popleft())
@@ -137,6 +139,13 @@ class DaskExecutor:
     def __repr__(self) -> str:
         where = self.scheduler or "LocalCluster"
         return f"DaskExecutor({where!r}, workers={self.workers})"
+
+
+def _cloudpickle_dumps() -> Callable[[Any], bytes]:
+    """The serializer Dask itself uses for tasks (cloudpickle: also closures and lambdas)."""
+    cloudpickle: Any = importlib.import_module("cloudpickle")
+    dumps: Callable[[Any], bytes] = cloudpickle.dumps
+    return dumps
 
 
 def _local_cluster(distributed: Any, workers: int, processes: bool) -> Any:

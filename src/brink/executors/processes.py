@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
-from brink.executors import ExecutionError, machine_workers
+from brink.executors import ExecutionError, machine_workers, require_picklable
 
 __all__ = ["ProcessExecutor"]
 
@@ -61,6 +61,8 @@ class ProcessExecutor:
         window = 2 * self.workers
         try:
             for index, task in source:
+                if index == 0:
+                    require_picklable(fn, task)
                 pending.append((index, task, pool.submit(fn, task)))
                 if len(pending) >= window:
                     yield _result(*pending.popleft())
