@@ -148,9 +148,13 @@ def test_non_finite_payoffs_are_still_refused() -> None:
 
 
 def test_war_classes_give_the_per_terminal_quantities() -> None:
-    """Terminals are grouped by what the lottery and mechanisms read (``Terminals.class_key``);
-    computing every terminal on its own gives exactly the same numbers."""
+    """Terminals are grouped by what the lottery and mechanisms declare they read
+    (``CLASS_READS``, ``Terminals.class_key``); computing every terminal on its own gives
+    exactly the same numbers."""
     import dataclasses
+
+    from brink.templates.crisis.payoffs import CLASS_FEATURES, prepare
+    from brink.templates.crisis.tree import class_features
 
     sc = load_scenario("ukraine-2022")
     t = get_template("crisis")
@@ -159,24 +163,20 @@ def test_war_classes_give_the_per_terminal_quantities() -> None:
     assert len(sk.representatives) < T / 4  # 22 classes for 129 terminals
     params = sc.parameters.draw(2, 0, 64)
     grouped = t.quantities(sc, params)  # type: ignore[attr-defined]
-    each = dataclasses.replace(sk, war_class=np.arange(T), representatives=np.arange(T))
-    t.release()
-    original = type(t).skeleton
-    try:
-        type(t).skeleton = lambda self, scenario, information="perfect": each  # type: ignore[method-assign]
-        single = t.quantities(sc, params)  # type: ignore[attr-defined]
-    finally:
-        type(t).skeleton = original  # type: ignore[method-assign]
-        t.release()
+    every = np.arange(T)
+    each = dataclasses.replace(
+        sk, war_class=every, representatives=every, class_features=class_features(sk.terms, every, CLASS_FEATURES)
+    )
+    single = prepare(sc, params, each).expand(each.war_class)  # type: ignore[arg-type]
     for name in ("lottery", "support", "survival", "punished", "influence", "foreign_removal", "payoffs"):
         np.testing.assert_array_equal(getattr(grouped, name), getattr(single, name), err_msg=name)
 
 
 def test_escalation_scores_come_from_the_kahn_ladder_categories() -> None:
-    """Rung categories are :mod:`brink.ladder`'s (Rivera et al. 2024 scores): show of force
+    """Rung categories are :mod:`brink.mechanisms.ladder`'s (Rivera et al. 2024 scores): show of force
     (Kahn 5) is posturing, a demonstration shot (Kahn 21) nuclear; the score of a path is
     its most severe act."""
-    from brink.ladder import escalation_score
+    from brink.mechanisms.ladder import escalation_score
     from brink.templates.crisis import rung_category
 
     sc = load_scenario("cuban-missile-crisis-1962")

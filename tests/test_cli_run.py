@@ -20,7 +20,7 @@ from brink.cli import app
 from brink.executors.local import LocalExecutor
 
 BRINK = str(ROOT / ".venv" / "bin" / "brink")
-BUNDLED = ROOT / "src" / "brink" / "scenarios"
+BUNDLED = ROOT / "src" / "brink" / "scenario" / "bundled"
 runner = CliRunner()
 
 OUTCOMES = (

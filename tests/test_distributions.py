@@ -11,13 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from brink.distributions import (
+from brink.errors import InputError
+from brink.scenario.distributions import (
     Choice,
     Fixed,
     is_distribution_text,
     parse_distribution,
 )
-from brink.errors import InputError
 
 Q = np.linspace(0.001, 0.999, 201)
 

@@ -17,8 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from brink import document
-from brink.document import (
+from brink.errors import InputError
+from brink.scenario import document
+from brink.scenario.document import (
     MAX_DOCUMENT_BYTES,
     Document,
     apply_overrides,
@@ -31,7 +32,6 @@ from brink.document import (
     regular_file,
     validation_error,
 )
-from brink.errors import InputError
 
 TEXT = """\
 name: demo

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy import special
 
 from brink.errors import InputError
-from brink.expressions import FUNCTIONS, compile_expression, evaluation_order
+from brink.scenario.expressions import FUNCTIONS, compile_expression, evaluation_order
 
 RNG = np.random.default_rng(3)
 A = RNG.uniform(0.1, 2.0, 50)

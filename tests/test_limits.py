@@ -25,7 +25,7 @@ from brink.simulation import MAX_CHUNK_SIZE, run
 
 ROOT = Path(__file__).resolve().parents[1]
 BRINK = str(ROOT / ".venv" / "bin" / "brink")
-BUNDLED = ROOT / "src" / "brink" / "scenarios"
+BUNDLED = ROOT / "src" / "brink" / "scenario" / "bundled"
 
 
 def brink_in_process(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:

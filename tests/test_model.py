@@ -129,11 +129,7 @@ def test_lean_equilibrium_path_gives_the_full_solution_numbers(model: CrisisMode
     full = dict(model.scenario.parameters.derive(
         {k: np.asarray(params[k]) if k in params else np.full(300, d.central)
          for k, d in model.scenario.parameters.distributions.items()}, 300))
-    try:
-        outcomes = template.outcomes(model.scenario, full, solution)
-        metrics = template.metrics(model.scenario, full, solution)
-    finally:
-        template.release()
+    outcomes, metrics = template.read_out(model.scenario, full, solution)
     assert list(outcomes) == list(ev.outcomes) and list(metrics) == list(ev.metrics)
     for name in outcomes:
         np.testing.assert_array_equal(ev.outcomes[name], outcomes[name], err_msg=name)

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from brink.distributions import parse_distribution
 from brink.errors import InputError
-from brink.random import (
+from brink.scenario.distributions import parse_distribution
+from brink.scenario.random import (
     BLOCK,
     MAX_SAMPLES,
     check_samples,

@@ -22,7 +22,7 @@ from brink.scenario import load_scenario
 from brink.simulation import run
 from brink.store import Store
 
-BUNDLED = Path(__file__).resolve().parents[1] / "src" / "brink" / "scenarios"
+BUNDLED = Path(__file__).resolve().parents[1] / "src" / "brink" / "scenario" / "bundled"
 
 
 def brink_in_process(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:

@@ -24,9 +24,10 @@ from brink.scenario import (
     resolve_scenario_source,
     scenario_from_data,
 )
+from brink.scenario.registry import SCHEMAS
 from brink.templates.base import REGISTRY, Template, get_template
 
-BUNDLED = Path(__file__).resolve().parents[1] / "src" / "brink" / "scenarios"
+BUNDLED = Path(__file__).resolve().parents[1] / "src" / "brink" / "scenario" / "bundled"
 BASE = BUNDLED / "ukraine-2022.yaml"
 
 
@@ -272,16 +273,17 @@ class _SettingTemplate(Template):
     name: ClassVar[str] = "settings-stub"
     Spec: ClassVar[type[BaseModel] | None] = _SettingSpec
 
-    def build(self, scenario: Any, params: Any, *, information: Any = "perfect") -> Any:
+    def build(self, scenario: Any, params: Any, *, information: Any = "perfect", prepared: Any = None) -> Any:
         raise NotImplementedError
 
-    def outcomes(self, scenario: Any, params: Any, solution: Any) -> dict[str, Any]:
+    def outcomes(self, scenario: Any, params: Any, solution: Any, prepared: Any = None) -> dict[str, Any]:
         raise NotImplementedError
 
 
 def test_templates_declare_non_numeric_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Text settings in ``game:`` are not read as distributions; numbers still are."""
     monkeypatch.setitem(REGISTRY, "settings-stub", _SettingTemplate())
+    monkeypatch.setitem(SCHEMAS, "settings-stub", REGISTRY["settings-stub"])
     assert _SettingTemplate().settings() == {"mode", "label"}
     path = tmp_path / "s.yaml"
     path.write_text(

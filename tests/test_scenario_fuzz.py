@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-BUNDLED = ROOT / "src" / "brink" / "scenarios"
+BUNDLED = ROOT / "src" / "brink" / "scenario" / "bundled"
 #: Address-space cap of the child (numba, LLVM and the BLAS threads reserve some too).
 MEMORY_CAP = 3 * 1024**3
 #: Longest an example (validate + run) may take.

@@ -9,6 +9,7 @@ game at the central value of every distribution, or at the ``K``-th draw of seed
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,10 +27,15 @@ def compile_game(
     scenario: Scenario,
     params: Mapping[str, NDArray[np.float64]],
     information: Information = "perfect",
+    prepared: Any = None,
 ) -> Game:
-    """The scenario's game for the parameter rows in ``params`` (``(S,)`` arrays)."""
+    """The scenario's game for the parameter rows in ``params`` (``(S,)`` arrays).
+
+    ``prepared`` is what the template's :meth:`~brink.templates.base.Template.prepare`
+    gave for these ``params`` (computed by the template when ``None``).
+    """
     template = get_template(scenario.template, where=scenario.source or scenario.name)
-    return template.build(scenario, params, information=information)
+    return template.build(scenario, params, information=information, prepared=prepared)
 
 
 def scenario_game(

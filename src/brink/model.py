@@ -6,7 +6,7 @@ all samples at once (backward induction, or agent QRE for the information-set ve
 and reads outcome probabilities off the reach probabilities of the terminals.  Samples
 whose parameters are not finite (e.g. an expression divided by zero) are flagged as
 failed and carry NaN; they are never dropped.  Every evaluated parameter is held to its
-range (:mod:`brink.ranges`): a value outside it is an :class:`~brink.errors.InputError`.
+range (:mod:`brink.scenario.ranges`): a value outside it is an :class:`~brink.errors.InputError`.
 Levers (Kwakkel 2017) are scenario paths with options; a lever setting is applied as an
 override of the scenario.
 
@@ -18,10 +18,19 @@ estimates the bytes one sample needs from the game's size before it allocates an
 budget (:data:`MEMORY_BUDGET` unless given); per-sample results do not depend on the
 pieces, so the numbers are the same for any budget.  A game of which one sample does not
 fit is refused with a message naming its size.
+
+Pickling.  A model pickles as its scenario's canonical JSON, source name, solver, lambda
+and memory budget, never as its compiled expressions (which do not pickle); unpickling
+rebuilds it once per process, from a cache keyed by the SHA-256 of that JSON (and the
+solver, lambda, budget), so every chunk a worker receives reuses one model.  Every solver
+and lambda thus runs on every executor (:mod:`brink.executors.chunk`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -36,10 +45,10 @@ from brink.builder import compile_game
 from brink.errors import InputError
 from brink.evaluation import Evaluation, concatenate
 from brink.games import CHANCE
-from brink.ranges import UNBOUNDED, non_finite
 from brink.scenario import Scenario, scenario_from_data
+from brink.scenario.ranges import UNBOUNDED, non_finite
 from brink.templates import get_template
-from brink.templates.base import Information
+from brink.templates.base import Information, Template
 
 if TYPE_CHECKING:
     from brink.games import Game
@@ -141,6 +150,26 @@ class CrisisModel:
     def name(self) -> str:
         return self.scenario.name
 
+    @cached_property
+    def scenario_json(self) -> str:
+        """The scenario as canonical JSON (sorted keys, without its source): what a pickle ships."""
+        return json.dumps(self.scenario.model_dump(mode="json", exclude={"source"}), sort_keys=True)
+
+    @cached_property
+    def _digest(self) -> str:
+        return hashlib.sha256(self.scenario_json.encode()).hexdigest()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as data: ``(class, scenario JSON, its hash, source, solver, lambda, memory)``.
+
+        The compiled expressions and caches stay behind; :func:`_shipped_model` rebuilds
+        the model in the receiving process (once per process, see the module doc).
+        """
+        return (
+            _shipped_model,
+            (type(self), self._digest, self.scenario_json, self.scenario.source, self.solver, self.lam, self.memory),
+        )
+
     @property
     def uncertainties(self) -> Sequence[str]:
         return self.scenario.parameters.uncertainties
@@ -151,7 +180,7 @@ class CrisisModel:
 
     def draw(self, seed: int, start: int, stop: int) -> dict[str, FloatArray]:
         """Samples ``start..stop-1`` of every uncertain parameter (chunk-invariant)."""
-        from brink.random import draw
+        from brink.scenario.random import draw
 
         dists = self.scenario.parameters.distributions
         return draw({k: dists[k] for k in self.uncertainties}, seed, start, stop)
@@ -180,7 +209,7 @@ class CrisisModel:
                 structural.append((path, _yaml_scalar(value)))
         key = tuple(sorted(structural))
         if key and key not in self._variants:
-            from brink.document import apply_overrides
+            from brink.scenario.document import apply_overrides
 
             data = self.scenario.model_dump(mode="json", exclude={"source"})
             data = apply_overrides(data, [f"{p}={v}" for p, v in key])
@@ -247,11 +276,7 @@ class CrisisModel:
         _, full, _ = self._prepare({}, levers, check=False)
         information: Information = "imperfect" if self.solver == "qre" else "perfect"
         template = get_template(sc.template)
-        template.release()
-        try:
-            g = compile_game(sc, full, information)
-        finally:
-            template.release()
+        g = compile_game(sc, full, information)
         actions = int(g.infoset_action_ptr[-1])
         floats = g.n_nodes * (g.n_players + 3) + 2 * actions + g.n_edges + 2 * g.n_outcomes * g.n_players
         n_params = len(sc.parameters.names)
@@ -270,11 +295,11 @@ class CrisisModel:
         self._footprints[id(sc)] = (sc, fp)
         return fp
 
-    def _solve(self, sc: Scenario, full: Mapping[str, FloatArray]) -> tuple[Game, Solution]:
+    def _solve(self, sc: Scenario, full: Mapping[str, FloatArray], prepared: Any = None) -> tuple[Game, Solution]:
         from brink.solvers import solve
 
         information: Information = "imperfect" if self.solver == "qre" else "perfect"
-        game = compile_game(sc, full, information)
+        game = compile_game(sc, full, information, prepared)
         return game, solve(game, "spe" if self.solver in ("auto", "spe") else self.solver, self.lam)
 
     def game(self, params: Mapping[str, FloatArray], levers: Mapping[str, Any] | None = None) -> tuple[Game, Solution]:
@@ -285,11 +310,7 @@ class CrisisModel:
         non-finite parameters are solved at the central values; :meth:`evaluate` flags them.
         """
         sc, full, _ = self._prepare(params, levers)
-        get_template(sc.template).release()
-        try:
-            return self._solve(sc, full)
-        finally:
-            get_template(sc.template).release()
+        return self._solve(sc, full)
 
     def explain_terms(
         self, params: Mapping[str, FloatArray], levers: Mapping[str, Any] | None = None
@@ -309,15 +330,11 @@ class CrisisModel:
 
         sc, full, failed = self._prepare(params, levers)
         template = get_template(sc.template)
-        terms_fn = getattr(template, "explain_terms", None)
-        if not callable(terms_fn):
+        if type(template).theory_terms is Template.theory_terms:
             return {}
-        template.release()
-        try:
-            solution = solve(compile_game(sc, full, "perfect"), "spe")
-            terms = terms_fn(sc, full, solution)
-        finally:
-            template.release()
+        prepared = template.prepare(sc, full)
+        solution = solve(compile_game(sc, full, "perfect", prepared), "spe")
+        terms = template.theory_terms(sc, full, solution, prepared)
         return {k: np.where(failed, np.nan, np.asarray(v, dtype=np.float64)) for k, v in terms.items()}
 
     def evaluate(self, params: Mapping[str, FloatArray], levers: Mapping[str, Any] | None = None) -> Evaluation:
@@ -344,33 +361,57 @@ class CrisisModel:
         n_params_failed = bool(failed.any())
         n = failed.shape[0]
         template = get_template(sc.template)
-        lean = getattr(template, "terminal_outcomes", None)
-        template.release()
-        try:
-            if self.solver in ("auto", "spe") and callable(lean):
-                # the lean path: payoffs, terminal reach and modal path only (same numbers)
-                from brink.solvers.spe import spe_terminal_reach
+        prepared = template.prepare(sc, full)  # per-chunk quantities, a value shared by build and read-out
+        if self.solver in ("auto", "spe") and template.capabilities.fast_read_out:
+            # the fast read-out: payoffs, terminal reach and modal path only (same numbers)
+            from brink.solvers.spe import spe_terminal_reach
 
-                game = compile_game(sc, full, "perfect")
-                equilibrium = spe_terminal_reach(game)
-                outcomes, metrics = lean(sc, full, game, equilibrium.payoffs, equilibrium.reach)
-                paths, labels, chance = equilibrium.modal, _path_labels(game), _path_chance(game)
-            else:
-                _, solution = self._solve(sc, full)
-                outcomes = template.outcomes(sc, full, solution)
-                metrics = template.metrics(sc, full, solution)
-                if "converged" in solution.info:
-                    failed |= ~np.broadcast_to(np.asarray(solution.info["converged"], dtype=bool), (n,))
-                    if failed.any() and not n_params_failed:
-                        failure = f"the {self.solver} solver did not converge (Solution.info['converged'])"
-                paths, labels = modal_paths(solution)
-                chance = _path_chance(solution.game)
-        finally:
-            template.release()
+            game = compile_game(sc, full, "perfect", prepared)
+            equilibrium = spe_terminal_reach(game)
+            outcomes, metrics = template.terminal_read_out(
+                sc, full, game, equilibrium.payoffs, equilibrium.reach, prepared
+            )
+            paths, labels, chance = equilibrium.modal, _path_labels(game), _path_chance(game)
+        else:
+            _, solution = self._solve(sc, full, prepared)
+            outcomes, metrics = template.read_out(sc, full, solution, prepared)
+            if "converged" in solution.info:
+                failed |= ~np.broadcast_to(np.asarray(solution.info["converged"], dtype=bool), (n,))
+                if failed.any() and not n_params_failed:
+                    failure = f"the {self.solver} solver did not converge (Solution.info['converged'])"
+            paths, labels = modal_paths(solution)
+            chance = _path_chance(solution.game)
         for d in (outcomes, metrics):
             for k in d:
                 d[k] = np.where(failed, np.nan, np.asarray(d[k], dtype=np.float64))
         return Evaluation(outcomes, metrics, failed, paths, labels, chance, failure)
+
+
+#: Models rebuilt from pickles in this process, newest last (at most :data:`_SHIPPED_MAX`).
+_SHIPPED: OrderedDict[tuple[type[CrisisModel], str, str, str, float | None, int], CrisisModel] = OrderedDict()
+_SHIPPED_MAX = 4
+
+
+def _shipped_model(
+    cls: type[CrisisModel], digest: str, text: str, source: str, solver: str, lam: float | None, memory: int
+) -> CrisisModel:
+    """The model a pickle describes, built once per process and then reused.
+
+    Keyed by the hash of the scenario's JSON (not by object identity), so every chunk of
+    a run or analysis that reaches a worker finds the model, its compiled tree and its
+    caches from the first; a few models are kept (an analysis may interleave two).
+    """
+    key = (cls, digest, source, solver, lam, memory)
+    model = _SHIPPED.get(key)
+    if model is None:
+        model = cls(scenario_from_data(json.loads(text), source=source), solver, lam, memory)
+        model.__dict__["scenario_json"], model.__dict__["_digest"] = text, digest
+        _SHIPPED[key] = model
+        while len(_SHIPPED) > _SHIPPED_MAX:
+            _SHIPPED.popitem(last=False)
+    else:
+        _SHIPPED.move_to_end(key)
+    return model
 
 
 def modal_paths(solution: Any) -> tuple[NDArray[np.int64], tuple[str, ...]]:
@@ -471,6 +512,4 @@ def _path_label(g: Any, node: int) -> str:
 
 
 def _yaml_scalar(value: Any) -> str:
-    import json
-
     return json.dumps(value) if not isinstance(value, str) else value

@@ -105,7 +105,7 @@ def _record(
 
 def _check(samples: int, seed: int, chunk_size: int = 4096) -> None:
     from brink.errors import InputError
-    from brink.random import check_samples, check_seed
+    from brink.scenario.random import check_samples, check_seed
 
     check_samples(samples)
     check_seed(seed)

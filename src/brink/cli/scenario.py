@@ -40,10 +40,10 @@ def run_command(
     from rich.progress import Progress
     from rich.table import Table
 
-    from brink.document import read_document_text
     from brink.errors import InputError
-    from brink.random import check_samples
     from brink.scenario import load_scenario, resolve_scenario_source
+    from brink.scenario.document import read_document_text
+    from brink.scenario.random import check_samples
     from brink.simulation import run
 
     check_samples(samples)
@@ -129,10 +129,10 @@ def validate_command(
 
 @app.command("schema")
 def schema_command() -> None:
-    """Print the JSON Schema of scenario files."""
-    from brink.scenario import Scenario
+    """Print the JSON Schema of scenario files (the common sections and every template's own)."""
+    from brink.scenario.schema import json_schema
 
-    typer.echo(json.dumps(Scenario.model_json_schema(), indent=2))
+    typer.echo(json.dumps(json_schema(), indent=2))
 
 
 @app.command("scenarios")

@@ -7,15 +7,28 @@ classes (Knight et al. 2016): one small class per template, registered by name
 in :data:`REGISTRY`; a scenario picks its template with its ``template:`` field
 (default ``crisis``).
 
-A template that needs its own section of the scenario declares a pydantic
-``Spec`` and reads ``scenario.game`` (a free mapping at the top level of the
-scenario) through :meth:`Template.spec`; the crisis template reads the common
-sections (actors, commitments, crisis, doctrines, ...) instead.
+A template owns its part of the scenario schema.  A small theory template
+declares a pydantic ``Spec`` of the scenario's ``game:`` mapping and reads it
+through :meth:`Template.spec`; a template with sections of its own (the crisis
+template's ``crisis``, ``commitments``, ``doctrines``, ...) declares them as fields
+of a subclass of :class:`brink.scenario.Scenario` and names it ``scenario_class``.
+:func:`register` hands both to the scenario layer (:mod:`brink.scenario.registry`),
+which imports no template.
 
 Numbers in a spec are :class:`brink.scenario.Quantity` values: a number, a
 distribution string (``"beta(6, 3)"``) or an expression string.  The scenario
 layer collects them by dotted path (``game.p``) and draws them; templates only
 ever see ``params``: a mapping from those dotted paths to ``(S,)`` float arrays.
+
+A template is stateless: what it computes once per chunk of samples (the crisis
+template's per-war-class quantities) it returns from :meth:`Template.prepare` as a
+value, which the caller hands back to :meth:`~Template.build` and
+:meth:`~Template.read_out`.  Its extension points are declared here with defaults:
+:meth:`~Template.read_out` (outcomes and metrics in one pass),
+:meth:`~Template.terminal_read_out` (the fast read-out from the terminal reach of a
+subgame-perfect equilibrium, when :attr:`Capabilities.fast_read_out`) and
+:meth:`~Template.theory_terms` (theoretical thresholds for ``brink explain``).  Each
+template publishes a :class:`Capabilities` record.
 
 Writing a template::
 
@@ -24,18 +37,26 @@ Writing a template::
         description = "Crisis bargaining with private costs (Fearon 1995)."
         Spec = FearonSpec                       # pydantic model of ``game:``
 
-        def build(self, scenario, params, *, information="perfect"):
+        capabilities = Capabilities(
+            players=("A", "B"), information_sets=False, solvers=("spe", "qre"),
+            outcomes=("war", "deal"), metrics=("payoff.*", "offer"))
+
+        def build(self, scenario, params, *, information="perfect", prepared=None):
             ...                                  # TreeBuilder with (S, players) payoffs
-        def outcomes(self, scenario, params, solution):
+        def outcomes(self, scenario, params, solution, prepared=None):
             return {"war": solution.reach[:, war_terminals].sum(axis=1)}
 
     register(Fearon1995())
+
+The guide with a complete, tested example is ``docs/writing-a-template.md``.
 """
 
 from __future__ import annotations
 
+import fnmatch
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, get_args, get_origin
 
@@ -44,13 +65,24 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from brink.errors import InputError
+from brink.scenario import Scenario, register_schema
+from brink.scenario.document import Document, validation_error
+from brink.scenario.registry import discover_templates
 
 if TYPE_CHECKING:
     from brink.games import Game
-    from brink.scenario import Scenario
     from brink.solvers.result import Solution
 
-__all__ = ["REGISTRY", "Information", "Params", "Template", "get_template", "register"]
+__all__ = [
+    "REGISTRY",
+    "Capabilities",
+    "Information",
+    "Params",
+    "ReadOut",
+    "Template",
+    "get_template",
+    "register",
+]
 
 FloatArray = NDArray[np.float64]
 #: Parameter draws by dotted path, each an ``(S,)`` array (one entry per sample).
@@ -58,6 +90,38 @@ Params = Mapping[str, FloatArray]
 #: ``"perfect"``: types as chance, later movers see them (fast SPE); ``"imperfect"``:
 #: the information-set version (for QRE).
 Information = Literal["perfect", "imperfect"]
+#: Outcomes and metrics by name, each ``(S,)``.
+ReadOut = tuple[dict[str, FloatArray], dict[str, FloatArray]]
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a template offers, for the CLI, the contract tests and the docs.
+
+    ``outcomes`` and ``metrics`` are name patterns (:mod:`fnmatch`): ``rung.*`` stands for
+    one outcome per rung of the scenario's ladder.
+    """
+
+    #: The players' roles, in the game's player order (the crisis game names its players
+    #: after the scenario's actors; the roles are fixed).
+    players: tuple[str, ...]
+    #: Whether ``build(information="imperfect")`` gives information sets that are not
+    #: singletons (the crisis game's type-blind counters); ``False``: perfect information.
+    information_sets: bool
+    #: Solvers that apply to the template's games (names as ``brink run --solver`` takes them).
+    solvers: tuple[str, ...]
+    #: Outcome names (probabilities in [0, 1]) as patterns.
+    outcomes: tuple[str, ...]
+    #: Metric names (real values) as patterns.
+    metrics: tuple[str, ...]
+    #: Whether :meth:`Template.terminal_read_out` gives outcomes and metrics from the
+    #: terminal reach of a subgame-perfect equilibrium (no full solution needed).
+    fast_read_out: bool = False
+
+    def unmatched(self, names: Iterable[str], kind: Literal["outcomes", "metrics"]) -> list[str]:
+        """The ``names`` that no pattern of ``kind`` covers."""
+        patterns = getattr(self, kind)
+        return [n for n in names if not any(fnmatch.fnmatchcase(n, p) for p in patterns)]
 
 
 class Template(ABC):
@@ -69,11 +133,16 @@ class Template(ABC):
         Spec: Pydantic model of the scenario's ``game:`` section, or ``None`` when the
             template reads the common sections only.
         probabilities: Keys of ``game:`` whose values must lie in [0, 1].
+        scenario_class: The scenario model with the template's own sections
+            (:class:`brink.scenario.Scenario` when it reads only ``game:``).
+        capabilities: What the template offers (:class:`Capabilities`).
     """
 
     name: ClassVar[str]
     description: ClassVar[str] = ""
     Spec: ClassVar[type[BaseModel] | None] = None
+    scenario_class: ClassVar[type[Scenario]] = Scenario
+    capabilities: ClassVar[Capabilities]
     #: Keys of ``game:`` that are probabilities: every value their distribution can take
     #: must lie in [0, 1] (checked when the scenario loads).  ``p`` by the convention of
     #: the theory literature (Fearon 1995's chance of victory, Zagare & Kilgour 2000's
@@ -81,7 +150,7 @@ class Template(ABC):
     probabilities: ClassVar[frozenset[str]] = frozenset({"p"})
     #: Keys of ``game:`` that must be ``>= 0`` (costs, for instance); checked like
     #: :attr:`probabilities`, on numbers, distributions and evaluated expressions
-    #: (:mod:`brink.ranges`).  Other ``game:`` numbers may take any real value.
+    #: (:mod:`brink.scenario.ranges`).  Other ``game:`` numbers may take any real value.
     nonnegative: ClassVar[frozenset[str]] = frozenset()
 
     def sample_bytes(self, scenario: Scenario) -> int:
@@ -99,12 +168,10 @@ class Template(ABC):
 
         Every schema error is reported, each located in the scenario file as
         ``file:line:col: game.path: what is wrong. what is allowed``
-        (:func:`brink.document.validation_error`).
+        (:func:`brink.scenario.document.validation_error`).
         """
         if self.Spec is None:
             return None
-        from brink.document import Document, validation_error
-
         section = scenario.game or {}
         try:
             validated: BaseModel = _game_section(self.Spec).model_validate({"game": section}).game  # type: ignore[attr-defined]
@@ -133,22 +200,70 @@ class Template(ABC):
     def check(self, scenario: Scenario) -> None:  # noqa: B027 - optional hook
         """Cross-reference checks beyond the schema; raise :class:`InputError` if broken."""
 
+    def prepare(self, scenario: Scenario, params: Params) -> Any:
+        """What the template computes once per chunk of samples, as a value (default ``None``).
+
+        The caller passes it back as ``prepared`` to :meth:`build`, :meth:`read_out`,
+        :meth:`terminal_read_out` and :meth:`theory_terms` of the same ``params``; each of
+        them computes it itself when given ``None``.  Nothing is kept between calls.
+        """
+        del scenario, params
+        return None
+
     @abstractmethod
-    def build(self, scenario: Scenario, params: Params, *, information: Information = "perfect") -> Game:
+    def build(
+        self, scenario: Scenario, params: Params, *, information: Information = "perfect", prepared: Any = None
+    ) -> Game:
         """The scenario's game with payoffs ``(S, outcomes, players)`` for ``S`` samples."""
 
     @abstractmethod
-    def outcomes(self, scenario: Scenario, params: Params, solution: Solution) -> dict[str, FloatArray]:
+    def outcomes(
+        self, scenario: Scenario, params: Params, solution: Solution, prepared: Any = None
+    ) -> dict[str, FloatArray]:
         """Named event probabilities, each ``(S,)`` in [0, 1], under ``solution``."""
 
-    def release(self) -> None:  # noqa: B027 - optional hook
-        """Drop whatever the template cached for the last evaluation (called after it)."""
-
-    def metrics(self, scenario: Scenario, params: Params, solution: Solution) -> dict[str, FloatArray]:
+    def metrics(
+        self, scenario: Scenario, params: Params, solution: Solution, prepared: Any = None
+    ) -> dict[str, FloatArray]:
         """Named real-valued quantities, each ``(S,)``; by default each player's expected payoff."""
+        del scenario, params, prepared
         game = solution.game
         pay = np.asarray(solution.payoffs, dtype=np.float64).reshape(-1, game.n_players)
         return {f"payoff.{p}": pay[:, i] for i, p in enumerate(game.players)}
+
+    def read_out(self, scenario: Scenario, params: Params, solution: Solution, prepared: Any = None) -> ReadOut:
+        """:meth:`outcomes` and :meth:`metrics` of ``solution`` (a template may share work between them)."""
+        return (
+            self.outcomes(scenario, params, solution, prepared),
+            self.metrics(scenario, params, solution, prepared),
+        )
+
+    def terminal_read_out(
+        self,
+        scenario: Scenario,
+        params: Params,
+        game: Game,
+        payoffs: FloatArray,
+        terminal_reach: FloatArray,
+        prepared: Any = None,
+    ) -> ReadOut:
+        """:meth:`read_out` from the equilibrium payoffs ``(S, players)`` and the reach of every
+        terminal ``(S, terminals)`` (in ``game.terminals`` order), as
+        :func:`brink.solvers.spe.spe_terminal_reach` gives them.
+
+        Only for templates whose :attr:`Capabilities.fast_read_out` is true; the numbers
+        must equal :meth:`read_out`'s on the full subgame-perfect solution.
+        """
+        del scenario, params, game, payoffs, terminal_reach, prepared
+        raise NotImplementedError(f"template {self.name!r} has no fast read-out (Capabilities.fast_read_out)")
+
+    def theory_terms(
+        self, scenario: Scenario, params: Params, solution: Solution, prepared: Any = None
+    ) -> dict[str, FloatArray]:
+        """Theoretical thresholds per sample (``brink explain``), read off the subgame-perfect
+        ``solution`` of the perfect-information game; ``{}`` (the default) when the template has none."""
+        del scenario, params, solution, prepared
+        return {}
 
 
 def _admits_number(annotation: object) -> bool:
@@ -171,15 +286,17 @@ REGISTRY: dict[str, Template] = {}
 
 
 def register(template: Template) -> Template:
-    """Add ``template`` to :data:`REGISTRY` under ``template.name`` (later wins) and return it."""
+    """Add ``template`` to :data:`REGISTRY` under ``template.name`` (later wins), hand its schema
+    to the scenario layer (:func:`brink.scenario.register_schema`) and return it."""
     REGISTRY[template.name] = template
+    register_schema(template)
     return template
 
 
 def get_template(name: str, where: str = "") -> Template:
     """The registered template ``name``; an :class:`InputError` listing the known ones otherwise."""
-    from brink import templates  # noqa: F401 - registers the bundled templates
-
+    if name not in REGISTRY:
+        discover_templates()  # imports brink.templates, which registers the bundled templates
     try:
         return REGISTRY[name]
     except KeyError:

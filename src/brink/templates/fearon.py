@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import copy
 from functools import lru_cache
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from brink.errors import InputError
 from brink.games import Game, TreeBuilder
-from brink.templates.base import Information, Params, Template, register
+from brink.templates.base import Capabilities, Information, Params, Template, register
 
 if TYPE_CHECKING:
     from brink.scenario import Scenario
@@ -161,6 +161,13 @@ class Fearon1995(Template):
     )
     Spec: ClassVar[type[BaseModel] | None] = FearonSpec
     nonnegative: ClassVar[frozenset[str]] = frozenset({"c_A", "c_bar", "c_B"})
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        players=("A", "B"),
+        information_sets=False,
+        solvers=("spe", "qre"),
+        outcomes=("war", "deal"),
+        metrics=("payoff.*", "offer", "offer_theory", "war_theory", "range_low", "range_high"),
+    )
 
     def _spec(self, scenario: Scenario) -> FearonSpec:
         spec = self.spec(scenario)
@@ -177,7 +184,8 @@ class Fearon1995(Template):
             )
 
     def build(
-        self, scenario: Scenario, params: Params, *, information: Information = "perfect"
+        self, scenario: Scenario, params: Params, *, information: Information = "perfect",
+        prepared: Any = None,
     ) -> Game:
         spec = self._spec(scenario)
         n = _sample_count(params)
@@ -198,7 +206,7 @@ class Fearon1995(Template):
         return _sampled_game(p, c_A, types, spec.offers)
 
     def outcomes(
-        self, scenario: Scenario, params: Params, solution: Solution
+        self, scenario: Scenario, params: Params, solution: Solution, prepared: Any = None
     ) -> dict[str, FloatArray]:
         game = solution.game
         reach = np.atleast_2d(solution.reach)
@@ -206,10 +214,10 @@ class Fearon1995(Template):
         return {"war": war, "deal": 1.0 - war}
 
     def metrics(
-        self, scenario: Scenario, params: Params, solution: Solution
+        self, scenario: Scenario, params: Params, solution: Solution, prepared: Any = None
     ) -> dict[str, FloatArray]:
         spec = self._spec(scenario)
-        out = super().metrics(scenario, params, solution)
+        out = super().metrics(scenario, params, solution, prepared)
         game = solution.game
         reach = np.atleast_2d(solution.reach)
         first = game.children[game.child_ptr[0] : game.child_ptr[1]]

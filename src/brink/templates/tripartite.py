@@ -47,13 +47,13 @@ Scenario section (``template: tripartite-crisis``)::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from brink.games import Game, TreeBuilder
-from brink.templates.base import Information, Params, Template, register
+from brink.templates.base import Capabilities, Information, Params, Template, register
 
 if TYPE_CHECKING:
     from brink.scenario import Scenario
@@ -144,9 +144,17 @@ class TripartiteCrisis(Template):
         "Challenger, Defender, Protégé: firm commitment, none, or a straddle (after Zagare & Kilgour 2003)."
     )
     Spec: ClassVar[type[BaseModel] | None] = TripartiteSpec
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        players=("Challenger", "Defender", "Protege"),
+        information_sets=False,
+        solvers=("spe", "qre"),
+        outcomes=("status_quo", "concession", "local_war", "back_down", "war", "challenge", "commit_*"),
+        metrics=("payoff.*",),
+    )
 
     def build(
-        self, scenario: Scenario, params: Params, *, information: Information = "perfect"
+        self, scenario: Scenario, params: Params, *, information: Information = "perfect",
+        prepared: Any = None,
     ) -> Game:
         spec = self.spec(scenario)
         assert spec is not None
@@ -161,7 +169,7 @@ class TripartiteCrisis(Template):
         return tripartite_game(values)
 
     def outcomes(
-        self, scenario: Scenario, params: Params, solution: Solution
+        self, scenario: Scenario, params: Params, solution: Solution, prepared: Any = None
     ) -> dict[str, FloatArray]:
         game = solution.game
         labels = np.asarray(game.node_labels)

@@ -24,8 +24,8 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import NDArray
 
-from brink.distributions import Distribution
 from brink.errors import InputError
+from brink.scenario.distributions import Distribution
 
 __all__ = [
     "BLOCK",

@@ -16,18 +16,19 @@ it is written:
   ``min``/``max``).  Values that are not finite numbers are not range errors: such a
   sample is *failed* (counted, reported, never dropped; :mod:`brink.model`).
 
-The rule (:func:`quantity_range`): the fields listed in :data:`PROBABILITY_FIELDS` and
-every ``partners.<id>.sphere_interest.<region>`` are probabilities or shares in [0, 1];
+The rule (:func:`quantity_range`): the fields listed in :data:`PROBABILITY_FIELDS` and those
+a template's scenario class adds (the crisis template's ``resolve``, ``balance``, every
+``partners.<id>.sphere_interest.<region>``, ...) are probabilities or shares in [0, 1];
 every other number outside ``game:`` (arsenals, capabilities, costs, rates, months) is
 ``>= 0``; a template declares which of its ``game:`` numbers are probabilities
-(:attr:`brink.templates.base.Template.probabilities`) or non-negative
-(:attr:`~brink.templates.base.Template.nonnegative`), the rest are free.
+(``probabilities`` of its :class:`brink.scenario.registry.TemplateSchema`) or non-negative
+(``nonnegative``), the rest are free.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,14 +50,11 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 
-#: Paths (by their last component) that hold probabilities or shares in [0, 1].
-PROBABILITY_FIELDS = frozenset(
-    {
-        "resolve", "energy_dependence", "taboo_aversion", "backs_winners", "opec_plus_coordination",
-        "W", "S", "balance", "nuclear_coercion", "strike_effect", "sanctions_effect",
-        "stalemate_share", "reliability", "base", "resource_wealth", "culpability",
-    }
-)
+#: Fields of the common sections (by the last component of their path) that hold
+#: probabilities or shares in [0, 1]: the selectorate's W and S (Bueno de Mesquita et al.
+#: 2003), resource wealth and culpability.  A template's scenario class adds its own
+#: (:attr:`brink.scenario.Scenario.probability_fields`).
+PROBABILITY_FIELDS = frozenset({"W", "S", "resource_wealth", "culpability"})
 
 #: Parameters for which ``+inf`` is a meaningful value rather than a failure: a discount
 #: of zero costs nothing and so "lasts" forever.
@@ -81,21 +79,22 @@ NONNEGATIVE = Range(0.0, math.inf, "this quantity (arsenal, capability, cost, ra
 
 
 def quantity_range(
-    path: str, game_probabilities: frozenset[str] = frozenset(), game_nonnegative: frozenset[str] = frozenset()
+    path: str,
+    game_probabilities: frozenset[str] = frozenset(),
+    game_nonnegative: frozenset[str] = frozenset(),
+    is_probability: Callable[[str], bool] = lambda path: path.rsplit(".", 1)[-1] in PROBABILITY_FIELDS,
 ) -> Range | None:
     """The range of the number at dotted ``path`` (``None``: any real number).
 
     ``game_probabilities`` and ``game_nonnegative`` are the ``game.<key>`` paths the
-    scenario's template declares.
+    scenario's template declares; ``is_probability`` tells the probabilities outside
+    ``game:`` (the scenario class's :meth:`~brink.scenario.Scenario.is_probability`).
     """
     if path.startswith("game."):
         if path in game_probabilities:
             return PROBABILITY
         return NONNEGATIVE if path in game_nonnegative else None
-    leaf = path.rsplit(".", 1)[-1]
-    if leaf in PROBABILITY_FIELDS or (path.startswith("partners.") and ".sphere_interest." in path):
-        return PROBABILITY
-    return NONNEGATIVE
+    return PROBABILITY if is_probability(path) else NONNEGATIVE
 
 
 @dataclass(frozen=True)

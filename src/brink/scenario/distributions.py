@@ -4,7 +4,7 @@ An analyst writes how unsure she is of a number as a short text, e.g.
 ``uniform(0.3, 0.8)`` or ``beta(6, 3)``; :func:`parse_distribution` turns it into a
 :class:`Distribution`.  Every distribution is sampled by inversion, ``x = F^{-1}(u)``
 with ``u ~ U(0, 1)`` (Devroye 1986, *Non-Uniform Random Variate Generation*, ch. 2),
-so that one stream of uniforms per parameter name (see :mod:`brink.random`) gives
+so that one stream of uniforms per parameter name (see :mod:`brink.scenario.random`) gives
 common random numbers across scenarios and chunk-invariant draws, and so that
 designed experiments (Sobol, Morris, Latin hypercubes) can feed their own quantiles
 through :meth:`Distribution.ppf`.

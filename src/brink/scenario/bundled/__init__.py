@@ -1,0 +1,1 @@
+"""Bundled scenarios (YAML), found by name through :func:`brink.scenario.load_scenario` (by name: ``brink run NAME``)."""

@@ -1,1 +1,0 @@
-"""Bundled scenarios (YAML), found by name through :func:`brink.scenario.load_scenario`."""
