@@ -27,6 +27,7 @@ from brink.mechanisms.ladder import (
 )
 
 
+@pytest.mark.shared
 def test_catalogue_matches_kahn_1965() -> None:
     assert len(KAHN_LADDER) == 44 and len(KAHN_GROUPS) == 7 and len(KAHN_THRESHOLDS) == 6
     assert [r.number for r in KAHN_LADDER] == list(range(1, 45))

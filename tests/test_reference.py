@@ -63,6 +63,7 @@ def test_reference_tables_equal_fresh_derivation(shared_dir: Path, name: str) ->
     assert _fresh(module.TABLES[name](shared_dir)) == _committed(name)
 
 
+@pytest.mark.shared
 def test_archigos_exposure_accounts_for_every_leader_day() -> None:
     """Classified plus unclassified leader-years equal the tenure days in the window."""
     window = (date(1919, 1, 1), date(2008, 12, 31))
@@ -78,6 +79,7 @@ def test_archigos_exposure_accounts_for_every_leader_day() -> None:
                                                                             rel=1e-4)
 
 
+@pytest.mark.shared
 def test_archigos_rates_follow_the_regime_literature() -> None:
     gwf = archigos_rates("gwf")
     # Geddes 1999: military regimes are the shortest-lived; Svolik 2012: autocrats fall
@@ -135,6 +137,7 @@ def test_nuclear_forces() -> None:
     assert set(forces) == {"USA", "RUS", "CHN", "FRA", "GBR", "IND", "PAK", "ISR", "PRK"}
 
 
+@pytest.mark.shared
 def test_blocs_and_energy() -> None:
     bloc = blocs()
     assert len(bloc["NATO"].members) == 32 and "UKR" not in bloc["NATO"].members
