@@ -5,7 +5,7 @@ Prints one JSON object:
 * ``throughput``: samples/s of ``brink.simulation.run`` on ``ukraine-2022`` in process,
   on 2 local processes and on 1- and 2-worker Dask ``LocalCluster``s; ``efficiency`` is
   ``rate_k / (k * rate_in_process)`` (1 = perfect scaling); ``identical`` checks that
-  every executor gave bit-identical outcome probabilities (DESIGN.md §3).  Measured
+  every executor gave bit-identical outcome probabilities (docs/design.md §3).  Measured
   fairly: every executor runs under the same one-thread BLAS/OpenMP limits (set here
   before NumPy is imported, inherited by the process pool; Dask sets the same in its
   workers), so the in-process baseline is one core; each executor is first warmed up

@@ -3,7 +3,7 @@
 Every analysis cuts its work into picklable tasks (chunks of Monte Carlo samples, sweep
 points, ...) and hands them to an :class:`Executor`, whose ``map`` yields the results
 *in task order*.  Since each task draws its random numbers from its own global sample
-indices (DESIGN.md §3; :mod:`brink.scenario.random`), the numbers are identical on every
+indices (docs/design.md §3; :mod:`brink.scenario.random`), the numbers are identical on every
 executor and worker count: parallelism changes the speed, never the result.
 
 A task that raises is re-raised in the caller as :class:`ExecutionError`, naming the

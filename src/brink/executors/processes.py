@@ -3,7 +3,7 @@
 Workers are started by a fork server (or spawned where there is none), never forked
 from a caller that may hold threads or open DuckDB/Dask handles.  At most
 ``2 * workers`` tasks are in flight, so memory stays bounded by the chunk size however
-many tasks there are (DESIGN.md §3, "Stream").
+many tasks there are (docs/design.md §3, "Stream").
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Restricted arithmetic expressions for derived scenario parameters.
 
-Scenarios are data, never code (DESIGN.md §3): a derived parameter such as
+Scenarios are data, never code (docs/design.md §3): a derived parameter such as
 ``reserves_usd_bn * 1e3 / (offered_usd_per_bbl * oil_exports_mbd * 30.4)`` is parsed
 with :mod:`ast` and compiled into a tree of numpy operations over a fixed grammar;
 anything outside the grammar is refused before anything runs.  Evaluation is

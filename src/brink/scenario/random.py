@@ -1,7 +1,7 @@
 """Chunk-invariant, named random streams.
 
 A run is a function of (scenario, seed, version), whatever the executor and chunk
-size (DESIGN.md §3).  To get that, sample ``i`` of parameter ``name`` depends only on
+size (docs/design.md §3).  To get that, sample ``i`` of parameter ``name`` depends only on
 ``(seed, name, i)``: the sample axis is cut into fixed blocks of :data:`BLOCK`, and
 block ``k`` of stream ``name`` is generated from its own counter-based Philox
 generator (Salmon et al. 2011, "Parallel random numbers: as easy as 1, 2, 3", SC'11)

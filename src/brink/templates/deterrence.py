@@ -6,7 +6,7 @@ Soft; the Defender, knowing its type, concedes or resists.  As the Challenger mo
 nature, the game has perfect information and SPE solves it for all samples at once.
 
 Closed forms (Zagare & Kilgour 2000, *Perfect Deterrence*, ch. 4; Kilgour & Zagare 1991,
-AJPS 35(2); THEORY.md): a Hard Defender resists and a Soft one concedes, so a demand
+AJPS 35(2); docs/theory.md): a Hard Defender resists and a Soft one concedes, so a demand
 is worth ``(1 - p) u(DC) + p u(DD)`` to the Challenger against ``u(SQ)``.  With
 ``u(DC) > u(DD)`` it challenges iff
 

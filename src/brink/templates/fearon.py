@@ -8,7 +8,7 @@ moves before nature and B observes everything, the game has perfect information 
 subgame-perfect equilibrium (backward induction) solves it for every sample at once.
 
 Closed forms (Fearon 1995, "Rationalist Explanations for War", IO 49(3), pp. 381-383,
-395-401; THEORY.md):
+395-401; docs/theory.md):
 
 * B accepts ``x`` iff ``x <= p + c_B``; with complete information (``c_B`` known) A
   offers the top of the bargaining range ``[p - c_A, p + c_B]`` and there is no war.
