@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import ast
 import math
-import warnings
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +40,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special, stats
 
 from brink.errors import InputError
+from brink.scenario.expressions import parse_quietly
 
 __all__ = [
     "ALLOWED_FORMS",
@@ -451,7 +451,7 @@ def _parse_text(text: str) -> Distribution:
     if len(text) > 10_000:
         raise _InvalidError("text too long")
     try:
-        tree: Any = _parse_quietly(text, mode="eval")
+        tree: Any = parse_quietly(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         raise _InvalidError("not a number or a distribution") from None
     body = tree.body
@@ -461,12 +461,3 @@ def _parse_text(text: str) -> Distribution:
             raise _InvalidError(f"unknown distribution {name!r}")
         return _build(body.func.id, body)
     return Fixed(_number(body))
-
-
-def _parse_quietly(text: str, mode: str) -> ast.Expression:
-    """``ast.parse`` without the SyntaxWarnings Python emits for odd literals."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        tree = ast.parse(text, mode=mode)
-    assert isinstance(tree, ast.Expression)
-    return tree

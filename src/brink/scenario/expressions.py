@@ -40,7 +40,7 @@ from scipy import special
 
 from brink.errors import InputError
 
-__all__ = ["FUNCTIONS", "Expression", "compile_expression", "evaluation_order"]
+__all__ = ["FUNCTIONS", "Expression", "compile_expression", "evaluation_order", "parse_quietly"]
 
 FloatArray = NDArray[np.float64]
 Env = Mapping[str, "FloatArray | float"]
@@ -335,7 +335,7 @@ def compile_expression(
     compiler = _Compiler(source)
     shown = source if len(source) <= 80 else source[:77] + "..."
     try:
-        tree = _parse_quietly(source, mode="eval")
+        tree = parse_quietly(source)
         op = compiler.compile(tree.body)
     except _RefusedError as exc:
         raise InputError(f"{shown}: {exc}", where, _ALLOWED) from None
@@ -410,10 +410,14 @@ def _deps(exprs: Mapping[str, Expression], name: str) -> list[str]:
     return [n for n in exprs if n in exprs[name].names]
 
 
-def _parse_quietly(text: str, mode: str) -> ast.Expression:
-    """``ast.parse`` without the SyntaxWarnings Python emits for odd literals."""
+def parse_quietly(text: str) -> ast.Expression:
+    """``ast.parse`` of one expression, without the SyntaxWarnings Python emits for odd literals.
+
+    The one parser of scenario text that is not YAML: expressions here and distribution
+    strings (:mod:`brink.scenario.distributions`) both go through it.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        tree = ast.parse(text, mode=mode)
+        tree = ast.parse(text, mode="eval")
     assert isinstance(tree, ast.Expression)
     return tree

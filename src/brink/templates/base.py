@@ -77,11 +77,13 @@ __all__ = [
     "REGISTRY",
     "Capabilities",
     "Information",
+    "ParameterValues",
     "Params",
     "ReadOut",
     "Template",
     "get_template",
     "register",
+    "sample_count",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -264,6 +266,31 @@ class Template(ABC):
         ``solution`` of the perfect-information game; ``{}`` (the default) when the template has none."""
         del scenario, params, solution, prepared
         return {}
+
+
+def sample_count(params: Params) -> int:
+    """How many samples the parameter arrays hold (1 when there are none)."""
+    return max((np.asarray(v).size for v in params.values()), default=1)
+
+
+class ParameterValues:
+    """Every template's parameter lookup: draws by dotted path, broadcast to ``(S,)``.
+
+    A path with draws in ``params`` gives its ``(S,)`` array; any other path takes the
+    fixed ``default`` (the scenario's number or the spec's default), repeated ``S`` times.
+    A path with neither is an :class:`InputError` naming it.
+    """
+
+    def __init__(self, params: Params, n: int | None = None) -> None:
+        self.params = params
+        self.n = sample_count(params) if n is None else n
+
+    def __call__(self, path: str, default: object = None) -> FloatArray:
+        if path in self.params:
+            return np.asarray(self.params[path], dtype=np.float64).reshape(self.n)
+        if not isinstance(default, int | float) or isinstance(default, bool):
+            raise InputError(f"missing parameter {path}", fix=f"set {path} in the scenario")
+        return np.full(self.n, float(default))
 
 
 def _admits_number(annotation: object) -> bool:

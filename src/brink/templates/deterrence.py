@@ -32,7 +32,15 @@ from pydantic import BaseModel, ConfigDict
 from brink.errors import InputError
 from brink.games import Game, TreeBuilder
 from brink.mechanisms import alliances
-from brink.templates.base import Capabilities, Information, Params, Template, register
+from brink.templates.base import (
+    Capabilities,
+    Information,
+    ParameterValues,
+    Params,
+    Template,
+    register,
+    sample_count,
+)
 
 if TYPE_CHECKING:
     from brink.scenario import Scenario
@@ -55,13 +63,6 @@ class DeterrenceSpec(BaseModel):
     defender_dc: float | str = 0.0
     defender_dd_hard: float | str = 0.5
     defender_dd_soft: float | str = -0.5
-
-
-def _values(params: Params, spec: BaseModel, name: str, n: int) -> FloatArray:
-    key = f"game.{name}"
-    if key in params:
-        return np.asarray(params[key], dtype=np.float64).reshape(n)
-    return np.full(n, float(getattr(spec, name)))
 
 
 def deterrence_game(p: FloatArray, challenger: FloatArray, defender: FloatArray) -> Game:
@@ -111,9 +112,9 @@ class DeterrenceRudimentary(Template):
         prepared: Any = None,
     ) -> Game:
         spec = self.spec(scenario)
-        assert spec is not None
-        n = max((np.asarray(v).size for v in params.values()), default=1)
-        p = _values(params, spec, "p", n)
+        assert isinstance(spec, DeterrenceSpec)
+        n = sample_count(params)
+        p = ParameterValues(params, n)("game.p", spec.p)
         if ((p < 0) | (p > 1)).any():
             raise InputError(
                 "game.p (the Defender's credibility) must lie in [0, 1]",
@@ -121,10 +122,10 @@ class DeterrenceRudimentary(Template):
                 "use a number or distribution within [0, 1], e.g. beta(2, 2)",
             )
         ch = np.column_stack(
-            [_values(params, spec, f"challenger_{k}", n) for k in ("sq", "dc", "dd")]
+            [ParameterValues(params, n)(f"game.challenger_{k}", getattr(spec, f"challenger_{k}")) for k in ("sq", "dc", "dd")]
         )
         de = np.column_stack(
-            [_values(params, spec, f"defender_{k}", n) for k in ("sq", "dc", "dd_hard", "dd_soft")]
+            [ParameterValues(params, n)(f"game.defender_{k}", getattr(spec, f"defender_{k}")) for k in ("sq", "dc", "dd_hard", "dd_soft")]
         )
         return deterrence_game(p, ch, de)
 
@@ -148,7 +149,7 @@ class DeterrenceRudimentary(Template):
         assert spec is not None
         out = super().metrics(scenario, params, solution, prepared)
         n = np.atleast_2d(solution.reach).shape[0]
-        sq, dc, dd = (_values(params, spec, f"challenger_{k}", n) for k in ("sq", "dc", "dd"))
+        sq, dc, dd = (ParameterValues(params, n)(f"game.challenger_{k}", getattr(spec, f"challenger_{k}")) for k in ("sq", "dc", "dd"))
         out["credibility_threshold"] = alliances.credibility_threshold_core(dc, sq, dd)
         return out
 

@@ -36,7 +36,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from brink.errors import InputError
 from brink.games import Game, TreeBuilder
-from brink.templates.base import Capabilities, Information, Params, Template, register
+from brink.templates.base import (
+    Capabilities,
+    Information,
+    ParameterValues,
+    Params,
+    Template,
+    register,
+    sample_count,
+)
 
 if TYPE_CHECKING:
     from brink.scenario import Scenario
@@ -57,19 +65,6 @@ class FearonSpec(BaseModel):
     c_B: float | str | None = None  # noqa: N815 - Fearon's notation
     offers: int = Field(101, ge=2, le=1001)
     types: int = Field(100, ge=1, le=2000)
-
-
-def _values(params: Params, name: str, default: float | str | None, n: int) -> FloatArray:
-    key = f"game.{name}"
-    if key in params:
-        return np.asarray(params[key], dtype=np.float64).reshape(n)
-    if not isinstance(default, int | float):
-        raise InputError(f"game.{name} has no value", "game", f"set game.{name} in the scenario")
-    return np.full(n, float(default))
-
-
-def _sample_count(params: Params) -> int:
-    return max((np.asarray(v).size for v in params.values()), default=1)
 
 
 def fearon_game(
@@ -188,13 +183,13 @@ class Fearon1995(Template):
         prepared: Any = None,
     ) -> Game:
         spec = self._spec(scenario)
-        n = _sample_count(params)
-        p = _values(params, "p", spec.p, n)
-        c_A = _values(params, "c_A", spec.c_A, n)
+        n = sample_count(params)
+        p = ParameterValues(params, n)("game.p", spec.p)
+        c_A = ParameterValues(params, n)("game.c_A", spec.c_A)
         if spec.c_B is not None:
-            types = _values(params, "c_B", spec.c_B, n)[:, None]
+            types = ParameterValues(params, n)("game.c_B", spec.c_B)[:, None]
         else:
-            c_bar = _values(params, "c_bar", spec.c_bar, n)
+            c_bar = ParameterValues(params, n)("game.c_bar", spec.c_bar)
             types = c_bar[:, None] * (np.arange(spec.types) + 0.5)[None, :] / spec.types
         bad = (p < 0) | (p > 1) | (c_A < 0) | (types.min(axis=1) < 0)
         if bad.any():
@@ -223,14 +218,14 @@ class Fearon1995(Template):
         first = game.children[game.child_ptr[0] : game.child_ptr[1]]
         out["offer"] = reach[:, first] @ np.linspace(0.0, 1.0, spec.offers)
         n = reach.shape[0]
-        p, c_A = _values(params, "p", spec.p, n), _values(params, "c_A", spec.c_A, n)
+        p, c_A = ParameterValues(params, n)("game.p", spec.p), ParameterValues(params, n)("game.c_A", spec.c_A)
         if spec.c_bar is not None and spec.c_B is None:
-            c_bar = _values(params, "c_bar", spec.c_bar, n)
+            c_bar = ParameterValues(params, n)("game.c_bar", spec.c_bar)
             y = np.maximum(c_bar - c_A, 0.0) / 2
             out["offer_theory"] = p + y
             out["war_theory"] = np.divide(y, c_bar, out=np.zeros(n), where=c_bar > 0)
         else:
-            c_B = _values(params, "c_B", spec.c_B, n)
+            c_B = ParameterValues(params, n)("game.c_B", spec.c_B)
             out["range_low"], out["range_high"] = p - c_A, p + c_B
         return out
 

@@ -53,7 +53,14 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from brink.games import Game, TreeBuilder
-from brink.templates.base import Capabilities, Information, Params, Template, register
+from brink.templates.base import (
+    Capabilities,
+    Information,
+    ParameterValues,
+    Params,
+    Template,
+    register,
+)
 
 if TYPE_CHECKING:
     from brink.scenario import Scenario
@@ -158,15 +165,10 @@ class TripartiteCrisis(Template):
     ) -> Game:
         spec = self.spec(scenario)
         assert spec is not None
-        n = max((np.asarray(x).size for x in params.values()), default=1)
-        values = {}
-        for name in TripartiteSpec.model_fields:
-            key = f"game.{name}"
-            if key in params:
-                values[name] = np.asarray(params[key], dtype=np.float64).reshape(n)
-            else:
-                values[name] = np.full(n, float(getattr(spec, name)))
-        return tripartite_game(values)
+        value = ParameterValues(params)
+        return tripartite_game(
+            {name: value(f"game.{name}", getattr(spec, name)) for name in TripartiteSpec.model_fields}
+        )
 
     def outcomes(
         self, scenario: Scenario, params: Params, solution: Solution, prepared: Any = None

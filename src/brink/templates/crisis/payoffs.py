@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from brink.errors import InputError, bounded_array
 from brink.mechanisms import alliances, removal, survival
 from brink.mechanisms import partners as partnership
-from brink.templates.base import Params
+from brink.templates.base import ParameterValues, Params
 from brink.templates.crisis.spec import CrisisScenario, Doctrine
 from brink.templates.crisis.tree import (
     CONCESSION,
@@ -42,7 +42,6 @@ __all__ = [
     "HALF_DAMAGE_WARHEADS",
     "ClassQuantities",
     "CrisisQuantities",
-    "Values",
     "damage",
     "prepare",
 ]
@@ -112,21 +111,6 @@ def _assemble_payoffs(
                         acc[s - s0] += coef[k, s] * w
                 for s in range(s0, s1):
                     out[t, p, s] = acc[s - s0]
-
-
-class Values:
-    """Parameter lookup with defaults for optional fields, broadcast to ``(S,)``."""
-
-    def __init__(self, params: Params) -> None:
-        self.params = params
-        self.n = len(next(iter(params.values()))) if params else 1
-
-    def __call__(self, path: str, default: float | None = None) -> FloatArray:
-        if path in self.params:
-            return np.asarray(self.params[path], dtype=np.float64)
-        if default is None:
-            raise InputError(f"missing parameter {path}", fix="give it in the scenario")
-        return np.full(self.n, float(default))
 
 
 @dataclass(frozen=True)
@@ -219,7 +203,7 @@ def prepare(scenario: CrisisScenario, params: Params, sk: Skeleton) -> ClassQuan
     cr = scenario.crisis
     assert cr is not None
     f = sk.class_features  # the declared features of one terminal per war class
-    v = Values(params)
+    v = ParameterValues(params)
     C, T = cr.challenger, cr.target
     n = v.n
     classes = len(sk.representatives)
@@ -352,7 +336,7 @@ def prepare(scenario: CrisisScenario, params: Params, sk: Skeleton) -> ClassQuan
     )
 
 def _indicator_terms(
-    scenario: CrisisScenario, params: Params, t: Terminals, v: Values, fiscal: FloatArray
+    scenario: CrisisScenario, params: Params, t: Terminals, v: ParameterValues, fiscal: FloatArray
 ) -> tuple[FloatArray, PayoffTerms]:
     """The payoff terms ``coef(sample) * feature(terminal)`` (module doc), as ``(K, S)`` and :class:`PayoffTerms`."""
     cr = scenario.crisis

@@ -17,13 +17,19 @@ from numpy.typing import NDArray
 from brink.errors import InputError
 from brink.games import Game
 from brink.scenario import Scenario
-from brink.templates.base import Capabilities, Information, Params, ReadOut, Template
+from brink.templates.base import (
+    Capabilities,
+    Information,
+    ParameterValues,
+    Params,
+    ReadOut,
+    Template,
+)
 from brink.templates.crisis import readout
 from brink.templates.crisis.payoffs import (
     CLASS_FEATURES,
     ClassQuantities,
     CrisisQuantities,
-    Values,
     prepare,
 )
 from brink.templates.crisis.spec import CrisisScenario
@@ -139,7 +145,7 @@ class CrisisTemplate(Template):
         n = pay.shape[0]
         cr = sc.crisis
         assert cr is not None
-        resolve = np.clip(Values(params)(f"doctrines.{cr.defender}.resolve", 0.5), 0, 1)
+        resolve = np.clip(ParameterValues(params)(f"doctrines.{cr.defender}.resolve", 0.5), 0, 1)
         probs = np.zeros((n, sk.game.n_edges))
         probs[:, sk.type_edges[:, 0]] = resolve[:, None]
         probs[:, sk.type_edges[:, 1]] = 1 - resolve[:, None]
@@ -202,6 +208,6 @@ class CrisisTemplate(Template):
         sc = _crisis(scenario)
         cr = sc.crisis
         assert cr is not None
-        resolve = np.clip(Values(params)(f"doctrines.{cr.defender}.resolve", 0.5), 0, 1)
+        resolve = np.clip(ParameterValues(params)(f"doctrines.{cr.defender}.resolve", 0.5), 0, 1)
         terms = theory_terms(self.skeleton(sc), solution, resolve)
         return {k: terms[k] for k in ("credibility_threshold", "credibility_margin")}
