@@ -25,7 +25,7 @@ def ishigami(monkeypatch: pytest.MonkeyPatch) -> None:
     """Route every command to the Ishigami evaluator (A = 7, or 8 with any --set)."""
 
     def load(
-        scenario: str, overrides: list[str] = (), solver: str = "auto"
+        scenario: str, overrides: list[str] = (), solver: str = "auto", *_: object
     ) -> cli_analysis.LoadedScenario:  # type: ignore[assignment]
         ev = IshigamiEvaluator(a=8.0 if overrides else 7.0)
         return cli_analysis.LoadedScenario(ev, "ishigami", "name: ishigami\n")

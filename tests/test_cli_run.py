@@ -214,7 +214,9 @@ def test_run_closes_the_executor_it_creates(monkeypatch: pytest.MonkeyPatch, fai
 
     made: list[_RecordingExecutor] = []
 
-    def fake(name: str, scheduler: str | None = None, workers: int | None = None) -> _RecordingExecutor:
+    def fake(name: str, scheduler: str | None = None, workers: int | None = None) -> LocalExecutor:
+        if name == "local":  # the reference run (run_json) in this process
+            return LocalExecutor()
         assert name == "processes" and scheduler is None
         made.append(_RecordingExecutor())
         return made[-1]

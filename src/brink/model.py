@@ -47,6 +47,7 @@ from brink.evaluation import Evaluation, concatenate
 from brink.games import CHANCE
 from brink.scenario import Scenario, scenario_from_data
 from brink.scenario.ranges import UNBOUNDED, non_finite
+from brink.solvers.registry import AUTO, SOLVERS, SolverEntry, check_solver, resolve
 from brink.templates import get_template
 from brink.templates.base import Information, Template
 
@@ -123,8 +124,16 @@ class Footprint:
             f"raise the budget (--memory {-(-(need + total - budget) * 5 // 4 // 2**20)} or more, if the "
             "machine has it), "
             "or make the game smaller (fewer rungs, offers or types)"
-            + (", or use the SPE solver (--solver spe)" if self.solver == "qre" else ""),
+            + _lean_solvers_hint(self.solver),
         )
+
+
+def _lean_solvers_hint(solver: str) -> str:
+    """``", or use the spe solver (--solver spe)"`` when ``solver`` needs dense matrices."""
+    if solver == AUTO or not SOLVERS[solver].dense_memory:
+        return ""
+    lean = [e.name for e in SOLVERS.values() if not e.dense_memory]
+    return f", or use the {' or '.join(lean)} solver (--solver {lean[0]})" if lean else ""
 
 
 def mib(n: int) -> str:
@@ -139,7 +148,7 @@ class CrisisModel:
         self, scenario: Scenario, solver: str = "auto", lam: float | None = None, memory: int = MEMORY_BUDGET
     ) -> None:
         self.scenario = scenario
-        self.solver = solver
+        self.solver = check_solver(solver)
         self.lam = lam
         #: Memory budget of one evaluation, in bytes (see the module doc).
         self.memory = memory
@@ -169,6 +178,18 @@ class CrisisModel:
             _shipped_model,
             (type(self), self._digest, self.scenario_json, self.scenario.source, self.solver, self.lam, self.memory),
         )
+
+    @property
+    def information(self) -> Information:
+        """The version of the game the solver gets: with information sets for a solver
+        that handles them (:mod:`brink.solvers.registry`), else perfect information
+        (``auto`` included)."""
+        return "imperfect" if self.solver != AUTO and SOLVERS[self.solver].information_sets else "perfect"
+
+    @property
+    def solver_entry(self) -> SolverEntry:
+        """The registered solver of this model (``auto`` resolved for :attr:`information`)."""
+        return resolve(self.solver, perfect_information=self.information == "perfect")
 
     @property
     def uncertainties(self) -> Sequence[str]:
@@ -274,14 +295,14 @@ class CrisisModel:
         if hit is not None and hit[0] is sc:
             return hit[1]
         _, full, _ = self._prepare({}, levers, check=False)
-        information: Information = "imperfect" if self.solver == "qre" else "perfect"
+        information = self.information
         template = get_template(sc.template)
         g = compile_game(sc, full, information)
         actions = int(g.infoset_action_ptr[-1])
         floats = g.n_nodes * (g.n_players + 3) + 2 * actions + g.n_edges + 2 * g.n_outcomes * g.n_players
         n_params = len(sc.parameters.names)
         per_row = 8 * (4 * n_params + 2 * _OUTPUTS)
-        square = 8 * (actions + 1) ** 2 if self.solver == "qre" else 0
+        square = 8 * (actions + 1) ** 2 if self.solver_entry.dense_memory else 0
         fp = Footprint(
             nodes=g.n_nodes,
             actions=actions,
@@ -296,11 +317,8 @@ class CrisisModel:
         return fp
 
     def _solve(self, sc: Scenario, full: Mapping[str, FloatArray], prepared: Any = None) -> tuple[Game, Solution]:
-        from brink.solvers import solve
-
-        information: Information = "imperfect" if self.solver == "qre" else "perfect"
-        game = compile_game(sc, full, information, prepared)
-        return game, solve(game, "spe" if self.solver in ("auto", "spe") else self.solver, self.lam)
+        game = compile_game(sc, full, self.information, prepared)
+        return game, self.solver_entry(game, lam=self.lam)
 
     def game(self, params: Mapping[str, FloatArray], levers: Mapping[str, Any] | None = None) -> tuple[Game, Solution]:
         """The compiled game of the rows of ``params`` (with ``levers`` applied) and its solution.
@@ -326,14 +344,12 @@ class CrisisModel:
         subgame-perfect equilibrium of the perfect-information game.  Templates without
         such terms give ``{}``; failed samples are NaN.
         """
-        from brink.solvers import solve
-
         sc, full, failed = self._prepare(params, levers)
         template = get_template(sc.template)
         if type(template).theory_terms is Template.theory_terms:
             return {}
         prepared = template.prepare(sc, full)
-        solution = solve(compile_game(sc, full, "perfect", prepared), "spe")
+        solution = resolve(AUTO, perfect_information=True)(compile_game(sc, full, "perfect", prepared))
         terms = template.theory_terms(sc, full, solution, prepared)
         return {k: np.where(failed, np.nan, np.asarray(v, dtype=np.float64)) for k, v in terms.items()}
 
@@ -362,12 +378,11 @@ class CrisisModel:
         n = failed.shape[0]
         template = get_template(sc.template)
         prepared = template.prepare(sc, full)  # per-chunk quantities, a value shared by build and read-out
-        if self.solver in ("auto", "spe") and template.capabilities.fast_read_out:
+        lean = self.solver_entry.terminal_reach
+        if lean is not None and template.capabilities.fast_read_out:
             # the fast read-out: payoffs, terminal reach and modal path only (same numbers)
-            from brink.solvers.spe import spe_terminal_reach
-
-            game = compile_game(sc, full, "perfect", prepared)
-            equilibrium = spe_terminal_reach(game)
+            game = compile_game(sc, full, self.information, prepared)
+            equilibrium = lean(game)
             outcomes, metrics = template.terminal_read_out(
                 sc, full, game, equilibrium.payoffs, equilibrium.reach, prepared
             )

@@ -239,6 +239,7 @@ def build_report(
     sources: Mapping[str, str] | None = None,
     notes: Sequence[str] = (),
     executor: Executor | None = None,
+    chunk: int | None = None,
 ) -> tuple[str, dict[str, go.Figure]]:
     """Run the analyses a report shows and lay them out; returns the HTML and its figures.
 
@@ -247,7 +248,8 @@ def build_report(
     the game tree with the equilibrium path (when ``game`` is given), Sobol'
     sensitivity and PRIM discovery of ``outcome`` (default: the outcome that varies
     most), and the table of assumptions (``[parameter, value, source]`` rows).  The
-    evaluations run in chunks on ``executor`` when given, with the same numbers.
+    evaluations run in chunks of ``chunk`` rows (``None``: the analyses' default) on
+    ``executor`` when given, with the same numbers.
     """
     import numpy as np
 
@@ -266,7 +268,10 @@ def build_report(
     )
 
     params = evaluator.draw(seed, 0, samples)
-    ev = evaluate_chunked(evaluator, params, executor=executor)
+    from brink.analysis.experiments import DEFAULT_CHUNK
+
+    chunk = DEFAULT_CHUNK if chunk is None else chunk
+    ev = evaluate_chunked(evaluator, params, chunk=chunk, executor=executor)
     failed = int(np.asarray(ev.failed).sum())
     ok = ~np.asarray(ev.failed, dtype=bool)
     rows = [
@@ -330,7 +335,7 @@ def build_report(
     target = outcome or _auto_outcome(ev.outcomes)
     if target is not None and evaluator.uncertainties:
         try:
-            sens = sobol(evaluator, target, sensitivity_samples, seed, executor=executor)
+            sens = sobol(evaluator, target, sensitivity_samples, seed, chunk=chunk, executor=executor)
             figs["sensitivity"] = sensitivity_figure(sens)
             sections.append(
                 Section(
@@ -355,7 +360,7 @@ def build_report(
             )
         except BrinkError as exc:
             sections.append(Section(f"Sensitivity of {target}", [f"not available: {exc}"]))
-        disc = discover(evaluator, target, samples, seed, threshold=0.5, executor=executor)
+        disc = discover(evaluator, target, samples, seed, threshold=0.5, chunk=chunk, executor=executor)
         figs["discovery"] = discovery_figure(disc)
         box_tables = [
             Table(

@@ -1,6 +1,6 @@
 """The run store: every run, sweep and analysis brink performs, in one DuckDB file.
 
-A run is a function of (scenario, seed, version) (see DESIGN.md §3); the store keeps
+A run is a function of (scenario, seed, version) (see docs/design.md §3); the store keeps
 exactly those inputs (the scenario text and its SHA-256, the seed, brink's version and
 the run's parameters) next to its per-sample results and a JSON summary, so that any
 number brink reported can be traced back, compared (:meth:`Store.diff`) and shared
@@ -67,13 +67,14 @@ __all__ = [
     "Store",
     "StoreLockError",
     "default_store_path",
+    "json_default",
     "scenario_hash",
 ]
 
 #: Version of the table layout written into ``meta``; bumped on incompatible changes.
 SCHEMA_VERSION = 1
 #: What a run can be.
-KINDS = ("run", "sensitivity", "discovery", "sweep", "compare", "policies")
+KINDS = ("run", "sensitivity", "discovery", "sweep", "compare", "policies", "explain", "report")
 STATUSES = ("running", "complete", "failed", "interrupted")
 
 _FORMAT = "brink-store"
@@ -147,7 +148,13 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
+    """``json.dumps(default=...)`` for what results hold besides JSON types.
+
+    numpy scalars and arrays as numbers and lists, paths as text, sets sorted; anything
+    else is a ``TypeError`` (a bug to fix, not text to store).  The one converter of the
+    run store and the command line's ``--json`` (:func:`brink.cli.options.echo_json`).
+    """
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, np.ndarray):
@@ -160,7 +167,7 @@ def _json_default(value: Any) -> Any:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(_finite(value), default=_json_default, sort_keys=True, allow_nan=False)
+    return json.dumps(_finite(value), default=json_default, sort_keys=True, allow_nan=False)
 
 
 def _finite(value: Any) -> Any:

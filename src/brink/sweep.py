@@ -611,6 +611,7 @@ class SimulationPoints:
         solver: ``auto``, ``spe`` or ``qre``.
         keep_samples: Store each point's per-sample parameters and outcomes.
         lam: QRE's logit precision (``solver="qre"`` only; ``None``: the limit).
+        memory: Memory budget of each point's run in bytes (``None``: the default).
     """
 
     def __init__(
@@ -620,7 +621,9 @@ class SimulationPoints:
         solver: str = "auto",
         keep_samples: bool = True,
         lam: float | None = None,
+        memory: int | None = None,
     ) -> None:
+        self.memory = memory
         self.executor = executor
         self.chunk_size = chunk_size
         self.solver = solver
@@ -663,6 +666,7 @@ class SimulationPoints:
             executor=self.executor,
             store=_PointStore(sink, "point") if self.keep_samples else None,
             lam=self.lam,
+            memory=self.memory,
         )
         return PointOutcome(summary=result.to_json())
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -32,6 +32,9 @@ from numpy.typing import NDArray
 from brink.analysis.experiments import DEFAULT_CHUNK, evaluate_chunked
 from brink.errors import InputError
 from brink.evaluation import Evaluation, Evaluator
+
+if TYPE_CHECKING:
+    from brink.executors import Executor
 
 __all__ = ["Choice", "ExplainResult", "Stump", "decision_stump", "explain", "explain_paths"]
 
@@ -316,14 +319,18 @@ def explain(
     levers: Mapping[str, Any] | None = None,
     *,
     chunk: int = DEFAULT_CHUNK,
+    executor: Executor | None = None,
 ) -> ExplainResult:
     """Draw ``n`` samples, evaluate them, and explain the modal path (see module doc).
+
+    The samples are evaluated in chunks of ``chunk`` rows, on ``executor`` when given
+    (same numbers).
 
     If the evaluator has a method ``explain_terms(params)`` returning named
     ``(n,)`` arrays of theoretical quantities, they are used as described above.
     """
     params = evaluator.draw(seed, 0, n)
-    ev = evaluate_chunked(evaluator, params, levers, chunk)
+    ev = evaluate_chunked(evaluator, params, levers, chunk, executor)
     terms_fn = getattr(evaluator, "explain_terms", None)
     terms = dict(terms_fn(params)) if callable(terms_fn) else None
     return explain_paths(ev, params, terms, seed)

@@ -4,49 +4,53 @@ Each command loads a scenario as an :class:`~brink.evaluation.Evaluator`
 (:class:`brink.model.CrisisModel`), runs one analysis of :mod:`brink.analysis`,
 prints a table (or ``--json``), and records the result in the run store
 (``--store PATH``; ``--no-store`` to skip) under the kinds ``sensitivity``,
-``discovery``, ``compare`` and ``policies``.  Those four take ``--executor
-local|processes|dask``, ``--scheduler``, ``--workers`` and ``--chunk-size``, as ``brink run``
-does: the model runs go to the executor in chunks and the numbers do not change.
+``discovery``, ``compare``, ``explain``, ``policies`` and ``report``, printing and
+returning (``--json``: ``run_id``) the stored run's id.  Every command takes the shared
+options of :mod:`brink.cli.options` (``--executor``, ``--workers``, ``--scheduler``,
+``--chunk-size``, ``--memory``, ``--solver``, ``--lambda``, ``--set``, ``--seed``,
+``--samples``), as ``brink run`` does: the model runs go to the executor in chunks and
+the numbers do not change.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
 import typer
 
 from brink.cli import app
+from brink.cli.options import (
+    ChunkSizeOption,
+    ExecutorOption,
+    JsonOption,
+    LambdaOption,
+    MemoryOption,
+    NoStoreOption,
+    SamplesOption,
+    SchedulerOption,
+    SeedOption,
+    SetOption,
+    SolverOption,
+    StoreOption,
+    WorkersOption,
+    analysis_chunk,
+    check_model_options,
+    echo_json,
+    memory_bytes,
+    open_executor,
+    open_store,
+)
 
 if TYPE_CHECKING:
     from brink.evaluation import Evaluator
     from brink.store import Store
 
-SCENARIO_ARG = typer.Argument("ukraine-2022", help="Scenario file or bundled name.")
-SET_OPT = typer.Option([], "--set", help="Override PATH=VALUE (repeatable).")
-SEED_OPT = typer.Option(0, "--seed", help="Random seed.")
-JSON_OPT = typer.Option(False, "--json", help="Print the result as JSON.")
-SOLVER_OPT = typer.Option("auto", "--solver", help="auto | spe | qre.")
-STORE_OPT = typer.Option(
-    None, "--store", help="DuckDB run store (default: $BRINK_STORE or ~/.local/share/brink)."
-)
-NO_STORE_OPT = typer.Option(False, "--no-store", help="Do not record the result.")
+ScenarioArgument = Annotated[str, typer.Argument(help="Scenario file or bundled name.")]
 FIGURE_OPT = typer.Option(None, "--figure", help="Also write the chart (.png or .svg).")
 FIGURES_OPT = typer.Option(None, "--figures", help="Also write each figure as PNG and SVG here.")
 OUTPUT_OPT = typer.Option(Path("report.html"), "--output", "-o", help="HTML file to write.")
-SET_B_OPT = typer.Option([], "--set", help="Override PATH=VALUE in B (repeatable).")
-EXECUTOR_OPT = typer.Option("local", "--executor", help="local, processes or dask.")
-SCHEDULER_OPT = typer.Option(
-    None, "--scheduler", help="Dask scheduler address (tcp://host:8786); with --executor dask."
-)
-WORKERS_OPT = typer.Option(None, "--workers", help="Worker count (default: the cores available).")
-CHUNK_OPT = typer.Option(
-    4096, "--chunk-size", help="Model runs per task (bounds memory; never changes the numbers)."
-)
 
 
 class LoadedScenario:
@@ -60,29 +64,29 @@ class LoadedScenario:
 
 
 def load_evaluator(
-    scenario: str, overrides: Sequence[str] = (), solver: str = "auto"
+    scenario: str,
+    overrides: Sequence[str] = (),
+    solver: str = "auto",
+    lam: float | None = None,
+    memory: int | None = None,
 ) -> LoadedScenario:
-    """Load ``scenario`` (file or bundled name) with ``overrides`` as a :class:`CrisisModel`."""
-    from brink.errors import InputError
-    from brink.model import CrisisModel
-    from brink.scenario import load_scenario
+    """Load ``scenario`` (file or bundled name) with ``overrides`` as a :class:`CrisisModel`.
 
-    if solver not in ("auto", "spe", "qre"):
-        raise InputError(f"unknown solver {solver!r}", "--solver", "use auto, spe or qre")
+    ``solver`` and ``lam`` are checked against the solver registry
+    (:func:`brink.solvers.registry.check_solver`); ``memory`` is the model's budget in
+    bytes (``None``: :data:`brink.model.MEMORY_BUDGET`).  The stored text is the
+    scenario file as written (:func:`brink.scenario.document.read_document_text`).
+    """
+    from brink.model import MEMORY_BUDGET, CrisisModel
+    from brink.scenario import load_scenario, resolve_scenario_source
+    from brink.scenario.document import read_document_text
+    from brink.solvers.registry import check_solver
+
+    check_solver(solver, lam)
     sc = load_scenario(scenario, list(overrides))
-    try:
-        text = Path(sc.source).read_text(encoding="utf-8")
-    except OSError:
-        text = json.dumps(sc.model_dump(mode="json", exclude={"source"}), sort_keys=True)
-    return LoadedScenario(CrisisModel(sc, solver=solver), sc.name, text, sc)
-
-
-def _open_store(path: str | None, no_store: bool) -> Store | None:
-    if no_store:
-        return None
-    from brink.store import Store, default_store_path
-
-    return Store(path or default_store_path())
+    text = read_document_text(resolve_scenario_source(scenario))
+    model = CrisisModel(sc, solver=solver, lam=lam, memory=MEMORY_BUDGET if memory is None else memory)
+    return LoadedScenario(model, sc.name, text, sc)
 
 
 def _record(
@@ -103,45 +107,26 @@ def _record(
     return run_id
 
 
-def _check(samples: int, seed: int, chunk_size: int = 4096) -> None:
-    from brink.errors import InputError
-    from brink.scenario.random import check_samples, check_seed
-
-    check_samples(samples)
-    check_seed(seed)
-    if chunk_size < 1:
-        raise InputError(
-            f"chunk size {chunk_size} is below 1", "--chunk-size", "use a positive chunk size"
-        )
-
-
-@contextmanager
-def _executor(name: str, scheduler: str | None, workers: int | None) -> Iterator[Any]:
-    """The executor for ``--executor`` (closed on exit); ``None`` for ``local`` (in process).
-
-    As for ``brink run``: the chunks of the analysis run as tasks on local processes or a
-    Dask cluster, and come back in order, so every executor gives the same numbers.
-    """
-    from brink.executors import get_executor
-
-    with get_executor(name, scheduler=scheduler, workers=workers) as ex:
-        yield None if name == "local" else ex
+def _model_parameters(
+    solver: str, lam: float | None, overrides: Sequence[str], **extra: Any
+) -> dict[str, Any]:
+    """The stored parameters of an analysis: its own, the overrides, the solver and lambda."""
+    out: dict[str, Any] = {**extra, "overrides": list(overrides), "solver": solver}
+    if lam is not None:
+        out["lambda"] = lam
+    return out
 
 
 def _emit(as_json: bool, data: dict[str, Any]) -> bool:
     if as_json:
-        typer.echo(json.dumps(data, indent=2, default=_json_default))
+        echo_json(data)
     return as_json
 
 
-def _json_default(value: Any) -> Any:
-    import numpy as np
-
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return str(value)
+def _stored(run_id: str | None) -> None:
+    """Tell the user where the result went (as ``brink run`` does)."""
+    if run_id is not None:
+        _console().print(f"stored as run {run_id}", highlight=False)
 
 
 def _fmt(v: float | None, digits: int = 3) -> str:
@@ -169,23 +154,23 @@ def _console() -> Any:
 
 @app.command("sensitivity")
 def sensitivity_command(
-    scenario: str = SCENARIO_ARG,
-    outcome: str = typer.Option(..., "--outcome", help="Outcome probability or metric to explain."),
-    method: str = typer.Option("sobol", "--method", help="sobol | morris."),
-    samples: int = typer.Option(
-        256, "--samples", "-n", help="Sobol' base samples or Morris trajectories."
-    ),
-    seed: int = SEED_OPT,
-    overrides: list[str] = SET_OPT,
-    solver: str = SOLVER_OPT,
-    as_json: bool = JSON_OPT,
+    outcome: Annotated[str, typer.Option("--outcome", help="Outcome probability or metric to explain.")],
+    scenario: ScenarioArgument = "ukraine-2022",
+    method: Annotated[str, typer.Option("--method", help="sobol | morris.")] = "sobol",
+    samples: SamplesOption = 256,
+    seed: SeedOption = 0,
+    overrides: SetOption = None,
+    solver: SolverOption = "auto",
+    lam: LambdaOption = None,
+    as_json: JsonOption = False,
     figure: Path | None = FIGURE_OPT,
-    store_path: str | None = STORE_OPT,
-    no_store: bool = NO_STORE_OPT,
-    executor: str = EXECUTOR_OPT,
-    scheduler: str | None = SCHEDULER_OPT,
-    workers: int | None = WORKERS_OPT,
-    chunk_size: int = CHUNK_OPT,
+    store_path: StoreOption = None,
+    no_store: NoStoreOption = False,
+    executor: ExecutorOption = "local",
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
+    chunk_size: ChunkSizeOption = None,
+    memory: MemoryOption = None,
 ) -> None:
     """Which uncertain parameters drive OUTCOME: Sobol' indices or Morris screening (SALib)."""
     from rich.table import Table
@@ -193,25 +178,27 @@ def sensitivity_command(
     from brink.analysis.sensitivity import morris, sobol
     from brink.errors import InputError
 
-    _check(samples, seed, chunk_size)
+    overrides = overrides or []
+    check_model_options(solver, lam, samples=samples, seed=seed, chunk_size=chunk_size)
     if method not in ("sobol", "morris"):
         raise InputError(f"unknown method {method!r}", "--method", "use sobol or morris")
     if figure is not None:
         from brink.output import check_target
 
         check_target(figure, option="--figure")
-    loaded = load_evaluator(scenario, overrides, solver)
-    store = _open_store(store_path, no_store)
+    loaded = load_evaluator(scenario, overrides, solver, lam, memory_bytes(memory))
+    store = open_store(store_path, no_store)
     analyse = sobol if method == "sobol" else morris
-    with _executor(executor, scheduler, workers) as ex:
-        result = analyse(loaded.evaluator, outcome, samples, seed, chunk=chunk_size, executor=ex)
+    chunk = analysis_chunk(loaded.evaluator, chunk_size)
+    with open_executor(executor, scheduler, workers) as ex:
+        result = analyse(loaded.evaluator, outcome, samples, seed, chunk=chunk, executor=ex)
     out = result.to_json()
     out["run_id"] = _record(
         store,
         "sensitivity",
         loaded,
         seed,
-        {"outcome": outcome, "method": method, "samples": samples, "overrides": list(overrides)},
+        _model_parameters(solver, lam, overrides, outcome=outcome, method=method, samples=samples),
         out,
     )
     if figure is not None:
@@ -246,47 +233,53 @@ def sensitivity_command(
         )
     if "warning" in result.info:
         console.print(f"warning: {result.info['warning']}")
+    _stored(out["run_id"])
 
 
 @app.command("discover")
 def discover_command(
-    scenario: str = SCENARIO_ARG,
-    outcome: str = typer.Option(..., "--outcome", help="Outcome probability or metric."),
-    threshold: float = typer.Option(
-        0.5, "--threshold", help="A sample is of interest when outcome > X."
-    ),
-    samples: int = typer.Option(2000, "--samples", "-n", help="Monte Carlo samples."),
-    seed: int = SEED_OPT,
-    alpha: float = typer.Option(0.05, "--alpha", help="Peeling fraction per step."),
-    min_support: float = typer.Option(
-        0.05, "--min-support", help="Smallest box, as a share of samples."
-    ),
-    pasting: bool = typer.Option(False, "--paste", help="Paste boxes back out after peeling."),
-    simplify_boxes: bool = typer.Option(
-        True,
-        "--simplify/--no-simplify",
-        help="Drop restrictions worth less than one standard error.",
-    ),
-    max_boxes: int = typer.Option(2, "--max-boxes", help="Boxes to find by covering."),
-    overrides: list[str] = SET_OPT,
-    solver: str = SOLVER_OPT,
-    as_json: bool = JSON_OPT,
-    store_path: str | None = STORE_OPT,
-    no_store: bool = NO_STORE_OPT,
-    executor: str = EXECUTOR_OPT,
-    scheduler: str | None = SCHEDULER_OPT,
-    workers: int | None = WORKERS_OPT,
-    chunk_size: int = CHUNK_OPT,
+    outcome: Annotated[str, typer.Option("--outcome", help="Outcome probability or metric.")],
+    scenario: ScenarioArgument = "ukraine-2022",
+    threshold: Annotated[
+        float, typer.Option("--threshold", help="A sample is of interest when outcome > X.")
+    ] = 0.5,
+    alpha: Annotated[float, typer.Option("--alpha", help="Peeling fraction per step.")] = 0.05,
+    min_support: Annotated[
+        float, typer.Option("--min-support", help="Smallest box, as a share of samples.")
+    ] = 0.05,
+    pasting: Annotated[bool, typer.Option("--paste", help="Paste boxes back out after peeling.")] = False,
+    simplify_boxes: Annotated[
+        bool,
+        typer.Option(
+            "--simplify/--no-simplify", help="Drop restrictions worth less than one standard error."
+        ),
+    ] = True,
+    max_boxes: Annotated[int, typer.Option("--max-boxes", help="Boxes to find by covering.")] = 2,
+    samples: SamplesOption = 2000,
+    seed: SeedOption = 0,
+    overrides: SetOption = None,
+    solver: SolverOption = "auto",
+    lam: LambdaOption = None,
+    as_json: JsonOption = False,
+    store_path: StoreOption = None,
+    no_store: NoStoreOption = False,
+    executor: ExecutorOption = "local",
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
+    chunk_size: ChunkSizeOption = None,
+    memory: MemoryOption = None,
 ) -> None:
     """Scenario discovery (PRIM): parameter boxes where OUTCOME exceeds the threshold."""
     from rich.table import Table
 
     from brink.analysis.prim import discover
 
-    _check(samples, seed, chunk_size)
-    loaded = load_evaluator(scenario, overrides, solver)
-    store = _open_store(store_path, no_store)
-    with _executor(executor, scheduler, workers) as ex:
+    overrides = overrides or []
+    check_model_options(solver, lam, samples=samples, seed=seed, chunk_size=chunk_size)
+    loaded = load_evaluator(scenario, overrides, solver, lam, memory_bytes(memory))
+    store = open_store(store_path, no_store)
+    chunk = analysis_chunk(loaded.evaluator, chunk_size)
+    with open_executor(executor, scheduler, workers) as ex:
         result = discover(
             loaded.evaluator,
             outcome,
@@ -298,7 +291,7 @@ def discover_command(
             pasting=pasting,
             simplify_boxes=simplify_boxes,
             max_boxes=max_boxes,
-            chunk=chunk_size,
+            chunk=chunk,
             executor=ex,
         )
     out = result.to_json()
@@ -307,16 +300,18 @@ def discover_command(
         "discovery",
         loaded,
         seed,
-        {
-            "outcome": outcome,
-            "threshold": threshold,
-            "samples": samples,
-            "alpha": alpha,
-            "min_support": min_support,
-            "pasting": pasting,
-            "simplify": simplify_boxes,
-            "overrides": list(overrides),
-        },
+        _model_parameters(
+            solver,
+            lam,
+            overrides,
+            outcome=outcome,
+            threshold=threshold,
+            samples=samples,
+            alpha=alpha,
+            min_support=min_support,
+            pasting=pasting,
+            simplify=simplify_boxes,
+        ),
         out,
     )
     if _emit(as_json, out):
@@ -347,42 +342,52 @@ def discover_command(
                 for j in sorted({0, len(traj.boxes) // 2, k, len(traj.boxes) - 1})
             )
         )
+    _stored(out["run_id"])
 
 
 @app.command("compare")
 def compare_command(
-    a: str = typer.Argument(..., help="Scenario A (file or bundled name)."),
-    b: str | None = typer.Argument(None, help="Scenario B (default: A with the --set overrides)."),
-    overrides: list[str] = SET_B_OPT,
-    samples: int = typer.Option(2000, "--samples", "-n", help="Monte Carlo samples."),
-    seed: int = SEED_OPT,
-    solver: str = SOLVER_OPT,
-    as_json: bool = JSON_OPT,
-    store_path: str | None = STORE_OPT,
-    no_store: bool = NO_STORE_OPT,
-    executor: str = EXECUTOR_OPT,
-    scheduler: str | None = SCHEDULER_OPT,
-    workers: int | None = WORKERS_OPT,
-    chunk_size: int = CHUNK_OPT,
+    a: Annotated[str, typer.Argument(help="Scenario A (file or bundled name).")],
+    b: Annotated[
+        str | None, typer.Argument(help="Scenario B (default: A with the --set overrides).")
+    ] = None,
+    samples: SamplesOption = 2000,
+    seed: SeedOption = 0,
+    overrides: SetOption = None,
+    solver: SolverOption = "auto",
+    lam: LambdaOption = None,
+    as_json: JsonOption = False,
+    store_path: StoreOption = None,
+    no_store: NoStoreOption = False,
+    executor: ExecutorOption = "local",
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
+    chunk_size: ChunkSizeOption = None,
+    memory: MemoryOption = None,
 ) -> None:
-    """Compare two scenarios, or a scenario and its variant, on common random numbers (B - A)."""
+    """Compare two scenarios, or a scenario and its variant, on common random numbers (B - A).
+
+    The ``--set`` overrides apply to B only.
+    """
     from rich.table import Table
 
     from brink.analysis.compare import compare
     from brink.errors import InputError
 
-    _check(samples, seed, chunk_size)
+    overrides = overrides or []
+    check_model_options(solver, lam, samples=samples, seed=seed, chunk_size=chunk_size)
     if b is None and not overrides:
         raise InputError(
             "nothing to compare",
             "compare",
             "give a second scenario B or changes with --set PATH=VALUE",
         )
-    la = load_evaluator(a, (), solver)
-    lb = load_evaluator(b or a, overrides, solver)
-    store = _open_store(store_path, no_store)
-    with _executor(executor, scheduler, workers) as ex:
-        result = compare(la.evaluator, lb.evaluator, samples, seed, chunk=chunk_size, executor=ex)
+    la = load_evaluator(a, (), solver, lam, memory_bytes(memory))
+    lb = load_evaluator(b or a, overrides, solver, lam, memory_bytes(memory))
+    store = open_store(store_path, no_store)
+    chunk = min(analysis_chunk(la.evaluator, chunk_size), analysis_chunk(lb.evaluator, chunk_size))
+    with open_executor(executor, scheduler, workers) as ex:
+        result = compare(la.evaluator, lb.evaluator, samples, seed, chunk=chunk, executor=ex)
     out = result.to_json()
     out["overrides"] = list(overrides)
     out["run_id"] = _record(
@@ -390,7 +395,7 @@ def compare_command(
         "compare",
         la,
         seed,
-        {"a": a, "b": b or a, "overrides": list(overrides), "samples": samples},
+        _model_parameters(solver, lam, overrides, a=a, b=b or a, samples=samples),
         out,
     )
     if _emit(as_json, out):
@@ -425,62 +430,84 @@ def compare_command(
         console.print(
             f"failed samples: A {result.n_failed_a}, B {result.n_failed_b} (pairs left out)."
         )
+    _stored(out["run_id"])
 
 
 @app.command("explain")
 def explain_command(
-    scenario: str = SCENARIO_ARG,
-    samples: int = typer.Option(2000, "--samples", "-n", help="Monte Carlo samples."),
-    seed: int = SEED_OPT,
-    overrides: list[str] = SET_OPT,
-    solver: str = SOLVER_OPT,
-    as_json: bool = JSON_OPT,
+    scenario: ScenarioArgument = "ukraine-2022",
+    samples: SamplesOption = 2000,
+    seed: SeedOption = 0,
+    overrides: SetOption = None,
+    solver: SolverOption = "auto",
+    lam: LambdaOption = None,
+    as_json: JsonOption = False,
+    store_path: StoreOption = None,
+    no_store: NoStoreOption = False,
+    executor: ExecutorOption = "local",
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
+    chunk_size: ChunkSizeOption = None,
+    memory: MemoryOption = None,
 ) -> None:
     """The most likely equilibrium path and, for each contested choice, the parameter threshold behind it."""
     from brink.analysis.explain import explain
 
-    _check(samples, seed)
-    loaded = load_evaluator(scenario, overrides, solver)
-    result = explain(loaded.evaluator, samples, seed)
-    if _emit(as_json, result.to_json()):
+    overrides = overrides or []
+    check_model_options(solver, lam, samples=samples, seed=seed, chunk_size=chunk_size)
+    loaded = load_evaluator(scenario, overrides, solver, lam, memory_bytes(memory))
+    store = open_store(store_path, no_store)
+    chunk = analysis_chunk(loaded.evaluator, chunk_size)
+    with open_executor(executor, scheduler, workers) as ex:
+        result = explain(loaded.evaluator, samples, seed, chunk=chunk, executor=ex)
+    out = result.to_json()
+    out["run_id"] = _record(
+        store, "explain", loaded, seed, _model_parameters(solver, lam, overrides, samples=samples), out
+    )
+    if _emit(as_json, out):
         return
     console = _console()
-    for s in result.sentences():
-        console.print(s, highlight=False, markup=False)
+    for sentence in result.sentences():
+        console.print(sentence, highlight=False, markup=False)
+    _stored(out["run_id"])
 
 
 @app.command("policies")
 def policies_command(
-    scenario: str = SCENARIO_ARG,
-    outcome: str = typer.Option(
-        ..., "--outcome", help="Outcome probability or metric to optimise."
-    ),
-    minimize: bool = typer.Option(True, "--minimize/--maximize", help="Goal for the outcome."),
-    samples: int = typer.Option(
-        1000, "--samples", "-n", help="Monte Carlo samples (shared by every policy)."
-    ),
-    seed: int = SEED_OPT,
-    overrides: list[str] = SET_OPT,
-    solver: str = SOLVER_OPT,
-    as_json: bool = JSON_OPT,
-    store_path: str | None = STORE_OPT,
-    no_store: bool = NO_STORE_OPT,
-    executor: str = EXECUTOR_OPT,
-    scheduler: str | None = SCHEDULER_OPT,
-    workers: int | None = WORKERS_OPT,
-    chunk_size: int = CHUNK_OPT,
+    outcome: Annotated[
+        str, typer.Option("--outcome", help="Outcome probability or metric to optimise.")
+    ],
+    scenario: ScenarioArgument = "ukraine-2022",
+    minimize: Annotated[
+        bool, typer.Option("--minimize/--maximize", help="Goal for the outcome.")
+    ] = True,
+    samples: SamplesOption = 1000,
+    seed: SeedOption = 0,
+    overrides: SetOption = None,
+    solver: SolverOption = "auto",
+    lam: LambdaOption = None,
+    as_json: JsonOption = False,
+    store_path: StoreOption = None,
+    no_store: NoStoreOption = False,
+    executor: ExecutorOption = "local",
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
+    chunk_size: ChunkSizeOption = None,
+    memory: MemoryOption = None,
 ) -> None:
     """Every combination of the scenario's levers, ranked by regret (robust decision making)."""
     from rich.table import Table
 
     from brink.analysis.policies import policies
 
-    _check(samples, seed, chunk_size)
-    loaded = load_evaluator(scenario, overrides, solver)
-    store = _open_store(store_path, no_store)
-    with _executor(executor, scheduler, workers) as ex:
+    overrides = overrides or []
+    check_model_options(solver, lam, samples=samples, seed=seed, chunk_size=chunk_size)
+    loaded = load_evaluator(scenario, overrides, solver, lam, memory_bytes(memory))
+    store = open_store(store_path, no_store)
+    chunk = analysis_chunk(loaded.evaluator, chunk_size)
+    with open_executor(executor, scheduler, workers) as ex:
         result = policies(
-            loaded.evaluator, outcome, samples, seed, minimize, chunk=chunk_size, executor=ex
+            loaded.evaluator, outcome, samples, seed, minimize, chunk=chunk, executor=ex
         )
     out = result.to_json()
     out["run_id"] = _record(
@@ -488,7 +515,7 @@ def policies_command(
         "policies",
         loaded,
         seed,
-        {"outcome": outcome, "goal": out["goal"], "samples": samples, "overrides": list(overrides)},
+        _model_parameters(solver, lam, overrides, outcome=outcome, goal=out["goal"], samples=samples),
         out,
     )
     if _emit(as_json, out):
@@ -526,42 +553,52 @@ def policies_command(
         console.print(
             f"{failed} policy-draw evaluations failed; regret uses the {result.n_regret_draws} complete draws."
         )
+    _stored(out["run_id"])
 
 
 @app.command("report")
 def report_command(
-    scenario: str = SCENARIO_ARG,
+    scenario: ScenarioArgument = "ukraine-2022",
     output: Path = OUTPUT_OPT,
     figures: Path | None = FIGURES_OPT,
-    samples: int = typer.Option(1000, "--samples", "-n", help="Monte Carlo samples."),
-    sensitivity_samples: int = typer.Option(
-        64, "--sensitivity-samples", help="Sobol' base samples."
-    ),
-    outcome: str | None = typer.Option(
-        None, "--outcome", help="Outcome for sensitivity and discovery."
-    ),
-    seed: int = SEED_OPT,
-    overrides: list[str] = SET_OPT,
-    solver: str = SOLVER_OPT,
-    executor: str = EXECUTOR_OPT,
-    scheduler: str | None = SCHEDULER_OPT,
-    workers: int | None = WORKERS_OPT,
-    parents: bool = typer.Option(
-        False, "--parents", help="Create missing parent folders of -o and --figures."
-    ),
+    sensitivity_samples: Annotated[
+        int, typer.Option("--sensitivity-samples", help="Sobol' base samples.")
+    ] = 64,
+    outcome: Annotated[
+        str | None, typer.Option("--outcome", help="Outcome for sensitivity and discovery.")
+    ] = None,
+    parents: Annotated[
+        bool, typer.Option("--parents", help="Create missing parent folders of -o and --figures.")
+    ] = False,
+    samples: SamplesOption = 1000,
+    seed: SeedOption = 0,
+    overrides: SetOption = None,
+    solver: SolverOption = "auto",
+    lam: LambdaOption = None,
+    as_json: JsonOption = False,
+    store_path: StoreOption = None,
+    no_store: NoStoreOption = False,
+    executor: ExecutorOption = "local",
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
+    chunk_size: ChunkSizeOption = None,
+    memory: MemoryOption = None,
 ) -> None:
     """One self-contained HTML report (works offline): outcomes, game tree, sensitivity, discovery, assumptions."""
     from brink.output import check_target
     from brink.report import build_report, check_figures_folder, write_figures, write_report
 
-    _check(samples, seed)
+    overrides = overrides or []
+    check_model_options(solver, lam, samples=samples, seed=seed, chunk_size=chunk_size)
     check_target(output, parents=parents)
     if figures is not None:
         check_figures_folder(figures, parents=parents)
-    loaded = load_evaluator(scenario, overrides, solver)
+    loaded = load_evaluator(scenario, overrides, solver, lam, memory_bytes(memory))
     sc = loaded.scenario
-    game, solution = _game_and_solution(loaded, seed, min(samples, 200), solver)
-    with _executor(executor, scheduler, workers) as ex:
+    store = open_store(store_path, no_store)
+    game, solution = _game_and_solution(loaded, seed, min(samples, 200))
+    chunk = analysis_chunk(loaded.evaluator, chunk_size)
+    with open_executor(executor, scheduler, workers) as ex:
         html, figs = build_report(
             loaded.evaluator,
             samples=samples,
@@ -575,48 +612,65 @@ def report_command(
             sources=dict(getattr(sc, "sources", {}) or {}),
             notes=[f"Overrides: {', '.join(overrides)}"] if overrides else [],
             executor=ex,
+            chunk=chunk,
         )
     path = write_report(output, html, parents=parents)
+    written = write_figures(figures, figs, parents=parents) if figures is not None else []
+    out: dict[str, Any] = {
+        "scenario": loaded.name,
+        "output": str(path),
+        "bytes": path.stat().st_size,
+        "figures": sorted(figs),
+        "figure_files": [str(f) for f in written],
+    }
+    out["run_id"] = _record(
+        store,
+        "report",
+        loaded,
+        seed,
+        _model_parameters(
+            solver, lam, overrides, samples=samples, sensitivity_samples=sensitivity_samples,
+            outcome=outcome,
+        ),
+        out,
+    )
+    if _emit(as_json, out):
+        return
     console = _console()
     console.print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB, {len(figs)} figures)")
     if figures is not None:
-        written = write_figures(figures, figs, parents=parents)
         console.print(f"wrote {len(written)} figure files to {figures}")
+    _stored(out["run_id"])
 
 
-def _game_and_solution(loaded: LoadedScenario, seed: int, k: int, solver: str) -> tuple[Any, Any]:
-    """The scenario's game on the first ``k`` draws, solved, for the tree figure (``None`` if unavailable)."""
-    sc = loaded.scenario
-    if sc is None:
+def _game_and_solution(loaded: LoadedScenario, seed: int, k: int) -> tuple[Any, Any]:
+    """The scenario's game on the first ``k`` draws, solved by the model, for the tree figure.
+
+    The model's own :meth:`~brink.model.CrisisModel.game` (its solver and lambda, failed
+    samples at the central values); ``(None, None)`` for other evaluators.
+    """
+    from brink.model import CrisisModel
+
+    model = loaded.evaluator
+    if not isinstance(model, CrisisModel):
         return None, None
-    from brink.builder import compile_game
-    from brink.solvers import solve
-
-    P = sc.parameters
-    draws = loaded.evaluator.draw(seed, 0, k)
-    base = {name: draws.get(name, np.full(k, d.central)) for name, d in P.distributions.items()}
-    full = P.derive(base, k)
-    game = compile_game(sc, full, "imperfect" if solver == "qre" else "perfect")
-    return game, solve(game, "spe" if solver in ("auto", "spe") else solver)
+    return model.game(model.draw(seed, 0, k))
 
 
 def assumption_rows(sc: Any) -> list[list[str]]:
-    """``[parameter, value, source]`` for every number of a scenario (longest provenance prefix wins)."""
-    provenance: dict[str, str] = dict(getattr(sc, "provenance", {}) or {})
+    """``[parameter, value, source]`` for every number of a scenario.
+
+    The source is the scenario's provenance entry for the parameter or its nearest
+    listed parent (:meth:`brink.scenario.schema.Scenario.provenance_of`), resolved
+    through ``sources``.
+    """
     sources: dict[str, str] = dict(getattr(sc, "sources", {}) or {})
     P = sc.parameters
     rows = []
     entries = [(k, str(d.spec)) for k, d in P.distributions.items()]
     entries += [(k, f"= {P.expressions[k]}") for k in P.order]
     for name, value in entries:
-        key = next(
-            (
-                provenance[p]
-                for p in sorted(provenance, key=len, reverse=True)
-                if name == p or name.startswith(p + ".")
-            ),
-            None,
-        )
+        key = sc.provenance_of(name)
         source = (
             "not stated"
             if key is None

@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -17,6 +16,24 @@ from rich.console import Console
 from rich.table import Table
 
 from brink.cli import app, reports_interrupt
+from brink.cli.options import (
+    ChunkSizeOption,
+    ExecutorOption,
+    JsonOption,
+    LambdaOption,
+    MemoryOption,
+    SamplesOption,
+    SchedulerOption,
+    SeedOption,
+    SetOption,
+    SolverOption,
+    StoreOption,
+    WorkersOption,
+    check_model_options,
+    echo_json,
+    memory_bytes,
+    open_executor,
+)
 
 if TYPE_CHECKING:
     from brink.store import Store
@@ -30,12 +47,6 @@ app.add_typer(runs_app, name="runs")
 
 console = Console()
 
-STORE_OPTION = typer.Option(
-    None,
-    "--store",
-    help="Run store (DuckDB file). Default: $BRINK_STORE, else ~/.local/share/brink/runs.duckdb.",
-)
-JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of tables.")
 PARENTS_OPTION = typer.Option(
     False, "--parents", help="Create the output file's missing parent folders."
 )
@@ -46,20 +57,6 @@ def _store(path: Path | None) -> Store:
     from brink.store import Store
 
     return Store(path)
-
-
-def _echo_json(value: Any) -> None:
-    typer.echo(json.dumps(_strict(value), indent=2, sort_keys=False))
-
-
-def _strict(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): _strict(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_strict(v) for v in value]
-    return value
 
 
 def _fmt(value: Any) -> str:
@@ -86,14 +83,12 @@ def _when(stamp: str | None, short: bool = False) -> str:
 @runs_app.command("list")
 def list_runs(
     kind: str | None = typer.Option(
-        None,
-        "--kind",
-        help="Only runs of this kind: run, sensitivity, discovery, sweep, compare or policies.",
+        None, "--kind", help="Only runs of this kind (see `brink runs list --help`: one of the store's kinds)."
     ),
     limit: int = typer.Option(50, "--limit", "-n", help="Show at most this many (newest first)."),
     all_points: bool = typer.Option(False, "--points", help="Also list the point runs of sweeps."),
-    store: Path | None = STORE_OPTION,
-    as_json: bool = JSON_OPTION,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """List stored runs, newest first."""
     from brink.errors import InputError
@@ -106,7 +101,7 @@ def list_runs(
         records = [r for r in records if r.parent_id is None]
     records = records[:limit]
     if as_json:
-        _echo_json([r.to_dict() for r in records])
+        echo_json([r.to_dict() for r in records])
         return
     table = Table(title=f"runs in {_store_path(store)}", title_justify="left")
     for col in ("id", "kind", "scenario", "seed", "status", "samples", "created", "note"):
@@ -159,8 +154,8 @@ def _check_output(target: Path, store: Path | None, parents: bool) -> None:
 def show_run(
     run_id: str = typer.Argument(..., help="Run id (or a unique prefix)."),
     scenario: bool = typer.Option(False, "--scenario", help="Print the stored scenario text too."),
-    store: Path | None = STORE_OPTION,
-    as_json: bool = JSON_OPTION,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """One run: its inputs (scenario hash, seed, version, parameters), summary and columns."""
     st = _store(store)
@@ -171,7 +166,7 @@ def show_run(
         data = record.to_dict(with_scenario=scenario)
         data["columns"] = columns
         data["children"] = [c.to_dict() for c in children]
-        _echo_json(data)
+        echo_json(data)
         return
     info = Table(show_header=False, title=f"run {record.id}", title_justify="left")
     info.add_column(style="bold")
@@ -244,13 +239,13 @@ def _print_flat(title: str, value: dict[str, Any], limit: int = 60) -> None:
 def diff_runs(
     first: str = typer.Argument(..., help="First run id (a)."),
     second: str = typer.Argument(..., help="Second run id (b)."),
-    store: Path | None = STORE_OPTION,
-    as_json: bool = JSON_OPTION,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """What differs between two runs: inputs, parameters, summary and per-sample means."""
     d = _store(store).diff(first, second)
     if as_json:
-        _echo_json(d)
+        echo_json(d)
         return
     console.print(f"a = {d['a']}, b = {d['b']}")
     if d["inputs"]:
@@ -306,8 +301,8 @@ def export_run(
         ),
     ] = None,
     parents: bool = PARENTS_OPTION,
-    store: Path | None = STORE_OPTION,
-    as_json: bool = JSON_OPTION,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Write a run's per-sample results (one row per sample) to Parquet or CSV."""
     from brink.errors import InputError
@@ -325,13 +320,13 @@ def export_run(
         written = write_results(swept, target, format=fmt, parents=parents)
         rows = len(swept.design)
         if as_json:
-            _echo_json({"run": record.id, "path": str(written), "format": fmt, "rows": rows})
+            echo_json({"run": record.id, "path": str(written), "format": fmt, "rows": rows})
         else:
             console.print(f"wrote the {rows} points of sweep {record.id} to {written}")
         return
     written = st.export(record.id, target, format=fmt, parents=parents)  # type: ignore[arg-type]
     if as_json:
-        _echo_json(
+        echo_json(
             {"run": record.id, "path": str(written), "format": fmt, "rows": record.n_samples}
         )
     else:
@@ -342,7 +337,8 @@ def export_run(
 def delete_run(
     run_id: str = typer.Argument(..., help="Run id (or a unique prefix)."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
-    store: Path | None = STORE_OPTION,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Delete a run, its samples and (for a sweep) its point runs."""
     st = _store(store)
@@ -350,6 +346,9 @@ def delete_run(
     if not yes:
         typer.confirm(f"delete {record.kind} run {record.id} ({record.scenario_name})?", abort=True)
     st.delete_run(record.id)
+    if as_json:
+        echo_json({"deleted": record.id, "kind": record.kind})
+        return
     console.print(f"deleted run {record.id}")
 
 
@@ -369,21 +368,12 @@ def sweep(
     lhs: int | None = typer.Option(
         None, "--lhs", help="Latin hypercube of N points over the path=lo:hi ranges that follow."
     ),
-    overrides: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Setting path=value applied to every point (repeatable)."),
-    ] = None,
-    samples: int = typer.Option(10_000, "--samples", "-n", help="Monte Carlo samples per point."),
-    seed: int = typer.Option(
-        0, "--seed", help="Seed shared by all points (common random numbers)."
-    ),
-    executor: str = typer.Option("local", "--executor", help="local, processes or dask."),
-    scheduler: str | None = typer.Option(
-        None, "--scheduler", help="Dask scheduler address (tcp://host:8786)."
-    ),
-    workers: int | None = typer.Option(
-        None, "--workers", help="Worker count (default: the cores available)."
-    ),
+    overrides: SetOption = None,
+    samples: SamplesOption = 10_000,
+    seed: SeedOption = 0,
+    executor: ExecutorOption = "local",
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
     retries: int = typer.Option(2, "--retries", help="Extra attempts for a point that fails."),
     resume: str | None = typer.Option(
         None, "--resume", help="Resume this sweep id (default: by design hash)."
@@ -398,17 +388,17 @@ def sweep(
         ),
     ] = None,
     parents: bool = PARENTS_OPTION,
-    solver: str = typer.Option("auto", "--solver", help="auto, spe or qre."),
-    chunk_size: int | None = typer.Option(
-        None, "--chunk-size", help="Samples per chunk (default: adapted to a 512 MiB memory budget)."
-    ),
+    solver: SolverOption = "auto",
+    lam: LambdaOption = None,
+    chunk_size: ChunkSizeOption = None,
+    memory: MemoryOption = None,
     keep_samples: bool = typer.Option(
         True,
         "--samples-stored/--summary-only",
         help="Store each point's per-sample results, or only its summary.",
     ),
-    store: Path | None = STORE_OPTION,
-    as_json: bool = JSON_OPTION,
+    store: StoreOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Run a scenario over a designed set of settings; each point is a stored Monte Carlo run.
 
@@ -419,7 +409,6 @@ def sweep(
 
     from brink import __version__
     from brink.errors import InputError
-    from brink.executors import get_executor
     from brink.sweep import (
         SimulationPoints,
         SweepError,
@@ -436,25 +425,22 @@ def sweep(
             "brink sweep",
             "Put the ranges after --lhs N (e.g. --lhs 20 costs.conventional_war=0.05:0.5), or use --grid path=v1,v2",
         )
-    if samples < 1:
-        raise InputError(
-            f"--samples must be at least 1, got {samples}", "--samples", "Give a positive number"
-        )
+    check_model_options(solver, lam, samples=samples, seed=seed, chunk_size=chunk_size)
     lhs_args = [str(lhs), *(ranges or [])] if lhs is not None else []
     design = design_from_options(grid or [], lhs_args, seed)
-    if solver not in ("auto", "spe", "qre"):
-        raise InputError(f"unknown solver {solver!r}", "--solver", "Use auto, spe or qre")
     if output is not None:
         _check_output(output, store, parents)
     text, name = scenario_source(scenario)
     base = list(overrides or [])
     st = _store(store)
-    with reports_interrupt(), get_executor(executor, scheduler=scheduler, workers=workers) as ex:
+    with reports_interrupt(), open_executor(executor, scheduler, workers) as ex:
         simulate = SimulationPoints(
-            None if executor == "local" else ex,
+            ex,
             chunk_size=chunk_size,
             solver=solver,
             keep_samples=keep_samples,
+            lam=lam,
+            memory=memory_bytes(memory),
         )
         simulate.check(scenario, design, base)
         with Progress(
@@ -496,8 +482,9 @@ def sweep(
     if output is not None:
         write_results(result, output, parents=parents)
     if as_json:
-        _echo_json(
+        echo_json(
             {
+                "run_id": result.sweep_id,
                 "sweep": result.sweep_id,
                 "resumed": result.resumed,
                 "computed": result.computed,

@@ -3,81 +3,79 @@
 from __future__ import annotations
 
 import json
-from contextlib import ExitStack
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from brink.cli import app, reports_interrupt
+from brink.cli.options import (
+    ChunkSizeOption,
+    ExecutorOption,
+    JsonOption,
+    LambdaOption,
+    MemoryOption,
+    NoStoreOption,
+    SamplesOption,
+    SchedulerOption,
+    SeedOption,
+    SetOption,
+    SolverOption,
+    StoreOption,
+    WorkersOption,
+    check_model_options,
+    echo_json,
+    memory_bytes,
+    open_executor,
+    open_store,
+)
 
 
 @app.command("run")
 def run_command(
     scenario: Annotated[str, typer.Argument(help="Scenario file or bundled name.")] = "ukraine-2022",
-    samples: Annotated[int, typer.Option("--samples", "-n", help="Monte Carlo samples.")] = 10_000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
-    solver: Annotated[str, typer.Option("--solver", help="auto | spe | qre.")] = "auto",
-    overrides: Annotated[list[str] | None, typer.Option("--set", help="Override PATH=VALUE (repeatable).")] = None,
-    chunk_size: Annotated[
-        int | None,
-        typer.Option(
-            "--chunk-size",
-            help="Samples per chunk (default: 4096, fewer if the memory budget needs; never changes the numbers).",
-        ),
-    ] = None,
-    memory: Annotated[
-        int | None,
-        typer.Option("--memory", help="Memory budget in MiB (default 512); chunks adapt to it.", min=64, max=2**20),
-    ] = None,
-    store_path: Annotated[str | None, typer.Option("--store", help="DuckDB store file.")] = None,
-    no_store: Annotated[bool, typer.Option("--no-store", help="Do not record the run.")] = False,
-    executor: Annotated[str, typer.Option("--executor", help="local | processes | dask.")] = "local",
-    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address.")] = None,
+    samples: SamplesOption = 10_000,
+    seed: SeedOption = 0,
+    as_json: JsonOption = False,
+    solver: SolverOption = "auto",
+    lam: LambdaOption = None,
+    overrides: SetOption = None,
+    chunk_size: ChunkSizeOption = None,
+    memory: MemoryOption = None,
+    store_path: StoreOption = None,
+    no_store: NoStoreOption = False,
+    executor: ExecutorOption = "local",
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
 ) -> None:
     """Solve SCENARIO under uncertainty: outcome probabilities with 95% intervals."""
     from rich.console import Console
     from rich.progress import Progress
     from rich.table import Table
 
-    from brink.errors import InputError
     from brink.scenario import load_scenario, resolve_scenario_source
     from brink.scenario.document import read_document_text
-    from brink.scenario.random import check_samples
     from brink.simulation import run
 
-    check_samples(samples)
-    if solver not in ("auto", "spe", "qre"):
-        raise InputError(f"unknown solver {solver!r}", "--solver", "use auto, spe or qre")
-    budget = None if memory is None else memory * 2**20
+    check_model_options(solver, lam, samples=samples, seed=seed)
     sc = load_scenario(scenario, overrides or [])
     text = read_document_text(resolve_scenario_source(scenario))
-    store = None
-    if not no_store:
-        try:
-            from brink.store import Store, default_store_path
-
-            store = Store(store_path or default_store_path())
-        except ImportError:  # pragma: no cover - store not installed
-            store = None
+    store = open_store(store_path, no_store)
     console = Console(stderr=True)
-    with reports_interrupt(), ExitStack() as resources:  # Ctrl-C: "run ID stored as interrupted", exit 130
-        ex = None
-        if executor != "local":
-            from brink.executors import get_executor
-
-            ex = resources.enter_context(get_executor(executor, scheduler=scheduler))
+    options: dict[str, Any] = {
+        "store": store, "scenario_text": text, "memory": memory_bytes(memory), "lam": lam
+    }
+    # Ctrl-C: "run ID stored as interrupted", exit 130
+    with reports_interrupt(), open_executor(executor, scheduler, workers) as ex:
         if samples > 20_000 and not as_json:
             with Progress(console=console, transient=True) as bar:
                 task = bar.add_task(f"{sc.name}", total=samples)
                 result = run(sc, samples, seed, chunk_size, solver, ex,
-                             progress=lambda done, _total: bar.update(task, completed=done),
-                             store=store, scenario_text=text, memory=budget)
+                             progress=lambda done, _total: bar.update(task, completed=done), **options)
         else:
-            result = run(sc, samples, seed, chunk_size, solver, ex, store=store, scenario_text=text, memory=budget)
-    out = result.to_json()
+            result = run(sc, samples, seed, chunk_size, solver, ex, **options)
+    out = {**result.to_json(), "run_id": result.run_id}
     if as_json:
-        typer.echo(json.dumps(out, indent=2))
+        echo_json(out)
         return
     table = Table(title=f"{sc.title or sc.name} — {samples:,} samples, seed {seed}")
     table.add_column("outcome")
@@ -110,7 +108,8 @@ def run_command(
 @app.command("validate")
 def validate_command(
     file: Annotated[str, typer.Argument(help="Scenario file or bundled name.")],
-    overrides: Annotated[list[str] | None, typer.Option("--set", help="Override PATH=VALUE (repeatable).")] = None,
+    overrides: SetOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Check a scenario: size limits, schema, cross-references, distributions, expressions, levers, provenance."""
     from brink.scenario import load_scenario
@@ -118,12 +117,20 @@ def validate_command(
     sc = load_scenario(file, overrides or [])
     P = sc.parameters
     prefix = "" if sc.template == "crisis" else "game."  # a theory template reads only game:
-    levers = f", {len(sc.levers)} levers" if sc.levers else ""
+    counts = {
+        "actors": len(sc.actors),
+        "numbers": sum(k.startswith(prefix) for k in P.distributions),
+        "uncertain": sum(k.startswith(prefix) for k in P.uncertainties),
+        "derived": sum(k.startswith(prefix) for k in P.expressions),
+        "levers": len(sc.levers),
+    }
+    if as_json:
+        echo_json({"ok": True, "scenario": sc.name, "template": sc.template, **counts})
+        return
+    levers = f", {counts['levers']} levers" if sc.levers else ""
     typer.echo(
-        f"ok: {sc.name} ({sc.template}): {len(sc.actors)} actors, "
-        f"{sum(k.startswith(prefix) for k in P.distributions)} numbers, "
-        f"{sum(k.startswith(prefix) for k in P.uncertainties)} uncertain, "
-        f"{sum(k.startswith(prefix) for k in P.expressions)} derived{levers}"
+        f"ok: {sc.name} ({sc.template}): {counts['actors']} actors, {counts['numbers']} numbers, "
+        f"{counts['uncertain']} uncertain, {counts['derived']} derived{levers}"
     )
 
 
@@ -136,9 +143,13 @@ def schema_command() -> None:
 
 
 @app.command("scenarios")
-def scenarios_command() -> None:
+def scenarios_command(as_json: JsonOption = False) -> None:
     """List the bundled scenarios."""
     from brink.scenario import bundled_scenarios
 
-    for name, title in bundled_scenarios().items():
+    listed = bundled_scenarios()
+    if as_json:
+        echo_json([{"name": name, "title": title} for name, title in listed.items()])
+        return
+    for name, title in listed.items():
         typer.echo(f"{name}\t{title}")

@@ -32,7 +32,7 @@ class Solution:
 
     Attributes:
         game: The solved game.
-        solver: ``"spe"`` or ``"qre"``.
+        solver: The name of the solver in :data:`brink.solvers.registry.SOLVERS`.
         profile: ``([samples,] infoset_actions)`` behaviour probabilities (see module doc).
         payoffs: ``([samples,] players)`` expected payoffs under ``profile``.
         reach: ``([samples,] nodes)`` probability that play reaches each node.
@@ -112,8 +112,8 @@ class Solution:
             "payoffs": self._one(self.payoffs, sample).tolist(),
             "path": self.path(sample),
         }
-        if self.solver == "qre":
-            out["lambda"] = self.lam if self.lam is not None and np.isfinite(self.lam) else None
+        if self.lam is not None:  # a logit QRE (any solver with a precision; no solver names here)
+            out["lambda"] = self.lam if np.isfinite(self.lam) else None
             out["beliefs"] = self.player_beliefs(sample)
             out["max_regret"] = float(self._one(self.max_regret, sample))
         return out

@@ -1,0 +1,191 @@
+"""The solver registry: every equilibrium solver by name, with what it accepts.
+
+Like pygambit's ``nash`` module (Gambit, McKelvey, McLennan & Turocy 2016), every solver
+is a named function ``(game, **parameters) -> Solution``; the registry adds what the
+callers need to know about it without naming it: whether it needs perfect
+information, whether it handles information sets, which parameters it takes, and
+whether it has a lean read-out of terminal reach (a fast path for models that only need
+outcome probabilities).  The command line (``--solver`` help and validation), the model
+(:class:`brink.model.CrisisModel`) and :class:`brink.solvers.result.Solution` read this
+registry; adding a solver is one :func:`register` call.
+
+``"auto"`` is not a solver but a rule, resolved through the registry
+(:func:`resolve`): the first registered solver that accepts the game, so subgame-perfect
+equilibrium (Selten 1965) for perfect information and agent QRE (McKelvey & Palfrey
+1998) otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from brink.errors import InputError
+
+if TYPE_CHECKING:
+    from brink.games import Game
+    from brink.solvers.result import Solution
+    from brink.solvers.spe import TerminalReach
+
+__all__ = [
+    "AUTO",
+    "SOLVERS",
+    "SolverEntry",
+    "check_solver",
+    "register",
+    "resolve",
+    "solver_help",
+    "solver_names",
+]
+
+#: The rule that picks a registered solver by the game's information (:func:`resolve`).
+AUTO = "auto"
+
+
+@dataclass(frozen=True)
+class SolverEntry:
+    """One registered solver.
+
+    Attributes:
+        name: What ``--solver`` and :func:`brink.solvers.solve` call it.
+        function: ``function(game, **parameters) -> Solution`` for every sample of ``game``.
+        description: One line for ``--help`` and the docs.
+        perfect_information_only: The solver needs every personal information set to be
+            a singleton (backward induction).
+        information_sets: The solver handles information sets; models compile the
+            information-set version of their game for it.
+        parameters: Keyword parameters ``function`` takes beyond the game (``"lam"``:
+            the logit precision, ``--lambda``).
+        terminal_reach: ``terminal_reach(game)``: payoffs, terminal reach and modal path
+            only, with the same numbers as ``function`` (``None``: no such fast path).
+        dense_memory: The solver allocates dense ``(actions + 1)**2`` matrices (counted
+            by :meth:`brink.model.CrisisModel.footprint`).
+    """
+
+    name: str
+    function: Callable[..., Solution]
+    description: str
+    perfect_information_only: bool = False
+    information_sets: bool = False
+    parameters: tuple[str, ...] = ()
+    terminal_reach: Callable[[Game], TerminalReach] | None = None
+    dense_memory: bool = False
+
+    def accepts(self, perfect_information: bool) -> bool:
+        """Whether the solver applies to a game with (or without) perfect information."""
+        return perfect_information or not self.perfect_information_only
+
+    def __call__(self, game: Game, **parameters: Any) -> Solution:
+        """Solve ``game`` with the parameters this solver takes.
+
+        Parameters it does not take are ignored here (``solve(game, lam=2)`` on a
+        perfect-information game is its SPE); the command line refuses them first
+        (:func:`check_solver`).
+        """
+        given = {k: v for k, v in parameters.items() if k in self.parameters and v is not None}
+        return self.function(game, **given)
+
+
+#: Every registered solver by name, in registration order (the order ``auto`` tries them).
+SOLVERS: dict[str, SolverEntry] = {}
+
+
+def register(entry: SolverEntry) -> SolverEntry:
+    """Add ``entry`` to :data:`SOLVERS` (its name must be new and not ``"auto"``)."""
+    if entry.name == AUTO or entry.name in SOLVERS:
+        raise ValueError(f"solver name {entry.name!r} is taken")
+    SOLVERS[entry.name] = entry
+    return entry
+
+
+def solver_names() -> tuple[str, ...]:
+    """What ``--solver`` accepts: ``"auto"`` and every registered name."""
+    return (AUTO, *SOLVERS)
+
+
+def solver_help() -> str:
+    """The ``--solver`` help text, built from the registry."""
+    names = ", ".join(f"{e.name} ({e.description})" for e in SOLVERS.values())
+    return f"auto (the first solver that accepts the game) or one of: {names}."
+
+
+def check_solver(name: str, lam: float | None = None, *, auto_takes_lambda: bool = False) -> str:
+    """``name`` if it is ``"auto"`` or registered, and takes ``lam`` when one is given.
+
+    ``auto_takes_lambda``: whether ``"auto"`` may pick a solver that takes ``lam`` (a game
+    file of unknown information; a model's ``auto`` is its perfect-information game,
+    for which no registered solver takes a lambda).
+
+    Raises:
+        InputError: an unknown name (the message lists the registered names), or a
+            lambda for a solver that takes none.
+    """
+    if name != AUTO and name not in SOLVERS:
+        raise InputError(
+            f"unknown solver {name!r}",
+            "--solver",
+            f"choose one of: {', '.join(solver_names())}",
+        )
+    if lam is not None:
+        takes = [e.name for e in SOLVERS.values() if "lam" in e.parameters]
+        ok = auto_takes_lambda if name == AUTO else "lam" in SOLVERS[name].parameters
+        if not ok:
+            raise InputError(
+                f"a logit precision (lambda = {lam:g}) was given with solver {name!r}",
+                "--lambda",
+                f"use --solver {' or '.join(takes)} with --lambda, or drop --lambda",
+            )
+    return name
+
+
+def resolve(name: str, perfect_information: bool) -> SolverEntry:
+    """The solver ``name`` stands for on a game with (or without) perfect information.
+
+    ``"auto"`` is the first registered solver that accepts the game; a named solver is
+    returned as it is (its function refuses a game it cannot solve).
+    """
+    check_solver(name)
+    if name != AUTO:
+        return SOLVERS[name]
+    return next(e for e in SOLVERS.values() if e.accepts(perfect_information))
+
+
+def _spe(game: Game) -> Solution:
+    from brink.solvers.spe import solve_spe
+
+    return solve_spe(game)
+
+
+def _spe_terminal_reach(game: Game) -> TerminalReach:
+    from brink.solvers.spe import spe_terminal_reach
+
+    return spe_terminal_reach(game)
+
+
+def _qre(game: Game, lam: float | None = None) -> Solution:
+    from brink.solvers.qre import solve_qre
+
+    return solve_qre(game, lam=lam)
+
+
+register(
+    SolverEntry(
+        name="spe",
+        function=_spe,
+        description="subgame-perfect equilibrium by backward induction; perfect information only",
+        perfect_information_only=True,
+        terminal_reach=_spe_terminal_reach,
+    )
+)
+register(
+    SolverEntry(
+        name="qre",
+        function=_qre,
+        description="agent logit quantal-response equilibrium, at --lambda or its limit; "
+        "handles information sets",
+        information_sets=True,
+        parameters=("lam",),
+        dense_memory=True,
+    )
+)
