@@ -26,6 +26,7 @@ def brink(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([BRINK, *args], capture_output=True, text=True, check=False)
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize("name", ["e04", "montyhal", "cent3", "bayes2a", "km1", "w_ex2"])
 def test_info_json_matches_pygambit(name: str) -> None:
     result = runner.invoke(app, ["info", str(CONTRIB / f"{name}.efg"), "--json"])
@@ -44,6 +45,7 @@ def test_info_json_matches_pygambit(name: str) -> None:
     assert info["perfect_information"] == all(len(s.members) == 1 for s in gg.infosets)
 
 
+@pytest.mark.shared
 def test_info_names_the_perfect_recall_violation() -> None:
     # Myerson's game with no solution in behavioural strategies: player 1 forgets his first move
     gg = gbt.read_efg(str(CONTRIB / "myerson.efg"))
@@ -54,6 +56,7 @@ def test_info_names_the_perfect_recall_violation() -> None:
     assert "no (information set 2 of player 'Player 1'" in " ".join(result.output.split())
 
 
+@pytest.mark.shared
 def test_solve_json_is_the_solution_contract() -> None:
     from brink.solvers import solve
 
@@ -69,6 +72,7 @@ def test_solve_json_is_the_solution_contract() -> None:
     np.testing.assert_allclose(out["payoffs"], [float(eq.payoff(p)) for p in gg.players])
 
 
+@pytest.mark.shared
 def test_solve_centipede_takes_at_once() -> None:
     # Rosenthal (1981): backward induction takes at the first move; cent6's first
     # outcome pays (0.80, 0.20)
@@ -80,6 +84,7 @@ def test_solve_centipede_takes_at_once() -> None:
     assert re.search(r"Player 2 │ +0\.2 │", result.output)
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize("fmt", ["efg", "json"])
 def test_export_round_trip(fmt: str, tmp_path: Path) -> None:
     src = CONTRIB / "montyhal.efg"
@@ -95,6 +100,7 @@ def test_export_round_trip(fmt: str, tmp_path: Path) -> None:
         assert len(gbt.read_efg(str(out)).nodes) == g.n_nodes
 
 
+@pytest.mark.shared
 def test_exported_json_is_a_game_source(tmp_path: Path) -> None:
     out = tmp_path / "g.json"
     assert runner.invoke(app, ["export", str(CONTRIB / "e04.efg"), "-o", str(out)]).exit_code == 0
@@ -153,7 +159,55 @@ def test_missing_file_exits_2(tmp_path: Path) -> None:
         assert result.stderr.startswith(f"error: {missing}: file not found")
 
 
+@pytest.mark.shared
 def test_unknown_export_format(tmp_path: Path) -> None:
     result = brink("export", str(CONTRIB / "e04.efg"), "-o", str(tmp_path / "x.txt"))
     assert result.returncode == 2
     assert "unknown format 'txt'" in result.stderr
+
+
+def _game_json(**changes: object) -> str:
+    """The JSON form of a small game with top-level or first-set/first-outcome fields changed."""
+    from brink.game_json import game_to_dict
+
+    d = game_to_dict(parse_efg(
+        'EFG 2 R "g" { "A" "B" }\n""\np "" 1 1 "" { "l" "r" } 0\nt "" 1 "o" { 1, 2 }\nt "" 0\n'
+    ))
+    for key, value in changes.items():
+        if key == "number":
+            d["infosets"][0]["number"] = value
+        elif key == "payoff":
+            d["outcomes"][0]["payoffs"][0] = value
+        else:
+            d[key] = value
+    return json.dumps(d)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # 0.1.0: OverflowError (int32) when the game was assembled
+        (_game_json(number=2**31), "infosets[0].number: information set number 2147483648 is out of range"),
+        # json reads 1e309 as infinity
+        (_game_json(payoff=1e309).replace("Infinity", "1e309"), "outcomes[0].payoffs[0]: expected finite numbers"),
+        (_game_json(payoff=2e300), "of magnitude at most 1e+300, found 2e+300"),
+        (_game_json(payoff=10**400), "an integer beyond 1e300"),  # 0.1.0: OverflowError in float()
+        (_game_json().replace('"payoffs": [', '"payoffs": [' + "1" * 5000 + ", ", 1), "unreadable JSON"),
+        ("[" * 100_000 + "]" * 100_000, "unreadable JSON"),  # 0.1.0: RecursionError
+    ],
+)
+def test_bad_game_json_is_refused_with_exit_2(text: str, message: str, tmp_path: Path) -> None:
+    path = tmp_path / "g.json"
+    path.write_text(text)
+    result = brink("info", str(path))
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_game_json_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "g.json"
+    path.write_bytes(b'{"format": "\xff"}')
+    result = brink("info", str(path))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: {path}: not a UTF-8 text file (byte 12)")

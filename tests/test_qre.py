@@ -105,6 +105,7 @@ def limit(name: str) -> Solution:
     return solve_qre(read_efg(CONTRIB / name))
 
 
+@pytest.mark.shared
 def test_contrib_partition() -> None:
     assert len(contrib_games()) == 86
     assert {p.name for p in contrib_games() if not read_efg(p).has_perfect_recall} == (
@@ -112,6 +113,7 @@ def test_contrib_partition() -> None:
     )
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize("path", PERFECT_RECALL, ids=lambda p: p.name)
 def test_limit_passes_gambit_regret(path: Path) -> None:
     """brink's limiting profile is a Nash equilibrium by pygambit's own regret check."""
@@ -129,6 +131,7 @@ def test_limit_passes_gambit_regret(path: Path) -> None:
         assert gambit_regret == pytest.approx(float(sol.max_regret), abs=1e-9 * game.payoff_range)
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize("name", sorted(IMPERFECT_RECALL))
 def test_imperfect_recall_is_refused(name: str) -> None:
     game = read_efg(CONTRIB / name)
@@ -150,6 +153,7 @@ FIXED_LAMBDA_GAMES = [
 BIFURCATING = ["sww3.efg", "2s2x2x2.efg"]
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize(
     "name",
     FIXED_LAMBDA_GAMES
@@ -171,6 +175,7 @@ def test_fixed_lambda_matches_gambit(name: str) -> None:
         assert np.abs(a - b).max() <= 1e-6, (name, lam)
 
 
+@pytest.mark.shared
 def test_lambda_multiplies_payoffs_as_written() -> None:
     """Doubling every payoff is the same as doubling lambda (Gambit's convention)."""
     game = read_efg(CONTRIB / "bhg2.efg")
@@ -181,6 +186,7 @@ def test_lambda_multiplies_payoffs_as_written() -> None:
     assert np.abs(solve_qre(game, lam=0.05).profile - a).max() > 1e-2
 
 
+@pytest.mark.shared
 def test_lambda_zero_is_uniform_and_bad_lambda_is_refused() -> None:
     game = read_efg(CONTRIB / "bhg1.efg")
     sol = solve_qre(game, lam=0.0)
@@ -192,6 +198,7 @@ def test_lambda_zero_is_uniform_and_bad_lambda_is_refused() -> None:
             solve_qre(game, lam=bad)
 
 
+@pytest.mark.shared
 def test_solve_entry_point_and_json() -> None:
     game = read_efg(CONTRIB / "bhg1.efg")
     sol = solve(game, solver="qre", lam=2.0)
@@ -201,6 +208,7 @@ def test_solve_entry_point_and_json() -> None:
     assert solve(game, solver="qre").to_json()["lambda"] is None
 
 
+@pytest.mark.shared
 def test_jacobian_is_exact() -> None:
     """The analytic Jacobian equals central differences of the residual."""
     game = read_efg(CONTRIB / "holdout7.efg")
@@ -223,6 +231,7 @@ def test_jacobian_is_exact() -> None:
         np.testing.assert_allclose(exact[:, j], num, atol=1e-7)
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize("path", PERFECT_RECALL[::5], ids=lambda p: p.name)
 def test_compiled_regret_matches_backward_induction(path: Path) -> None:
     """The trace's compiled max regret equals :func:`brink.solvers.regret.max_regret`.

@@ -26,6 +26,7 @@ def random_profile(game_path: str, rng: np.random.Generator, samples: int) -> np
     return np.asarray(raw / np.repeat(sums, np.diff(ptr), axis=1))
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize("name", GAMES)
 def test_max_regret_matches_gambit(name: str) -> None:
     game = read_efg(CONTRIB / name)
@@ -86,12 +87,14 @@ def test_regret_needs_coordinated_deviation() -> None:
     np.testing.assert_allclose(player_regrets(game, prof), [1.0, 0.0])
 
 
+@pytest.mark.shared
 def test_imperfect_recall_is_refused() -> None:
     game = read_efg(CONTRIB / "myerson.efg")
     with pytest.raises(GameError, match="perfect recall"):
         max_regret(game, np.full(int(game.infoset_action_ptr[-1]), 0.5))
 
 
+@pytest.mark.shared
 def test_sampled_payoffs_regret_per_sample() -> None:
     """Regrets over sampled payoffs equal the regrets of each sample solved on its own, and
     sample counts that do not broadcast are refused."""

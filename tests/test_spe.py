@@ -67,12 +67,14 @@ def perfect_information_contrib() -> list[Path]:
 # ------------------------------------------------------------------ pygambit
 
 
+@pytest.mark.shared
 def test_contrib_has_perfect_information_games() -> None:
     names = {p.name for p in perfect_information_contrib()}
     assert {"nim.efg", "ttt.efg", "cent4.efg", "sww1.efg", "e10.efg"} <= names
     assert len(names) == 11
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize("path", perfect_information_contrib(), ids=lambda p: p.name)
 def test_contrib_spe_is_a_nash_equilibrium_in_pygambit(path: Path, tmp_path: Path) -> None:
     from brink.efg import read_efg
@@ -103,6 +105,7 @@ def test_contrib_spe_is_a_nash_equilibrium_in_pygambit(path: Path, tmp_path: Pat
     np.testing.assert_allclose(sums, 1.0)
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize("name", ["cent4.efg", "cent6.efg"])
 def test_centipede_every_mover_takes(name: str) -> None:
     """Rosenthal (1981): in the centipede game backward induction takes at every node."""

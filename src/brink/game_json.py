@@ -37,9 +37,15 @@ from typing import Any
 import numpy as np
 
 from brink.errors import InputError
-from brink.games import CHANCE, Game, GameError, NodeKind
+from brink.games import CHANCE, MAX_MAGNITUDE, MAX_NODES, Game, GameError, NodeKind
 
-__all__ = ["FORMAT", "VERSION", "game_from_dict", "game_to_dict"]
+__all__ = ["FORMAT", "MAX_JSON_BYTES", "VERSION", "game_from_dict", "game_to_dict"]
+
+#: Largest game JSON file brink reads (256 MiB, a few million nodes): parsed JSON takes
+#: several times its size in memory.
+MAX_JSON_BYTES = 256 * 2**20
+#: Range of information-set numbers (a 32-bit integer, as in :class:`Game` and Gambit).
+_INT32 = (-(2**31), 2**31 - 1)
 
 FORMAT = "brink-game"
 VERSION = 1
@@ -128,10 +134,19 @@ def _index(value: Any, size: int, where: str, what: str) -> int:
 
 
 def _numbers(value: Any, where: str) -> list[float]:
+    """Finite numbers of magnitude at most :data:`~brink.games.MAX_MAGNITUDE` (JSON
+    integers may be arbitrarily long: they are compared before conversion)."""
     if not isinstance(value, Sequence) or isinstance(value, str) or not all(
         isinstance(x, int | float) and not isinstance(x, bool) for x in value
     ):
         raise _bad("expected a list of numbers", where)
+    for k, x in enumerate(value):
+        if not (isinstance(x, int) or np.isfinite(x)) or abs(x) > MAX_MAGNITUDE:
+            shown = f"{x!r}" if isinstance(x, float) else "an integer beyond 1e300"
+            raise _bad(
+                f"expected finite numbers of magnitude at most {MAX_MAGNITUDE:g}, found {shown}",
+                f"{where}[{k}]",
+            )
     return [float(x) for x in value]
 
 
@@ -172,7 +187,14 @@ def game_from_dict(d: Mapping[str, Any]) -> Game:
             set_probs.append(None)
         else:
             raise _bad(f"unknown player {owner!r}", f"{where}.player", f"players are {players}")
-        set_number.append(_get(s, "number", where, int))
+        number = _get(s, "number", where, int)
+        if not _INT32[0] <= number <= _INT32[1]:
+            raise _bad(
+                f"information set number {'beyond 32 bits' if abs(number) > 10**12 else number}"
+                f" is out of range", f"{where}.number",
+                f"use a number from 1 to {_INT32[1]} (Gambit's limit)",
+            )
+        set_number.append(number)
         set_labels.append(_get(s, "label", where, str))
         acts = _get(s, "actions", where, list)
         if not acts or not all(isinstance(a, str) for a in acts):
@@ -185,6 +207,8 @@ def game_from_dict(d: Mapping[str, Any]) -> Game:
     n = len(raw_nodes)
     if n == 0:
         raise _bad("a game needs at least one node", "nodes")
+    if n > MAX_NODES:
+        raise _bad(f"{n:,} nodes is more than brink holds ({MAX_NODES:,})", "nodes")
     kind = np.zeros(n, dtype=np.int8)
     parent = np.full(n, -1, dtype=np.int32)
     infoset = np.full(n, -1, dtype=np.int32)

@@ -34,6 +34,9 @@ from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "CHANCE",
+    "MAX_MAGNITUDE",
+    "MAX_NODES",
+    "MAX_NODE_PAYOFFS",
     "Game",
     "GameError",
     "NodeKind",
@@ -45,6 +48,17 @@ CHANCE = -1
 
 #: Absolute tolerance for chance probabilities summing to one.
 PROBABILITY_TOLERANCE = 1e-9
+
+#: Most nodes of one game tree.  Every structural check is linear in the tree, and a game
+#: of this size takes about 1 GB to hold (``brink info`` on a 2-million-node ``.efg``: see
+#: docs/games.md), so larger trees are refused with a message rather than exhausting memory.
+MAX_NODES = 5_000_000
+#: Most nodes x players: the size of the per-node payoff table (400 MB of float64).
+MAX_NODE_PAYOFFS = 50_000_000
+#: Largest payoff magnitude.  Payoffs add up along a path (outcomes may sit on inner
+#: nodes), so with at most :data:`MAX_NODES` nodes every sum stays far below the largest
+#: double (1.8e308) and the solvers' differences and ranges stay finite.
+MAX_MAGNITUDE = 1e300
 
 
 class GameError(ValueError):
@@ -214,46 +228,96 @@ class Game:
     @property
     def is_perfect_information(self) -> bool:
         """Every personal information set contains exactly one node."""
-        personal = self.infoset_player >= 0
-        sizes = np.array([len(m) for m in self.infoset_nodes], dtype=np.int64)
-        return bool(np.all(sizes[personal] == 1))
+        sizes = np.bincount(self.infoset[self.infoset >= 0], minlength=self.n_infosets)
+        return bool(np.all(sizes[self.infoset_player >= 0] == 1))
 
     @cached_property
     def has_perfect_recall(self) -> bool:
         """Each player remembers all its own earlier information sets and actions (Kuhn 1953).
 
         Equivalent check: all nodes of an information set share the same sequence of
-        the mover's own (information set, action) pairs on the path from the root.
+        the mover's own (information set, action) pairs on the path from the root
+        (Osborne & Rubinstein 1994, Def. 203.3; Gambit's ``IsPerfectRecall``).
         """
         return self.perfect_recall_violation is None
 
     @cached_property
-    def perfect_recall_violation(self) -> str | None:
-        """A sentence naming the first information set that breaks perfect recall, or ``None``."""
+    def own_sequence(self) -> NDArray[np.int64]:
+        """``(nodes,)`` an id of the sequence of the mover's own (set, action) pairs on the
+        path to each personal node (-1 at chance and terminal nodes).
+
+        Two nodes of one player get the same id exactly when those sequences are equal, so
+        perfect recall is "every information set's nodes share one id".  The ids are
+        interned sequences, built in one preorder pass: entering a child of a node of
+        player ``i`` extends ``i``'s current sequence by that move (one dictionary entry),
+        and leaving it restores the sequence.  Time and memory are linear in the tree (a
+        stack as deep as the tree, one id per node), where keeping every node's full
+        history would be quadratic: a chain of 100,000 moves then needs tens of GB.
+        """
         n = self.n_nodes
-        history: list[dict[int, tuple[tuple[int, int], ...]]] = [{} for _ in range(n)]
+        # memoryviews index almost as fast as lists, without a Python int per entry
+        parent = np.ascontiguousarray(self.parent, dtype=np.int64).data
+        mover = np.ascontiguousarray(self.node_player, dtype=np.int64).data
+        into = np.zeros(n, dtype=np.int64)  # flat (set, action) index of the edge into each node
+        into[1:] = self.edge_infoset_action[self.parent_edge[1:]]
+        parent_action = into.data
+        width = int(self.infoset_action_ptr[-1]) + 1
+        out = np.full(n, -1, dtype=np.int64)
+        current = [0] * self.n_players  # 0: the empty sequence
+        intern: dict[int, int] = {}  # sequence * width + action -> id of the longer sequence
+        path = [0]  # nodes from the root to the current one
+        undo = [(-1, 0)]  # (player, previous sequence) to restore when leaving path[k]
+        if mover[0] >= 0:
+            out[0] = 0
         for v in range(1, n):
-            p = int(self.parent[v])
-            h = dict(history[p])
-            mover = int(self.node_player[p])
-            if mover >= 0:
-                a = int(self.parent_edge[v] - self.child_ptr[p])
-                h[mover] = (*h.get(mover, ()), (int(self.infoset[p]), a))
-            history[v] = h
-        for s, members in enumerate(self.infoset_nodes):
-            pl = int(self.infoset_player[s])
-            if pl < 0 or len(members) < 2:
-                continue
-            first = history[int(members[0])].get(pl, ())
-            for m in members[1:]:
-                if history[int(m)].get(pl, ()) != first:
-                    return (
-                        f"information set {int(self.infoset_number[s])} of player "
-                        f"{self.players[pl]!r} ({self.infoset_labels[s]!r}) is reached by "
-                        f"different histories of that player's own moves (nodes "
-                        f"{int(members[0])} and {int(m)})"
-                    )
-        return None
+            u = parent[v]
+            while path[-1] != u:
+                path.pop()
+                who, previous = undo.pop()
+                if who >= 0:
+                    current[who] = previous
+            who = mover[u]
+            if who >= 0:
+                key = current[who] * width + parent_action[v]
+                seq = intern.get(key)
+                if seq is None:
+                    seq = intern[key] = len(intern) + 1
+                undo.append((who, current[who]))
+                current[who] = seq
+            else:
+                undo.append((-1, 0))
+            path.append(v)
+            if mover[v] >= 0:
+                out[v] = current[mover[v]]
+        return out
+
+    @cached_property
+    def perfect_recall_violation(self) -> str | None:
+        """A sentence naming the first information set that breaks perfect recall, or ``None``.
+
+        The first set in index order whose nodes differ in :attr:`own_sequence`; the
+        sentence names its first node and the first node (in preorder) that differs.
+        """
+        nodes = np.flatnonzero(self.node_player >= 0)
+        if nodes.size == 0:
+            return None
+        seq = self.own_sequence
+        sets = self.infoset[nodes]
+        _, first_pos = np.unique(sets, return_index=True)  # first (preorder) node of each set
+        first = np.zeros(self.n_infosets, dtype=np.int64)
+        first[sets[first_pos]] = nodes[first_pos]
+        bad = seq[nodes] != seq[first[sets]]
+        if not bad.any():
+            return None
+        s = int(sets[bad].min())
+        m = int(nodes[bad & (sets == s)][0])
+        pl = int(self.infoset_player[s])
+        return (
+            f"information set {int(self.infoset_number[s])} of player "
+            f"{self.players[pl]!r} ({self.infoset_labels[s]!r}) is reached by "
+            f"different histories of that player's own moves (nodes "
+            f"{int(first[s])} and {m})"
+        )
 
     # ---------------------------------------------------------------- payoffs
     @property
@@ -318,6 +382,11 @@ def _validate(g: Game) -> None:
         raise GameError("a game needs at least one node (the root)")
     if not g.players:
         raise GameError("a game needs at least one player")
+    if n > MAX_NODES or n * len(g.players) > MAX_NODE_PAYOFFS:
+        raise GameError(
+            f"the tree has {n:,} nodes and {len(g.players)} player(s); brink holds games of "
+            f"at most {MAX_NODES:,} nodes and {MAX_NODE_PAYOFFS:,} nodes x players"
+        )
     for name, arr in (("parent", g.parent), ("infoset", g.infoset), ("outcome", g.outcome)):
         if arr.shape != (n,):
             raise GameError(f"{name} has shape {arr.shape}, expected ({n},)")
@@ -399,6 +468,11 @@ def _validate(g: Game) -> None:
         raise GameError(f"node {bad} refers to outcome {int(g.outcome[bad])}, which is not defined")
     if not np.all(np.isfinite(pay)):
         raise GameError("payoffs must be finite numbers")
+    if pay.size and float(np.abs(pay).max()) > MAX_MAGNITUDE:
+        raise GameError(
+            f"payoffs must have magnitude at most {MAX_MAGNITUDE:g} (found "
+            f"{float(np.abs(pay).max()):g}), so that sums along a path stay finite"
+        )
     # chance probabilities
     probs = g.chance_probs
     if probs.ndim not in (1, 2) or probs.shape[-1] != e:

@@ -8,14 +8,13 @@ A *game source* is a Gambit ``.efg`` file, a brink game JSON file
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from brink.cli import app
+from brink.cli.options import JsonOption, LambdaOption, SetOption, SolverOption, echo_json
 from brink.errors import InputError
 
 if TYPE_CHECKING:
@@ -27,14 +26,31 @@ _FILE_SUFFIXES = (".efg", ".json", ".yaml", ".yml")
 
 def _read_json_game(path: Path) -> Game | None:
     """The game in a brink game JSON file, or ``None`` when the JSON is something else."""
-    from brink.game_json import FORMAT, game_from_dict
+    from brink.game_json import FORMAT, MAX_JSON_BYTES, game_from_dict
 
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_JSON_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror}", where=str(path)) from None
+    if len(raw) > MAX_JSON_BYTES:
+        raise InputError(
+            f"the file is larger than {MAX_JSON_BYTES // 2**20} MiB, brink's limit for game JSON",
+            where=str(path), fix="export large games as .efg (a more compact format)",
+        )
+    try:
+        data = json.loads(raw.decode("utf-8"))
     except json.JSONDecodeError as exc:
         raise InputError(
             f"invalid JSON: {exc.msg}", where=f"{path}:{exc.lineno}:{exc.colno}"
         ) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"not a UTF-8 text file (byte {exc.start})", where=str(path),
+            fix="Save the game as plain UTF-8 text",
+        ) from None
+    except (ValueError, RecursionError) as exc:  # an integer too long, nesting too deep
+        raise InputError(f"unreadable JSON: {exc}", where=str(path)) from None
     if isinstance(data, dict) and data.get("format") == FORMAT:
         try:
             return game_from_dict(data)
@@ -105,12 +121,13 @@ def _yes_no(flag: bool) -> str:
 @app.command()
 def info(
     file: str = typer.Argument(..., help="A .efg file, a brink game JSON file, or a scenario."),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    overrides: SetOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Describe a game: players, tree size, perfect information and perfect recall."""
-    summary = game_summary(load_game(file))
+    summary = game_summary(load_game(file, None, overrides or []))
     if as_json:
-        typer.echo(json.dumps(summary, indent=2))
+        echo_json(summary)
         return
     from rich.console import Console
     from rich.table import Table
@@ -141,7 +158,7 @@ def _print_solution(solution: Solution, sample: int | None) -> None:
     data = solution.to_json(sample)
     console = Console(soft_wrap=True)
     head = f"[bold]{game.title or 'game'}[/] solved by {data['solver']}"
-    if data["solver"] == "qre":
+    if "lambda" in data:  # a solver with a logit precision (brink.solvers.registry)
         lam = data.get("lambda")
         head += f", lambda = {'limit' if lam is None else f'{lam:g}'}"
     console.print(head, highlight=False)
@@ -171,15 +188,18 @@ def _print_solution(solution: Solution, sample: int | None) -> None:
 @app.command()
 def solve(
     file: str = typer.Argument(..., help="A .efg file, a brink game JSON file, or a scenario."),
-    solver: str = typer.Option("auto", "--solver", help="auto (spe if perfect information, else qre), spe or qre."),
-    lam: float | None = typer.Option(None, "--lambda", help="Logit precision for qre (default: the limit)."),
+    solver: SolverOption = "auto",
+    lam: LambdaOption = None,
     sample: int | None = typer.Option(None, "--sample", help="Sample to report for a sampled game."),
-    as_json: bool = typer.Option(False, "--json", help="Print the solution as JSON."),
+    overrides: SetOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Solve a game and print the equilibrium, expected payoffs and the path of play."""
     from brink.solvers import solve as solve_game
+    from brink.solvers.registry import check_solver
 
-    game = load_game(file, sample)
+    check_solver(solver, lam, auto_takes_lambda=True)  # auto may pick a solver that takes one
+    game = load_game(file, sample, overrides or [])
     if game.samples is not None and sample is not None and not 0 <= sample < game.samples:
         raise InputError(
             f"sample {sample} is out of range", where="--sample",
@@ -188,29 +208,9 @@ def solve(
     solution = solve_game(game, solver=solver, lam=lam)
     shown = sample if game.samples is not None else None
     if as_json:
-        typer.echo(json.dumps(solution.to_json(shown), indent=2))
+        echo_json(solution.to_json(shown))
         return
     _print_solution(solution, shown)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename, so an existing
-    file is either left untouched or fully replaced."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(
-            "the output folder does not exist", where=str(path), fix=f"create {folder} first"
-        )
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @app.command()
@@ -218,7 +218,9 @@ def export(
     file: Annotated[
         str, typer.Argument(help="A .efg file, a brink game JSON file, or a scenario.")
     ],
-    output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="File to write (a regular file; replaced atomically).")
+    ],
     fmt: Annotated[
         str | None,
         typer.Option("--format", help="efg or json (default: from the output file's suffix)."),
@@ -226,17 +228,21 @@ def export(
     sample: Annotated[
         int | None, typer.Option("--sample", help="Which sample of a sampled game.")
     ] = None,
-    overrides: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Scenario override PATH=VALUE (repeatable)."),
-    ] = None,
+    overrides: SetOption = None,
+    parents: Annotated[
+        bool, typer.Option("--parents", help="Create the output's missing parent folders.")
+    ] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Write a game as a Gambit .efg file or as brink game JSON."""
+    from brink.output import check_target, write_text
+
     kind = (fmt or output.suffix.lstrip(".")).lower()
     if kind not in ("efg", "json"):
         raise InputError(
             f"unknown format {kind!r}", where="--format", fix="use --format efg or --format json"
         )
+    check_target(output, parents=parents)
     game = load_game(file, sample, overrides or [])
     which = sample if game.samples is not None else None
     if kind == "efg":
@@ -247,5 +253,8 @@ def export(
         from brink.game_json import game_to_dict
 
         text = json.dumps(game_to_dict(game, which), indent=1) + "\n"
-    write_atomically(output, text)
+    write_text(output, text, parents=parents)
+    if as_json:
+        echo_json({"output": str(output), "format": kind, "nodes": game.n_nodes})
+        return
     typer.echo(f"wrote {output} ({kind}, {game.n_nodes} nodes)")

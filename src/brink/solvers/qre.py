@@ -56,7 +56,7 @@ from brink.solvers.profile import (
 from brink.solvers.regret import RegretTree, best_response_gains, regret_tree
 from brink.solvers.result import Solution
 
-__all__ = ["solve_qre"]
+__all__ = ["MAX_ACTIONS", "MAX_BYTES", "solve_qre"]
 
 FloatArray = NDArray[np.float64]
 IndexArray = NDArray[np.int64]
@@ -80,6 +80,12 @@ MAX_GROWTH = 2.0
 FLIP_STEP = 1e-3
 #: Give up on a sample when its step shrinks below this.
 MIN_STEP = 1e-13
+#: Most personal actions (variables) a game may have for the trace: every step solves
+#: dense linear systems of this size, in time cubic in it.
+MAX_ACTIONS = 1000
+#: Most memory the trace's index arrays (per terminal path, quadratic in the depth) and
+#: dense Jacobians (per sample) may take; larger games are refused before allocating.
+MAX_BYTES = 2 * 2**30
 
 
 class _Flat(NamedTuple):
@@ -172,22 +178,26 @@ def _structure(game: Game) -> _Structure:
 
     terminals = t.terminals
     tpaths = paths[terminals]
-    pz, pk = np.nonzero((tpaths >= 0) & personal_edge[np.maximum(tpaths, 0)])
+    # lookups padded at the end, so that the padding -1 of ``paths`` reads "no personal
+    # edge" even in a game without edges (a root that is terminal)
+    pe = np.append(personal_edge, False)
+    ev = np.append(edge_var, 0)
+    pz, pk = np.nonzero((tpaths >= 0) & pe[tpaths])
     e1 = tpaths[pz, pk]
     pair_row = edge_var[e1]
     n_pairs = pz.size
     # every personal edge e2 on the same path, split into below / above e1
     k2 = np.arange(width)[None, :]
     e2 = tpaths[pz]
-    ok = (e2 >= 0) & personal_edge[np.maximum(e2, 0)]
-    cols = pair_row[:, None] * n_vars + edge_var[np.maximum(e2, 0)]
+    ok = (e2 >= 0) & pe[e2]
+    cols = pair_row[:, None] * n_vars + ev[e2]
     rows = np.broadcast_to(np.arange(n_pairs)[:, None], e2.shape)
     sel_below = ok & (k2 > pk[:, None])
     sel_above = ok & (k2 < pk[:, None])
     # path_entry h * A + b, path_node x: node x of set h has personal action b on its path
     mp = paths[member_nodes]
-    okm = (mp >= 0) & personal_edge[np.maximum(mp, 0)]
-    mrow = member_set[:, None] * n_vars + edge_var[np.maximum(mp, 0)]
+    okm = (mp >= 0) & pe[mp]
+    mrow = member_set[:, None] * n_vars + ev[mp]
     mcol = np.broadcast_to(member_nodes[:, None], mp.shape)
 
     # the distinct entries h * A + b, sorted by set h
@@ -776,6 +786,52 @@ class _Problem:
         return with_chance(g, prof)
 
 
+def _memory_estimate(game: Game) -> tuple[int, int]:
+    """``(bytes, personal actions)`` that :func:`_structure` and the trace will need.
+
+    The index arrays hold, per terminal, its path (as wide as the tree is deep) and every
+    pair of personal edges on it; the Jacobians are dense, one per sample.  Counted in one
+    linear pass, before anything large is allocated.
+    """
+    n, samples = game.n_nodes, game.samples or 1
+    personal_set = game.infoset_player >= 0
+    sizes = np.diff(game.infoset_action_ptr)
+    actions = int(sizes[personal_set].sum())
+    n_sets = int(personal_set.sum())
+    into = np.zeros(n, dtype=np.int64)  # 1 where the edge into a node leaves a personal node
+    into[1:] = game.node_player[game.parent[1:]] >= 0
+    parent = np.ascontiguousarray(game.parent, dtype=np.int64).data
+    step = into.data
+    below = [0] * n  # personal edges on the path to each node
+    for v in range(1, n):
+        below[v] = below[parent[v]] + step[v]
+    on_path = np.array(below, dtype=np.int64)
+    width = max(int(game.depth.max(initial=0)), 1)
+    ends = on_path[game.terminals]
+    pairs = int(ends.sum())
+    crossings = int((ends * np.maximum(ends - 1, 0)).sum())
+    members = int(np.sum(game.node_player >= 0))
+    index_bytes = 8 * width * (n + ends.size) + 19 * width * pairs + 17 * width * members
+    dense = 8 * (samples + 2) * (actions + 1) ** 2 + 8 * n_sets * actions
+    return index_bytes + 16 * crossings + dense, actions
+
+
+def _check_size(game: Game) -> None:
+    """Refuse, with the numbers, a game the trace could not hold or finish."""
+    need, actions = _memory_estimate(game)
+    if actions <= MAX_ACTIONS and need <= MAX_BYTES:
+        return
+    raise InputError(
+        f"the game is too large for the QRE solver: {game.n_nodes:,} nodes, "
+        f"depth {int(game.depth.max(initial=0)):,}, {actions:,} personal actions and "
+        f"{game.samples or 1:,} sample(s) need about {need / 2**30:.3g} GiB (limits: "
+        f"{MAX_ACTIONS:,} personal actions, {MAX_BYTES / 2**30:g} GiB)",
+        where=f"game {game.title!r}",
+        fix="For a game of perfect information use the SPE solver (--solver spe, linear in "
+        "the tree); otherwise solve fewer samples at once or a smaller game",
+    )
+
+
 def _prepare(game: Game) -> _Problem:
     violation = game.perfect_recall_violation
     if violation is not None:
@@ -784,6 +840,7 @@ def _prepare(game: Game) -> _Problem:
             f"needs perfect recall (McKelvey & Palfrey 1998): make every information set's "
             f"nodes share the mover's own earlier moves"
         )
+    _check_size(game)
     st = _structure(game)
     s = game.samples or 1
     tp = game.terminal_payoffs()

@@ -94,7 +94,10 @@ def regret_tree(game: Game) -> RegretTree:
     flat_to_var[var_flat] = np.arange(n_vars)
     edge_var = _ints(flat_to_var[game.edge_infoset_action])
     set_player = _ints(game.infoset_player[personal_sets])
-    edge_player = _ints(np.where(edge_var >= 0, set_player[var_set[np.maximum(edge_var, 0)]], -1))
+    # a game with no personal moves (chance only) has no variables: every edge is nature's
+    owner = set_player[var_set] if n_vars else np.zeros(0, dtype=np.int64)
+    edge_player = _ints(np.full(edge_var.size, -1, dtype=np.int64))
+    edge_player[edge_var >= 0] = owner[edge_var[edge_var >= 0]]
     members = [np.asarray(game.infoset_nodes[h], dtype=np.int64) for h in personal_sets]
     member_count = np.array([m.size for m in members], dtype=np.int64)
     member_nodes = _ints(np.concatenate(members) if members else np.zeros(0))

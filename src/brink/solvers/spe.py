@@ -566,7 +566,10 @@ class _Stream:
         self.C = C = _stream_chunk(self.samples, chunk_size)
         P = game.n_players
         self.step = 1 if pay.ndim == 3 else 0
-        self.pay = pay.reshape(-1, game.n_outcomes, P)  # any layout; sample-minor reads fastest
+        # any layout; sample-minor reads fastest.  The leading size is explicit: a game
+        # without outcomes (legal in Gambit, payoffs all zero) has an empty array, which
+        # ``reshape(-1, 0, P)`` cannot size
+        self.pay = pay.reshape(pay.shape[0] if pay.ndim == 3 else 1, game.n_outcomes, P)
         self.probs = probs
         self.s0 = 0
         self.prob_buf = _buffer("prob", (plan.chance_edges.size, C))
