@@ -5,9 +5,6 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-import os
-import re
-import tempfile
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -16,6 +13,7 @@ import numpy as np
 import pygambit as gbt
 import pytest
 from conftest import CONTRIB, contrib_games
+from gambit_bridge import read_unique_labels
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,57 +25,6 @@ from brink.solvers.profile import node_values, reach_probabilities
 from brink.solvers.qre import _max_regret, _prepare, solve_qre
 from brink.solvers.regret import max_regret
 from brink.solvers.result import Solution
-
-# --------------------------------------------------------------------------- pygambit bridge
-_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|\{|\}|[^\s{}"]+')
-
-
-def _relabel(line: str, count: int) -> str:
-    toks = _TOKEN.findall(line)
-    kind = toks[0]
-    out = [kind, f'"n{count}"']
-    numbers: list[str] = []
-    group = depth = k = 0
-    for tok in toks[2:]:
-        if tok == "{":
-            depth += 1
-            group += 1
-        elif tok == "}":
-            depth -= 1
-        elif tok.startswith('"'):
-            if depth:
-                k += 1
-                tok = f'"a{k}"' if group == 1 and kind != "t" else tok
-            elif group == 0 and kind != "t":
-                tok = '"i' + "_".join(numbers) + '"'
-            else:
-                tok = f'"o{numbers[-1]}"'
-        elif not depth:
-            numbers.append(tok)
-        out.append(tok)
-    return " ".join(out)
-
-
-def load_gambit(path: Path) -> Any:
-    """``path`` read by pygambit from a temporary copy whose labels are all unique.
-
-    pygambit 16.7 refuses files with repeated node or information-set labels (8 contrib
-    games); the tree, numbering, payoffs and probabilities are left as they are.
-    """
-    lines = []
-    count = 0
-    for line in path.read_text().splitlines():
-        if line[:2] in ("p ", "c ", "t "):
-            count += 1
-            line = _relabel(line, count)
-        lines.append(line)
-    fd, name = tempfile.mkstemp(suffix=".efg")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write("\n".join(lines) + "\n")
-        return gbt.read_efg(name)
-    finally:
-        os.unlink(name)
 
 
 def flat(behavior: list[list[list[float]]]) -> np.ndarray:
@@ -122,7 +69,7 @@ def test_limit_passes_gambit_regret(path: Path) -> None:
     tol = 1e-6 * game.payoff_range
     assert not bool(sol.info["failed"]), sol.info
     assert float(sol.max_regret) <= 1e-8 * game.payoff_range * 1.0001
-    profile = load_gambit(path).mixed_behavior_profile(data=sol.behavior())
+    profile = read_unique_labels(path).mixed_behavior_profile(data=sol.behavior())
     if path.name in GAMBIT_REGRET_HANGS:
         assert profile.agent_max_regret() <= tol
     else:
@@ -170,7 +117,7 @@ def test_fixed_lambda_matches_gambit(name: str) -> None:
     for lam, sol in zip(lams, sols, strict=True):
         _check_logit(game, sol, lam)
     ours = [flat(sol.behavior()) for sol in sols]
-    theirs = gambit_qre(load_gambit(CONTRIB / name), lams)
+    theirs = gambit_qre(read_unique_labels(CONTRIB / name), lams)
     for lam, a, b in zip(lams, ours, theirs, strict=True):
         assert np.abs(a - b).max() <= 1e-6, (name, lam)
 
@@ -546,3 +493,38 @@ def test_step_past_the_target_lambda_is_retried() -> None:
         np.testing.assert_allclose(
             lim.beliefs[members], reach[members] / reach[members].sum(), atol=1e-9
         )
+
+
+#: A perfect-information game whose Nash equilibrium "firm" is not subgame perfect: after
+#: "straddle" player 2 prefers "hold" to "challenge" by only 0.004, so along the logit branch
+#: it mixes long after player 1 has settled on "firm", and "straddle" is reached with
+#: probability ~exp(-0.15 * lam).  The ex-ante (Nash) regret is then tiny although player 2's
+#: play at its node is not rational there.  The limiting logit equilibrium is the SPE:
+#: straddle, hold (McKelvey & Palfrey 1998).
+OFF_PATH_NEAR_TIE = """EFG 2 R "off-path near tie" { "1" "2" }
+""
+p "" 1 1 "" { "firm" "straddle" } 0
+t "" 1 "firm" { -0.2, 0 }
+p "" 2 1 "" { "challenge" "hold" } 0
+t "" 2 "war" { -1, -0.004 }
+t "" 3 "status quo" { -0.05, 0 }
+"""
+
+
+def test_limit_is_sequentially_rational_not_just_nash() -> None:
+    from brink.efg import parse_efg
+    from brink.solvers.regret import sequential_regrets
+
+    game = parse_efg(OFF_PATH_NEAR_TIE)
+    spe = solve(game, "spe")
+    qre = solve_qre(game)
+    assert bool(np.all(qre.info["converged"]))
+    np.testing.assert_allclose(np.asarray(qre.payoffs), np.asarray(spe.payoffs), atol=1e-6)
+    assert float(np.max(sequential_regrets(game, qre.profile))) <= 1e-7
+    # the Nash regret alone cannot tell: "firm" (all but 1e-9) with player 2 mixing at its
+    # node passes the stopping test of 0.1.0; conditional on its node, player 2 loses 0.002
+    firm = np.asarray(spe.profile, dtype=np.float64).copy()
+    firm[:2] = [1.0 - 1e-9, 1e-9]
+    firm[2:4] = [0.5, 0.5]
+    assert float(max_regret(game, firm)) < 1e-8
+    assert float(np.max(sequential_regrets(game, firm))) == pytest.approx(0.002, rel=1e-6)

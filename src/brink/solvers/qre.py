@@ -45,6 +45,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from brink.arrays import BoolArray, FloatArray, IndexArray
 from brink.errors import InputError
 from brink.games import Game, GameError
 from brink.solvers.profile import (
@@ -53,14 +54,11 @@ from brink.solvers.profile import (
     reach_probabilities,
     with_chance,
 )
-from brink.solvers.regret import RegretTree, best_response_gains, regret_tree
+from brink.solvers.regret import RegretTree, best_response_gains, regret_tree, sequential_gains
 from brink.solvers.result import Solution
 
 __all__ = ["MAX_ACTIONS", "MAX_BYTES", "solve_qre"]
 
-FloatArray = NDArray[np.float64]
-IndexArray = NDArray[np.int64]
-BoolArray = NDArray[np.bool_]
 
 #: Newton stops once every scaled correction ``|dw| / (1 + |w|)`` is below this.
 NEWTON_TOL = 1e-11
@@ -452,6 +450,19 @@ def _max_regret(
 
 
 @njit(cache=True, nogil=True)
+def _sequential_regret(
+    g: _Flat, y: FloatArray, probs: FloatArray, utility: FloatArray
+) -> float:  # pragma: no cover - compiled
+    """Largest conditional one-shot gain at ``exp(y)``: :func:`brink.solvers.regret.sequential_gains`."""
+    gains = np.empty(g.regret.player_stage_ptr.size - 1)
+    sequential_gains(g.regret, np.exp(y), probs, utility, gains)
+    worst = 0.0
+    for i in range(gains.size):
+        worst = max(worst, gains[i])
+    return worst
+
+
+@njit(cache=True, nogil=True)
 def _max_regret_batch(
     g: _Flat, y: FloatArray, probs: FloatArray, utility: FloatArray, out: FloatArray
 ) -> None:  # pragma: no cover - compiled
@@ -639,7 +650,7 @@ def _trace_kernel(
             finished = target[s] <= 0.0
         elif a_n:
             reg = _max_regret(g, w[:a_n], pr, u)
-            finished = reg <= regret_tol
+            finished = reg <= regret_tol and _sequential_regret(g, w[:a_n], pr, u) <= regret_tol
         if a_n:
             _evaluate(g, w[:a_n], 0.0, u, lc, zc, True, residual, d_y, d_lam, mu, work)
             orientation = _tangent(d_y, d_lam, t, aug, row, t_new)
@@ -697,8 +708,15 @@ def _trace_kernel(
                 continue
             if bound <= 2.0 * regret_tol:
                 reg = _max_regret(g, w[:a_n], pr, u)
-                finished = reg <= regret_tol
+                # a Nash equilibrium is not yet the limit: play at sets the profile almost
+                # never reaches must be rational there too (McKelvey & Palfrey 1998)
+                finished = reg <= regret_tol and _sequential_regret(g, w[:a_n], pr, u) <= regret_tol
             finished |= w[a_n] >= max_lam
+        if not has_target and not finished and not lost and a_n:
+            # the sequential test was not met within the step or lambda limit: the point
+            # reached still counts when it is a Nash equilibrium (the 0.1.0 criterion)
+            reg = _max_regret(g, w[:a_n], pr, u)
+            finished = reg <= regret_tol
         w_out[s] = w
         done = finished and (has_target or reg <= regret_tol)
         converged[s] = done

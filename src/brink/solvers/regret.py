@@ -24,15 +24,22 @@ from typing import NamedTuple
 
 import numpy as np
 from numba import njit
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
+from brink.arrays import FloatArray, IndexArray
 from brink.games import Game, GameError
 from brink.solvers.profile import with_chance
 
-__all__ = ["RegretTree", "best_response_gains", "max_regret", "player_regrets", "regret_tree"]
+__all__ = [
+    "RegretTree",
+    "best_response_gains",
+    "max_regret",
+    "player_regrets",
+    "regret_tree",
+    "sequential_gains",
+    "sequential_regrets",
+]
 
-FloatArray = NDArray[np.float64]
-IndexArray = NDArray[np.int64]
 
 
 class RegretTree(NamedTuple):
@@ -237,6 +244,75 @@ def best_response_gains(
 
 
 @njit(cache=True, nogil=True)
+def sequential_gains(
+    t: RegretTree, sigma: FloatArray, probs: FloatArray, utility: FloatArray, out: FloatArray
+) -> None:  # pragma: no cover - compiled
+    """``out[i]``: player ``i``'s largest gain from a one-shot deviation at one of its sets,
+    conditional on reaching that set (>= 0).
+
+    The beliefs at set ``h`` are Bayes' rule from ``sigma``: under perfect recall the
+    probability of node ``x`` in ``h`` is the probability that chance and the *other*
+    players lead there, times the mover's own probability of its earlier moves, which is the
+    same for every node of ``h``; so it cancels.  The continuation after each action is
+    played by ``sigma``.  A profile with every gain zero is sequentially rational at those
+    beliefs (the one-shot deviation principle; Kreps & Wilson 1982), which the Nash regret
+    of :func:`best_response_gains` does not see at sets ``sigma`` (almost) never reaches.
+    A set that chance and the others reach with probability 0 has no beliefs and is left out.
+    """
+    n = t.parent.size
+    others = np.empty(n)
+    values = np.empty(n)
+    for i in range(t.player_stage_ptr.size - 1):
+        first, last = t.player_stage_ptr[i], t.player_stage_ptr[i + 1]
+        out[i] = 0.0
+        if first == last:
+            continue
+        others[0] = 1.0
+        for v in range(1, n):
+            e = t.parent_edge[v]
+            k = t.edge_var[e]
+            if k < 0:
+                others[v] = others[t.parent[v]] * probs[e]
+            elif t.edge_player[e] == i:
+                others[v] = others[t.parent[v]]
+            else:
+                others[v] = others[t.parent[v]] * sigma[k]
+        _node_values(t, sigma, probs, utility, i, values)
+        for j in range(t.stage_ptr[first], t.stage_ptr[last]):
+            h = t.stage_sets[j]
+            lo, hi = t.set_start[h], t.set_start[h + 1]
+            mass = 0.0
+            for m in range(t.member_start[h], t.member_start[h + 1]):
+                mass += others[t.member_nodes[m]]
+            if not mass > 0.0:
+                continue
+            top = -np.inf
+            current = 0.0
+            for a in range(hi - lo):
+                acc = 0.0
+                for m in range(t.member_start[h], t.member_start[h + 1]):
+                    x = t.member_nodes[m]
+                    acc += others[x] * values[t.children[t.child_ptr[x] + a]]
+                top = max(top, acc)
+                current += sigma[lo + a] * acc
+            out[i] = max(out[i], (top - current) / mass)
+
+
+@njit(cache=True, nogil=True)
+def _sequential_batch(
+    t: RegretTree, sigma: FloatArray, probs: FloatArray, utility: FloatArray, out: FloatArray
+) -> None:  # pragma: no cover - compiled
+    for s in range(out.shape[0]):
+        sequential_gains(
+            t,
+            sigma[s if sigma.shape[0] > 1 else 0],
+            probs[s if probs.shape[0] > 1 else 0],
+            utility[s if utility.shape[0] > 1 else 0],
+            out[s],
+        )
+
+
+@njit(cache=True, nogil=True)
 def _gains_batch(
     t: RegretTree, sigma: FloatArray, probs: FloatArray, utility: FloatArray, out: FloatArray
 ) -> None:  # pragma: no cover - compiled
@@ -292,6 +368,29 @@ def player_regrets(game: Game, profile: ArrayLike) -> FloatArray:
         )
     out = np.empty((S, game.n_players))
     _gains_batch(t, sigma, probs2, utility3, out)
+    return out if sampled else out[0]
+
+
+def sequential_regrets(game: Game, profile: ArrayLike) -> FloatArray:
+    """``([S,] players)`` each player's largest gain from changing one action at one of its
+    information sets, conditional on reaching it (:func:`sequential_gains`).
+
+    Zero (to rounding) exactly when ``profile`` is sequentially rational at the beliefs it
+    induces; at an interior profile (every logit QRE) every set is reached, so this is the
+    test that tells the limiting logit equilibrium from Nash equilibria that prescribe
+    irrational play off their path.
+    """
+    _require_perfect_recall(game)
+    prof = with_chance(game, profile)
+    t = regret_tree(game)
+    sigma = np.ascontiguousarray(np.atleast_2d(prof[..., t.var_flat]), dtype=np.float64)
+    utility = game.terminal_payoffs()
+    utility3 = np.ascontiguousarray(utility if utility.ndim == 3 else utility[None], dtype=np.float64)
+    probs2 = np.ascontiguousarray(np.atleast_2d(game.chance_probs), dtype=np.float64)
+    S = max(sigma.shape[0], utility3.shape[0], probs2.shape[0])
+    out = np.empty((S, game.n_players))
+    _sequential_batch(t, sigma, probs2, utility3, out)
+    sampled = prof.ndim == 2 or utility.ndim == 3 or probs2.shape[0] > 1
     return out if sampled else out[0]
 
 
