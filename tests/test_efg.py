@@ -12,6 +12,7 @@ import numpy as np
 import pygambit as gbt
 import pytest
 from conftest import contrib_games
+from gambit_bridge import preorder
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -84,19 +85,9 @@ def gambit_read(path: Path, tmp_path: Path) -> gbt.Game:
     return gbt.read_efg(str(path))
 
 
-def gambit_preorder(g: gbt.Game) -> list[Any]:
-    out: list[Any] = []
-    stack = [g.root]
-    while stack:
-        v = stack.pop()
-        out.append(v)
-        stack.extend(reversed(list(v.children)))
-    return out
-
-
 def assert_same_game(bg: Game, gg: gbt.Game, *, labels: bool = True) -> None:
     """Same tree, information sets (by members), labels, chance probabilities and payoffs."""
-    nodes = gambit_preorder(gg)
+    nodes = [v for v, _ in preorder(gg)]
     index = {id_(v): i for i, v in enumerate(nodes)}
     assert bg.n_nodes == len(nodes)
     players = list(gg.players)

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pygambit as gbt
 import pytest
+from gambit_bridge import preorder
 from typer.testing import CliRunner
 
 import brink.cli.games  # noqa: F401  (registers the commands)
@@ -36,17 +37,6 @@ SAMPLES = range(10)
 #: labelled nodes) takes ~80 s per file.  Larger trees are read with node labels blanked
 #: (numbers untouched); one full file is read in the slow test below.
 LABELLED_NODES = 5_000
-
-
-def preorder(g: Any) -> list[tuple[Any, int]]:
-    """Gambit's nodes in preorder (brink's node order), each with its parent's position."""
-    out: list[tuple[Any, int]] = []
-    stack: list[tuple[Any, int]] = [(g.root, -1)]
-    while stack:
-        v, parent = stack.pop()
-        out.append((v, parent))
-        stack.extend((c, len(out) - 1) for c in reversed(list(v.children)))
-    return out
 
 
 def gambit_reads(text: str, folder: Path, blank_nodes: bool = False) -> Any:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -22,26 +20,7 @@ from brink.solvers.profile import (
 )
 
 gbt = pytest.importorskip("pygambit")
-
-_LABELLED = re.compile(r'^(\s*[pct]\s+)"(?:[^"\\]|\\.)*"')
-_SET_LABEL = re.compile(r'^(\s*p\s+""\s+\d+\s+\d+\s+|\s*c\s+""\s+\d+\s+)"(?:[^"\\]|\\.)*"')
-_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
-
-
-def _pygambit_label(line: str) -> str:
-    """Collapse spaces inside labels: pygambit 16.7 refuses leading/trailing/double spaces."""
-    line = _QUOTED.sub(lambda m: '"' + " ".join(m.group(1).split()) + '"', line)
-    return _SET_LABEL.sub(r'\1""', _LABELLED.sub(r'\1""', line))
-
-
-def gambit_game(path: Path, tmp_path: Path) -> Any:
-    """Load ``path`` in pygambit with node and information-set labels blanked (pygambit 16.7
-    refuses repeated labels, which carry no game-theoretic meaning)."""
-    lines = path.read_text().splitlines()
-    out = [lines[0]] + [_pygambit_label(x) for x in lines[1:]]
-    copy = tmp_path / path.name
-    copy.write_text("\n".join(out) + "\n")
-    return gbt.read_efg(str(copy))
+from gambit_bridge import read_blank_labels  # noqa: E402
 
 
 def random_profile(game: Game, rng: np.random.Generator, samples: int | None) -> np.ndarray:
@@ -69,7 +48,7 @@ def test_reach_and_values_match_pygambit(path: Path, tmp_path: Path) -> None:
     from brink.efg import read_efg
 
     game = read_efg(path)
-    ggame = gambit_game(path, tmp_path)
+    ggame = read_blank_labels(path, tmp_path)
     rng = np.random.default_rng(len(path.name))
     prof = random_profile(game, rng, None)
     gprof = ggame.mixed_behavior_profile(rational=False)

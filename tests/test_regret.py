@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import CONTRIB
-from test_qre import bluffing_game, load_gambit
+from gambit_bridge import read_unique_labels
+from test_qre import bluffing_game
 
 from brink.efg import read_efg
 from brink.games import GameError, TreeBuilder
@@ -30,7 +31,7 @@ def random_profile(game_path: str, rng: np.random.Generator, samples: int) -> np
 @pytest.mark.parametrize("name", GAMES)
 def test_max_regret_matches_gambit(name: str) -> None:
     game = read_efg(CONTRIB / name)
-    ggame = load_gambit(CONTRIB / name)
+    ggame = read_unique_labels(CONTRIB / name)
     rng = np.random.default_rng(11)
     profiles = random_profile(name, rng, 5)
     ours = max_regret(game, profiles)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 import types
 from dataclasses import replace
@@ -18,44 +17,12 @@ from hypothesis import strategies as st
 from brink.errors import InputError
 from brink.games import Game, GameError, NodeKind, TreeBuilder
 from brink.model import modal_paths
-from brink.solvers import Solution, solve, solve_spe
+from brink.solvers import solve, solve_spe
 from brink.solvers.profile import expected_payoffs, node_values, reach_probabilities
 from brink.solvers.spe import TIE_TOLERANCE, spe_payoffs, spe_terminal_reach
 
 gbt = pytest.importorskip("pygambit")
-
-_LABELLED = re.compile(r'^(\s*[pct]\s+)"(?:[^"\\]|\\.)*"')
-_SET_LABEL = re.compile(r'^(\s*p\s+""\s+\d+\s+\d+\s+|\s*c\s+""\s+\d+\s+)"(?:[^"\\]|\\.)*"')
-_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
-
-
-def _pygambit_label(line: str) -> str:
-    """Collapse spaces inside labels: pygambit 16.7 refuses leading/trailing/double spaces."""
-    line = _QUOTED.sub(lambda m: '"' + " ".join(m.group(1).split()) + '"', line)
-    return _SET_LABEL.sub(r'\1""', _LABELLED.sub(r'\1""', line))
-
-
-def gambit_game(path: Path, tmp_path: Path) -> Any:
-    """Load ``path`` in pygambit, blanking node and information-set labels in a tmp copy.
-
-    pygambit 16.7 refuses files whose node labels or a player's information-set labels
-    repeat; labels carry no game-theoretic meaning, so blanking them changes nothing.
-    """
-    lines = path.read_text().splitlines()
-    out = [lines[0]] + [_pygambit_label(x) for x in lines[1:]]
-    copy = tmp_path / path.name
-    copy.write_text("\n".join(out) + "\n")
-    return gbt.read_efg(str(copy))
-
-
-def gambit_profile(ggame: Any, sol: Solution, sample: int | None = None) -> Any:
-    """brink's behaviour profile as a pygambit ``MixedBehaviorProfile``."""
-    prof = ggame.mixed_behavior_profile(rational=False)
-    beh = sol.behavior(sample)
-    for p, player in enumerate(ggame.players):
-        for h, infoset in enumerate(player.infosets):
-            prof[infoset] = beh[p][h]
-    return prof
+from gambit_bridge import gambit_profile, read_blank_labels  # noqa: E402
 
 
 def perfect_information_contrib() -> list[Path]:
@@ -81,7 +48,7 @@ def test_contrib_spe_is_a_nash_equilibrium_in_pygambit(path: Path, tmp_path: Pat
 
     game = read_efg(path)
     sol = solve_spe(game)
-    ggame = gambit_game(path, tmp_path)
+    ggame = read_blank_labels(path, tmp_path)
     prof = gambit_profile(ggame, sol)
     scale = max(game.payoff_range, 1.0)
     assert float(prof.agent_max_regret()) < 1e-9 * scale
