@@ -20,9 +20,10 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from brink.arrays import FloatArray
+
 __all__ = ["Evaluation", "Evaluator", "concatenate"]
 
-FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import NDArray
 
+from brink.arrays import FloatArray
 from brink.errors import InputError
 
 if TYPE_CHECKING:
@@ -48,7 +48,6 @@ __all__ = [
     "write_static",
 ]
 
-FloatArray = NDArray[np.float64]
 
 #: Colours (Okabe & Ito 2008, safe for colour-blind readers).
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")

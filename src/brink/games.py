@@ -32,6 +32,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from brink.arrays import FloatArray
+
 __all__ = [
     "CHANCE",
     "MAX_MAGNITUDE",
@@ -74,7 +76,6 @@ class NodeKind(IntEnum):
 
 
 IntArray = NDArray[np.int32]
-FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True, eq=False)

@@ -41,6 +41,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from brink.arrays import FloatArray
 from brink.builder import compile_game
 from brink.errors import InputError
 from brink.evaluation import Evaluation, concatenate
@@ -57,7 +58,6 @@ if TYPE_CHECKING:
 
 __all__ = ["MEMORY_BUDGET", "UNBOUNDED", "CrisisModel", "Footprint", "modal_paths"]
 
-FloatArray = NDArray[np.float64]
 
 #: Default memory budget of one evaluation, in bytes: rows are solved in pieces whose
 #: estimated working set (:class:`Footprint`) fits in it.

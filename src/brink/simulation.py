@@ -43,6 +43,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from brink import __version__
+from brink.arrays import FloatArray
 from brink.errors import InputError
 from brink.evaluation import Evaluation
 from brink.executors import Executor
@@ -64,7 +65,6 @@ __all__ = [
     "run_chunk",
 ]
 
-FloatArray = NDArray[np.float64]
 Z95 = 1.959963984540054
 #: Samples per chunk when the memory budget allows it and no chunk size is given.
 DEFAULT_CHUNK_SIZE = 4096

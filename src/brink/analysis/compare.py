@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from brink.analysis.experiments import DEFAULT_CHUNK, evaluate_designs, select_outcome
 from brink.analysis.intervals import Interval, mean_interval
@@ -29,7 +28,6 @@ from brink.executors import Executor
 
 __all__ = ["CompareResult", "OutcomeDifference", "compare", "compare_evaluations"]
 
-FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from brink.arrays import FloatArray
 from brink.errors import InputError
 from brink.evaluation import Evaluation, Evaluator, concatenate
 from brink.executors import Executor
@@ -43,7 +44,6 @@ __all__ = [
     "select_outcome",
 ]
 
-FloatArray = NDArray[np.float64]
 
 #: Rows evaluated per call to ``Evaluator.evaluate``: bounds memory, not results.
 DEFAULT_CHUNK = 4096

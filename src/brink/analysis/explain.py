@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from brink.analysis.experiments import DEFAULT_CHUNK, evaluate_chunked
+from brink.arrays import BoolArray, FloatArray
 from brink.errors import InputError
 from brink.evaluation import Evaluation, Evaluator
 
@@ -38,8 +38,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Choice", "ExplainResult", "Stump", "decision_stump", "explain", "explain_paths"]
 
-FloatArray = NDArray[np.float64]
-BoolArray = NDArray[np.bool_]
 
 #: Separator of actions in ``Evaluation.path_labels``.
 PATH_SEPARATOR = " > "

@@ -14,11 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
+
+from brink.arrays import FloatArray
 
 __all__ = ["Interval", "mean_interval", "z_value"]
 
-FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)

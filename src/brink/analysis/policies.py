@@ -34,13 +34,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from brink.analysis.experiments import DEFAULT_CHUNK, evaluate_designs, select_outcome
+from brink.arrays import FloatArray
 from brink.errors import InputError
 from brink.evaluation import Evaluator, concatenate
 from brink.executors import Executor
 
 __all__ = ["PoliciesResult", "PolicyScore", "lever_combinations", "policies", "regret"]
 
-FloatArray = NDArray[np.float64]
 
 #: Refuse to enumerate more lever combinations than this (each is a full Monte Carlo run).
 MAX_POLICIES = 512

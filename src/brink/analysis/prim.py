@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from brink.analysis.experiments import DEFAULT_CHUNK, evaluate_chunked, select_outcome
+from brink.arrays import BoolArray, FloatArray
 from brink.errors import InputError
 from brink.evaluation import Evaluator
 from brink.executors import Executor
@@ -40,8 +40,6 @@ __all__ = [
     "simplify",
 ]
 
-FloatArray = NDArray[np.float64]
-BoolArray = NDArray[np.bool_]
 
 
 @dataclass(frozen=True)

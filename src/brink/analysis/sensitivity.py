@@ -37,13 +37,13 @@ from brink.analysis.experiments import (
     evaluate_chunked,
     select_outcome,
 )
+from brink.arrays import FloatArray
 from brink.errors import InputError
 from brink.evaluation import Evaluator
 from brink.executors import Executor
 
 __all__ = ["SensitivityResult", "morris", "morris_design", "sobol", "sobol_design"]
 
-FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)

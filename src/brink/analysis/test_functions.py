@@ -16,13 +16,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
+from brink.arrays import FloatArray
 from brink.evaluation import Evaluation
 
 __all__ = ["IshigamiEvaluator", "ishigami", "ishigami_indices"]
 
-FloatArray = NDArray[np.float64]
 
 
 def ishigami(x: FloatArray, a: float = 7.0, b: float = 0.1) -> FloatArray:

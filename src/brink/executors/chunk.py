@@ -20,14 +20,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-import numpy as np
-from numpy.typing import NDArray
-
+from brink.arrays import FloatArray
 from brink.evaluation import Evaluation, Evaluator
 
 __all__ = ["Chunk", "Levers", "Rows", "run_chunk", "whole_evaluation"]
 
-FloatArray = NDArray[np.float64]
 #: A design's rows for one chunk: ``(parameter, values)`` pairs.
 Rows = tuple[tuple[str, FloatArray], ...]
 #: Lever settings as ``(path, value)`` pairs; ``None`` for the scenario's own.

@@ -33,8 +33,9 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
+from brink.arrays import FloatArray
 from brink.errors import InputError
 from brink.errors import bounded_array as _array
 
@@ -47,7 +48,6 @@ __all__ = [
     "credibility_threshold_core",
 ]
 
-FloatArray = NDArray[np.float64]
 
 
 class Commitment(Protocol):

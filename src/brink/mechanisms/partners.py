@@ -27,9 +27,10 @@ All functions take scalars or numpy arrays of shape ``(S,)`` (samples) and broad
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 from scipy.special import expit, logit
 
+from brink.arrays import FloatArray
 from brink.errors import InputError
 from brink.errors import bounded_array as _array
 
@@ -43,7 +44,6 @@ __all__ = [
     "sustainable_months",
 ]
 
-FloatArray = NDArray[np.float64]
 
 #: Average days per month (365.25 / 12, rounded as in the design's closed form).
 DAYS_PER_MONTH = 30.4

@@ -25,8 +25,9 @@ multiplies the two survivals (:func:`foreign_imposed_core` on ``(S, U)`` arrays)
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
+from brink.arrays import FloatArray
 from brink.errors import bounded_array as _array
 from brink.mechanisms.survival import HORIZON_MONTHS, PARTNER_WEIGHT
 
@@ -38,7 +39,6 @@ __all__ = [
     "foreign_imposed_core",
 ]
 
-FloatArray = NDArray[np.float64]
 
 #: Foreign-imposed removals per leader-year without any crisis effect (scenario default
 #: ``survival.foreign_imposed.base``; Archigos 4.1 gives 0.001-0.01 by regime type).

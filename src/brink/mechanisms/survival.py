@@ -35,6 +35,7 @@ from enum import StrEnum
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from brink.arrays import FloatArray
 from brink.errors import InputError
 from brink.errors import bounded_array as _array
 
@@ -57,7 +58,6 @@ __all__ = [
     "survival_probability",
 ]
 
-FloatArray = NDArray[np.float64]
 
 
 class WarOutcome(StrEnum):

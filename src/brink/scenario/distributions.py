@@ -36,9 +36,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 from scipy import special, stats
 
+from brink.arrays import FloatArray
 from brink.errors import InputError
 from brink.scenario.expressions import parse_quietly
 
@@ -56,7 +57,6 @@ __all__ = [
     "parse_distribution",
 ]
 
-FloatArray = NDArray[np.float64]
 
 #: The forms :func:`parse_distribution` accepts, quoted in every error message.
 ALLOWED_FORMS = (

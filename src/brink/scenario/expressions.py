@@ -35,14 +35,13 @@ from functools import reduce
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy import special
 
+from brink.arrays import FloatArray
 from brink.errors import InputError
 
 __all__ = ["FUNCTIONS", "Expression", "compile_expression", "evaluation_order", "parse_quietly"]
 
-FloatArray = NDArray[np.float64]
 Env = Mapping[str, "FloatArray | float"]
 _Op = Callable[[Env], Any]
 

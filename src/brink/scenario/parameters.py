@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ValidationError
 
+from brink.arrays import FloatArray
 from brink.errors import InputError
 from brink.scenario.distributions import Distribution, is_distribution_text, parse_distribution
 from brink.scenario.expressions import Expression, compile_expression, evaluation_order
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Parameters", "collect"]
 
-FloatArray = NDArray[np.float64]
 
 
 def _walk(value: Any, path: str) -> Iterator[tuple[str, Quantity]]:

@@ -22,8 +22,8 @@ import operator
 from collections.abc import Mapping
 
 import numpy as np
-from numpy.typing import NDArray
 
+from brink.arrays import FloatArray
 from brink.errors import InputError
 from brink.scenario.distributions import Distribution
 
@@ -37,7 +37,6 @@ __all__ = [
     "uniforms",
 ]
 
-FloatArray = NDArray[np.float64]
 
 #: Samples per independently keyed block of a stream.
 BLOCK = 1024

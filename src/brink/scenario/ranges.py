@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from brink.arrays import FloatArray
 from brink.errors import InputError
 
 __all__ = [
@@ -48,7 +49,6 @@ __all__ = [
     "quantity_range",
 ]
 
-FloatArray = NDArray[np.float64]
 
 #: Fields of the common sections (by the last component of their path) that hold
 #: probabilities or shares in [0, 1]: the selectorate's W and S (Bueno de Mesquita et al.

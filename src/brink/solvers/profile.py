@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from brink.arrays import FloatArray, IndexArray
 from brink.games import Game, GameError, NodeKind
 
 __all__ = [
@@ -34,8 +35,6 @@ __all__ = [
     "with_chance",
 ]
 
-FloatArray = NDArray[np.float64]
-IndexArray = NDArray[np.int64]
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from brink.arrays import FloatArray
 from brink.games import Game
 
 __all__ = ["Solution"]
 
-FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True, eq=False)

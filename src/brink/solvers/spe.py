@@ -37,6 +37,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from brink.arrays import FloatArray
 from brink.games import Game, GameError, NodeKind
 from brink.solvers.result import Solution
 
@@ -62,7 +63,6 @@ MIN_CHUNK, MAX_CHUNK = 64, 256
 #: chunk whose stack and payoff lines stay in L1/L2 wins (measured: 64 beats 32, 128 and 256).
 STREAM_CHUNK = 64
 
-FloatArray = NDArray[np.float64]
 
 
 # --------------------------------------------------------------------------- kernels

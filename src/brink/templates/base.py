@@ -61,9 +61,9 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, get_args, get_origin
 
 import numpy as np
-from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
+from brink.arrays import FloatArray
 from brink.errors import InputError
 from brink.scenario import Scenario, register_schema
 from brink.scenario.document import Document, validation_error
@@ -86,7 +86,6 @@ __all__ = [
     "sample_count",
 ]
 
-FloatArray = NDArray[np.float64]
 #: Parameter draws by dotted path, each an ``(S,)`` array (one entry per sample).
 Params = Mapping[str, FloatArray]
 #: ``"perfect"``: types as chance, later movers see them (fast SPE); ``"imperfect"``:

@@ -18,6 +18,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from brink.arrays import FloatArray, IndexArray
 from brink.errors import InputError, bounded_array
 from brink.mechanisms import alliances, removal, survival
 from brink.mechanisms import partners as partnership
@@ -46,8 +47,6 @@ __all__ = [
     "prepare",
 ]
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 #: Warheads at which a nuclear strike destroys half the value at stake (assumption after
 #: McNamara's 400 one-megaton-equivalent assured-destruction criterion).
@@ -72,18 +71,18 @@ class PayoffTerms:
     nonzero features of terminal ``t`` for player ``p``.
     """
 
-    ptr: IntArray
-    term: IntArray
+    ptr: IndexArray
+    term: IndexArray
     weight: FloatArray
 
 
 @njit(cache=True, nogil=True)
 def _assemble_payoffs(
     by_class: FloatArray,
-    war_class: IntArray,
+    war_class: IndexArray,
     coef: FloatArray,
-    ptr: IntArray,
-    term: IntArray,
+    ptr: IndexArray,
+    term: IndexArray,
     weight: FloatArray,
     out: FloatArray,
 ) -> None:
@@ -148,7 +147,7 @@ class ClassQuantities:
     fiscal_cost: FloatArray
     partners: tuple[str, ...]
 
-    def payoffs(self, war_class: IntArray) -> FloatArray:
+    def payoffs(self, war_class: IndexArray) -> FloatArray:
         """``(S, T, 2)`` payoffs of every terminal (one fused pass, :func:`_assemble_payoffs`).
 
         A transposed view of a sample-minor ``(T, 2, S)`` array: the solver's kernels read
@@ -160,7 +159,7 @@ class ClassQuantities:
         _assemble_payoffs(self.by_class, war_class, self.coef, pt.ptr, pt.term, pt.weight, out)
         return out.transpose(2, 0, 1)
 
-    def expand(self, war_class: IntArray) -> CrisisQuantities:
+    def expand(self, war_class: IndexArray) -> CrisisQuantities:
         """The per-terminal view (``(S, T)`` arrays)."""
         return CrisisQuantities(
             lottery=self.lottery[:, war_class], support=self.support[:, war_class],

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit
-from numpy.typing import NDArray
 
+from brink.arrays import FloatArray, IndexArray
 from brink.templates.crisis.payoffs import ClassQuantities
 from brink.templates.crisis.spec import CrisisScenario
 from brink.templates.crisis.tree import DEFEAT, INDICATORS, VICTORY, Skeleton
@@ -27,17 +27,15 @@ if TYPE_CHECKING:
 
 __all__ = ["metrics", "outcomes", "solution_tally", "tally", "terminal_reach"]
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 
 @njit(cache=True, nogil=True)
 def _tally_reach(
     reach: FloatArray,
-    outcome_node: IntArray,
-    war_class: IntArray,
-    ptr: IntArray,
-    column: IntArray,
+    outcome_node: IndexArray,
+    war_class: IndexArray,
+    ptr: IndexArray,
+    column: IndexArray,
     weight: FloatArray,
     by_class: FloatArray,
     indicators: FloatArray,
@@ -80,7 +78,7 @@ def solution_tally(sk: Skeleton, q: ClassQuantities, solution: Solution) -> dict
     return tally(sk, q, reach, sk.outcome_node)
 
 
-def tally(sk: Skeleton, q: ClassQuantities, reach: FloatArray, column: IntArray) -> dict[str, FloatArray]:
+def tally(sk: Skeleton, q: ClassQuantities, reach: FloatArray, column: IndexArray) -> dict[str, FloatArray]:
     """The reach-weighted sums off ``reach[:, column[t]]``, the reach of outcome ``t`` (node or terminal columns)."""
     reach = np.ascontiguousarray(reach)
     n = reach.shape[0]

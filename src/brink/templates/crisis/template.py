@@ -12,8 +12,8 @@ import copy
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import numpy as np
-from numpy.typing import NDArray
 
+from brink.arrays import FloatArray
 from brink.errors import InputError
 from brink.games import Game
 from brink.scenario import Scenario
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_ACTORS", "MAX_PARTNERS", "CrisisTemplate"]
 
-FloatArray = NDArray[np.float64]
 
 #: The most actors and partners a crisis scenario may declare: about the world's states
 #: (each partner adds arrays of ``war classes`` floats to every sample, and each actor

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import NDArray
 
+from brink.arrays import FloatArray
 from brink.mechanisms import alliances
 from brink.mechanisms.ladder import NUCLEAR_RUNG
 from brink.templates.crisis.tree import Skeleton
@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
 __all__ = ["theory_terms"]
 
-FloatArray = NDArray[np.float64]
 
 
 def theory_terms(sk: Skeleton, solution: Solution, resolve: FloatArray) -> dict[str, FloatArray]:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from brink.arrays import FloatArray, IndexArray
 from brink.games import Game, TreeBuilder
 from brink.mechanisms.ladder import CENTRAL_RUNG, NUCLEAR_RUNG, EscalationCategory, escalation_score
 from brink.mechanisms.ladder import rung as ladder_rung
@@ -48,8 +49,6 @@ __all__ = [
     "sparse_rows",
 ]
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 #: Rivera et al. (2024) category of each defender response: no answer keeps the status
 #: quo, sanctions are non-violent, a conventional strike violent, a nuclear answer nuclear.
@@ -94,12 +93,12 @@ def response_category(response: str) -> EscalationCategory:
 class Terminals:
     """Per-outcome features of the crisis tree (index = outcome index of the game)."""
 
-    rung: IntArray  # ladder index chosen first
-    kahn: IntArray  # Kahn rung of the first choice
-    final_kahn: IntArray  # Kahn rung after the counter (escalate moves one step up)
+    rung: IndexArray  # ladder index chosen first
+    kahn: IndexArray  # Kahn rung of the first choice
+    final_kahn: IndexArray  # Kahn rung after the counter (escalate moves one step up)
     resolute: NDArray[np.bool_]  # type is resolute (False also where no type was drawn)
-    response: IntArray  # index into RESPONSES, -1 if none was played
-    counter: IntArray  # index into COUNTERS ("de-escalate", "hold", "escalate", "concede"), -1
+    response: IndexArray  # index into RESPONSES, -1 if none was played
+    counter: IndexArray  # index into COUNTERS ("de-escalate", "hold", "escalate", "concede"), -1
     labels: tuple[str, ...]
 
     def class_key(self, features: Sequence[str]) -> NDArray[np.int64]:
@@ -154,7 +153,7 @@ TERMINAL_FEATURES: dict[str, Callable[[Terminals], NDArray[Any]]] = {
 }
 
 
-def class_features(terms: Terminals, index: IntArray, names: Sequence[str]) -> MappingProxyType[str, NDArray[Any]]:
+def class_features(terms: Terminals, index: IndexArray, names: Sequence[str]) -> MappingProxyType[str, NDArray[Any]]:
     """The features ``names`` of the terminals ``index`` (one per war class), read-only."""
     return MappingProxyType({name: TERMINAL_FEATURES[name](terms)[index] for name in names})
 
@@ -168,8 +167,8 @@ class Tally:
     """
 
     names: tuple[str, ...]
-    ptr: IntArray
-    column: IntArray
+    ptr: IndexArray
+    column: IndexArray
     weight: FloatArray
 
 
@@ -179,12 +178,12 @@ class Skeleton:
 
     game: Game
     terms: Terminals
-    type_edges: IntArray  # (k, 2) edges [resolute, restrained] of each type chance node
-    war_class: IntArray  # (T,) war class of each terminal
-    representatives: IntArray  # (U,) one terminal of each war class
+    type_edges: IndexArray  # (k, 2) edges [resolute, restrained] of each type chance node
+    war_class: IndexArray  # (T,) war class of each terminal
+    representatives: IndexArray  # (U,) one terminal of each war class
     #: The declared features of each war class's representative (:func:`class_features`).
     class_features: Mapping[str, NDArray[Any]]
-    outcome_node: IntArray  # (T,) the terminal node of each outcome
+    outcome_node: IndexArray  # (T,) the terminal node of each outcome
     tally: Tally
 
 
@@ -210,7 +209,7 @@ def _escalation_scores(terms: Terminals) -> FloatArray:
     return np.asarray(np.maximum(np.maximum(first, final), answer), dtype=np.float64)
 
 
-def sparse_rows(dense: FloatArray) -> tuple[IntArray, IntArray, FloatArray]:
+def sparse_rows(dense: FloatArray) -> tuple[IndexArray, IndexArray, FloatArray]:
     """CSR of a dense ``(rows, cols)`` matrix: (row pointer, column, value) of its nonzeros."""
     rows, cols = np.nonzero(dense)
     ptr = np.zeros(dense.shape[0] + 1, dtype=np.int64)
