@@ -2,7 +2,7 @@
 
 Prints one JSON object:
 
-* ``runs``: for each sample count, the wall seconds of ``brink.simulation.run`` (SPE,
+* ``runs``: for each sample count, the wall seconds of ``brink.runs.montecarlo.run`` (SPE,
   default chunk size, no store) in a fresh single-core process, samples per second,
   its peak resident memory (``ru_maxrss`` of that process, from ``wait4``) and the
   peak of the same process after imports only (``baseline_mib``), so
@@ -43,7 +43,7 @@ import json, os, resource, sys, time
 if hasattr(os, "sched_setaffinity"):
     os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
 from brink.scenario import load_scenario
-from brink.simulation import run
+from brink.runs import run
 samples, chunk = int(sys.argv[1]), int(sys.argv[2])
 sc = load_scenario("ukraine-2022")
 run(sc, 1024, seed=1)  # warm caches (numba, template skeleton)

@@ -2,7 +2,7 @@
 
 Prints one JSON object:
 
-* ``throughput``: samples/s of ``brink.simulation.run`` on ``ukraine-2022`` in process,
+* ``throughput``: samples/s of ``brink.runs.montecarlo.run`` on ``ukraine-2022`` in process,
   on 2 local processes and on 1- and 2-worker Dask ``LocalCluster``s; ``efficiency`` is
   ``rate_k / (k * rate_in_process)`` (1 = perfect scaling); ``identical`` checks that
   every executor gave bit-identical outcome probabilities (docs/design.md §3).  Measured
@@ -45,7 +45,7 @@ os.environ.update(THREAD_LIMITS)
 MEMORY_CHILD = """
 import sys
 from brink.scenario import load_scenario
-from brink.simulation import run
+from brink.runs import run
 run(load_scenario(sys.argv[1]), int(sys.argv[2]), 0, chunk_size=int(sys.argv[3]))
 """
 
@@ -65,8 +65,8 @@ def _thread_pools() -> list[dict[str, Any]]:
 
 
 def _timed_run(samples: int, chunk: int, executor: Any) -> tuple[float, dict[str, Any]]:
+    from brink.runs import run
     from brink.scenario import load_scenario
-    from brink.simulation import run
 
     sc = load_scenario(SCENARIO)
     # warm every worker (imports, numba caches, the per-process model) before timing

@@ -28,17 +28,6 @@ from brink.templates.base import Capabilities, Template
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
-#: Cycles between a package's ``__init__`` and its own submodules that other parts of
-#: issue #11 are reworking (the CLI's command registration, the executors' package);
-#: every other cycle fails the test.
-KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset(
-    {
-        frozenset({"brink.cli", "brink.cli.analysis", "brink.cli.games", "brink.cli.runs", "brink.cli.scenario"}),
-        frozenset({"brink.executors", "brink.executors.dask", "brink.executors.local", "brink.executors.processes"}),
-    }
-)
-
-
 def _modules() -> dict[str, Path]:
     out = {}
     for path in (SRC / "brink").rglob("*.py"):
@@ -140,8 +129,7 @@ def test_the_scenario_package_imports_no_template() -> None:
 
 def test_the_import_graph_of_brink_has_no_cycle() -> None:
     cycles = _cycles(_graph())
-    assert [sorted(c) for c in cycles if c not in KNOWN_CYCLES] == []
-    assert not any(m.startswith(("brink.scenario", "brink.templates")) for c in cycles for m in c)
+    assert [sorted(c) for c in cycles] == []
 
 
 def test_the_cycle_finder_finds_cycles() -> None:

@@ -210,7 +210,7 @@ class _RecordingExecutor(LocalExecutor):
 def test_run_closes_the_executor_it_creates(monkeypatch: pytest.MonkeyPatch, fail: bool) -> None:
     """``brink run --executor ...`` shuts its pool or cluster down, also when the run fails."""
     import brink.executors
-    import brink.simulation
+    import brink.runs.montecarlo
 
     made: list[_RecordingExecutor] = []
 
@@ -226,7 +226,7 @@ def test_run_closes_the_executor_it_creates(monkeypatch: pytest.MonkeyPatch, fai
         def broken(*_args: object, **_kwargs: object) -> None:
             raise brink.errors.InputError("simulated failure", "run")
 
-        monkeypatch.setattr(brink.simulation, "run", broken)
+        monkeypatch.setattr(brink.runs.montecarlo, "run", broken)
     args = ["deterrence-rudimentary", "--samples", "2048", "--chunk-size", "1024", "--seed", "4"]
     result = runner.invoke(app, ["run", *args, "--json", "--no-store", "--executor", "processes"])
     assert len(made) == 1 and made[0].entered and made[0].closed

@@ -117,8 +117,8 @@ def test_errors_are_clear_and_exit_2(tmp_path: Path) -> None:
 
 
 def test_sweep_command_stores_points_and_resumes(tmp_path: Path) -> None:
+    from brink.runs import run
     from brink.scenario import load_scenario
-    from brink.simulation import run
 
     path, out = tmp_path / "runs.duckdb", tmp_path / "points.parquet"
     args = [
@@ -237,9 +237,9 @@ def test_list_unknown_kind_exits_2(
 
 def _interrupt_second_chunk(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Make the second Monte Carlo chunk of a run raise KeyboardInterrupt (Ctrl-C)."""
-    import brink.simulation
+    import brink.runs.montecarlo
 
-    real = brink.simulation.run_chunk
+    real = brink.runs.montecarlo.run_chunk
     calls: list[int] = []
 
     def chunk(task: Any) -> Any:
@@ -248,7 +248,7 @@ def _interrupt_second_chunk(monkeypatch: pytest.MonkeyPatch) -> list[int]:
             raise KeyboardInterrupt
         return real(task)
 
-    monkeypatch.setattr(brink.simulation, "run_chunk", chunk)
+    monkeypatch.setattr(brink.runs.montecarlo, "run_chunk", chunk)
     return calls
 
 

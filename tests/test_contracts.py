@@ -18,8 +18,8 @@ import pytest
 
 from brink.executors import get_executor
 from brink.model import CrisisModel
+from brink.runs import run
 from brink.scenario import bundled_scenarios, load_scenario
-from brink.simulation import run
 from brink.templates import REGISTRY
 
 #: Scenarios whose games are large: their runs here are in the slow tier.

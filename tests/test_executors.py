@@ -222,8 +222,8 @@ def test_qre_at_a_fixed_lambda_runs_in_the_worker_processes() -> None:
 @pytest.mark.parametrize("name", ["deterrence-rudimentary", "tripartite-crisis"])
 def test_run_with_qre_at_a_fixed_lambda_is_identical_on_every_executor(name: str) -> None:
     """``run`` with ``solver="qre", lam=2``: the same JSON in process, on processes and on Dask."""
+    from brink.runs import run
     from brink.scenario import load_scenario
-    from brink.simulation import run
 
     sc = load_scenario(name)
 
@@ -246,8 +246,8 @@ def test_run_with_qre_at_a_fixed_lambda_is_identical_on_every_executor(name: str
 
 
 def test_lambda_without_qre_is_refused() -> None:
+    from brink.runs import run
     from brink.scenario import load_scenario
-    from brink.simulation import run
 
     with pytest.raises(InputError, match="--lambda"):
         run(load_scenario("tripartite-crisis"), 512, solver="spe", lam=2.0)

@@ -20,8 +20,8 @@ import yaml
 
 from brink.errors import InputError
 from brink.model import CrisisModel
+from brink.runs.montecarlo import MAX_CHUNK_SIZE, run
 from brink.scenario import load_scenario
-from brink.simulation import MAX_CHUNK_SIZE, run
 
 ROOT = Path(__file__).resolve().parents[1]
 BRINK = str(ROOT / ".venv" / "bin" / "brink")

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from brink.runs import run
 from brink.scenario import load_scenario
-from brink.simulation import run
 
 FIXTURE = Path(__file__).parent / "fixtures" / "numbers_0.1.0.json"
 RUNS: dict[str, dict[str, Any]] = json.loads(FIXTURE.read_text())["runs"]

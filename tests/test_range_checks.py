@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from brink.errors import InputError
 from brink.model import CrisisModel
+from brink.runs import run
 from brink.scenario import load_scenario
-from brink.simulation import run
 from brink.store import Store
 
 BUNDLED = Path(__file__).resolve().parents[1] / "src" / "brink" / "scenario" / "bundled"

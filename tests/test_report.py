@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from brink.analysis.test_functions import IshigamiEvaluator
 from brink.errors import InputError
-from brink.figures import game_tree_figure, tree_layout, write_static
 from brink.games import TreeBuilder
 from brink.report import build_report, strip_urls, write_figures, write_report
+from brink.report.figures import game_tree_figure, tree_layout, write_static
 from brink.solvers import solve
 
 FIGURE = re.compile(

@@ -7,8 +7,8 @@ import pytest
 
 from brink.errors import InputError
 from brink.model import CrisisModel
+from brink.runs import run
 from brink.scenario import load_scenario
-from brink.simulation import run
 
 
 def test_same_seed_same_json_for_any_chunk_size() -> None:
@@ -75,7 +75,7 @@ def test_failed_samples_are_counted_not_dropped() -> None:
 def test_chunk_task_describes_itself_for_executor_errors() -> None:
     from brink.executors import describe_task
     from brink.executors.chunk import Chunk
-    from brink.simulation import block_sums
+    from brink.runs.montecarlo import block_sums
 
     model = CrisisModel(load_scenario("ukraine-2022"))
     task = Chunk(model, 4096, 8192, block_sums, seed=3)

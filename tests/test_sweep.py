@@ -14,8 +14,7 @@ import numpy as np
 import pytest
 
 from brink.errors import InputError
-from brink.store import Store
-from brink.sweep import (
+from brink.runs.sweep import (
     PointOutcome,
     PointSpec,
     SampleSink,
@@ -26,6 +25,7 @@ from brink.sweep import (
     run_sweep,
     write_results,
 )
+from brink.store import Store
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -252,7 +252,7 @@ def test_the_examples_of_sweep_help_name_real_settings() -> None:
 
 
 def test_an_unknown_sweep_path_is_refused_with_a_did_you_mean() -> None:
-    from brink.sweep import SimulationPoints
+    from brink.runs.sweep import SimulationPoints
 
     with pytest.raises(InputError) as err:
         SimulationPoints().check("ukraine-2022", grid_design(["costs.war=0.1,0.2"]))
@@ -268,7 +268,7 @@ def test_sweep_points_at_a_fixed_lambda_are_identical_on_processes(tmp_path: Pat
     """Each point's chunks travel as the one task type (QRE with a lambda included) and give
     the same stored summaries on a process pool as in process."""
     from brink.executors.processes import ProcessExecutor
-    from brink.sweep import SimulationPoints, scenario_source
+    from brink.runs.sweep import SimulationPoints, scenario_source
 
     text, name = scenario_source("tripartite-crisis")
     design = grid_design(["game.defender_war=0.5,1.5"])

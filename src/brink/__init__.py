@@ -25,8 +25,8 @@ __all__ = [
 if TYPE_CHECKING:
     from brink.efg import read_efg
     from brink.games import Game, TreeBuilder
+    from brink.runs import run
     from brink.scenario import load_scenario
-    from brink.simulation import run
     from brink.solvers import Solution, solve
 
 _LAZY = {
@@ -36,7 +36,7 @@ _LAZY = {
     "solve": "brink.solvers",
     "Solution": "brink.solvers",
     "load_scenario": "brink.scenario",
-    "run": "brink.simulation",
+    "run": "brink.runs",
 }
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from brink.cli import app
+from brink.cli.application import app
 from brink.cli.options import (
     ChunkSizeOption,
     ExecutorOption,
@@ -202,8 +202,8 @@ def sensitivity_command(
         out,
     )
     if figure is not None:
-        from brink.figures import sensitivity_figure, write_static
         from brink.output import replacing
+        from brink.report.figures import sensitivity_figure, write_static
 
         with replacing(figure, option="--figure") as tmp:
             write_static(sensitivity_figure(result), tmp)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from brink.cli import app
+from brink.cli.application import app
 from brink.cli.options import JsonOption, LambdaOption, SetOption, SolverOption, echo_json
 from brink.errors import InputError
 

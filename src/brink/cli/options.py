@@ -10,7 +10,7 @@ budget in bytes, a checked solver and lambda, and JSON output that parses.
 ``--solver`` reads the solver registry (:mod:`brink.solvers.registry`): its help lists
 the registered solvers and an unknown name is refused with exit status 2 and the list.
 ``--chunk-size`` has one default, ``None``: the chunk size adapts to the memory budget
-(``--memory``; see :func:`brink.simulation.run`); it never changes the numbers.
+(``--memory``; see :func:`brink.runs.montecarlo.run`); it never changes the numbers.
 """
 
 from __future__ import annotations
@@ -168,8 +168,8 @@ def open_executor(name: str, scheduler: str | None, workers: int | None) -> Iter
 def analysis_chunk(evaluator: Evaluator, chunk_size: int | None) -> int:
     """Model runs per task of an analysis: ``--chunk-size``, or adapted to the memory budget.
 
-    For a scenario model the default is the chunk :func:`brink.simulation.run` would
-    choose (at most :data:`brink.simulation.DEFAULT_CHUNK_SIZE`, fewer if the model's
+    For a scenario model the default is the chunk :func:`brink.runs.montecarlo.run` would
+    choose (at most :data:`brink.runs.montecarlo.DEFAULT_CHUNK_SIZE`, fewer if the model's
     budget needs), so ``--chunk-size`` means the same in every command; other evaluators
     get :data:`brink.analysis.experiments.DEFAULT_CHUNK`.  Never changes the numbers.
     """
@@ -179,7 +179,7 @@ def analysis_chunk(evaluator: Evaluator, chunk_size: int | None) -> int:
         from brink.analysis.experiments import DEFAULT_CHUNK
 
         return DEFAULT_CHUNK if chunk_size is None else chunk_size
-    from brink.simulation import MAX_CHUNK_SIZE, _plan_chunks
+    from brink.runs.montecarlo import MAX_CHUNK_SIZE, _plan_chunks
 
     chunk, evaluator.memory = _plan_chunks(evaluator, None, MAX_CHUNK_SIZE, chunk_size, evaluator.memory)
     return chunk

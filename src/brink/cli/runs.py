@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from brink.cli import app, reports_interrupt
+from brink.cli.application import app, reports_interrupt
 from brink.cli.options import (
     ChunkSizeOption,
     ExecutorOption,
@@ -314,7 +314,7 @@ def export_run(
     target = output if output is not None else Path(f"{record.id}.{fmt}")
     _check_output(target, store, parents)
     if record.kind == "sweep":
-        from brink.sweep import load_sweep, write_results
+        from brink.runs.sweep import load_sweep, write_results
 
         swept = load_sweep(st, record.id)
         written = write_results(swept, target, format=fmt, parents=parents)
@@ -409,7 +409,7 @@ def sweep(
 
     from brink import __version__
     from brink.errors import InputError
-    from brink.sweep import (
+    from brink.runs.sweep import (
         SimulationPoints,
         SweepError,
         SweepResult,

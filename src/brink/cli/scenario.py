@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from brink.cli import app, reports_interrupt
+from brink.cli.application import app, reports_interrupt
 from brink.cli.options import (
     ChunkSizeOption,
     ExecutorOption,
@@ -52,9 +52,9 @@ def run_command(
     from rich.progress import Progress
     from rich.table import Table
 
+    from brink.runs.montecarlo import run
     from brink.scenario import load_scenario, resolve_scenario_source
     from brink.scenario.document import read_document_text
-    from brink.simulation import run
 
     check_model_options(solver, lam, samples=samples, seed=seed)
     sc = load_scenario(scenario, overrides or [])

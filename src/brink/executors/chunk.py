@@ -1,6 +1,6 @@
 """The one task every executor runs: a chunk of rows of a model, and the one function that runs it.
 
-A Monte Carlo run (:func:`brink.simulation.run`), a sweep point (each a run) and every
+A Monte Carlo run (:func:`brink.runs.montecarlo.run`), a sweep point (each a run) and every
 analysis (:mod:`brink.analysis.experiments`) cut their work into :class:`Chunk` tasks and
 hand them to an :class:`~brink.executors.Executor` with :func:`run_chunk`.  A chunk says
 *what model* (the :class:`~brink.evaluation.Evaluator` itself, which travels by pickle: a

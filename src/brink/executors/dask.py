@@ -8,7 +8,7 @@ Worker memory allocator: Dask's nanny exports ``MALLOC_TRIM_THRESHOLD_=65536`` t
 worker it spawns (``distributed.nanny.pre-spawn-environ``).  Setting any glibc malloc
 threshold switches off glibc's *dynamic* mmap threshold, so every NumPy temporary above
 128 KiB is ``mmap``-ed and ``munmap``-ed afresh and its pages fault in again on each
-chunk: ~7x the page faults and ~50-70% more time per chunk of ``brink.simulation.run``
+chunk: ~7x the page faults and ~50-70% more time per chunk of ``brink.runs.montecarlo.run``
 than the same chunk in process.  The ``LocalCluster`` started here therefore spawns its
 workers without that variable (glibc defaults, as in process and on
 :class:`~brink.executors.processes.ProcessExecutor`), and keeps the one-thread BLAS/OpenMP
@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from brink.errors import InputError
-from brink.executors import ExecutionError, machine_workers, require_picklable
+from brink.executors.base import ExecutionError, machine_workers, require_picklable
 
 __all__ = ["WORKER_ENVIRONMENT_UNSET", "DaskExecutor"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
-from brink.executors import ExecutionError
+from brink.executors.base import ExecutionError
 
 __all__ = ["LocalExecutor"]
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
-from brink.executors import ExecutionError, machine_workers, require_picklable
+from brink.executors.base import ExecutionError, machine_workers, require_picklable
 
 __all__ = ["ProcessExecutor"]
 

@@ -327,7 +327,7 @@ def run_sweep(
 
     Args:
         store: Where the sweep record and its point runs go.
-        simulate: Computes one point (``brink.simulation``'s runner, or a stand-in).
+        simulate: Computes one point (``brink.runs.montecarlo``'s runner, or a stand-in).
         scenario: Scenario name or path, passed on to ``simulate``.
         scenario_name, scenario_text: Recorded with each run (the text is hashed).
         design: The points (see :func:`design_from_options`).
@@ -575,7 +575,7 @@ def write_results(
 
 
 class _PointStore:
-    """What :func:`brink.simulation.run` sees as its store: the point's own run.
+    """What :func:`brink.runs.montecarlo.run` sees as its store: the point's own run.
 
     The sweep has already recorded the point's run (with its sweep, position and
     settings); chunks are streamed into it, and the sweep itself finishes it.
@@ -602,12 +602,12 @@ class _PointStore:
 
 
 class SimulationPoints:
-    """The real simulator: each point is :func:`brink.simulation.run` of the overridden scenario.
+    """The real simulator: each point is :func:`brink.runs.montecarlo.run` of the overridden scenario.
 
     Args:
         executor: Runs the Monte Carlo chunks of each point (``None``: in process).
         chunk_size: Samples per chunk (``None``: adapted to the memory budget, see
-            :func:`brink.simulation.run`).
+            :func:`brink.runs.montecarlo.run`).
         solver: ``auto``, ``spe`` or ``qre``.
         keep_samples: Store each point's per-sample parameters and outcomes.
         lam: QRE's logit precision (``solver="qre"`` only; ``None``: the limit).
@@ -653,8 +653,8 @@ class SimulationPoints:
                 ) from exc
 
     def __call__(self, spec: PointSpec, sink: SampleSink) -> PointOutcome:
+        from brink.runs.montecarlo import run
         from brink.scenario import load_scenario
-        from brink.simulation import run
 
         scenario = load_scenario(spec.scenario, list(spec.overrides))
         result = run(

@@ -11,7 +11,7 @@ holds no literal ``http://`` or ``https://`` at all and can be checked for that.
 
 Content comes from the analyses (:mod:`brink.analysis`) and the solver; this
 module only lays it out.  ``--figures DIR`` writes the same figures as PNG and
-SVG with :func:`brink.figures.write_static`.
+SVG with :func:`brink.report.figures.write_static`.
 """
 
 from __future__ import annotations
@@ -191,8 +191,8 @@ def write_figures(
     whole and a directory, device or FIFO in its place is refused.
     """
     from brink.errors import InputError
-    from brink.figures import write_static
     from brink.output import replacing
+    from brink.report.figures import write_static
 
     d = check_figures_folder(directory, parents=parents)
     try:
@@ -260,7 +260,7 @@ def build_report(
     from brink.analysis.prim import discover
     from brink.analysis.sensitivity import sobol
     from brink.errors import BrinkError
-    from brink.figures import (
+    from brink.report.figures import (
         discovery_figure,
         game_tree_figure,
         outcomes_figure,
