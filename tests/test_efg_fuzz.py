@@ -23,8 +23,6 @@ bottom); the test only starts it and reads its report.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import re
@@ -35,6 +33,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from brink_in_process import invoke
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Address-space cap of the child (numba, LLVM and the BLAS threads reserve some too).
@@ -105,26 +105,6 @@ def _chain(moves: int) -> str:
     return "".join([*lines, 't "" 2 "e" { 0, 1 }\n'])
 
 
-def _invoke(argv: list[str]) -> tuple[int, str]:
-    """``brink ARGV`` in process, as the console script runs it: (exit status, stderr)."""
-    from brink.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    saved = sys.argv
-    sys.argv = ["brink", *argv]
-    code: int | str | None = 0
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            main()
-    except SystemExit as exc:
-        code = exc.code
-    finally:
-        sys.argv = saved
-    status = 0 if code is None else code
-    assert isinstance(status, int), f"brink {argv}: exit {status!r}"
-    return status, err.getvalue()
-
-
 def _child(examples: int, contrib: Path) -> None:
     import resource
 
@@ -162,12 +142,12 @@ def _child(examples: int, contrib: Path) -> None:
                 readable = False
             file = folder / "fuzz.efg"
             file.write_text(text, encoding="utf-8")
-            status, err = _invoke(["info", "--json", str(file)])
+            status, err = invoke(["info", "--json", str(file)])
             assert status == (0 if readable else 2), f"info: exit {status}: {err[-3000:]}"
             solved = 0
             if readable:
                 argv = ["solve", "--json", str(file)] + (["--solver", solver] if solver else [])
-                status, err = _invoke(argv)
+                status, err = invoke(argv)
                 solved = status == 0
         finally:
             signal.alarm(0)

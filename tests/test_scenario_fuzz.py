@@ -20,8 +20,6 @@ runs this file as a script (see the bottom); the test only starts it and reads i
 
 from __future__ import annotations
 
-import contextlib
-import io
 import itertools
 import json
 import os
@@ -32,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from brink_in_process import invoke
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "src" / "brink" / "scenario" / "bundled"
@@ -148,26 +148,6 @@ def _edit(data: Any, path: tuple[Any, ...], op: str, value: Any) -> None:
         pass
 
 
-def _invoke(argv: list[str]) -> tuple[int, str]:
-    """``brink ARGV`` in process, as the console script runs it: (exit status, stderr)."""
-    from brink.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    saved = sys.argv
-    sys.argv = ["brink", *argv]
-    code: int | str | None = 0
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            main()
-    except SystemExit as exc:
-        code = exc.code
-    finally:
-        sys.argv = saved
-    status = 0 if code is None else code
-    assert isinstance(status, int), f"brink {argv}: exit {status!r}"
-    return status, err.getvalue()
-
-
 def _child(examples: int) -> None:
     import resource
 
@@ -258,10 +238,10 @@ def _child(examples: int) -> None:
         started = time.perf_counter()
         signal.alarm(int(EXAMPLE_SECONDS))  # a run past its limit fails the example
         try:
-            status, err = _invoke(["validate", str(file), *sets])
+            status, err = invoke(["validate", str(file), *sets])
             runs = status == 0
             if runs:
-                status, err = _invoke(["run", str(file), "-n", "64", "--chunk-size", "64", "--no-store", *sets])
+                status, err = invoke(["run", str(file), "-n", "64", "--chunk-size", "64", "--no-store", *sets])
         finally:
             signal.alarm(0)
         seconds = time.perf_counter() - started
