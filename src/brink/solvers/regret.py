@@ -177,6 +177,23 @@ def _node_values(
 
 
 @njit(cache=True, nogil=True)
+def _others_reach(
+    t: RegretTree, sigma: FloatArray, probs: FloatArray, i: int, out: FloatArray
+) -> None:  # pragma: no cover - compiled
+    """``out[v]``: the probability that chance and the players other than ``i`` lead to ``v``."""
+    out[0] = 1.0
+    for v in range(1, t.parent.size):
+        e = t.parent_edge[v]
+        k = t.edge_var[e]
+        if k < 0:
+            out[v] = out[t.parent[v]] * probs[e]
+        elif t.edge_player[e] == i:
+            out[v] = out[t.parent[v]]
+        else:
+            out[v] = out[t.parent[v]] * sigma[k]
+
+
+@njit(cache=True, nogil=True)
 def best_response_gains(
     t: RegretTree, sigma: FloatArray, probs: FloatArray, utility: FloatArray, out: FloatArray
 ) -> None:  # pragma: no cover - compiled
@@ -209,16 +226,7 @@ def best_response_gains(
         current = 0.0
         for z in range(t.terminals.size):
             current += reach[t.terminals[z]] * utility[z, i]
-        others[0] = 1.0
-        for v in range(1, n):
-            e = t.parent_edge[v]
-            k = t.edge_var[e]
-            if k < 0:
-                others[v] = others[t.parent[v]] * probs[e]
-            elif t.edge_player[e] == i:
-                others[v] = others[t.parent[v]]
-            else:
-                others[v] = others[t.parent[v]] * sigma[k]
+        _others_reach(t, sigma, probs, i, others)
         best[:] = sigma
         for stage in range(first, last):
             _node_values(t, best, probs, utility, i, values)
@@ -267,16 +275,7 @@ def sequential_gains(
         out[i] = 0.0
         if first == last:
             continue
-        others[0] = 1.0
-        for v in range(1, n):
-            e = t.parent_edge[v]
-            k = t.edge_var[e]
-            if k < 0:
-                others[v] = others[t.parent[v]] * probs[e]
-            elif t.edge_player[e] == i:
-                others[v] = others[t.parent[v]]
-            else:
-                others[v] = others[t.parent[v]] * sigma[k]
+        _others_reach(t, sigma, probs, i, others)
         _node_values(t, sigma, probs, utility, i, values)
         for j in range(t.stage_ptr[first], t.stage_ptr[last]):
             h = t.stage_sets[j]
