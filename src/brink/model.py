@@ -382,7 +382,7 @@ class CrisisModel:
         if lean is not None and template.capabilities.fast_read_out:
             # the fast read-out: payoffs, terminal reach and modal path only (same numbers)
             game = compile_game(sc, full, self.information, prepared)
-            equilibrium = lean(game)
+            equilibrium = lean(game, **self.solver_entry.given(lam=self.lam))
             outcomes, metrics = template.terminal_read_out(
                 sc, full, game, equilibrium.payoffs, equilibrium.reach, prepared
             )

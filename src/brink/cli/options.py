@@ -54,8 +54,8 @@ __all__ = [
 
 
 def _lambda_help() -> str:
-    takes = [e.name for e in SOLVERS.values() if "lam" in e.parameters]
-    return f"Logit precision of the {' or '.join(takes)} solver (default: its limit)."
+    takes = [f"{e.name} (default: {e.lambda_default})" for e in SOLVERS.values() if "lam" in e.parameters]
+    return f"Logit precision of the solver {' or '.join(takes)}."
 
 
 StoreOption = Annotated[

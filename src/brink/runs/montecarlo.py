@@ -238,16 +238,16 @@ def run(
 
     ``chunk_size`` (``None``: adapted to the memory budget, see the module doc) is rounded
     up to a multiple of :data:`brink.scenario.random.BLOCK`.  ``memory`` is the budget in bytes
-    (``None``: :data:`brink.model.MEMORY_BUDGET`).  ``lam`` is QRE's logit precision
-    (``solver="qre"`` only; ``None``: the limiting profile).  ``executor`` runs the
-    chunks (:class:`brink.executors.chunk.Chunk`, results in task order; default: in
+    (``None``: :data:`brink.model.MEMORY_BUDGET`).  ``lam`` is the logit precision
+    of a solver that takes one (``"qre"``, ``None``: its limit; ``"qbi"``, ``None``: 1).
+    ``executor`` runs the chunks (:class:`brink.executors.chunk.Chunk`, results in task order; default: in
     process); every solver and lambda runs on every executor, with the same numbers.
     ``progress(done, total)`` is called after each chunk.  With ``store`` (a
     :class:`brink.store.Store`) the run and its per-sample outcomes are recorded.
 
     Raises:
         InputError: a chunk size or budget out of bounds, a game too large for the
-            budget, a parameter outside its range, a lambda without ``solver="qre"``, or
+            budget, a parameter outside its range, a lambda for a solver that takes none, or
             every sample failed (the stored run is then ``failed``).
     """
     from brink.model import CrisisModel
@@ -255,12 +255,10 @@ def run(
     samples = check_samples(samples)
     seed = check_seed(seed)
     budget = _check_memory(memory)
-    if lam is not None and solver != "qre":
-        raise InputError(
-            f"a logit precision (lambda = {lam:g}) was given with solver {solver!r}",
-            "--lambda",
-            "use --solver qre with --lambda, or drop --lambda",
-        )
+    if lam is not None:  # only a registered solver that takes a lambda (qre, qbi) accepts one
+        from brink.solvers.registry import check_solver
+
+        check_solver(solver, lam)
     lever_items = tuple(sorted((levers or {}).items()))
     # one model for the whole run: in process its chunks keep the scenario's document (an
     # error found while evaluating names file:line:col); other processes rebuild it from

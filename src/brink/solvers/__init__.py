@@ -8,6 +8,9 @@ does:
   for games of perfect information, possibly with chance moves: :func:`solve_spe`.
 * ``"qre"``: agent logit quantal-response equilibrium (McKelvey & Palfrey 1998) for
   games with information sets: :func:`brink.solvers.qre.solve_qre`.
+* ``"qbi"``: logit QRE of a perfect-information game at a fixed lambda, in one backward
+  pass (quantal backward induction; McKelvey & Palfrey 1998, Signorino 1999):
+  :func:`brink.solvers.qbi.solve_qbi`.  A behavioural model, never picked by ``"auto"``.
 * ``"auto"``: the first registered solver that accepts the game (``"spe"`` when every
   personal information set is a singleton, else ``"qre"``).
 """
@@ -30,8 +33,8 @@ def solve(game: Game, solver: str = "auto", lam: float | None = None) -> Solutio
         solver: ``"auto"`` or a name in :data:`SOLVERS`.  ``"auto"`` picks the first
             registered solver that accepts the game: ``"spe"`` for perfect-information
             games and ``"qre"`` otherwise.
-        lam: Logit precision for solvers that take one (``"qre"``; ``None``: the
-            solver's limiting profile).  Ignored by the others (``"spe"``).
+        lam: Logit precision for solvers that take one (``"qre"``, ``None``: its limiting
+            profile; ``"qbi"``, ``None``: its default, 1).  Ignored by the others (``"spe"``).
 
     Raises:
         InputError: ``solver`` is neither ``"auto"`` nor registered (the message lists

@@ -57,10 +57,17 @@ class SolverEntry:
             information-set version of their game for it.
         parameters: Keyword parameters ``function`` takes beyond the game (``"lam"``:
             the logit precision, ``--lambda``).
-        terminal_reach: ``terminal_reach(game)``: payoffs, terminal reach and modal path
-            only, with the same numbers as ``function`` (``None``: no such fast path).
+        terminal_reach: ``terminal_reach(game, **parameters)``: payoffs, terminal reach and
+            modal path only, with the same numbers as ``function`` (``None``: no such fast
+            path); it takes the same parameters as ``function`` (:meth:`given` filters them).
         dense_memory: The solver allocates dense ``(actions + 1)**2`` matrices (counted
             by :meth:`brink.model.CrisisModel.footprint`).
+        equilibrium: The solver's profile (at its default parameters) is an equilibrium,
+            zero regret up to its tolerance; False for a behavioural model at a finite
+            logit precision (``qbi``), whose regret is only bounded (by ``ln(n) / lam`` per
+            decision with ``n`` actions).
+        lambda_default: What the solver does without ``--lambda``, in words (the
+            ``--lambda`` help); empty for solvers that take no lambda.
     """
 
     name: str
@@ -69,8 +76,10 @@ class SolverEntry:
     perfect_information_only: bool = False
     information_sets: bool = False
     parameters: tuple[str, ...] = ()
-    terminal_reach: Callable[[Game], TerminalReach] | None = None
+    terminal_reach: Callable[..., TerminalReach] | None = None
     dense_memory: bool = False
+    equilibrium: bool = True
+    lambda_default: str = ""
 
     def accepts(self, perfect_information: bool) -> bool:
         """Whether the solver applies to a game with (or without) perfect information."""
@@ -83,8 +92,11 @@ class SolverEntry:
         perfect-information game is its SPE); the command line refuses them first
         (:func:`check_solver`).
         """
-        given = {k: v for k, v in parameters.items() if k in self.parameters and v is not None}
-        return self.function(game, **given)
+        return self.function(game, **self.given(**parameters))
+
+    def given(self, **parameters: Any) -> dict[str, Any]:
+        """The parameters this solver takes, of those given (``None`` values dropped)."""
+        return {k: v for k, v in parameters.items() if k in self.parameters and v is not None}
 
 
 #: Every registered solver by name, in registration order (the order ``auto`` tries them).
@@ -114,8 +126,8 @@ def check_solver(name: str, lam: float | None = None, *, auto_takes_lambda: bool
     """``name`` if it is ``"auto"`` or registered, and takes ``lam`` when one is given.
 
     ``auto_takes_lambda``: whether ``"auto"`` may pick a solver that takes ``lam`` (a game
-    file of unknown information; a model's ``auto`` is its perfect-information game,
-    for which no registered solver takes a lambda).
+    file of unknown information; a model's ``auto`` solves its perfect-information game
+    with ``spe``, which takes no lambda).
 
     Raises:
         InputError: an unknown name (the message lists the registered names), or a
@@ -169,6 +181,18 @@ def _qre(game: Game, lam: float | None = None) -> Solution:
     return solve_qre(game, lam=lam)
 
 
+def _qbi(game: Game, lam: float | None = None) -> Solution:
+    from brink.solvers.qbi import solve_qbi
+
+    return solve_qbi(game, lam=lam)
+
+
+def _qbi_terminal_reach(game: Game, lam: float | None = None) -> TerminalReach:
+    from brink.solvers.qbi import qbi_terminal_reach
+
+    return qbi_terminal_reach(game, lam=lam)
+
+
 register(
     SolverEntry(
         name="spe",
@@ -187,5 +211,20 @@ register(
         information_sets=True,
         parameters=("lam",),
         dense_memory=True,
+        lambda_default="its limit, an equilibrium",
+    )
+)
+# after spe and qre: ``auto`` takes the first solver that accepts a game, so it never picks qbi
+register(
+    SolverEntry(
+        name="qbi",
+        function=_qbi,
+        description="logit QRE of a perfect-information game at a fixed lambda, by quantal "
+        "backward induction (McKelvey & Palfrey 1998; Signorino 1999)",
+        perfect_information_only=True,
+        parameters=("lam",),
+        terminal_reach=_qbi_terminal_reach,
+        equilibrium=False,
+        lambda_default="1, the strategic-logit normalisation",
     )
 )
