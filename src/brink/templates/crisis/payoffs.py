@@ -43,7 +43,11 @@ __all__ = [
     "HALF_DAMAGE_WARHEADS",
     "ClassQuantities",
     "CrisisQuantities",
+    "LeaderAndPartners",
+    "assemble_payoffs",
+    "conventional_balance",
     "damage",
+    "leader_and_partners",
     "prepare",
 ]
 
@@ -77,7 +81,7 @@ class PayoffTerms:
 
 
 @njit(cache=True, nogil=True)
-def _assemble_payoffs(
+def assemble_payoffs(
     by_class: FloatArray,
     war_class: IndexArray,
     coef: FloatArray,
@@ -148,7 +152,7 @@ class ClassQuantities:
     partners: tuple[str, ...]
 
     def payoffs(self, war_class: IndexArray) -> FloatArray:
-        """``(S, T, 2)`` payoffs of every terminal (one fused pass, :func:`_assemble_payoffs`).
+        """``(S, T, 2)`` payoffs of every terminal (one fused pass, :func:`assemble_payoffs`).
 
         A transposed view of a sample-minor ``(T, 2, S)`` array: the solver's kernels read
         samples contiguously (:func:`brink.solvers.spe.spe_terminal_reach`).
@@ -156,7 +160,7 @@ class ClassQuantities:
         n = self.coef.shape[1]
         out = np.empty((war_class.shape[0], 2, n))
         pt = self.payoff_terms
-        _assemble_payoffs(self.by_class, war_class, self.coef, pt.ptr, pt.term, pt.weight, out)
+        assemble_payoffs(self.by_class, war_class, self.coef, pt.ptr, pt.term, pt.weight, out)
         return out.transpose(2, 0, 1)
 
     def expand(self, war_class: IndexArray) -> CrisisQuantities:
@@ -203,18 +207,13 @@ def prepare(scenario: CrisisScenario, params: Params, sk: Skeleton) -> ClassQuan
     assert cr is not None
     f = sk.class_features  # the declared features of one terminal per war class
     v = ParameterValues(params)
-    C, T = cr.challenger, cr.target
+    C = cr.challenger
     n = v.n
     classes = len(sk.representatives)
     col = (slice(None), None)
 
     # --- conventional balance and the war lottery
-    if f"actors.{C}.capability" in params and f"actors.{T}.capability" in params:
-        cap_c, cap_t = v(f"actors.{C}.capability"), v(f"actors.{T}.capability")
-        default_p = cap_c / np.maximum(cap_c + cap_t, 1e-12)
-    else:
-        default_p = np.full(n, 0.5)
-    p = v("crisis.balance") if "crisis.balance" in params else default_p
+    p = conventional_balance(scenario, params)
     coercion, strike, sanc = v("crisis.nuclear_coercion"), v("crisis.strike_effect"), v("crisis.sanctions_effect")
     sigma = v("crisis.stalemate_share")
     final_nuclear = f["final_nuclear"]
@@ -238,6 +237,79 @@ def prepare(scenario: CrisisScenario, params: Params, sk: Skeleton) -> ClassQuan
     lost = lot[:, :, DEFEAT] + lot[:, :, CONCESSION]
     nuclear = f["challenger_nuclear"][None, :].astype(float)
 
+    lp = leader_and_partners(scenario, params, lot, won, nuclear)
+    support, influence, mean_support = lp.support, lp.influence, lp.mean_support
+    domestic, firc, survive, punished = lp.domestic_survival, lp.foreign_removal, lp.survival, lp.punished
+    months, fiscal, partners = lp.discount_months, lp.fiscal_cost, lp.partners
+    lead = f"actors.{C}.leader"
+
+    # --- payoffs: the war-class part here, the indicator terms in _payoff_terms
+    cost = "costs"
+    u_c = (
+        v("crisis.stakes.challenger")[col] * won
+        + v(f"{cost}.partner_value")[col] * mean_support
+        + v(f"{cost}.sphere_value")[col] * influence
+        + v(f"{lead}.office_value")[col] * survive
+        - v(f"{lead}.punishment_cost", 0.0)[col] * punished
+    )
+    u_d = v("crisis.stakes.defender")[col] * (lost + (1 - share) * lot[:, :, STALEMATE])
+    coef, terms = _indicator_terms(scenario, params, sk.terms, v, fiscal)
+    return ClassQuantities(
+        lottery=lot, support=support, survival=survive, domestic_survival=domestic,
+        foreign_removal=firc, punished=punished, influence=influence,
+        by_class=np.ascontiguousarray(np.stack([u_c, u_d], axis=-1)), coef=coef, payoff_terms=terms,
+        discount_months=months, fiscal_cost=fiscal, partners=partners,
+    )
+
+
+def conventional_balance(scenario: CrisisScenario, params: Params) -> FloatArray:
+    """The challenger's chance of winning a conventional war ``(S,)``: ``crisis.balance`` when
+    given, else the capability ratio ``cap_C / (cap_C + cap_T)`` of challenger and target
+    (COW CINC shares; Bremer 1992), else 0.5."""
+    cr = scenario.crisis
+    assert cr is not None
+    v = ParameterValues(params)
+    C, T = cr.challenger, cr.target
+    if "crisis.balance" in params:
+        return v("crisis.balance")
+    if f"actors.{C}.capability" in params and f"actors.{T}.capability" in params:
+        cap_c, cap_t = v(f"actors.{C}.capability"), v(f"actors.{T}.capability")
+        return np.asarray(cap_c / np.maximum(cap_c + cap_t, 1e-12), dtype=np.float64)
+    return np.full(v.n, 0.5)
+
+
+@dataclass(frozen=True)
+class LeaderAndPartners:
+    """What the challenger's partners (M6-M8) and its leader's fate (M6, M9) give per war class ``(S, U)``."""
+
+    support: FloatArray  # (S, U, J)
+    mean_support: FloatArray
+    influence: FloatArray
+    domestic_survival: FloatArray
+    foreign_removal: FloatArray
+    survival: FloatArray
+    punished: FloatArray
+    discount_months: FloatArray  # (S,)
+    fiscal_cost: FloatArray  # (S,)
+    partners: tuple[str, ...]
+
+
+def leader_and_partners(
+    scenario: CrisisScenario, params: Params, lot: FloatArray, won: FloatArray, nuclear: FloatArray
+) -> LeaderAndPartners:
+    """Partner support, sphere influence, the energy discount and the leader's survival and
+    punishment for war classes with lottery ``lot`` ``(S, U, 4)``, challenger's expected share
+    ``won`` ``(S, U)`` and nuclear use ``nuclear`` (``(1, U)`` or ``(S, U)``, 0/1).
+
+    Shared by the crisis and escalation templates; the formulas are in the crisis package doc.
+    """
+    cr = scenario.crisis
+    assert cr is not None
+    v = ParameterValues(params)
+    C = cr.challenger
+    n, classes = won.shape
+    col = (slice(None), None)
+    lost = lot[:, :, DEFEAT] + lot[:, :, CONCESSION]
     # --- partners and the energy discount (M6-M8)
     horizon = v("survival.horizon_months")
     exports = v(f"actors.{C}.oil_exports_mbd", 0.0)
@@ -316,22 +388,10 @@ def prepare(scenario: CrisisScenario, params: Params, sk: Skeleton) -> ClassQuan
     punish = np.stack([survival.punishment_core(loyalty, o in ("defeat", "concession")) for o in outcomes], axis=-1)
     punished = (1 - survive) * np.einsum("stk,sk->st", lot, punish)
 
-    # --- payoffs: the war-class part here, the indicator terms in _payoff_terms
-    cost = "costs"
-    u_c = (
-        v("crisis.stakes.challenger")[col] * won
-        + v(f"{cost}.partner_value")[col] * mean_support
-        + v(f"{cost}.sphere_value")[col] * influence
-        + v(f"{lead}.office_value")[col] * survive
-        - v(f"{lead}.punishment_cost", 0.0)[col] * punished
-    )
-    u_d = v("crisis.stakes.defender")[col] * (lost + (1 - share) * lot[:, :, STALEMATE])
-    coef, terms = _indicator_terms(scenario, params, sk.terms, v, fiscal)
-    return ClassQuantities(
-        lottery=lot, support=support, survival=survive, domestic_survival=domestic,
-        foreign_removal=firc, punished=punished, influence=influence,
-        by_class=np.ascontiguousarray(np.stack([u_c, u_d], axis=-1)), coef=coef, payoff_terms=terms,
-        discount_months=months, fiscal_cost=fiscal, partners=partners,
+    return LeaderAndPartners(
+        support=support, mean_support=mean_support, influence=influence, domestic_survival=domestic,
+        foreign_removal=firc, survival=survive, punished=punished, discount_months=months, fiscal_cost=fiscal,
+        partners=partners,
     )
 
 def _indicator_terms(
