@@ -116,7 +116,7 @@ def validate_command(
 
     sc = load_scenario(file, overrides or [])
     P = sc.parameters
-    prefix = "" if sc.template == "crisis" else "game."  # a theory template reads only game:
+    prefix = "" if type(sc).reads_section_defaults else "game."  # a theory template reads only game:
     counts = {
         "actors": len(sc.actors),
         "numbers": sum(k.startswith(prefix) for k in P.distributions),

@@ -223,7 +223,7 @@ def _limits(
     """The range of every number with a range, in evaluation order (see :mod:`brink.scenario.ranges`)."""
     out: dict[str, Limit] = {}
     for path in [*dists, *order]:
-        rng = quantity_range(path, game_probabilities, game_nonnegative, sc.is_probability)
+        rng = quantity_range(path, game_probabilities, game_nonnegative, sc.is_probability, sc.is_signed)
         if rng is None:
             continue
         where = sc.where(path).removesuffix(f": {path}")
@@ -302,7 +302,7 @@ def _check_range(
 ) -> None:
     """Refuse a number or distribution whose support leaves the range of ``path`` (:mod:`brink.scenario.ranges`)."""
     lo, hi = dist.bounds
-    rng = quantity_range(path, game_probabilities, game_nonnegative, sc.is_probability)
+    rng = quantity_range(path, game_probabilities, game_nonnegative, sc.is_probability, sc.is_signed)
     if rng is None:
         return
     if rng.high == 1.0:

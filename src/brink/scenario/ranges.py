@@ -20,7 +20,7 @@ The rule (:func:`quantity_range`): the fields listed in :data:`PROBABILITY_FIELD
 a template's scenario class adds (the crisis template's ``resolve``, ``balance``, every
 ``partners.<id>.sphere_interest.<region>``, ...) are probabilities or shares in [0, 1];
 every other number outside ``game:`` (arsenals, capabilities, costs, rates, months) is
-``>= 0``; a template declares which of its ``game:`` numbers are probabilities
+``>= 0`` unless its scenario class lists it as signed (``signed_fields``: a battlefield trend); a template declares which of its ``game:`` numbers are probabilities
 (``probabilities`` of its :class:`brink.scenario.registry.TemplateSchema`) or non-negative
 (``nonnegative``), the rest are free.
 """
@@ -83,17 +83,21 @@ def quantity_range(
     game_probabilities: frozenset[str] = frozenset(),
     game_nonnegative: frozenset[str] = frozenset(),
     is_probability: Callable[[str], bool] = lambda path: path.rsplit(".", 1)[-1] in PROBABILITY_FIELDS,
+    is_signed: Callable[[str], bool] = lambda path: False,
 ) -> Range | None:
     """The range of the number at dotted ``path`` (``None``: any real number).
 
     ``game_probabilities`` and ``game_nonnegative`` are the ``game.<key>`` paths the
     scenario's template declares; ``is_probability`` tells the probabilities outside
-    ``game:`` (the scenario class's :meth:`~brink.scenario.Scenario.is_probability`).
+    ``game:`` (the scenario class's :meth:`~brink.scenario.Scenario.is_probability`) and
+    ``is_signed`` the numbers outside ``game:`` that may take any real value (a trend).
     """
     if path.startswith("game."):
         if path in game_probabilities:
             return PROBABILITY
         return NONNEGATIVE if path in game_nonnegative else None
+    if is_signed(path):
+        return None
     return PROBABILITY if is_probability(path) else NONNEGATIVE
 
 

@@ -86,6 +86,9 @@ class Scenario(Section):
     #: shares in [0, 1]; every other number outside ``game:`` must be ``>= 0``
     #: (:mod:`brink.scenario.ranges`).  A template's subclass adds its own.
     probability_fields: ClassVar[frozenset[str]] = PROBABILITY_FIELDS
+    #: Fields (last path component) that may be negative: none in the common sections; a
+    #: template's class adds its own (the escalation template's battlefield ``trend``).
+    signed_fields: ClassVar[frozenset[str]] = frozenset()
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     title: str = ""
@@ -104,6 +107,11 @@ class Scenario(Section):
     @classmethod
     def _date(cls, v: Any) -> Any:
         return str(v) if v is not None else ""
+
+    @classmethod
+    def is_signed(cls, path: str) -> bool:
+        """Whether the number at dotted ``path`` (outside ``game:``) may take any real value."""
+        return path.rsplit(".", 1)[-1] in cls.signed_fields
 
     @classmethod
     def is_probability(cls, path: str) -> bool:
