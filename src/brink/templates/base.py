@@ -115,6 +115,12 @@ class Capabilities:
     outcomes: tuple[str, ...]
     #: Metric names (real values) as patterns.
     metrics: tuple[str, ...]
+    #: Whether private types change what *other* players should do, so that the
+    #: information-set version is a different game whose equilibria need not give the
+    #: perfect-information SPE's payoffs (a screening or signalling game: Fearon 1994,
+    #: 1995).  ``False``: a type changes only its owner's payoffs, and the SPE of the
+    #: perfect-information version is also an equilibrium of the information-set version.
+    private_information: bool = False
     #: Whether :meth:`Template.terminal_read_out` gives outcomes and metrics from the
     #: terminal reach of a subgame-perfect equilibrium (no full solution needed).
     fast_read_out: bool = False

@@ -1,0 +1,244 @@
+"""The escalation game's payoffs and chance probabilities for a chunk of samples.
+
+A terminal's payoff is its *class* value (how the crisis ended, in which round, at what
+rung, after which answers; discounted to that round) plus per-round indicator terms
+(war, taboo, the defender's answers, commitments, the audience cost of a broken
+declaration), each a sample coefficient discounted to its round times a terminal weight
+(:data:`brink.templates.escalation.tree.TERM_KINDS`).  Chance probabilities follow the
+package doc: the types' priors at the root, and at every fight the risk of losing control,
+the chance that the war is decided, and the chance it goes on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from brink.arrays import FloatArray, IndexArray
+from brink.mechanisms import alliances
+from brink.mechanisms.ladder import NUCLEAR_RUNG
+from brink.templates.base import ParameterValues, Params
+from brink.templates.crisis.payoffs import (
+    LeaderAndPartners,
+    _coverage,
+    _warheads,
+    assemble_payoffs,
+    conventional_balance,
+    damage,
+    leader_and_partners,
+)
+from brink.templates.crisis.tree import (
+    CONCESSION,
+    DEFEAT,
+    FULL_WAR_RUNG,
+    STALEMATE,
+    VICTORY,
+    sparse_rows,
+)
+from brink.templates.escalation.spec import RESPONSES, EscalationScenario
+from brink.templates.escalation.tree import (
+    C_CONCEDES,
+    DECIDED,
+    HORIZON,
+    SETTLE,
+    SLIP,
+    T_CONCEDES,
+    TERM_KINDS,
+    Skeleton,
+    Structure,
+    skeleton,
+)
+
+__all__ = ["Quantities", "chance_probabilities", "prepare", "war_classes", "win_probability"]
+
+_BIT = {r: 1 << i for i, r in enumerate(RESPONSES)}
+
+
+@dataclass(frozen=True)
+class Quantities:
+    """Per-class quantities ``(S, U)`` for the samples of one chunk, and the payoff terms."""
+
+    war_class: IndexArray  # (T,) class of each terminal
+    lottery: FloatArray  # (S, U, 4) victory, stalemate, defeat, concession
+    won: FloatArray  # (S, U) the challenger's expected share of the stake
+    leader: LeaderAndPartners
+    by_class: FloatArray  # (S, U, 3)
+    coef: FloatArray  # (K, S)
+    ptr: IndexArray
+    term: IndexArray
+    weight: FloatArray
+    chance: FloatArray  # (S, edges)
+
+    def payoffs(self) -> FloatArray:
+        """``(S, T, 3)`` payoffs (a transposed sample-minor array, as the solvers read it)."""
+        n = self.coef.shape[1]
+        out = np.empty((self.war_class.shape[0], 3, n))
+        assemble_payoffs(self.by_class, self.war_class, self.coef, self.ptr, self.term, self.weight, out)
+        return out.transpose(2, 0, 1)
+
+
+def win_probability(
+    base: FloatArray, trend: FloatArray, rounds: IndexArray, nuclear: IndexArray, answered: IndexArray,
+    effects: dict[str, FloatArray], coercion: FloatArray,
+) -> FloatArray:
+    """The challenger's chance of winning a war decided in round ``r`` ``(S, U)``.
+
+    ``clip(balance + trend * (r - 1), 0, 1)`` (the battlefield trend of a war of attrition),
+    raised at a nuclear rung to ``p + (1 - p) * nuclear_coercion`` (Schelling 1966) and cut
+    by every kind of answer the defender has given: ``(1 - effect)`` for sanctions, arms
+    supply, deployment, and once for a military answer (conventional or nuclear strike).
+    """
+    p = np.clip(base[:, None] + trend[:, None] * (rounds[None, :] - 1), 0.0, 1.0)
+    p = np.where(nuclear[None, :] > 0, p + (1 - p) * coercion[:, None], p)
+    for name in ("sanctions", "arms-supply", "deployment"):
+        hit = (answered & _BIT[name]) > 0
+        p = np.where(hit[None, :], p * (1 - effects[name][:, None]), p)
+    military = (answered & (_BIT["conventional-strike"] | _BIT["nuclear-response"])) > 0
+    p = np.where(military[None, :], p * (1 - effects["strike"][:, None]), p)
+    return np.asarray(np.clip(p, 0.0, 1.0), dtype=np.float64)
+
+
+def chance_probabilities(scenario: EscalationScenario, params: Params, sk: Skeleton) -> FloatArray:
+    """``(S, edges)`` chance probabilities: the types' priors and every fight's three edges.
+
+    At a fight at Kahn rung ``k``: out of control with ``min(1, loss_of_control * (k / 21)**2
+    * (1 + alert_risk * alert))`` (the risk rises with the rung, Schelling 1960; Powell 1987),
+    decided with ``(1 - slip) * decisiveness * min(1, k / 12)``, else the war goes on.
+    """
+    cr = scenario.crisis
+    assert cr is not None
+    v = ParameterValues(params)
+    n = v.n
+    probs = np.zeros((n, sk.game.n_edges))
+    d_res = np.clip(v(f"doctrines.{cr.defender}.resolve", 0.5), 0.0, 1.0)
+    c_res = np.clip(v("process.challenger_resolve", 1.0), 0.0, 1.0)
+    for edge, (c, d) in zip(sk.type_edges, sk.type_of_edge, strict=True):
+        pc = c_res if c == 0 else 1 - c_res
+        if not sk.structure.challenger_types:
+            pc = np.ones(n)
+        probs[:, edge] = pc * (d_res if d == 0 else 1 - d_res)
+    kahn = sk.fight_kahn.astype(np.float64)[None, :]
+    alert = sk.fight_alert.astype(np.float64)[None, :]
+    risk = v("process.loss_of_control")[:, None] * (kahn / NUCLEAR_RUNG) ** 2
+    slip = np.clip(risk * (1 + v("crisis.alert_risk")[:, None] * alert), 0.0, 1.0)
+    decided = (1 - slip) * np.clip(v("process.decisiveness")[:, None] * np.minimum(1.0, kahn / FULL_WAR_RUNG), 0, 1)
+    probs[:, sk.fight_edges[:, 0]] = slip
+    probs[:, sk.fight_edges[:, 1]] = decided
+    probs[:, sk.fight_edges[:, 2]] = np.clip(1 - slip - decided, 0.0, 1.0)
+    return probs
+
+
+@lru_cache(maxsize=32)
+def war_classes(st: Structure) -> tuple[IndexArray, IndexArray]:
+    """(one terminal of each class, the class of every terminal): terminals alike in how the
+    crisis ended, its round, the settled share, a nuclear rung at the end, the kinds of answer
+    given, the challenger's type and whether it used nuclear weapons have equal class values
+    in every sample (every per-class quantity of :func:`prepare` reads only these)."""
+    t = skeleton(st).terms
+    nuclear_end = (t.end_kahn >= NUCLEAR_RUNG).astype(np.int64)
+    share_key = np.where(np.isnan(t.share), -1, np.round(np.nan_to_num(t.share) * 1e6)).astype(np.int64)
+    key = np.stack([t.ending, t.end_round, share_key, nuclear_end, t.answered, t.challenger_type,
+                    (t.nuclear_round > 0).astype(np.int64)], axis=1)
+    _, first, war_class = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    return first.astype(np.int64), np.ascontiguousarray(war_class.reshape(-1), dtype=np.int64)
+
+
+def prepare(scenario: EscalationScenario, params: Params, sk: Skeleton) -> Quantities:
+    """Everything the payoffs and the read-out need for the samples ``params`` (package doc)."""
+    cr = scenario.crisis
+    assert cr is not None
+    v = ParameterValues(params)
+    n = v.n
+    t = sk.terms
+    R = sk.structure.rounds
+    first, war_class = war_classes(sk.structure)
+    nuclear_end = (t.end_kahn >= NUCLEAR_RUNG).astype(np.int64)
+    ending, rounds = t.ending[first], t.end_round[first]
+    share = np.nan_to_num(t.share[first])
+
+    effects = {
+        "sanctions": v("crisis.sanctions_effect"), "arms-supply": v("crisis.arms_supply_effect"),
+        "deployment": v("crisis.deployment_effect"), "strike": v("crisis.strike_effect"),
+    }
+    pi = win_probability(conventional_balance(scenario, params), v("process.trend"), rounds, nuclear_end[first],
+                         t.answered[first], effects, v("crisis.nuclear_coercion"))
+    sigma = v("crisis.stalemate_share")[:, None]
+    fought = (ending == SLIP) | (ending == DECIDED)
+    classes = len(first)
+    lot = np.zeros((n, classes, 4))
+    settled = ending == SETTLE
+    lot[:, :, VICTORY] = np.where(fought, pi, 0.0) + (ending == T_CONCEDES) + settled * share
+    lot[:, :, DEFEAT] = np.where(fought, 1 - pi, 0.0)
+    lot[:, :, STALEMATE] = (ending == HORIZON).astype(float)[None, :]
+    lot[:, :, CONCESSION] = ((ending == C_CONCEDES) + settled * (1 - share))[None, :]
+    won = (np.where(fought, pi, 0.0) + (ending == T_CONCEDES) + (ending == SETTLE) * share
+           + np.where(ending == HORIZON, sigma, 0.0))
+    nuclear = (t.nuclear_round[first] > 0).astype(np.float64)[None, :]
+    lp = leader_and_partners(scenario, params, lot, won, nuclear)
+
+    delta = v("process.discount")
+    lag = delta[:, None] ** (rounds[None, :] - 1)
+    theta = np.where(t.challenger_type[first][None, :] == 1, v("process.irresolute_stake")[:, None], 1.0)
+    lead = f"actors.{cr.challenger}.leader"
+    col = (slice(None), None)
+    u_c = lag * (
+        v("crisis.stakes.challenger")[col] * theta * won
+        + v("costs.partner_value")[col] * lp.mean_support
+        + v("costs.sphere_value")[col] * lp.influence
+        + v(f"{lead}.office_value")[col] * lp.survival
+        - v(f"{lead}.punishment_cost", 0.0)[col] * lp.punished
+    )
+    u_d = lag * v("crisis.stakes.defender")[col] * (1 - won)
+    u_t = lag * v("crisis.stakes.target")[col] * (1 - won)
+    coef = _coefficients(scenario, params, v, lp.fiscal_cost, delta, R)
+    ptr, term, weight = sparse_rows(sk.term_weights.reshape(-1, len(TERM_KINDS) * R))
+    return Quantities(
+        war_class=war_class, lottery=lot, won=won, leader=lp,
+        by_class=np.ascontiguousarray(np.stack([u_c, u_d, u_t], axis=-1)), coef=coef, ptr=ptr, term=term,
+        weight=weight, chance=chance_probabilities(scenario, params, sk),
+    )
+
+
+def _coefficients(
+    scenario: EscalationScenario, params: Params, v: ParameterValues, fiscal: FloatArray, delta: FloatArray, R: int
+) -> FloatArray:
+    """``(kinds * rounds, S)``: each kind's scenario weight discounted to each round."""
+    cr = scenario.crisis
+    assert cr is not None
+    C, D = cr.challenger, cr.defender
+    n = v.n
+    dk = f"doctrines.{D}"
+    tol = np.maximum(v(f"{dk}.cost_tolerance", 1.0), 1e-9)
+    cred = v(f"{dk}.interests.credibility", 0.5)
+    umbrella, legal = _coverage(scenario)
+    umbrella_cost, legal_cost = alliances.commitment_costs_core(cred, v(f"{dk}.legal_weight", 0.5), umbrella, legal)
+    base: dict[tuple[int, str], FloatArray] = {
+        (0, "war"): v("costs.conventional_war"),
+        (0, "taboo"): v("costs.nuclear_taboo"),
+        (0, "sanctions"): v("costs.sanctions"),
+        (0, "conventional_strike"): v("costs.conventional_strike"),
+        (0, "nuclear_retaliation"): v("costs.nuclear_retaliation") * damage(_warheads(scenario, params, D, "all", n)),
+        (0, "strategic"): v("costs.strategic_exchange") * damage(_warheads(scenario, params, D, "strategic", n)),
+        (0, "fiscal"): v("costs.fiscal_weight") * fiscal,
+        (1, "alert"): v("costs.defender_alert") / tol,
+        (1, "deployment"): v("costs.defender_deployment") / tol,
+        (1, "arms_supply"): v("costs.defender_arms_supply") / tol,
+        (1, "sanctions"): v("costs.defender_sanctions") / tol,
+        (1, "conventional"): v("costs.defender_conventional") / tol,
+        (1, "nuclear"): v("costs.defender_nuclear") / tol,
+        (1, "strategic"): v("costs.strategic_exchange") * damage(_warheads(scenario, params, C, "strategic", n)),
+        (1, "umbrella"): np.broadcast_to(np.asarray(umbrella_cost, dtype=np.float64), (n,)),
+        (1, "legal"): np.broadcast_to(np.asarray(legal_cost, dtype=np.float64), (n,)),
+        (1, "audience"): cred,
+        (1, "norm"): v(f"{dk}.interests.norm", 0.5),
+        (1, "self_preservation"): v(f"{dk}.interests.self_preservation", 0.5),
+        (2, "war"): v("costs.target_war"),
+        (2, "nuclear"): v("costs.target_nuclear"),
+    }
+    powers = delta[None, :] ** np.arange(R)[:, None]  # (R, S)
+    coef = np.empty((len(TERM_KINDS) * R, n))
+    for k, kind in enumerate(TERM_KINDS):
+        coef[k * R:(k + 1) * R] = base[kind][None, :] * powers
+    return coef

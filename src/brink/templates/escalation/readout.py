@@ -1,0 +1,127 @@
+"""The escalation game's read-out: outcome probabilities and metrics off the terminal reach.
+
+Indicator outcomes (how the crisis ended, nuclear use, each kind of answer, the highest
+rung, the declaration) are the terminal reach times a sample-free ``(T, K)`` weight
+matrix; class quantities (victory and defeat of the war lottery, the leader's survival,
+partners) are the reach summed per class times the class's per-sample value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from brink.arrays import FloatArray
+from brink.templates.crisis.tree import DEFEAT, VICTORY
+from brink.templates.escalation.payoffs import Quantities
+from brink.templates.escalation.spec import RESPONSES
+from brink.templates.escalation.tree import (
+    DECLARATION_INDEX,
+    ENDINGS,
+    SETTLE,
+    Skeleton,
+    Structure,
+)
+
+__all__ = ["OUTCOME_PATTERNS", "RESPONSE_OUTCOMES", "Tally", "metrics", "outcomes", "tally", "tally_structure"]
+
+#: The outcome that reports each response (the 0.1 names where the concept survives).
+RESPONSE_OUTCOMES: dict[str, str] = {
+    "alert": "defender_alert", "deployment": "defender_deployment", "arms-supply": "defender_arms_supply",
+    "sanctions": "defender_sanctions", "conventional-strike": "defender_conventional_response",
+    "nuclear-response": "defender_nuclear_response",
+}
+OUTCOME_PATTERNS: tuple[str, ...] = (
+    "tactical_nuclear_use", "strategic_nuclear_use", *ENDINGS, *RESPONSE_OUTCOMES.values(), "defender_responds",
+    "challenger_victory", "challenger_defeat", "leader_survives", "foreign_imposed_regime_change",
+    "partners_abandon", "partner_abandons.*", "rung.*", "declared.*",
+)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Sample-free read-out weights: ``dense[t, k]`` for the names, ``onehot[t, u]`` per class."""
+
+    names: tuple[str, ...]
+    dense: FloatArray
+
+
+@lru_cache(maxsize=32)
+def _tally(st: Structure) -> Tally:
+    from brink.templates.escalation.tree import skeleton
+
+    t = skeleton(st).terms
+    cols: dict[str, FloatArray] = {
+        "tactical_nuclear_use": t.tactical.astype(float),
+        "strategic_nuclear_use": t.strategic.astype(float),
+    }
+    for k, name in enumerate(ENDINGS):
+        cols[name] = (t.ending == k).astype(float)
+    rank: dict[str, int] = {r: i for i, r in enumerate(RESPONSES)}
+    for resp, name in RESPONSE_OUTCOMES.items():
+        cols[name] = ((t.answered >> rank[resp]) & 1).astype(float)
+    cols["defender_responds"] = ((t.answered & ~1) > 0).astype(float)
+    for j, (rung, _) in enumerate(st.rungs):
+        cols[f"rung.{rung}"] = (t.top == j).astype(float)
+    for d in st.declarations or (st.declared,):
+        cols[f"declared.{d}"] = np.asarray(t.declared == DECLARATION_INDEX[d], dtype=np.float64)
+    cols["_escalation"] = t.escalation
+    cols["_rounds"] = t.end_round.astype(float)
+    cols["_share"] = np.where(t.ending == SETTLE, np.nan_to_num(t.share), 0.0)
+    cols["_nuclear_climb"] = t.nuclear_climb.astype(float)
+    cols["_nuclear_answered"] = t.nuclear_answered.astype(float)
+    return Tally(tuple(cols), np.ascontiguousarray(np.stack(list(cols.values()), axis=1)))
+
+
+def tally_structure(sk: Skeleton) -> Tally:
+    """The read-out weights of ``sk`` (cached by its structure)."""
+    return _tally(sk.structure)
+
+
+def tally(sk: Skeleton, q: Quantities, reach: FloatArray) -> dict[str, FloatArray]:
+    """Reach-weighted sums: ``reach`` is ``(S, T)``, the probability of each outcome."""
+    tl = tally_structure(sk)
+    ind = reach @ tl.dense
+    out = {name: ind[:, k] for k, name in enumerate(tl.names)}
+    U = q.lottery.shape[1]
+    onehot = np.zeros((q.war_class.shape[0], U))
+    onehot[np.arange(q.war_class.shape[0]), q.war_class] = 1.0
+    per_class = reach @ onehot
+    lp = q.leader
+    out["challenger_victory"] = (per_class * q.lottery[:, :, VICTORY]).sum(axis=1)
+    out["challenger_defeat"] = (per_class * q.lottery[:, :, DEFEAT]).sum(axis=1)
+    out["leader_survives"] = (per_class * lp.survival).sum(axis=1)
+    out["foreign_imposed_regime_change"] = (per_class * lp.foreign_removal).sum(axis=1)
+    out["_influence"] = (per_class * lp.influence).sum(axis=1)
+    out["_support"] = (per_class * lp.mean_support).sum(axis=1)
+    for j, name in enumerate(lp.partners):
+        out[f"partner_abandons.{name}"] = (per_class * (1 - lp.support[:, :, j])).sum(axis=1)
+    out["partners_abandon"] = 1 - out["_support"] if lp.partners else np.zeros(reach.shape[0])
+    return out
+
+
+def outcomes(r: dict[str, FloatArray]) -> dict[str, FloatArray]:
+    """Outcome probabilities (clipped to [0, 1]) from the sums of :func:`tally`."""
+    return {k: np.clip(v, 0.0, 1.0) for k, v in r.items() if not k.startswith("_")}
+
+
+def metrics(q: Quantities, r: dict[str, FloatArray]) -> dict[str, FloatArray]:
+    """Metrics beyond the payoffs: escalation score, expected rounds, the settled share, partners."""
+    settled = r["settlement"]
+    climbs = r["_nuclear_climb"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(settled > 1e-12, r["_share"] / settled, np.nan)
+        answered = np.where(climbs > 1e-12, r["_nuclear_answered"] / climbs, np.nan)
+    lp = q.leader
+    return {
+        "escalation_score": r["_escalation"],
+        "rounds": r["_rounds"],
+        "settlement_share": share,
+        "nuclear_use_answered": answered,
+        "discount_months": np.where(np.isfinite(lp.discount_months), lp.discount_months, np.nan),
+        "fiscal_cost_usd_bn": lp.fiscal_cost,
+        "sphere_influence": r["_influence"],
+        "partner_support": r["_support"] if lp.partners else np.ones(settled.shape[0]),
+    }

@@ -1,0 +1,154 @@
+"""The registered escalation template: schema, checks, build and read-out."""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+import numpy as np
+
+from brink.arrays import FloatArray
+from brink.errors import InputError
+from brink.games import Game
+from brink.scenario import Scenario
+from brink.templates.base import Capabilities, Information, Params, ReadOut, Template
+from brink.templates.crisis.template import MAX_ACTORS, MAX_PARTNERS
+from brink.templates.escalation import readout
+from brink.templates.escalation.payoffs import Quantities, prepare, war_classes
+from brink.templates.escalation.spec import EscalationScenario
+from brink.templates.escalation.tree import Skeleton, skeleton, structure
+
+if TYPE_CHECKING:
+    from brink.solvers.result import Solution
+
+__all__ = ["MAX_NODES", "EscalationTemplate"]
+
+#: The most nodes an escalation tree may have (rounds, rungs, responses and offers multiply).
+MAX_NODES = 200_000
+
+
+def _escalation(scenario: Scenario) -> EscalationScenario:
+    return cast(EscalationScenario, scenario)
+
+
+class EscalationTemplate(Template):
+    """A crisis fought over rounds: private resolve on both sides, the target as a player,
+    alternating offers, a risk that slips out of control and a war of attrition."""
+
+    name: ClassVar[str] = "escalation"
+    description: ClassVar[str] = (
+        "multi-round crisis: alternating offers, risk of losing control, attrition, two-sided private resolve"
+    )
+    scenario_class: ClassVar[type[Scenario]] = EscalationScenario
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        players=("challenger", "defender", "target"),
+        information_sets=True,
+        solvers=("spe", "qbi", "qre"),
+        outcomes=readout.OUTCOME_PATTERNS,
+        metrics=("payoff.*", "escalation_score", "rounds", "settlement_share", "nuclear_use_answered", "discount_months",
+                 "fiscal_cost_usd_bn", "sphere_influence", "partner_support"),
+        fast_read_out=True,
+        private_information=True,
+    )
+
+    def check(self, scenario: Scenario) -> None:
+        sc = _escalation(scenario)
+        if sc.crisis is None:
+            raise InputError(
+                "the escalation template needs a crisis section", where=sc.source or sc.name,
+                fix="add crisis: {challenger, target, defender, ladder}",
+            )
+        for section, count, limit in (("actors", len(sc.actors), MAX_ACTORS), ("partners", len(sc.partners), MAX_PARTNERS)):
+            if count > limit:
+                raise InputError(f"{count:,} {section} exceed the limit of {limit:,}", where=sc.where(section),
+                                 fix=f"model at most {limit:,} {section}")
+        nodes = self.node_estimate(sc)
+        if nodes > MAX_NODES:
+            raise InputError(
+                f"the escalation tree would have about {nodes:,} nodes, over the limit of {MAX_NODES:,}",
+                where=sc.where("process.rounds"),
+                fix="use fewer rounds, responses, offers or a smaller max_climb",
+            )
+
+    @staticmethod
+    def node_estimate(scenario: EscalationScenario) -> int:
+        """An upper bound of the tree's node count, computed without building it."""
+        cr = scenario.crisis
+        assert cr is not None
+        pr = scenario.process
+        climbs = min(pr.max_climb, max(0, len([r for r in cr.ladder if r.rung > 0]) - 1))
+        m = len(pr.offers)
+        resp = len(cr.responses)
+        c_paths, t_paths = 1 + climbs * resp + m, 1 + m
+        c_nodes, t_nodes = 2 + climbs * (1 + resp) + 2 * m + 4 * c_paths, 2 + 2 * m + 4 * t_paths
+        types = 4 if pr.challenger_resolve is not None else 2
+        total, paths = 1, types * max(1, len(pr.declarations))
+        for r in range(pr.rounds):
+            mover = (r % 2 == 0) == (pr.first_mover == "challenger")
+            total += paths * (c_nodes if mover else t_nodes)
+            paths *= c_paths if mover else t_paths
+        return total + types * (1 + len(pr.declarations))
+
+    def skeleton(self, scenario: Scenario, information: Information = "perfect") -> Skeleton:
+        return skeleton(structure(_escalation(scenario), information))
+
+    def sample_bytes(self, scenario: Scenario) -> int:
+        """Per sample, beyond the game's arrays: the reach of every terminal and its copy for
+        the read-out, and about forty ``(U,)`` arrays per war class (lottery, partners,
+        survival and their temporaries; partners add theirs per partner)."""
+        sc = _escalation(scenario)
+        sk = self.skeleton(sc)
+        classes = len(war_classes(sk.structure)[0])
+        return 8 * (2 * sk.game.n_outcomes + (40 + 8 * len(sc.partners)) * classes)
+
+    def prepare(self, scenario: Scenario, params: Params) -> Quantities:
+        sc = _escalation(scenario)
+        return prepare(sc, params, self.skeleton(sc))
+
+    def _prepared(self, scenario: Scenario, params: Params, prepared: Any) -> Quantities:
+        return prepared if isinstance(prepared, Quantities) else self.prepare(scenario, params)
+
+    def build(
+        self, scenario: Scenario, params: Params, *, information: Information = "perfect", prepared: Any = None
+    ) -> Game:
+        """The game with ``(S, T, 3)`` payoffs and per-sample chance probabilities."""
+        sk = self.skeleton(scenario, information)
+        q = self._prepared(scenario, params, prepared)
+        pay = q.payoffs()
+        probs = q.chance
+        if not (np.isfinite(pay).all() and np.isfinite(probs).all()):
+            return sk.game.with_samples(outcome_payoffs=pay, chance_probs=probs)
+        game = copy.copy(sk.game)
+        object.__setattr__(game, "outcome_payoffs", pay)
+        object.__setattr__(game, "chance_probs", probs)
+        return game
+
+    def read_out(self, scenario: Scenario, params: Params, solution: Solution, prepared: Any = None) -> ReadOut:
+        q = self._prepared(scenario, params, prepared)
+        g = solution.game
+        reach = np.asarray(solution.reach, dtype=np.float64).reshape(-1, g.n_nodes)
+        sk = self.skeleton(scenario)
+        r = readout.tally(sk, q, np.ascontiguousarray(reach[:, sk.outcome_node]))
+        pay = np.asarray(solution.payoffs, dtype=np.float64).reshape(-1, g.n_players)
+        return readout.outcomes(r), {f"payoff.{p}": pay[:, i] for i, p in enumerate(g.players)} | readout.metrics(q, r)
+
+    def outcomes(
+        self, scenario: Scenario, params: Params, solution: Solution, prepared: Any = None
+    ) -> dict[str, FloatArray]:
+        return self.read_out(scenario, params, solution, prepared)[0]
+
+    def metrics(
+        self, scenario: Scenario, params: Params, solution: Solution, prepared: Any = None
+    ) -> dict[str, FloatArray]:
+        return self.read_out(scenario, params, solution, prepared)[1]
+
+    def terminal_read_out(
+        self, scenario: Scenario, params: Params, game: Game, payoffs: FloatArray, terminal_reach: FloatArray,
+        prepared: Any = None,
+    ) -> ReadOut:
+        sk = self.skeleton(scenario)
+        q = self._prepared(scenario, params, prepared)
+        column = np.searchsorted(game.terminals, sk.outcome_node)
+        r = readout.tally(sk, q, np.ascontiguousarray(terminal_reach[:, column]))
+        pays = {f"payoff.{p}": payoffs[:, i] for i, p in enumerate(game.players)}
+        return readout.outcomes(r), pays | readout.metrics(q, r)
