@@ -23,7 +23,7 @@ from brink.scenario import load_scenario
 def test_coverage_of_the_bundled_scenarios() -> None:
     """M1: Poland is under NATO's umbrella with a legal duty; Ukraine is neither, until
     the counterfactual puts it in NATO."""
-    sc = load_scenario("ukraine-2022")
+    sc = load_scenario("ukraine-2022-exchange")
     nato = sc.actors["NATO"]
     assert coverage(sc.commitments, "NATO", "UKR", nato.members, nato.nuclear_members) == (0.0, 0.0)
     umbrella, legal = coverage(sc.commitments, "NATO", "POL", nato.members, nato.nuclear_members)

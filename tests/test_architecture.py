@@ -157,7 +157,7 @@ def test_fearon_parameters_are_its_game_only() -> None:
 
 
 def test_a_crisis_scenario_keeps_its_sections() -> None:
-    names = load_scenario("ukraine-2022").parameters.names
+    names = load_scenario("ukraine-2022-exchange").parameters.names
     for prefix in ("energy_discount.", "survival.", "costs.", "crisis.", "doctrines."):
         assert any(n.startswith(prefix) for n in names), prefix
 
@@ -268,7 +268,7 @@ def test_war_classes_are_derived_from_what_the_mechanisms_declare() -> None:
     from brink.templates.crisis.tree import TERMINAL_FEATURES
 
     assert set(CLASS_FEATURES) == {f for reads in CLASS_READS.values() for f in reads} <= set(TERMINAL_FEATURES)
-    sk = REGISTRY["crisis"].skeleton(load_scenario("ukraine-2022"))  # type: ignore[attr-defined]
+    sk = REGISTRY["crisis"].skeleton(load_scenario("ukraine-2022-exchange"))  # type: ignore[attr-defined]
     assert tuple(sk.class_features) == CLASS_FEATURES
     with pytest.raises(KeyError):
         sk.class_features["resolute"]  # not declared by any mechanism: not readable per class

@@ -17,7 +17,7 @@ SMALL = ["crisis.ladder=[concede, hold-conventional, demonstration-shot]"]
 
 
 def test_game_shape_follows_the_ladder_and_moves() -> None:
-    sc = load_scenario("ukraine-2022")
+    sc = load_scenario("ukraine-2022-exchange")
     params = sc.parameters.draw(0, 0, 7)
     game = compile_game(sc, params)
     cr = sc.crisis
@@ -40,7 +40,7 @@ def test_game_shape_follows_the_ladder_and_moves() -> None:
 
 
 def test_information_set_version_merges_the_types_for_the_challenger() -> None:
-    sc = load_scenario("ukraine-2022", SMALL)
+    sc = load_scenario("ukraine-2022-exchange", SMALL)
     params = sc.parameters.draw(0, 0, 2)
     perfect, imperfect = compile_game(sc, params, "perfect"), compile_game(sc, params, "imperfect")
     assert not imperfect.is_perfect_information and imperfect.has_perfect_recall
@@ -54,7 +54,7 @@ def test_information_set_version_merges_the_types_for_the_challenger() -> None:
 
 def test_challenger_payoffs_do_not_depend_on_the_defender_type() -> None:
     """The premise of using the perfect-information SPE: types move only the defender's payoffs."""
-    sc = load_scenario("ukraine-2022")
+    sc = load_scenario("ukraine-2022-exchange")
     t = get_template("crisis")
     params = sc.parameters.draw(3, 0, 50)
     q = t.quantities(sc, params)  # type: ignore[attr-defined]
@@ -70,7 +70,7 @@ def test_challenger_payoffs_do_not_depend_on_the_defender_type() -> None:
 def test_spe_of_perfect_build_matches_qre_limit_of_information_set_build() -> None:
     """Kreps & Wilson (1982): the SPE is an equilibrium of the information-set game; the
     logit QRE branch converges to it (McKelvey & Palfrey 1998) on samples without ties."""
-    sc = load_scenario("ukraine-2022", SMALL)
+    sc = load_scenario("ukraine-2022-exchange", SMALL)
     t = get_template("crisis")
     many = sc.parameters.draw(0, 0, 600)
     spe_all = t.outcomes(sc, many, solve(compile_game(sc, many), "spe"))
@@ -88,24 +88,24 @@ def test_spe_of_perfect_build_matches_qre_limit_of_information_set_build() -> No
 
 
 def test_scenario_game_central_and_sampled() -> None:
-    central = scenario_game("ukraine-2022")
+    central = scenario_game("ukraine-2022-exchange")
     assert central.samples is None
-    sc = load_scenario("ukraine-2022")
+    sc = load_scenario("ukraine-2022-exchange")
     want = compile_game(sc, sc.parameters.central()).sample(0)
     np.testing.assert_array_equal(np.asarray(central.outcome_payoffs), np.asarray(want.outcome_payoffs))
-    k5 = scenario_game("ukraine-2022", sample=5)
+    k5 = scenario_game("ukraine-2022-exchange", sample=5)
     params = sc.parameters.draw(0, 0, 8)
     direct = compile_game(sc, params).sample(5)
     np.testing.assert_allclose(np.asarray(k5.outcome_payoffs), np.asarray(direct.outcome_payoffs), rtol=0, atol=1e-12)
     with pytest.raises(InputError, match="negative"):
-        scenario_game("ukraine-2022", sample=-1)
+        scenario_game("ukraine-2022-exchange", sample=-1)
 
 
 def test_exported_efg_reads_in_pygambit_with_the_same_payoffs(tmp_path: Path) -> None:
     pygambit = pytest.importorskip("pygambit")
     from brink.efg import write_efg
 
-    game = scenario_game("ukraine-2022", overrides=SMALL)
+    game = scenario_game("ukraine-2022-exchange", overrides=SMALL)
     path = tmp_path / "crisis.efg"
     path.write_text(write_efg(game))
     g = pygambit.read_efg(str(path))
@@ -127,7 +127,7 @@ def test_fast_build_is_the_validated_game() -> None:
 
     from brink.games import Game
 
-    sc = load_scenario("ukraine-2022")
+    sc = load_scenario("ukraine-2022-exchange")
     params = sc.parameters.draw(5, 0, 300)
     fast = compile_game(sc, params)
     fields = {f.name: getattr(fast, f.name) for f in dataclasses.fields(Game)}
@@ -140,7 +140,7 @@ def test_fast_build_is_the_validated_game() -> None:
 def test_non_finite_payoffs_are_still_refused() -> None:
     from brink.games import GameError
 
-    sc = load_scenario("ukraine-2022")
+    sc = load_scenario("ukraine-2022-exchange")
     params = dict(sc.parameters.draw(5, 0, 3))
     params["crisis.stakes.challenger"] = np.array([1.0, np.inf, 1.0])
     with pytest.raises(GameError, match="finite"):
@@ -156,7 +156,7 @@ def test_war_classes_give_the_per_terminal_quantities() -> None:
     from brink.templates.crisis.payoffs import CLASS_FEATURES, prepare
     from brink.templates.crisis.tree import class_features
 
-    sc = load_scenario("ukraine-2022")
+    sc = load_scenario("ukraine-2022-exchange")
     t = get_template("crisis")
     sk = t.skeleton(sc)  # type: ignore[attr-defined]
     T = len(sk.terms.labels)
@@ -179,7 +179,7 @@ def test_escalation_scores_come_from_the_kahn_ladder_categories() -> None:
     from brink.mechanisms.ladder import escalation_score
     from brink.templates.crisis import rung_category
 
-    sc = load_scenario("cuban-missile-crisis-1962")
+    sc = load_scenario("cuban-missile-crisis-1962-exchange")
     t = get_template("crisis")
     sk = t.skeleton(sc)  # type: ignore[attr-defined]
     labels = list(sk.terms.labels)

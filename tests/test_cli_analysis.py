@@ -92,7 +92,7 @@ def test_bad_outcome_exits_2_with_message() -> None:
         [
             str(BRINK),
             "sensitivity",
-            "ukraine-2022",
+            "ukraine-2022-exchange",
             "--outcome",
             "nope",
             "--samples",
@@ -108,10 +108,10 @@ def test_bad_outcome_exits_2_with_message() -> None:
 
 
 def test_real_scenario_explain_compare_report(tmp_path: Path) -> None:
-    out = invoke("explain", "ukraine-2022", "--samples", "300")
+    out = invoke("explain", "ukraine-2022-exchange", "--samples", "300")
     assert out["path"] and 0 < out["path_share"] <= 1  # type: ignore[operator]
     c = invoke(
-        "compare", "ukraine-2022", "--set", "crisis.balance=0.9", "--samples", "200", "--no-store"
+        "compare", "ukraine-2022-exchange", "--set", "crisis.balance=0.9", "--samples", "200", "--no-store"
     )
     assert c["n_pairs"] == 200
     html = tmp_path / "report.html"
@@ -119,7 +119,7 @@ def test_real_scenario_explain_compare_report(tmp_path: Path) -> None:
         app,
         [
             "report",
-            "ukraine-2022",
+            "ukraine-2022-exchange",
             "-o",
             str(html),
             "--samples",
@@ -135,8 +135,8 @@ def test_real_scenario_explain_compare_report(tmp_path: Path) -> None:
 
 
 def _ukraine(*args: str) -> str:
-    """JSON output of an analysis of the bundled ``ukraine-2022`` scenario (no store)."""
-    result = runner.invoke(app, [args[0], "ukraine-2022", *args[1:], "--no-store", "--json"])
+    """JSON output of an analysis of the bundled ``ukraine-2022-exchange`` scenario (no store)."""
+    result = runner.invoke(app, [args[0], "ukraine-2022-exchange", *args[1:], "--no-store", "--json"])
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -211,7 +211,7 @@ def test_report_is_identical_on_local_and_processes(tmp_path: Path) -> None:
             app,
             [
                 "report",
-                "ukraine-2022",
+                "ukraine-2022-exchange",
                 "-o",
                 str(html),
                 "--samples",

@@ -45,7 +45,7 @@ EXTRA: dict[str, list[str]] = {
     "sensitivity": [TINY, "--outcome", "conflict"],
     "discover": [TINY, "--outcome", "conflict", "--threshold", "0.05"],
     "compare": [TINY, "--set", "game.p=uniform(0.2, 0.9)"],
-    "policies": ["ukraine-2022", "--outcome", "strategic_nuclear_use"],
+    "policies": ["ukraine-2022-exchange", "--outcome", "strategic_nuclear_use"],
     "sweep": [TINY, "--grid", "game.challenger_dd=-1,-0.5"],
 }
 

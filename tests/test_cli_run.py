@@ -53,13 +53,13 @@ def test_run_json_contract() -> None:
     score = out["metrics"]["escalation_score"]
     assert set(score) == {"mean", "ci95"} and score["ci95"][0] <= score["mean"] <= score["ci95"][1]
     assert out["failed"] == 0
-    assert out["paths"][0]["path"][0] in {"concede", "hold-conventional", "demonstration-shot"}
+    assert out["paths"][0]["path"] and all(isinstance(step, str) for step in out["paths"][0]["path"])
     assert abs(sum(p["share"] for p in out["paths"]) - 1) < 1e-9
 
 
 def test_set_overrides_change_the_run() -> None:
-    base = run_json("ukraine-2022", "--samples", "1024")
-    forced = run_json("ukraine-2022", "--samples", "1024", "--set", "crisis.ladder=[concede, demonstration-shot]",
+    base = run_json("ukraine-2022-exchange", "--samples", "1024")
+    forced = run_json("ukraine-2022-exchange", "--samples", "1024", "--set", "crisis.ladder=[concede, demonstration-shot]",
                       "--set", "doctrines.NATO.resolve=0.1")
     assert forced["outcomes"]["tactical_nuclear_use"]["p"] > base["outcomes"]["tactical_nuclear_use"]["p"]
     assert set(forced["outcomes"]) >= {"rung.concede", "rung.demonstration-shot"}
@@ -74,7 +74,7 @@ def test_table_output_shows_outcomes_and_the_modal_path() -> None:
 
 
 def _bad(tmp_path: Path, section: str, key: str, value: object) -> Path:
-    data = yaml.safe_load((BUNDLED / "ukraine-2022.yaml").read_text())
+    data = yaml.safe_load((BUNDLED / "ukraine-2022-exchange.yaml").read_text())
     data[section][key] = value
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
@@ -88,7 +88,7 @@ def _bad(tmp_path: Path, section: str, key: str, value: object) -> Path:
         (["run", "no-such-scenario", "--no-store"], "no scenario named"),
         (["run", "--solver", "magic", "--no-store"], "unknown solver"),
         (["run", "--set", "doctrines.NATO.resolve=1.5", "--no-store"], "[0, 1]"),
-        (["validate", "--set", "crisis.ladder=[]", "ukraine-2022"], "empty"),
+        (["validate", "--set", "crisis.ladder=[]", "ukraine-2022-exchange"], "empty"),
     ],
 )
 def test_bad_input_exits_2_with_a_clear_message(args: list[str], needle: str) -> None:
@@ -121,34 +121,34 @@ def brink_in_process(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Mon
 #: Malformed variants of a bundled scenario, as text edits: (file, old line, new line,
 #: what the message must say, the text of the line the location must point at).
 MALFORMED: dict[str, tuple[str, str, str, str, str]] = {
-    "unknown actor": ("ukraine-2022", "  challenger: RUS", "  challenger: XYZ", "unknown actor 'XYZ'", "challenger: XYZ"),
-    "unknown guarantor": ("ukraine-2022", "  - {id: nato-ukr, guarantor: NATO,", "  - {id: nato-ukr, guarantor: NATX,",
+    "unknown actor": ("ukraine-2022-exchange", "  challenger: RUS", "  challenger: XYZ", "unknown actor 'XYZ'", "challenger: XYZ"),
+    "unknown guarantor": ("ukraine-2022-exchange", "  - {id: nato-ukr, guarantor: NATO,", "  - {id: nato-ukr, guarantor: NATX,",
                           "unknown actor 'NATX'", "- {id: nato-ukr, guarantor: NATX"),
-    "bad probability": ("ukraine-2022", '    resolve: "beta(6, 3)"', '    resolve: "uniform(0.5, 1.5)"',
+    "bad probability": ("ukraine-2022-exchange", '    resolve: "beta(6, 3)"', '    resolve: "uniform(0.5, 1.5)"',
                         "outside [0, 1]", 'resolve: "uniform(0.5, 1.5)"'),
-    "negative arsenal": ("ukraine-2022", "non_strategic: 1816}", "non_strategic: -5}", "negative", "nuclear: {strategic: 1674, non_strategic: -5}"),
-    "empty ladder": ("ukraine-2022", "  ladder: [concede, hold-conventional, demonstration-shot, local-nuclear-war-military, central-attack]",
+    "negative arsenal": ("ukraine-2022-exchange", "non_strategic: 1816}", "non_strategic: -5}", "negative", "nuclear: {strategic: 1674, non_strategic: -5}"),
+    "empty ladder": ("ukraine-2022-exchange", "  ladder: [concede, hold-conventional, demonstration-shot, local-nuclear-war-military, central-attack]",
                      "  ladder: []", "ladder is empty", "ladder: []"),
-    "repeated rung": ("ukraine-2022", "  ladder: [concede, hold-conventional, demonstration-shot, local-nuclear-war-military, central-attack]",
+    "repeated rung": ("ukraine-2022-exchange", "  ladder: [concede, hold-conventional, demonstration-shot, local-nuclear-war-military, central-attack]",
                       "  ladder: [concede, hold-conventional, concede]", "appears twice", "ladder: [concede, hold-conventional, concede]"),
-    "descending ladder": ("ukraine-2022", "  ladder: [concede, hold-conventional, demonstration-shot, local-nuclear-war-military, central-attack]",
+    "descending ladder": ("ukraine-2022-exchange", "  ladder: [concede, hold-conventional, demonstration-shot, local-nuclear-war-military, central-attack]",
                           "  ladder: [concede, demonstration-shot, {name: talks, rung: 4}]", "rise monotonically",
                           "ladder: [concede, demonstration-shot, {name: talks, rung: 4}]"),
-    "unknown rung": ("ukraine-2022", "  ladder: [concede, hold-conventional, demonstration-shot, local-nuclear-war-military, central-attack]",
+    "unknown rung": ("ukraine-2022-exchange", "  ladder: [concede, hold-conventional, demonstration-shot, local-nuclear-war-military, central-attack]",
                      "  ladder: [concede, teatime]", "unknown rung 'teatime'", "ladder: [concede, teatime]"),
-    "disallowed expression": ("ukraine-2022", '  sustainable_months: "reserves_usd_bn * 1e3 / (offered_usd_per_bbl * actors.RUS.oil_exports_mbd * 30.4)"',
+    "disallowed expression": ("ukraine-2022-exchange", '  sustainable_months: "reserves_usd_bn * 1e3 / (offered_usd_per_bbl * actors.RUS.oil_exports_mbd * 30.4)"',
                               "  sustainable_months: \"__import__('os').system('x')\"", "only the listed functions", "sustainable_months: "),
-    "hyphenated name": ("ukraine-2022", '  sustainable_months: "reserves_usd_bn * 1e3 / (offered_usd_per_bbl * actors.RUS.oil_exports_mbd * 30.4)"',
+    "hyphenated name": ("ukraine-2022-exchange", '  sustainable_months: "reserves_usd_bn * 1e3 / (offered_usd_per_bbl * actors.RUS.oil_exports_mbd * 30.4)"',
                         '  sustainable_months: "commitments.nato-ukr.reliability * 2"', "must be identifiers", "sustainable_months: "),
-    "YAML syntax error": ("ukraine-2022", "  challenger: RUS", "  challenger: RUS: x", "YAML syntax error", "challenger: RUS: x"),
-    "unknown key": ("ukraine-2022", "    legal_weight: 0.5", "    legal_wieght: 0.5", "Extra inputs are not permitted", "legal_wieght: 0.5"),
-    "unknown template": ("ukraine-2022", "template: crisis", "template: chess", "unknown template 'chess'", "template: chess"),
+    "YAML syntax error": ("ukraine-2022-exchange", "  challenger: RUS", "  challenger: RUS: x", "YAML syntax error", "challenger: RUS: x"),
+    "unknown key": ("ukraine-2022-exchange", "    legal_weight: 0.5", "    legal_wieght: 0.5", "Extra inputs are not permitted", "legal_wieght: 0.5"),
+    "unknown template": ("ukraine-2022-exchange", "template: crisis", "template: chess", "unknown template 'chess'", "template: chess"),
     "bad game section": ("fearon-1995", "  offers: 101", "  offers: 1", "greater than or equal to 2", "offers: 1"),
     "game probability": ("deterrence-rudimentary", '  p: "uniform(0, 1)"', '  p: "uniform(0, 2)"', "outside [0, 1]", 'p: "uniform(0, 2)"'),
-    "expression out of range": ("ukraine-2022", '    resolve: "beta(6, 3)"', '    resolve: "0.5 + 0.75"',
+    "expression out of range": ("ukraine-2022-exchange", '    resolve: "beta(6, 3)"', '    resolve: "0.5 + 0.75"',
                                 "doctrines.NATO.resolve = 1.25 (from expression '0.5 + 0.75') is outside [0, 1]",
                                 'resolve: "0.5 + 0.75"'),
-    "expression not a number": ("ukraine-2022", '  sustainable_months: "reserves_usd_bn * 1e3 / (offered_usd_per_bbl * actors.RUS.oil_exports_mbd * 30.4)"',
+    "expression not a number": ("ukraine-2022-exchange", '  sustainable_months: "reserves_usd_bn * 1e3 / (offered_usd_per_bbl * actors.RUS.oil_exports_mbd * 30.4)"',
                                 '  sustainable_months: "log(-1)"', "= nan (from expression 'log(-1)') is not a finite number",
                                 'sustainable_months: "log(-1)"'),
     "negative game cost": ("fearon-1995", "  c_A: 0.1", '  c_A: "0.1 - 0.2"', "game.c_A = -0.1 (from expression '0.1 - 0.2') is outside [0, inf)",
@@ -272,7 +272,7 @@ def test_validate_schema_and_scenarios() -> None:
     listed = runner.invoke(app, ["scenarios"])
     assert listed.exit_code == 0
     names = {line.split("\t")[0] for line in listed.stdout.splitlines()}
-    assert names >= {"ukraine-2022", "ukraine-in-nato", "cuban-missile-crisis-1962", "july-1914"}
+    assert names >= {"ukraine-2022-exchange", "ukraine-in-nato-exchange", "cuban-missile-crisis-1962-exchange", "july-1914-exchange"}
     for name in names:
         ok = runner.invoke(app, ["validate", name])
         assert ok.exit_code == 0 and ok.stdout.startswith(f"ok: {name}"), ok.output

@@ -123,7 +123,7 @@ def test_sweep_command_stores_points_and_resumes(tmp_path: Path) -> None:
     path, out = tmp_path / "runs.duckdb", tmp_path / "points.parquet"
     args = [
         "sweep",
-        "ukraine-2022",
+        "ukraine-2022-exchange",
         "--grid",
         "costs.nuclear_taboo=0.2,0.8",
         "--samples",
@@ -142,7 +142,7 @@ def test_sweep_command_stores_points_and_resumes(tmp_path: Path) -> None:
     np.testing.assert_array_equal(table["costs.nuclear_taboo"], [0.2, 0.8])
     for i, taboo in enumerate(("0.2", "0.8")):
         direct = run(
-            load_scenario("ukraine-2022", [f"costs.nuclear_taboo={taboo}"]), 512, 3
+            load_scenario("ukraine-2022-exchange", [f"costs.nuclear_taboo={taboo}"]), 512, 3
         ).to_json()
         for name, o in direct["outcomes"].items():
             got = table[f"outcomes.{name}.p"][i]
@@ -185,7 +185,7 @@ def test_sweep_rejects_bad_designs(tmp_path: Path) -> None:
         [
             str(BRINK),
             "sweep",
-            "ukraine-2022",
+            "ukraine-2022-exchange",
             "--grid",
             "costs.no_such_cost=1,2",
             "-n",
@@ -203,7 +203,7 @@ def test_sweep_rejects_bad_designs(tmp_path: Path) -> None:
         and "costs.no_such_cost" in proc.stderr
     )
     proc = subprocess.run(
-        [str(BRINK), "sweep", "ukraine-2022", "costs.war=0:1", "--store", store],
+        [str(BRINK), "sweep", "ukraine-2022-exchange", "costs.war=0:1", "--store", store],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -262,7 +262,7 @@ def test_ctrl_c_stores_the_run_interrupted(
         capsys,
         monkeypatch,
         "run",
-        "ukraine-2022",
+        "ukraine-2022-exchange",
         "-n",
         "4096",
         "--chunk-size",
@@ -286,7 +286,7 @@ def test_ctrl_c_stores_the_sweep_and_its_point_interrupted(
         capsys,
         monkeypatch,
         "sweep",
-        "ukraine-2022",
+        "ukraine-2022-exchange",
         "--grid",
         "costs.nuclear_taboo=0.2,0.8",
         "-n",
@@ -315,7 +315,7 @@ def test_sigint_during_brink_run(tmp_path: Path) -> None:
         [
             str(BRINK),
             "run",
-            "ukraine-2022",
+            "ukraine-2022-exchange",
             "-n",
             "1000000",
             "--chunk-size",

@@ -60,8 +60,8 @@ def test_scenario_chunks_give_the_in_process_numbers() -> None:
     from brink.cli.analysis import load_evaluator
     from brink.executors.local import LocalExecutor
 
-    a = load_evaluator("ukraine-2022").evaluator
-    b = load_evaluator("ukraine-2022", ["crisis.balance=0.9"]).evaluator
+    a = load_evaluator("ukraine-2022-exchange").evaluator
+    b = load_evaluator("ukraine-2022-exchange", ["crisis.balance=0.9"]).evaluator
     ref = compare(a, b, 300, 6)
     shipped = compare(a, b, 300, 6, chunk=128, executor=LocalExecutor())
     assert json.dumps(shipped.to_json()) == json.dumps(ref.to_json())

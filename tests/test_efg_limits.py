@@ -378,7 +378,7 @@ def test_written_probabilities_sum_to_exactly_one(weights: list[float]) -> None:
 
 
 def test_a_sampled_pair_that_misses_one_by_an_ulp_is_written_exactly() -> None:
-    """The pair of ``brink export ukraine-2022 --sample 3`` (issue 10, item 9)."""
+    """The pair of ``brink export ukraine-2022-exchange --sample 3`` (issue 10, item 9)."""
     texts = probability_texts([0.6841154473613668, 0.31588455263863324])
     assert sum(Fraction(t) for t in texts) == 1
     assert [float(Fraction(t)) for t in texts] == [0.6841154473613668, 0.31588455263863324]

@@ -139,13 +139,13 @@ def test_unreachable_scheduler_is_an_input_error() -> None:
 # --- one execution path: a scenario model travels to every executor, any solver and lambda ---
 
 BUNDLED = [
-    "cuban-missile-crisis-1962",
+    "cuban-missile-crisis-1962-exchange",
     "deterrence-rudimentary",
     "fearon-1995",
-    "july-1914",
+    "july-1914-exchange",
     "tripartite-crisis",
-    "ukraine-2022",
-    "ukraine-in-nato",
+    "ukraine-2022-exchange",
+    "ukraine-in-nato-exchange",
 ]
 
 

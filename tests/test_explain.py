@@ -104,13 +104,13 @@ def test_stump_is_optimal_by_brute_force(data: list[tuple[int, int, bool]]) -> N
 
 
 def test_chance_steps_are_draws_not_choices() -> None:
-    """In ukraine-2022 nature draws the defender's type (Harsanyi 1967): the modal path's
+    """In ukraine-2022-exchange nature draws the defender's type (Harsanyi 1967): the modal path's
     'resolute' step is a chance move, told apart from the players' decisions; the flags
     survive chunked evaluation (chunk 64 < 200 samples)."""
     from brink.model import CrisisModel
     from brink.scenario import load_scenario
 
-    res = explain(CrisisModel(load_scenario("ukraine-2022")), 200, 1, chunk=64)
+    res = explain(CrisisModel(load_scenario("ukraine-2022-exchange")), 200, 1, chunk=64)
     kinds = {c.action: c.chance for c in res.choices}
     assert kinds["resolute"] is True
     assert kinds[res.path[0]] is False

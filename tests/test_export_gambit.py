@@ -2,7 +2,7 @@
 
 brink 0.1.0 wrote chance probabilities as separate decimals (``0.6841154473613668`` and
 ``0.31588455263863324``), which Gambit, reading exact rationals, refuses ("Probabilities
-must sum to exactly one": ``brink export ukraine-2022 --sample 3``), and it wrote bundled
+must sum to exactly one": ``brink export ukraine-2022-exchange --sample 3``), and it wrote bundled
 scenarios with repeated node labels, which Gambit refuses too ("Node label must be unique
 within the game").  Here every bundled scenario, for samples 0-9, and every ``.efg`` under
 ``../shared/data/games/`` is exported and read back by pygambit: the chance probabilities
@@ -94,10 +94,10 @@ def test_every_efg_under_shared_reads_in_gambit_after_export(shared_dir: Path, t
 def test_cli_export_of_ukraine_sample_3_reads_in_gambit(tmp_path: Path) -> None:
     """The command of issue 10, item 9."""
     out = tmp_path / "g.efg"
-    result = CliRunner().invoke(app, ["export", "ukraine-2022", "--sample", "3", "-o", str(out)])
+    result = CliRunner().invoke(app, ["export", "ukraine-2022-exchange", "--sample", "3", "-o", str(out)])
     assert result.exit_code == 0, result.output
     gg = gbt.read_efg(str(out))
-    assert_gambit_numbers(scenario_game("ukraine-2022", 3), out.read_text(), gg)
+    assert_gambit_numbers(scenario_game("ukraine-2022-exchange", 3), out.read_text(), gg)
 
 
 @pytest.mark.slow

@@ -40,8 +40,8 @@ def brink_in_process(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Mon
 
 
 def with_partners(tmp_path: Path, k: int) -> Path:
-    """``ukraine-2022`` with ``k`` extra partners (each an actor too)."""
-    data = yaml.safe_load((BUNDLED / "ukraine-2022.yaml").read_text())
+    """``ukraine-2022-exchange`` with ``k`` extra partners (each an actor too)."""
+    data = yaml.safe_load((BUNDLED / "ukraine-2022-exchange.yaml").read_text())
     for i in range(k):
         data["actors"][f"P{i}"] = {"kind": "state", "name": f"P{i}"}
         data["partners"][f"P{i}"] = {"energy_dependence": 0.2, "taboo_aversion": "uniform(0.5, 0.9)",
@@ -69,8 +69,8 @@ def test_fearon_at_default_options_stays_within_the_budget() -> None:
 
 @pytest.mark.parametrize(
     ("name", "solver", "samples"),
-    [("fearon-1995", "auto", 24), ("ukraine-2022", "auto", 512), ("ukraine-2022", "qre", 24),
-     ("tripartite-crisis", "auto", 512), ("july-1914", "auto", 512)],
+    [("fearon-1995", "auto", 24), ("ukraine-2022-exchange", "auto", 512), ("ukraine-2022-exchange", "qre", 24),
+     ("tripartite-crisis", "auto", 512), ("july-1914-exchange", "auto", 512)],
 )
 def test_the_estimate_bounds_the_memory_an_evaluation_takes(name: str, solver: str, samples: int) -> None:
     """:meth:`CrisisModel.footprint` is an upper bound of what numpy allocates per sample."""
@@ -151,7 +151,7 @@ def test_evaluation_is_cut_into_pieces_that_fit(monkeypatch: pytest.MonkeyPatch)
 def test_chunk_size_and_budget_are_bounded(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, args: list[str], needle: str
 ) -> None:
-    code, err = brink_in_process(capsys, monkeypatch, "run", "ukraine-2022", "--no-store", *args)
+    code, err = brink_in_process(capsys, monkeypatch, "run", "ukraine-2022-exchange", "--no-store", *args)
     assert code == 2, err
     assert needle in err, err
     assert "Traceback" not in err
@@ -159,7 +159,7 @@ def test_chunk_size_and_budget_are_bounded(
 
 def test_a_chunk_larger_than_the_samples_is_not_held() -> None:
     """The bound is on the samples a chunk holds: a large --chunk-size for a small run is fine."""
-    sc = load_scenario("ukraine-2022")
+    sc = load_scenario("ukraine-2022-exchange")
     assert run(sc, 1024, seed=1, chunk_size=MAX_CHUNK_SIZE).to_json() == run(sc, 1024, seed=1).to_json()
 
 

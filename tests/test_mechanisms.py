@@ -19,7 +19,7 @@ from brink.templates import get_template
 NUCLEAR_CHOICE = ["crisis.ladder=[concede, hold-conventional, demonstration-shot]"]
 
 
-def _pair(base: list[str], changed: list[str], seed: int = 0, n: int = 2000, scenario: str = "ukraine-2022") -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
+def _pair(base: list[str], changed: list[str], seed: int = 0, n: int = 2000, scenario: str = "ukraine-2022-exchange") -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
     a = CrisisModel(load_scenario(scenario, base))
     b = CrisisModel(load_scenario(scenario, base + changed))
     params = a.draw(seed, 0, n)
@@ -38,8 +38,8 @@ def test_umbrella_lowers_nuclear_use_against_the_target() -> None:
 
 
 def test_ukraine_in_nato_has_less_nuclear_use_than_ukraine_2022() -> None:
-    a = CrisisModel(load_scenario("ukraine-2022"))
-    b = CrisisModel(load_scenario("ukraine-in-nato"))
+    a = CrisisModel(load_scenario("ukraine-2022-exchange"))
+    b = CrisisModel(load_scenario("ukraine-in-nato-exchange"))
     params = a.draw(0, 0, 3000)
     assert a.uncertainties == b.uncertainties
     pa = a.evaluate(params).outcomes["tactical_nuclear_use"].mean()
@@ -60,7 +60,7 @@ def test_credibility_threshold_is_zagare_kilgour() -> None:
     down; the switch must sit exactly at that threshold."""
     over = ["crisis.ladder=[concede, demonstration-shot]", "costs.nuclear_taboo=0.35", "crisis.nuclear_coercion=0.6",
             "costs.conventional_strike=1.0"]
-    sc = load_scenario("ukraine-2022", over)
+    sc = load_scenario("ukraine-2022-exchange", over)
     central = sc.parameters.central()
     t = get_template("crisis")
 
@@ -87,7 +87,7 @@ def test_credibility_threshold_is_zagare_kilgour() -> None:
 def test_small_w_leader_survives_concession_less_than_holding() -> None:
     """M6 (Goemans 2000; Bueno de Mesquita et al. 2003): for a personalist leader (small W)
     backing down is a defeat he chose; holding keeps a chance of victory."""
-    sc = load_scenario("ukraine-2022")
+    sc = load_scenario("ukraine-2022-exchange")
     t = get_template("crisis")
     terms = t.skeleton(sc).terms  # type: ignore[attr-defined]
     labels = list(terms.labels)
@@ -130,8 +130,8 @@ def test_resource_wealth_raises_foreign_imposed_change() -> None:
 
 def test_partners_abandon_a_challenger_who_breaks_the_taboo() -> None:
     """M6/M8: partners averse to the taboo abandon more after nuclear use (forced first move)."""
-    forced_conv = CrisisModel(load_scenario("ukraine-2022", ["crisis.ladder=[concede, hold-conventional]"]))
-    forced_nuc = CrisisModel(load_scenario("ukraine-2022", ["crisis.ladder=[concede, demonstration-shot]"]))
+    forced_conv = CrisisModel(load_scenario("ukraine-2022-exchange", ["crisis.ladder=[concede, hold-conventional]"]))
+    forced_nuc = CrisisModel(load_scenario("ukraine-2022-exchange", ["crisis.ladder=[concede, demonstration-shot]"]))
     params = forced_conv.draw(0, 0, 300)
     a, b = forced_conv.evaluate(params).outcomes, forced_nuc.evaluate(params).outcomes
     went = b["tactical_nuclear_use"] > 0.5
@@ -145,7 +145,7 @@ def test_incapable_threat_deters_at_no_credibility() -> None:
     """Zagare & Kilgour (2000): if the challenger prefers the conflict DD to the status quo,
     the threat is not capable and even a certainly resolute defender does not deter."""
     sc = load_scenario(
-        "ukraine-2022",
+        "ukraine-2022-exchange",
         ["crisis.ladder=[concede, demonstration-shot]", "costs.nuclear_taboo=0.1",
          "crisis.nuclear_coercion=0.6", "costs.conventional_strike=0.45"],
     )
@@ -161,7 +161,7 @@ def test_explain_terms_give_the_zagare_kilgour_threshold_where_the_switch_is() -
     and the challenger uses nuclear weapons exactly where resolve < threshold (margin > 0)."""
     over = ["crisis.ladder=[concede, demonstration-shot]", "costs.nuclear_taboo=0.35", "crisis.nuclear_coercion=0.6",
             "costs.conventional_strike=1.0"]
-    sc = load_scenario("ukraine-2022", over)
+    sc = load_scenario("ukraine-2022-exchange", over)
     model = CrisisModel(sc)
     central = sc.parameters.central()
     ends = {k: np.repeat(v, 2) for k, v in central.items()}
@@ -184,7 +184,7 @@ def test_explain_uses_the_credibility_terms() -> None:
     """``brink.analysis.explain.explain`` picks up the model's terms as splitting variables."""
     from brink.analysis.explain import explain
 
-    model = CrisisModel(load_scenario("ukraine-2022", NUCLEAR_CHOICE))
+    model = CrisisModel(load_scenario("ukraine-2022-exchange", NUCLEAR_CHOICE))
     result = explain(model, n=600, seed=0)
     first = result.choices[0]
     names = {r.parameter for r in first.theory}
@@ -195,7 +195,7 @@ def test_explain_uses_the_credibility_terms() -> None:
 
 def test_zero_discount_lever_is_no_discount_that_lasts_forever() -> None:
     """M7: a lever setting of 0 USD/bbl costs nothing and never runs out (no division by zero)."""
-    model = CrisisModel(load_scenario("ukraine-2022"))
+    model = CrisisModel(load_scenario("ukraine-2022-exchange"))
     params = model.draw(0, 0, 400)
     zero = model.evaluate(params, {"energy_discount.offered_usd_per_bbl": 0})
     paid = model.evaluate(params, {"energy_discount.offered_usd_per_bbl": 30})
@@ -209,7 +209,7 @@ def test_zero_discount_lever_is_no_discount_that_lasts_forever() -> None:
 # --- the crisis template calls the mechanism functions that docs/mechanisms.md names ---------
 
 
-def _outcomes(scenario: str = "ukraine-2022", n: int = 300) -> dict[str, np.ndarray]:
+def _outcomes(scenario: str = "ukraine-2022-exchange", n: int = 300) -> dict[str, np.ndarray]:
     model = CrisisModel(load_scenario(scenario))
     result = model.evaluate(model.draw(0, 0, n))
     assert not result.failed.any()
@@ -238,17 +238,17 @@ def test_m6_core_runs_in_the_template(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_m2_and_m7_cores_run_in_the_template(monkeypatch: pytest.MonkeyPatch) -> None:
     """Partner support is :func:`brink.mechanisms.partners.support_core`; the umbrella and
-    legal costs are :func:`brink.mechanisms.alliances.commitment_costs_core` (ukraine-in-nato:
+    legal costs are :func:`brink.mechanisms.alliances.commitment_costs_core` (ukraine-in-nato-exchange:
     Ukraine covered, so raising the umbrella cost lowers nuclear use)."""
     from brink.mechanisms import alliances, partners
 
     monkeypatch.setattr(partners, "support_core", lambda won, *args, **kw: np.zeros_like(won))
     assert np.all(_outcomes()["partners_abandon"] == 1.0)
     monkeypatch.undo()
-    plain = _outcomes("ukraine-in-nato", 600)
+    plain = _outcomes("ukraine-in-nato-exchange", 600)
     core = alliances.commitment_costs_core
     monkeypatch.setattr(alliances, "commitment_costs_core", lambda *a: tuple(100.0 * x for x in core(*a)))
-    costly = _outcomes("ukraine-in-nato", 600)
+    costly = _outcomes("ukraine-in-nato-exchange", 600)
     assert costly["tactical_nuclear_use"].mean() < plain["tactical_nuclear_use"].mean()
 
 
@@ -257,7 +257,7 @@ def test_zagare_kilgour_threshold_is_one_function(monkeypatch: pytest.MonkeyPatc
     :func:`brink.mechanisms.alliances.credibility_threshold_core`."""
     from brink.mechanisms import alliances
 
-    model = CrisisModel(load_scenario("ukraine-2022", NUCLEAR_CHOICE))
+    model = CrisisModel(load_scenario("ukraine-2022-exchange", NUCLEAR_CHOICE))
     params = model.draw(0, 0, 50)
     deterrence = CrisisModel(load_scenario("deterrence-rudimentary"))
     assert np.all(deterrence.evaluate(deterrence.draw(0, 0, 50)).metrics["credibility_threshold"] == 0.5)

@@ -19,12 +19,12 @@ REQUIRED = (
 
 @pytest.fixture(scope="module")
 def model() -> CrisisModel:
-    return CrisisModel(load_scenario("ukraine-2022"))
+    return CrisisModel(load_scenario("ukraine-2022-exchange"))
 
 
 def test_is_an_evaluator(model: CrisisModel) -> None:
     evaluator: Evaluator = model
-    assert evaluator.name == "ukraine-2022"
+    assert evaluator.name == "ukraine-2022-exchange"
     assert "doctrines.NATO.resolve" in model.uncertainties
     assert "actors.RUS.nuclear.strategic" not in model.uncertainties  # a fixed number
     assert set(model.levers) == {"doctrines.NATO.declared", "energy_discount.offered_usd_per_bbl"}
@@ -65,7 +65,7 @@ def test_outcomes_are_probabilities_with_the_contract_names(model: CrisisModel) 
 
 def test_missing_parameters_take_their_central_values(model: CrisisModel) -> None:
     params = model.draw(0, 0, 50)
-    central = load_scenario("ukraine-2022").parameters.central()
+    central = load_scenario("ukraine-2022-exchange").parameters.central()
     only = {"crisis.balance": params["crisis.balance"]}
     explicit = {k: np.full(50, central[k][0]) for k in model.uncertainties} | only
     a, b = model.evaluate(only), model.evaluate(explicit)
@@ -91,7 +91,7 @@ def test_levers_change_the_scenario(model: CrisisModel) -> None:
 
 
 def test_qre_solver_agrees_with_spe_on_a_small_ladder() -> None:
-    sc = load_scenario("ukraine-2022", ["crisis.ladder=[concede, hold-conventional]"])
+    sc = load_scenario("ukraine-2022-exchange", ["crisis.ladder=[concede, hold-conventional]"])
     spe, qre = CrisisModel(sc), CrisisModel(sc, solver="qre")
     params = spe.draw(0, 0, 4)
     a, b = spe.evaluate(params), qre.evaluate(params)

@@ -83,7 +83,7 @@ def test_policies_of_a_scenario_on_an_executor_match_in_process() -> None:
     from brink.cli.analysis import load_evaluator
     from brink.executors.local import LocalExecutor
 
-    ev = load_evaluator("ukraine-2022").evaluator
+    ev = load_evaluator("ukraine-2022-exchange").evaluator
     ref = policies(ev, "leader_survives", 64, 3, minimize=False)
     shipped = policies(ev, "leader_survives", 64, 3, minimize=False, chunk=40, executor=LocalExecutor())
     assert json.dumps(shipped.to_json()) == json.dumps(ref.to_json())
@@ -91,6 +91,6 @@ def test_policies_of_a_scenario_on_an_executor_match_in_process() -> None:
     tasks = design_chunks(ev, ev.draw(3, 0, 64), {"doctrines.NATO.declared": "sanctions"}, 40)
     assert all(t.model is ev for t in tasks)
     assert [t.describe() for t in tasks] == [
-        "rows 0..39 of the design, scenario ukraine-2022, doctrines.NATO.declared=sanctions",
-        "rows 40..63 of the design, scenario ukraine-2022, doctrines.NATO.declared=sanctions",
+        "rows 0..39 of the design, scenario ukraine-2022-exchange, doctrines.NATO.declared=sanctions",
+        "rows 40..63 of the design, scenario ukraine-2022-exchange, doctrines.NATO.declared=sanctions",
     ]

@@ -59,7 +59,7 @@ def test_constant_expressions_are_range_checked(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, command: str, setting: str, needle: str
 ) -> None:
     extra = ["-n", "64", "--no-store"] if command == "run" else []
-    code, err = brink_in_process(capsys, monkeypatch, command, "ukraine-2022", "--set", setting, *extra)
+    code, err = brink_in_process(capsys, monkeypatch, command, "ukraine-2022-exchange", "--set", setting, *extra)
     assert code == 2, err
     assert err.startswith(f"error: --set {setting}: {needle}"), err
     assert "Traceback" not in err
@@ -67,8 +67,8 @@ def test_constant_expressions_are_range_checked(
 
 def test_an_expression_is_held_to_the_range_of_the_same_number() -> None:
     """``base_hazard`` is a rate (>= 0, no upper bound): 10 per year is allowed, written either way."""
-    assert load_scenario("ukraine-2022", ["survival.base_hazard=10"]).parameters.distributions
-    sc = load_scenario("ukraine-2022", ["survival.base_hazard=foreign_imposed.base * 2000"])
+    assert load_scenario("ukraine-2022-exchange", ["survival.base_hazard=10"]).parameters.distributions
+    sc = load_scenario("ukraine-2022-exchange", ["survival.base_hazard=foreign_imposed.base * 2000"])
     assert "survival.base_hazard" in sc.parameters.expressions
 
 
@@ -79,7 +79,7 @@ def test_a_constant_expression_is_refused_exactly_when_its_value_is(value: float
 
     def accepted(text: str) -> bool:
         try:
-            load_scenario("ukraine-2022", [f"crisis.balance={text}"])
+            load_scenario("ukraine-2022-exchange", [f"crisis.balance={text}"])
         except InputError as exc:
             assert "outside [0, 1]" in str(exc)
             return False
@@ -91,7 +91,7 @@ def test_a_constant_expression_is_refused_exactly_when_its_value_is(value: float
 def test_expression_in_a_file_is_located(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    text = (BUNDLED / "ukraine-2022.yaml").read_text()
+    text = (BUNDLED / "ukraine-2022-exchange.yaml").read_text()
     path = tmp_path / "bad.yaml"
     path.write_text(text.replace('    resolve: "beta(6, 3)"', '    resolve: "0.5 + 0.75"'))
     code, err = brink_in_process(capsys, monkeypatch, "validate", str(path))
@@ -107,8 +107,8 @@ def test_sampled_expression_out_of_range_refuses_the_run(
 ) -> None:
     """Out of range in some samples only (reserves ~ uniform(50, 300)): the scenario is wrong, the run refused."""
     setting = "crisis.nuclear_coercion=reserves_usd_bn / 200"
-    assert load_scenario("ukraine-2022", [setting])  # not constant: validate cannot know
-    code, err = brink_in_process(capsys, monkeypatch, "run", "ukraine-2022", "-n", "300", "--set", setting, "--no-store")
+    assert load_scenario("ukraine-2022-exchange", [setting])  # not constant: validate cannot know
+    code, err = brink_in_process(capsys, monkeypatch, "run", "ukraine-2022-exchange", "-n", "300", "--set", setting, "--no-store")
     assert code == 2, err
     found = re.search(r"crisis\.nuclear_coercion = ([0-9.]+) \(from expression 'reserves_usd_bn / 200'\) "
                       r"is outside \[0, 1\] in (\d+) of 300 samples", err)
@@ -118,7 +118,7 @@ def test_sampled_expression_out_of_range_refuses_the_run(
 
 
 def test_a_lever_setting_is_range_checked() -> None:
-    model = CrisisModel(load_scenario("ukraine-2022"))
+    model = CrisisModel(load_scenario("ukraine-2022-exchange"))
     params = model.draw(0, 0, 16)
     assert not model.evaluate(params, {"doctrines.NATO.resolve": 0.9}).failed.any()
     with pytest.raises(InputError, match=r"doctrines\.NATO\.resolve = 1\.5 \(from a lever setting\) is outside \[0, 1\]"):
@@ -139,7 +139,7 @@ def test_validate_refuses_a_constant_that_is_not_a_number(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, expression: str
 ) -> None:
     setting = f"energy_discount.sustainable_months={expression}"
-    code, err = brink_in_process(capsys, monkeypatch, "validate", "ukraine-2022", "--set", setting)
+    code, err = brink_in_process(capsys, monkeypatch, "validate", "ukraine-2022-exchange", "--set", setting)
     assert code == 2, err
     assert (f"energy_discount.sustainable_months = nan (from expression '{expression}') is not a finite number"
             in err), err
@@ -147,7 +147,7 @@ def test_validate_refuses_a_constant_that_is_not_a_number(
 
 def test_an_unbounded_constant_may_be_infinite() -> None:
     """A discount that costs nothing lasts forever: ``inf`` months is a value, not a failure."""
-    sc = load_scenario("ukraine-2022", ["energy_discount.sustainable_months=1/0"])
+    sc = load_scenario("ukraine-2022-exchange", ["energy_discount.sustainable_months=1/0"])
     model = CrisisModel(sc)
     assert not model.evaluate(model.draw(0, 0, 32)).failed.any()
 
@@ -165,7 +165,7 @@ def test_a_run_whose_every_sample_fails_exits_2_and_is_stored_failed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, setting: str, parameter: str
 ) -> None:
     store = tmp_path / "runs.duckdb"
-    code, err = brink_in_process(capsys, monkeypatch, "run", "ukraine-2022", "-n", "300", "--set", setting,
+    code, err = brink_in_process(capsys, monkeypatch, "run", "ukraine-2022-exchange", "-n", "300", "--set", setting,
                                  "--store", str(store))
     assert code == 2, err
     assert "all 300 samples failed; the first parameter that is not a finite number: " in err
@@ -178,14 +178,14 @@ def test_a_run_whose_every_sample_fails_exits_2_and_is_stored_failed(
 
 def test_partial_failures_are_still_counted_not_refused() -> None:
     months = "sqrt(reserves_usd_bn - 200)"  # reserves ~ uniform(50, 300): NaN in about 60% of samples
-    result = run(load_scenario("ukraine-2022", [f"energy_discount.sustainable_months={months}"]), 1024, seed=0)
+    result = run(load_scenario("ukraine-2022-exchange", [f"energy_discount.sustainable_months={months}"]), 1024, seed=0)
     assert 0 < result.failed < 1024
     assert result.outcomes["tactical_nuclear_use"]["p"] is not None
 
 
 def test_evaluation_names_the_parameter_where_failure_starts() -> None:
     """The first non-finite parameter in evaluation order: the root, not what depends on it."""
-    sc = load_scenario("ukraine-2022", ["energy_discount.sustainable_months=sqrt(reserves_usd_bn - 200)",
+    sc = load_scenario("ukraine-2022-exchange", ["energy_discount.sustainable_months=sqrt(reserves_usd_bn - 200)",
                                         "costs.fiscal_weight=0.002 + 0 * energy_discount.sustainable_months"])
     model = CrisisModel(sc)
     ev = model.evaluate(model.draw(0, 0, 64))

@@ -177,7 +177,7 @@ def test_export_refuses_special_targets(
     target = make(tmp_path / "g.efg")
     before = _kind(target)
     code, err = brink_main(
-        capsys, monkeypatch, "export", "ukraine-2022", "--format", "efg", "-o", str(target)
+        capsys, monkeypatch, "export", "ukraine-2022-exchange", "--format", "efg", "-o", str(target)
     )
     assert code == 2 and words in err and "Traceback" not in err
     assert _kind(target) == before
@@ -188,7 +188,7 @@ def test_export_refuses_a_socket(
 ) -> None:
     with _socket(tmp_path / "sock") as path:
         code, err = brink_main(
-            capsys, monkeypatch, "export", "ukraine-2022", "--format", "json", "-o", str(path)
+            capsys, monkeypatch, "export", "ukraine-2022-exchange", "--format", "json", "-o", str(path)
         )
         assert code == 2 and "socket" in err
         assert stat.S_ISSOCK(os.lstat(path).st_mode)
@@ -198,14 +198,14 @@ def test_export_missing_folder_and_parents(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = tmp_path / "new" / "deeper" / "g.json"
-    code, err = brink_main(capsys, monkeypatch, "export", "ukraine-2022", "-o", str(target))
+    code, err = brink_main(capsys, monkeypatch, "export", "ukraine-2022-exchange", "-o", str(target))
     assert code == 2 and "does not exist" in err and "--parents" in err
     assert not (tmp_path / "new").exists()
     from typer.testing import CliRunner
 
     from brink.cli import app
 
-    result = CliRunner().invoke(app, ["export", "ukraine-2022", "-o", str(target), "--parents"])
+    result = CliRunner().invoke(app, ["export", "ukraine-2022-exchange", "-o", str(target), "--parents"])
     assert result.exit_code == 0, result.output
     assert target.read_text().startswith("{")
 
@@ -224,7 +224,7 @@ def test_report_refuses_special_targets_before_computing(
         raise AssertionError("the report was computed before the target was checked")
 
     monkeypatch.setattr(brink.report, "build_report", no_report)
-    code, err = brink_main(capsys, monkeypatch, "report", "ukraine-2022", "-o", str(target))
+    code, err = brink_main(capsys, monkeypatch, "report", "ukraine-2022-exchange", "-o", str(target))
     assert code == 2 and words in err
     assert _kind(target) == before
 
@@ -234,7 +234,7 @@ def test_report_missing_folder_needs_parents(
 ) -> None:
 
     target = tmp_path / "nope" / "r.html"
-    code, err = brink_main(capsys, monkeypatch, "report", "ukraine-2022", "-o", str(target))
+    code, err = brink_main(capsys, monkeypatch, "report", "ukraine-2022-exchange", "-o", str(target))
     assert code == 2 and "folder" in err and "--parents" in err
     assert not target.parent.exists()
     figures = tmp_path / "file.png"
@@ -243,7 +243,7 @@ def test_report_missing_folder_needs_parents(
         capsys,
         monkeypatch,
         "report",
-        "ukraine-2022",
+        "ukraine-2022-exchange",
         "-o",
         str(tmp_path / "r.html"),
         "--figures",
@@ -277,7 +277,7 @@ def test_sensitivity_figure_refuses_a_fifo(
         capsys,
         monkeypatch,
         "sensitivity",
-        "ukraine-2022",
+        "ukraine-2022-exchange",
         "--outcome",
         "leader_survives",
         "--figure",
@@ -308,7 +308,7 @@ def test_store_refuses_what_is_not_a_store_and_keeps_it(
         path.symlink_to(tmp_path / "nowhere")
         words = "does not exist"
     before = _kind(path)
-    for args in (["runs", "list"], ["run", "ukraine-2022", "-n", "8"]):
+    for args in (["runs", "list"], ["run", "ukraine-2022-exchange", "-n", "8"]):
         code, err = brink_main(capsys, monkeypatch, *args, "--store", str(path))
         assert code == 2 and words in err and "Traceback" not in err, err
         assert _kind(path) == before

@@ -28,7 +28,7 @@ from brink.scenario.registry import SCHEMAS
 from brink.templates.base import REGISTRY, Template, get_template
 
 BUNDLED = Path(__file__).resolve().parents[1] / "src" / "brink" / "scenario" / "bundled"
-BASE = BUNDLED / "ukraine-2022.yaml"
+BASE = BUNDLED / "ukraine-2022-exchange.yaml"
 
 
 def _variant(tmp_path: Path, edit: dict[str, object]) -> Path:
@@ -46,7 +46,7 @@ def _variant(tmp_path: Path, edit: dict[str, object]) -> Path:
 
 def test_bundled_scenarios_validate() -> None:
     names = bundled_scenarios()
-    assert "ukraine-2022" in names
+    assert "ukraine-2022-exchange" in names
     for name in names:
         sc = load_scenario(name)
         assert sc.parameters.uncertainties
@@ -72,7 +72,7 @@ def test_bad_inputs_are_located_input_errors(tmp_path: Path, edit: dict[str, obj
     assert str(path) in str(err.value)
 
 
-CRISIS_SCENARIOS = ["ukraine-2022", "ukraine-in-nato", "cuban-missile-crisis-1962", "july-1914"]
+CRISIS_SCENARIOS = ["ukraine-2022-exchange", "ukraine-in-nato-exchange", "cuban-missile-crisis-1962-exchange", "july-1914-exchange"]
 
 
 @pytest.mark.parametrize("name", sorted(bundled_scenarios()))
@@ -85,7 +85,7 @@ def test_every_number_of_every_bundled_scenario_has_provenance(name: str) -> Non
     sc = load_scenario(name)
     assert sc.unsourced() == []
     numbers = list(sc.parameters.names)
-    if sc.template != "crisis":
+    if not type(sc).reads_section_defaults:
         spec = get_template(sc.template).Spec
         assert spec is not None
         numbers = [n for n in numbers if n.startswith("game.")]
@@ -114,7 +114,7 @@ def test_bundled_scenarios_are_the_four_of_the_brief() -> None:
 
 
 def test_ukraine_2022_uses_all_nine_mechanisms() -> None:
-    sc = load_scenario("ukraine-2022")
+    sc = load_scenario("ukraine-2022-exchange")
     assert sc.commitments and any(c.umbrella for c in sc.commitments)  # M1, M2
     assert sc.crisis is not None and any(r.nuclear for r in sc.crisis.ladder)  # M3
     assert "NATO" in sc.doctrines and sc.doctrines["NATO"].declared == "conventional-strike"  # M4, M5
@@ -253,7 +253,7 @@ def test_scenario_from_data_reports_every_error() -> None:
 def test_resolve_scenario_source_is_public() -> None:
     assert resolve_scenario_source("fearon-1995") == Path(str(BUNDLED / "fearon-1995.yaml"))
     assert resolve_scenario_source(BASE) == BASE
-    with pytest.raises(InputError, match=r"no scenario named 'nope'.*ukraine-2022"):
+    with pytest.raises(InputError, match=r"no scenario named 'nope'.*ukraine-2022-exchange"):
         resolve_scenario_source("nope")
     with pytest.raises(InputError, match="not found"):
         resolve_scenario_source("missing.yaml")
@@ -306,7 +306,7 @@ def test_templates_declare_non_numeric_settings(tmp_path: Path, monkeypatch: pyt
 )
 def test_hyphenated_names_in_expressions_explain_the_limit(expression: str, token: str) -> None:
     with pytest.raises(InputError) as err:
-        load_scenario("ukraine-2022", [f"energy_discount.sustainable_months={expression}"])
+        load_scenario("ukraine-2022-exchange", [f"energy_discount.sustainable_months={expression}"])
     message = str(err.value)
     assert "names in expressions must be identifiers" in message
     assert f"{token!r} reads as {token.replace('-', ' - ')!r}" in message
@@ -314,7 +314,7 @@ def test_hyphenated_names_in_expressions_explain_the_limit(expression: str, toke
 
 
 def test_a_genuine_subtraction_of_known_names_still_works() -> None:
-    sc = load_scenario("ukraine-2022", ["energy_discount.sustainable_months=reserves_usd_bn-offered_usd_per_bbl"])
+    sc = load_scenario("ukraine-2022-exchange", ["energy_discount.sustainable_months=reserves_usd_bn-offered_usd_per_bbl"])
     assert "energy_discount.sustainable_months" in sc.parameters.expressions
 
 
@@ -364,7 +364,7 @@ def test_a_lever_on_a_missing_path_is_refused_where_it_is_written(tmp_path: Path
     with pytest.raises(InputError) as err:
         load_scenario(path)
     msg = str(err.value)
-    assert "'doctrines.NATOO.declared' is not a setting of scenario ukraine-2022" in msg
+    assert "'doctrines.NATOO.declared' is not a setting of scenario ukraine-2022-exchange" in msg
     assert "Did you mean doctrines.NATO.declared?" in msg
     line = int(msg.split(":")[1])
     assert "doctrines.NATOO.declared" in path.read_text().splitlines()[line - 1]
@@ -386,7 +386,7 @@ def test_levers_on_game_fields_with_defaults_are_accepted(tmp_path: Path) -> Non
 
 def test_set_on_a_misspelt_field_gets_a_did_you_mean() -> None:
     with pytest.raises(InputError) as err:
-        load_scenario("ukraine-2022", ["costs.war=0.1"])
+        load_scenario("ukraine-2022-exchange", ["costs.war=0.1"])
     assert str(err.value).startswith("--set costs.war=0.1: costs.war: Extra inputs are not permitted")
     assert "Did you mean costs.conventional_war?" in str(err.value)
 
@@ -424,7 +424,7 @@ def test_aliases_under_game_levers_and_set_are_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"laughs\.yaml:\d+:\d+: the document expands to more than 100,000 values"):
         load_scenario(path)
     with pytest.raises(InputError, match=r"^--set levers\.x=.*more than 100,000 values"):
-        load_scenario("ukraine-2022", [f"levers.x={_laughs_list(6)}"])
+        load_scenario("ukraine-2022-exchange", [f"levers.x={_laughs_list(6)}"])
 
 
 def test_a_huge_whole_number_in_game_is_an_input_error() -> None:
@@ -457,7 +457,7 @@ def test_cli_refuses_billion_laughs_in_validate_and_run(tmp_path: Path) -> None:
         assert rc == 2, err
         assert "the document expands to more than 100,000 values" in err and "aliases" in err
         assert "Traceback" not in err
-    rc, err, _ = _brink("run", "ukraine-2022", "-n", "64", "--no-store", "--set", f"levers.x={_laughs_list(7)}", timeout=60)
+    rc, err, _ = _brink("run", "ukraine-2022-exchange", "-n", "64", "--no-store", "--set", f"levers.x={_laughs_list(7)}", timeout=60)
     assert rc == 2 and "--set levers.x=" in err and "100,000 values" in err
 
 

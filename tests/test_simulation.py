@@ -12,7 +12,7 @@ from brink.scenario import load_scenario
 
 
 def test_same_seed_same_json_for_any_chunk_size() -> None:
-    sc = load_scenario("ukraine-2022")
+    sc = load_scenario("ukraine-2022-exchange")
     results = [run(sc, 3000, seed=7, chunk_size=c).to_json() for c in (1024, 4096, 10_000)]
     assert results[0] == results[1] == results[2]
     assert results[0]["samples"] == 3000 and results[0]["failed"] == 0
@@ -21,11 +21,11 @@ def test_same_seed_same_json_for_any_chunk_size() -> None:
 
 def test_huge_sample_count_is_refused() -> None:
     with pytest.raises(InputError, match="exceeds the maximum"):
-        run(load_scenario("ukraine-2022"), 10**12)
+        run(load_scenario("ukraine-2022-exchange"), 10**12)
 
 
 def test_rung_probabilities_sum_to_one() -> None:
-    sc = load_scenario("ukraine-2022")
+    sc = load_scenario("ukraine-2022-exchange")
     model = CrisisModel(sc)
     ev = model.evaluate(model.draw(0, 0, 500))
     total = sum(v for k, v in ev.outcomes.items() if k.startswith("rung."))
@@ -34,7 +34,7 @@ def test_rung_probabilities_sum_to_one() -> None:
 
 
 
-@pytest.mark.parametrize("name", ["ukraine-2022", "ukraine-in-nato", "cuban-missile-crisis-1962", "july-1914"])
+@pytest.mark.parametrize("name", ["ukraine-2022-exchange", "ukraine-in-nato-exchange", "cuban-missile-crisis-1962-exchange", "july-1914-exchange"])
 def test_every_bundled_scenario_runs(name: str) -> None:
     result = run(load_scenario(name), 1024, seed=1).to_json()
     assert result["failed"] == 0
@@ -46,7 +46,7 @@ def test_every_bundled_scenario_runs(name: str) -> None:
 
 
 def test_confidence_interval_is_the_normal_interval_of_the_per_sample_mean() -> None:
-    sc = load_scenario("ukraine-2022")
+    sc = load_scenario("ukraine-2022-exchange")
     model = CrisisModel(sc)
     ev = model.evaluate(model.draw(4, 0, 2048))
     x = ev.outcomes["leader_survives"]
@@ -59,7 +59,7 @@ def test_confidence_interval_is_the_normal_interval_of_the_per_sample_mean() -> 
 def test_failed_samples_are_counted_not_dropped() -> None:
     """An expression that is not finite on some draws flags exactly those samples as failed."""
     months = "sqrt(reserves_usd_bn - 100) ** 2 * 1e3 / (offered_usd_per_bbl * actors.RUS.oil_exports_mbd * 30.4)"
-    sc = load_scenario("ukraine-2022", [f"energy_discount.sustainable_months={months}"])
+    sc = load_scenario("ukraine-2022-exchange", [f"energy_discount.sustainable_months={months}"])
     model = CrisisModel(sc)
     params = model.draw(0, 0, 1024)
     bad = params["energy_discount.reserves_usd_bn"] < 100
@@ -77,9 +77,9 @@ def test_chunk_task_describes_itself_for_executor_errors() -> None:
     from brink.executors.chunk import Chunk
     from brink.runs.montecarlo import block_sums
 
-    model = CrisisModel(load_scenario("ukraine-2022"))
+    model = CrisisModel(load_scenario("ukraine-2022-exchange"))
     task = Chunk(model, 4096, 8192, block_sums, seed=3)
-    assert task.describe() == "samples 4096..8191, seed 3, scenario ukraine-2022"
+    assert task.describe() == "samples 4096..8191, seed 3, scenario ukraine-2022-exchange"
     assert describe_task(task) == task.describe()
     levered = Chunk(model, 0, 10, block_sums, seed=3, levers=(("energy_discount.offered_usd_per_bbl", 0),))
     assert levered.describe().endswith(", energy_discount.offered_usd_per_bbl=0")
@@ -87,7 +87,7 @@ def test_chunk_task_describes_itself_for_executor_errors() -> None:
 
 def test_run_matches_the_per_sample_evaluation() -> None:
     """The streamed block sums give the mean of the per-sample outcomes of ``evaluate``."""
-    sc = load_scenario("ukraine-2022")
+    sc = load_scenario("ukraine-2022-exchange")
     result = run(sc, 2500, seed=4, chunk_size=1024).to_json()
     model = CrisisModel(sc)
     ev = model.evaluate(model.draw(4, 0, 2500))

@@ -246,7 +246,7 @@ def test_the_examples_of_sweep_help_name_real_settings() -> None:
     doc = sweep.__doc__ or ""
     paths = re.findall(r"--grid ([\w.]+)=", doc) + re.findall(r"--lhs \d+ ([\w.]+)=", doc)
     assert paths
-    sc = load_scenario("ukraine-2022")
+    sc = load_scenario("ukraine-2022-exchange")
     for path in paths:
         check_setting_path(sc, path, "sweep --help")
 
@@ -255,13 +255,13 @@ def test_an_unknown_sweep_path_is_refused_with_a_did_you_mean() -> None:
     from brink.runs.sweep import SimulationPoints
 
     with pytest.raises(InputError) as err:
-        SimulationPoints().check("ukraine-2022", grid_design(["costs.war=0.1,0.2"]))
+        SimulationPoints().check("ukraine-2022-exchange", grid_design(["costs.war=0.1,0.2"]))
     msg = str(err.value)
     assert "costs.war" in msg and "Did you mean costs.conventional_war?" in msg
     # a key a --set could add to a mapping is still no setting of the scenario
     with pytest.raises(InputError, match=r"'partners\.CHN\.sphere_interest\.KAZ' is not a setting"):
-        SimulationPoints().check("ukraine-2022", grid_design(["partners.CHN.sphere_interest.KAZ=0.1"]))
-    SimulationPoints().check("ukraine-2022", grid_design(["costs.conventional_war=0.1,0.2"]))
+        SimulationPoints().check("ukraine-2022-exchange", grid_design(["partners.CHN.sphere_interest.KAZ=0.1"]))
+    SimulationPoints().check("ukraine-2022-exchange", grid_design(["costs.conventional_war=0.1,0.2"]))
 
 
 def test_sweep_points_at_a_fixed_lambda_are_identical_on_processes(tmp_path: Path) -> None:
