@@ -7,7 +7,8 @@ rounds between three players -- the challenger ``C``, the defender ``D`` and the
 Tree (built once per scenario by :mod:`.tree`; payoffs and chance carry a sample dimension)::
 
     Nature draws the private types once:
-      D resolute (prior doctrines.<D>.resolve) or restrained     -- Zagare & Kilgour 2000
+      the defender's side (D and T) resolute (prior doctrines.<D>.resolve) or
+        restrained                                                -- Zagare & Kilgour 2000
       C resolute (prior process.challenger_resolve) or irresolute, when the prior is given
     D declares its doctrine (only if process.declarations lists choices; else it is fixed
       at doctrines.<D>.declared)                                 -- Zagare & Kilgour 2003
@@ -25,7 +26,7 @@ Tree (built once per scenario by :mod:`.tree`; payoffs and chance carry a sample
 
 In the perfect-information version (``information="perfect"``, what ``spe`` and ``qbi``
 solve) every mover sees the types; in the information-set version (``qre``, ``pbe``) each
-side knows only its own type, and the target neither: every move is observed, so beliefs
+side knows only its own type (the target and the defender share theirs): every move is observed, so beliefs
 follow Bayes' rule along the path (a multi-stage game with observed actions; Fudenberg &
 Tirole 1991, ch. 8) and the equilibrium is a perfect Bayesian one.  With complete
 information and a settlement both prefer to fighting, the crisis ends at once in a deal
@@ -38,8 +39,9 @@ The war lottery.  A war decided in round ``r`` is won by C with probability
 ``process.trend`` per round: a war of attrition whose front moves), raised at a nuclear
 rung to ``pi + (1 - pi) nuclear_coercion`` and cut by ``(1 - effect)`` for each kind of
 answer D gave (sanctions, arms supply, deployment, and once for a military strike).  A
-crisis that slips out of control is decided the same way, and at a nuclear rung it is a
-central exchange.
+crisis that slips out of control is decided the same way; at a nuclear rung it is a
+central exchange, below it a general war nobody chose: each round to the horizon costs C
+and T a full-intensity war and D a conventional campaign.
 
 Payoffs (units of C's stake; ``delta = process.discount``; a term of round ``r`` is
 discounted by ``delta^(r-1)``):
@@ -64,7 +66,10 @@ discounted by ``delta^(r-1)``):
   for both types, so a declaration binds and the challenger can count on it (Fearon 1994);
   the resolute type also pays ``norm`` for a weak answer to nuclear use and gains
   ``self_preservation`` from a military one (M5).
-* T: ``V_T (1 - won)`` minus ``target_war min(1, k/12)`` per round of war and
+* T: ``V_T theta_T (1 - won)`` (``theta_T = 1`` on a resolute side, ``restrained_stake``
+  on a restrained one: how much the side values the stake is its private resolve, so a
+  proposal the restrained side accepts may be refused by the resolute one -- the
+  risk-return trade-off of Fearon 1995) minus ``target_war min(1, k/12)`` per round of war and
   ``target_nuclear`` when nuclear weapons are used on it.
 
 Outcomes: how the crisis ended (``settlement``, ``challenger_concedes``,

@@ -135,12 +135,13 @@ def war_classes(st: Structure) -> tuple[IndexArray, IndexArray]:
     """(one terminal of each class, the class of every terminal): terminals alike in how the
     crisis ended, its round, the settled share, a nuclear rung at the end, the kinds of answer
     given, the challenger's type and whether it used nuclear weapons have equal class values
-    in every sample (every per-class quantity of :func:`prepare` reads only these)."""
+    in every sample (every per-class quantity of :func:`prepare` reads only these; the
+    defender side's type sets the target's valuation)."""
     t = skeleton(st).terms
     nuclear_end = (t.end_kahn >= NUCLEAR_RUNG).astype(np.int64)
     share_key = np.where(np.isnan(t.share), -1, np.round(np.nan_to_num(t.share) * 1e6)).astype(np.int64)
     key = np.stack([t.ending, t.end_round, share_key, nuclear_end, t.answered, t.challenger_type,
-                    (t.nuclear_round > 0).astype(np.int64)], axis=1)
+                    t.defender_type, (t.nuclear_round > 0).astype(np.int64)], axis=1)
     _, first, war_class = np.unique(key, axis=0, return_index=True, return_inverse=True)
     return first.astype(np.int64), np.ascontiguousarray(war_class.reshape(-1), dtype=np.int64)
 
@@ -191,7 +192,8 @@ def prepare(scenario: EscalationScenario, params: Params, sk: Skeleton) -> Quant
         - v(f"{lead}.punishment_cost", 0.0)[col] * lp.punished
     )
     u_d = lag * v("crisis.stakes.defender")[col] * (1 - won)
-    u_t = lag * v("crisis.stakes.target")[col] * (1 - won)
+    theta_t = np.where(t.defender_type[first][None, :] == 1, v("process.restrained_stake")[:, None], 1.0)
+    u_t = lag * v("crisis.stakes.target")[col] * theta_t * (1 - won)
     coef = _coefficients(scenario, params, v, lp.fiscal_cost, delta, R)
     ptr, term, weight = sparse_rows(sk.term_weights.reshape(-1, len(TERM_KINDS) * R))
     return Quantities(

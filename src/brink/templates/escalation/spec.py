@@ -111,6 +111,7 @@ class Process(Section):
     trend: Q = Q(0.0)
     challenger_resolve: Q | None = None
     irresolute_stake: Q = Q(0.5)
+    restrained_stake: Q = Q(0.5)
     declarations: list[Declaration] = Field(default_factory=list, max_length=len(DECLARATIONS))
 
     @field_validator("offers")
@@ -135,7 +136,7 @@ class EscalationScenario(CrisisScenario):
     """A scenario of the escalation template: the crisis sections plus ``process``."""
 
     probability_fields: ClassVar[frozenset[str]] = CrisisScenario.probability_fields | {
-        "discount", "loss_of_control", "decisiveness", "challenger_resolve", "irresolute_stake",
+        "discount", "loss_of_control", "decisiveness", "challenger_resolve", "irresolute_stake", "restrained_stake",
         "arms_supply_effect", "deployment_effect",
     }
 

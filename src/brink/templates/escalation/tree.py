@@ -232,6 +232,13 @@ def skeleton(st: Structure) -> Skeleton:
         if strategic:
             add(0, "strategic", end_round, -1.0)
             add(1, "strategic", end_round, -1.0)
+        elif ending == SLIP:
+            # a general war nobody chose: fought at full intensity to the horizon, the
+            # defender drawn in (Schelling 1960: the threat that leaves something to chance)
+            for rnd in range(end_round, R + 1):
+                add(0, "war", rnd, -1.0)
+                add(2, "war", rnd, -1.0)
+                add(1, "conventional", rnd, -1.0)
         add(0, "fiscal", 1, -1.0)
         return w
 
@@ -293,11 +300,11 @@ def skeleton(st: Structure) -> Skeleton:
                     ))
             for x, kid in zip(st.offers, kids[2 + len(climbs):], strict=True):
                 h = (*path.history, f"offer {x:g}")
-                yes, no = b.move(kid, T, ["accept", "reject"], infoset=key("T", _replace(path, history=h), None))
+                yes, no = b.move(kid, T, ["accept", "reject"], infoset=key("T", _replace(path, history=h), path.d_type))
                 leaf(yes, stopped, SETTLE, path.round, x, f"{_tag(path)} / {T} accepts {x:g} in round {path.round}")
                 fight(no, _replace(path, history=(*h, "reject")))
         else:
-            kids = b.move(node, T, ["concede", "hold", *offers], infoset=key("T", path, None))
+            kids = b.move(node, T, ["concede", "hold", *offers], infoset=key("T", path, path.d_type))
             stopped = _replace(path, fought=no_fight)
             leaf(kids[0], stopped, T_CONCEDES, path.round, np.nan, f"{_tag(path)} / {T} concedes in round {path.round}")
             fight(kids[1], _replace(path, history=(*path.history, "hold")))
