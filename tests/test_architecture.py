@@ -141,7 +141,8 @@ def test_the_cycle_finder_finds_cycles() -> None:
 CRISIS_SECTIONS = ("crisis", "commitments", "doctrines", "partners", "energy_discount", "survival", "costs")
 
 
-@pytest.mark.parametrize("name", ["fearon-1995", "deterrence-rudimentary", "tripartite-crisis"])
+@pytest.mark.parametrize("name", ["fearon-1995", "deterrence-rudimentary", "tripartite-crisis", "alternating-offers",
+                                  "audience-costs", "brinkmanship", "war-of-attrition"])
 def test_theory_scenarios_carry_no_crisis_parameters(name: str) -> None:
     sc = load_scenario(name)
     names = sc.parameters.names
