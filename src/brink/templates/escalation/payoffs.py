@@ -11,10 +11,12 @@ the chance that the war is decided, and the chance it goes on.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from numpy.typing import NDArray
 
 from brink.arrays import FloatArray, IndexArray
 from brink.mechanisms import alliances
@@ -48,10 +50,11 @@ from brink.templates.escalation.tree import (
     TERM_KINDS,
     Skeleton,
     Structure,
+    Terminals,
     skeleton,
 )
 
-__all__ = ["Quantities", "chance_probabilities", "prepare", "war_classes", "win_probability"]
+__all__ = ["Quantities", "chance_probabilities", "outcome_classes", "payoff_terms", "prepare", "terminals_by_outcome_class", "war_classes", "win_probability"]
 
 _BIT = {r: 1 << i for i, r in enumerate(RESPONSES)}
 
@@ -61,9 +64,9 @@ class Quantities:
     """Per-class quantities ``(S, U)`` for the samples of one chunk, and the payoff terms."""
 
     war_class: IndexArray  # (T,) class of each terminal
-    lottery: FloatArray  # (S, U, 4) victory, stalemate, defeat, concession
-    won: FloatArray  # (S, U) the challenger's expected share of the stake
-    leader: LeaderAndPartners
+    lottery: FloatArray  # (S, O, 4) victory, stalemate, defeat, concession, per outcome class
+    won: FloatArray  # (S, U) the challenger's expected share of the stake, per war class
+    leader: LeaderAndPartners  # per outcome class (:func:`outcome_classes`)
     by_class: FloatArray  # (S, U, 3)
     coef: FloatArray  # (K, S)
     ptr: IndexArray
@@ -134,16 +137,49 @@ def chance_probabilities(scenario: EscalationScenario, params: Params, sk: Skele
 def war_classes(st: Structure) -> tuple[IndexArray, IndexArray]:
     """(one terminal of each class, the class of every terminal): terminals alike in how the
     crisis ended, its round, the settled share, a nuclear rung at the end, the kinds of answer
-    given, the challenger's type and whether it used nuclear weapons have equal class values
-    in every sample (every per-class quantity of :func:`prepare` reads only these; the
-    defender side's type sets the target's valuation)."""
+    given, whether the challenger used nuclear weapons and both sides' types have equal class
+    values in every sample (every per-class quantity of :func:`prepare` reads only these)."""
     t = skeleton(st).terms
-    nuclear_end = (t.end_kahn >= NUCLEAR_RUNG).astype(np.int64)
-    share_key = np.where(np.isnan(t.share), -1, np.round(np.nan_to_num(t.share) * 1e6)).astype(np.int64)
-    key = np.stack([t.ending, t.end_round, share_key, nuclear_end, t.answered, t.challenger_type,
-                    t.defender_type, (t.nuclear_round > 0).astype(np.int64)], axis=1)
+    key = np.concatenate([_outcome_key(t), np.stack([t.challenger_type, t.defender_type], axis=1)], axis=1)
     _, first, war_class = np.unique(key, axis=0, return_index=True, return_inverse=True)
     return first.astype(np.int64), np.ascontiguousarray(war_class.reshape(-1), dtype=np.int64)
+
+
+@lru_cache(maxsize=32)
+def outcome_classes(st: Structure) -> tuple[IndexArray, IndexArray]:
+    """(one terminal of each outcome class, the outcome class of every war class): war classes
+    that differ only in the types share the war lottery, the partners' and the leader's
+    quantities, which are computed once per outcome class."""
+    t = skeleton(st).terms
+    first, _ = war_classes(st)
+    _, rep, inverse = np.unique(_outcome_key(t)[first], axis=0, return_index=True, return_inverse=True)
+    return first[rep].astype(np.int64), np.ascontiguousarray(inverse.reshape(-1), dtype=np.int64)
+
+
+@lru_cache(maxsize=32)
+def terminals_by_outcome_class(st: Structure) -> tuple[IndexArray, IndexArray]:
+    """(terminals sorted by outcome class, where each class starts in that order): the read-out
+    sums reach per outcome class with one ``np.add.reduceat``; every class has a terminal."""
+    _, war_class = war_classes(st)
+    _, of_class = outcome_classes(st)
+    cls = of_class[war_class]
+    order = np.argsort(cls, kind="stable")
+    starts = np.searchsorted(cls[order], np.arange(int(cls.max()) + 1))
+    return order.astype(np.int64), starts.astype(np.int64)
+
+
+@lru_cache(maxsize=32)
+def payoff_terms(st: Structure) -> tuple[IndexArray, IndexArray, FloatArray]:
+    """The sparse indicator terms (:func:`brink.templates.crisis.tree.sparse_rows`) of every
+    terminal and player, ``(T * 3, kinds * rounds)``."""
+    return sparse_rows(skeleton(st).term_weights.reshape(-1, len(TERM_KINDS) * st.rounds))
+
+
+def _outcome_key(t: Terminals) -> NDArray[np.int64]:
+    nuclear_end = (t.end_kahn >= NUCLEAR_RUNG).astype(np.int64)
+    share_key = np.where(np.isnan(t.share), -1, np.round(np.nan_to_num(t.share) * 1e6)).astype(np.int64)
+    return np.stack([t.ending, t.end_round, share_key, nuclear_end, t.answered,
+                     (t.nuclear_round > 0).astype(np.int64)], axis=1)
 
 
 def prepare(scenario: EscalationScenario, params: Params, sk: Skeleton) -> Quantities:
@@ -155,19 +191,20 @@ def prepare(scenario: EscalationScenario, params: Params, sk: Skeleton) -> Quant
     t = sk.terms
     R = sk.structure.rounds
     first, war_class = war_classes(sk.structure)
+    rep, of_class = outcome_classes(sk.structure)  # lottery, partners and leader per outcome class
     nuclear_end = (t.end_kahn >= NUCLEAR_RUNG).astype(np.int64)
-    ending, rounds = t.ending[first], t.end_round[first]
-    share = np.nan_to_num(t.share[first])
+    ending, rounds = t.ending[rep], t.end_round[rep]
+    share = np.nan_to_num(t.share[rep])
 
     effects = {
         "sanctions": v("crisis.sanctions_effect"), "arms-supply": v("crisis.arms_supply_effect"),
         "deployment": v("crisis.deployment_effect"), "strike": v("crisis.strike_effect"),
     }
-    pi = win_probability(conventional_balance(scenario, params), v("process.trend"), rounds, nuclear_end[first],
-                         t.answered[first], effects, v("crisis.nuclear_coercion"))
+    pi = win_probability(conventional_balance(scenario, params), v("process.trend"), rounds, nuclear_end[rep],
+                         t.answered[rep], effects, v("crisis.nuclear_coercion"))
     sigma = v("crisis.stalemate_share")[:, None]
     fought = (ending == SLIP) | (ending == DECIDED)
-    classes = len(first)
+    classes = len(rep)
     lot = np.zeros((n, classes, 4))
     settled = ending == SETTLE
     lot[:, :, VICTORY] = np.where(fought, pi, 0.0) + (ending == T_CONCEDES) + settled * share
@@ -176,8 +213,11 @@ def prepare(scenario: EscalationScenario, params: Params, sk: Skeleton) -> Quant
     lot[:, :, CONCESSION] = ((ending == C_CONCEDES) + settled * (1 - share))[None, :]
     won = (np.where(fought, pi, 0.0) + (ending == T_CONCEDES) + (ending == SETTLE) * share
            + np.where(ending == HORIZON, sigma, 0.0))
-    nuclear = (t.nuclear_round[first] > 0).astype(np.float64)[None, :]
-    lp = leader_and_partners(scenario, params, lot, won, nuclear)
+    nuclear = (t.nuclear_round[rep] > 0).astype(np.float64)[None, :]
+    lp_outcome = leader_and_partners(scenario, params, lot, won, nuclear)
+    lp = _per_war_class(lp_outcome, of_class)
+    lot_outcome = lot
+    won, rounds = won[:, of_class], rounds[of_class]
 
     delta = v("process.discount")
     lag = delta[:, None] ** (rounds[None, :] - 1)
@@ -195,11 +235,21 @@ def prepare(scenario: EscalationScenario, params: Params, sk: Skeleton) -> Quant
     theta_t = np.where(t.defender_type[first][None, :] == 1, v("process.restrained_stake")[:, None], 1.0)
     u_t = lag * v("crisis.stakes.target")[col] * theta_t * (1 - won)
     coef = _coefficients(scenario, params, v, lp.fiscal_cost, delta, R)
-    ptr, term, weight = sparse_rows(sk.term_weights.reshape(-1, len(TERM_KINDS) * R))
+    ptr, term, weight = payoff_terms(sk.structure)
     return Quantities(
-        war_class=war_class, lottery=lot, won=won, leader=lp,
+        war_class=war_class, lottery=lot_outcome, won=won, leader=lp_outcome,
         by_class=np.ascontiguousarray(np.stack([u_c, u_d, u_t], axis=-1)), coef=coef, ptr=ptr, term=term,
         weight=weight, chance=chance_probabilities(scenario, params, sk),
+    )
+
+
+def _per_war_class(lp: LeaderAndPartners, of_class: IndexArray) -> LeaderAndPartners:
+    """``lp`` computed per outcome class, spread to the war classes (``of_class``)."""
+    return dataclasses.replace(
+        lp, support=lp.support[:, of_class], mean_support=lp.mean_support[:, of_class],
+        influence=lp.influence[:, of_class], domestic_survival=lp.domestic_survival[:, of_class],
+        foreign_removal=lp.foreign_removal[:, of_class], survival=lp.survival[:, of_class],
+        punished=lp.punished[:, of_class],
     )
 
 

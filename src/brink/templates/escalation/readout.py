@@ -15,7 +15,7 @@ import numpy as np
 
 from brink.arrays import FloatArray
 from brink.templates.crisis.tree import DEFEAT, VICTORY
-from brink.templates.escalation.payoffs import Quantities
+from brink.templates.escalation.payoffs import Quantities, terminals_by_outcome_class
 from brink.templates.escalation.spec import RESPONSES
 from brink.templates.escalation.tree import (
     DECLARATION_INDEX,
@@ -85,10 +85,8 @@ def tally(sk: Skeleton, q: Quantities, reach: FloatArray) -> dict[str, FloatArra
     tl = tally_structure(sk)
     ind = reach @ tl.dense
     out = {name: ind[:, k] for k, name in enumerate(tl.names)}
-    U = q.lottery.shape[1]
-    onehot = np.zeros((q.war_class.shape[0], U))
-    onehot[np.arange(q.war_class.shape[0]), q.war_class] = 1.0
-    per_class = reach @ onehot
+    order, starts = terminals_by_outcome_class(sk.structure)
+    per_class = np.add.reduceat(reach[:, order], starts, axis=1)  # (S, outcome classes)
     lp = q.leader
     out["challenger_victory"] = (per_class * q.lottery[:, :, VICTORY]).sum(axis=1)
     out["challenger_defeat"] = (per_class * q.lottery[:, :, DEFEAT]).sum(axis=1)
