@@ -347,3 +347,26 @@ def test_cuban_missile_crisis_ends_in_a_deal_not_an_invasion() -> None:
                                           "loss_of_control", "war_decided", "stalemate")}
     assert max(endings, key=endings.__getitem__) == "settlement"
     assert endings["settlement"] > 0.5 > out["target_concedes"]["p"] + out["war_decided"]["p"]
+
+
+@pytest.mark.parametrize("solver", ["spe", "qbi"])
+def test_fast_read_out_equals_the_full_solutions(solver: str) -> None:
+    """The read-out from the terminal reach (what runs use) gives the full solution's numbers."""
+    sc = load_scenario("ukraine-2022")
+    template = get_template("escalation")
+    params = sc.parameters.draw(3, 0, 32)
+    game = template.build(sc, params)
+    solution = solve(game, solver, lam=LAM) if solver == "qbi" else solve(game, solver)
+    outcomes, metrics = template.read_out(sc, params, solution)
+    reach = np.asarray(solution.reach).reshape(32, -1)[:, game.terminals]
+    pay = np.asarray(solution.payoffs).reshape(32, -1)
+    fast_outcomes, fast_metrics = template.terminal_read_out(sc, params, game, pay, reach)
+    assert outcomes.keys() == fast_outcomes.keys() and metrics.keys() == fast_metrics.keys()
+    for key in outcomes:
+        np.testing.assert_allclose(fast_outcomes[key], outcomes[key], rtol=0, atol=1e-12, err_msg=key)
+    for key in metrics:
+        np.testing.assert_allclose(fast_metrics[key], metrics[key], rtol=0, atol=1e-12, err_msg=key)
+    ends = sum(outcomes[k] for k in ("settlement", "challenger_concedes", "target_concedes", "loss_of_control",
+                                      "war_decided", "stalemate"))
+    np.testing.assert_allclose(ends, 1.0, atol=1e-9)  # every crisis ends one way
+    np.testing.assert_allclose(sum(outcomes[k] for k in outcomes if k.startswith("rung.")), 1.0, atol=1e-9)

@@ -98,7 +98,10 @@ def run_command(
     out_console.print(metrics)
     if out["paths"]:
         top = out["paths"][0]
-        out_console.print(f"modal equilibrium path ({top['share']:.1%} of samples): " + " > ".join(top["path"]))
+        from brink.solvers.registry import SOLVERS
+
+        kind = "equilibrium path" if out["solver"] not in SOLVERS or SOLVERS[out["solver"]].equilibrium else "path"
+        out_console.print(f"modal {kind} ({top['share']:.1%} of samples): " + " > ".join(top["path"]))
     if out["failed"]:
         out_console.print(f"[yellow]{out['failed']} samples failed (counted, not dropped)[/]")
     if result.run_id:
