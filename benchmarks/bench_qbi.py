@@ -3,7 +3,7 @@
 Both solvers run the same one-pass kernel layout (:mod:`brink.solvers.spe`,
 :mod:`brink.solvers.qbi`); qbi adds an exponential per action and a weighted mean over
 every child (where the SPE selects one), and its profile is mixed, so every node is reached.
-Measured on the bundled ``ukraine-2022`` scenario's perfect-information game (the ``crisis``
+Measured on the bundled ``ukraine-2022-exchange`` scenario's perfect-information game (the ``crisis``
 template), in one process pinned to one CPU with one numba/BLAS thread:
 
 (a) Solver only: the scenario's game compiled once for ``--samples`` parameter draws (a
@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-SCENARIO = "ukraine-2022"
+SCENARIO = "ukraine-2022-exchange"  # the single-exchange game the figures below were measured on
 
 
 def best_of(repeat: int, call: Callable[[], Any]) -> float:
