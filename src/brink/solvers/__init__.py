@@ -11,6 +11,9 @@ does:
 * ``"qbi"``: logit QRE of a perfect-information game at a fixed lambda, in one backward
   pass (quantal backward induction; McKelvey & Palfrey 1998, Signorino 1999):
   :func:`brink.solvers.qbi.solve_qbi`.  A behavioural model, never picked by ``"auto"``.
+* ``"pbe"``: the same agent logit QRE and its limit as ``"qre"``, by damped fixed-point
+  iteration along a lambda path (flagged samples fall back to ``"qre"``):
+  :func:`brink.solvers.pbe.solve_pbe`.  Never picked by ``"auto"``.
 * ``"auto"``: the first registered solver that accepts the game (``"spe"`` when every
   personal information set is a singleton, else ``"qre"``).
 """

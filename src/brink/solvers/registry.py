@@ -228,3 +228,23 @@ register(
         lambda_default="1, the strategic-logit normalisation",
     )
 )
+
+
+def _pbe(game: Game, lam: float | None = None) -> Solution:
+    from brink.solvers.pbe import solve_pbe
+
+    return solve_pbe(game, lam=lam)
+
+
+# after spe and qre: ``auto`` takes the first solver that accepts a game, so it never picks pbe
+register(
+    SolverEntry(
+        name="pbe",
+        function=_pbe,
+        description="agent logit QRE at --lambda or its limit, by damped fixed-point iteration "
+        "along a lambda path (falls back to qre's trace); handles information sets",
+        information_sets=True,
+        parameters=("lam",),
+        lambda_default="its limit, an equilibrium",
+    )
+)
