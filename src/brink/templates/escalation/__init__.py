@@ -74,7 +74,8 @@ discounted by ``delta^(r-1)``):
 
 Outcomes: how the crisis ended (``settlement``, ``challenger_concedes``,
 ``target_concedes``, ``loss_of_control``, ``war_decided``, ``stalemate``),
-``challenger_victory``/``challenger_defeat`` (the lottery), ``tactical_nuclear_use``,
+``challenger_victory``/``challenger_defeat`` (a war won or lost, or the other side
+conceding; a settlement is neither), ``tactical_nuclear_use``,
 ``strategic_nuclear_use``, each kind of answer (0.1's ``defender_sanctions``,
 ``defender_conventional_response``, ``defender_nuclear_response``, and
 ``defender_alert``, ``defender_deployment``, ``defender_arms_supply``,

@@ -67,6 +67,7 @@ class Quantities:
     lottery: FloatArray  # (S, O, 4) victory, stalemate, defeat, concession, per outcome class
     won: FloatArray  # (S, U) the challenger's expected share of the stake, per war class
     leader: LeaderAndPartners  # per outcome class (:func:`outcome_classes`)
+    settled_share: FloatArray  # (O,) the share a settlement gives the challenger, 0 for other endings
     by_class: FloatArray  # (S, U, 3)
     coef: FloatArray  # (K, S)
     ptr: IndexArray
@@ -237,7 +238,7 @@ def prepare(scenario: EscalationScenario, params: Params, sk: Skeleton) -> Quant
     coef = _coefficients(scenario, params, v, lp.fiscal_cost, delta, R)
     ptr, term, weight = payoff_terms(sk.structure)
     return Quantities(
-        war_class=war_class, lottery=lot_outcome, won=won, leader=lp_outcome,
+        war_class=war_class, lottery=lot_outcome, won=won, leader=lp_outcome, settled_share=settled * share,
         by_class=np.ascontiguousarray(np.stack([u_c, u_d, u_t], axis=-1)), coef=coef, ptr=ptr, term=term,
         weight=weight, chance=chance_probabilities(scenario, params, sk),
     )

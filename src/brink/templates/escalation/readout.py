@@ -88,7 +88,8 @@ def tally(sk: Skeleton, q: Quantities, reach: FloatArray) -> dict[str, FloatArra
     order, starts = terminals_by_outcome_class(sk.structure)
     per_class = np.add.reduceat(reach[:, order], starts, axis=1)  # (S, outcome classes)
     lp = q.leader
-    out["challenger_victory"] = (per_class * q.lottery[:, :, VICTORY]).sum(axis=1)
+    # a settlement counts at home as part victory (the leader's survival) but is not a victory
+    out["challenger_victory"] = (per_class * (q.lottery[:, :, VICTORY] - q.settled_share[None, :])).sum(axis=1)
     out["challenger_defeat"] = (per_class * q.lottery[:, :, DEFEAT]).sum(axis=1)
     out["leader_survives"] = (per_class * lp.survival).sum(axis=1)
     out["foreign_imposed_regime_change"] = (per_class * lp.foreign_removal).sum(axis=1)
