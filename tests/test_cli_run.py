@@ -255,7 +255,8 @@ def test_run_is_stored(tmp_path: Path) -> None:
 
 
 def test_qre_solver_on_a_small_run() -> None:
-    args = ("--samples", "3", "--set", "crisis.ladder=[concede, hold-conventional]")
+    # the single exchange: types change only the defender's payoffs, so the QRE limit is the SPE
+    args = ("ukraine-2022-exchange", "--samples", "3", "--set", "crisis.ladder=[concede, hold-conventional]")
     qre = run_json(*args, "--solver", "qre")
     spe = run_json(*args, "--solver", "spe")
     assert qre["failed"] == 0
