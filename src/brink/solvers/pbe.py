@@ -73,6 +73,7 @@ from numpy.typing import NDArray
 from brink.arrays import BoolArray, FloatArray, IndexArray
 from brink.errors import InputError
 from brink.games import Game, GameError
+from brink.solvers.precision import check_lambda
 from brink.solvers.regret import (
     RegretTree,
     best_response_gains,
@@ -810,12 +811,7 @@ def solve_pbe(
         GameError: the game lacks perfect recall (the message names the information set).
         InputError: ``lam`` is negative or not finite.
     """
-    if lam is not None and not (np.isfinite(lam) and lam >= 0):
-        raise InputError(
-            f"lambda must be a finite number >= 0, got {lam!r}",
-            where="solve_pbe(lam=...)",
-            fix="pass lam >= 0, or leave it out for the limiting equilibrium",
-        )
+    lam = check_lambda(lam, "solve_pbe", "pass lam >= 0, or leave it out for the limiting equilibrium")
     prob = _prepare(game)
     t = prob.sweep.tree
     target = None if lam is None else float(lam) * prob.scale

@@ -51,8 +51,8 @@ from numba import njit
 from numpy.typing import NDArray
 
 from brink.arrays import FloatArray
-from brink.errors import InputError
 from brink.games import Game, NodeKind
+from brink.solvers import precision
 from brink.solvers.result import Solution
 from brink.solvers.spe import TerminalReach, _buffer, _chunk_size, _Stream
 
@@ -268,19 +268,8 @@ def check_lambda(lam: Any) -> float:
     Raises:
         InputError: ``lam`` is not a number, negative, NaN or infinite.
     """
-    if lam is None:
-        return DEFAULT_LAMBDA
-    try:
-        value = float(lam)
-    except (TypeError, ValueError):
-        value = math.nan
-    if isinstance(lam, bool) or not (math.isfinite(value) and value >= 0):
-        raise InputError(
-            f"lambda must be a finite number >= 0, got {lam!r}",
-            where="--lambda (solve_qbi(lam=...))",
-            fix=f"pass a finite lambda >= 0 (0: uniform play; default {DEFAULT_LAMBDA:g})",
-        )
-    return value
+    value = precision.check_lambda(lam, "solve_qbi", f"pass a finite lambda >= 0 (0: uniform play; default {DEFAULT_LAMBDA:g})")
+    return DEFAULT_LAMBDA if value is None else value
 
 
 class _Pass:

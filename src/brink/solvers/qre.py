@@ -48,6 +48,7 @@ from numpy.typing import NDArray
 from brink.arrays import BoolArray, FloatArray, IndexArray
 from brink.errors import InputError
 from brink.games import Game, GameError
+from brink.solvers.precision import check_lambda
 from brink.solvers.profile import (
     expected_payoffs,
     node_values,
@@ -953,12 +954,7 @@ def solve_qre(
         GameError: the game lacks perfect recall (the message names the information set).
         InputError: ``lam`` is negative or not finite.
     """
-    if lam is not None and not (np.isfinite(lam) and lam >= 0):
-        raise InputError(
-            f"lambda must be a finite number >= 0, got {lam!r}",
-            where="solve_qre(lam=...)",
-            fix="pass lam >= 0, or leave it out for the limiting equilibrium",
-        )
+    lam = check_lambda(lam, "solve_qre", "pass lam >= 0, or leave it out for the limiting equilibrium")
     prob = _prepare(game)
     target = None if lam is None else float(lam) * prob.scale
     run = _trace(prob, target, regret_tol, max_lam, first_step, max_steps)
