@@ -47,7 +47,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
 from brink.errors import InputError
@@ -58,6 +57,7 @@ from brink.templates.base import (
     ParameterValues,
     Params,
     Template,
+    column_sum,
     register,
     sample_count,
 )
@@ -175,14 +175,6 @@ def rubinstein_share(delta_A: FloatArray, delta_B: FloatArray) -> FloatArray:
     return np.asarray(np.divide(1.0 - dB, 1.0 - d, out=np.full(d.shape, np.nan), where=d < 1.0))
 
 
-def _column_sum(x: FloatArray, columns: NDArray[np.integer[Any]]) -> FloatArray:
-    """``x[:, columns].sum(axis=1)`` added in column order, so that a sample's sum does not
-    depend on how many samples are summed with it."""
-    total = np.zeros(x.shape[0])
-    for j in columns:
-        total += x[:, j]
-    return total
-
 
 class AlternatingOffers(Template):
     """Alternating-offers bargaining with discounting and a finite horizon (Rubinstein 1982; Stahl 1972)."""
@@ -254,10 +246,10 @@ class AlternatingOffers(Template):
     ) -> dict[str, FloatArray]:
         labels = np.asarray(solution.game.node_labels)
         reach = np.atleast_2d(solution.reach)
-        breakdown = _column_sum(reach, np.flatnonzero(labels == BREAKDOWN))
+        breakdown = column_sum(reach, np.flatnonzero(labels == BREAKDOWN))
         return {
             "agreement": 1.0 - breakdown,
-            "immediate_agreement": _column_sum(reach, np.flatnonzero(labels == "deal 1")),
+            "immediate_agreement": column_sum(reach, np.flatnonzero(labels == "deal 1")),
             "breakdown": breakdown,
         }
 
@@ -291,7 +283,7 @@ class AlternatingOffers(Template):
         for j, v in enumerate(deals):  # in node order, whatever the number of samples
             share_A += reach[:, v] * a_share[j]
             ending += reach[:, v] * float(t[j])
-        breakdown = _column_sum(reach, np.flatnonzero(labels == BREAKDOWN))
+        breakdown = column_sum(reach, np.flatnonzero(labels == BREAKDOWN))
         out["share.A"] = share_A
         out["share.B"] = (1.0 - breakdown) - share_A
         out["agreement_round"] = ending + breakdown * (spec.rounds + 1)

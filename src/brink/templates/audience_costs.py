@@ -74,6 +74,7 @@ from brink.templates.base import (
     ParameterValues,
     Params,
     Template,
+    column_sum,
     register,
     sample_count,
 )
@@ -210,13 +211,6 @@ def separating_condition(v: dict[str, FloatArray]) -> NDArray[np.bool_]:
     )
 
 
-def _column_sum(x: FloatArray, columns: NDArray[np.integer[Any]]) -> FloatArray:
-    """``x[:, columns].sum(axis=1)`` added in column order (the same for any number of rows)."""
-    total = np.zeros(x.shape[0])
-    for j in columns:
-        total += x[:, j]
-    return total
-
 
 class AudienceCosts(Template):
     """Public threats with audience costs: a signalling game after Fearon (1994)."""
@@ -290,12 +284,12 @@ class AudienceCosts(Template):
         out: dict[str, FloatArray] = {}
         sent: dict[str, FloatArray] = {}
         for d_type, prior in (("high", v["q"]), ("low", 1.0 - v["q"])):
-            both = _column_sum(reach, np.flatnonzero(labels == f"threaten ({d_type})"))
+            both = column_sum(reach, np.flatnonzero(labels == f"threaten ({d_type})"))
             out[f"threat.{d_type}"] = np.divide(both, prior, out=np.zeros(n), where=prior > 0)
         for signal, key in (("threaten", "threat"), ("stay quiet", "quiet")):
             nodes = np.flatnonzero(np.char.startswith(labels, f"{signal} ("))
-            sent[key] = _column_sum(reach, nodes)
-            pressed = _column_sum(
+            sent[key] = column_sum(reach, nodes)
+            pressed = column_sum(
                 reach, game.children[game.child_ptr[nodes]]
             )  # first action: press
             out[f"press.{key}"] = np.divide(
@@ -308,7 +302,7 @@ class AudienceCosts(Template):
             (CONCESSION, "concession"),
             (AUDIENCE_COST, "audience_cost"),
         ):
-            out[key] = _column_sum(reach, np.flatnonzero(labels == label))
+            out[key] = column_sum(reach, np.flatnonzero(labels == label))
         return {k: np.clip(x, 0.0, 1.0) for k, x in out.items()}
 
     def metrics(

@@ -81,6 +81,7 @@ __all__ = [
     "Params",
     "ReadOut",
     "Template",
+    "column_sum",
     "get_template",
     "register",
     "sample_count",
@@ -276,6 +277,15 @@ class Template(ABC):
 def sample_count(params: Params) -> int:
     """How many samples the parameter arrays hold (1 when there are none)."""
     return max((np.asarray(v).size for v in params.values()), default=1)
+
+
+def column_sum(x: FloatArray, columns: Iterable[int]) -> FloatArray:
+    """``x[:, columns].sum(axis=1)`` added column by column in the given order, so that a
+    sample's sum does not depend on how many samples are summed with it (chunk invariance)."""
+    total = np.zeros(x.shape[0])
+    for j in columns:
+        total += x[:, j]
+    return total
 
 
 class ParameterValues:

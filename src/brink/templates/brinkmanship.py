@@ -47,7 +47,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
 from brink.errors import InputError
@@ -58,6 +57,7 @@ from brink.templates.base import (
     ParameterValues,
     Params,
     Template,
+    column_sum,
     register,
     sample_count,
 )
@@ -144,13 +144,6 @@ def brinkmanship_game(
     return b.build()
 
 
-def _column_sum(x: FloatArray, columns: NDArray[np.integer[Any]]) -> FloatArray:
-    """``x[:, columns].sum(axis=1)`` added in column order (the same for any number of rows)."""
-    total = np.zeros(x.shape[0])
-    for j in columns:
-        total += x[:, j]
-    return total
-
 
 class Brinkmanship(Template):
     """One round of brinkmanship: escalate to a shared risk of disaster, or back down."""
@@ -212,13 +205,13 @@ class Brinkmanship(Template):
         ``status_quo`` (it backs down), ``defender_prevails``: the four ends."""
         labels = np.asarray(solution.game.node_labels)
         reach = np.atleast_2d(solution.reach)
-        sq = _column_sum(reach, np.flatnonzero(labels == STATUS_QUO))
+        sq = column_sum(reach, np.flatnonzero(labels == STATUS_QUO))
         return {
             "escalation": 1.0 - sq,
-            "submission": _column_sum(reach, np.flatnonzero(labels == SUBMISSION)),
-            "disaster": _column_sum(reach, np.flatnonzero(labels == DISASTER)),
+            "submission": column_sum(reach, np.flatnonzero(labels == SUBMISSION)),
+            "disaster": column_sum(reach, np.flatnonzero(labels == DISASTER)),
             "status_quo": sq,
-            "defender_prevails": _column_sum(reach, np.flatnonzero(labels == PREVAILS)),
+            "defender_prevails": column_sum(reach, np.flatnonzero(labels == PREVAILS)),
         }
 
     def metrics(

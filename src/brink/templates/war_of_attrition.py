@@ -48,7 +48,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
 from brink.errors import InputError
@@ -59,6 +58,7 @@ from brink.templates.base import (
     ParameterValues,
     Params,
     Template,
+    column_sum,
     register,
     sample_count,
 )
@@ -126,13 +126,6 @@ def endurance(prize: FloatArray, cost: FloatArray, rounds: int) -> FloatArray:
     willing = margin > 1e-9 * (1.0 + np.abs(pr[:, None]) + k * np.abs(c[:, None]))
     return np.asarray(willing.sum(axis=1), dtype=np.float64)
 
-
-def _column_sum(x: FloatArray, columns: NDArray[np.integer[Any]]) -> FloatArray:
-    """``x[:, columns].sum(axis=1)`` added in column order (the same for any number of rows)."""
-    total = np.zeros(x.shape[0])
-    for j in columns:
-        total += x[:, j]
-    return total
 
 
 class WarOfAttrition(Template):
@@ -209,9 +202,9 @@ class WarOfAttrition(Template):
         first = game.children[game.child_ptr[0] : game.child_ptr[1]]
         first_b = game.children[game.child_ptr[first[1]] : game.child_ptr[first[1] + 1]]
         return {
-            "quit.A": _column_sum(reach, np.flatnonzero(labels == A_QUITS)),
-            "quit.B": _column_sum(reach, np.flatnonzero(labels == B_QUITS)),
-            "horizon": _column_sum(reach, np.flatnonzero(labels == HORIZON)),
+            "quit.A": column_sum(reach, np.flatnonzero(labels == A_QUITS)),
+            "quit.B": column_sum(reach, np.flatnonzero(labels == B_QUITS)),
+            "horizon": column_sum(reach, np.flatnonzero(labels == HORIZON)),
             "immediate": reach[:, first[0]] + reach[:, first_b[0]],
         }
 
