@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
+import math
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from types import ModuleType
 
@@ -16,13 +17,16 @@ from conftest import ROOT, SHARED
 
 from brink.errors import InputError
 from brink.mechanisms.reference import (
+    TENURE_BANDS,
     alliance_reliability,
     archigos_rates,
     blocs,
     energy,
+    exit_rate,
     foreign_exit_rate,
     irregular_exit_rate,
     load_table,
+    nuclear_exit_record,
     nuclear_forces,
 )
 
@@ -151,3 +155,151 @@ def test_blocs_and_energy() -> None:
     assert max(d.usd_per_bbl for d in energy().discounts) == 40.05
     with pytest.raises(InputError, match="CHN, IND"):
         energy().imports_mbd("TUR")
+
+
+def _completed_years(start: date, day: date) -> int:
+    """Whole years from ``start`` to ``day`` (the age formula; 29 February turns on 1 March)."""
+    return day.year - start.year - ((day.month, day.day) < (start.month, start.day))
+
+
+def _archigos_rows() -> list[dict[str, str]]:
+    with (SHARED / "data" / "peacescience" / "archigos.csv").open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_archigos_by_tenure_adds_up_to_the_regime_totals() -> None:
+    """Each regime's tenure bands sum to its totals; ``all`` is the sum of the regimes."""
+    gwf = load_table("archigos_rates")["classifications"]["gwf"]
+    by_tenure = gwf["by_tenure"]
+    assert tuple(by_tenure["band_edges_years"]) == TENURE_BANDS
+    bands = len(TENURE_BANDS)
+    for regime, total in gwf["regimes"].items():
+        rows = by_tenure["regimes"][regime]
+        assert [row["tenure_years"][0] for row in rows] == list(TENURE_BANDS)
+        assert sum(r["leader_years"] for r in rows) == pytest.approx(total["leader_years"],
+                                                                     abs=bands * 1e-4)
+        assert sum(r["irregular_exits"] for r in rows) == total["irregular_exits"]
+        assert sum(r["foreign_exits"] for r in rows) == total["foreign_exits"]
+        for r in rows:
+            if r["leader_years"]:
+                # leader_years is rounded to 1e-4: a relative error of 1e-4 / exposure
+                assert r["irregular_rate"] == pytest.approx(
+                    r["irregular_exits"] / r["leader_years"], rel=1e-4, abs=1e-6)
+    regimes = [by_tenure["regimes"][name] for name in gwf["regimes"]]
+    for band, row in enumerate(by_tenure["regimes"]["all"]):
+        assert row["leader_years"] == pytest.approx(
+            sum(rows[band]["leader_years"] for rows in regimes), abs=len(regimes) * 1e-4)
+        for key in ("irregular_exits", "foreign_exits"):
+            assert row[key] == sum(rows[band][key] for rows in regimes)
+    unclassified = sum(r["leader_years"] for r in by_tenure["unclassified"])
+    assert unclassified == pytest.approx(gwf["unclassified_leader_years"], abs=bands * 1e-4)
+
+
+@pytest.mark.shared
+def test_archigos_by_tenure_recounted_from_archigos() -> None:
+    """Exits and first-year exposure recounted by tenure straight from archigos.csv, regardless
+    of regime, equal the ``all`` plus ``unclassified`` cells of each band."""
+    window = (date(1919, 1, 1), date(2008, 12, 31))
+    exits = {"Irregular": [0] * len(TENURE_BANDS), "Foreign": [0] * len(TENURE_BANDS)}
+    first_year_days = 0
+    for row in _archigos_rows():
+        start, end = date.fromisoformat(row["startdate"]), date.fromisoformat(row["enddate"])
+        if row["exit"] in exits and window[0] <= end <= window[1]:
+            years = _completed_years(start, end)
+            exits[row["exit"]][sum(edge <= years for edge in TENURE_BANDS) - 1] += 1
+        # the first year in office ends 364 or 365 days after it began (a leap day between)
+        year_end = start + timedelta(days=365)
+        if _completed_years(start, year_end) >= 1:
+            year_end -= timedelta(days=1)
+        last_day = min(end, window[1], year_end)
+        first_day = max(start, window[0])
+        first_year_days += max((last_day - first_day).days + 1, 0)
+    by_tenure = load_table("archigos_rates")["classifications"]["gwf"]["by_tenure"]
+    cells = list(zip(by_tenure["regimes"]["all"], by_tenure["unclassified"], strict=True))
+    assert [a["irregular_exits"] + u["irregular_exits"] for a, u in cells] == exits["Irregular"]
+    assert [a["foreign_exits"] + u["foreign_exits"] for a, u in cells] == exits["Foreign"]
+    first = cells[0][0]["leader_years"] + cells[0][1]["leader_years"]
+    assert first == pytest.approx(first_year_days / 365.2425, rel=1e-3)
+    assert sum(exits["Irregular"]) > 400 and exits["Irregular"][0] > exits["Irregular"][1]
+
+
+def test_exit_rate_by_tenure_lookup() -> None:
+    by_tenure = load_table("archigos_rates")["classifications"]["gwf"]["by_tenure"]["regimes"]
+    assert set(by_tenure) == {*archigos_rates("gwf"), "all"}
+    for regime, rows in by_tenure.items():
+        for row in rows:
+            low, high = row["tenure_years"]
+            for tenure in (low, low + 0.5, (high or low + 30) - 1e-9):
+                assert exit_rate(regime, tenure, "irregular") == row["irregular_rate"]
+                assert exit_rate(regime, tenure, "foreign") == row["foreign_rate"]
+    personalist = by_tenure["personalist"]
+    assert exit_rate("personalist", 0.99, "irregular") == personalist[0]["irregular_rate"]
+    assert exit_rate("personalist", 1.0, "irregular") == personalist[1]["irregular_rate"]
+    assert personalist[0]["irregular_rate"] != personalist[1]["irregular_rate"]
+    assert exit_rate("all", 1e6, "foreign") == by_tenure["all"][-1]["foreign_rate"]
+    with pytest.raises(InputError, match="personalist"):
+        exit_rate("tyranny", 2.0, "irregular")
+    with pytest.raises(InputError, match="irregular"):
+        exit_rate("all", 2.0, "natural")  # type: ignore[arg-type]
+    for bad in (-0.5, math.nan, math.inf):
+        with pytest.raises(InputError, match="tenure"):
+            exit_rate("all", bad, "irregular")
+
+
+@pytest.mark.shared
+def test_nuclear_exit_record_recounted() -> None:
+    """Leader-years and exits of nuclear-armed states' leaders, recounted from archigos.csv
+    and nuclear_states.yaml; the upper bounds solve the Poisson tail equation."""
+    from scipy.stats import poisson
+
+    facts = yaml.safe_load((SHARED / "data" / "facts" / "nuclear_states.yaml").read_text())
+    since = {int(s["ccode"]): int(s["possession_jo_gartzke"] or str(s["first_test"])[:4])
+             for s in facts["states"]}
+    assert since[731] == 2006 and since[365] == 1949
+
+    def armed(gw: int, year: int) -> bool:
+        return gw in since and since[gw] <= year and not (gw == 560 and year > 1991)
+
+    days = {True: 0.0, False: 0.0}
+    counts = {(True, "Irregular"): 0, (True, "Foreign"): 0,
+              (False, "Irregular"): 0, (False, "Foreign"): 0}
+    names = []
+    for row in _archigos_rows():
+        gw = int(float(row["gwcode"]))
+        start, end = date.fromisoformat(row["startdate"]), date.fromisoformat(row["enddate"])
+        for year in range(start.year, end.year + 1):
+            lo, hi = max(start, date(year, 1, 1)), min(end, date(year, 12, 31))
+            days[armed(gw, year)] += (hi - lo).days + 1
+        if row["exit"] in ("Irregular", "Foreign"):
+            counts[(armed(gw, end.year), row["exit"])] += 1
+            if armed(gw, end.year):
+                names.append((row["leader"], end.year))
+    record = nuclear_exit_record()
+    assert record.window == (1840, 2015)
+    for status, armed_status in ((record.nuclear, True), (record.non_nuclear, False)):
+        assert status.irregular_exits == counts[(armed_status, "Irregular")]
+        assert status.foreign_exits == counts[(armed_status, "Foreign")]
+        assert status.leader_years == pytest.approx(days[armed_status] / 365.2425, rel=1e-3)
+        for events, upper in ((status.irregular_exits, status.irregular_upper_95),
+                              (status.foreign_exits, status.foreign_upper_95)):
+            assert poisson.cdf(events, upper * status.leader_years) == pytest.approx(0.05,
+                                                                                   abs=1e-4)
+    assert sorted((e.leader, e.year) for e in record.exits) == sorted(names)
+    assert len(record.exits) == record.nuclear.irregular_exits + record.nuclear.foreign_exits
+    if record.nuclear.foreign_exits == 0:
+        assert record.nuclear.foreign_upper_95 == pytest.approx(
+            -math.log(0.05) / record.nuclear.leader_years, abs=1e-6)
+
+
+def test_nuclear_exits_by_regime_add_up() -> None:
+    """The GWF split of nuclear-armed leader-years partitions them: each type once, and
+    personalist plus not_personalist is the sum of the types, within the nuclear totals."""
+    table = load_table("archigos_rates")["nuclear"]
+    regimes = table["nuclear_by_gwf_regime"]["regimes"]
+    types = [regimes[name] for name in archigos_rates("gwf")]
+    nuclear = table["status"]["nuclear"]
+    for key, tol in (("leader_years", 1e-3), ("irregular_exits", 0), ("foreign_exits", 0)):
+        total = sum(row[key] for row in types)
+        assert regimes["personalist"][key] + regimes["not_personalist"][key] == pytest.approx(
+            total, abs=tol)
+        assert total <= nuclear[key] + tol

@@ -7,6 +7,9 @@ compare.  No shared data file is bundled, only the figures derived from them.
 * :func:`archigos_rates` — irregular and foreign-imposed exits per leader-year by
   regime type (``scripts/derive_archigos_rates.py``: Archigos 4.1 joined with CHISOLS /
   Geddes-Wright-Frantz regime types, or with Polity IV).
+* :func:`exit_rate` — the same by tenure band (:data:`TENURE_BANDS`), and
+  :func:`nuclear_exit_record` — exits of leaders of nuclear-armed vs other states (same
+  script, with ``facts/nuclear_states.yaml``).
 * :func:`alliance_reliability` — how often alliance commitments are honoured in war
   (``scripts/derive_reliability.py``: Berkemeier & Fuhrmann 2018; Leeds, Long &
   Mitchell 2000; Leeds & Anac 2005).
@@ -18,6 +21,7 @@ compare.  No shared data file is bundled, only the figures derived from them.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -27,24 +31,36 @@ from typing import Any, Literal
 from brink.errors import InputError
 
 __all__ = [
+    "TENURE_BANDS",
     "Bloc",
     "CrudeExport",
     "EnergyFacts",
+    "ExitCause",
     "ExitRate",
+    "NuclearExitRecord",
     "NuclearForces",
+    "NuclearLeaderExit",
+    "NuclearStatusExits",
     "PriceDiscount",
     "Reliability",
     "alliance_reliability",
     "archigos_rates",
     "blocs",
     "energy",
+    "exit_rate",
     "foreign_exit_rate",
     "irregular_exit_rate",
     "load_table",
+    "nuclear_exit_record",
     "nuclear_forces",
 ]
 
 Classification = Literal["gwf", "polity"]
+ExitCause = Literal["irregular", "foreign"]
+
+#: Lower edges of the tenure bands of :func:`exit_rate`, in completed years in office; the
+#: last band is open (the ``TENURE_BANDS`` of ``scripts/derive_archigos_rates.py``).
+TENURE_BANDS: tuple[float, ...] = (0.0, 1.0, 3.0, 6.0, 10.0, 20.0)
 
 
 @cache
@@ -118,6 +134,111 @@ def irregular_exit_rate(regime: str, classification: Classification | None = Non
 def foreign_exit_rate(regime: str, classification: Classification | None = None) -> float:
     """Foreign-imposed exits per leader-year for ``regime`` (Archigos ``exit == Foreign``)."""
     return _exit_rate(regime, classification).foreign_rate
+
+
+@cache
+def _tenure_rows(regime: str) -> tuple[Mapping[str, Any], ...]:
+    table = load_table("archigos_rates")["classifications"]["gwf"]["by_tenure"]
+    if regime not in table["regimes"]:
+        raise InputError(f"unknown regime type {regime!r} for exit rates by tenure",
+                         fix=f"use one of {', '.join(table['regimes'])}")
+    rows: tuple[Mapping[str, Any], ...] = tuple(table["regimes"][regime])
+    if tuple(float(row["tenure_years"][0]) for row in rows) != TENURE_BANDS:
+        raise InputError("the bundled archigos_rates table has other tenure bands",
+                         "brink/data/archigos_rates.json",
+                         "re-run scripts/derive_archigos_rates.py")
+    return rows
+
+
+def exit_rate(regime: str, tenure_years: float, cause: ExitCause) -> float:
+    """Exits per leader-year of a leader of a ``regime`` state with ``tenure_years`` in office.
+
+    From Archigos 4.1 joined with the GWF types of CHISOLS 4.0, 1919-2008: ``regime`` is a
+    GWF type (``democracy``, ``monarchy``, ``personalist``, ``military``, ``party``,
+    ``other``) or ``all`` (every classified leader-year); ``cause`` is ``irregular`` (coup,
+    revolt, assassination) or ``foreign`` (removed by another state).  The rate is constant
+    within each band of :data:`TENURE_BANDS` (``[0, 1)``, ``[1, 3)`` ... ``[20, inf)``
+    completed years): new rulers are the most exposed (Bienen & van de Walle 1991; Svolik
+    2012, ch. 2) — a personalist's first year carries about four times the irregular hazard
+    of years 1-3.  Cells with few leader-years (military or ``other`` regimes past ten
+    years) rest on a handful of exits: read them with their exposure in the table.
+    """
+    if cause not in ("irregular", "foreign"):
+        raise InputError(f"unknown exit cause {cause!r}", fix="use 'irregular' or 'foreign'")
+    if not math.isfinite(tenure_years) or tenure_years < 0:
+        raise InputError(f"tenure must be a finite number of years >= 0, not {tenure_years!r}",
+                         fix="pass the years since the leader took office")
+    rows = _tenure_rows(regime)
+    band = max(i for i, edge in enumerate(TENURE_BANDS) if edge <= tenure_years)
+    rate = rows[band][f"{cause}_rate"]
+    if rate is None:
+        raise InputError(f"no {regime} leader-years with tenure {tenure_years} in Archigos",
+                         fix="use regime 'all' or a neighbouring tenure")
+    return float(rate)
+
+
+@dataclass(frozen=True)
+class NuclearStatusExits:
+    """Exposure and exits of leaders of nuclear-armed (or other) states, with exact one-sided
+    95% Poisson upper bounds of the rates (Garwood 1936)."""
+
+    status: str
+    leader_years: float
+    irregular_exits: int
+    foreign_exits: int
+    irregular_rate: float
+    foreign_rate: float
+    irregular_upper_95: float
+    foreign_upper_95: float
+
+
+@dataclass(frozen=True)
+class NuclearLeaderExit:
+    """One irregular or foreign exit of a nuclear-armed state's leader (Archigos 4.1)."""
+
+    leader: str
+    country: str
+    year: int
+    exit: str
+    exitcode: str
+
+
+@dataclass(frozen=True)
+class NuclearExitRecord:
+    """Archigos exits of leaders of nuclear-armed states vs the rest (1840-2015).
+
+    Nuclear status by calendar year from Jo & Gartzke's (2007) possession years (North
+    Korea from its 2006 test, South Africa 1982-1991 only).  No leader of a nuclear-armed
+    state has been removed by a foreign power: the foreign rate is 0 and only its upper
+    bound is informative.
+    """
+
+    nuclear: NuclearStatusExits
+    non_nuclear: NuclearStatusExits
+    exits: tuple[NuclearLeaderExit, ...]
+    window: tuple[int, int]
+    source: str
+
+
+@cache
+def nuclear_exit_record() -> NuclearExitRecord:
+    """Leader-years, irregular and foreign exits of nuclear-armed vs non-nuclear states'
+    leaders, their rates and 95% upper bounds, and the nuclear-armed states' exits by name."""
+    table = load_table("archigos_rates")["nuclear"]
+
+    def status(name: str) -> NuclearStatusExits:
+        row = table["status"][name]
+        return NuclearStatusExits(name, float(row["leader_years"]), int(row["irregular_exits"]),
+                                  int(row["foreign_exits"]), float(row["irregular_rate"]),
+                                  float(row["foreign_rate"]), float(row["irregular_upper_95"]),
+                                  float(row["foreign_upper_95"]))
+
+    exits = tuple(NuclearLeaderExit(str(r["leader"]), str(r["country"]), int(r["year"]),
+                                    str(r["exit"]), str(r["exitcode"]))
+                  for r in table["nuclear_exits"])
+    first, last = table["window"]
+    return NuclearExitRecord(status("nuclear"), status("non_nuclear"), exits,
+                             (int(first), int(last)), str(table["source"]))
 
 
 @dataclass(frozen=True)
