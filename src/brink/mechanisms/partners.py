@@ -21,6 +21,13 @@
   as a contest success function (Tullock 1980; Hirshleifer 1989): as the challenger
   weakens, partners such as China and India gain.
 
+The post-war game (:mod:`brink.aftermath`) makes partners players: each month a partner
+chooses to keep backing the challenger or to walk away (:func:`backing_log_odds`, a
+random-utility choice, McFadden 1974), and partners with a stake in the challenger's
+sphere choose how much costly effort to spend on it (:func:`sphere_contest`, the Nash
+equilibrium of the Tullock contest).  The 0.1 formula :func:`partner_support` is kept for
+the one-exchange template, whose numbers it reproduces.
+
 All functions take scalars or numpy arrays of shape ``(S,)`` (samples) and broadcast.
 """
 
@@ -35,9 +42,19 @@ from brink.errors import InputError
 from brink.errors import bounded_array as _array
 
 __all__ = [
+    "BACKING_BASELINE",
     "DAYS_PER_MONTH",
+    "DEFEAT_STRENGTH_LOSS",
+    "DEPENDENCE_WEIGHT",
+    "DISCOUNT_WEIGHT",
+    "OPEC_WEIGHT",
+    "SPHERE_WEIGHT",
+    "TABOO_WEIGHT",
+    "WINNER_WEIGHT",
+    "backing_log_odds",
     "discount_cost",
     "partner_support",
+    "sphere_contest",
     "sphere_influence",
     "sphere_shares",
     "support_core",
@@ -47,6 +64,25 @@ __all__ = [
 
 #: Average days per month (365.25 / 12, rounded as in the design's closed form).
 DAYS_PER_MONTH = 30.4
+
+#: Share of its strength a defeated or conceding challenger loses in its sphere (assumption).
+DEFEAT_STRENGTH_LOSS = 0.5
+#: A partner's probability of backing the challenger when every term is zero (assumption).
+BACKING_BASELINE = 0.5
+#: Log-odds weight of bandwagoning with the winner (assumption; Walt 1987, Schweller 1994).
+WINNER_WEIGHT = 3.0
+#: Log-odds weight of the nuclear taboo (assumption; Tannenwald 2007).
+TABOO_WEIGHT = 4.0
+#: Log-odds weight of depending on the challenger's energy (assumption).
+DEPENDENCE_WEIGHT = 1.0
+#: Log-odds weight of the discount as a share of the oil price, times dependence (assumption).
+DISCOUNT_WEIGHT = 10.0
+#: Log-odds weight of OPEC+ coordination: a reason of its own to stay, not an energy
+#: purchase (assumption: the same weight as full energy dependence).
+OPEC_WEIGHT = 1.0
+#: Log-odds weight of the partner's equilibrium share of the challenger's sphere: the more it
+#: can take from a weakened challenger, the less it backs it (assumption).
+SPHERE_WEIGHT = 2.0
 
 
 
@@ -223,3 +259,102 @@ def sphere_shares(weights: FloatArray, decisiveness: float = 1.0) -> FloatArray:
     with np.errstate(divide="ignore", invalid="ignore"):
         shares = np.where(total > 0, powered / np.where(total > 0, total, 1.0), 1.0 / powered.shape[-1])
     return np.asarray(shares, dtype=np.float64)
+
+
+def backing_log_odds(
+    won: ArrayLike,
+    nuclear: ArrayLike,
+    energy_dependence: ArrayLike,
+    taboo_aversion: ArrayLike,
+    backs_winners: ArrayLike,
+    discount_usd_per_bbl: ArrayLike,
+    oil_price_usd_per_bbl: ArrayLike,
+    opec_plus_coordination: ArrayLike,
+    sphere_share: ArrayLike,
+) -> FloatArray:
+    """A partner's log-odds of backing the challenger for a month (the post-war game).
+
+    Random utility (McFadden 1974): the partner backs when ``z + e1 > e0`` with private
+    logistic shocks, so it backs with probability ``1 / (1 + exp(-z))``::
+
+        z = logit(0.5) + 3 * backs_winners * (2 won - 1) - 4 * taboo_aversion * nuclear
+            + 1 * energy_dependence + 10 * energy_dependence * discount / oil_price
+            + 1 * opec_plus_coordination - 2 * sphere_share
+
+    The discount is worth the share of the partner's import bill it saves, so it moves
+    only a partner that buys the challenger's energy (``energy_dependence > 0``); OPEC+
+    coordination is a reason of its own, which no discount buys (0.1 added it to the
+    dependence, so a crude discount bought Saudi support).  ``sphere_share`` is the
+    partner's equilibrium share of the challenger's sphere (:func:`sphere_contest`).
+    Inputs broadcast; for trusted callers (no range checks).
+    """
+    with np.errstate(divide="ignore"):
+        z = (
+            logit(BACKING_BASELINE)
+            + WINNER_WEIGHT * np.asarray(backs_winners) * (2.0 * np.asarray(won) - 1.0)
+            - TABOO_WEIGHT * np.asarray(taboo_aversion) * np.asarray(nuclear)
+            + DEPENDENCE_WEIGHT * np.asarray(energy_dependence)
+            + DISCOUNT_WEIGHT * np.asarray(energy_dependence) * np.asarray(discount_usd_per_bbl)
+            / np.asarray(oil_price_usd_per_bbl)
+            + OPEC_WEIGHT * np.asarray(opec_plus_coordination)
+            - SPHERE_WEIGHT * np.asarray(sphere_share)
+        )
+    return np.asarray(z, dtype=np.float64)
+
+
+def sphere_contest(incumbent: ArrayLike, values: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Nash equilibrium of a Tullock contest for the challenger's sphere (M8, a choice).
+
+    Each partner ``j`` chooses an effort ``e_j >= 0`` to maximise ``v_j e_j / X - e_j``
+    with ``X = x_c + sum_k e_k``: ``v_j`` is its value of the whole sphere in units of
+    effort (``capability_j * interest_j``: a stronger partner pays less per unit of
+    influence) and ``x_c`` the challenger's standing strength, which it does not choose
+    (Tullock 1980; Hillman & Riley 1989 for asymmetric contestants).  The first-order
+    condition gives ``e_j = X - X**2 / v_j`` for the active partners (``v_j > X``), whose
+    sum fixes ``X``::
+
+        (sum_active 1/v_j) X**2 - (m - 1) X - x_c = 0
+
+    for ``m`` active partners; the active set is the ``m`` highest values for which the
+    root exceeds none of the inactive values and is below every active one.
+
+    Args:
+        incumbent: ``x_c >= 0``, any shape ``B`` (e.g. ``(S, K)``).
+        values: ``(..., P)`` partner values ``v_j >= 0`` broadcasting against ``B + (P,)``.
+
+    Returns:
+        ``(influence, shares)``: the challenger's share ``x_c / X`` (shape ``B``; 1 when no
+        partner is active) and the partners' shares ``e_j / X`` (``B + (P,)``).
+    """
+    xc = np.asarray(incumbent, dtype=np.float64)
+    v = np.asarray(values, dtype=np.float64)
+    v = np.broadcast_to(v, (*np.broadcast_shapes(xc.shape, v.shape[:-1]), v.shape[-1]))
+    xc = np.broadcast_to(xc, v.shape[:-1])
+    P = v.shape[-1]
+    if P == 0:
+        return np.ones(xc.shape), np.zeros(v.shape)
+    order = np.argsort(-v, axis=-1, kind="stable")
+    vs = np.take_along_axis(v, order, axis=-1)
+    total = np.full(xc.shape, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv = np.cumsum(np.where(vs > 0, 1.0 / vs, np.inf), axis=-1)
+        for m in range(1, P + 1):
+            a = inv[..., m - 1]
+            root = ((m - 1) + np.sqrt((m - 1) ** 2 + 4.0 * xc * a)) / (2.0 * a)
+            root = np.where(np.isfinite(a) & (a > 0), root, np.nan)
+            ok = vs[..., m - 1] > root
+            if m < P:
+                ok &= vs[..., m] <= root
+            total = np.where(np.isnan(total) & ok, root, total)
+        effort = np.where(np.isfinite(total)[..., None], np.clip(total[..., None] - total[..., None] ** 2 / vs, 0.0, None), 0.0)
+        effort = np.where(vs > 0, effort, 0.0)
+        X = xc + effort.sum(axis=-1)
+        shares_sorted = np.where(X[..., None] > 0, effort / np.where(X > 0, X, 1.0)[..., None], 0.0)
+        influence = np.where(X > 0, xc / np.where(X > 0, X, 1.0), 1.0)
+        # no standing challenger and one interested partner: it takes the sphere for a token effort
+        lone = (X <= 0) & (vs[..., 0] > 0)
+        shares_sorted[..., 0] = np.where(lone, 1.0, shares_sorted[..., 0])
+        influence = np.where(lone, 0.0, influence)
+    shares = np.empty_like(shares_sorted)
+    np.put_along_axis(shares, order, shares_sorted, axis=-1)
+    return np.asarray(influence, dtype=np.float64), np.asarray(shares, dtype=np.float64)

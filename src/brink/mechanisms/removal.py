@@ -25,6 +25,7 @@ multiplies the two survivals (:func:`foreign_imposed_core` on ``(S, U)`` arrays)
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 from numpy.typing import ArrayLike
 
 from brink.arrays import FloatArray
@@ -37,6 +38,7 @@ __all__ = [
     "RESOURCE_WEALTH_FACTOR",
     "foreign_imposed_change_probability",
     "foreign_imposed_core",
+    "intervention",
 ]
 
 
@@ -101,3 +103,27 @@ def foreign_imposed_core(
         1 + (defeat_multiplier - 1) * lost
     ) * (1 + partner_weight * (1 - partner_support))
     return np.asarray(1 - np.exp(-rate * horizon_months / 12.0), dtype=np.float64)
+
+
+@njit(cache=True, nogil=True)
+def intervention(
+    success: float, deterrence: float, partner_shield: float, support: float, weakness_effect: float,
+    weakness: float, gain: float, cost: float,
+) -> tuple[float, float]:
+    """An outside power's monthly choice to act to install a more favourable ruler (M9).
+
+    Returns ``(q, a)``: the chance an attempt succeeds and the probability it is made.
+    ``q = clip(success * deterrence * (1 - partner_shield * support) * (1 + weakness_effect
+    * weakness), 0, 1)``: it falls against a nuclear-armed target (``deterrence = 1 -
+    nuclear_deterrence`` when the target is nuclear-armed, else 1) and one whose partners
+    back it, and rises when the leader is weak (lost the war, spent his reserves).  The power
+    acts when ``gain * q - cost + e1 > e0`` with private logistic shocks (random utility,
+    McFadden 1974): ``a = 1 / (1 + exp(-(gain * q - cost)))``, ``gain`` being its energy
+    interest times the state's resource wealth times its value of a friendly ruler (Downes &
+    Monten 2013; O'Rourke 2018; Bove, Gleditsch & Sekeris 2016).  The monthly hazard it adds
+    is ``a * q``.
+    """
+    q = success * deterrence * (1.0 - partner_shield * support) * (1.0 + weakness_effect * weakness)
+    q = min(max(q, 0.0), 1.0)
+    a = 1.0 / (1.0 + np.exp(-(gain * q - cost)))
+    return q, a

@@ -33,6 +33,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 
 import numpy as np
+from numba import njit
 from numpy.typing import ArrayLike, NDArray
 
 from brink.arrays import FloatArray
@@ -49,7 +50,9 @@ __all__ = [
     "OUTCOME_HAZARD_MULTIPLIERS",
     "PARTNER_WEIGHT",
     "WarOutcome",
+    "elite_move_probability",
     "loyalty_norm",
+    "monthly_probability",
     "outcome_codes",
     "punishment_core",
     "punishment_probability",
@@ -323,3 +326,40 @@ def resurrection_gamble_value(
 
     gamble = p * value(WarOutcome.VICTORY) + (1.0 - p) * value(WarOutcome.DEFEAT)
     return np.asarray(gamble - value(WarOutcome.CONCESSION), dtype=np.float64)
+
+
+def monthly_probability(rate_per_year: ArrayLike) -> FloatArray:
+    """``1 - exp(-rate / 12)``: the monthly probability of an exit at a constant yearly hazard.
+
+    Archigos' rates are events per leader-year (the maximum-likelihood estimate of a
+    constant hazard), so twelve months at this probability give back the yearly rate:
+    ``-12 * log(1 - p) = rate``.
+    """
+    rate = _array("rate_per_year", rate_per_year, low=0.0)
+    return np.asarray(-np.expm1(-rate / 12.0), dtype=np.float64)
+
+
+@njit(cache=True, nogil=True)
+def elite_move_probability(
+    base_log_odds: float, outcome_shift: float, abandonment_weight: float, support: float,
+    goods_weight: float, shortfall: float,
+) -> float:
+    """The winning coalition's probability of moving against the leader this month (M6, a choice).
+
+    Selectorate theory (Bueno de Mesquita et al. 2003): coalition members stay loyal while
+    the incumbent's private goods and prospects beat a challenger's offer.  Random utility
+    (McFadden 1974) with private logistic shocks::
+
+        z = logit(h0) + e * ln(m_o) + ln(1 + partner_weight) * (1 - support) + goods_weight * shortfall
+        P(move) = 1 / (1 + exp(-z))
+
+    ``h0`` is the Archigos monthly base probability for the regime and tenure
+    (:func:`monthly_probability`), ``e * ln(m_o)`` the war outcome's effect borne by the
+    leader (Chiozza & Goemans 2004; Croco 2011; ``outcome_shift``), ``support`` the
+    partners' mean backing this month and ``shortfall`` the share of the starting
+    reserves spent (the private goods the leader can no longer pay).  At a stalemate
+    (``m = 1``), with no partners and no reserves spent, the probability is ``h0``: the
+    data's base rate.
+    """
+    z = base_log_odds + outcome_shift + abandonment_weight * (1.0 - support) + goods_weight * shortfall
+    return float(1.0 / (1.0 + np.exp(-z)))
