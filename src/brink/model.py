@@ -371,6 +371,28 @@ class CrisisModel:
             [self._evaluate({key: v[a:b] for key, v in params.items()}, levers) for a, b in pairwise(bounds)]
         )
 
+    def reach(
+        self, params: Mapping[str, FloatArray], levers: Mapping[str, Any] | None = None
+    ) -> tuple[Scenario, dict[str, FloatArray], NDArray[np.bool_], Any, FloatArray]:
+        """The equilibrium's reach of every node ``(S, nodes)`` for the rows of ``params``, with the
+        lever variant, its full parameters, the failed mask and the template's prepared quantities
+        (for read-outs beyond :meth:`evaluate`, such as the endings ``brink simulate`` draws)."""
+        sc, full, failed, _ = self._complete(params, levers)
+        template = get_template(sc.template)
+        prepared = template.prepare(sc, full)
+        lean = self.solver_entry.terminal_reach
+        if lean is not None and template.capabilities.fast_read_out:
+            game = compile_game(sc, full, self.information, prepared)
+            equilibrium = lean(game, **self.solver_entry.given(lam=self.lam))
+            reach = np.zeros((failed.shape[0], game.n_nodes))
+            reach[:, game.terminals] = equilibrium.reach
+        else:
+            game, solution = self._solve(sc, full, prepared)
+            reach = np.asarray(solution.reach, dtype=np.float64).reshape(-1, game.n_nodes)
+            if "converged" in solution.info:
+                failed |= ~np.broadcast_to(np.asarray(solution.info["converged"], dtype=bool), failed.shape)
+        return sc, full, failed, prepared, reach
+
     def _evaluate(self, params: Mapping[str, FloatArray], levers: Mapping[str, Any] | None) -> Evaluation:
         """:meth:`evaluate` of rows that fit the memory budget."""
         sc, full, failed, failure = self._complete(params, levers)

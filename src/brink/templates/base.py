@@ -125,6 +125,10 @@ class Capabilities:
     #: Whether :meth:`Template.terminal_read_out` gives outcomes and metrics from the
     #: terminal reach of a subgame-perfect equilibrium (no full solution needed).
     fast_read_out: bool = False
+    #: Whether the template plays the post-war game (:mod:`brink.aftermath`) after the
+    #: crisis and implements ``endings(scenario, params, reach, prepared)``, the
+    #: ``(S, K)`` probability of each ending it starts from (``brink simulate`` draws them).
+    post_war: bool = False
 
     def unmatched(self, names: Iterable[str], kind: Literal["outcomes", "metrics"]) -> list[str]:
         """The ``names`` that no pattern of ``kind`` covers."""

@@ -22,6 +22,7 @@ from brink.arrays import FloatArray, IndexArray
 from brink.errors import InputError, bounded_array
 from brink.mechanisms import alliances, removal, survival
 from brink.mechanisms import partners as partnership
+from brink.mechanisms.partners import DEFEAT_STRENGTH_LOSS
 from brink.templates.base import ParameterValues, Params
 from brink.templates.crisis.spec import CrisisScenario, Doctrine
 from brink.templates.crisis.tree import (
@@ -56,7 +57,6 @@ __all__ = [
 #: McNamara's 400 one-megaton-equivalent assured-destruction criterion).
 HALF_DAMAGE_WARHEADS = 400.0
 #: Share of the challenger's strength lost after defeat or concession (assumption).
-DEFEAT_STRENGTH_LOSS = 0.5
 
 
 def damage(warheads: FloatArray | float) -> FloatArray:

@@ -19,15 +19,14 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
+from brink.aftermath.spec import EnergyDiscount, OutcomeMultipliers, Partner
 from brink.errors import InputError
 from brink.mechanisms.ladder import CENTRAL_RUNG, KNOWN_RUNGS, NUCLEAR_RUNG
 from brink.mechanisms.removal import DEFEAT_MULTIPLIER, FOREIGN_BASE_RATE, RESOURCE_WEALTH_FACTOR
 from brink.mechanisms.survival import (
     BASE_HAZARD,
     HORIZON_MONTHS,
-    OUTCOME_HAZARD_MULTIPLIERS,
     PARTNER_WEIGHT,
-    WarOutcome,
 )
 from brink.scenario import Q, Scenario, Section
 
@@ -149,41 +148,12 @@ class Doctrine(Section):
     interests: Interests = Interests()
 
 
-class Partner(Section):
-    """A partner of the challenger (M6-M8)."""
-
-    energy_dependence: Q = Q(0.0)
-    taboo_aversion: Q = Q(0.5)
-    backs_winners: Q = Q(0.5)
-    opec_plus_coordination: Q = Q(0.0)
-    sphere_interest: dict[str, Q] = Field(default_factory=dict)
-
-
-class EnergyDiscount(Section):
-    """Energy sold to partners below market (M7)."""
-
-    offered_usd_per_bbl: Q = Q(0.0)
-    reserves_usd_bn: Q = Q(0.0)
-    reference_price_usd_per_bbl: Q = Q(80.0)
-    elasticity: Q = Q(3.0)
-    sustainable_months: Q | None = None
-
-
 class ForeignImposed(Section):
     """Foreign-imposed removal (M9; Downes & Monten 2013)."""
 
     base: Q = Q(FOREIGN_BASE_RATE)
     resource_wealth_factor: Q = Q(RESOURCE_WEALTH_FACTOR)
     defeat_multiplier: Q = Q(DEFEAT_MULTIPLIER)
-
-
-class OutcomeMultipliers(Section):
-    """Hazard multipliers by outcome (M6); defaults :data:`brink.mechanisms.survival.OUTCOME_HAZARD_MULTIPLIERS`."""
-
-    victory: Q = Q(OUTCOME_HAZARD_MULTIPLIERS[WarOutcome.VICTORY])
-    stalemate: Q = Q(OUTCOME_HAZARD_MULTIPLIERS[WarOutcome.STALEMATE])
-    defeat: Q = Q(OUTCOME_HAZARD_MULTIPLIERS[WarOutcome.DEFEAT])
-    concession: Q = Q(OUTCOME_HAZARD_MULTIPLIERS[WarOutcome.CONCESSION])
 
 
 class Survival(Section):

@@ -11,25 +11,24 @@ the chance that the war is decided, and the chance it goes on.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
 
+from brink import aftermath
+from brink.aftermath.inputs import all_starts, build_inputs
 from brink.arrays import FloatArray, IndexArray
 from brink.mechanisms import alliances
 from brink.mechanisms.ladder import NUCLEAR_RUNG
 from brink.templates.base import ParameterValues, Params
 from brink.templates.crisis.payoffs import (
-    LeaderAndPartners,
     _coverage,
     _warheads,
     assemble_payoffs,
     conventional_balance,
     damage,
-    leader_and_partners,
 )
 from brink.templates.crisis.tree import (
     CONCESSION,
@@ -54,9 +53,57 @@ from brink.templates.escalation.tree import (
     skeleton,
 )
 
-__all__ = ["Quantities", "chance_probabilities", "outcome_classes", "payoff_terms", "prepare", "terminals_by_outcome_class", "war_classes", "win_probability"]
+__all__ = ["AfterCrisis", "Quantities", "after_crisis", "chance_probabilities", "outcome_classes", "payoff_terms", "prepare", "terminals_by_outcome_class", "war_classes", "win_probability"]
 
 _BIT = {r: 1 << i for i, r in enumerate(RESPONSES)}
+
+
+@dataclass(frozen=True)
+class AfterCrisis:
+    """The post-war game's read-out per outcome class ``(S, O)`` (:mod:`brink.aftermath`):
+    each ending's values averaged over the class's lottery of victory, stalemate, defeat
+    and concession."""
+
+    value: FloatArray
+    survival: FloatArray
+    domestic: FloatArray
+    foreign: FloatArray
+    support: FloatArray  # (S, O, P) each partner's mean backing over the months
+    mean_support: FloatArray
+    influence: FloatArray
+    discount_months: FloatArray
+    spent: FloatArray
+    partners: tuple[str, ...]
+
+
+def after_crisis(
+    scenario: EscalationScenario, params: Params, lot: FloatArray, nuclear: IndexArray, sanctioned: IndexArray,
+) -> AfterCrisis:
+    """Solve the post-war game from every ending and average it over each outcome class's
+    lottery ``lot`` ``(S, O, 4)``; ``nuclear`` and ``sanctioned`` ``(O,)`` say whether the
+    challenger used nuclear weapons and the defender answered with sanctions in the class."""
+    cr = scenario.crisis
+    assert cr is not None
+    starts = all_starts("sanctions" in cr.responses)
+    game = aftermath.solve(build_inputs(scenario, params, starts))
+    lookup = {tuple(row): i for i, row in enumerate(starts.tolist())}
+    index = np.asarray([[lookup[(o, int(nu), int(sa) if starts.shape[0] == 16 else 0)]
+                         for nu, sa in zip(nuclear, sanctioned, strict=True)] for o in range(4)])  # (4, O)
+
+    def mix(x: FloatArray) -> FloatArray:
+        picked = x[:, index]  # (S, 4, O, ...)
+        weights = lot.transpose(0, 2, 1)
+        if picked.ndim == 4:
+            return np.asarray(np.einsum("sko,skop->sop", weights, picked), dtype=np.float64)
+        return np.asarray(np.einsum("sko,sko->so", weights, picked), dtype=np.float64)
+
+    support = 1.0 - mix(game.abandon)
+    return AfterCrisis(
+        value=mix(game.value), survival=mix(game.survival), domestic=mix(game.domestic), foreign=mix(game.foreign),
+        support=support, mean_support=support.mean(axis=-1) if game.partners else np.ones(lot.shape[:2]),
+        influence=mix(game.influence), discount_months=mix(game.discount_months), spent=mix(game.spent),
+        partners=game.partners,
+    )
 
 
 @dataclass(frozen=True)
@@ -66,7 +113,7 @@ class Quantities:
     war_class: IndexArray  # (T,) class of each terminal
     lottery: FloatArray  # (S, O, 4) victory, stalemate, defeat, concession, per outcome class
     won: FloatArray  # (S, U) the challenger's expected share of the stake, per war class
-    leader: LeaderAndPartners  # per outcome class (:func:`outcome_classes`)
+    leader: AfterCrisis  # per outcome class (:func:`outcome_classes`)
     settled_share: FloatArray  # (O,) the share a settlement gives the challenger, 0 for other endings
     by_class: FloatArray  # (S, U, 3)
     coef: FloatArray  # (K, S)
@@ -214,48 +261,31 @@ def prepare(scenario: EscalationScenario, params: Params, sk: Skeleton) -> Quant
     lot[:, :, CONCESSION] = ((ending == C_CONCEDES) + settled * (1 - share))[None, :]
     won = (np.where(fought, pi, 0.0) + (ending == T_CONCEDES) + (ending == SETTLE) * share
            + np.where(ending == HORIZON, sigma, 0.0))
-    nuclear = (t.nuclear_round[rep] > 0).astype(np.float64)[None, :]
-    lp_outcome = leader_and_partners(scenario, params, lot, won, nuclear)
-    lp = _per_war_class(lp_outcome, of_class)
+    nuclear = (t.nuclear_round[rep] > 0).astype(np.int64)
+    sanctioned = ((t.answered[rep] & _BIT["sanctions"]) > 0).astype(np.int64)
+    after = after_crisis(scenario, params, lot, nuclear, sanctioned)
     lot_outcome = lot
     won, rounds = won[:, of_class], rounds[of_class]
 
     delta = v("process.discount")
     lag = delta[:, None] ** (rounds[None, :] - 1)
     theta = np.where(t.challenger_type[first][None, :] == 1, v("process.irresolute_stake")[:, None], 1.0)
-    lead = f"actors.{cr.challenger}.leader"
     col = (slice(None), None)
-    u_c = lag * (
-        v("crisis.stakes.challenger")[col] * theta * won
-        + v("costs.partner_value")[col] * lp.mean_support
-        + v("costs.sphere_value")[col] * lp.influence
-        + v(f"{lead}.office_value")[col] * lp.survival
-        - v(f"{lead}.punishment_cost", 0.0)[col] * lp.punished
-    )
+    u_c = lag * (v("crisis.stakes.challenger")[col] * theta * won + after.value[:, of_class])
     u_d = lag * v("crisis.stakes.defender")[col] * (1 - won)
     theta_t = np.where(t.defender_type[first][None, :] == 1, v("process.restrained_stake")[:, None], 1.0)
     u_t = lag * v("crisis.stakes.target")[col] * theta_t * (1 - won)
-    coef = _coefficients(scenario, params, v, lp.fiscal_cost, delta, R)
+    coef = _coefficients(scenario, params, v, delta, R)
     ptr, term, weight = payoff_terms(sk.structure)
     return Quantities(
-        war_class=war_class, lottery=lot_outcome, won=won, leader=lp_outcome, settled_share=settled * share,
+        war_class=war_class, lottery=lot_outcome, won=won, leader=after, settled_share=settled * share,
         by_class=np.ascontiguousarray(np.stack([u_c, u_d, u_t], axis=-1)), coef=coef, ptr=ptr, term=term,
         weight=weight, chance=chance_probabilities(scenario, params, sk),
     )
 
 
-def _per_war_class(lp: LeaderAndPartners, of_class: IndexArray) -> LeaderAndPartners:
-    """``lp`` computed per outcome class, spread to the war classes (``of_class``)."""
-    return dataclasses.replace(
-        lp, support=lp.support[:, of_class], mean_support=lp.mean_support[:, of_class],
-        influence=lp.influence[:, of_class], domestic_survival=lp.domestic_survival[:, of_class],
-        foreign_removal=lp.foreign_removal[:, of_class], survival=lp.survival[:, of_class],
-        punished=lp.punished[:, of_class],
-    )
-
-
 def _coefficients(
-    scenario: EscalationScenario, params: Params, v: ParameterValues, fiscal: FloatArray, delta: FloatArray, R: int
+    scenario: EscalationScenario, params: Params, v: ParameterValues, delta: FloatArray, R: int
 ) -> FloatArray:
     """``(kinds * rounds, S)``: each kind's scenario weight discounted to each round."""
     cr = scenario.crisis
@@ -274,7 +304,6 @@ def _coefficients(
         (0, "conventional_strike"): v("costs.conventional_strike"),
         (0, "nuclear_retaliation"): v("costs.nuclear_retaliation") * damage(_warheads(scenario, params, D, "all", n)),
         (0, "strategic"): v("costs.strategic_exchange") * damage(_warheads(scenario, params, D, "strategic", n)),
-        (0, "fiscal"): v("costs.fiscal_weight") * fiscal,
         (1, "alert"): v("costs.defender_alert") / tol,
         (1, "deployment"): v("costs.defender_deployment") / tol,
         (1, "arms_supply"): v("costs.defender_arms_supply") / tol,

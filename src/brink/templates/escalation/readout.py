@@ -16,7 +16,7 @@ import numpy as np
 from brink.arrays import FloatArray
 from brink.templates.crisis.tree import DEFEAT, VICTORY
 from brink.templates.escalation.payoffs import Quantities, terminals_by_outcome_class
-from brink.templates.escalation.spec import RESPONSES
+from brink.templates.escalation.spec import RESPONSES, EscalationScenario
 from brink.templates.escalation.tree import (
     DECLARATION_INDEX,
     ENDINGS,
@@ -25,7 +25,7 @@ from brink.templates.escalation.tree import (
     Structure,
 )
 
-__all__ = ["OUTCOME_PATTERNS", "RESPONSE_OUTCOMES", "Tally", "metrics", "outcomes", "tally", "tally_structure"]
+__all__ = ["OUTCOME_PATTERNS", "RESPONSE_OUTCOMES", "Tally", "endings", "metrics", "outcomes", "tally", "tally_structure"]
 
 #: The outcome that reports each response (the 0.1 names where the concept survives).
 RESPONSE_OUTCOMES: dict[str, str] = {
@@ -35,7 +35,7 @@ RESPONSE_OUTCOMES: dict[str, str] = {
 }
 OUTCOME_PATTERNS: tuple[str, ...] = (
     "tactical_nuclear_use", "strategic_nuclear_use", *ENDINGS, *RESPONSE_OUTCOMES.values(), "defender_responds",
-    "challenger_victory", "challenger_defeat", "leader_survives", "foreign_imposed_regime_change",
+    "challenger_victory", "challenger_defeat", "leader_survives", "domestic_removal", "foreign_imposed_regime_change",
     "partners_abandon", "partner_abandons.*", "rung.*", "declared.*",
 )
 
@@ -92,12 +92,39 @@ def tally(sk: Skeleton, q: Quantities, reach: FloatArray) -> dict[str, FloatArra
     out["challenger_victory"] = (per_class * (q.lottery[:, :, VICTORY] - q.settled_share[None, :])).sum(axis=1)
     out["challenger_defeat"] = (per_class * q.lottery[:, :, DEFEAT]).sum(axis=1)
     out["leader_survives"] = (per_class * lp.survival).sum(axis=1)
-    out["foreign_imposed_regime_change"] = (per_class * lp.foreign_removal).sum(axis=1)
+    out["foreign_imposed_regime_change"] = (per_class * lp.foreign).sum(axis=1)
+    out["domestic_removal"] = (per_class * lp.domestic).sum(axis=1)
+    out["_discount_months"] = (per_class * lp.discount_months).sum(axis=1)
+    out["_spent"] = (per_class * lp.spent).sum(axis=1)
     out["_influence"] = (per_class * lp.influence).sum(axis=1)
     out["_support"] = (per_class * lp.mean_support).sum(axis=1)
     for j, name in enumerate(lp.partners):
         out[f"partner_abandons.{name}"] = (per_class * (1 - lp.support[:, :, j])).sum(axis=1)
     out["partners_abandon"] = 1 - out["_support"] if lp.partners else np.zeros(reach.shape[0])
+    return out
+
+
+def endings(scenario: EscalationScenario, sk: Skeleton, q: Quantities, reach: FloatArray) -> FloatArray:
+    """``(S, K)`` probability of each ending of :func:`brink.aftermath.inputs.all_starts`: the
+    reach of each outcome class spread over its lottery of victory, stalemate, defeat and
+    concession, at its nuclear use and sanctions."""
+    from brink.aftermath.inputs import all_starts
+    from brink.templates.escalation.payoffs import _BIT, outcome_classes
+
+    cr = scenario.crisis
+    assert cr is not None
+    starts = all_starts("sanctions" in cr.responses)
+    lookup = {tuple(row): i for i, row in enumerate(starts.tolist())}
+    order, first = terminals_by_outcome_class(sk.structure)
+    per_class = np.add.reduceat(reach[:, order], first, axis=1)  # (S, O)
+    rep, _ = outcome_classes(sk.structure)
+    t = sk.terms
+    nuclear = (t.nuclear_round[rep] > 0).astype(np.int64)
+    sanctioned = ((t.answered[rep] & _BIT["sanctions"]) > 0).astype(np.int64) * int(starts.shape[0] == 16)
+    out = np.zeros((reach.shape[0], starts.shape[0]))
+    for c in range(per_class.shape[1]):
+        for o in range(4):
+            out[:, lookup[(o, int(nuclear[c]), int(sanctioned[c]))]] += per_class[:, c] * q.lottery[:, c, o]
     return out
 
 
@@ -119,8 +146,8 @@ def metrics(q: Quantities, r: dict[str, FloatArray]) -> dict[str, FloatArray]:
         "rounds": r["_rounds"],
         "settlement_share": share,
         "nuclear_use_answered": answered,
-        "discount_months": np.where(np.isfinite(lp.discount_months), lp.discount_months, np.nan),
-        "fiscal_cost_usd_bn": lp.fiscal_cost,
+        "discount_months": r["_discount_months"],
+        "fiscal_cost_usd_bn": r["_spent"],
         "sphere_influence": r["_influence"],
         "partner_support": r["_support"] if lp.partners else np.ones(settled.shape[0]),
     }

@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
+from brink.aftermath.spec import AftermathEnergy, AftermathPartner, AftermathSurvival, Intervener
 from brink.errors import InputError
 from brink.scenario import Q, Section
 from brink.templates.crisis.spec import Costs, Crisis, CrisisScenario, Doctrine, Stakes
@@ -137,20 +138,34 @@ class EscalationScenario(CrisisScenario):
 
     probability_fields: ClassVar[frozenset[str]] = CrisisScenario.probability_fields | {
         "discount", "loss_of_control", "decisiveness", "challenger_resolve", "irresolute_stake", "restrained_stake",
-        "arms_supply_effect", "deployment_effect",
+        "arms_supply_effect", "deployment_effect", "sanctions_revenue_loss", "nuclear_deterrence", "partner_shield",
+        "energy_interest", "success", "monthly_discount",
     }
 
-    signed_fields: ClassVar[frozenset[str]] = frozenset({"trend"})
+    signed_fields: ClassVar[frozenset[str]] = frozenset({"trend", "revenue_usd_bn_per_month"})
 
     crisis: EscalationCrisis | None = None
     doctrines: dict[str, EscalationDoctrine] = Field(default_factory=dict)  # type: ignore[assignment]
     costs: EscalationCosts = EscalationCosts()
     process: Process = Process()
+    partners: dict[str, AftermathPartner] = Field(default_factory=dict)  # type: ignore[assignment]
+    energy_discount: AftermathEnergy = AftermathEnergy()
+    survival: AftermathSurvival = AftermathSurvival()  # type: ignore[assignment]
+    interveners: dict[str, Intervener] = Field(default_factory=dict)
 
     def check_references(self) -> None:
         """The crisis checks, then: the start rung is on the ladder, declarations are responses
         the defender has (or a straddle), and the ladder leaves room to climb."""
         super().check_references()
+        for aid in self.interveners:
+            self.need_actor(aid, f"interveners.{aid}")
+        if self.energy_discount.sustainable_months is not None:
+            raise InputError(
+                "energy_discount.sustainable_months is not an input of the post-war game: how long the "
+                "discount lasts follows from the reserves, the revenue and the leader's choices",
+                self.where("energy_discount.sustainable_months"),
+                "remove it; set energy_discount.reserves_usd_bn and revenue_usd_bn_per_month instead",
+            )
         cr = self.crisis
         if cr is None:
             return

@@ -49,6 +49,7 @@ class EscalationTemplate(Template):
                  "fiscal_cost_usd_bn", "sphere_influence", "partner_support"),
         fast_read_out=True,
         private_information=True,
+        post_war=True,
     )
 
     def check(self, scenario: Scenario) -> None:
@@ -122,6 +123,14 @@ class EscalationTemplate(Template):
         object.__setattr__(game, "outcome_payoffs", pay)
         object.__setattr__(game, "chance_probs", probs)
         return game
+
+    def endings(self, scenario: Scenario, params: Params, reach: FloatArray, prepared: Any = None) -> FloatArray:
+        """``(S, K)`` probability of each crisis ending of :func:`brink.aftermath.inputs.all_starts`
+        (the post-war game's starting points) given the reach ``(S, nodes)`` of an equilibrium."""
+        sc = _escalation(scenario)
+        q = self._prepared(sc, params, prepared)
+        sk = self.skeleton(sc)
+        return readout.endings(sc, sk, q, np.ascontiguousarray(reach[:, sk.outcome_node]))
 
     def read_out(self, scenario: Scenario, params: Params, solution: Solution, prepared: Any = None) -> ReadOut:
         q = self._prepared(scenario, params, prepared)

@@ -147,7 +147,7 @@ class Skeleton:
 #: scenario's weight of kind ``k`` discounted to round ``r`` (:mod:`.payoffs`).
 TERM_KINDS: tuple[tuple[int, str], ...] = (
     (0, "war"), (0, "taboo"), (0, "sanctions"), (0, "conventional_strike"), (0, "nuclear_retaliation"),
-    (0, "strategic"), (0, "fiscal"),
+    (0, "strategic"),
     (1, "alert"), (1, "deployment"), (1, "arms_supply"), (1, "sanctions"), (1, "conventional"), (1, "nuclear"),
     (1, "strategic"), (1, "umbrella"), (1, "legal"), (1, "audience"), (1, "norm"), (1, "self_preservation"),
     (2, "war"), (2, "nuclear"),
@@ -239,7 +239,6 @@ def skeleton(st: Structure) -> Skeleton:
                 add(0, "war", rnd, -1.0)
                 add(2, "war", rnd, -1.0)
                 add(1, "conventional", rnd, -1.0)
-        add(0, "fiscal", 1, -1.0)
         return w
 
     def leaf(node: int, path: _Path, ending: int, end_round: int, share: float, label: str) -> None:

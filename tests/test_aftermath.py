@@ -1,0 +1,290 @@
+"""The post-war game (brink.aftermath): accounting identities, each player's choice against
+closed forms, the Archigos base rates, the leader's optimisation, and the game feeding the
+crisis.  The fixture tests/fixtures/aftermath-small.yaml is a personalist challenger five
+years in office with one partner that buys its oil (P1), one that buys none (P2) and one
+outside power (U)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.special import expit
+
+from brink import aftermath
+from brink.aftermath.game import GRID_POINTS
+from brink.aftermath.inputs import OUTCOME_NAMES, all_starts, build_inputs
+from brink.mechanisms import reference
+from brink.mechanisms.partners import sphere_contest
+from brink.mechanisms.survival import monthly_probability
+from brink.model import CrisisModel
+from brink.scenario import load_scenario
+from brink.templates import get_template
+
+SMALL = Path(__file__).parent / "fixtures" / "aftermath-small.yaml"
+FIELD = {name: i for i, name in enumerate(aftermath.RECORDED)}
+FIXED = ("energy_discount.leader_chooses=false",)
+ALONE = ("partners={}", "interveners={}")
+
+
+def solve(overrides: tuple[str, ...] = (), ending: str = "stalemate", nuclear: int = 0, sanctioned: int = 0,
+          grid: int = GRID_POINTS) -> tuple[aftermath.Aftermath, aftermath.Inputs]:
+    sc = load_scenario(str(SMALL), overrides)
+    starts = np.asarray([[OUTCOME_NAMES.index(ending), nuclear, sanctioned]], dtype=np.int64)
+    inputs = build_inputs(sc, sc.parameters.central(), starts)  # type: ignore[arg-type]
+    return aftermath.solve(inputs, record=np.zeros(1, dtype=np.int64), grid=grid), inputs
+
+
+def path(game: aftermath.Aftermath, name: str) -> np.ndarray:
+    return game.path[0, :, FIELD[name]]
+
+
+def support(game: aftermath.Aftermath, partner: str) -> np.ndarray:
+    return game.support[0, :, game.partners.index(partner)]
+
+
+# ---------------------------------------------------------------- accounting identities
+
+
+@pytest.mark.parametrize("revenue", [1.5, 0.0, -0.7])
+def test_without_a_discount_reserves_follow_revenue_exactly(revenue: float) -> None:
+    game, _ = solve(("energy_discount.offered_usd_per_bbl=0", f"energy_discount.revenue_usd_bn_per_month={revenue}"))
+    months = np.arange(36)
+    assert np.allclose(path(game, "reserves_usd_bn"), np.maximum(0.0, 20.0 + revenue * months), rtol=0, atol=1e-12)
+    assert np.all(path(game, "spent_usd_bn") == 0.0)
+    assert game.discount_months[0, 0] == 0.0
+
+
+def test_months_of_discount_equal_reserves_over_its_cost_when_revenue_is_zero() -> None:
+    """``months = R / (d * b * 30.4 / 1e3)`` with ``b`` the barrels a day bought at the discount
+    (P1 buys 1 mb/d and backs, hence buys, a share ``s`` of it)."""
+    game, _ = solve((*FIXED, "energy_discount.reserves_usd_bn=5"))
+    # P1's backing at a stalemate (won = stalemate share 0.35) with the full 10 USD/bbl, by hand:
+    z = 3 * 0.5 * (2 * 0.35 - 1) + 1 * 0.4 + 10 * 0.4 * 10 / 80
+    s = expit(z)
+    months = 5.0 * 1e3 / (10.0 * 1.0 * s * 30.4)
+    assert months < 36
+    assert game.discount_months[0, 0] == pytest.approx(months, rel=1e-12)
+    assert game.spent[0, 0] == pytest.approx(5.0, rel=1e-12)
+    paid = path(game, "paid_share")
+    full = math.floor(months)
+    assert np.all(paid[:full] == 1.0)
+    assert paid[full] == pytest.approx(months - full, rel=1e-9)
+    assert np.all(paid[full + 1:] == 0.0)
+    assert support(game, "P1")[0] == pytest.approx(s, rel=1e-12)
+
+
+def test_the_survival_curve_is_the_product_of_monthly_survival_on_the_path() -> None:
+    game, _ = solve()
+    alive = path(game, "in_office")
+    h = path(game, "domestic_hazard") + path(game, "foreign_hazard")
+    assert alive[0] == 1.0
+    assert np.allclose(alive[1:], np.cumprod(1 - h)[:-1], rtol=1e-12, atol=0)
+    assert game.survival[0, 0] == pytest.approx(float(np.prod(1 - h)), rel=1e-12)
+    assert game.survival[0, 0] + game.domestic[0, 0] + game.foreign[0, 0] == pytest.approx(1.0, abs=1e-12)
+
+
+def test_the_leaders_value_is_the_discounted_sum_along_the_path() -> None:
+    """Value recomputed from the recorded path: ``sum_t 0.99^t S_t (flow_t - h_t * punishment)``."""
+    game, inputs = solve(FIXED)
+    alive = path(game, "in_office")
+    h = path(game, "domestic_hazard") + path(game, "foreign_hazard")
+    mean_support = game.support[0].mean(axis=1)
+    H = 36
+    office, sphere = 1.0, 0.3  # fixture office value; default costs.sphere_value
+    flow = (office + sphere * game.influence[0, 0]) / H + 0.5 / H * mean_support - 0.002 * path(game, "spent_usd_bn")
+    value = np.sum(0.99 ** np.arange(H) * alive * (flow - h * inputs.pun[0, 0]))
+    assert game.value[0, 0] == pytest.approx(value, rel=1e-12)
+
+
+# ---------------------------------------------------------------- the players' choices
+
+
+def test_a_partner_that_buys_none_of_the_oil_is_not_moved_by_a_discount() -> None:
+    none, _ = solve((*FIXED, "energy_discount.offered_usd_per_bbl=0"))
+    large, _ = solve((*FIXED, "energy_discount.offered_usd_per_bbl=30"))
+    assert np.allclose(support(none, "P2"), support(large, "P2"), rtol=1e-12, atol=0)  # OPEC+ coordination only
+    assert support(large, "P1")[0] > support(none, "P1")[0] + 0.1
+
+
+def test_a_crude_discount_no_longer_buys_saudi_support_in_ukraine_2022() -> None:
+    """0.1 added Saudi Arabia's OPEC+ coordination to its energy dependence (issue 13)."""
+    model = CrisisModel(load_scenario("ukraine-2022"))
+    params = model.draw(0, 0, 16)
+    low = model.evaluate(params, {"energy_discount.offered_usd_per_bbl": 0}).outcomes
+    high = model.evaluate(params, {"energy_discount.offered_usd_per_bbl": 30}).outcomes
+    assert np.allclose(low["partner_abandons.SAU"], high["partner_abandons.SAU"], rtol=0, atol=0.02)
+    assert np.mean(high["partner_abandons.IND"]) < np.mean(low["partner_abandons.IND"]) - 0.05
+
+
+def test_more_reserves_make_the_discount_last_longer_and_delay_abandonment() -> None:
+    poor, _ = solve((*FIXED, "energy_discount.reserves_usd_bn=3"))
+    rich, _ = solve((*FIXED, "energy_discount.reserves_usd_bn=6"))
+    assert rich.discount_months[0, 0] > poor.discount_months[0, 0] + 10
+    drop = [int(np.argmax(support(g, "P1") < support(g, "P1")[0] - 1e-9)) for g in (poor, rich)]
+    assert drop[1] > drop[0] + 10
+    assert rich.abandon[0, 0, 0] < poor.abandon[0, 0, 0]
+
+
+def test_a_larger_discount_buys_support_until_the_reserves_run_out() -> None:
+    """The mission's "unsustainable discounts indefinitely": 30 USD/bbl backs more at first,
+    runs the reserves dry within the horizon, and then backs less than 5 USD/bbl still paid."""
+    small, _ = solve((*FIXED, "energy_discount.reserves_usd_bn=10", "energy_discount.offered_usd_per_bbl=5"))
+    large, _ = solve((*FIXED, "energy_discount.reserves_usd_bn=10", "energy_discount.offered_usd_per_bbl=30"))
+    assert support(large, "P1")[0] > support(small, "P1")[0]
+    dry = int(np.argmax(path(large, "reserves_usd_bn") <= 0))
+    assert 0 < dry < 30 and np.all(path(small, "reserves_usd_bn") > 0)
+    assert support(large, "P1")[30] < support(small, "P1")[30]
+    # after the reserves run dry the large discount's partner backs as it would with none
+    none, _ = solve((*FIXED, "energy_discount.offered_usd_per_bbl=0"))
+    assert support(large, "P1")[30] == pytest.approx(support(none, "P1")[30], rel=1e-12)
+
+
+def test_a_nuclear_deterrent_lowers_foreign_imposed_removal() -> None:
+    armed = ("actors.A.nuclear={strategic: 100, non_strategic: 0}",)
+    plain, _ = solve()
+    nuclear, _ = solve(armed)
+    assert nuclear.foreign[0, 0] < 0.5 * plain.foreign[0, 0]
+    # no outsider named and none observed removing a nuclear-armed state's leader: zero
+    alone, _ = solve((*armed, "interveners={}"))
+    assert alone.foreign[0, 0] == 0.0
+    assert reference.nuclear_exit_record().nuclear.foreign_exits == 0
+
+
+def test_resource_wealth_raises_foreign_imposed_removal() -> None:
+    poor, _ = solve(("actors.A.resource_wealth=0",))
+    rich, _ = solve(("actors.A.resource_wealth=1",))
+    assert rich.foreign[0, 0] > poor.foreign[0, 0] * 1.2
+
+
+def test_survival_falls_with_defeat_and_with_abandonment() -> None:
+    stalemate, _ = solve()
+    defeat, _ = solve(ending="defeat")
+    assert defeat.survival[0, 0] < stalemate.survival[0, 0] - 0.01
+    # nuclear use makes taboo-averse partners walk away: survival falls, and only through them
+    averse = ("partners.P1.taboo_aversion=1", "partners.P2.taboo_aversion=1", "interveners={}")
+    kept, _ = solve(averse)
+    shunned, _ = solve(averse, nuclear=1)
+    assert shunned.abandon[0, 0].mean() > kept.abandon[0, 0].mean() + 0.3
+    assert shunned.survival[0, 0] < kept.survival[0, 0] - 0.005
+    # with no weight on partners (and no discount whose spending could differ) nuclear use is
+    # felt at home only through them: survival does not move
+    indifferent = (*averse, "survival.partner_weight=0", "energy_discount.offered_usd_per_bbl=0")
+    a, _ = solve(indifferent)
+    b, _ = solve(indifferent, nuclear=1)
+    assert b.survival[0, 0] == pytest.approx(a.survival[0, 0], rel=1e-12)
+
+
+def test_sanctions_cut_the_revenue_that_refills_the_reserves() -> None:
+    base = ("energy_discount.offered_usd_per_bbl=0", "energy_discount.revenue_usd_bn_per_month=1",
+            "energy_discount.sanctions_revenue_loss=0.25")
+    free, _ = solve(base)
+    sanctioned, _ = solve(base, sanctioned=1)
+    assert path(sanctioned, "reserves_usd_bn")[10] == pytest.approx(20 + 0.75 * 10)
+    assert path(free, "reserves_usd_bn")[10] == pytest.approx(20 + 10)
+
+
+def test_the_sphere_contest_is_a_nash_equilibrium() -> None:
+    """Each partner's effort is a best response to the others' (checked on a fine grid)."""
+    xc, values = 0.03, np.array([0.16, 0.12, 0.01])
+    influence, shares = sphere_contest(np.array(xc), values)
+    X = xc / influence
+    efforts = shares * X
+    assert influence + shares.sum() == pytest.approx(1.0)
+    assert efforts[2] == 0.0 and efforts[0] > efforts[1] > 0
+    for j, v in enumerate(values):
+        others = X - efforts[j]
+        grid = np.linspace(0, 0.2, 200_001)
+        payoff = v * grid / (others + grid) - grid
+        assert v * efforts[j] / X - efforts[j] >= payoff.max() - 1e-9
+
+
+# ---------------------------------------------------------------- base rates (Archigos)
+
+
+def test_base_rates_of_the_default_leader_match_archigos() -> None:
+    """Stalemate, no partners, no outsider named: the yearly exit rates are the Archigos rates for
+    a personalist leader five years in office (irregular, by tenure band [3, 6)) and for
+    personalist leaders (foreign-imposed, all tenures)."""
+    game, _ = solve((*ALONE, "energy_discount.offered_usd_per_bbl=0"))
+    domestic = -12 * np.log1p(-path(game, "domestic_hazard"))
+    foreign = -12 * np.log1p(-path(game, "foreign_hazard") / (1 - path(game, "domestic_hazard")))
+    assert domestic[:12] == pytest.approx(reference.exit_rate("personalist", 5, "irregular"), rel=1e-12)
+    assert domestic[12] == pytest.approx(reference.exit_rate("personalist", 6, "irregular"), rel=1e-12)
+    assert foreign == pytest.approx(reference.archigos_rates("gwf")["personalist"].foreign_rate, rel=1e-12)
+    assert reference.archigos_rates("gwf")["personalist"].irregular_rate == pytest.approx(0.065, abs=0.001)
+    assert reference.archigos_rates("gwf")["personalist"].foreign_rate == pytest.approx(0.005, abs=0.0005)
+
+
+def test_the_hazard_follows_tenure_as_the_archigos_data_show() -> None:
+    """A personalist half a year in office: the first-year rate for six months, then years 1-3."""
+    game, _ = solve((*ALONE, "energy_discount.offered_usd_per_bbl=0", "actors.A.leader.tenure_years=0.5"))
+    first, later = (monthly_probability(reference.exit_rate("personalist", t, "irregular")) for t in (0.5, 1.0))
+    hazard = path(game, "domestic_hazard")
+    assert np.allclose(hazard[:6], first, rtol=1e-12) and np.allclose(hazard[6:30], later, rtol=1e-12)
+    assert first > 3 * later  # the data: new personalist rulers are the most exposed
+
+
+def test_an_explicit_base_hazard_overrides_the_table() -> None:
+    game, _ = solve((*ALONE, "energy_discount.offered_usd_per_bbl=0", "survival.base_hazard=0.2"))
+    assert np.allclose(path(game, "domestic_hazard"), monthly_probability(0.2), rtol=1e-12)
+
+
+# ---------------------------------------------------------------- the leader's choice
+
+
+def test_the_leaders_choice_is_at_least_as_good_as_either_fixed_policy() -> None:
+    rich = ("energy_discount.reserves_usd_bn=8", "survival.partner_weight=3")
+    chosen, _ = solve(rich)
+    always, _ = solve((*rich, *FIXED))
+    never, _ = solve((*rich, "energy_discount.offered_usd_per_bbl=0"))
+    assert chosen.value[0, 0] >= max(always.value[0, 0], never.value[0, 0]) - 1e-4
+    assert chosen.value[0, 0] > min(always.value[0, 0], never.value[0, 0]) + 1e-4
+
+
+def test_a_logit_leader_mixes_and_a_precise_one_best_responds() -> None:
+    precise, _ = solve(("survival.leader_lambda=1e6",))
+    best, _ = solve()
+    noisy, _ = solve(("survival.leader_lambda=1",))
+    assert precise.value[0, 0] == pytest.approx(best.value[0, 0], rel=1e-4)
+    assert 0.0 < path(noisy, "paid_share")[0] < 1.0
+
+
+def test_a_finer_grid_moves_the_value_little() -> None:
+    sc = load_scenario("ukraine-2022")
+    starts = all_starts(False)
+    params = sc.parameters.draw(0, 0, 8)
+    full = CrisisModel(sc)._complete(params, None)[1]
+    inputs = build_inputs(sc, full, starts)  # type: ignore[arg-type]
+    coarse = aftermath.solve(inputs).value
+    fine = aftermath.solve(inputs, grid=65).value
+    assert np.max(np.abs(coarse - fine)) < 2e-3
+
+
+# ---------------------------------------------------------------- it feeds the crisis
+
+
+def test_the_challengers_payoff_at_a_concession_is_its_post_war_value() -> None:
+    sc = load_scenario(str(SMALL))
+    params = sc.parameters.central()
+    game = get_template("escalation").build(sc, params)  # type: ignore[arg-type]
+    node = 0
+    for label in ("C resolute", "concede"):
+        actions = game.action_labels[game.infoset[node]]
+        node = int(game.children[game.child_ptr[node] + actions.index(label)])
+    after, _ = solve(ending="concession")
+    assert game.outcome_payoffs[0, game.outcome[node], 0] == pytest.approx(after.value[0, 0], rel=1e-12)
+
+
+def test_the_leaders_fate_after_the_war_shapes_the_crisis() -> None:
+    """Harsher punishment after removal moves the challenger's crisis choices (qbi, lambda 3)."""
+    model = CrisisModel(load_scenario("ukraine-2022"), solver="qbi", lam=3.0)
+    draws = model.draw(0, 0, 32)
+    means = []
+    for cost in (0.0, 6.0):
+        ev = model.evaluate(draws | {"actors.RUS.leader.punishment_cost": np.full(32, cost)})
+        means.append({k: float(np.mean(v)) for k, v in ev.outcomes.items()})
+    moved = {k: means[1][k] - means[0][k] for k in means[0]}
+    assert max(abs(x) for x in moved.values()) > 0.01
