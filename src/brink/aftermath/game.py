@@ -94,16 +94,17 @@ def _month(
 
 
 @njit(cache=True, nogil=True)
-def _interp(V: FloatArray, top: float, R: float) -> float:
-    G = V.shape[0]
+def _interp(V: FloatArray, row: int, top: float, R: float) -> float:
+    """``V[row]`` linearly interpolated at reserves ``R`` on the uniform grid ``0 .. top``."""
+    G = V.shape[1]
     if top <= 0.0:
-        return float(V[0])
+        return float(V[row, 0])
     x = R / top * (G - 1)
     if x >= G - 1:
-        return float(V[G - 1])
+        return float(V[row, G - 1])
     i = int(x)
     w = x - i
-    return float(V[i] * (1.0 - w) + V[i + 1] * w)
+    return float(V[row, i] * (1.0 - w) + V[row, i + 1] * w)
 
 
 @njit(cache=True, nogil=True)
@@ -160,6 +161,9 @@ def solve_kernel(
     hf = np.empty((G, A))
     xd = np.empty((G, A))
     fl = np.empty((G, A))
+    hh = np.empty((G, A))
+    ii = np.zeros((G, A), dtype=np.int64)
+    ww = np.zeros((G, A))
     q = np.empty(A)
     pi = np.empty(A)
     hd_a = np.empty(A)
@@ -168,6 +172,7 @@ def solve_kernel(
     r_a = np.empty(A)
     u_a = np.empty(A)
     for s in range(S):
+        gain_s, icost_s, isucc_s = gain[s], icost[s], isucc[s]
         for k in range(K):
             if only_recorded and rec_start[s] != k:
                 out[s, k, :] = np.nan
@@ -179,7 +184,7 @@ def solve_kernel(
                 for a in range(A):
                     kf, r2, ms, x, h2 = _month(
                         R, R0[s], revenue[s, k], cost[s, k, a], msupp[s, k, a], msupp[s, k, 0],
-                        dom_shift[s, k], pw_log[s], goods_w[s], h_bg[s], gain[s], icost[s], isucc[s],
+                        dom_shift[s, k], pw_log[s], goods_w[s], h_bg[s], gain_s, icost_s, isucc_s,
                         deter[s], shield[s], weak_eff[s], lost[k],
                     )
                     kk[g, a] = kf
@@ -187,13 +192,27 @@ def solve_kernel(
                     hf[g, a] = h2
                     xd[g, a] = x
                     fl[g, a] = flow_fixed[s, k] + pv[s] * ms - fiscal[s] * kf * cost[s, k, a]
+            for g in range(G):
+                for a in range(A):
+                    x = rn[g, a] / top * (G - 1) if top > 0.0 else 0.0
+                    i = min(int(x), G - 2) if G > 1 else 0
+                    ii[g, a] = i
+                    ww[g, a] = min(x - i, 1.0) if G > 1 else 0.0
             V[H, :] = 0.0
+            last = np.nan
             for t in range(H - 1, -1, -1):
+                if base_logit[s, t] != last:  # the base rate moves only with the tenure band
+                    last = base_logit[s, t]
+                    for g in range(G):
+                        for a in range(A):
+                            hd = 1.0 / (1.0 + np.exp(-(last + xd[g, a])))
+                            hh[g, a] = 1.0 - (1.0 - hd) * (1.0 - hf[g, a])
                 for g in range(G):
                     for a in range(A):
-                        hd = 1.0 / (1.0 + np.exp(-(base_logit[s, t] + xd[g, a])))
-                        h = 1.0 - (1.0 - hd) * (1.0 - hf[g, a])
-                        q[a] = fl[g, a] - h * pun[s, k] + (1.0 - h) * delta[s] * _interp(V[t + 1], top, rn[g, a])
+                        h = hh[g, a]
+                        i = ii[g, a]
+                        nxt = V[t + 1, i] if G == 1 else V[t + 1, i] * (1.0 - ww[g, a]) + V[t + 1, i + 1] * ww[g, a]
+                        q[a] = fl[g, a] - h * pun[s, k] + (1.0 - h) * delta[s] * nxt
                     _choice(q, lam, fixed, pi)
                     v = 0.0
                     for a in range(A):
@@ -215,13 +234,13 @@ def solve_kernel(
                 for a in range(A):
                     kf, r2, ms, x, h2 = _month(
                         R, R0[s], revenue[s, k], cost[s, k, a], msupp[s, k, a], msupp[s, k, 0],
-                        dom_shift[s, k], pw_log[s], goods_w[s], h_bg[s], gain[s], icost[s], isucc[s],
+                        dom_shift[s, k], pw_log[s], goods_w[s], h_bg[s], gain_s, icost_s, isucc_s,
                         deter[s], shield[s], weak_eff[s], lost[k],
                     )
                     hd = 1.0 / (1.0 + np.exp(-(base_logit[s, t] + x)))
                     h = 1.0 - (1.0 - hd) * (1.0 - h2)
                     flow = flow_fixed[s, k] + pv[s] * ms - fiscal[s] * kf * cost[s, k, a]
-                    q[a] = flow - h * pun[s, k] + (1.0 - h) * delta[s] * _interp(V[t + 1], top, r2)
+                    q[a] = flow - h * pun[s, k] + (1.0 - h) * delta[s] * _interp(V, t + 1, top, r2)
                     hd_a[a] = hd
                     hf_a[a] = (1.0 - hd) * h2
                     k_a[a] = kf
