@@ -47,6 +47,7 @@ EXTRA: dict[str, list[str]] = {
     "compare": [TINY, "--set", "game.p=uniform(0.2, 0.9)"],
     "policies": ["ukraine-2022-exchange", "--outcome", "strategic_nuclear_use"],
     "sweep": [TINY, "--grid", "game.challenger_dd=-1,-0.5"],
+    "simulate": ["ukraine-2022", "--ending", "stalemate", "--months", "3"],  # needs a post-war game
 }
 
 

@@ -167,3 +167,85 @@ def test_report_renders_every_chart_offline_in_headless_chromium(
     ).stdout
     assert dom.count('class="plot-container plotly"') == figures
     assert dom.count('class="main-svg"') >= figures
+
+
+# --- `brink simulate` figures (brink.report.figures.survival_figure, reserves_figure, support_figure) ---
+
+
+@pytest.fixture(scope="module")
+def simulated() -> dict[str, object]:
+    from brink.runs.simulate import simulate
+    from brink.scenario import load_scenario
+
+    result = simulate(load_scenario("ukraine-2022", []), 256, 3, months=12, ending="defeat")
+    return json.loads(json.dumps(result.to_json()))  # type: ignore[no-any-return]
+
+
+def _traces(fig: object) -> dict[str, dict[str, object]]:
+    spec = fig.to_plotly_json()  # type: ignore[attr-defined]
+    return {t["name"]: t for t in spec["data"]}
+
+
+def test_survival_band_is_the_table_quantiles(simulated: dict[str, object]) -> None:
+    from brink.report.figures import survival_figure
+
+    table: list[dict[str, float]] = simulated["table"]  # type: ignore[assignment]
+    traces = _traces(survival_figure(simulated))
+    upper, lower, mean = traces["in office 95%"], traces["in office 5%"], traces["in office (mean)"]
+    assert list(upper["y"]) == [r["in_office_p95"] for r in table]  # type: ignore[call-overload]
+    assert list(lower["y"]) == [r["in_office_p05"] for r in table]  # type: ignore[call-overload]
+    assert list(mean["y"]) == [r["in_office"] for r in table]  # type: ignore[call-overload]
+    assert upper["fill"] == "tonexty"  # the band fills down to the trace before it, the 5% edge
+    names = list(traces)
+    assert names.index("in office 95%") == names.index("in office 5%") + 1
+    assert all(lo <= m <= hi for lo, m, hi in zip(lower["y"], mean["y"], upper["y"], strict=True))  # type: ignore[call-overload]
+    for cause in ("domestic", "foreign"):
+        hazard = traces[f"{cause} hazard (right axis)"]
+        assert hazard["yaxis"] == "y2"
+        assert list(hazard["y"]) == [r[f"{cause}_hazard"] for r in table]  # type: ignore[call-overload]
+    assert list(upper["x"]) == list(range(1, 13))  # type: ignore[call-overload]
+
+
+def test_fan_charts_follow_the_table(simulated: dict[str, object], tmp_path: Path) -> None:
+    from brink.report.figures import reserves_figure, support_figure
+
+    table: list[dict[str, float]] = simulated["table"]  # type: ignore[assignment]
+    reserves = _traces(reserves_figure(simulated))
+    assert list(reserves["reserves 95%"]["y"]) == [r["reserves_usd_bn_p95"] for r in table]  # type: ignore[call-overload]
+    assert list(reserves["reserves (median)"]["y"]) == [r["reserves_usd_bn_p50"] for r in table]  # type: ignore[call-overload]
+    assert list(reserves["reserves (mean)"]["y"]) == [r["reserves_usd_bn"] for r in table]  # type: ignore[call-overload]
+    discount = _traces(reserves_figure(simulated, "discount_usd_per_bbl"))
+    assert list(discount["discount 5%"]["y"]) == [r["discount_usd_per_bbl_p05"] for r in table]  # type: ignore[call-overload]
+    with pytest.raises(InputError, match="no fan chart"):
+        reserves_figure(simulated, "in_office")
+    support = _traces(support_figure(simulated))
+    for partner in simulated["partners"]:  # type: ignore[attr-defined]
+        assert list(support[f"{partner} 95%"]["y"]) == [r[f"support.{partner}_p95"] for r in table]  # type: ignore[call-overload]
+        assert list(support[f"{partner} (mean)"]["y"]) == [r[f"support.{partner}"] for r in table]  # type: ignore[call-overload]
+    from brink.report.figures import survival_figure
+
+    for name, fig in (("survival", survival_figure(simulated)), ("support", support_figure(simulated))):
+        out = write_static(fig, tmp_path / f"{name}.png")  # bands and the right axis draw offline
+        assert out.stat().st_size > 5_000
+
+
+def test_simulation_report_embeds_its_figures(simulated: dict[str, object]) -> None:
+    from brink.report.document import build_simulation_report
+
+    html, figs = build_simulation_report(simulated)
+    assert sorted(figs) == ["discount", "reserves", "support", "survival"]
+    assert "http://" not in html and "https://" not in html
+    blocks = {m.group(1): json.loads(m.group(2)) for m in re.finditer(
+        r'<script type="application/json" class="brink-figure"[^>]*data-name="([^"]+)">(.*?)</script>', html, re.S)}
+    assert sorted(blocks) == sorted(figs)
+    table: list[dict[str, float]] = simulated["table"]  # type: ignore[assignment]
+    upper = next(t for t in blocks["survival"]["data"] if t["name"] == "in office 95%")
+    assert upper["y"] == [r["in_office_p95"] for r in table]
+    assert "Trajectories after the crisis" in html
+
+
+def test_build_report_adds_a_stored_simulation(simulated: dict[str, object]) -> None:
+    html, figs = build_report(IshigamiEvaluator(), samples=64, seed=1, sensitivity_samples=8, outcome="high",
+                              simulation=simulated)
+    assert {"outcomes", "survival", "reserves", "discount", "support"} <= set(figs)
+    assert len(FIGURE.findall(html)) == len(figs)

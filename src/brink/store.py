@@ -74,7 +74,7 @@ __all__ = [
 #: Version of the table layout written into ``meta``; bumped on incompatible changes.
 SCHEMA_VERSION = 1
 #: What a run can be.
-KINDS = ("run", "sensitivity", "discovery", "sweep", "compare", "policies", "explain", "report")
+KINDS = ("run", "sensitivity", "discovery", "sweep", "compare", "policies", "explain", "report", "simulate")
 STATUSES = ("running", "complete", "failed", "interrupted")
 
 _FORMAT = "brink-store"

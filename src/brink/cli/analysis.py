@@ -584,11 +584,27 @@ def report_command(
     chunk_size: ChunkSizeOption = None,
     memory: MemoryOption = None,
 ) -> None:
-    """One self-contained HTML report (works offline): outcomes, game tree, sensitivity, discovery, assumptions."""
+    """One self-contained HTML report (works offline): outcomes, game tree, sensitivity, discovery, assumptions.
+
+    Given the id of a stored ``brink simulate`` run instead of a scenario, the report of that
+    run: survival curve, hazards by cause, reserves, discount and partners' fan charts.
+    """
+    from brink.cli.simulate import report_stored_simulation, stored_simulation
     from brink.output import check_target
     from brink.report import build_report, check_figures_folder, write_figures, write_report
 
     overrides = overrides or []
+    record = stored_simulation(scenario, store_path)
+    if record is not None:
+        check_target(output, parents=parents)
+        if figures is not None:
+            check_figures_folder(figures, parents=parents)
+        out = report_stored_simulation(record, output, figures, parents)
+        if not _emit(as_json, out):
+            _console().print(
+                f"wrote {out['output']} ({out['bytes'] / 1e6:.1f} MB, {len(out['figures'])} figures) for run {record.id}"
+            )
+        return
     check_model_options(solver, lam, samples=samples, seed=seed, chunk_size=chunk_size)
     check_target(output, parents=parents)
     if figures is not None:

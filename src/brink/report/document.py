@@ -35,8 +35,10 @@ __all__ = [
     "Section",
     "Table",
     "build_report",
+    "build_simulation_report",
     "check_figures_folder",
     "render_html",
+    "simulation_section",
     "strip_urls",
     "write_figures",
     "write_report",
@@ -225,6 +227,78 @@ def _auto_outcome(outcomes: Mapping[str, Any]) -> str | None:
     return best
 
 
+def simulation_section(result: Mapping[str, Any]) -> tuple[Section, dict[str, go.Figure]]:
+    """The section of a ``brink simulate`` run and its figures (survival, reserves, discount, support).
+
+    ``result`` is :meth:`brink.runs.simulate.SimulationResult.to_json`, which is also the
+    summary of a stored run of kind ``simulate``.  The survival curve comes with the hazards
+    of removal by cause (Goemans 2000; Chiozza & Goemans 2011); reserves, discount and each
+    partner's support are fan charts (pointwise 5-95% across samples).
+    """
+    from brink.report.figures import reserves_figure, support_figure, survival_figure
+
+    figs: dict[str, go.Figure] = {
+        "survival": survival_figure(result),
+        "reserves": reserves_figure(result, "reserves_usd_bn"),
+        "discount": reserves_figure(result, "discount_usd_per_bbl"),
+    }
+    if result.get("partners"):
+        figs["support"] = support_figure(result)
+    endings = ", ".join(
+        f"{k.replace('_', ' ')} {v:.1%}" for k, v in (result.get("endings") or {}).items() if v is not None
+    )
+    ending = result.get("ending")
+    summary = result.get("summary") or {}
+    paragraphs = [
+        f"{result.get('samples', 0):,} post-war trajectories of {result.get('months')} months, seed "
+        f"{result.get('seed')}, solver {result.get('solver')}; the crisis ending was "
+        + (f"fixed: {ending}." if ending else f"drawn from the crisis equilibrium ({endings})."),
+        "Bands are the pointwise 5-95% range across samples; the survival curve is the mean "
+        "probability of still being in office, the hazards are per month among leaders still in office.",
+    ]
+    month_rows = [
+        [row.get("month"), row.get("in_office"), row.get("in_office_p05"), row.get("in_office_p95"),
+         row.get("domestic_hazard"), row.get("foreign_hazard"), row.get("reserves_usd_bn_p50"),
+         row.get("discount_usd_per_bbl")]
+        for row in result.get("table") or []
+    ]
+    tables = [
+        Table(["month", "in office", "5%", "95%", "domestic hazard", "foreign hazard",
+               "reserves US$ bn (median)", "discount US$/bbl"], month_rows, caption="By month"),
+        Table(["per sample", "mean"], [[k, v] for k, v in summary.items()], caption="Per-sample summary"),
+    ]
+    return Section("Trajectories after the crisis", paragraphs, tables, list(figs.items())), figs
+
+
+def build_simulation_report(
+    result: Mapping[str, Any],
+    *,
+    title: str = "",
+    assumptions: Sequence[Sequence[Any]] = (),
+    sources: Mapping[str, str] | None = None,
+    notes: Sequence[str] = (),
+) -> tuple[str, dict[str, go.Figure]]:
+    """The report of a stored ``simulate`` run (its summary, ``result``): no model is re-run,
+    the figures are drawn from the stored month table.  Returns the HTML and its figures."""
+    from brink import __version__
+
+    section, figs = simulation_section(result)
+    summary = Section(
+        "Summary",
+        [f"Scenario {result.get('scenario')!r}, run {result.get('run_id') or '(not stored)'}, brink "
+         f"{result.get('version') or __version__}; {result.get('failed') or 0} samples failed."],
+        notes=tuple(notes),
+    )
+    sections = [summary, section]
+    if assumptions:
+        sections.append(
+            Section("Assumptions and sources", tables=[Table(["parameter", "value", "source"], assumptions)])
+        )
+    if sources:
+        sections.append(Section("Sources", tables=[Table(["key", "source"], [[k, v] for k, v in sources.items()])]))
+    return render_html(title or f"brink simulate: {result.get('scenario')}", sections), figs
+
+
 def build_report(
     evaluator: Evaluator,
     *,
@@ -240,6 +314,7 @@ def build_report(
     notes: Sequence[str] = (),
     executor: Executor | None = None,
     chunk: int | None = None,
+    simulation: Mapping[str, Any] | None = None,
 ) -> tuple[str, dict[str, go.Figure]]:
     """Run the analyses a report shows and lay them out; returns the HTML and its figures.
 
@@ -249,7 +324,9 @@ def build_report(
     sensitivity and PRIM discovery of ``outcome`` (default: the outcome that varies
     most), and the table of assumptions (``[parameter, value, source]`` rows).  The
     evaluations run in chunks of ``chunk`` rows (``None``: the analyses' default) on
-    ``executor`` when given, with the same numbers.
+    ``executor`` when given, with the same numbers.  With ``simulation`` (the summary of
+    a stored run of kind ``simulate``, :meth:`brink.runs.simulate.SimulationResult.to_json`)
+    the report also shows the trajectories after the crisis (:func:`simulation_section`).
     """
     import numpy as np
 
@@ -319,6 +396,10 @@ def build_report(
         )
     except BrinkError as exc:
         sections.append(Section("Most likely path and what decided it", [f"not available: {exc}"]))
+    if simulation is not None:
+        sim_section, sim_figs = simulation_section(simulation)
+        figs.update(sim_figs)
+        sections.append(sim_section)
     if game is not None:
         figs["game_tree"] = game_tree_figure(game, solution)
         sections.append(

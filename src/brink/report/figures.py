@@ -17,7 +17,7 @@ probabilities, so the equilibrium path stands out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +43,10 @@ __all__ = [
     "game_tree_figure",
     "outcomes_figure",
     "policies_figure",
+    "reserves_figure",
     "sensitivity_figure",
+    "support_figure",
+    "survival_figure",
     "tree_layout",
     "write_static",
 ]
@@ -362,8 +365,131 @@ def game_tree_figure(
     )
 
 
+def _rgba(colour: str, alpha: float) -> str:
+    """``#RRGGBB`` as ``rgba(r, g, b, alpha)`` (the translucent fill of a fan)."""
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r}, {g}, {b}, {alpha})"
+
+
+def _column(table: Sequence[Mapping[str, Any]], key: str) -> list[float | None]:
+    return [row.get(key) for row in table]
+
+
+def _fan(
+    table: Sequence[Mapping[str, Any]],
+    low: str,
+    high: str,
+    centre: str,
+    label: str,
+    colour: str,
+    *,
+    centre_name: str = "mean",
+) -> list[dict[str, Any]]:
+    """A fan chart's traces: the ``low``..``high`` band (the upper edge filled down to the
+    lower one, ``fill="tonexty"``) and the ``centre`` line, against the table's months."""
+    months = _column(table, "month")
+    return [
+        {"type": "scatter", "mode": "lines", "x": months, "y": _column(table, low),
+         "name": f"{label} 5%", "line": {"color": _rgba(colour, 0.0), "width": 0}, "showlegend": False,
+         "legendgroup": label},
+        {"type": "scatter", "mode": "lines", "x": months, "y": _column(table, high),
+         "name": f"{label} 95%", "line": {"color": _rgba(colour, 0.0), "width": 0}, "fill": "tonexty",
+         "fillcolor": _rgba(colour, 0.25), "showlegend": False, "legendgroup": label},
+        {"type": "scatter", "mode": "lines", "x": months, "y": _column(table, centre),
+         "name": f"{label} ({centre_name})" if centre_name else label, "line": {"color": colour, "width": 2},
+         "legendgroup": label},
+    ]
+
+
+def survival_figure(result: Mapping[str, Any]) -> go.Figure:
+    """The leader's survival curve after the crisis and the hazards of removal by cause.
+
+    ``result`` is :meth:`brink.runs.simulate.SimulationResult.to_json` (or a stored
+    simulate run's summary).  The band is the pointwise 5-95% range across samples of the
+    probability of still being in office, the line its mean (the survival curve); the
+    population hazards per month of removal by the leader's coalition and from outside
+    (Goemans 2000; Chiozza & Goemans 2011) are lines on the right axis.
+    """
+    table = result["table"]
+    months = _column(table, "month")
+    data = _fan(table, "in_office_p05", "in_office_p95", "in_office", "in office", PALETTE[0])
+    for i, cause in enumerate(("domestic", "foreign")):
+        data.append(
+            {"type": "scatter", "mode": "lines", "x": months, "y": _column(table, f"{cause}_hazard"),
+             "name": f"{cause} hazard (right axis)", "yaxis": "y2",
+             "line": {"color": PALETTE[1 + i], "width": 1.5, "dash": "dot"}}
+        )
+    ending = result.get("ending") or "drawn from the crisis"
+    return _figure(
+        data,
+        _layout(
+            f"Leader in office after the crisis (ending: {ending})",
+            xaxis={"title": {"text": "month"}},
+            yaxis={"title": {"text": "P(in office)"}, "range": [0.0, 1.0]},
+            yaxis2={"title": {"text": "hazard per month"}, "overlaying": "y", "side": "right",
+                    "rangemode": "tozero"},
+            legend={"orientation": "h", "y": -0.2},
+            margin={"l": 60, "r": 70, "t": 50, "b": 80},
+        ),
+    )
+
+
+def reserves_figure(result: Mapping[str, Any], quantity: str = "reserves_usd_bn") -> go.Figure:
+    """Fan chart of reserves (``quantity="reserves_usd_bn"``, US$ bn) or of the discount paid
+    on exports (``"discount_usd_per_bbl"``, US$/bbl) after the crisis: the pointwise 5-95%
+    band across samples, the median and the mean."""
+    labels = {"reserves_usd_bn": ("reserves", "US$ bn"), "discount_usd_per_bbl": ("discount", "US$/bbl")}
+    if quantity not in labels:
+        raise InputError(f"no fan chart of {quantity!r}", "reserves_figure", f"use one of {', '.join(labels)}")
+    label, unit = labels[quantity]
+    table = result["table"]
+    colour = PALETTE[2] if quantity == "reserves_usd_bn" else PALETTE[4]
+    data = _fan(table, f"{quantity}_p05", f"{quantity}_p95", f"{quantity}_p50", label, colour,
+                centre_name="median")
+    data.append(
+        {"type": "scatter", "mode": "lines", "x": _column(table, "month"), "y": _column(table, quantity),
+         "name": f"{label} (mean)", "line": {"color": colour, "width": 1.5, "dash": "dash"}}
+    )
+    return _figure(
+        data,
+        _layout(
+            f"{label.capitalize()} after the crisis (5-95% across samples)",
+            xaxis={"title": {"text": "month"}},
+            yaxis={"title": {"text": f"{label} ({unit})"}, "rangemode": "tozero"},
+        ),
+    )
+
+
+def support_figure(result: Mapping[str, Any]) -> go.Figure:
+    """Each partner's backing after the crisis: its mean and pointwise 5-95% band across samples."""
+    table = result["table"]
+    data: list[dict[str, Any]] = []
+    for i, partner in enumerate(result.get("partners") or ()):
+        key = f"support.{partner}"
+        data += _fan(table, f"{key}_p05", f"{key}_p95", key, partner, PALETTE[i % len(PALETTE)])
+    if not data:
+        raise InputError("the simulation has no partners", "support_figure",
+                         "simulate a scenario with partners (e.g. ukraine-2022)")
+    return _figure(
+        data,
+        _layout(
+            "Partners' support after the crisis (mean; 5-95% across samples)",
+            xaxis={"title": {"text": "month"}},
+            yaxis={"title": {"text": "support"}, "range": [0.0, 1.0]},
+        ),
+    )
+
+
 def _clean(values: Any) -> list[Any]:
     return [] if values is None else list(values)
+
+
+def _mpl_colour(colour: str) -> Any:
+    """A plotly colour for matplotlib: ``rgba(r, g, b, a)`` as an RGBA tuple, others as given."""
+    if colour.startswith("rgba("):
+        r, g, b, a = (float(v) for v in colour[5:-1].split(","))
+        return (r / 255, g / 255, b / 255, a)
+    return colour
 
 
 def write_static(fig: go.Figure, path: str | Path) -> Path:
@@ -404,6 +530,8 @@ def write_static(fig: go.Figure, path: str | Path) -> Path:
         else:
             ax.bar(pos, vals, width=0.8 / len(bars), yerr=e, capsize=3, **kw)
             ax.set_xticks(np.arange(len(cats)), cats, rotation=30, ha="right")
+    right: Any = None  # the right axis of traces on ``yaxis="y2"``, made when first needed
+    previous: dict[int, FloatArray] = {}  # the last line drawn on each axis, for ``fill="tonexty"``
     for t in traces:
         kind = t.get("type")
         if kind == "bar":
@@ -419,9 +547,19 @@ def write_static(fig: go.Figure, path: str | Path) -> Path:
         ys = np.asarray([np.nan if v is None else v for v in _clean(t.get("y"))], dtype=np.float64)
         mode = str(t.get("mode", "lines"))
         colour = (t.get("line") or {}).get("color") or (t.get("marker") or {}).get("color")
-        colour = colour if isinstance(colour, str) else None
-        if "lines" in mode:
-            ax.plot(
+        colour = _mpl_colour(colour) if isinstance(colour, str) else None
+        on = ax
+        if t.get("yaxis") == "y2":
+            if right is None:
+                right = ax.twinx()
+                right.set_ylabel(str(((layout.get("yaxis2") or {}).get("title") or {}).get("text") or ""))
+            on = right
+        if t.get("fill") == "tonexty" and id(on) in previous:
+            on.fill_between(xs, previous[id(on)], ys, color=_mpl_colour(str(t.get("fillcolor") or "#cccccc")),
+                            linewidth=0)
+        previous[id(on)] = ys
+        if "lines" in mode and float((t.get("line") or {}).get("width", 1.5)) > 0:
+            on.plot(
                 xs,
                 ys,
                 color=colour,
@@ -454,6 +592,8 @@ def write_static(fig: go.Figure, path: str | Path) -> Path:
             (ax.set_xlim if axis == "xaxis" else ax.set_ylim)(*ax_spec["range"])
     if any(t.get("name") for t in traces) and len(traces) > 1:
         ax.legend(fontsize=8, loc="best")
+    if right is not None:
+        right.legend(fontsize=8, loc="center right")
     mfig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     mfig.savefig(out, format=out.suffix.lower().lstrip("."), dpi=120)

@@ -134,7 +134,8 @@ class TrajectoryModel:
         metrics["discount_months"] = game.discount_months[idx, chosen]
         metrics["spent_usd_bn"] = game.spent[idx, chosen]
         empty = rec[:, :, fields["reserves_usd_bn"]] <= 1e-9
-        metrics["reserves_exhausted_month"] = np.where(empty.any(axis=1), empty.argmax(axis=1).astype(float), np.nan)
+        # the first month (from 1, as in the table) the leader starts with empty reserves
+        metrics["reserves_exhausted_month"] = np.where(empty.any(axis=1), empty.argmax(axis=1) + 1.0, np.nan)
         outcomes = {f"ending.{name}": (starts[chosen, 0] == i).astype(np.float64) for i, name in enumerate(ENDINGS)}
         outcomes["nuclear_use"] = starts[chosen, 1].astype(np.float64)
         for d in (outcomes, metrics):
