@@ -599,10 +599,10 @@ def report_command(
         check_target(output, parents=parents)
         if figures is not None:
             check_figures_folder(figures, parents=parents)
-        out = report_stored_simulation(record, output, figures, parents)
-        if not _emit(as_json, out):
+        stored_report = report_stored_simulation(record, output, figures, parents)
+        if not _emit(as_json, stored_report):
             _console().print(
-                f"wrote {out['output']} ({out['bytes'] / 1e6:.1f} MB, {len(out['figures'])} figures) for run {record.id}"
+                f"wrote {stored_report['output']} ({stored_report['bytes'] / 1e6:.1f} MB, {len(stored_report['figures'])} figures) for run {record.id}"
             )
         return
     check_model_options(solver, lam, samples=samples, seed=seed, chunk_size=chunk_size)
