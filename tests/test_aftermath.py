@@ -288,3 +288,20 @@ def test_the_leaders_fate_after_the_war_shapes_the_crisis() -> None:
         means.append({k: float(np.mean(v)) for k, v in ev.outcomes.items()})
     moved = {k: means[1][k] - means[0][k] for k in means[0]}
     assert max(abs(x) for x in moved.values()) > 0.01
+
+
+# ---------------------------------------------------------------- determinism
+
+
+@pytest.mark.slow
+def test_simulate_gives_the_same_numbers_on_worker_processes_and_any_chunk_size() -> None:
+    from brink.executors.processes import ProcessExecutor
+    from brink.runs.simulate import simulate
+
+    sc = load_scenario("ukraine-2022")
+    local = simulate(sc, 2500, seed=3, chunk_size=1024).to_json()
+    other = simulate(sc, 2500, seed=3, chunk_size=2048).to_json()
+    with ProcessExecutor(workers=2) as ex:
+        remote = simulate(sc, 2500, seed=3, chunk_size=1024, executor=ex).to_json()
+    assert local == other == remote
+    assert local["endings"]["victory"] + local["endings"]["concession"] == pytest.approx(1.0)

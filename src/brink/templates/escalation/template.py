@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import numpy as np
 
+from brink.aftermath.game import GRID_POINTS
+from brink.aftermath.inputs import actions, all_starts
 from brink.arrays import FloatArray
 from brink.errors import InputError
 from brink.games import Game
@@ -21,10 +23,15 @@ from brink.templates.escalation.tree import Skeleton, skeleton, structure
 if TYPE_CHECKING:
     from brink.solvers.result import Solution
 
-__all__ = ["MAX_NODES", "EscalationTemplate"]
+__all__ = ["MAX_INTERVENERS", "MAX_NODES", "MAX_POST_WAR_WORK", "EscalationTemplate"]
 
 #: The most nodes an escalation tree may have (rounds, rungs, responses and offers multiply).
 MAX_NODES = 200_000
+#: The most outside powers a scenario may name.
+MAX_INTERVENERS = 50
+#: The most choices the post-war game may weigh per sample (a few seconds per 100 samples at
+#: the limit; the bundled crises weigh 5,000 to 250,000).
+MAX_POST_WAR_WORK = 20_000_000
 
 
 def _escalation(scenario: Scenario) -> EscalationScenario:
@@ -63,6 +70,18 @@ class EscalationTemplate(Template):
             if count > limit:
                 raise InputError(f"{count:,} {section} exceed the limit of {limit:,}", where=sc.where(section),
                                  fix=f"model at most {limit:,} {section}")
+        if len(sc.interveners) > MAX_INTERVENERS:
+            raise InputError(f"{len(sc.interveners):,} interveners exceed the limit of {MAX_INTERVENERS}",
+                             where=sc.where("interveners"), fix=f"name at most {MAX_INTERVENERS} outside powers")
+        work = self.post_war_work(sc)
+        if work > MAX_POST_WAR_WORK:
+            raise InputError(
+                f"the post-war game would weigh about {work:,} choices per sample (endings x months x reserve "
+                f"levels x discount choices x players), over the limit of {MAX_POST_WAR_WORK:,}",
+                where=sc.where("energy_discount.levels"),
+                fix="give fewer discount levels or buying partners (imports_mbd), fewer interveners, "
+                "or a shorter survival.horizon_months",
+            )
         nodes = self.node_estimate(sc)
         if nodes > MAX_NODES:
             raise InputError(
@@ -90,17 +109,33 @@ class EscalationTemplate(Template):
             paths *= c_paths if mover else t_paths
         return total + types * (1 + len(pr.declarations))
 
+    @staticmethod
+    def post_war_work(scenario: EscalationScenario) -> int:
+        """Choices the post-war game weighs per sample: endings x months x grid x actions x (1 +
+        players whose choice each weighing evaluates)."""
+        cr = scenario.crisis
+        assert cr is not None
+        starts = all_starts("sanctions" in cr.responses).shape[0]
+        A = actions(scenario).shape[0]
+        H = int(scenario.survival.horizon_months)
+        return int(starts) * H * (GRID_POINTS + 1) * A * (1 + len(scenario.partners) + len(scenario.interveners))
+
     def skeleton(self, scenario: Scenario, information: Information = "perfect") -> Skeleton:
         return skeleton(structure(_escalation(scenario), information))
 
     def sample_bytes(self, scenario: Scenario) -> int:
         """Per sample, beyond the game's arrays: the reach of every terminal and its copy for
         the read-out, and about forty ``(U,)`` arrays per war class (lottery, partners,
-        survival and their temporaries; partners add theirs per partner)."""
+        survival and their temporaries; partners add theirs per partner), and the post-war game's
+        ``(endings, actions, partners)`` backing, cost and mean arrays and their temporaries."""
         sc = _escalation(scenario)
         sk = self.skeleton(sc)
         classes = len(war_classes(sk.structure)[0])
-        return 8 * (2 * sk.game.n_outcomes + (40 + 8 * len(sc.partners)) * classes)
+        cr = sc.crisis
+        assert cr is not None
+        starts = all_starts("sanctions" in cr.responses).shape[0]
+        post_war = 4 * int(starts) * actions(sc).shape[0] * (len(sc.partners) + 2) + 64 * starts
+        return int(8 * (2 * sk.game.n_outcomes + (40 + 8 * len(sc.partners)) * classes + post_war))
 
     def prepare(self, scenario: Scenario, params: Params) -> Quantities:
         sc = _escalation(scenario)
