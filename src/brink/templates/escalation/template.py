@@ -118,7 +118,7 @@ class EscalationTemplate(Template):
         starts = all_starts("sanctions" in cr.responses).shape[0]
         A = actions(scenario).shape[0]
         H = int(scenario.survival.horizon_months)
-        return int(starts) * H * (GRID_POINTS + 1) * A * (1 + len(scenario.partners) + len(scenario.interveners))
+        return int(starts * H * (GRID_POINTS + 1) * A * (1 + len(scenario.partners) + len(scenario.interveners)))
 
     def skeleton(self, scenario: Scenario, information: Information = "perfect") -> Skeleton:
         return skeleton(structure(_escalation(scenario), information))
