@@ -373,10 +373,11 @@ class CrisisModel:
 
     def reach(
         self, params: Mapping[str, FloatArray], levers: Mapping[str, Any] | None = None
-    ) -> tuple[Scenario, dict[str, FloatArray], NDArray[np.bool_], Any, FloatArray]:
-        """The equilibrium's reach of every node ``(S, nodes)`` for the rows of ``params``, with the
-        lever variant, its full parameters, the failed mask and the template's prepared quantities
-        (for read-outs beyond :meth:`evaluate`, such as the endings ``brink simulate`` draws)."""
+    ) -> tuple[Scenario, dict[str, FloatArray], NDArray[np.bool_], Any, FloatArray, NDArray[np.int64]]:
+        """The equilibrium's reach of the game's terminals for the rows of ``params``: ``(scenario,
+        full parameters, failed mask, the template's prepared quantities, reach (S, T), the
+        terminal nodes (T,))``, for read-outs beyond :meth:`evaluate` such as the endings
+        ``brink simulate`` draws.  Call it on rows that fit :attr:`memory` (:meth:`footprint`)."""
         sc, full, failed, _ = self._complete(params, levers)
         template = get_template(sc.template)
         prepared = template.prepare(sc, full)
@@ -384,14 +385,13 @@ class CrisisModel:
         if lean is not None and template.capabilities.fast_read_out:
             game = compile_game(sc, full, self.information, prepared)
             equilibrium = lean(game, **self.solver_entry.given(lam=self.lam))
-            reach = np.zeros((failed.shape[0], game.n_nodes))
-            reach[:, game.terminals] = equilibrium.reach
-        else:
-            game, solution = self._solve(sc, full, prepared)
-            reach = np.asarray(solution.reach, dtype=np.float64).reshape(-1, game.n_nodes)
-            if "converged" in solution.info:
-                failed |= ~np.broadcast_to(np.asarray(solution.info["converged"], dtype=bool), failed.shape)
-        return sc, full, failed, prepared, reach
+            return sc, full, failed, prepared, equilibrium.reach, np.asarray(game.terminals, dtype=np.int64)
+        game, solution = self._solve(sc, full, prepared)
+        nodes = np.asarray(game.terminals, dtype=np.int64)
+        reach = np.asarray(solution.reach, dtype=np.float64).reshape(-1, game.n_nodes)[:, nodes]
+        if "converged" in solution.info:
+            failed |= ~np.broadcast_to(np.asarray(solution.info["converged"], dtype=bool), failed.shape)
+        return sc, full, failed, prepared, np.ascontiguousarray(reach), nodes
 
     def _evaluate(self, params: Mapping[str, FloatArray], levers: Mapping[str, Any] | None) -> Evaluation:
         """:meth:`evaluate` of rows that fit the memory budget."""

@@ -33,7 +33,7 @@ from brink import __version__, aftermath
 from brink.aftermath.inputs import OUTCOME_NAMES, all_starts, build_inputs
 from brink.arrays import FloatArray
 from brink.errors import InputError
-from brink.evaluation import Evaluation
+from brink.evaluation import Evaluation, concatenate
 from brink.executors import Executor
 from brink.executors.chunk import Chunk, run_chunk
 from brink.scenario import Scenario
@@ -95,6 +95,18 @@ class TrajectoryModel:
         return rows
 
     def evaluate(self, params: Mapping[str, FloatArray], levers: Mapping[str, Any] | None = None) -> Evaluation:
+        """Per-sample paths of the rows of ``params``, solved in pieces that fit the crisis model's
+        memory budget (as :meth:`brink.model.CrisisModel.evaluate`; the numbers do not depend on them)."""
+        n = len(next(iter(params.values()))) if params else 1
+        piece = self.crisis.footprint(levers).check(self.crisis.memory, self.crisis.scenario.name)
+        if n <= piece:
+            return self._evaluate(params, levers)
+        k = -(-n // piece)
+        bounds = [i * n // k for i in range(k + 1)]
+        return concatenate([self._evaluate({key: v[a:b] for key, v in params.items()}, levers)
+                            for a, b in itertools.pairwise(bounds)])
+
+    def _evaluate(self, params: Mapping[str, FloatArray], levers: Mapping[str, Any] | None) -> Evaluation:
         rows = dict(params)
         u = rows.pop("_simulate.ending", None)
         n = len(next(iter(rows.values()))) if rows else 1
@@ -106,9 +118,9 @@ class TrajectoryModel:
         else:
             if u is None:
                 raise ValueError("simulate draws need the ending uniform (TrajectoryModel.draw)")
-            sc, full, failed, prepared, reach = self.crisis.reach(rows, levers)
+            sc, full, failed, prepared, reach, terminals = self.crisis.reach(rows, levers)
             template = get_template(sc.template)
-            probs = template.endings(sc, full, reach, prepared)  # type: ignore[attr-defined]
+            probs = template.endings(sc, full, reach, terminals, prepared)  # type: ignore[attr-defined]
             cr = getattr(sc, "crisis", None)
             starts = all_starts(cr is not None and "sanctions" in cr.responses)
             total = probs.sum(axis=1, keepdims=True)

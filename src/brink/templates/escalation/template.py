@@ -9,7 +9,7 @@ import numpy as np
 
 from brink.aftermath.game import GRID_POINTS
 from brink.aftermath.inputs import actions, all_starts
-from brink.arrays import FloatArray
+from brink.arrays import FloatArray, IndexArray
 from brink.errors import InputError
 from brink.games import Game
 from brink.scenario import Scenario
@@ -159,13 +159,17 @@ class EscalationTemplate(Template):
         object.__setattr__(game, "chance_probs", probs)
         return game
 
-    def endings(self, scenario: Scenario, params: Params, reach: FloatArray, prepared: Any = None) -> FloatArray:
+    def endings(
+        self, scenario: Scenario, params: Params, reach: FloatArray, terminals: IndexArray, prepared: Any = None
+    ) -> FloatArray:
         """``(S, K)`` probability of each crisis ending of :func:`brink.aftermath.inputs.all_starts`
-        (the post-war game's starting points) given the reach ``(S, nodes)`` of an equilibrium."""
+        (the post-war game's starting points) given an equilibrium's reach ``(S, T)`` of the
+        terminal nodes ``terminals``."""
         sc = _escalation(scenario)
         q = self._prepared(sc, params, prepared)
         sk = self.skeleton(sc)
-        return readout.endings(sc, sk, q, np.ascontiguousarray(reach[:, sk.outcome_node]))
+        column = np.searchsorted(terminals, sk.outcome_node)
+        return readout.endings(sc, sk, q, np.ascontiguousarray(reach[:, column]))
 
     def read_out(self, scenario: Scenario, params: Params, solution: Solution, prepared: Any = None) -> ReadOut:
         q = self._prepared(scenario, params, prepared)
