@@ -145,7 +145,8 @@ class TrajectoryModel:
         metrics["foreign_removal"] = game.foreign[idx, chosen]
         metrics["discount_months"] = game.discount_months[idx, chosen]
         metrics["spent_usd_bn"] = game.spent[idx, chosen]
-        empty = rec[:, :, fields["reserves_usd_bn"]] <= 1e-9
+        reserves = rec[:, :, fields["reserves_usd_bn"]]
+        empty = (reserves <= 1e-9) & (reserves[:, :1] > 1e-9)  # reserves the leader had and spent
         # the first month (from 1, as in the table) the leader starts with empty reserves
         metrics["reserves_exhausted_month"] = np.where(empty.any(axis=1), empty.argmax(axis=1) + 1.0, np.nan)
         outcomes = {f"ending.{name}": (starts[chosen, 0] == i).astype(np.float64) for i, name in enumerate(ENDINGS)}
