@@ -98,6 +98,8 @@ class TrajectoryModel:
         """Per-sample paths of the rows of ``params``, solved in pieces that fit the crisis model's
         memory budget (as :meth:`brink.model.CrisisModel.evaluate`; the numbers do not depend on them)."""
         n = len(next(iter(params.values()))) if params else 1
+        if self.ending is not None:  # no crisis to solve: the post-war arrays of one ending are small
+            return self._evaluate(params, levers)
         piece = self.crisis.footprint(levers).check(self.crisis.memory, self.crisis.scenario.name)
         if n <= piece:
             return self._evaluate(params, levers)
@@ -181,10 +183,20 @@ def _fan(key: str) -> str | None:
 
 
 def histogram(values: FloatArray, edges: FloatArray) -> NDArray[np.int64]:
-    """Counts of the finite ``values`` in the bins of ``edges`` (outside values go to the end bins)."""
+    """Counts of the finite ``values`` in the bins of ``edges`` (outside values go to the end bins).
+
+    The bins of :data:`FAN_BINS` are uniform (or uniform in the logarithm above the first edge),
+    so a value's bin is computed, not searched for (the same bin in every chunk)."""
     x = values[np.isfinite(values)]
-    idx = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(edges) - 2)
-    return np.bincount(idx, minlength=len(edges) - 1).astype(np.int64)
+    bins = len(edges) - 1
+    if np.allclose(np.diff(edges), edges[1] - edges[0]):
+        idx = np.floor((x - edges[0]) / (edges[1] - edges[0]))
+    else:  # [0, e1) then geometric
+        ratio = math.log(edges[2] / edges[1])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            idx = np.where(x < edges[1], 0.0, 1.0 + np.floor(np.log(np.maximum(x, edges[1]) / edges[1]) / ratio))
+    idx = np.clip(np.nan_to_num(idx, nan=0.0), 0, bins - 1).astype(np.int64)
+    return np.bincount(idx, minlength=bins).astype(np.int64)
 
 
 def _reduce(task: Chunk[SimulationChunk], params: Mapping[str, FloatArray], ev: Evaluation, keep: bool) -> SimulationChunk:
