@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pytest
 import yaml
 from conftest import ROOT, SHARED
@@ -303,3 +304,33 @@ def test_nuclear_exits_by_regime_add_up() -> None:
         assert regimes["personalist"][key] + regimes["not_personalist"][key] == pytest.approx(
             total, abs=tol)
         assert total <= nuclear[key] + tol
+
+
+def test_war_durations_table_equals_fresh_derivation(shared_dir: Path) -> None:
+    module = _script("derive_war_durations")
+    tables = module.derive(shared_dir)
+    assert _fresh(tables["war_durations.json"]) == _committed("war_durations.json")
+
+
+def test_war_decisiveness_is_the_exponential_estimate_from_wars_begun_before_the_year(shared_dir: Path) -> None:
+    """Recounted from gml_mid_disps.csv: wars (hostility 5) begun before 1962, each lasting the
+    midpoint of its minimum and maximum days; decided within a month = 1 - exp(-n / sum(days) * 30.44)."""
+    import csv
+
+    from brink.mechanisms.reference import war_decisiveness
+
+    with (shared_dir / "data" / "peacescience" / "gml_mid_disps.csv").open(encoding="utf-8") as handle:
+        days = [(float(r["mindur"]) + float(r["maxdur"])) / 2 for r in csv.DictReader(handle)
+                if float(r["hostlev"]) == 5 and float(r["styear"]) < 1962]
+    w = war_decisiveness(1.0, 1962)
+    assert w.wars == len(days)
+    assert w.decided == pytest.approx(1 - np.exp(-len(days) / sum(days) * 365.25 / 12), rel=1e-12)
+    assert w.low < w.decided < w.high
+    assert w.beta_a / (w.beta_a + w.beta_b) == pytest.approx(w.decided, rel=0.02)
+    # later cut-offs see more wars; a longer round decides more often
+    assert war_decisiveness(1.0, 2011).wars > w.wars
+    assert war_decisiveness(3.0, 1962).decided > w.decided
+    with pytest.raises(InputError):
+        war_decisiveness(1.0, 1800)
+    with pytest.raises(InputError):
+        war_decisiveness(0.0, 1962)

@@ -28,11 +28,14 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
+import numpy as np
+
 from brink.errors import InputError
 
 __all__ = [
     "TENURE_BANDS",
     "Bloc",
+    "WarDecisiveness",
     "CrudeExport",
     "EnergyFacts",
     "ExitCause",
@@ -53,6 +56,7 @@ __all__ = [
     "load_table",
     "nuclear_exit_record",
     "nuclear_forces",
+    "war_decisiveness",
 ]
 
 Classification = Literal["gwf", "polity"]
@@ -239,6 +243,67 @@ def nuclear_exit_record() -> NuclearExitRecord:
     first, last = table["window"]
     return NuclearExitRecord(status("nuclear"), status("non_nuclear"), exits,
                              (int(first), int(last)), str(table["source"]))
+
+
+#: Average days per month (365.25 / 12).
+_DAYS_PER_MONTH = 365.25 / 12
+
+
+@dataclass(frozen=True)
+class WarDecisiveness:
+    """The chance a war is decided within a round, estimated from the wars begun before a year.
+
+    ``wars`` war-level disputes (GML MID 2.2.1) lasted ``exposure_days`` in all (each at the
+    midpoint of GML's minimum and maximum duration); the constant hazard of a war ending is
+    ``rate_per_day = wars / exposure_days`` (the exponential MLE), its posterior ``Gamma(wars,
+    exposure_days)`` under a flat prior on the log rate; ``decided = 1 - exp(-rate * days)`` for a
+    round of ``round_months``, with the posterior's 2.5% and 97.5% points, and a ``beta(a, b)``
+    with the same mean and variance (a scenario prior)."""
+
+    before_year: int
+    round_months: float
+    wars: int
+    exposure_days: float
+    rate_per_day: float
+    decided: float
+    low: float
+    high: float
+    beta_a: float
+    beta_b: float
+    median_days: float
+    source: str
+
+
+def war_decisiveness(round_months: float, before_year: int) -> WarDecisiveness:
+    """The chance a war is decided within a round of ``round_months`` (the escalation game's
+    ``process.decisiveness``), from the wars that began before ``before_year`` (class doc).
+
+    Raises:
+        InputError: ``round_months`` not > 0, or no war began before ``before_year``.
+    """
+    from scipy import stats
+
+    if not (math.isfinite(round_months) and round_months > 0):
+        raise InputError(f"a round must last > 0 months, not {round_months!r}", fix="give the months a round covers")
+    table = load_table("war_durations")
+    rows = [r for r in table["wars"] if int(r[1]) < before_year]
+    if not rows:
+        raise InputError(f"no war-level dispute began before {before_year} in GML MID 2.2.1",
+                         fix="give a later year (the data start in 1816)")
+    days = np.asarray([(float(r[2]) + float(r[3])) / 2 for r in rows])
+    n, total = len(rows), float(days.sum())
+    span = round_months * _DAYS_PER_MONTH
+    posterior = stats.gamma(a=n, scale=1.0 / total)
+    draws = posterior.ppf(np.linspace(0.0005, 0.9995, 2000))
+    decided_draws = 1.0 - np.exp(-draws * span)
+    mean, var = float(decided_draws.mean()), float(decided_draws.var())
+    common = mean * (1 - mean) / var - 1 if var > 0 else 1e6
+    lo, hi = (1.0 - math.exp(-float(posterior.ppf(q)) * span) for q in (0.025, 0.975))
+    return WarDecisiveness(
+        before_year=before_year, round_months=round_months, wars=n, exposure_days=total, rate_per_day=n / total,
+        decided=1.0 - math.exp(-n / total * span), low=lo, high=hi, beta_a=mean * common, beta_b=(1 - mean) * common,
+        median_days=float(np.median(days)), source=str(table["source"]),
+    )
 
 
 @dataclass(frozen=True)
