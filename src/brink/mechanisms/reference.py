@@ -35,7 +35,6 @@ from brink.errors import InputError
 __all__ = [
     "TENURE_BANDS",
     "Bloc",
-    "WarDecisiveness",
     "CrudeExport",
     "EnergyFacts",
     "ExitCause",
@@ -46,6 +45,7 @@ __all__ = [
     "NuclearStatusExits",
     "PriceDiscount",
     "Reliability",
+    "WarDecisiveness",
     "alliance_reliability",
     "archigos_rates",
     "blocs",
