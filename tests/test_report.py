@@ -249,3 +249,19 @@ def test_build_report_adds_a_stored_simulation(simulated: dict[str, object]) -> 
                               simulation=simulated)
     assert {"outcomes", "survival", "reserves", "discount", "support"} <= set(figs)
     assert len(FIGURE.findall(html)) == len(figs)
+
+
+def test_coefficient_and_reliability_figures_carry_the_numbers(tmp_path: Path) -> None:
+    from brink.report.figures import coefficient_figure, reliability_figure, write_static
+
+    rows = [{"parameter": "a", "estimate": 1.0, "ci95_low": 0.5, "ci95_high": 2.0},
+            {"parameter": "b", "estimate": -0.5, "ci95_low": -1.0, "ci95_high": 0.25}]
+    bar = coefficient_figure(rows).data[0]
+    assert list(bar.y) == ["b", "a"] and list(bar.x) == [-0.5, 1.0]
+    assert list(bar.error_x.array) == [0.75, 1.0] and list(bar.error_x.arrayminus) == [0.5, 0.5]
+    table = [{"outcome": "war", "mean_predicted": [0.1, None, 0.7], "observed": [0.2, None, 0.6]}]
+    fig = reliability_figure(table)
+    assert list(fig.data[1].x) == [0.1, 0.7] and list(fig.data[1].y) == [0.2, 0.6]
+    assert list(fig.data[0].x) == [0.0, 1.0]  # the diagonal
+    for figure, name in ((coefficient_figure(rows), "c.png"), (fig, "r.svg")):
+        assert write_static(figure, tmp_path / name).stat().st_size > 0

@@ -74,7 +74,8 @@ __all__ = [
 #: Version of the table layout written into ``meta``; bumped on incompatible changes.
 SCHEMA_VERSION = 1
 #: What a run can be.
-KINDS = ("run", "sensitivity", "discovery", "sweep", "compare", "policies", "explain", "report", "simulate")
+KINDS = ("run", "sensitivity", "discovery", "sweep", "compare", "policies", "explain", "report", "simulate", "fit",
+         "backtest")
 STATUSES = ("running", "complete", "failed", "interrupted")
 
 _FORMAT = "brink-store"

@@ -38,11 +38,13 @@ if TYPE_CHECKING:
     from brink.solvers.result import Solution
 
 __all__ = [
+    "coefficient_figure",
     "compare_figure",
     "discovery_figure",
     "game_tree_figure",
     "outcomes_figure",
     "policies_figure",
+    "reliability_figure",
     "reserves_figure",
     "sensitivity_figure",
     "support_figure",
@@ -599,3 +601,35 @@ def write_static(fig: go.Figure, path: str | Path) -> Path:
     mfig.savefig(out, format=out.suffix.lower().lstrip("."), dpi=120)
     plt.close(mfig)
     return out
+
+
+def coefficient_figure(rows: Sequence[Mapping[str, Any]], title: str = "Estimates with 95% intervals") -> go.Figure:
+    """A coefficient plot of a fit: one horizontal bar per parameter at its estimate, with its
+    95% interval as the error bar (``rows`` as :meth:`brink.fit.FitResult.table` gives them)."""
+    names = [str(r["parameter"]) for r in rows][::-1]
+    est = np.array([float(r["estimate"]) for r in rows], dtype=np.float64)[::-1]
+    lo = np.array([float(r["ci95_low"]) for r in rows], dtype=np.float64)[::-1]
+    hi = np.array([float(r["ci95_high"]) for r in rows], dtype=np.float64)[::-1]
+    return _figure(
+        [{"type": "bar", "orientation": "h", "y": names, "x": est.tolist(), "marker": {"color": PALETTE[0]},
+          "error_x": {"type": "data", "symmetric": False, "array": np.nan_to_num(hi - est).tolist(),
+                      "arrayminus": np.nan_to_num(est - lo).tolist()},
+          "name": "estimate"}],
+        _layout(title, xaxis={"title": {"text": "estimate (payoff relative to backing down)"}},
+                height=140 + 30 * len(rows), margin={"l": 200, "r": 20, "t": 50, "b": 50}),
+    )
+
+
+def reliability_figure(table: Sequence[Mapping[str, Any]], title: str = "Reliability diagram") -> go.Figure:
+    """The reliability diagram of a backtest (Murphy & Winkler 1977): for each outcome, the observed
+    frequency against the mean predicted probability of each non-empty bin, with the diagonal of
+    perfect calibration (``table`` as :func:`brink.fit.backtest.reliability` gives it)."""
+    data: list[dict[str, Any]] = [{"type": "scatter", "mode": "lines", "x": [0.0, 1.0], "y": [0.0, 1.0],
+                                   "line": {"color": EDGE_COLOUR, "width": 1}, "name": "perfectly calibrated"}]
+    for i, entry in enumerate(table):
+        pairs = [(p, o) for p, o in zip(entry["mean_predicted"], entry["observed"], strict=True) if p is not None]
+        data.append({"type": "scatter", "mode": "lines+markers", "x": [p for p, _ in pairs],
+                     "y": [o for _, o in pairs], "line": {"color": PALETTE[i % len(PALETTE)], "width": 2},
+                     "marker": {"color": PALETTE[i % len(PALETTE)]}, "name": str(entry["outcome"])})
+    return _figure(data, _layout(title, xaxis={"title": {"text": "mean predicted probability"}, "range": [0, 1]},
+                                 yaxis={"title": {"text": "observed frequency"}, "range": [0, 1]}))
