@@ -14,11 +14,16 @@ bundled.  Every column is documented in ``docs/crisis-data.md``.
 Modules:
 
 * :mod:`brink.history.crises`: builds the ``crises`` table in DuckDB, returns it as arrays
-  and summarises it (rows, disputes, counts by decade and ending).
+  and summarises it (rows, disputes, counts by decade and ending); its state-year readers
+  (:func:`~brink.history.crises.create_state_year_views`) are shared with
+* :mod:`brink.history.actors`: an actor's facts in a year (capability, leader, tenure,
+  regime, nuclear status, defense pacts) for a scenario's ``from_data:``
+  (:func:`brink.scenario.loading.fill_from_data`).
 """
 
 from __future__ import annotations
 
+from brink.history.actors import ActorYear, StateYears, state_codes
 from brink.history.crises import (
     ENDINGS,
     build_crisis_table,
@@ -27,4 +32,13 @@ from brink.history.crises import (
     default_shared,
 )
 
-__all__ = ["ENDINGS", "build_crisis_table", "crisis_summary", "crisis_table", "default_shared"]
+__all__ = [
+    "ENDINGS",
+    "ActorYear",
+    "StateYears",
+    "build_crisis_table",
+    "crisis_summary",
+    "crisis_table",
+    "default_shared",
+    "state_codes",
+]

@@ -42,10 +42,13 @@ __all__ = [
     "NUCLEAR_UNTIL",
     "SOURCES",
     "build_crisis_table",
+    "create_state_year_views",
     "crisis_summary",
     "crisis_table",
+    "csv_relation",
     "default_shared",
     "nuclear_years",
+    "source_paths",
 ]
 
 #: The GML/COW MID codebook's dispute outcome codes (``outcome``) and the ``ending`` label each
@@ -101,14 +104,15 @@ def default_shared() -> Path:
     return candidates[0]
 
 
-def _source_paths(shared: Path) -> dict[str, Path]:
-    """The source files under ``shared``; :class:`InputError` naming the first one missing."""
+def source_paths(shared: Path, sources: dict[str, str] | None = None) -> dict[str, Path]:
+    """The source files (default :data:`SOURCES`) under ``shared``; :class:`InputError`
+    naming the first one missing."""
     if not shared.is_dir():
         raise InputError("the reference data folder does not exist", str(shared), _FIX)
-    paths = {key: shared / rel for key, rel in SOURCES.items()}
+    paths = {key: shared / rel for key, rel in (SOURCES if sources is None else sources).items()}
     for path in paths.values():
         if not path.is_file():
-            raise InputError("a source file of the crisis table is missing", str(path), _FIX)
+            raise InputError("a source file of the reference data is missing", str(path), _FIX)
     return paths
 
 
@@ -134,13 +138,60 @@ def nuclear_years(path: Path) -> dict[int, tuple[int, int | None]]:
     return states
 
 
-def _csv(path: Path) -> str:
+def csv_relation(path: Path) -> str:
     """A ``read_csv_auto`` call on ``path`` as SQL text (the path quoted)."""
     quoted = str(path).replace("'", "''")
     return f"read_csv_auto('{quoted}', header = true)"
 
 
 _INT = "CAST({0} AS INTEGER)"
+
+
+def create_state_year_views(con: duckdb.DuckDBPyConnection, paths: dict[str, Path]) -> None:
+    """Create the state-year readers of the shared data in ``con``, as temporary tables/views.
+
+    Shared by the crisis table and by a scenario's ``from_data:`` fill
+    (:mod:`brink.history.actors`), so that both read capabilities, nuclear status, defense
+    pacts, regimes and leaders by the same rules:
+
+    * ``_nuclear (ccode, first_year, last_year)``: :func:`nuclear_years` (Jo & Gartzke 2007);
+    * ``_atop (ccode1, ccode2, year)``: ATOP v5.1 dyad-years with a defense obligation;
+    * ``_nmc (ccode, year, cinc)``: COW NMC v7 composite index of national capability;
+    * ``_dem (ccode, year, polity2, v2x_polyarchy)``: Polity and V-Dem;
+    * ``_archigos (obsid, gwcode, leader, startdate, enddate)``: Archigos 4.1 (GW codes).
+
+    ``paths`` maps the keys of :data:`SOURCES` to files (:func:`source_paths`).
+    """
+    nuclear = nuclear_years(paths["nuclear"])
+    con.execute("CREATE OR REPLACE TEMP TABLE _nuclear (ccode INTEGER, first_year INTEGER, last_year INTEGER)")
+    con.executemany(
+        "INSERT INTO _nuclear VALUES (?, ?, ?)",
+        [[code, first, last] for code, (first, last) in sorted(nuclear.items())],
+    )
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _atop AS
+        SELECT CAST(ccode1 AS INTEGER) AS ccode1, CAST(ccode2 AS INTEGER) AS ccode2,
+               CAST(year AS INTEGER) AS year
+        FROM {csv_relation(paths["atop"])} WHERE atop_defense = 1
+    """)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP VIEW _nmc AS
+        SELECT CAST(ccode AS INTEGER) AS ccode, CAST(year AS INTEGER) AS year,
+               CAST(cinc AS DOUBLE) AS cinc FROM {csv_relation(paths["nmc"])}
+    """)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP VIEW _dem AS
+        SELECT CAST(ccode AS INTEGER) AS ccode, CAST(year AS INTEGER) AS year,
+               CAST(polity2 AS DOUBLE) AS polity2, CAST(v2x_polyarchy AS DOUBLE) AS v2x_polyarchy
+        FROM {csv_relation(paths["democracy"])}
+    """)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP VIEW _archigos AS
+        SELECT CAST(obsid AS VARCHAR) AS obsid, CAST(CAST(gwcode AS DOUBLE) AS INTEGER) AS gwcode,
+               CAST(leader AS VARCHAR) AS leader, CAST(startdate AS DATE) AS startdate,
+               CAST(enddate AS DATE) AS enddate
+        FROM {csv_relation(paths["archigos"])}
+    """)
 
 
 def build_crisis_table(con: duckdb.DuckDBPyConnection, shared: Path) -> None:
@@ -154,13 +205,7 @@ def build_crisis_table(con: duckdb.DuckDBPyConnection, shared: Path) -> None:
     Raises:
         InputError: ``shared`` or one of the source files is missing.
     """
-    paths = _source_paths(shared)
-    nuclear = nuclear_years(paths["nuclear"])
-    con.execute("CREATE OR REPLACE TEMP TABLE _nuclear (ccode INTEGER, first_year INTEGER, last_year INTEGER)")
-    con.executemany(
-        "INSERT INTO _nuclear VALUES (?, ?, ?)",
-        [[code, first, last] for code, (first, last) in sorted(nuclear.items())],
-    )
+    paths = source_paths(shared)
     codes = ("dispnum", "ccode1", "ccode2", "year", "hiact1", "hiact2", "hostlev1", "hostlev2",
              "recip", "outcome", "settle", "fatality", "revstate1", "revstate2", "orig1", "orig2")
     casts = ", ".join(f"{_INT.format(c)} AS {c}" for c in codes)
@@ -169,7 +214,7 @@ def build_crisis_table(con: duckdb.DuckDBPyConnection, shared: Path) -> None:
         SELECT * EXCLUDE (k) FROM (
             SELECT {casts},
                    row_number() OVER (PARTITION BY dispnum, ccode1, ccode2 ORDER BY year) AS k
-            FROM {_csv(paths["dirdisp"])}
+            FROM {csv_relation(paths["dirdisp"])}
             WHERE sidea1 = 1 AND sidea2 = 0
         ) WHERE k = 1
     """)
@@ -180,35 +225,14 @@ def build_crisis_table(con: duckdb.DuckDBPyConnection, shared: Path) -> None:
                make_date(CAST(styear AS BIGINT), CAST(stmon AS BIGINT),
                          CAST(dummy_stday AS BIGINT)) AS start_date,
                CAST(obsid_start AS VARCHAR) AS obsid_start
-        FROM {_csv(paths["part"])}
+        FROM {csv_relation(paths["part"])}
     """)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _atop AS
-        SELECT CAST(ccode1 AS INTEGER) AS ccode1, CAST(ccode2 AS INTEGER) AS ccode2,
-               CAST(year AS INTEGER) AS year
-        FROM {_csv(paths["atop"])} WHERE atop_defense = 1
-    """)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP VIEW _nmc AS
-        SELECT CAST(ccode AS INTEGER) AS ccode, CAST(year AS INTEGER) AS year,
-               CAST(cinc AS DOUBLE) AS cinc FROM {_csv(paths["nmc"])}
-    """)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP VIEW _dem AS
-        SELECT CAST(ccode AS INTEGER) AS ccode, CAST(year AS INTEGER) AS year,
-               CAST(polity2 AS DOUBLE) AS polity2, CAST(v2x_polyarchy AS DOUBLE) AS v2x_polyarchy
-        FROM {_csv(paths["democracy"])}
-    """)
+    create_state_year_views(con, paths)
     con.execute(f"""
         CREATE OR REPLACE TEMP VIEW _rivals AS
         SELECT CAST(ccode1 AS INTEGER) AS ccode1, CAST(ccode2 AS INTEGER) AS ccode2,
                CAST(styear AS INTEGER) AS styear, CAST(endyear AS INTEGER) AS endyear
-        FROM {_csv(paths["rivalries"])}
-    """)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP VIEW _archigos AS
-        SELECT CAST(obsid AS VARCHAR) AS obsid, CAST(startdate AS DATE) AS startdate
-        FROM {_csv(paths["archigos"])}
+        FROM {csv_relation(paths["rivalries"])}
     """)
     # The participant spell of each side: same dispute, state and side, the latest one that
     # began in or before the dyad's first year (else the earliest).

@@ -28,7 +28,7 @@ from brink.scenario.registry import DEFAULT_TEMPLATE, SCHEMAS, discover_template
 if TYPE_CHECKING:
     from brink.scenario.parameters import Parameters
 
-__all__ = ["Actor", "Leader", "Nuclear", "Quantity", "Scenario", "Section", "json_schema"]
+__all__ = ["Actor", "FromData", "Leader", "Nuclear", "Quantity", "Scenario", "Section", "json_schema"]
 
 
 class Nuclear(Section):
@@ -56,6 +56,21 @@ class Leader(Section):
     punishment_cost: Q = Q(0.0)
 
 
+class FromData(Section):
+    """Fill the actor's facts for ``year`` from the shared reference data (issue #14).
+
+    Capability (COW NMC), the leader's name, tenure and regime (Archigos, CHISOLS, Polity),
+    alliance ties (ATOP defense pacts) and a check of the nuclear warheads (Jo & Gartzke
+    2007), by the rules of :mod:`brink.history.actors`; the fill runs in
+    :func:`brink.scenario.loading.load_scenario` before validation and never replaces a
+    value the file or ``--set`` gives.  ``ccode`` is the COW country code; by default the
+    one whose COW abbreviation (``stateabb``) is the actor's id.
+    """
+
+    year: int = Field(ge=1816, le=2022)
+    ccode: int | None = Field(default=None, ge=1)
+
+
 class Actor(Section):
     """A state, an alliance or a bloc."""
 
@@ -69,6 +84,7 @@ class Actor(Section):
     members: list[str] = Field(default_factory=list)
     nuclear_members: list[str] = Field(default_factory=list)
     blocs: list[str] = Field(default_factory=list)
+    from_data: FromData | None = None
 
 
 class Scenario(Section):
