@@ -115,3 +115,18 @@ def test_stored_runs_list_with_their_kinds_and_the_figures_are_written(
     assert "Plotly.newPlot" in (tmp_path / "r.html").read_text()
     listed = brink_json(capsys, monkeypatch, "runs", "list", "--store", str(store), "--kind", "backtest")
     assert json.dumps(listed).count(back["run_id"]) >= 1 and fig["run_id"] not in json.dumps(listed)
+
+
+def test_stored_fit_and_backtest_runs_are_reported_from_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`brink report RUN_ID` of a stored fit draws the coefficient plot, of a backtest the reliability diagram."""
+    from brink.cli.simulate import report_stored_simulation, stored_simulation
+
+    store = tmp_path / "runs.duckdb"
+    for command, figure in (("fit", "coefficients"), ("backtest", "reliability")):
+        run_id = brink_json(capsys, monkeypatch, command, "--store", str(store))["run_id"]
+        record = stored_simulation(run_id, store)
+        written = report_stored_simulation(record, tmp_path / f"{command}.html", None, False)
+        assert written["figures"] == [figure]
+        assert (tmp_path / f"{command}.html").stat().st_size > 10_000

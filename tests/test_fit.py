@@ -175,3 +175,25 @@ def test_bad_input_is_refused() -> None:
         log_likelihood(spec, TRUE, 1.0, np.zeros(10, dtype=np.int64))
     with pytest.raises(InputError, match="finite"):
         Specification(spec.game, NAMES, spec.weights, np.full((3, len(NAMES)), np.nan))
+
+
+def test_a_templates_game_with_fixed_payoffs_matches_qbi_and_recovers_the_precision() -> None:
+    """The escalation game's own payoffs: the likelihood's path probabilities equal the qbi solver's
+    terminal reach, and lambda is recovered from 2,000 simulated paths within its interval."""
+    from pathlib import Path
+
+    from brink.fit.games import fixed_payoffs
+    from brink.scenario import load_scenario
+    from brink.solvers import solve
+    from brink.templates import get_template
+
+    sc = load_scenario(str(Path(__file__).parent / "fixtures" / "escalation-small.yaml"))
+    game = get_template("escalation").build(sc, sc.parameters.draw(0, 0, 1))
+    solution = solve(game, solver="qbi", lam=2.0)
+    reach = np.asarray(solution.reach).reshape(-1, game.n_nodes)[0][game.terminals]
+    assert np.allclose(terminal_probabilities(fixed_payoffs(game, 1), np.zeros(0), 2.0)[0], reach, atol=1e-14)
+    spec = fixed_payoffs(game, 2000)
+    observed = simulate_paths(spec, np.zeros(0), 2.0, np.random.default_rng(1))
+    result = fit(spec, observed, estimate_lambda=True)
+    lo, hi = result.interval()
+    assert lo[0] <= 2.0 <= hi[0] and result.standard_error[0] < 0.2

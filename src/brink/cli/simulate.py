@@ -246,8 +246,8 @@ def simulate_command(
 
 
 def stored_simulation(argument: str, store_path: Path | None) -> Any:
-    """The stored run of kind ``simulate`` that ``argument`` names, or ``None`` when it is a
-    scenario (a file or bundled name), for ``brink report RUN_ID``.
+    """The stored run (of a kind with a stored report: simulate, fit, backtest) that ``argument``
+    names, or ``None`` when it is a scenario (a file or bundled name), for ``brink report RUN_ID``.
 
     Raises InputError when ``argument`` is neither a scenario nor a stored run, or names a
     run of another kind or one that did not complete.
@@ -267,30 +267,34 @@ def stored_simulation(argument: str, store_path: Path | None) -> Any:
             record = Store(kept).get_run(argument)
         except InputError:
             raise not_a_scenario from None
-    if record.kind != "simulate":
+    from brink.report.document import STORED_REPORTS
+
+    if record.kind not in STORED_REPORTS:
         raise InputError(
-            f"run {record.id} is of kind {record.kind!r}; only simulate runs are reported from the store",
+            f"run {record.id} is of kind {record.kind!r}; only {', '.join(STORED_REPORTS)} runs are reported "
+            "from the store",
             argument,
-            "report a scenario (brink report ukraine-2022) or a run of `brink simulate`",
+            "report a scenario (brink report ukraine-2022) or a run of `brink simulate`, `brink fit` or "
+            "`brink backtest`",
         )
-    if record.status != "complete" or not record.summary or "table" not in record.summary:
+    if record.status != "complete" or not record.summary or STORED_REPORTS[record.kind] not in record.summary:
         raise InputError(f"run {record.id} is {record.status}, without results to report", argument,
-                         "report a complete run (brink runs list --kind simulate)")
+                         f"report a complete run (brink runs list --kind {record.kind})")
     return record
 
 
 def report_stored_simulation(
     record: Any, output: Path, figures: Path | None, parents: bool
 ) -> dict[str, Any]:
-    """Write the HTML report (and ``--figures``) of a stored ``simulate`` run: the survival
-    curve with the hazards by cause and the fan charts, drawn from its stored month table
-    (:func:`brink.report.document.build_simulation_report`); nothing is re-run."""
-    from brink.report.document import build_simulation_report, write_figures, write_report
+    """Write the HTML report (and ``--figures``) of a stored ``simulate``, ``fit`` or ``backtest``
+    run, drawn from its stored results (:func:`brink.report.document.build_stored_report`);
+    nothing is re-run."""
+    from brink.report.document import build_stored_report, write_figures, write_report
 
     summary = dict(record.summary)
     summary.setdefault("run_id", record.id)
-    html, figs = build_simulation_report(
-        summary, title=f"brink simulate: {record.scenario_name} (run {record.id})",
+    html, figs = build_stored_report(
+        record.kind, summary, title=f"brink {record.kind}: {record.scenario_name} (run {record.id})",
         notes=[f"Stored run {record.id}, created {record.created}."],
     )
     path = write_report(output, html, parents=parents)

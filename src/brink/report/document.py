@@ -32,11 +32,14 @@ if TYPE_CHECKING:
     from brink.solvers.result import Solution
 
 __all__ = [
+    "STORED_REPORTS",
     "Section",
     "Table",
     "build_report",
     "build_simulation_report",
+    "build_stored_report",
     "check_figures_folder",
+    "estimation_section",
     "render_html",
     "simulation_section",
     "strip_urls",
@@ -297,6 +300,54 @@ def build_simulation_report(
     if sources:
         sections.append(Section("Sources", tables=[Table(["key", "source"], [[k, v] for k, v in sources.items()])]))
     return render_html(title or f"brink simulate: {result.get('scenario')}", sections), figs
+
+
+#: Run kinds whose stored results ``brink report RUN_ID`` draws, and the key their summary must hold.
+STORED_REPORTS: dict[str, str] = {"simulate": "table", "fit": "parameters", "backtest": "by_time"}
+
+
+def estimation_section(kind: str, result: Mapping[str, Any]) -> tuple[Section, dict[str, go.Figure]]:
+    """The section of a stored ``brink fit`` (coefficient table and plot) or ``brink backtest``
+    (scores, skills with intervals, reliability diagram) run."""
+    from brink.report.figures import coefficient_figure, reliability_figure
+
+    if kind == "fit":
+        rows = list(result.get("parameters") or [])
+        fig = coefficient_figure(rows)
+        table = Table(["parameter", "estimate", "se", "robust se", "95% low", "95% high"],
+                      [[r.get("parameter"), r.get("estimate"), r.get("se"), r.get("robust_se"), r.get("ci95_low"),
+                        r.get("ci95_high")] for r in rows], caption="Estimates")
+        text = [f"{result.get('cases')} cases; log-likelihood {result.get('log_likelihood')}; weakly identified: "
+                f"{', '.join(result.get('weakly_identified') or []) or 'none'}."]
+        return Section("Structural estimate", text, [table], [("coefficients", fig)]), {"coefficients": fig}
+    designs = [d for d in (result.get("by_time"), result.get("cross_validation")) if isinstance(d, Mapping)]
+    fig = reliability_figure(designs[0].get("reliability") or [] if designs else [])
+    tables, text = [], []
+    for design in designs:
+        name = str(design.get("design"))
+        scores = design.get("scores") or {}
+        skills = design.get("skills") or {}
+        tables.append(Table(["predictor", "score", "value"],
+                            [[p, k, v] for p, vals in scores.items() if isinstance(vals, Mapping) for k, v in vals.items()],
+                            caption=f"Scores on the held-out cases ({name})"))
+        tables.append(Table(["skill", "value"], [[k, str(v)] for k, v in skills.items()],
+                            caption=f"Skill, 1 - score / reference, with 95% intervals ({name})"))
+        text.append(f"{name}: {design.get('n_train')} training and {design.get('n_test')} scored cases.")
+    return Section("Backtest", text, tables, [("reliability", fig)]), {"reliability": fig}
+
+
+def build_stored_report(
+    kind: str, result: Mapping[str, Any], *, title: str = "", notes: Sequence[str] = (),
+) -> tuple[str, dict[str, go.Figure]]:
+    """The report of a stored run of ``kind`` (:data:`STORED_REPORTS`) from its summary alone."""
+    from brink import __version__
+
+    if kind == "simulate":
+        return build_simulation_report(result, title=title, notes=notes)
+    section, figs = estimation_section(kind, result)
+    summary = Section("Summary", [f"Run {result.get('run_id') or '(not stored)'}, brink {__version__}."],
+                      notes=tuple(notes))
+    return render_html(title or f"brink {kind}", [summary, section]), figs
 
 
 def build_report(
