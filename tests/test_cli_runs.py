@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-import brink.cli.runs  # noqa: F401  (registers the commands)
+import brink.cli.runs
 from brink.cli import app
 from brink.store import Store
 
@@ -346,3 +346,66 @@ def test_sigint_during_brink_run(tmp_path: Path) -> None:
     assert f"interrupted; run {record.id} stored as interrupted" in err and "Traceback" not in err
     assert record.status == "interrupted" and 0 < record.n_samples < 1_000_000
     assert record.n_samples % 1024 == 0
+
+
+import brink.cli.scenario  # noqa: E402, F401  (registers `brink run`)
+
+
+def _table_lines(text: str) -> list[str]:
+    """The lines of ``brink run``'s outcome and metric tables and its modal path."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if "samples, seed" in line) - 1
+    end = next(i for i, line in enumerate(lines) if line.startswith("modal "))
+    return lines[start : end + 1]
+
+
+def test_runs_show_prints_the_table_brink_run_printed(tmp_path: Path) -> None:
+    path = tmp_path / "runs.duckdb"
+    env = {"COLUMNS": "120"}
+    ran = runner.invoke(
+        app, ["run", "deterrence-rudimentary", "-n", "600", "--seed", "4", "--store", str(path)], env=env
+    )
+    assert ran.exit_code == 0, ran.output
+    run_id = ran.stdout.strip().split()[-1]
+    shown = runner.invoke(app, ["runs", "show", run_id, "--store", str(path)], env=env)
+    assert shown.exit_code == 0, shown.output
+    table = _table_lines(ran.stdout)
+    assert any("credibility_threshold" in line for line in table)  # metrics are in it
+    assert _table_lines(shown.stdout) == table
+    assert "path (varchar)" in shown.stdout and "payoff.Challenger (double)" in shown.stdout
+
+
+def test_runs_diff_shows_the_scenario_change_and_a_paired_interval(tmp_path: Path) -> None:
+    from brink.scenario import resolve_scenario_source
+    from brink.scenario.document import read_document_text
+
+    text = read_document_text(resolve_scenario_source("deterrence-rudimentary"))
+    assert "  challenger_dd: -1\n" in text
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text(text)
+    b.write_text(text.replace("  challenger_dd: -1\n", "  challenger_dd: -0.5\n"))
+    path = tmp_path / "runs.duckdb"
+    ids = []
+    for scenario, seed in ((a, 2), (b, 2), (b, 3)):
+        out = _json(["run", str(scenario), "-n", "2000", "--seed", str(seed), "--store", str(path), "--json"])
+        assert isinstance(out, dict)
+        ids.append(out["run_id"])
+    result = runner.invoke(app, ["runs", "diff", ids[0], ids[1], "--store", str(path)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "-  challenger_dd: -1" in result.stdout and "+  challenger_dd: -0.5" in result.stdout
+    assert "paired" in result.stdout
+    d = _json(["runs", "diff", ids[0], ids[1], "--store", str(path), "--json"])
+    assert isinstance(d, dict) and d["paired"] is True
+    store = Store(path)
+    pa, pb = (store.get_run(i).summary["outcomes"]["challenge"]["p"] for i in ids[:2])  # type: ignore[index]
+    entry = d["columns"]["challenge"]
+    low, high = entry["interval"]
+    assert entry["method"] == "paired" and low <= pb - pa <= high
+    # the closed form: P(challenge) rises from 1/2 to 1 / (1 + 1/2) = 2/3
+    assert low <= 2 / 3 - 1 / 2 <= high
+    assert high - low < (entry["welch"][1] - entry["welch"][0]) / 1.5  # pairing narrows it
+    shown = [line for line in result.stdout.splitlines() if line.startswith("│ challenge ")]
+    assert shown and f"{pb - pa:.6g}" in shown[0]
+    other = _json(["runs", "diff", ids[0], ids[2], "--store", str(path), "--json"])
+    assert isinstance(other, dict) and other["paired"] is False
+    assert other["columns"]["challenge"]["method"] == "welch"

@@ -386,3 +386,113 @@ def test_list_runs_refuses_an_unknown_kind(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.duckdb")
     with pytest.raises(InputError, match=r"unknown run kind 'bogus'.*run, sensitivity, discovery"):
         store.list_runs(kind="bogus")
+
+
+# ---------------------------------------------------------------- the per-sample store
+_OLD_LAYOUT = """
+CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+CREATE TABLE runs (
+    id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, scenario_name VARCHAR NOT NULL,
+    scenario_text VARCHAR NOT NULL, scenario_hash VARCHAR NOT NULL, seed BIGINT NOT NULL,
+    version VARCHAR NOT NULL, parameters VARCHAR NOT NULL, status VARCHAR NOT NULL,
+    created VARCHAR NOT NULL, finished VARCHAR, summary VARCHAR, message VARCHAR,
+    parent_id VARCHAR, position BIGINT, pid BIGINT, host VARCHAR
+);
+CREATE TABLE columns (
+    run_id VARCHAR NOT NULL, name VARCHAR NOT NULL, dtype VARCHAR NOT NULL,
+    position BIGINT NOT NULL, PRIMARY KEY (run_id, name)
+);
+"""
+
+
+def _old_store(path: Path) -> tuple[str, dict[str, np.ndarray]]:
+    """A store as brink 0.1 wrote it, by hand: schema 1, a run whose samples are its
+    parameters (float32-rounded), outcomes and ``failed`` (no metrics, no path)."""
+    rid = "0123456789ab"
+    cols = {
+        "game.p": np.array([0.25, 0.75, 0.5], dtype=np.float32).astype(np.float64),
+        "challenge": np.array([1.0, 0.0, np.nan]),
+        "failed": np.array([False, False, True]),
+    }
+    summary = (
+        '{"failed": 1, "metrics": {}, "outcomes": {"challenge": {"ci95": [0.0, 1.0], "p": 0.5}}, '
+        '"paths": [{"path": ["demand"], "share": 0.5}], "samples": 3, "scenario": "toy", '
+        '"seed": 7, "solver": "auto", "version": "0.1.0"}'
+    )
+    con = duckdb.connect(str(path))
+    con.execute(_OLD_LAYOUT)
+    con.execute("INSERT INTO meta VALUES ('format', 'brink-store'), ('schema_version', '1'), ('created', 'x')")
+    con.execute(
+        "INSERT INTO runs VALUES (?, 'run', 'toy', ?, ?, 7, '0.1.0', '{\"samples\": 3, \"solver\": \"auto\"}', "
+        "'complete', '2025-01-01T00:00:00', '2025-01-01T00:00:01', ?, NULL, NULL, NULL, 1, 'elsewhere')",
+        [rid, SCENARIO, scenario_hash(SCENARIO), summary],
+    )
+    con.execute(
+        f'CREATE TABLE "samples_{rid}" (sample BIGINT NOT NULL, "game.p" DOUBLE, challenge DOUBLE, failed BOOLEAN)'
+    )
+    for i, name in enumerate(cols):
+        con.execute("INSERT INTO columns VALUES (?, ?, ?, ?)", [rid, name, {"failed": "BOOLEAN"}.get(name, "DOUBLE"), i])
+    for k in range(3):
+        con.execute(
+            f'INSERT INTO "samples_{rid}" VALUES (?, ?, ?, ?)',
+            [k, float(cols["game.p"][k]), float(cols["challenge"][k]), bool(cols["failed"][k])],
+        )
+    con.close()
+    return rid, cols
+
+
+def test_a_store_written_before_metrics_and_paths_still_opens_and_lists(tmp_path: Path) -> None:
+    from brink.runs.montecarlo import RunResult
+
+    path = tmp_path / "old.duckdb"
+    rid, cols = _old_store(path)
+    before = path.read_bytes()
+    store = Store(path)
+    assert [r.id for r in store.list_runs()] == [rid]
+    record = store.get_run(rid)
+    assert record.status == "complete" and record.n_samples == 3 and record.summary is not None
+    rows = store.samples(rid)
+    for name, values in cols.items():
+        np.testing.assert_array_equal(rows[name], values)
+    result = RunResult.from_store(store, rid)
+    assert result.outcomes["challenge"]["p"] == 0.5 and result.seed == 7
+    df = result.to_pandas()
+    assert list(df.columns) == list(cols)
+    assert result.roles() == {
+        "game.p": ("parameter", "game.p"), "challenge": ("outcome", "challenge"), "failed": ("failed", "failed")
+    }
+    assert path.read_bytes() == before  # reading never rewrites an old store
+
+
+def test_diff_pairs_runs_on_common_random_numbers(tmp_path: Path) -> None:
+    from scipy import stats
+
+    store = Store(tmp_path / "runs.duckdb")
+    rng = np.random.default_rng(0)
+    common = rng.normal(size=400)  # the shared draws: the two runs are strongly correlated
+    x = common + 0.1 * rng.normal(size=400)
+    y = common + 0.05 + 0.1 * rng.normal(size=400)
+    y[3] = np.nan  # a failed sample is left out of both means and of the pairs
+    ids = []
+    for seed, values in ((1, x), (1, y), (2, y)):
+        rid = store.begin_run("run", "toy", SCENARIO, seed, "0.1.0", {"samples": 400})
+        store.add_samples(rid, 0, {"v": values})
+        store.finish_run(rid, {})
+        ids.append(rid)
+    d = store.diff(ids[0], ids[1])
+    assert d["paired"] is True and d["scenario_diff"] == []
+    entry = d["columns"]["v"]
+    ok = np.isfinite(y)
+    diffs = y[ok] - x[ok]
+    assert entry["paired"]["n"] == 399 and entry["method"] == "paired"
+    assert entry["paired"]["delta"] == pytest.approx(diffs.mean())
+    half = stats.t.ppf(0.975, 398) * diffs.std(ddof=1) / np.sqrt(399)
+    assert entry["interval"] == pytest.approx([diffs.mean() - half, diffs.mean() + half])
+    welch = stats.ttest_ind(y[ok], x, equal_var=False).confidence_interval(0.95)
+    assert entry["welch"] == pytest.approx([welch.low, welch.high])
+    assert entry["delta"] == pytest.approx(np.nanmean(y) - x.mean())
+    assert entry["interval"][1] - entry["interval"][0] < (welch.high - welch.low) / 5
+    unpaired = store.diff(ids[0], ids[2])  # another seed: other draws, no pairs
+    assert unpaired["paired"] is False and "paired" not in unpaired["columns"]["v"]
+    assert unpaired["columns"]["v"]["method"] == "welch"
+    assert unpaired["columns"]["v"]["interval"] == pytest.approx([welch.low, welch.high])

@@ -48,6 +48,9 @@ __all__ = [
 #: Player index used for chance (nature) in ``Game.node_player`` and ``Game.infoset_player``.
 CHANCE = -1
 
+#: Most outcomes a game's notebook summary (``Game._repr_html_``) lists.
+HTML_ROWS = 20
+
 #: Absolute tolerance for chance probabilities summing to one.
 PROBABILITY_TOLERANCE = 1e-9
 
@@ -371,6 +374,47 @@ class Game:
     def action_label(self, node: int, action: int) -> str:
         """Label of ``action`` at ``node``."""
         return self.action_labels[int(self.infoset[node])][action]
+
+    def _repr_html_(self) -> str:
+        """A notebook summary: nodes, players with their information sets, outcomes with payoffs.
+
+        Payoffs are the outcomes' own (Gambit's convention: they add up along a path); a
+        game with a sample dimension shows each payoff's mean over the samples.  At most
+        :data:`HTML_ROWS` outcomes are listed.
+        """
+        import html
+
+        e = html.escape
+        sampled = self.samples
+        chance = int(np.sum(self.infoset_player == CHANCE))
+        facts = [
+            ("nodes", f"{self.n_nodes:,} ({self.terminals.shape[0]:,} terminal)"),
+            ("players", ", ".join(e(p) for p in self.players)),
+            ("information sets", ", ".join(
+                f"{e(p)} {int(np.sum(self.infoset_player == i))}" for i, p in enumerate(self.players)
+            ) + (f", chance {chance}" if chance else "")),
+            ("outcomes", f"{self.n_outcomes:,}"),
+            ("perfect information", "yes" if self.is_perfect_information else "no"),
+            ("perfect recall", "yes" if self.has_perfect_recall else "no"),
+        ]
+        if sampled is not None:
+            facts.append(("samples", f"{sampled:,} (payoffs below are means over samples)"))
+        pay = self.outcome_payoffs.mean(axis=0) if self.outcome_payoffs.ndim == 3 else self.outcome_payoffs
+        rows = []
+        for k in range(min(self.n_outcomes, HTML_ROWS)):
+            label = self.outcome_labels[k] if k < len(self.outcome_labels) and self.outcome_labels[k] else f"#{k + 1}"
+            cells = "".join(f"<td>{float(v):.4g}</td>" for v in pay[k])
+            rows.append(f"<tr><td>{e(label)}</td>{cells}</tr>")
+        more = (
+            f"<p>... {self.n_outcomes - HTML_ROWS:,} more outcomes</p>" if self.n_outcomes > HTML_ROWS else ""
+        )
+        head = "".join(f"<th>{e(p)}</th>" for p in self.players)
+        return (
+            f"<div class='brink-game'><p><b>{e(self.title or 'game')}</b></p>"
+            + "<table>" + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in facts) + "</table>"
+            + f"<table><thead><tr><th>outcome</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            + more + "</div>"
+        )
 
 
 # ---------------------------------------------------------------------------

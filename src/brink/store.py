@@ -16,7 +16,11 @@ Layout (schema version :data:`SCHEMA_VERSION`):
 * ``columns(run_id, name, dtype, position)``: the per-sample columns of each run.
 * ``samples_<run id>``: per-sample results in *wide* format, one row per sample:
   ``sample BIGINT`` (the global sample index) and one column per outcome, metric or
-  parameter (``DOUBLE``, ``BIGINT``, ``BOOLEAN`` or ``VARCHAR``), named as given.
+  parameter (``DOUBLE``, ``BIGINT``, ``BOOLEAN`` or ``VARCHAR``), named as given.  A
+  Monte Carlo run stores each sample's parameters, outcomes, metrics, its modal ``path``
+  (``VARCHAR``) and ``failed`` (:func:`brink.runs.montecarlo.sample_columns`); runs stored
+  by earlier versions have parameters and outcomes only, and read the same way.  The
+  layout did not change for this (schema 1): every store ever written still opens.
 
 Concurrency.  DuckDB lets one process at a time open a file for writing, so every
 operation opens a short-lived connection while holding an OS lock (``fcntl.flock`` on
@@ -35,6 +39,7 @@ directory, a device node, a FIFO) is refused and left as it was.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import errno
 import fcntl
 import hashlib
@@ -851,15 +856,35 @@ class Store:
             return [tuple(r) for r in con.execute(sql, parameters or []).fetchall()]
 
     def diff(self, id1: str, id2: str) -> dict[str, Any]:
-        """What differs between two runs: inputs, summary numbers and per-column means.
+        """What differs between two runs: inputs, scenario text, summary numbers and per-column means.
 
         Returns a JSON-ready dict with ``inputs`` (field -> [a, b] for scenario hash, seed,
-        version, kind, scenario name), ``parameters`` and ``summary`` (flattened dotted
-        keys -> [a, b], only those that differ; numeric pairs also get ``delta = b - a``),
-        and ``columns`` (per shared numeric column: n, mean and the difference of means
-        with its standard error, for comparing Monte Carlo estimates).
+        version, kind, scenario name), ``scenario_diff`` (a unified diff of the two stored
+        scenario documents, lines without their ends; empty when they are equal),
+        ``parameters`` and ``summary`` (flattened dotted keys -> [a, b], only those that
+        differ; numeric pairs also get ``delta = b - a``), ``paired`` and ``columns``.
+
+        ``columns`` has, per numeric per-sample column (finite values only: a failed
+        sample's NaN is left out): ``a`` and ``b`` (n, mean, standard deviation), ``delta``
+        (difference of means b - a), ``se`` and ``welch`` (its 95% interval by Welch's t with
+        the Welch-Satterthwaite degrees of freedom; Welch 1947).  When both runs drew the
+        same samples (same seed and sample count: common random numbers, Law & Kelton 2000,
+        §11.2) ``paired`` is true and each column also has ``paired``: n, mean and standard
+        error of the per-sample differences b_i - a_i and their 95% t interval, far
+        narrower than the unpaired one when the runs are positively correlated.
+        ``interval`` and ``method`` (``paired`` or ``welch``) name the one to report.
         """
         a, b = self.get_run(id1), self.get_run(id2)
+        scenario_diff = list(
+            difflib.unified_diff(
+                a.scenario_text.splitlines(),
+                b.scenario_text.splitlines(),
+                fromfile=f"a/{a.id} ({a.scenario_name})",
+                tofile=f"b/{b.id} ({b.scenario_name})",
+                lineterm="",
+            )
+        )
+        paired = a.seed == b.seed and a.n_samples == b.n_samples and a.n_samples > 1
         inputs = {
             f: [getattr(a, f), getattr(b, f)]
             for f in (
@@ -874,6 +899,7 @@ class Store:
             if getattr(a, f) != getattr(b, f)
         }
         stats_a, stats_b = self._column_stats(a.id), self._column_stats(b.id)
+        pairs = self._paired_stats(a.id, b.id, set(stats_a) & set(stats_b)) if paired else {}
         columns: dict[str, Any] = {}
         for name in sorted(set(stats_a) | set(stats_b)):
             sa, sb = stats_a.get(name), stats_b.get(name)
@@ -885,19 +911,48 @@ class Store:
                 and sb["mean"] is not None
             ):
                 entry["delta"] = sb["mean"] - sa["mean"]
-                var = (sa["std"] or 0.0) ** 2 / max(sa["n"], 1) + (sb["std"] or 0.0) ** 2 / max(
-                    sb["n"], 1
-                )
-                entry["se"] = math.sqrt(var)
+                va = (sa["std"] or 0.0) ** 2 / max(sa["n"], 1)
+                vb = (sb["std"] or 0.0) ** 2 / max(sb["n"], 1)
+                entry["se"] = math.sqrt(va + vb)
+                df = _welch_df(va, vb, sa["n"], sb["n"])
+                half = _t95(df) * entry["se"]
+                entry["welch"] = [entry["delta"] - half, entry["delta"] + half]
+                entry["interval"], entry["method"] = entry["welch"], "welch"
+                pair = pairs.get(name)
+                if pair is not None:
+                    entry["paired"] = pair
+                    entry["interval"], entry["method"] = pair["interval"], "paired"
             columns[name] = entry
         return {
             "a": a.id,
             "b": b.id,
             "inputs": inputs,
+            "scenario_diff": scenario_diff,
+            "paired": bool(pairs),
             "parameters": _flat_diff(a.parameters, b.parameters),
             "summary": _flat_diff(a.summary or {}, b.summary or {}),
             "columns": columns,
         }
+
+    def _paired_stats(self, id_a: str, id_b: str, names: set[str]) -> dict[str, dict[str, Any]]:
+        """Per column: statistics of the per-sample differences b_i - a_i (both finite)."""
+        out: dict[str, dict[str, Any]] = {}
+        with self._read() as con:
+            for name in sorted(names):
+                q = '"' + name.replace('"', '""') + '"'
+                x, y = f"a.{q}::DOUBLE", f"b.{q}::DOUBLE"
+                row = con.execute(
+                    f"SELECT count(*), avg({y} - {x}), stddev_samp({y} - {x}) "
+                    f"FROM {self._table(id_a)} AS a JOIN {self._table(id_b)} AS b USING (sample) "
+                    f"WHERE isfinite({x}) AND isfinite({y})"
+                ).fetchone()
+                if row is None or not row[0] or row[1] is None:
+                    continue
+                n, mean, std = int(row[0]), float(row[1]), float(row[2] or 0.0)
+                se = std / math.sqrt(n)
+                half = _t95(n - 1) * se if n > 1 else math.inf
+                out[name] = {"n": n, "delta": mean, "se": se, "interval": [mean - half, mean + half]}
+        return out
 
     def _column_stats(self, run_id: str) -> dict[str, dict[str, Any]]:
         with self._read() as con:
@@ -909,7 +964,8 @@ class Store:
             for (name,) in known:
                 q = '"' + name.replace('"', '""') + '"'
                 n, mean, std = con.execute(
-                    f"SELECT count({q}), avg({q}::DOUBLE), stddev_samp({q}::DOUBLE) FROM {self._table(run_id)}"
+                    f"SELECT count({q}), avg({q}::DOUBLE), stddev_samp({q}::DOUBLE) FROM {self._table(run_id)} "
+                    f"WHERE isfinite({q}::DOUBLE)"
                 ).fetchone()  # type: ignore[misc]
                 out[name] = {
                     "n": int(n),
@@ -956,6 +1012,19 @@ class Store:
                     f"COPY (SELECT * FROM {self._table(rid)} ORDER BY sample) TO {literal} ({options})"
                 )
         return target
+
+
+def _welch_df(va: float, vb: float, na: int, nb: int) -> float:
+    """Welch-Satterthwaite degrees of freedom of a difference of means (``va = s_a^2 / n_a``)."""
+    den = (va * va / (na - 1) if na > 1 else 0.0) + (vb * vb / (nb - 1) if nb > 1 else 0.0)
+    return (va + vb) ** 2 / den if den > 0 else float(max(na + nb - 2, 1))
+
+
+def _t95(df: float) -> float:
+    """The 97.5% quantile of Student's t with ``df`` degrees of freedom (two-sided 95%)."""
+    from scipy.stats import t
+
+    return float(t.ppf(0.975, max(df, 1.0)))
 
 
 def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:

@@ -150,6 +150,82 @@ def _check_output(target: Path, store: Path | None, parents: bool) -> None:
         )
 
 
+def print_run_summary(out_console: Console, out: dict[str, Any], title: str) -> None:
+    """The tables ``brink run`` prints: outcomes and metrics with 95% intervals, the modal path.
+
+    ``out`` is a run's JSON summary (:meth:`brink.runs.montecarlo.RunResult.to_json`, as
+    stored), ``title`` the table's title (``"TITLE — N samples, seed S"``).  ``brink runs
+    show`` prints a stored run with the same function, so the two agree line for line.
+    """
+    table = Table(title=title)
+    table.add_column("outcome")
+    table.add_column("p", justify="right")
+    table.add_column("95% interval", justify="right")
+    for name, o in out.get("outcomes", {}).items():
+        p, (lo, hi) = o["p"], o["ci95"]
+        table.add_row(name, "n/a" if p is None else f"{p:.3f}",
+                      "" if lo is None else f"[{lo:.3f}, {hi:.3f}]")
+    out_console.print(table)
+    metrics = Table(title="metrics")
+    metrics.add_column("metric")
+    metrics.add_column("mean", justify="right")
+    metrics.add_column("95% interval", justify="right")
+    for name, m in out.get("metrics", {}).items():
+        mean, (lo, hi) = m["mean"], m["ci95"]
+        metrics.add_row(name, "n/a" if mean is None else f"{mean:.3f}",
+                        "" if lo is None else f"[{lo:.3f}, {hi:.3f}]")
+    out_console.print(metrics)
+    if out.get("paths"):
+        top = out["paths"][0]
+        from brink.solvers.registry import SOLVERS
+
+        solver = out.get("solver", "auto")
+        kind = "equilibrium path" if solver not in SOLVERS or SOLVERS[solver].equilibrium else "path"
+        out_console.print(f"modal {kind} ({top['share']:.1%} of samples): " + " > ".join(top["path"]))
+    if out.get("failed"):
+        out_console.print(f"[yellow]{out['failed']} samples failed (counted, not dropped)[/]")
+
+
+def run_title(scenario_text: str, scenario_name: str, samples: int, seed: int) -> str:
+    """The title ``brink run`` gives its table, for a stored run: the scenario's ``title``
+    (read from its stored text) or else its name, the sample count and the seed."""
+    import yaml
+
+    title = ""
+    try:
+        doc = yaml.safe_load(scenario_text)
+        if isinstance(doc, dict) and isinstance(doc.get("title"), str):
+            title = doc["title"]
+    except yaml.YAMLError:
+        pass
+    return f"{title or scenario_name} — {samples:,} samples, seed {seed}"
+
+
+def _in_run_order(summary: dict[str, Any], columns: list[str]) -> dict[str, Any]:
+    """The summary with outcomes and metrics in the order ``brink run`` printed them.
+
+    The stored JSON has sorted keys; the per-sample columns keep the model's order
+    (:func:`brink.runs.montecarlo.sample_columns`), so they give it back.  Names without
+    a column (runs stored before metrics were) keep the stored order, after the others.
+    """
+    from brink.runs.montecarlo import column_roles
+
+    out = dict(summary)
+    roles = column_roles(columns, summary.get("outcomes", {}), summary.get("metrics", {}))
+    for group, role in (("outcomes", "outcome"), ("metrics", "metric")):
+        values = summary.get(group, {})
+        first = [name for r, name in roles.values() if r == role and name in values]
+        out[group] = {name: values[name] for name in [*first, *(k for k in values if k not in first)]}
+    return out
+
+
+def _is_run_summary(summary: dict[str, Any] | None) -> bool:
+    outcomes = (summary or {}).get("outcomes")
+    return isinstance(outcomes, dict) and all(
+        isinstance(o, dict) and "p" in o and "ci95" in o for o in outcomes.values()
+    )
+
+
 @runs_app.command("show")
 def show_run(
     run_id: str = typer.Argument(..., help="Run id (or a unique prefix)."),
@@ -157,7 +233,10 @@ def show_run(
     store: StoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """One run: its inputs (scenario hash, seed, version, parameters), summary and columns."""
+    """One run: its inputs (scenario hash, seed, version, parameters), summary and columns.
+
+    A Monte Carlo run's summary is printed as ``brink run`` prints it (outcomes and metrics
+    with 95% intervals, the modal path)."""
     st = _store(store)
     record = st.get_run(run_id)
     columns = st.columns(record.id)
@@ -188,7 +267,14 @@ def show_run(
             info.add_row(key, str(value))
     console.print(info)
     _print_flat("parameters", record.parameters)
-    _print_flat("summary", record.summary or {})
+    if record.kind == "run" and _is_run_summary(record.summary):
+        summary = _in_run_order(record.summary or {}, list(columns))
+        samples = int(summary.get("samples", record.parameters.get("samples", record.n_samples)))
+        print_run_summary(
+            console, summary, run_title(record.scenario_text, record.scenario_name, samples, record.seed)
+        )
+    else:
+        _print_flat("summary", record.summary or {})
     if columns:
         console.print(
             "per-sample columns: " + ", ".join(f"{k} ({v.lower()})" for k, v in columns.items())
@@ -242,12 +328,26 @@ def diff_runs(
     store: StoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """What differs between two runs: inputs, parameters, summary and per-sample means."""
-    d = _store(store).diff(first, second)
+    """What differs between two runs: inputs, scenario text, parameters, summary and per-sample means.
+
+    The scenario documents are compared line by line (a unified diff).  Runs on common
+    random numbers (same seed and sample count) are compared sample by sample: the mean of
+    the per-sample differences and its 95% interval; other runs by the difference of means
+    with Welch's interval.
+    """
+    from brink.runs.montecarlo import column_roles
+
+    st = _store(store)
+    d = st.diff(first, second)
     if as_json:
         echo_json(d)
         return
     console.print(f"a = {d['a']}, b = {d['b']}")
+    if d["scenario_diff"]:
+        console.print("scenario (unified diff, a -> b):")
+        for line in d["scenario_diff"]:
+            style = "green" if line.startswith("+") else "red" if line.startswith("-") else None
+            console.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
     if d["inputs"]:
         t = Table(title="inputs", title_justify="left")
         for col in ("field", "a", "b"):
@@ -271,22 +371,36 @@ def diff_runs(
         if hidden:
             console.print(f"{hidden} structured {section} entries differ too (see --json)")
     if d["columns"]:
-        t = Table(title="per-sample means (b - a with 95% interval)", title_justify="left")
-        for col in ("column", "mean a", "mean b", "b - a", "± 1.96 se"):
-            t.add_column(col, justify="left" if col == "column" else "right")
-        for name, entry in d["columns"].items():
+        summaries = [st.get_run(d["a"]).summary or {}, st.get_run(d["b"]).summary or {}]
+        outcomes = {k for s in summaries for k in s.get("outcomes", {}) or {}}
+        metrics = {k for s in summaries for k in s.get("metrics", {}) or {}}
+        roles = column_roles(list(d["columns"]), outcomes, metrics)
+        rank = {"outcome": 0, "metric": 1, "parameter": 2}
+        how = (
+            "paired: mean of the per-sample differences, common random numbers (same seed and samples)"
+            if d["paired"]
+            else "unpaired: difference of means, Welch interval"
+        )
+        t = Table(title=f"per-sample means, b - a with 95% interval ({how})", title_justify="left")
+        for col in ("column", "role", "mean a", "mean b", "b - a", "95% interval"):
+            t.add_column(col, justify="left" if col in ("column", "role") else "right")
+        order = sorted(d["columns"], key=lambda c: (rank.get(roles[c][0], 3), list(d["columns"]).index(c)))
+        for name in order:
+            entry = d["columns"][name]
             ma = entry["a"]["mean"] if entry["a"] else None
             mb = entry["b"]["mean"] if entry["b"] else None
-            se = entry.get("se")
+            delta = entry["paired"]["delta"] if "paired" in entry else entry.get("delta")
+            interval = entry.get("interval")
             t.add_row(
                 name,
+                roles[name][0],
                 _fmt(ma),
                 _fmt(mb),
-                _fmt(entry.get("delta")),
-                _fmt(None if se is None else 1.96 * se),
+                _fmt(delta),
+                "" if interval is None else f"[{_fmt(interval[0])}, {_fmt(interval[1])}]",
             )
         console.print(t)
-    if not (d["inputs"] or d["parameters"] or d["summary"] or d["columns"]):
+    if not (d["inputs"] or d["scenario_diff"] or d["parameters"] or d["summary"] or d["columns"]):
         console.print("the two runs are identical in inputs and results")
 
 

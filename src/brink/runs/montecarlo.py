@@ -25,6 +25,13 @@ A run in which every sample fails is an error naming the first parameter that wa
 finite number (the run is stored as failed); some failed samples are counted and
 reported, never dropped.
 
+Per-sample results: a run with a store (and, on request, one without: ``keep_samples=True``,
+at most :data:`MAX_KEPT_SAMPLES` samples) keeps one row per sample: its parameters (float64,
+as drawn), outcomes, metrics, its modal path (the " > "-joined actions, ``""`` for a failed
+sample) and whether it failed (:func:`sample_columns`).  :meth:`RunResult.to_pandas` and
+:meth:`RunResult.to_xarray` return that table for a notebook (the store's rows for a stored
+run).
+
 Intervals: each per-sample outcome is a probability ``p_i``; the estimate is the mean
 and its 95% interval is the normal (CLT) interval ``mean +- 1.96 sd / sqrt(n)``, clipped to
 [0, 1] for probabilities (Monte Carlo error of the expectation over the parameter
@@ -34,8 +41,9 @@ uncertainty; Law & Kelton 2000, ch. 9).
 from __future__ import annotations
 
 import contextlib
+import html
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -52,17 +60,23 @@ from brink.scenario import Scenario
 from brink.scenario.random import BLOCK, check_samples, check_seed
 
 if TYPE_CHECKING:
+    import pandas as pd
+    import xarray as xr
+
     from brink.model import CrisisModel
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "MAX_CHUNK_SIZE",
+    "MAX_KEPT_SAMPLES",
     "ChunkResult",
     "RunResult",
     "block_sums",
     "block_sums_and_samples",
+    "column_roles",
     "run",
     "run_chunk",
+    "sample_columns",
 ]
 
 Z95 = 1.959963984540054
@@ -72,6 +86,12 @@ DEFAULT_CHUNK_SIZE = 4096
 MAX_CHUNK_SIZE = 2**20
 #: Memory budgets accepted by ``run`` (bytes): 64 MiB to 1 TiB.
 MIN_MEMORY, MAX_MEMORY = 64 * 2**20, 2**40
+#: Most samples ``run(..., keep_samples=True)`` keeps in memory without a store (a few
+#: hundred bytes each for a bundled scenario; a larger run belongs in the run store).
+MAX_KEPT_SAMPLES = 250_000
+#: Per-sample columns that are neither a parameter, an outcome nor a metric.
+PATH_COLUMN, FAILED_COLUMN = "path", "failed"
+_RESERVED = frozenset({"sample", PATH_COLUMN, FAILED_COLUMN})
 
 
 @dataclass
@@ -140,17 +160,84 @@ def _reduce(task: Chunk[ChunkResult], params: Mapping[str, FloatArray], ev: Eval
     path_counts: dict[str, int] = {}
     for idx, cnt in zip(*np.unique(ev.paths[~ev.failed], return_counts=True), strict=True):
         path_counts[ev.path_labels[int(idx)]] = int(cnt)
-    columns: dict[str, NDArray[Any]] = {}
-    if keep_samples:
-        columns = {**{k: v.astype(np.float32) for k, v in params.items()}, **ev.outcomes, "failed": ev.failed}
+    columns = sample_columns(params, ev, n) if keep_samples else {}
     return ChunkResult(
         task.start, task.stop, sums, squares, counts, path_counts, int(ev.failed.sum()), columns, ev.failure
     )
 
 
+def sample_columns(
+    params: Mapping[str, FloatArray], ev: Evaluation, n: int | None = None
+) -> dict[str, NDArray[Any]]:
+    """One chunk's per-sample columns: parameters, outcomes, metrics, ``path`` and ``failed``.
+
+    Parameters are kept as drawn (float64), so that a stored sample can be evaluated again
+    and give the same numbers.  Each column is named by its parameter, outcome or metric;
+    a name already taken (or ``sample``, ``path``, ``failed``) gets its group as a prefix
+    (``outcome:NAME``, ``metric:NAME``, ``parameter:NAME``), which :func:`column_roles` reads
+    back.  ``path`` is the sample's modal path (its most likely sequence of actions, as in
+    :attr:`RunResult.paths`), ``""`` where the sample failed or the model names none.
+    ``n`` is the chunk's number of samples: a scenario without uncertain parameters is
+    evaluated once (one row), and that row is repeated for each of its ``n`` samples.
+    """
+    columns: dict[str, NDArray[Any]] = {}
+    groups: tuple[tuple[str, Mapping[str, FloatArray]], ...] = (
+        ("parameter", params), ("outcome", ev.outcomes), ("metric", ev.metrics)
+    )
+    for group, values in groups:
+        for name, values_of in values.items():
+            key = name if name not in columns and name not in _RESERVED else f"{group}:{name}"
+            columns[key] = np.asarray(values_of, dtype=np.float64)
+    rows = ev.n
+    if ev.path_labels and ev.paths.shape[0] == rows:
+        labels = np.asarray(ev.path_labels, dtype=np.str_)
+        path = np.where(ev.failed, "", labels[np.clip(ev.paths, 0, len(labels) - 1)])
+    else:
+        path = np.full(rows, "", dtype=np.str_)
+    columns[PATH_COLUMN] = path.astype(np.str_)
+    columns[FAILED_COLUMN] = np.asarray(ev.failed, dtype=bool)
+    if n is not None and rows == 1 and n != 1:
+        columns = {k: np.repeat(v, n) for k, v in columns.items()}
+    return columns
+
+
+def column_roles(
+    columns: Sequence[str], outcomes: Iterable[str], metrics: Iterable[str]
+) -> dict[str, tuple[str, str]]:
+    """``column -> (role, name)`` of a run's per-sample columns (the inverse of :func:`sample_columns`).
+
+    ``role`` is ``parameter``, ``outcome``, ``metric``, ``path`` or ``failed``.  A plain column
+    named like an outcome (metric) is that outcome (metric) unless a prefixed
+    ``outcome:NAME`` (``metric:NAME``) column exists, in which case it is a parameter.  Runs
+    stored before metrics and paths were kept (parameters and outcomes only) read the same way.
+    """
+    present, outs, mets = set(columns), set(outcomes), set(metrics)
+    roles: dict[str, tuple[str, str]] = {}
+    for col in columns:
+        group, sep, rest = col.partition(":")
+        if col in (PATH_COLUMN, FAILED_COLUMN, "sample"):
+            roles[col] = (col, col)
+        elif sep and group in ("parameter", "outcome", "metric"):
+            roles[col] = (group, rest)
+        elif col in outs and f"outcome:{col}" not in present:
+            roles[col] = ("outcome", col)
+        elif col in mets and f"metric:{col}" not in present:
+            roles[col] = ("metric", col)
+        else:
+            roles[col] = ("parameter", col)
+    return roles
+
+
 @dataclass
 class RunResult:
-    """Aggregated outcome probabilities, metrics and equilibrium paths of a run."""
+    """Aggregated outcome probabilities, metrics and equilibrium paths of a run.
+
+    ``samples`` is the number of samples.  The per-sample table behind the summary is
+    read with :meth:`to_pandas` / :meth:`to_xarray`: from the run store for a stored run
+    (``store``, ``run_id``), or from ``sample_columns`` when the run kept its samples in
+    memory (``run(..., keep_samples=True)``).  In a notebook the result shows itself as a
+    table of outcomes with their 95% intervals (:meth:`_repr_html_`).
+    """
 
     scenario: str
     samples: int
@@ -164,6 +251,141 @@ class RunResult:
     run_id: str | None = None
     #: QRE's logit precision, ``None`` for the solver's default (then not in the JSON).
     lam: float | None = None
+    #: The :class:`brink.store.Store` that holds the run's per-sample rows (``None``: not stored).
+    store: Any = field(default=None, repr=False, compare=False)
+    #: Per-sample columns kept in memory (``keep_samples=True``), in sample order.
+    sample_columns: dict[str, NDArray[Any]] | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def from_store(cls, store: Any, run_id: str) -> RunResult:
+        """A stored ``run`` (by id or unique prefix) as a result, its samples read from ``store``.
+
+        Raises:
+            InputError: no such run, or a run of another kind (a sweep, an analysis).
+        """
+        record = store.get_run(run_id)
+        if record.kind != "run":
+            raise InputError(
+                f"run {record.id} is a {record.kind!r} run, not a Monte Carlo run",
+                str(store.path),
+                "Give the id of a `brink run` (see `brink runs list --kind run`)",
+            )
+        summary = record.summary or {}
+        params = record.parameters
+        return cls(
+            scenario=str(summary.get("scenario", record.scenario_name)),
+            samples=int(summary.get("samples", params.get("samples", record.n_samples))),
+            seed=record.seed,
+            solver=str(summary.get("solver", params.get("solver", "auto"))),
+            version=record.version,
+            outcomes=dict(summary.get("outcomes", {})),
+            metrics=dict(summary.get("metrics", {})),
+            paths=list(summary.get("paths", [])),
+            failed=int(summary.get("failed", 0)),
+            run_id=record.id,
+            lam=params.get("lambda"),
+            store=store,
+        )
+
+    def _table(self) -> dict[str, NDArray[Any]]:
+        """``sample`` and the per-sample columns, from memory or else from the store."""
+        if self.sample_columns is not None:
+            n = len(next(iter(self.sample_columns.values()))) if self.sample_columns else 0
+            return {"sample": np.arange(n, dtype=np.int64), **self.sample_columns}
+        if self.store is not None and self.run_id is not None:
+            table: dict[str, NDArray[Any]] = self.store.samples(self.run_id)
+            return table
+        raise InputError(
+            f"the run of {self.scenario} kept no per-sample results",
+            "RunResult.to_pandas",
+            f"run it with keep_samples=True (at most {MAX_KEPT_SAMPLES:,} samples), or with a "
+            "store (brink.run(..., store=brink.store.Store(PATH))), which keeps any number",
+        )
+
+    def roles(self) -> dict[str, tuple[str, str]]:
+        """``column -> (role, name)`` of the per-sample columns (:func:`column_roles`)."""
+        table = self._table()
+        return column_roles([c for c in table if c != "sample"], self.outcomes, self.metrics)
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per sample, indexed by ``sample``: parameters, outcomes, metrics, path, failed.
+
+        For a stored run these are the store's rows (:meth:`brink.store.Store.samples`); a
+        run kept in memory gives the same table.  Columns are named as in
+        :func:`sample_columns`.
+
+        Raises:
+            InputError: the run kept no per-sample results (neither stored nor kept).
+        """
+        import pandas as pd
+
+        table = self._table()
+        index = pd.Index(table["sample"], name="sample")
+        return pd.DataFrame({k: v for k, v in table.items() if k != "sample"}, index=index)
+
+    def to_xarray(self) -> xr.Dataset:
+        """The per-sample table as an :class:`xarray.Dataset` over a ``sample`` dimension.
+
+        Each column is a variable whose ``role`` attribute says what it is (``parameter``,
+        ``outcome``, ``metric``, ``path``, ``failed``); the run's scenario, seed, solver,
+        sample count and id are the dataset's attributes.
+        """
+        import xarray as xr
+
+        table = self._table()
+        roles = column_roles([c for c in table if c != "sample"], self.outcomes, self.metrics)
+        data = {
+            col: xr.Variable("sample", values, attrs={"role": roles[col][0], "name": roles[col][1]})
+            for col, values in table.items()
+            if col != "sample"
+        }
+        attrs: dict[str, Any] = {
+            "scenario": self.scenario,
+            "samples": self.samples,
+            "seed": self.seed,
+            "solver": self.solver,
+            "version": self.version,
+        }
+        if self.run_id is not None:
+            attrs["run_id"] = self.run_id
+        return xr.Dataset(data, coords={"sample": table["sample"]}, attrs=attrs)
+
+    def _repr_html_(self) -> str:
+        """A small HTML table of outcomes (and metrics) with 95% intervals, for notebooks."""
+        e = html.escape
+        head = (
+            f"<b>{e(self.scenario)}</b>: {self.samples:,} samples, seed {self.seed}, "
+            f"solver {e(self.solver)}"
+            + (f", run {e(self.run_id)}" if self.run_id else "")
+        )
+        rows = [
+            f"<tr><td>{e(name)}</td><td>{_number(o.get('p'))}</td><td>{_interval(o.get('ci95'))}</td></tr>"
+            for name, o in self.outcomes.items()
+        ]
+        parts = [
+            f"<div class='brink-run'><p>{head}</p>",
+            "<table><thead><tr><th>outcome</th><th>p</th><th>95% interval</th></tr></thead>",
+            "<tbody>" + "".join(rows) + "</tbody></table>",
+        ]
+        if self.metrics:
+            mrows = [
+                f"<tr><td>{e(name)}</td><td>{_number(m.get('mean'))}</td><td>{_interval(m.get('ci95'))}</td></tr>"
+                for name, m in self.metrics.items()
+            ]
+            parts += [
+                "<table><thead><tr><th>metric</th><th>mean</th><th>95% interval</th></tr></thead>",
+                "<tbody>" + "".join(mrows) + "</tbody></table>",
+            ]
+        if self.paths:
+            top = self.paths[0]
+            parts.append(
+                f"<p>modal path ({float(top['share']):.1%} of samples): "
+                f"{e(' > '.join(str(p) for p in top['path']))}</p>"
+            )
+        if self.failed:
+            parts.append(f"<p>{self.failed:,} samples failed (counted, not dropped)</p>")
+        parts.append("</div>")
+        return "".join(parts)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -216,6 +438,16 @@ class _Aggregate:
         return mean, lo, hi
 
 
+def _number(value: Any) -> str:
+    return "n/a" if value is None else f"{float(value):.3f}"
+
+
+def _interval(ci: Any) -> str:
+    if not ci or ci[0] is None or ci[1] is None:
+        return ""
+    return f"[{float(ci[0]):.3f}, {float(ci[1]):.3f}]"
+
+
 def _round(x: float) -> float | None:
     return None if not math.isfinite(x) else float(x)
 
@@ -233,6 +465,7 @@ def run(
     scenario_text: str = "",
     memory: int | None = None,
     lam: float | None = None,
+    keep_samples: bool = False,
 ) -> RunResult:
     """Monte Carlo run of ``scenario``: ``samples`` draws of ``seed``, solved and aggregated.
 
@@ -243,17 +476,27 @@ def run(
     ``executor`` runs the chunks (:class:`brink.executors.chunk.Chunk`, results in task order; default: in
     process); every solver and lambda runs on every executor, with the same numbers.
     ``progress(done, total)`` is called after each chunk.  With ``store`` (a
-    :class:`brink.store.Store`) the run and its per-sample outcomes are recorded.
+    :class:`brink.store.Store`) the run and its per-sample rows (parameters, outcomes,
+    metrics, path) are recorded; ``keep_samples`` keeps those rows in memory too (at most
+    :data:`MAX_KEPT_SAMPLES`), for :meth:`RunResult.to_pandas` without a store.
 
     Raises:
         InputError: a chunk size or budget out of bounds, a game too large for the
             budget, a parameter outside its range, a lambda for a solver that takes none, or
-            every sample failed (the stored run is then ``failed``).
+            every sample failed (the stored run is then ``failed``), or ``keep_samples``
+            for more than :data:`MAX_KEPT_SAMPLES` samples.
     """
     from brink.model import CrisisModel
 
     samples = check_samples(samples)
     seed = check_seed(seed)
+    if keep_samples and samples > MAX_KEPT_SAMPLES:
+        raise InputError(
+            f"keep_samples holds at most {MAX_KEPT_SAMPLES:,} samples in memory; this run has {samples:,}",
+            "keep_samples",
+            "store the run instead (store=brink.store.Store(PATH); RunResult.to_pandas() then reads "
+            "the store), or run fewer samples",
+        )
     budget = _check_memory(memory)
     if lam is not None:  # only a registered solver that takes a lambda (qre, qbi) accepts one
         from brink.solvers.registry import check_solver
@@ -265,12 +508,13 @@ def run(
     # its pickle, the scenario's JSON (brink.model)
     model = CrisisModel(scenario, solver=solver, lam=lam, memory=budget)
     chunk, model.memory = _plan_chunks(model, dict(lever_items) or None, samples, chunk_size, budget)
-    reduce = block_sums_and_samples if store is not None else block_sums
+    reduce = block_sums_and_samples if store is not None or keep_samples else block_sums
     tasks = [
         Chunk(model, a, min(a + chunk, samples), reduce, seed=seed, levers=lever_items or None)
         for a in range(0, samples, chunk)
     ]
-    result = RunResult(scenario.name, samples, seed, solver, lam=lam)
+    result = RunResult(scenario.name, samples, seed, solver, lam=lam, store=store)
+    kept: list[dict[str, NDArray[Any]]] = []
     run_id = None
     if store is not None:
         parameters: dict[str, Any] = {"samples": samples, "solver": solver, "levers": dict(lever_items)}
@@ -287,6 +531,8 @@ def run(
             agg.add(r)
             if store is not None and r.columns:
                 store.add_samples(run_id, r.start, r.columns)
+            if keep_samples:
+                kept.append(r.columns)
             if progress is not None:
                 progress(r.stop, samples)
     except KeyboardInterrupt:
@@ -330,6 +576,9 @@ def run(
         for p, c in sorted(agg.paths.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
     result.failed = agg.failed
+    if keep_samples:
+        names = list(kept[0]) if kept else []
+        result.sample_columns = {name: np.concatenate([c[name] for c in kept]) for name in names}
     if store is not None and run_id is not None:
         store.finish_run(run_id, result.to_json())
     return result

@@ -27,7 +27,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,6 +35,9 @@ from numpy.typing import NDArray
 from brink.errors import BrinkError, InputError, RunInterrupted
 from brink.executors import Executor
 from brink.store import Store
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = [
     "Design",
@@ -269,6 +272,62 @@ class SweepResult:
         for key in keys:
             cols[key] = np.array([f.get(key, math.nan) for f in flat], dtype=np.float64)
         return cols
+
+
+    def to_xarray(self) -> xr.Dataset:
+        """The sweep as an :class:`xarray.Dataset` over its design points (dimension ``point``).
+
+        One variable per outcome and per metric, of dimensions ``(point, stat)`` with
+        ``stat`` = ``mean``, ``low``, ``high``: the point's estimate (an outcome's
+        probability, a metric's mean) and its 95% interval (:mod:`brink.runs.montecarlo`);
+        NaN at a point that failed.  A metric named like an outcome is ``metric:NAME``.
+        Each factor is a coordinate along ``point`` (numbers where every level is one), as
+        are ``run_id`` and ``status``.  Because every point uses the sweep's seed (common
+        random numbers, Law & Kelton 2000), differences along ``point`` are effects of the
+        settings.
+        """
+        import xarray as xr
+
+        n = len(self.design)
+        coords: dict[str, Any] = {"point": np.arange(n, dtype=np.int64), "stat": ["mean", "low", "high"]}
+        for factor in self.design.factors:
+            texts = [p[factor] for p in self.design.points]
+            try:
+                coords[factor] = ("point", np.array([float(t) for t in texts]))
+            except ValueError:
+                coords[factor] = ("point", np.array(texts, dtype=np.str_))
+        coords["run_id"] = ("point", np.array([r or "" for r in self.run_ids], dtype=np.str_))
+        coords["status"] = (
+            "point", np.array(["failed" if i in self.failures else "complete" for i in range(n)], dtype=np.str_)
+        )
+        found: dict[str, tuple[str, str, str]] = {}  # variable -> (group, name, estimate key)
+        for summary in self.summaries:
+            for group, estimate in (("outcomes", "p"), ("metrics", "mean")):
+                for name in (summary or {}).get(group, {}):
+                    taken = found.get(name)
+                    if taken is not None and taken[0] == group:
+                        continue
+                    var = name if taken is None and name not in coords else f"{group[:-1]}:{name}"
+                    if var not in found:
+                        found[var] = (group, name, estimate)
+        data: dict[str, Any] = {}
+        for var, (group, name, estimate) in found.items():
+            values = np.full((n, 3), np.nan)
+            for i, summary in enumerate(self.summaries):
+                if i in self.failures:
+                    continue
+                entry = (summary or {}).get(group, {}).get(name)
+                if not entry:
+                    continue
+                ci = entry.get("ci95") or [None, None]
+                values[i] = [_float(entry.get(estimate)), _float(ci[0]), _float(ci[1])]
+            data[var] = xr.Variable(("point", "stat"), values, attrs={"role": group[:-1], "name": name})
+        attrs = {"sweep_id": self.sweep_id, "method": self.design.method, "factors": list(self.design.factors)}
+        return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+def _float(value: Any) -> float:
+    return math.nan if value is None else float(value)
 
 
 def _numeric_leaves(value: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
