@@ -40,30 +40,30 @@ MAX_ACTIONS = 256
 class Partner(Section):
     """A partner of the challenger (M6-M8)."""
 
-    energy_dependence: Q = Q(0.0)
-    taboo_aversion: Q = Q(0.5)
-    backs_winners: Q = Q(0.5)
-    opec_plus_coordination: Q = Q(0.0)
-    sphere_interest: dict[str, Q] = Field(default_factory=dict)
+    energy_dependence: Q = Field(Q(0.0), description="How much the partner depends on the challenger's energy, in [0, 1]")
+    taboo_aversion: Q = Field(Q(0.5), description="How strongly the partner turns away from a first nuclear use, in [0, 1]")
+    backs_winners: Q = Field(Q(0.5), description="How strongly the partner follows the winning side, in [0, 1]")
+    opec_plus_coordination: Q = Field(Q(0.0), description="How far the partner coordinates oil output with the challenger (OPEC+), in [0, 1]")
+    sphere_interest: dict[str, Q] = Field(default_factory=dict, description="The partner's interest in each region of the challenger's sphere (region -> share in [0, 1])")
 
 
 class EnergyDiscount(Section):
     """Energy sold to partners below market (M7)."""
 
-    offered_usd_per_bbl: Q = Q(0.0)
-    reserves_usd_bn: Q = Q(0.0)
-    reference_price_usd_per_bbl: Q = Q(80.0)
-    elasticity: Q = Q(3.0)
-    sustainable_months: Q | None = None
+    offered_usd_per_bbl: Q = Field(Q(0.0), description="Discount offered to partners, USD per barrel below the reference price")
+    reserves_usd_bn: Q = Field(Q(0.0), description="Reserves available to pay for the discount, USD bn")
+    reference_price_usd_per_bbl: Q = Field(Q(80.0), description="Market price of oil, USD per barrel")
+    elasticity: Q = Field(Q(3.0), description="How strongly partners' purchases respond to the discount")
+    sustainable_months: Q | None = Field(None, description="Months the reserves sustain the discount (derived when left out)")
 
 
 class OutcomeMultipliers(Section):
     """Hazard multipliers by outcome (M6); defaults :data:`brink.mechanisms.survival.OUTCOME_HAZARD_MULTIPLIERS`."""
 
-    victory: Q = Q(OUTCOME_HAZARD_MULTIPLIERS[WarOutcome.VICTORY])
-    stalemate: Q = Q(OUTCOME_HAZARD_MULTIPLIERS[WarOutcome.STALEMATE])
-    defeat: Q = Q(OUTCOME_HAZARD_MULTIPLIERS[WarOutcome.DEFEAT])
-    concession: Q = Q(OUTCOME_HAZARD_MULTIPLIERS[WarOutcome.CONCESSION])
+    victory: Q = Field(Q(OUTCOME_HAZARD_MULTIPLIERS[WarOutcome.VICTORY]), description="Hazard multiplier after a victory")
+    stalemate: Q = Field(Q(OUTCOME_HAZARD_MULTIPLIERS[WarOutcome.STALEMATE]), description="Hazard multiplier after a stalemate")
+    defeat: Q = Field(Q(OUTCOME_HAZARD_MULTIPLIERS[WarOutcome.DEFEAT]), description="Hazard multiplier after a defeat")
+    concession: Q = Field(Q(OUTCOME_HAZARD_MULTIPLIERS[WarOutcome.CONCESSION]), description="Hazard multiplier after a concession")
 
 
 class AftermathPartner(Partner):
@@ -74,7 +74,7 @@ class AftermathPartner(Partner):
     that buys none is offered none.
     """
 
-    imports_mbd: Q = Q(0.0)
+    imports_mbd: Q = Field(Q(0.0), description="Oil the partner buys from the challenger, million barrels per day")
 
 
 class AftermathEnergy(EnergyDiscount):
@@ -88,10 +88,10 @@ class AftermathEnergy(EnergyDiscount):
     share ``sanctions_revenue_loss`` is lost once the defender answered with sanctions.
     """
 
-    levels: list[float] = Field(default_factory=lambda: [0.0, 0.5, 1.0], min_length=1, max_length=8)
-    leader_chooses: bool = True
-    revenue_usd_bn_per_month: Q = Q(0.0)
-    sanctions_revenue_loss: Q = Q(0.2)
+    levels: list[float] = Field(default_factory=lambda: [0.0, 0.5, 1.0], min_length=1, max_length=8, description="Discount levels the leader chooses among each month (shares of offered_usd_per_bbl)")
+    leader_chooses: bool = Field(True, description="Whether the leader chooses the discount each month (else the first level is kept)")
+    revenue_usd_bn_per_month: Q = Field(Q(0.0), description="Net inflow to the reserves per month, USD bn (may be negative)")
+    sanctions_revenue_loss: Q = Field(Q(0.2), description="Share of the revenue lost to sanctions, in [0, 1]")
 
     @field_validator("levels")
     @classmethod
@@ -117,10 +117,10 @@ class AftermathForeignImposed(Section):
     success of a named intervener (:func:`brink.mechanisms.removal.intervention`).
     """
 
-    base: Q | None = None
-    nuclear_deterrence: Q = Q(0.9)
-    partner_shield: Q = Q(0.5)
-    weakness_effect: Q = Q(1.0)
+    base: Q | None = Field(None, description="Monthly base rate of foreign-imposed removal; left out, read from the data")
+    nuclear_deterrence: Q = Field(Q(0.9), description="How much nuclear weapons deter an intervener, in [0, 1]")
+    partner_shield: Q = Field(Q(0.5), description="How much partners' support shields the leader from an intervener, in [0, 1]")
+    weakness_effect: Q = Field(Q(1.0), description="How much a defeat's weakness raises an intervener's chance of success")
 
 
 class AftermathSurvival(Section):
@@ -134,14 +134,14 @@ class AftermathSurvival(Section):
     precision (left out: he best-responds, as under spe and pbe).
     """
 
-    horizon_months: int = Field(default=HORIZON_MONTHS, ge=1, le=MAX_MONTHS)
-    base_hazard: Q | None = None
-    outcome_multipliers: OutcomeMultipliers = OutcomeMultipliers()
-    partner_weight: Q = Q(PARTNER_WEIGHT)
-    goods_weight: Q = Q(1.0)
-    monthly_discount: Q = Q(0.99)
-    leader_lambda: float | None = Field(default=None, gt=0)
-    foreign_imposed: AftermathForeignImposed = AftermathForeignImposed()
+    horizon_months: int = Field(default=HORIZON_MONTHS, ge=1, le=MAX_MONTHS, description="Months after the crisis the leader's fate is followed")
+    base_hazard: Q | None = Field(None, description="Annual hazard of irregular removal; left out, read from Archigos by the leader's regime and tenure")
+    outcome_multipliers: OutcomeMultipliers = Field(OutcomeMultipliers(), description="Hazard multipliers by the crisis's outcome (Goemans 2000)")
+    partner_weight: Q = Field(Q(PARTNER_WEIGHT), description="How much losing partners raises the leader's hazard")
+    goods_weight: Q = Field(Q(1.0), description="How much spending the coalition's private goods (reserves) raises the hazard")
+    monthly_discount: Q = Field(Q(0.99), description="The leader's monthly discount factor, in [0, 1]")
+    leader_lambda: float | None = Field(default=None, gt=0, description="Precision of the leader's logit choice of the discount (None: best response)")
+    foreign_imposed: AftermathForeignImposed = Field(AftermathForeignImposed(), description="Foreign-imposed removal after the crisis: base rate and what shapes an intervener's success")
 
 
 class Intervener(Section):
@@ -153,7 +153,7 @@ class Intervener(Section):
     succeeds against a non-nuclear, unbacked, undefeated target (all in its own units).
     """
 
-    energy_interest: Q = Q(0.5)
-    value: Q = Q(5.0)
-    cost: Q = Q(6.0)
-    success: Q = Q(0.2)
+    energy_interest: Q = Field(Q(0.5), description="How much the intervener cares about the challenger's energy, in [0, 1]")
+    value: Q = Field(Q(5.0), description="What installing a friendlier ruler is worth to the intervener")
+    cost: Q = Field(Q(6.0), description="What intervening costs the intervener")
+    success: Q = Field(Q(0.2), description="Probability an intervention succeeds, in [0, 1]")

@@ -449,8 +449,29 @@ def explain_command(
     workers: WorkersOption = None,
     chunk_size: ChunkSizeOption = None,
     memory: MemoryOption = None,
+    margin: Annotated[
+        float,
+        typer.Option(
+            "--margin",
+            min=0.0,
+            max=0.99,
+            help="Least accuracy a rule must gain over always guessing the majority to be reported.",
+        ),
+    ] = 0.05,
+    keep_chance: Annotated[
+        bool,
+        typer.Option(
+            "--keep-chance/--fold-chance",
+            help="Keep nature's draws as steps of the paths (default: fold them, so paths differ only by decisions).",
+        ),
+    ] = False,
 ) -> None:
-    """The most likely equilibrium path and, for each contested choice, the parameter threshold behind it."""
+    """The most likely equilibrium path, who moves at each step, and the parameter threshold behind each contested choice.
+
+    Rules that gain less than --margin over always guessing the majority, or hold over
+    nearly a parameter's whole range, are not reported; nature's draws are folded out
+    of the paths unless --keep-chance.
+    """
     from brink.analysis.explain import explain
 
     overrides = overrides or []
@@ -459,11 +480,12 @@ def explain_command(
     store = open_store(store_path, no_store)
     chunk = analysis_chunk(loaded.evaluator, chunk_size)
     with open_executor(executor, scheduler, workers) as ex:
-        result = explain(loaded.evaluator, samples, seed, chunk=chunk, executor=ex)
+        result = explain(loaded.evaluator, samples, seed, chunk=chunk, executor=ex,
+                         fold_chance=not keep_chance, min_gain=margin)
     out = result.to_json()
-    out["run_id"] = _record(
-        store, "explain", loaded, seed, _model_parameters(solver, lam, overrides, samples=samples), out
-    )
+    parameters = _model_parameters(solver, lam, overrides, samples=samples)
+    parameters.update({"margin": margin, "keep_chance": keep_chance})
+    out["run_id"] = _record(store, "explain", loaded, seed, parameters, out)
     if _emit(as_json, out):
         return
     console = _console()

@@ -30,7 +30,14 @@ from brink.scenario.registry import schema_of
 if TYPE_CHECKING:
     from brink.scenario.schema import Scenario
 
-__all__ = ["Parameters", "collect"]
+__all__ = ["USER_PARAMETERS", "Parameters", "collect"]
+
+#: The top-level section of user-defined parameters (``parameters:``): quantities an
+#: analyst names (``semiconductor_dependence``) and reads by name in any expression.
+USER_PARAMETERS = "parameters"
+
+#: Words that mark a user parameter as deliberately read by nothing (in its provenance).
+_INERT_MARKS = ("unused", "inert")
 
 
 
@@ -38,10 +45,11 @@ def _walk(value: Any, path: str) -> Iterator[tuple[str, Quantity]]:
     if isinstance(value, Quantity):
         yield path, value
     elif isinstance(value, BaseModel):
-        for name in type(value).model_fields:
+        for name, info in type(value).model_fields.items():
             if name in ("source", "game", "levers", "provenance", "sources"):
                 continue
-            yield from _walk(getattr(value, name), f"{path}.{name}" if path else name)
+            key = info.alias or name  # the key the file writes (``parameters:`` for user_parameters)
+            yield from _walk(getattr(value, name), f"{path}.{key}" if path else key)
     elif isinstance(value, dict):
         for k, v in value.items():
             yield from _walk(v, f"{path}.{k}")
@@ -129,6 +137,9 @@ def _bindings(name: str, expr: Expression, known: Mapping[str, Any]) -> dict[str
         if ref in known:
             out[ref] = ref
             continue
+        if f"{USER_PARAMETERS}.{ref}" in known:  # a user-defined parameter, by its bare name
+            out[ref] = f"{USER_PARAMETERS}.{ref}"
+            continue
         target = None
         for i in range(len(parts) - 1, 0, -1):
             cand = ".".join([*parts[:i], ref])
@@ -198,8 +209,10 @@ def collect(sc: Scenario) -> Parameters:
         else:
             dists[path] = parse_distribution(v, loc)
     known = {**dists, **exprs}
+    _check_user_parameters(sc, known)
     for path, expr in exprs.items():
         _bindings(path, expr, known)
+    _check_user_parameters_read(sc, exprs, known)
     resolved = {p: e for p, e in exprs.items()}
     order = tuple(evaluation_order(_renamed(resolved, known)))
     game_probabilities = _game_probabilities(sc)
@@ -322,3 +335,70 @@ def _game_settings(sc: Scenario) -> frozenset[str]:
         return schema_of(sc.template).settings()
     except InputError:  # an unknown template is reported by check_scenario
         return frozenset()
+
+
+def _check_user_parameters(sc: Scenario, known: Mapping[str, Any]) -> None:
+    """Refuse a user parameter whose name cannot be read unambiguously in an expression.
+
+    A name must be an identifier (no dots, no leading underscore, no Python keyword), not
+    one of the expression functions (:data:`brink.scenario.expressions.FUNCTIONS`), not a
+    top-level section (``costs``, ``actors``, ...) and not the last component of another
+    number's path (``sanctions`` would then mean either ``costs.sanctions`` or the user's).
+    """
+    import keyword
+
+    from brink.scenario.expressions import FUNCTIONS
+
+    user = getattr(sc, "user_parameters", {})
+    sections = {info.alias or name for name, info in type(sc).model_fields.items()}
+    tails: dict[str, list[str]] = {}
+    for path in known:
+        if not path.startswith(USER_PARAMETERS + "."):
+            tails.setdefault(path.rsplit(".", 1)[-1], []).append(path)
+    for name in user:
+        where = sc.where(f"{USER_PARAMETERS}.{name}")
+        problem = ""
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name) or keyword.iskeyword(name):
+            problem = "is not a name an expression can read (letters, digits and _, starting with a letter)"
+        elif name in FUNCTIONS:
+            problem = f"clashes with the built-in function {name}()"
+        elif name in sections:
+            problem = f"clashes with the section {name}:"
+        elif name in tails:
+            problem = f"clashes with {', '.join(sorted(tails[name]))}, which expressions read by the same name"
+        if problem:
+            raise InputError(
+                f"parameter {name!r} {problem}",
+                where,
+                "rename it (e.g. semiconductor_dependence), using letters, digits and _",
+            )
+
+
+def _check_user_parameters_read(
+    sc: Scenario, exprs: Mapping[str, Expression], known: Mapping[str, Any]
+) -> None:
+    """Refuse a user parameter that no expression reads, unless its provenance says so.
+
+    An unread parameter changes nothing: it is most often a typo in the expression that
+    meant to read it.  An analyst may keep one on purpose (for a later variant) by saying
+    so in its provenance, e.g. ``parameters.x: "assumption: unused until the blockade variant"``.
+    """
+    user = getattr(sc, "user_parameters", {})
+    if not user:
+        return
+    read: set[str] = set()
+    for path, expr in exprs.items():
+        read.update(_bindings(path, expr, known).values())
+    for name in user:
+        path = f"{USER_PARAMETERS}.{name}"
+        if path in read:
+            continue
+        origin = sc.provenance_of(path) or ""
+        if any(mark in origin.lower() for mark in _INERT_MARKS):
+            continue
+        raise InputError(
+            f"parameter {name!r} is read by no expression, so it changes nothing",
+            sc.where(path),
+            f"use it in an expression (e.g. costs.sanctions: '0.1 + 0.2 * {name}'), remove it, or say "
+            f"in its provenance that it is unused (provenance: {{{path}: 'assumption: unused, ...'}})",
+        )

@@ -37,10 +37,11 @@ def setting_paths(sc: Scenario) -> list[str]:
         if isinstance(node, Quantity):
             return
         if isinstance(node, BaseModel):
-            for name in type(node).model_fields:
+            for name, info in type(node).model_fields.items():
                 if not path and name in ("source", "levers"):
                     continue
-                walk(getattr(node, name), f"{path}.{name}" if path else name)
+                key = info.alias or name  # the key a file writes
+                walk(getattr(node, name), f"{path}.{key}" if path else key)
         elif isinstance(node, dict):
             for k, v in node.items():
                 walk(v, f"{path}.{k}")
@@ -99,7 +100,7 @@ def allowed_keys(path: Sequence[str | int], root: type[Scenario] = Scenario) -> 
         tp = unwrap(tp)
         origin = typing.get_origin(tp)
         if isinstance(tp, type) and issubclass(tp, BaseModel) and not issubclass(tp, RootModel):
-            info = tp.model_fields.get(str(seg))
+            info = next((i for n, i in tp.model_fields.items() if (i.alias or n) == str(seg)), None)
             if info is None:
                 return None
             tp = info.annotation
@@ -111,16 +112,25 @@ def allowed_keys(path: Sequence[str | int], root: type[Scenario] = Scenario) -> 
             return None
     tp = unwrap(tp)
     if isinstance(tp, type) and issubclass(tp, BaseModel) and not issubclass(tp, RootModel):
-        return [name for name in tp.model_fields if name != "source"]
+        return [info.alias or name for name, info in tp.model_fields.items() if name != "source"]
+    return None
+
+
+def _field_named(node: BaseModel, key: str) -> str | None:
+    """The field of ``node`` that a file writes as ``key`` (its alias, else its name)."""
+    for name, info in type(node).model_fields.items():
+        if (info.alias or name) == key:
+            return name
     return None
 
 
 def _resolves_in(node: Any, parts: Sequence[str]) -> bool:
     for part in parts:
         if isinstance(node, BaseModel) and not isinstance(node, Quantity):
-            if part not in type(node).model_fields:
+            name = _field_named(node, part)
+            if name is None:
                 return False
-            node = getattr(node, part)
+            node = getattr(node, name)
         elif isinstance(node, dict):
             if part not in node:
                 return False
@@ -135,9 +145,10 @@ def resolves(sc: Scenario, path: str) -> bool:
     node: Any = sc
     for part in path.split("."):
         if isinstance(node, BaseModel) and not isinstance(node, Quantity):
-            if part not in type(node).model_fields:
+            name = _field_named(node, part)
+            if name is None:
                 return False
-            node = getattr(node, part)
+            node = getattr(node, name)
         elif isinstance(node, dict):
             if part not in node:
                 return False

@@ -17,7 +17,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from pydantic import Field, PrivateAttr, field_validator
+from pydantic import ConfigDict, Field, PrivateAttr, field_validator
 
 from brink.errors import InputError
 from brink.scenario.document import Document
@@ -34,8 +34,8 @@ __all__ = ["Actor", "FromData", "Leader", "Nuclear", "Quantity", "Scenario", "Se
 class Nuclear(Section):
     """Warheads (SIPRI Yearbook 2025; FAS 2023): deployed strategic and non-strategic."""
 
-    strategic: Q = Q(0.0)
-    non_strategic: Q = Q(0.0)
+    strategic: Q = Field(Q(0.0), description="Deployed strategic warheads (SIPRI Yearbook; FAS): those that can reach the adversary's homeland")
+    non_strategic: Q = Field(Q(0.0), description="Non-strategic (tactical) warheads available in the theatre")
 
 
 class Leader(Section):
@@ -46,14 +46,14 @@ class Leader(Section):
     challenger's stake.
     """
 
-    name: str = ""
-    regime: Literal["personalist", "military", "single-party", "mixed", "democracy", "monarchy"] = "mixed"
-    W: Q = Q(0.5)
-    S: Q = Q(1.0)
-    tenure_years: Q = Q(5.0)
-    culpability: Q = Q(1.0)
-    office_value: Q = Q(1.0)
-    punishment_cost: Q = Q(0.0)
+    name: str = Field("", description="The leader's name (for reports)")
+    regime: Literal["personalist", "military", "single-party", "mixed", "democracy", "monarchy"] = Field("mixed", description="Regime type (Geddes, Wright & Frantz 2014 categories): sets the Archigos base hazard of removal where a template reads it by regime")
+    W: Q = Field(Q(0.5), description="Winning coalition size as a share of the population, in (0, 1] (Bueno de Mesquita et al. 2003)")
+    S: Q = Field(Q(1.0), description="Selectorate size as a share of the population, in (0, 1] (Bueno de Mesquita et al. 2003)")
+    tenure_years: Q = Field(Q(5.0), description="Years the leader has held office at the scenario's date (Archigos hazards fall with tenure)")
+    culpability: Q = Field(Q(1.0), description="How far the leader is held responsible for the crisis's outcome (0: not at all, 1: fully; Croco 2011)")
+    office_value: Q = Field(Q(1.0), description="What keeping office is worth to the leader, in units of the challenger's stake (Goemans 2000)")
+    punishment_cost: Q = Field(Q(0.0), description="What exile, prison or death after removal costs the leader, in units of the challenger's stake (Goemans 2000)")
 
 
 class FromData(Section):
@@ -67,24 +67,24 @@ class FromData(Section):
     one whose COW abbreviation (``stateabb``) is the actor's id.
     """
 
-    year: int = Field(ge=1816, le=2022)
-    ccode: int | None = Field(default=None, ge=1)
+    year: int = Field(ge=1816, le=2022, description="Year whose reference data fill the actor's facts (1816-2022, the span of COW NMC)")
+    ccode: int | None = Field(default=None, ge=1, description="COW country code; by default the one whose COW abbreviation is the actor's id")
 
 
 class Actor(Section):
     """A state, an alliance or a bloc."""
 
-    kind: Literal["state", "alliance", "bloc", "region"] = "state"
-    name: str = ""
-    capability: Q | None = None
-    nuclear: Nuclear | None = None
-    oil_exports_mbd: Q | None = None
-    resource_wealth: Q | None = None
-    leader: Leader | None = None
-    members: list[str] = Field(default_factory=list)
-    nuclear_members: list[str] = Field(default_factory=list)
-    blocs: list[str] = Field(default_factory=list)
-    from_data: FromData | None = None
+    kind: Literal["state", "alliance", "bloc", "region"] = Field("state", description="What the actor is: a state, an alliance, a bloc or a region")
+    name: str = Field("", description="Display name")
+    capability: Q | None = Field(None, description="Material capability, COW CINC share of the world's (Singer, Bremer & Stuckey 1972)")
+    nuclear: Nuclear | None = Field(None, description="Nuclear warheads, strategic and non-strategic")
+    oil_exports_mbd: Q | None = Field(None, description="Oil exports in million barrels per day (the energy lever of the aftermath)")
+    resource_wealth: Q | None = Field(None, description="Natural-resource wealth on a 0-1 scale (raises outsiders' interest in regime change; Downes & Monten 2013)")
+    leader: Leader | None = Field(None, description="The actor's leader: regime, coalition sizes and what office is worth")
+    members: list[str] = Field(default_factory=list, description="Member actors of an alliance or bloc (ids)")
+    nuclear_members: list[str] = Field(default_factory=list, description="Members that hold nuclear weapons (a subset of members)")
+    blocs: list[str] = Field(default_factory=list, description="Blocs or alliances the actor belongs to (ids)")
+    from_data: FromData | None = Field(None, description="Fill capability, leader and alliances for a year from the shared reference data")
 
 
 class Scenario(Section):
@@ -97,6 +97,8 @@ class Scenario(Section):
     #: Whether the template reads the defaults of sections a file leaves out, so that
     #: their numbers need provenance too (:meth:`unsourced`).  A theory template reads
     #: only what the file writes and its ``game:`` spec.
+    model_config = ConfigDict(extra="forbid", frozen=True, serialize_by_alias=True, validate_by_name=False)
+
     reads_section_defaults: ClassVar[bool] = False
     #: Fields (by the last component of their dotted path) that hold probabilities or
     #: shares in [0, 1]; every other number outside ``game:`` must be ``>= 0``
@@ -106,17 +108,27 @@ class Scenario(Section):
     #: template's class adds its own (the escalation template's battlefield ``trend``).
     signed_fields: ClassVar[frozenset[str]] = frozenset()
 
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    title: str = ""
-    as_of: str = ""
-    description: str = ""
-    template: str = DEFAULT_TEMPLATE
-    sources: dict[str, str] = Field(default_factory=dict)
-    provenance: dict[str, str] = Field(default_factory=dict)
-    actors: dict[str, Actor] = Field(default_factory=dict)
-    levers: dict[str, list[Any]] = Field(default_factory=dict)
-    game: dict[str, Any] | None = None
-    source: str = Field(default="", exclude=True)
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", description="Identifier of the scenario (letters, digits, '.', '_', '-')")
+    title: str = Field("", description="Human-readable title")
+    as_of: str = Field("", description="Date the scenario describes (ISO, e.g. 2022-02-24)")
+    description: str = Field("", description="What the crisis is about, in prose (shown in reports)")
+    template: str = Field(DEFAULT_TEMPLATE, description="Which template turns the scenario into a game (crisis, escalation or a theory template)")
+    sources: dict[str, str] = Field(default_factory=dict, description="Sources by key: provenance entries name these keys")
+    provenance: dict[str, str] = Field(default_factory=dict, description="Where each number comes from: dotted path (or a parent section) -> a key of sources, or 'assumption ...' with a reason")
+    actors: dict[str, Actor] = Field(default_factory=dict, description="The states, alliances and blocs by id")
+    levers: dict[str, list[Any]] = Field(default_factory=dict, description="Settings the analyst controls: dotted path -> the options to compare (brink policies)")
+    user_parameters: dict[str, Q] = Field(
+        default_factory=dict,
+        alias="parameters",
+        exclude_if=lambda v: not v,
+        description=(
+            "User-defined quantities (numbers, distributions or expressions) that expressions anywhere "
+            "read by name, e.g. semiconductor_dependence: 'uniform(0.3, 0.7)'; each is drawn on its own "
+            "stream parameters.<name> and needs provenance like any number"
+        ),
+    )
+    game: dict[str, Any] | None = Field(None, description="The game: section of a theory template (validated by the template's Spec)")
+    source: str = Field(default="", exclude=True, description="File the scenario was read from (set by the loader, not written in files)")
     _document: Any = PrivateAttr(default=None)
 
     @field_validator("as_of", mode="before")
@@ -126,8 +138,12 @@ class Scenario(Section):
 
     @classmethod
     def is_signed(cls, path: str) -> bool:
-        """Whether the number at dotted ``path`` (outside ``game:``) may take any real value."""
-        return path.rsplit(".", 1)[-1] in cls.signed_fields
+        """Whether the number at dotted ``path`` (outside ``game:``) may take any real value.
+
+        A user-defined parameter (``parameters.<name>``) may: its range is the analyst's,
+        and the number that reads it is range-checked where it lands.
+        """
+        return path.startswith("parameters.") or path.rsplit(".", 1)[-1] in cls.signed_fields
 
     @classmethod
     def is_probability(cls, path: str) -> bool:
@@ -201,7 +217,8 @@ class Scenario(Section):
         """
         names = self.parameters.names
         if not self.reads_section_defaults:
-            names = [n for n in names if n.split(".", 1)[0] in self.model_fields_set]
+            written = {type(self).model_fields[f].alias or f for f in self.model_fields_set}
+            names = [n for n in names if n.split(".", 1)[0] in written]
             names += [n for n in _spec_defaults(self) if n not in names]
         return [name for name in names if self.provenance_of(name) is None]
 
@@ -242,7 +259,8 @@ def json_schema() -> dict[str, Any]:
             if key in props:
                 props[key]["description"] += f", {name}"
             else:
-                props[key] = {**value, "description": f"Section of template: {name}"}
+                own = value.get("description", "")
+                props[key] = {**value, "description": f"{own}. Section of template: {name}" if own else f"Section of template: {name}"}
         if schema.Spec is not None:
             spec = schema.Spec.model_json_schema()
             defs.update(spec.pop("$defs", {}))

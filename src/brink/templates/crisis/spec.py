@@ -59,20 +59,20 @@ COUNTERS: tuple[Counter, ...] = ("de-escalate", "hold", "escalate", "concede")
 class Commitment(Section):
     """An alliance commitment (M1): ATOP obligation type (Leeds et al. 2002), legal duty, umbrella."""
 
-    id: str
-    guarantor: str
-    protege: str
-    type: Literal["defense", "offense", "neutrality", "non-aggression", "consultation", "none"] = "none"
-    legal: bool = False
-    umbrella: bool = False
-    reliability: Q | None = None
+    id: str = Field(description="Identifier of the commitment (an identifier without hyphens lets expressions name it)")
+    guarantor: str = Field(description="Actor id that gives the commitment")
+    protege: str = Field(description="Actor id that the commitment protects")
+    type: Literal["defense", "offense", "neutrality", "non-aggression", "consultation", "none"] = Field("none", description="ATOP obligation type (Leeds et al. 2002): defense, offense, neutrality, non-aggression, consultation or none")
+    legal: bool = Field(False, description="Whether the commitment is a legal (treaty) duty: failing it costs the guarantor legal_weight")
+    umbrella: bool = Field(False, description="Whether the guarantor's nuclear umbrella covers the protege")
+    reliability: Q | None = Field(None, description="Probability in [0, 1] that the guarantor honours the commitment (Leeds 2003 found about 0.75)")
 
 
 class Rung(Section):
     """One step of the escalation ladder: a name and its Kahn rung (0 = concede)."""
 
-    name: str
-    rung: int = Field(ge=0, le=44)
+    name: str = Field(description="Name of the step (a name of `brink ladder`'s known rungs, or your own)")
+    rung: int = Field(ge=0, le=44, description="Its number on Kahn's ladder, 0 (concede) to 44")
 
     @property
     def nuclear(self) -> bool:
@@ -84,26 +84,26 @@ class Rung(Section):
 
 
 class Stakes(Section):
-    challenger: Q = Q(1.0)
-    defender: Q = Q(0.5)
+    challenger: Q = Field(Q(1.0), description="What the issue is worth to the challenger (the unit of all payoffs: usually 1)")
+    defender: Q = Field(Q(0.5), description="What the issue is worth to the defender, in units of the challenger's stake")
 
 
 class Crisis(Section):
     """Who challenges whom, the ladder, and the war's conventional balance."""
 
-    challenger: str
-    target: str
-    defender: str
-    situation: str = ""
-    stakes: Stakes = Stakes()
-    balance: Q | None = None
-    nuclear_coercion: Q = Q(0.3)
-    strike_effect: Q = Q(0.5)
-    sanctions_effect: Q = Q(0.1)
-    stalemate_share: Q = Q(0.5)
-    ladder: list[Rung]
-    responses: list[Response] = Field(default_factory=lambda: list(RESPONSES))
-    counters: list[Counter] = Field(default_factory=lambda: list(COUNTERS))
+    challenger: str = Field(description="Actor id of the challenger, who makes the demand and climbs the ladder")
+    target: str = Field(description="Actor id of the state the demand is made of")
+    defender: str = Field(description="Actor id of the defender, who may answer on the target's behalf")
+    situation: str = Field("", description="A short label of the situation (free text, for reports)")
+    stakes: Stakes = Field(Stakes(), description="What the issue is worth to each side")
+    balance: Q | None = Field(None, description="The challenger's probability of winning a conventional war, in [0, 1] (from COW CINC shares when left out)")
+    nuclear_coercion: Q = Field(Q(0.3), description="How much a nuclear threat raises the challenger's chance of getting its way, in [0, 1]")
+    strike_effect: Q = Field(Q(0.5), description="How much a conventional strike by the defender cuts the challenger's chance of winning, in [0, 1]")
+    sanctions_effect: Q = Field(Q(0.1), description="How much sanctions cut the challenger's chance of winning, in [0, 1]")
+    stalemate_share: Q = Field(Q(0.5), description="Share of the stake the challenger keeps in a stalemate, in [0, 1]")
+    ladder: list[Rung] = Field(description="The challenger's escalation options, concede first: names of `brink ladder`'s known rungs or {name, rung}")
+    responses: list[Response] = Field(default_factory=lambda: list(RESPONSES), description="The defender's answers, weakest first")
+    counters: list[Counter] = Field(default_factory=lambda: list(COUNTERS), description="The challenger's counter-moves after the defender's answer")
 
     @field_validator("ladder", mode="before")
     @classmethod
@@ -127,9 +127,9 @@ class Crisis(Section):
 class Interests(Section):
     """Why a defender answers (M5): the nuclear norm, its credibility, self-preservation."""
 
-    norm: Q = Q(0.5)
-    credibility: Q = Q(0.5)
-    self_preservation: Q = Q(0.5)
+    norm: Q = Field(Q(0.5), description="Weight the defender gives to upholding the nuclear taboo (Tannenwald 2007)")
+    credibility: Q = Field(Q(0.5), description="Weight the defender gives to its reputation for resolve across commitments")
+    self_preservation: Q = Field(Q(0.5), description="Weight the defender gives to avoiding nuclear attack on itself")
 
 
 class Doctrine(Section):
@@ -140,47 +140,47 @@ class Doctrine(Section):
     short of it pays an audience cost (Fearon 1994).
     """
 
-    declared: Response = "conventional-strike"
-    applies_from: int = Field(default=NUCLEAR_RUNG, ge=1, le=44)
-    resolve: Q = Q(0.5)
-    cost_tolerance: Q = Q(1.0)
-    legal_weight: Q = Q(0.5)
-    interests: Interests = Interests()
+    declared: Response = Field("conventional-strike", description="The answer the defender has declared it will give")
+    applies_from: int = Field(default=NUCLEAR_RUNG, ge=1, le=44, description="Kahn rung from which the declared answer applies (default 21, first nuclear use)")
+    resolve: Q = Field(Q(0.5), description="Prior probability that the defender is resolute (carries out its declaration), in [0, 1]")
+    cost_tolerance: Q = Field(Q(1.0), description="How much war cost the defender accepts, scaling its costs down (1: as written)")
+    legal_weight: Q = Field(Q(0.5), description="Cost of failing a legal duty to a protege, in units of the challenger's stake")
+    interests: Interests = Field(Interests(), description="Why the defender answers: the nuclear norm, its credibility, self-preservation")
 
 
 class ForeignImposed(Section):
     """Foreign-imposed removal (M9; Downes & Monten 2013)."""
 
-    base: Q = Q(FOREIGN_BASE_RATE)
-    resource_wealth_factor: Q = Q(RESOURCE_WEALTH_FACTOR)
-    defeat_multiplier: Q = Q(DEFEAT_MULTIPLIER)
+    base: Q = Field(Q(FOREIGN_BASE_RATE), description="Monthly base rate of foreign-imposed removal of the challenger's leader (Archigos)")
+    resource_wealth_factor: Q = Field(Q(RESOURCE_WEALTH_FACTOR), description="How much resource wealth raises the rate of foreign-imposed removal")
+    defeat_multiplier: Q = Field(Q(DEFEAT_MULTIPLIER), description="Multiplier of that rate after a defeat (Downes & Monten 2013)")
 
 
 class Survival(Section):
     """The leader's hazard of losing office (M6, M9); defaults from :mod:`brink.mechanisms.survival`."""
 
-    horizon_months: Q = Q(HORIZON_MONTHS)
-    base_hazard: Q = Q(BASE_HAZARD)
-    outcome_multipliers: OutcomeMultipliers = OutcomeMultipliers()
-    partner_weight: Q = Q(PARTNER_WEIGHT)
-    foreign_imposed: ForeignImposed = ForeignImposed()
+    horizon_months: Q = Field(Q(HORIZON_MONTHS), description="Months after the crisis over which the leader's survival is counted")
+    base_hazard: Q = Field(Q(BASE_HAZARD), description="Annual hazard of irregular removal of the challenger's leader before the crisis (Archigos)")
+    outcome_multipliers: OutcomeMultipliers = Field(OutcomeMultipliers(), description="Hazard multipliers by the crisis's outcome (Goemans 2000; Chiozza & Goemans 2011)")
+    partner_weight: Q = Field(Q(PARTNER_WEIGHT), description="How much losing partners raises the leader's hazard")
+    foreign_imposed: ForeignImposed = Field(ForeignImposed(), description="Foreign-imposed removal: base rate and what raises it")
 
 
 class Costs(Section):
     """Escalation weights: costs in units of the challenger's stake."""
 
-    conventional_war: Q = Q(0.2)
-    nuclear_taboo: Q = Q(0.5)
-    sanctions: Q = Q(0.1)
-    conventional_strike: Q = Q(0.4)
-    nuclear_retaliation: Q = Q(3.0)
-    strategic_exchange: Q = Q(20.0)
-    defender_sanctions: Q = Q(0.05)
-    defender_conventional: Q = Q(0.3)
-    defender_nuclear: Q = Q(2.0)
-    partner_value: Q = Q(0.5)
-    sphere_value: Q = Q(0.3)
-    fiscal_weight: Q = Q(0.002)
+    conventional_war: Q = Field(Q(0.2), description="Challenger's cost of a conventional war, in units of its stake")
+    nuclear_taboo: Q = Field(Q(0.5), description="Challenger's cost of breaking the nuclear taboo (first use)")
+    sanctions: Q = Field(Q(0.1), description="Challenger's cost of the defender's sanctions")
+    conventional_strike: Q = Field(Q(0.4), description="Challenger's cost of the defender's conventional strike")
+    nuclear_retaliation: Q = Field(Q(3.0), description="Challenger's cost of the defender's nuclear retaliation")
+    strategic_exchange: Q = Field(Q(20.0), description="Challenger's cost of a strategic nuclear exchange")
+    defender_sanctions: Q = Field(Q(0.05), description="Defender's cost of imposing sanctions")
+    defender_conventional: Q = Field(Q(0.3), description="Defender's cost of a conventional strike")
+    defender_nuclear: Q = Field(Q(2.0), description="Defender's cost of a nuclear response")
+    partner_value: Q = Field(Q(0.5), description="What a partner's support is worth to the challenger")
+    sphere_value: Q = Field(Q(0.3), description="What influence over its sphere is worth to the challenger")
+    fiscal_weight: Q = Field(Q(0.002), description="Weight of the energy discount's fiscal cost (per USD bn) in the challenger's payoff")
 
 
 class CrisisScenario(Scenario):
@@ -204,13 +204,13 @@ class CrisisScenario(Scenario):
         """Also every ``partners.<id>.sphere_interest.<region>`` (a share of interest)."""
         return super().is_probability(path) or (path.startswith("partners.") and ".sphere_interest." in path)
 
-    commitments: list[Commitment] = Field(default_factory=list)
-    crisis: Crisis | None = None
-    doctrines: dict[str, Doctrine] = Field(default_factory=dict)
-    partners: dict[str, Partner] = Field(default_factory=dict)
-    energy_discount: EnergyDiscount = EnergyDiscount()
-    survival: Survival = Survival()
-    costs: Costs = Costs()
+    commitments: list[Commitment] = Field(default_factory=list, description="Alliance commitments (M1): who guarantees whom, legal duties and nuclear umbrellas")
+    crisis: Crisis | None = Field(None, description="Who challenges whom, the ladder and the war's conventional balance")
+    doctrines: dict[str, Doctrine] = Field(default_factory=dict, description="The defender's declared answer and resolve, by actor id")
+    partners: dict[str, Partner] = Field(default_factory=dict, description="The challenger's partners by actor id: what makes them stay or leave (M6-M8)")
+    energy_discount: EnergyDiscount = Field(EnergyDiscount(), description="Energy the challenger sells to partners below market (M7)")
+    survival: Survival = Field(Survival(), description="The challenger's leader's hazard of losing office (M6, M9)")
+    costs: Costs = Field(Costs(), description="Escalation costs in units of the challenger's stake")
 
     def check_references(self) -> None:
         """Commitments, doctrines and partners name declared actors; the crisis names three

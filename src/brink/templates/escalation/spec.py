@@ -61,7 +61,7 @@ MAX_ROUNDS = 6
 class EscalationStakes(Stakes):
     """What each side values the stake at; the target is a player with its own value."""
 
-    target: Q = Q(1.0)
+    target: Q = Field(Q(1.0), description="What the issue is worth to the target, in units of the challenger's stake")
 
 
 class EscalationCrisis(Crisis):
@@ -73,47 +73,48 @@ class EscalationCrisis(Crisis):
     (Schelling 1960's threat that leaves something to chance; Sagan 1985 on alerts).
     """
 
-    stakes: EscalationStakes = EscalationStakes()
+    stakes: EscalationStakes = Field(EscalationStakes(), description="What the issue is worth to each side, the target included")
     responses: list[Response] = Field(  # type: ignore[assignment]
-        default_factory=lambda: list(DEFAULT_RESPONSES)
+        default_factory=lambda: list(DEFAULT_RESPONSES),
+        description="The defender's answers, weakest first (the escalation template adds alert, deployment and arms supply)",
     )
-    arms_supply_effect: Q = Q(0.15)
-    deployment_effect: Q = Q(0.05)
-    alert_risk: Q = Q(0.5)
+    arms_supply_effect: Q = Field(Q(0.15), description="How much the defender's arms supply cuts the challenger's chance of winning, in [0, 1]")
+    deployment_effect: Q = Field(Q(0.05), description="How much a deployment (a tripwire) cuts the challenger's chance of winning, in [0, 1]")
+    alert_risk: Q = Field(Q(0.5), description="How much an alert raises the risk of losing control for the rest of the crisis, in [0, 1] (Schelling 1966)")
 
 
 class EscalationDoctrine(Doctrine):
     """The declared answer (or a straddle) and the defender's resolve, as in the crisis template."""
 
-    declared: Declaration = "conventional-strike"  # type: ignore[assignment]
+    declared: Declaration = Field("conventional-strike", description="The answer the defender has declared, or a straddle between two (Zagare & Kilgour 2003)")  # type: ignore[assignment]
 
 
 class EscalationCosts(Costs):
     """The crisis costs plus the target's and the non-violent responses' (units of the challenger's stake)."""
 
-    target_war: Q = Q(0.3)
-    target_nuclear: Q = Q(3.0)
-    defender_alert: Q = Q(0.01)
-    defender_deployment: Q = Q(0.03)
-    defender_arms_supply: Q = Q(0.05)
+    target_war: Q = Field(Q(0.3), description="Target's cost of a conventional war, in units of the challenger's stake")
+    target_nuclear: Q = Field(Q(3.0), description="Target's cost of nuclear use against it")
+    defender_alert: Q = Field(Q(0.01), description="Defender's cost of an alert")
+    defender_deployment: Q = Field(Q(0.03), description="Defender's cost of a deployment")
+    defender_arms_supply: Q = Field(Q(0.05), description="Defender's cost of supplying arms")
 
 
 class Process(Section):
     """How the crisis unfolds over rounds (the template's module doc gives the game)."""
 
-    rounds: int = Field(default=3, ge=1, le=MAX_ROUNDS)
-    start: str | None = None
-    max_climb: int = Field(default=1, ge=1, le=10)
-    offers: list[float] = Field(default_factory=lambda: [0.5], min_length=0, max_length=5)
-    first_mover: Literal["challenger", "target"] = "challenger"
-    discount: Q = Q(0.95)
-    loss_of_control: Q = Q(0.05)
-    decisiveness: Q = Q(0.25)
-    trend: Q = Q(0.0)
-    challenger_resolve: Q | None = None
-    irresolute_stake: Q = Q(0.5)
-    restrained_stake: Q = Q(0.5)
-    declarations: list[Declaration] = Field(default_factory=list, max_length=len(DECLARATIONS))
+    rounds: int = Field(default=3, ge=1, le=MAX_ROUNDS, description="Rounds of moves before the crisis ends")
+    start: str | None = Field(None, description="Ladder step the crisis starts at (a name on crisis.ladder above concede); default the first")
+    max_climb: int = Field(default=1, ge=1, le=10, description="Most ladder steps a side may climb in one move")
+    offers: list[float] = Field(default_factory=lambda: [0.5], min_length=0, max_length=5, description="Settlements that can be offered: the challenger's share of the stake, each strictly between 0 and 1")
+    first_mover: Literal["challenger", "target"] = Field("challenger", description="Who moves first in each round: the challenger or the target")
+    discount: Q = Field(Q(0.95), description="Per-round discount factor of payoffs, in [0, 1]")
+    loss_of_control: Q = Field(Q(0.05), description="Per-round probability that escalation slips out of control at the top rungs (Schelling 1960)")
+    decisiveness: Q = Field(Q(0.25), description="Per-round probability that a war is decided (fitted from MID war durations)")
+    trend: Q = Field(Q(0.0), description="Per-round change of the challenger's chance of winning (negative: the battlefield turns against it)")
+    challenger_resolve: Q | None = Field(None, description="Prior probability that the challenger is resolute; left out, its resolve is known")
+    irresolute_stake: Q = Field(Q(0.5), description="Share of its stake an irresolute challenger values, in [0, 1]")
+    restrained_stake: Q = Field(Q(0.5), description="Share of its stake a restrained (irresolute) defender values, in [0, 1]")
+    declarations: list[Declaration] = Field(default_factory=list, max_length=len(DECLARATIONS), description="Declarations the defender may choose itself at the start (responses or straddles); empty: its doctrine's")
 
     @field_validator("offers")
     @classmethod
@@ -144,14 +145,14 @@ class EscalationScenario(CrisisScenario):
 
     signed_fields: ClassVar[frozenset[str]] = frozenset({"trend", "revenue_usd_bn_per_month"})
 
-    crisis: EscalationCrisis | None = None
-    doctrines: dict[str, EscalationDoctrine] = Field(default_factory=dict)  # type: ignore[assignment]
-    costs: EscalationCosts = EscalationCosts()
-    process: Process = Process()
-    partners: dict[str, AftermathPartner] = Field(default_factory=dict)  # type: ignore[assignment]
-    energy_discount: AftermathEnergy = AftermathEnergy()
-    survival: AftermathSurvival = AftermathSurvival()  # type: ignore[assignment]
-    interveners: dict[str, Intervener] = Field(default_factory=dict)
+    crisis: EscalationCrisis | None = Field(None, description="Who challenges whom, the ladder, the balance and the effects of the non-violent responses")
+    doctrines: dict[str, EscalationDoctrine] = Field(default_factory=dict, description="The defender's declared answer (or straddle) and resolve, by actor id")  # type: ignore[assignment]
+    costs: EscalationCosts = Field(EscalationCosts(), description="Escalation costs, the target's and the non-violent responses' included")
+    process: Process = Field(Process(), description="How the crisis unfolds over rounds")
+    partners: dict[str, AftermathPartner] = Field(default_factory=dict, description="The challenger's partners, with the oil each buys from it")  # type: ignore[assignment]
+    energy_discount: AftermathEnergy = Field(AftermathEnergy(), description="The energy discount as the leader's monthly choice and the reserves that pay for it")
+    survival: AftermathSurvival = Field(AftermathSurvival(), description="The leader's fate month by month after the crisis; base_hazard left out reads Archigos by regime and tenure")  # type: ignore[assignment]
+    interveners: dict[str, Intervener] = Field(default_factory=dict, description="Outside powers that may act to install a friendlier ruler (M9), by actor id")
 
     def check_references(self) -> None:
         """The crisis checks, then: the start rung is on the ladder, declarations are responses
