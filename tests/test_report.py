@@ -49,6 +49,8 @@ def report() -> tuple[str, dict[str, object]]:
         solution=sol,  # type: ignore[arg-type]
         assumptions=[["x1", "uniform(-pi, pi)", "assumption"]],
         sources={"ishigami": "Ishigami & Homma 1990 <test>"},
+        description="A test function <with> a description.",
+        as_of="2022-10-01",
     )
 
 
@@ -265,3 +267,114 @@ def test_coefficient_and_reliability_figures_carry_the_numbers(tmp_path: Path) -
     assert list(fig.data[0].x) == [0.0, 1.0]  # the diagonal
     for figure, name in ((coefficient_figure(rows), "c.png"), (fig, "r.svg")):
         assert write_static(figure, tmp_path / name).stat().st_size > 0
+
+
+# --- report structure, formatted numbers, outcome choice, warnings, pruned tree (issue 15, item 4) ---
+
+TABLE = re.compile(r"<table>.*?</table>", re.S)
+
+
+def test_every_section_has_an_anchor_in_the_contents(report: tuple[str, dict[str, object]]) -> None:
+    html, _ = report
+    nav = re.search(r'<nav id="contents">(.*?)</nav>', html, re.S)
+    assert nav is not None
+    targets = re.findall(r'href="#([^"]+)"', nav.group(1))
+    ids = re.findall(r'<section id="([^"]+)">', html)
+    assert targets == ids and len(ids) == len(set(ids))
+    for expected in ("summary", "the-run", "outcomes", "game-tree", "sensitivity-of-high",
+                     "where-high-0-5-scenario-discovery", "assumptions-and-sources", "sources"):
+        assert expected in ids, expected
+    summary = html[html.index('<section id="summary">'):html.index('<section id="the-run">')]
+    assert "The most likely outcome" in summary or "The most likely outcomes" in summary
+    assert "A test function &lt;with&gt; a description." in summary and "2022-10-01" in summary
+
+
+def test_numbers_in_tables_are_formatted(report: tuple[str, dict[str, object]]) -> None:
+    html, _ = report
+    tables = TABLE.findall(html)
+    assert tables
+    for t in tables:
+        assert not re.search(r"\de[-+]\d", t), t[:300]
+    outcomes = next(t for t in tables if "<th>outcome</th>" in t)
+    cells = re.findall(r"<td>([^<]*)</td>", outcomes)
+    assert all(re.fullmatch(r"(?:<0\.1|\d{1,3}\.\d)%|[a-z_]+", c.replace("&lt;", "<")) for c in cells), cells
+
+
+def test_number_formats() -> None:
+    from brink.report.document import format_number, format_percent
+
+    assert format_percent(8.738e-06) == "<0.1%"
+    assert format_percent(0.42345) == "42.3%" and format_percent(0.0) == "0.0%"
+    assert format_number(8.738e-06) == "<0.001" and format_number(-3e-7) == ">-0.001"
+    assert format_number(12345.6) == "12,346" and format_number(0.012345) == "0.0123"
+    assert "e" not in format_number(999.96) and "e" not in format_number(1.5e12)
+
+
+def test_default_outcome_has_the_most_variance_and_is_not_near_certain() -> None:
+    from brink.report.document import choose_outcome
+
+    rng = np.random.default_rng(0)
+    b = np.where(np.arange(200) % 2 == 0, 0.4, 0.6)  # variance 0.01, mean 0.5
+    c = np.ones(200)
+    c[:8] = 0.0  # mean 0.96, variance 0.0384: the largest, but near-certain
+    outcomes = {"a": np.full(200, 0.3), "b": b, "c": c, "d": rng.uniform(0.45, 0.55, 200)}
+    name, why = choose_outcome(outcomes)
+    assert name == "b"
+    assert "varies most" in why and "near-certain" in why and "c" in why.split("near-certain")[1]
+    assert choose_outcome({"a": np.full(10, 0.3), "c": c})[0] == "a"  # zero variance beats near-certain
+    assert choose_outcome({"c": c})[0] == "c"  # nothing else available
+    assert choose_outcome({k: v for k, v in outcomes.items() if k != "c"})[0] == "b"
+    assert choose_outcome(outcomes, "a") == ("a", "a was chosen with --outcome.")
+
+
+def test_wide_interval_and_negative_s1_are_warned() -> None:
+    from brink.report.document import sensitivity_warnings
+
+    rows = [
+        {"parameter": "wide", "S1": 0.1, "S1_conf": 0.05, "ST": 0.83, "ST_conf": 1.437},
+        {"parameter": "fine", "S1": 0.5, "S1_conf": 0.1, "ST": 0.6, "ST_conf": 0.1},
+        {"parameter": "negative", "S1": -0.02, "S1_conf": 0.01, "ST": 0.1, "ST_conf": 0.01},
+    ]
+    warn = sensitivity_warnings(rows, 64)
+    assert set(warn) == {"wide", "negative"}
+    assert "uncertain at 64 base samples" in warn["wide"] and "raise --sensitivity-samples" in warn["wide"]
+    assert "ST interval wider" in warn["wide"] and "negative S1" in warn["negative"]
+
+
+def test_zero_probability_branches_are_not_drawn() -> None:
+    game, sol = entry_game()
+    fig = game_tree_figure(game, sol).to_plotly_json()  # type: ignore[arg-type]
+    actions = next(t for t in fig["data"] if t["name"] == "actions")
+    assert [t.split(" (")[0] for t in actions["text"]] == ["in", "share"]  # "out", "fight" unreached
+    markers = [p for t in fig["data"] if "markers" in t["mode"] for p in t["x"]]
+    assert len(markers) == 3
+    assert {t["name"] for t in fig["data"] if "markers" in t["mode"]} == {"Entrant", "Incumbent", "outcome"}
+    node_text = [s for t in fig["data"] if "markers" in t["mode"] for s in t["text"]]
+    assert "Entrant" in node_text and "Incumbent" in node_text
+
+
+def test_game_draw_prunes_by_the_given_reach() -> None:
+    game, sol = entry_game()
+    reach = np.ones(game.n_nodes)  # type: ignore[attr-defined]
+    fig = game.draw(reach=reach).to_plotly_json()  # type: ignore[attr-defined]
+    assert sum(len(t["x"]) for t in fig["data"] if "markers" in t["mode"]) == game.n_nodes  # type: ignore[attr-defined]
+    same = game.draw(reach=sol).to_plotly_json()  # type: ignore[attr-defined]
+    assert same == game_tree_figure(game, sol).to_plotly_json()  # type: ignore[arg-type]
+
+
+def test_ukraine_tree_fits_under_the_height_cap() -> None:
+    from brink.cli.analysis import load_evaluator
+    from brink.report.figures import PRUNE_REACH, TREE_HEIGHT_CAP, TREE_ROW_PX
+
+    model = load_evaluator("ukraine-2022", [], "auto", None, None).evaluator
+    game, sol = model.game(model.draw(0, 0, 50))  # type: ignore[attr-defined]
+    reach = np.asarray(sol.reach).mean(axis=0)
+    for fig in (game_tree_figure(game, sol), game.draw(reach=sol.reach, sample=None), game.draw()):
+        spec = fig.to_plotly_json()
+        assert spec["layout"]["height"] < TREE_HEIGHT_CAP
+        ys = [v for t in spec["data"] if "markers" in t["mode"] for v in t["y"]]
+        assert max(ys) - min(ys) + 1 <= (spec["layout"]["height"] - 160) / TREE_ROW_PX + 1e-9  # one row per leaf
+    spec = game_tree_figure(game, sol).to_plotly_json()
+    drawn = sum(len(t["x"]) for t in spec["data"] if "markers" in t["mode"])
+    assert drawn == int((reach >= PRUNE_REACH).sum())  # exactly the reachable nodes
+    assert spec["layout"]["xaxis"]["title"]["text"] == "moves from the start"

@@ -375,6 +375,26 @@ class Game:
         """Label of ``action`` at ``node``."""
         return self.action_labels[int(self.infoset[node])][action]
 
+    def draw(
+        self, sample: int | None = 0, reach: Any = None, max_depth: int | None = None
+    ) -> Any:
+        """The game tree as a plotly figure, inline in a notebook (as Gambit's ``draw()``).
+
+        The same pruned picture as the report (:func:`brink.report.figures.game_tree_figure`):
+        with ``reach`` (one probability per node, or per sample and node; e.g. a
+        :class:`~brink.solvers.result.Solution`'s ``reach``) branches play reaches with
+        probability below 1e-6 in sample ``sample`` (``None``: the mean over samples) are
+        left out; moves beyond ``max_depth`` (default: the report's) collapse into
+        "+ N more" leaves.  Without ``reach`` every branch is drawn up to that depth.
+        """
+        from brink.report.figures import TREE_MAX_DEPTH, game_tree_figure
+
+        depth = TREE_MAX_DEPTH if max_depth is None else max_depth
+        r = None if reach is None else getattr(reach, "reach", reach)
+        if r is not None and np.asarray(r).ndim == 1:
+            sample = None
+        return game_tree_figure(self, None, reach=r, sample=sample, max_depth=depth)
+
     def _repr_html_(self) -> str:
         """A notebook summary: nodes, players with their information sets, outcomes with payoffs.
 

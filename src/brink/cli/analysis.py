@@ -651,6 +651,8 @@ def report_command(
             notes=[f"Overrides: {', '.join(overrides)}"] if overrides else [],
             executor=ex,
             chunk=chunk,
+            description=str(getattr(sc, "description", "") or ""),
+            as_of=str(getattr(sc, "as_of", "") or ""),
         )
     path = write_report(output, html, parents=parents)
     written = write_figures(figures, figs, parents=parents) if figures is not None else []

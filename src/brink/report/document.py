@@ -39,8 +39,13 @@ __all__ = [
     "build_simulation_report",
     "build_stored_report",
     "check_figures_folder",
+    "choose_outcome",
     "estimation_section",
+    "format_number",
+    "format_percent",
     "render_html",
+    "section_id",
+    "sensitivity_warnings",
     "simulation_section",
     "strip_urls",
     "write_figures",
@@ -75,9 +80,37 @@ def strip_urls(text: str) -> str:
     return _URL.sub(lambda m: f"{m.group(1)}:\\/\\/", text)
 
 
+def format_number(v: float) -> str:
+    """A number for a table cell, never in exponent notation (a reader sees ``<0.001``,
+    not ``8.738e-06``): three significant digits, thousands separated above 1,000."""
+    if v != v:
+        return ""
+    if v in (float("inf"), float("-inf")):
+        return "\u221e" if v > 0 else "-\u221e"
+    a = abs(v)
+    if a == 0.0:
+        return "0"
+    if a < 0.001:
+        return "<0.001" if v > 0 else ">-0.001"
+    if a >= 1000:
+        return f"{v:,.0f}"
+    if a >= 100:
+        return f"{v:.1f}"
+    return f"{v:.3g}"
+
+
+def format_percent(p: float) -> str:
+    """A probability as a percentage with one decimal; a positive value below 0.05% as ``<0.1%``."""
+    if p != p:
+        return ""
+    if 0 < p < 0.0005:
+        return "<0.1%"
+    return f"{100 * p:.1f}%"
+
+
 def _cell(v: Any) -> str:
     if isinstance(v, float):
-        return "" if v != v else f"{v:.4g}"
+        return format_number(v)
     return html.escape("" if v is None else str(v))
 
 
@@ -105,7 +138,7 @@ padding:0 1em;color:#222;line-height:1.45}
 h1{font-size:1.7em;margin-bottom:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}
 table{border-collapse:collapse;margin:1em 0;font-size:.9em}caption{text-align:left;font-weight:600;
 padding:.3em 0}th,td{border:1px solid #ddd;padding:.25em .6em;text-align:left;vertical-align:top}
-th{background:#f4f4f4}.note{color:#666;font-size:.9em}.figure{margin:1em 0}
+th{background:#f4f4f4}.note{color:#666;font-size:.9em}.figure{margin:1em 0}.warning{color:#9a3412}
 """
 
 _BOOT = """
@@ -117,8 +150,23 @@ document.querySelectorAll('script.brink-figure').forEach(function (s) {
 """
 
 
+def section_id(title: str, taken: set[str] | None = None) -> str:
+    """The anchor of a section: its title in lower case, words joined by ``-`` (unique in ``taken``)."""
+    base = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "section"
+    name, k = base, 1
+    while taken is not None and name in taken:
+        k += 1
+        name = f"{base}-{k}"
+    if taken is not None:
+        taken.add(name)
+    return name
+
+
 def render_html(title: str, sections: Sequence[Section], subtitle: str = "") -> str:
-    """The whole report as one HTML string (plotly.js inline, no external resource)."""
+    """The whole report as one HTML string (plotly.js inline, no external resource).
+
+    A table of contents links to every section by its anchor (:func:`section_id`).
+    """
     import plotly.offline
 
     parts = [
@@ -132,9 +180,17 @@ def render_html(title: str, sections: Sequence[Section], subtitle: str = "") -> 
     ]
     if subtitle:
         parts.append(f'<p class="note">{html.escape(subtitle)}</p>')
+    taken: set[str] = {"contents"}
+    ids = [section_id(sec.title, taken) for sec in sections]
+    if len(sections) > 1:
+        parts.append('<nav id="contents"><h2>Contents</h2><ol>')
+        parts.extend(
+            f'<li><a href="#{i}">{html.escape(sec.title)}</a></li>' for i, sec in zip(ids, sections, strict=True)
+        )
+        parts.append("</ol></nav>")
     k = 0
-    for sec in sections:
-        parts.append(f"<section><h2>{html.escape(sec.title)}</h2>")
+    for sid, sec in zip(ids, sections, strict=True):
+        parts.append(f'<section id="{sid}"><h2>{html.escape(sec.title)}</h2>')
         parts.extend(f"<p>{html.escape(p)}</p>" for p in sec.paragraphs)
         parts.extend(_table(t) for t in sec.tables)
         for name, fig in sec.figures:
@@ -216,18 +272,72 @@ def write_figures(
     return written
 
 
-def _auto_outcome(outcomes: Mapping[str, Any]) -> str | None:
-    """The outcome probability that varies most across samples (most to explain)."""
+#: An outcome that holds with mean probability above this is not picked for sensitivity and
+#: discovery while another is available: there is almost nothing left to explain.
+NEAR_CERTAIN = 0.95
+
+
+def choose_outcome(outcomes: Mapping[str, Any], user: str | None = None) -> tuple[str | None, str]:
+    """The outcome that sensitivity and discovery explain, and why it was chosen.
+
+    The user's ``--outcome`` when given; else the outcome whose per-sample probability has
+    the largest variance across samples (the most to explain: Sobol' indices split that
+    variance, Saltelli et al. 2008), leaving out any that holds with mean probability above
+    :data:`NEAR_CERTAIN` unless nothing else is available.
+    """
     import numpy as np
 
-    best, best_var = None, -1.0
+    if user is not None:
+        return user, f"{user} was chosen with --outcome."
+    stats: list[tuple[str, float, float]] = []
     for name, v in outcomes.items():
         arr = np.asarray(v, dtype=np.float64)
         arr = arr[np.isfinite(arr)]
-        var = float(arr.var()) if arr.size else 0.0
-        if var > best_var + 1e-15:
-            best, best_var = name, var
-    return best
+        stats.append((name, float(arr.var()) if arr.size else 0.0, float(arr.mean()) if arr.size else 0.0))
+    if not stats:
+        return None, "no outcome to explain."
+    eligible = [t for t in stats if t[2] <= NEAR_CERTAIN] or stats
+    best = eligible[0]
+    for t in eligible[1:]:
+        if t[1] > best[1] + 1e-15:
+            best = t
+    dropped = [t[0] for t in stats if t not in eligible]
+    why = (
+        f"{best[0]} was chosen because its probability varies most across samples "
+        f"(variance {format_number(best[1])}, mean {format_percent(best[2])}); pass --outcome to choose another."
+    )
+    if dropped:
+        why += f" Left out as near-certain (mean above {NEAR_CERTAIN:.0%}): {', '.join(dropped)}."
+    return best[0], why
+
+
+def _auto_outcome(outcomes: Mapping[str, Any]) -> str | None:
+    """The outcome :func:`choose_outcome` picks without ``--outcome``."""
+    return choose_outcome(outcomes)[0]
+
+
+def sensitivity_warnings(rows: Sequence[Mapping[str, Any]], n_base: int) -> dict[str, str]:
+    """A warning for each parameter whose Sobol' estimate cannot be trusted at ``n_base`` base samples.
+
+    An index whose confidence half-width exceeds the estimate itself, or a negative first-order
+    index (impossible for a variance share, so estimation noise; Saltelli et al. 2010), is
+    marked; the fix is more base samples.
+    """
+    out: dict[str, str] = {}
+    for r in rows:
+        why: list[str] = []
+        for key in ("S1", "ST"):
+            est, conf = r.get(key), r.get(f"{key}_conf")
+            if isinstance(est, float) and isinstance(conf, float) and conf == conf and conf > abs(est):
+                why.append(f"{key} interval wider than the estimate")
+        s1 = r.get("S1")
+        if isinstance(s1, float) and s1 < 0:
+            why.append("negative S1")
+        if why:
+            out[str(r["parameter"])] = (
+                f"uncertain at {n_base} base samples ({'; '.join(why)}): raise --sensitivity-samples"
+            )
+    return out
 
 
 def simulation_section(result: Mapping[str, Any]) -> tuple[Section, dict[str, go.Figure]]:
@@ -350,6 +460,32 @@ def build_stored_report(
     return render_html(title or f"brink {kind}", [summary, section]), figs
 
 
+def _summary_in_words(rows: Sequence[tuple[str, Any]]) -> list[str]:
+    """The outcome probabilities in a sentence: the most likely outcome (several when their 95%
+    intervals overlap the top one's, so the data cannot rank them), then the rest."""
+    if not rows:
+        return ["No outcome was computed."]
+    ranked = sorted(rows, key=lambda r: -float(r[1].mean))
+    top = ranked[0][1]
+    modal = [r for r in ranked if float(r[1].high) >= float(top.low)]
+
+    def say(name: str, i: Any) -> str:
+        return (f"{name} ({format_percent(float(i.mean))}, 95% interval {format_percent(float(i.low))} "
+                f"to {format_percent(float(i.high))})")
+
+    if len(modal) == 1:
+        first = f"The most likely outcome is {say(*modal[0])}."
+    else:
+        first = ("The most likely outcomes, which the samples cannot rank (their intervals overlap), are "
+                 + " and ".join(say(*r) for r in modal) + ".")
+    rest = [r for r in ranked if r not in modal]
+    if rest:
+        first += " Next: " + "; ".join(say(*r) for r in rest[:3]) + (
+            f"; {len(rest) - 3} more in the Outcomes section." if len(rest) > 3 else "."
+        )
+    return [first]
+
+
 def build_report(
     evaluator: Evaluator,
     *,
@@ -366,10 +502,14 @@ def build_report(
     executor: Executor | None = None,
     chunk: int | None = None,
     simulation: Mapping[str, Any] | None = None,
+    description: str = "",
+    as_of: str = "",
 ) -> tuple[str, dict[str, go.Figure]]:
     """Run the analyses a report shows and lay them out; returns the HTML and its figures.
 
-    Sections: summary (samples, seed, failures), outcome probabilities with 95%
+    Sections (each listed in a table of contents): a summary in words (the most likely
+    outcome(s) with their intervals, the most common path, the scenario's ``description``
+    and ``as_of`` date), the run (samples, seed, failures), outcome probabilities with 95%
     intervals, the most likely path and what decided it (:mod:`brink.analysis.explain`),
     the game tree with the equilibrium path (when ``game`` is given), Sobol'
     sensitivity and PRIM discovery of ``outcome`` (default: the outcome that varies
@@ -407,12 +547,19 @@ def build_report(
     ]
     figs: dict[str, go.Figure] = {"outcomes": outcomes_figure(rows)}
     sections: list[Section] = []
+    words = _summary_in_words(rows)
+    if description:
+        words.append(f"The scenario: {description.strip()}")
+    if as_of:
+        words.append(f"Situation as of {as_of}.")
+    words_index = len(sections)
+    sections.append(Section("Summary", words))
     summary = [
         f"Model {evaluator.name!r}: {samples:,} Monte Carlo samples, seed {seed}, brink {__version__}.",
         f"{len(evaluator.uncertainties)} uncertain parameters; {failed} samples could not be solved "
         "and are left out of every figure and table below.",
     ]
-    sections.append(Section("Summary", summary, notes=tuple(notes)))
+    sections.append(Section("The run", summary, notes=tuple(notes)))
     metric_rows = [
         [k, *(lambda i: [i.mean, i.low, i.high])(mean_interval(np.asarray(v)[ok]))]
         for k, v in ev.metrics.items()
@@ -426,7 +573,7 @@ def build_report(
             [
                 Table(
                     ["outcome", "probability", "95% low", "95% high"],
-                    [[k, i.mean, i.low, i.high] for k, i in rows],
+                    [[k, format_percent(i.mean), format_percent(i.low), format_percent(i.high)] for k, i in rows],
                 ),
                 Table(["metric", "mean", "95% low", "95% high"], metric_rows, caption="Metrics"),
             ],
@@ -437,7 +584,15 @@ def build_report(
         terms_fn = getattr(evaluator, "explain_terms", None)
         terms = dict(terms_fn(params)) if callable(terms_fn) else None
         why = explain_paths(ev, params, terms, seed)
-        path_rows = [[p, s] for p, s in list(why.paths.items())[:8]]
+        path_rows = [[p, format_percent(float(s))] for p, s in list(why.paths.items())[:8]]
+        if why.paths:
+            modal, share = next(iter(why.paths.items()))
+            sections[words_index] = Section(
+                "Summary",
+                [*sections[words_index].paragraphs[:1],
+                 f"The most common path of play, in {format_percent(float(share))} of samples: {modal}.",
+                 *sections[words_index].paragraphs[1:]],
+            )
         sections.append(
             Section(
                 "Most likely path and what decided it",
@@ -452,23 +607,32 @@ def build_report(
         figs.update(sim_figs)
         sections.append(sim_section)
     if game is not None:
+        from brink.report.figures import PRUNE_REACH, TREE_HEIGHT_CAP, TREE_MAX_DEPTH
+
         figs["game_tree"] = game_tree_figure(game, solution)
         sections.append(
             Section(
                 "Game tree",
                 [
-                    "The game for the sampled parameter values; edge labels give the probability that play "
-                    "reaches each move under the equilibrium, averaged over samples, and the highlighted "
-                    "path follows the most likely move at every step."
+                    "The game for the sampled parameter values; each node names the player who moves there, "
+                    "each edge the action and the probability that play reaches it under the equilibrium, "
+                    "averaged over samples; the highlighted path follows the most likely move at every step.",
+                    f"Branches reached with probability below {PRUNE_REACH:g} are not drawn; moves more than "
+                    f"{TREE_MAX_DEPTH} steps from the start (fewer if needed to keep the figure under "
+                    f"{TREE_HEIGHT_CAP} px) collapse into '+ N more' leaves.",
                 ],
                 figures=[("game_tree", figs["game_tree"])],
             )
         )
-    target = outcome or _auto_outcome(ev.outcomes)
+    target, chosen_because = choose_outcome(
+        {k: np.asarray(v)[ok] for k, v in ev.outcomes.items()}, outcome
+    )
     if target is not None and evaluator.uncertainties:
         try:
             sens = sobol(evaluator, target, sensitivity_samples, seed, chunk=chunk, executor=executor)
             figs["sensitivity"] = sensitivity_figure(sens)
+            sens_rows = sens.table()
+            warn = sensitivity_warnings(sens_rows, sens.n_base)
             sections.append(
                 Section(
                     f"Sensitivity of {target}",
@@ -476,14 +640,22 @@ def build_report(
                         f"Sobol' indices from {sens.n_evaluations:,} model runs ({sens.n_base} base samples; "
                         f"{sens.n_blocks_dropped} dropped for failed games). S1: share of variance from the "
                         "parameter alone; ST: including its interactions.",
+                        chosen_because,
                         *([sens.info["warning"]] if "warning" in sens.info else []),
+                        *(
+                            [f"Warning: {len(warn)} of {len(sens_rows)} indices are uncertain at "
+                             f"{sens.n_base} base samples (interval wider than the estimate, or a negative "
+                             "S1); raise --sensitivity-samples before reading the ranking."]
+                            if warn else []
+                        ),
                     ],
                     [
                         Table(
-                            ["parameter", "S1", "S1 ±", "ST", "ST ±"],
+                            ["parameter", "S1", "S1 ±", "ST", "ST ±", "warning"],
                             [
-                                [r["parameter"], r["S1"], r["S1_conf"], r["ST"], r["ST_conf"]]
-                                for r in sens.table()
+                                [r["parameter"], r["S1"], r["S1_conf"], r["ST"], r["ST_conf"],
+                                 warn.get(str(r["parameter"]), "")]
+                                for r in sens_rows
                             ],
                         )
                     ],
@@ -507,7 +679,12 @@ def build_report(
                 f"Where {target} > 0.5 (scenario discovery)",
                 [
                     f"PRIM (Friedman & Fisher 1999) on {disc.n:,} solved samples ({disc.n_failed} failed, left out); "
-                    f"{target} exceeds 0.5 in {disc.base_density:.1%} of them."
+                    f"{target} exceeds 0.5 in {disc.base_density:.1%} of them. {chosen_because}",
+                    *(
+                        [f"Box {i + 1} restricts no parameter: {target} > 0.5 is not confined to a region "
+                         "of the uncertainty that PRIM can find." for i, b in enumerate(disc.boxes)
+                         if not b.limits(disc.names)]
+                    ),
                 ],
                 box_tables,
                 [("discovery", figs["discovery"])],
