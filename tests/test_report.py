@@ -378,3 +378,198 @@ def test_ukraine_tree_fits_under_the_height_cap() -> None:
     drawn = sum(len(t["x"]) for t in spec["data"] if "markers" in t["mode"])
     assert drawn == int((reach >= PRUNE_REACH).sum())  # exactly the reachable nodes
     assert spec["layout"]["xaxis"]["title"]["text"] == "moves from the start"
+
+
+# --- comparison and policies sections (issue 15, item 4: "compare and policy sections when asked for") ---
+
+SECTION = re.compile(r'<section id="([^"]+)">(.*?)</section>', re.S)
+CELLS = re.compile(r"<tr>(.*?)</tr>", re.S)
+DISCOUNT = "energy_discount.offered_usd_per_bbl"
+
+
+def _rows(table_html: str) -> list[list[str]]:
+    import html as html_lib
+
+    return [[html_lib.unescape(c) for c in re.findall(r"<td>(.*?)</td>", r)] for r in CELLS.findall(table_html)
+            if "<td>" in r]
+
+
+def _exchange(overrides: list[str] | None = None) -> object:
+    from brink.cli.analysis import load_evaluator
+
+    return load_evaluator("ukraine-2022-exchange", overrides or [], "auto", None, None).evaluator
+
+
+@pytest.fixture(scope="module")
+def sections_report() -> tuple[str, dict[str, object]]:
+    from brink.analysis.compare import compare
+    from brink.analysis.policies import policies
+
+    a, b = _exchange(), _exchange([f"{DISCOUNT}=30"])
+    return build_report(
+        a,  # type: ignore[arg-type]
+        samples=200,
+        seed=0,
+        sensitivity_samples=8,
+        comparison=compare(a, b, 200, 0),  # type: ignore[arg-type]
+        comparison_label="the 30 US$ discount",
+        policies=policies(a, "challenger_victory", 200, 0),  # type: ignore[arg-type]
+    )
+
+
+def _section(html: str, sid: str) -> str:
+    found: dict[str, str] = dict(SECTION.findall(html))
+    assert sid in found, sorted(found)
+    return found[sid]
+
+
+def test_comparison_and_policies_sections_are_listed_with_their_figures(
+    sections_report: tuple[str, dict[str, object]],
+) -> None:
+    html, figs = sections_report
+    assert "http://" not in html and "https://" not in html
+    nav = re.search(r'<nav id="contents">(.*?)</nav>', html, re.S)
+    assert nav is not None
+    targets = re.findall(r'href="#([^"]+)"', nav.group(1))
+    assert "comparison-with-the-30-us-discount" in targets and "policies-for-challenger-victory" in targets
+    # after the analyses of the model itself, in the order asked for
+    assert targets.index("where-challenger-defeat-0-5-scenario-discovery") \
+        < targets.index("comparison-with-the-30-us-discount") < targets.index("policies-for-challenger-victory")
+    assert {"comparison", "policies"} <= set(figs)
+    assert len(FIGURE.findall(html)) == len(figs)
+    for sid, name in (("comparison-with-the-30-us-discount", "comparison"),
+                      ("policies-for-challenger-victory", "policies")):
+        body = _section(html, sid)
+        assert re.search(rf'<div class="figure" id="figure-\d+" data-name="{name}">', body), name
+        assert len(FIGURE.findall(body)) == 1
+        for table in TABLE.findall(body):
+            assert not re.search(r"\de[-+]\d", table)
+
+
+def test_comparison_table_equals_compare_run_directly(sections_report: tuple[str, dict[str, object]]) -> None:
+    from brink.analysis.compare import compare
+    from brink.report.document import format_number, format_percent
+
+    html, _ = sections_report
+    direct = compare(_exchange(), _exchange([f"{DISCOUNT}=30"]), 200, 0)  # type: ignore[arg-type]
+    body = _section(html, "comparison-with-the-30-us-discount")
+    assert f"{direct.n_pairs:,} paired samples" in body and "common random numbers" in body
+    rows = _rows(TABLE.findall(body)[0])
+    assert len(rows) == len(direct.rows) > 0
+    for cells, r in zip(rows, direct.rows, strict=True):
+        fmt = format_percent if r.kind == "outcome" else format_number
+        d = r.difference
+        assert cells == [r.name, fmt(float(r.a.mean)), fmt(float(r.b.mean)), fmt(float(d.mean)),
+                         f"{fmt(float(d.low))} to {fmt(float(d.high))}", format_percent(r.changed)]
+        # paired samples on the same draws: the mean difference is the difference of the means
+        assert float(d.mean) == pytest.approx(float(r.b.mean) - float(r.a.mean), abs=1e-12)
+    # a lower discount-refusal threshold: partners abandon Russia less often, in every pair
+    assert float(direct.row("partners_abandon").difference.high) < 0
+    assert "partners_abandon" in body.split("excludes zero for:")[1]
+    spec = json.loads(FIGURE.findall(body)[0])
+    outcomes = [r for r in direct.rows if r.kind == "outcome"][::-1]
+    bars = spec["data"][0]
+    assert bars["y"] == [r.name for r in outcomes]
+    assert bars["x"] == [float(r.difference.mean) for r in outcomes]
+    assert bars["error_x"]["array"] == [float(r.difference.high - r.difference.mean) for r in outcomes]
+
+
+def test_policies_table_equals_policies_and_brute_force(sections_report: tuple[str, dict[str, object]]) -> None:
+    from brink.analysis.policies import lever_combinations, policies
+    from brink.report.document import format_number, format_percent
+
+    html, _ = sections_report
+    model = _exchange()
+    direct = policies(model, "challenger_victory", 200, 0)  # type: ignore[arg-type]
+    body = _section(html, "policies-for-challenger-victory")
+    rows = _rows(TABLE.findall(body)[0])
+    assert len(rows) == len(direct.scores) == 16
+    for rank, (cells, s) in enumerate(zip(rows, direct.scores, strict=True), 1):
+        assert cells == [str(rank), ", ".join(f"{k}={v}" for k, v in s.levers.items()),
+                         *(format_number(v) for v in (s.expected, s.worst_decile, s.mean_regret,
+                                                      s.p90_regret, s.max_regret)),
+                         format_percent(s.share_best)]
+    # brute force: each lever setting evaluated on the draws, its mean and its Savage regret
+    params = model.draw(0, 0, 200)  # type: ignore[attr-defined]
+    settings = lever_combinations(model.levers)  # type: ignore[attr-defined]
+    values = np.vstack([np.asarray(model.evaluate(params, s).outcomes["challenger_victory"])  # type: ignore[attr-defined]
+                        for s in settings])
+    regret = values - values.min(axis=0)
+    for s in direct.scores:
+        i = settings.index(s.levers)
+        assert s.expected == pytest.approx(values[i].mean(), abs=1e-12)
+        assert s.max_regret == pytest.approx(regret[i].max(), abs=1e-12)
+    top = direct.best
+    assert f"The top-ranked policy is {', '.join(f'{k}={v}' for k, v in top.levers.items())}:" in body
+    # the declared doctrine does not enter this model's outcome: every option gives the same numbers
+    assert "Warning:" in body and "doctrines.NATO.declared changes nothing" in body
+    spec = json.loads(FIGURE.findall(body)[0])
+    labelled = spec["data"][0]
+    distinct = {(s.expected, s.max_regret) for s in direct.scores}
+    assert len(labelled["x"]) == len(distinct) < 16
+    assert sorted(zip(labelled["x"], labelled["y"], strict=True)) == sorted(distinct)
+    assert sum(1 + int(m.group(1)) if (m := re.search(r"\(\+(\d+) same\)", t)) else 1
+               for t in labelled["text"]) == 16
+
+
+def _score(levers: dict[str, object], expected: float, regret: float) -> object:
+    from brink.analysis.policies import PolicyScore
+
+    return PolicyScore(levers, expected, expected, regret, regret, regret, 1.0 if regret == 0 else 0.5, 0)
+
+
+def test_identical_policies_and_inert_levers() -> None:
+    from brink.analysis.policies import PoliciesResult
+    from brink.report.document import identical_policies, inert_levers, policies_section
+
+    # "x" changes nothing (same numbers whatever "y"); "y" matters
+    inert = PoliciesResult("war", True, tuple(
+        _score({"x": x, "y": y}, 0.1 * (y + 1), 0.05 * y) for y in (0, 1) for x in ("a", "b")), 10, 10)  # type: ignore[misc]
+    assert identical_policies(inert) == [[1, 2], [3, 4]]
+    assert inert_levers(inert) == ["x"]
+    section, figs = policies_section(inert)
+    assert any("x changes nothing for war" in p for p in section.paragraphs)
+    assert section.title == "Policies for war" and set(figs) == {"policies"}
+    # two settings coincide but neither lever is inert: warned, no lever named
+    chance = PoliciesResult("war", True, (
+        _score({"x": "a", "y": 0}, 0.1, 0.0), _score({"x": "b", "y": 0}, 0.2, 0.1),
+        _score({"x": "a", "y": 1}, 0.2, 0.1), _score({"x": "b", "y": 1}, 0.3, 0.2)), 10, 10)  # type: ignore[arg-type]
+    assert identical_policies(chance) == [[2, 3]] and inert_levers(chance) == []
+    assert any("No single lever explains it" in p for p in policies_section(chance)[0].paragraphs)
+    distinct = PoliciesResult("war", True, (_score({"x": "a"}, 0.1, 0.0), _score({"x": "b"}, 0.2, 0.1)), 10, 10)  # type: ignore[arg-type]
+    assert identical_policies(distinct) == [] and inert_levers(distinct) == []
+    assert not any("Warning" in p for p in policies_section(distinct)[0].paragraphs)
+
+
+def test_report_cli_compare_and_policies(tmp_path: Path) -> None:
+    from brink_in_process import invoke
+
+    out = tmp_path / "r.html"
+    base = ["report", "ukraine-2022-exchange", "--samples", "200", "--sensitivity-samples", "8", "--no-store"]
+    code, err = invoke([*base, "--compare-set", f"{DISCOUNT}=30", "--policies", "challenger_victory",
+                        "--maximize", "-o", str(out)])
+    assert code == 0, err
+    html = out.read_text(encoding="utf-8")
+    ids = re.findall(r'<section id="([^"]+)">', html)
+    assert f"comparison-with-ukraine-2022-exchange-with-{DISCOUNT.replace('.', '-').replace('_', '-')}-30" in ids
+    assert "policies-for-challenger-victory" in ids and "(maximise)" in html
+    assert "http://" not in html and "https://" not in html
+    # B a scenario of its own, with its own overrides; the report's --set stays with A
+    code, err = invoke([*base, "--compare", "ukraine-2022-exchange", "--compare-set", f"{DISCOUNT}=30",
+                        "--set", f"{DISCOUNT}=10", "-o", str(out)])
+    assert code == 0, err
+    body = _section(out.read_text(encoding="utf-8"),
+                    f"comparison-with-ukraine-2022-exchange-with-{DISCOUNT.replace('.', '-').replace('_', '-')}-30")
+    assert "B is ukraine-2022-exchange with energy_discount.offered_usd_per_bbl=30" in body
+    bad = tmp_path / "bad.html"
+    for args, message in (
+        (["--policies", "no_such_outcome"], "unknown outcome 'no_such_outcome'"),
+        (["--compare", "no-such-scenario"], "no-such-scenario"),
+    ):
+        code, err = invoke([*base, *args, "-o", str(bad)])
+        assert code == 2 and message in err and "Traceback" not in err, err
+        assert not bad.exists()
+    code, err = invoke(["report", "deterrence-rudimentary", "--samples", "50", "--no-store",
+                        "--policies", "challenger_challenges", "-o", str(bad)])
+    assert code == 2 and "no levers" in err and "--policies" in err, err
+    assert not bad.exists()

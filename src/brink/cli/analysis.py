@@ -592,6 +592,27 @@ def report_command(
     parents: Annotated[
         bool, typer.Option("--parents", help="Create missing parent folders of -o and --figures.")
     ] = False,
+    compare_with: Annotated[
+        str | None,
+        typer.Option(
+            "--compare",
+            help="Add a comparison (B - A) with scenario B (file or bundled name), on common random numbers.",
+        ),
+    ] = None,
+    compare_overrides: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--compare-set",
+            help="Override PATH=VALUE in B (repeatable); without --compare, B is the scenario itself.",
+        ),
+    ] = None,
+    policies_outcome: Annotated[
+        str | None,
+        typer.Option("--policies", help="Add the ranking of every lever combination for this outcome."),
+    ] = None,
+    minimize: Annotated[
+        bool, typer.Option("--minimize/--maximize", help="Goal for the --policies outcome.")
+    ] = True,
     samples: SamplesOption = 1000,
     seed: SeedOption = 0,
     overrides: SetOption = None,
@@ -608,16 +629,29 @@ def report_command(
 ) -> None:
     """One self-contained HTML report (works offline): outcomes, game tree, sensitivity, discovery, assumptions.
 
-    Given the id of a stored ``brink simulate`` run instead of a scenario, the report of that
-    run: survival curve, hazards by cause, reserves, discount and partners' fan charts.
+    --compare B adds a comparison with scenario B on common random numbers (as ``brink
+    compare``; --compare-set overrides apply to B, and alone compare the scenario, with its
+    --set overrides, with that variant); --policies OUTCOME adds the ranking of every lever
+    combination (as ``brink policies``, --minimize/--maximize).  Both use the report's
+    samples, seed and executor.  Given the id of a stored ``brink simulate`` run instead of a
+    scenario, the report of that run: survival curve, hazards by cause, reserves, discount and
+    partners' fan charts.
     """
     from brink.cli.simulate import report_stored_simulation, stored_simulation
+    from brink.errors import InputError
     from brink.output import check_target
     from brink.report import build_report, check_figures_folder, write_figures, write_report
 
     overrides = overrides or []
+    compare_overrides = compare_overrides or []
     record = stored_simulation(scenario, store_path)
     if record is not None:
+        if compare_with is not None or compare_overrides or policies_outcome is not None:
+            raise InputError(
+                "--compare, --compare-set and --policies need a scenario, not a stored run",
+                scenario,
+                "give a scenario file or bundled name, or drop those options",
+            )
         check_target(output, parents=parents)
         if figures is not None:
             check_figures_folder(figures, parents=parents)
@@ -632,11 +666,35 @@ def report_command(
     if figures is not None:
         check_figures_folder(figures, parents=parents)
     loaded = load_evaluator(scenario, overrides, solver, lam, memory_bytes(memory))
+    other: LoadedScenario | None = None
+    label = ""
+    if compare_with is not None or compare_overrides:
+        if compare_with is None:
+            other = load_evaluator(scenario, [*overrides, *compare_overrides], solver, lam, memory_bytes(memory))
+            label = f"{scenario} with " + ", ".join(compare_overrides)
+        else:
+            other = load_evaluator(compare_with, compare_overrides, solver, lam, memory_bytes(memory))
+            label = compare_with + (" with " + ", ".join(compare_overrides) if compare_overrides else "")
+    if policies_outcome is not None:
+        _check_policies(loaded, policies_outcome, seed)
     sc = loaded.scenario
     store = open_store(store_path, no_store)
     game, solution = _game_and_solution(loaded, seed, min(samples, 200))
     chunk = analysis_chunk(loaded.evaluator, chunk_size)
     with open_executor(executor, scheduler, workers) as ex:
+        comparison = None
+        if other is not None:
+            from brink.analysis.compare import compare
+
+            comparison = compare(
+                loaded.evaluator, other.evaluator, samples, seed, executor=ex,
+                chunk=min(chunk, analysis_chunk(other.evaluator, chunk_size)),
+            )
+        ranking = None
+        if policies_outcome is not None:
+            from brink.analysis.policies import policies
+
+            ranking = policies(loaded.evaluator, policies_outcome, samples, seed, minimize, chunk=chunk, executor=ex)
         html, figs = build_report(
             loaded.evaluator,
             samples=samples,
@@ -653,6 +711,9 @@ def report_command(
             chunk=chunk,
             description=str(getattr(sc, "description", "") or ""),
             as_of=str(getattr(sc, "as_of", "") or ""),
+            comparison=comparison,
+            comparison_label=label,
+            policies=ranking,
         )
     path = write_report(output, html, parents=parents)
     written = write_figures(figures, figs, parents=parents) if figures is not None else []
@@ -671,6 +732,10 @@ def report_command(
         _model_parameters(
             solver, lam, overrides, samples=samples, sensitivity_samples=sensitivity_samples,
             outcome=outcome,
+            **({"compare": compare_with or scenario, "compare_overrides": list(compare_overrides)}
+               if other is not None else {}),
+            **({"policies": policies_outcome, "goal": "minimize" if minimize else "maximize"}
+               if policies_outcome is not None else {}),
         ),
         out,
     )
@@ -681,6 +746,28 @@ def report_command(
     if figures is not None:
         console.print(f"wrote {len(written)} figure files to {figures}")
     _stored(out["run_id"])
+
+
+def _check_policies(loaded: LoadedScenario, outcome: str, seed: int) -> None:
+    """Refuse ``--policies OUTCOME`` before the report is computed: the scenario needs levers, and
+    OUTCOME must be one of its outcomes or metrics (known from one evaluated draw)."""
+    from brink.analysis.experiments import outcome_names
+    from brink.errors import InputError
+
+    model = loaded.evaluator
+    if not model.levers:
+        raise InputError(
+            f"scenario {loaded.name!r} has no levers to rank",
+            "--policies",
+            "declare levers in the scenario (options a client can choose), or drop --policies",
+        )
+    known = outcome_names(model.evaluate(model.draw(seed, 0, 1)))
+    if outcome not in known:
+        raise InputError(
+            f"unknown outcome {outcome!r}",
+            "--policies",
+            f"use one of: {', '.join(known) or '(none)'}",
+        )
 
 
 def _game_and_solution(loaded: LoadedScenario, seed: int, k: int) -> tuple[Any, Any]:

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
+    from brink.analysis.compare import CompareResult
+    from brink.analysis.policies import PoliciesResult, PolicyScore
     from brink.evaluation import Evaluator
     from brink.executors import Executor
     from brink.games import Game
@@ -40,9 +42,13 @@ __all__ = [
     "build_stored_report",
     "check_figures_folder",
     "choose_outcome",
+    "comparison_section",
     "estimation_section",
     "format_number",
     "format_percent",
+    "identical_policies",
+    "inert_levers",
+    "policies_section",
     "render_html",
     "section_id",
     "sensitivity_warnings",
@@ -270,6 +276,193 @@ def write_figures(
                 write_static(fig, tmp)
             written.append(target)
     return written
+
+
+def _difference_cell(kind: str, v: float) -> str:
+    """A value of the comparison table: a percentage for an outcome probability, a number for a metric."""
+    return format_percent(v) if kind == "outcome" else format_number(v)
+
+
+def comparison_section(result: CompareResult, label: str = "") -> tuple[Section, dict[str, go.Figure]]:
+    """The section comparing this report's scenario (A) with ``label`` (B) and its figure ``comparison``.
+
+    ``result`` is :func:`brink.analysis.compare.compare` of the two models on common random
+    numbers: the table gives each outcome and metric under A and B, the mean paired difference
+    ``B - A`` with its interval, and the share of samples in which it changed at all; the text
+    says how many pairs were used and which differences exclude zero (Law 2015, sec. 11.2).
+    """
+    from brink.report.figures import compare_figure
+
+    label = label or result.b_name
+    level = f"{result.conf_level:.0%}"
+    rows = [
+        [
+            r.name,
+            _difference_cell(r.kind, float(r.a.mean)),
+            _difference_cell(r.kind, float(r.b.mean)),
+            _difference_cell(r.kind, float(r.difference.mean)),
+            f"{_difference_cell(r.kind, float(r.difference.low))} to {_difference_cell(r.kind, float(r.difference.high))}",
+            format_percent(r.changed),
+        ]
+        for r in result.rows
+    ]
+    identical = (result.info or {}).get("shared_with_identical_draws") or []
+    paragraphs = [
+        f"A is this report's model ({result.a_name}); B is {label}. Both were evaluated on the same "
+        f"{result.n:,} draws (seed {result.seed}): {result.n_pairs:,} paired samples in which both games "
+        f"were solved, on common random numbers ({len(identical)} of the {len(result.shared)} uncertain "
+        "parameters the two share took identical values sample by sample; the others B draws from a "
+        "changed distribution), so each difference is the mean of per-sample differences B - A (Law 2015, sec. 11.2; "
+        f"Glasserman & Yao 1992). Outcomes are probabilities in percent, metrics in their own units; "
+        f"'changed' is the share of pairs in which the value differs at all.",
+    ]
+    moved = [r for r in result.rows if float(r.difference.low) > 0 or float(r.difference.high) < 0]
+    if moved:
+        paragraphs.append(
+            f"The {level} interval of B - A excludes zero for: "
+            + "; ".join(f"{r.name} ({_difference_cell(r.kind, float(r.difference.mean))})" for r in moved)
+            + "."
+        )
+    else:
+        paragraphs.append(f"No difference is distinguishable from zero at {level}.")
+    if result.n_failed_a or result.n_failed_b:
+        paragraphs.append(
+            f"Failed samples: A {result.n_failed_a}, B {result.n_failed_b}; a pair with a failure on either "
+            "side is left out."
+        )
+    if result.only_a or result.only_b:
+        paragraphs.append(
+            "Not compared (reported by one model only): "
+            + "; ".join(
+                f"{side}: {', '.join(names)}" for side, names in (("A", result.only_a), ("B", result.only_b)) if names
+            )
+            + "."
+        )
+    heading = f"B - A, B = {label}"
+    fig = compare_figure(result, title=heading if len(heading) <= 70 else heading[:69] + "\u2026")
+    table = Table(["outcome", "A", "B", "B \u2212 A", f"{level} interval", "changed"], rows,
+                  caption=f"A = {result.a_name}; B = {label}")
+    return Section(f"Comparison with {label}", paragraphs, [table], [("comparison", fig)]), {"comparison": fig}
+
+
+def _policy_numbers(s: PolicyScore) -> tuple[float, ...]:
+    """What the policies table shows of a policy, rounded to 12 digits (NaN as itself)."""
+    values = (s.expected, s.worst_decile, s.mean_regret, s.p90_regret, s.max_regret, s.share_best)
+    return tuple(round(float(v), 12) if v == v else float("nan") for v in values)
+
+
+def _same_numbers(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return all(x == y or (x != x and y != y) for x, y in zip(a, b, strict=True))
+
+
+def identical_policies(result: PoliciesResult) -> list[list[int]]:
+    """Groups (ranks from 1, in ranked order) of two or more policies whose numbers are all identical."""
+    groups: list[tuple[tuple[float, ...], list[int]]] = []
+    for rank, s in enumerate(result.scores, 1):
+        key = _policy_numbers(s)
+        for seen, members in groups:
+            if _same_numbers(seen, key):
+                members.append(rank)
+                break
+        else:
+            groups.append((key, [rank]))
+    return [members for _, members in groups if len(members) > 1]
+
+
+def inert_levers(result: PoliciesResult) -> list[str]:
+    """Levers with two or more options that change none of the policies' numbers.
+
+    A lever is inert when, for every setting of the other levers, all its options give
+    identical numbers: on these draws it has no effect on the outcome.
+    """
+    out: list[str] = []
+    names = list(result.scores[0].levers) if result.scores else []
+    for lever in names:
+        options = {repr(s.levers[lever]) for s in result.scores}
+        if len(options) < 2:
+            continue
+        by_rest: dict[tuple[str, ...], list[tuple[float, ...]]] = {}
+        for s in result.scores:
+            rest = tuple(f"{k}={s.levers[k]!r}" for k in names if k != lever)
+            by_rest.setdefault(rest, []).append(_policy_numbers(s))
+        if all(all(_same_numbers(g[0], x) for x in g[1:]) for g in by_rest.values()):
+            out.append(lever)
+    return out
+
+
+def _lever_text(levers: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in levers.items())
+
+
+def policies_section(result: PoliciesResult) -> tuple[Section, dict[str, go.Figure]]:
+    """The section ranking every combination of the levers for ``result.outcome``, and its figure ``policies``.
+
+    ``result`` is :func:`brink.analysis.policies.policies`: each policy on the same draws, ranked by
+    the 90th percentile of Savage (1951) regret, ties broken by the expected outcome (robust
+    decision making; Lempert, Popper & Bankes 2003).  The text names the top-ranked policy and
+    warns when policies have identical numbers, naming any lever that changes nothing.
+    """
+    from brink.report.figures import policies_figure
+
+    goal = "minimise" if result.minimize else "maximise"
+    rows = [
+        [
+            rank,
+            _lever_text(s.levers),
+            format_number(s.expected),
+            format_number(s.worst_decile),
+            format_number(s.mean_regret),
+            format_number(s.p90_regret),
+            format_number(s.max_regret),
+            format_percent(s.share_best),
+        ]
+        for rank, s in enumerate(result.scores, 1)
+    ]
+    paragraphs = [
+        f"Every combination of the levers ({len(result.scores)} policies) on the same {result.n:,} draws "
+        f"(seed {result.seed}; common random numbers), to {goal} {result.outcome}. Worst decile: the mean "
+        "over the 10% of draws where the policy fares worst (Rockafellar & Uryasev 2000). Regret: how much "
+        f"worse than the best policy of the same draw (Savage 1951), over the {result.n_regret_draws:,} draws "
+        "in which every policy was solved; 'best in' is the share of those draws in which the policy is best. "
+        "Ranked by the 90th percentile of regret, ties broken by the expected outcome "
+        "(robust decision making; Lempert, Popper & Bankes 2003).",
+    ]
+    if result.scores:
+        best = result.best
+        paragraphs.append(
+            f"The top-ranked policy is {_lever_text(best.levers) or '(no levers)'}: expected {result.outcome} "
+            f"{format_number(best.expected)}, worst decile {format_number(best.worst_decile)}, 90th percentile "
+            f"of regret {format_number(best.p90_regret)}, maximum regret {format_number(best.max_regret)}, best "
+            f"in {format_percent(best.share_best)} of draws."
+        )
+    groups = identical_policies(result)
+    if groups:
+        inert = inert_levers(result)
+        text = (
+            f"Warning: {sum(len(g) for g in groups)} policies in {len(groups)} group(s) have identical numbers "
+            f"(ranks {'; '.join(', '.join(str(r) for r in g) for g in groups)}), so their order is arbitrary. "
+        )
+        if inert:
+            text += (
+                f"{', '.join(inert)} changes nothing for {result.outcome} on these draws: every one of its "
+                "options gives the same numbers whatever the other levers; check that the model uses it."
+            )
+        else:
+            text += "No single lever explains it: different settings happen to give the same outcome here."
+        paragraphs.append(text)
+    failed = sum(s.n_failed for s in result.scores)
+    if failed:
+        paragraphs.append(
+            f"{failed} policy-draw evaluations failed; each policy's expected outcome and worst decile use its "
+            f"own solved draws, regret the {result.n_regret_draws:,} complete draws."
+        )
+    fig = policies_figure(result)
+    table = Table(
+        ["rank", "levers", "expected", "worst decile", "mean regret", "p90 regret", "max regret", "best in"],
+        rows,
+        caption=f"Policies for {result.outcome} ({goal})",
+    )
+    return Section(f"Policies for {result.outcome}", paragraphs, [table], [("policies", fig)]), {"policies": fig}
 
 
 #: An outcome that holds with mean probability above this is not picked for sensitivity and
@@ -504,6 +697,9 @@ def build_report(
     simulation: Mapping[str, Any] | None = None,
     description: str = "",
     as_of: str = "",
+    comparison: CompareResult | None = None,
+    comparison_label: str = "",
+    policies: PoliciesResult | None = None,
 ) -> tuple[str, dict[str, go.Figure]]:
     """Run the analyses a report shows and lay them out; returns the HTML and its figures.
 
@@ -518,6 +714,11 @@ def build_report(
     ``executor`` when given, with the same numbers.  With ``simulation`` (the summary of
     a stored run of kind ``simulate``, :meth:`brink.runs.simulate.SimulationResult.to_json`)
     the report also shows the trajectories after the crisis (:func:`simulation_section`).
+    With ``comparison`` (:func:`brink.analysis.compare.compare` of this model, A, and another,
+    B, named ``comparison_label``) and ``policies`` (:func:`brink.analysis.policies.policies`),
+    computed by the caller on the same samples and seed, the report adds the sections
+    "Comparison with ..." (:func:`comparison_section`) and "Policies for ..."
+    (:func:`policies_section`) after scenario discovery.
     """
     import numpy as np
 
@@ -690,6 +891,13 @@ def build_report(
                 [("discovery", figs["discovery"])],
             )
         )
+    for extra in (
+        comparison_section(comparison, comparison_label) if comparison is not None else None,
+        policies_section(policies) if policies is not None else None,
+    ):
+        if extra is not None:
+            sections.append(extra[0])
+            figs.update(extra[1])
     if assumptions:
         sections.append(
             Section(

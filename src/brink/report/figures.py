@@ -210,8 +210,13 @@ def discovery_figure(result: DiscoveryResult) -> go.Figure:
     )
 
 
-def compare_figure(result: CompareResult) -> go.Figure:
-    """Paired differences ``B - A`` of the outcome probabilities, with intervals."""
+def compare_figure(result: CompareResult, title: str = "") -> go.Figure:
+    """Paired differences ``B - A`` of the outcome probabilities, with their intervals.
+
+    One horizontal bar per outcome (metrics have other units and are left to the table),
+    the error bar is the interval of the mean paired difference on common random numbers
+    (Law 2015, sec. 11.2); bars above zero (B more likely) and below are coloured apart.
+    """
     rows = [r for r in result.rows if r.kind == "outcome"][::-1]
     d = [r.difference for r in rows]
     return _figure(
@@ -220,20 +225,20 @@ def compare_figure(result: CompareResult) -> go.Figure:
                 "type": "bar",
                 "orientation": "h",
                 "y": [r.name for r in rows],
-                "x": [i.mean for i in d],
+                "x": [float(i.mean) for i in d],
                 "error_x": {
                     "type": "data",
                     "symmetric": False,
-                    "array": [i.high - i.mean for i in d],
-                    "arrayminus": [i.mean - i.low for i in d],
+                    "array": [float(i.high - i.mean) for i in d],
+                    "arrayminus": [float(i.mean - i.low) for i in d],
                 },
                 "marker": {"color": [PALETTE[1] if i.mean > 0 else PALETTE[0] for i in d]},
-                "name": "difference",
+                "name": "B - A",
             }
         ],
         _layout(
-            f"{result.b_name} minus {result.a_name}",
-            xaxis={"title": {"text": "difference in probability"}},
+            title or f"{result.b_name} minus {result.a_name}",
+            xaxis={"title": {"text": f"difference in probability, B - A ({result.conf_level:.0%} interval)"}},
             height=140 + 28 * len(rows),
             margin={"l": 220, "r": 20, "t": 50, "b": 50},
         ),
@@ -241,25 +246,50 @@ def compare_figure(result: CompareResult) -> go.Figure:
 
 
 def policies_figure(result: PoliciesResult) -> go.Figure:
-    """Each policy's expected outcome against its 90th-percentile regret."""
-    labels = [", ".join(f"{k}={v}" for k, v in s.levers.items()) for s in result.scores]
+    """Each policy's expected outcome against its maximum regret (Savage 1951), labelled by its levers.
+
+    Policies with the same expected outcome and maximum regret share one point, labelled with
+    the first of them (each lever by the last part of its name) and how many more (a lever that
+    changes nothing stacks its settings on one point); the hover text lists them all in full.  A second, unlabelled trace marks each point's
+    90th percentile of regret, by which :func:`brink.analysis.policies.policies` ranks.
+    """
+    points: dict[tuple[float, float], list[str]] = {}
+    short: dict[tuple[float, float], str] = {}
+    for s in result.scores:
+        key = (float(s.expected), float(s.max_regret))
+        points.setdefault(key, []).append(", ".join(f"{k}={v}" for k, v in s.levers.items()))
+        short.setdefault(key, ", ".join(f"{_short(k.split('.')[-1], 20)}={v}" for k, v in s.levers.items()))
+    p90: dict[tuple[float, float], float] = {}
+    for s in result.scores:
+        p90.setdefault((float(s.expected), float(s.max_regret)), float(s.p90_regret))
+    keys = list(points)
+    text = [short[k] + (f" (+{len(points[k]) - 1} same)" if len(points[k]) > 1 else "") for k in keys]
     return _figure(
         [
             {
                 "type": "scatter",
                 "mode": "markers+text",
-                "x": [s.expected for s in result.scores],
-                "y": [s.p90_regret for s in result.scores],
-                "text": labels,
+                "x": [k[0] for k in keys],
+                "y": [k[1] for k in keys],
+                "text": text,
+                "hovertext": ["<br>".join(points[k]) for k in keys],
                 "textposition": "top center",
                 "marker": {"color": PALETTE[0], "size": 9},
-                "name": "policies",
-            }
+                "name": "maximum regret",
+            },
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": [k[0] for k in keys],
+                "y": [p90[k] for k in keys],
+                "marker": {"color": PALETTE[1], "size": 7, "symbol": "circle-open"},
+                "name": "regret, 90th percentile (ranking)",
+            },
         ],
         _layout(
             f"Policies for {result.outcome} ({'minimise' if result.minimize else 'maximise'})",
             xaxis={"title": {"text": f"expected {result.outcome}"}},
-            yaxis={"title": {"text": "regret, 90th percentile"}},
+            yaxis={"title": {"text": "regret"}},
         ),
     )
 
