@@ -61,6 +61,7 @@ __all__ = [
     "explain",
     "explain_paths",
     "path_players",
+    "players_of",
 ]
 
 
@@ -455,7 +456,7 @@ def explain_paths(
                          folded, min_gain)
 
 
-def _players_of(
+def players_of(
     evaluator: Evaluator, params: Mapping[str, FloatArray], levers: Mapping[str, Any] | None = None
 ) -> dict[str, tuple[str, ...]]:
     """Who moves on each path of the evaluator's game, if it shows one (else nothing).
@@ -503,5 +504,5 @@ def explain(
     ev = evaluate_chunked(evaluator, params, levers, chunk, executor)
     terms_fn = getattr(evaluator, "explain_terms", None)
     terms = dict(terms_fn(params)) if callable(terms_fn) else None
-    players = _players_of(evaluator, params, levers) if n > 0 else {}
+    players = players_of(evaluator, params, levers) if n > 0 else {}
     return explain_paths(ev, params, terms, seed, players=players, fold_chance=fold_chance, min_gain=min_gain)

@@ -23,6 +23,7 @@ from brink.scenario.document import (
     Document,
     did_you_mean,
     load_document,
+    parse_document,
     regular_file,
     validation_error,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "check_scenario",
     "fill_from_data",
     "load_scenario",
+    "load_scenario_text",
     "resolve_scenario_source",
     "scenario_class",
     "scenario_from_data",
@@ -124,14 +126,25 @@ def load_scenario(name_or_path: str | Path, overrides: Sequence[str] = ()) -> Sc
     failure is an :class:`InputError` naming file:line, the dotted path and the fix.
     """
     path = resolve_scenario_source(name_or_path)
-    doc = load_document(path)
+    return _scenario_of(load_document(path), str(path), overrides)
+
+
+def load_scenario_text(text: str, source: str = "scenario.yaml", overrides: Sequence[str] = ()) -> Scenario:
+    """A scenario given as YAML (or JSON, when ``source`` ends in ``.json``) text, e.g. from an editor.
+
+    The same checks as :func:`load_scenario`, with locations as ``source:line:col``;
+    nothing is read from the file system but the reference data a ``from_data:`` asks for.
+    """
+    return _scenario_of(parse_document(text, source), source, overrides)
+
+
+def _scenario_of(doc: Document, source: str, overrides: Sequence[str]) -> Scenario:
     if not isinstance(doc.data, dict):
-        raise InputError("a scenario must be a mapping of sections", where=str(path), fix="start with `name: ...`")
+        raise InputError("a scenario must be a mapping of sections", where=source, fix="start with `name: ...`")
     if overrides:
         doc = doc.with_overrides(list(overrides))
     doc = fill_from_data(doc)
     data = dict(doc.data)
-    source = str(path)
     data["source"] = source
     return check_scenario(_validate(data, doc))
 
