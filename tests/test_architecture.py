@@ -276,3 +276,19 @@ def test_war_classes_are_derived_from_what_the_mechanisms_declare() -> None:
     key = sk.terms.class_key(CLASS_FEATURES)
     assert len(np.unique(key, axis=0)) == len(sk.representatives)
     np.testing.assert_array_equal(key, key[sk.representatives][sk.war_class])
+
+
+def test_the_web_app_is_an_edge_of_the_data_flow() -> None:
+    """The workbench (``brink.web``) calls the core like the command line does: no core module
+    imports it, and it imports nothing from the command line (data flows one way)."""
+    graph = _graph()
+    into_web = sorted(
+        m for m, deps in graph.items()
+        if not m.startswith(("brink.web", "brink.cli")) and any(d.startswith("brink.web") for d in deps)
+    )
+    assert into_web == []
+    web_to_cli = sorted(
+        (m, d) for m, deps in graph.items() if m.startswith("brink.web") for d in deps if d.startswith("brink.cli")
+    )
+    assert web_to_cli == []
+    assert "brink.web.app" in graph["brink.cli.serve"] or "brink.web" in graph["brink.cli.serve"]

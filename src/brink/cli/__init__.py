@@ -21,7 +21,7 @@ __all__ = ["app", "main"]
 
 def _register() -> None:
     # Command modules import lazily-heavy dependencies inside their commands.
-    from brink.cli import analysis, data, fit, games, runs, scenario, simulate  # noqa: F401
+    from brink.cli import analysis, data, fit, games, runs, scenario, serve, simulate  # noqa: F401
 
 
 def main() -> None:

@@ -1,0 +1,674 @@
+"""The ``brink serve`` application: a local web workbench over brink's runs and analyses.
+
+One page (``/``, with its script and style and plotly.js from the installed ``plotly``
+package: nothing is fetched from outside) talks to a JSON API under ``/api``:
+
+- the scenario library (bundled scenarios and the files of the scenario folder), the
+  text of one, validation with located errors, and help for every schema field;
+- Monte Carlo runs in the background with progress, stored in the run store;
+- live what-if (:mod:`brink.web.whatif`): sliders over every uncertainty's range and menus
+  of every lever, re-solving one fixed draw of samples on common random numbers;
+- the game tree as a collapsible outline (:mod:`brink.web.tree`);
+- sensitivity (Sobol'), discovery (PRIM with its peeling trajectory), compare, policies and
+  the months after the war (``brink simulate``), each a background job;
+- the run history of the store: a run's summary and scenario, its per-sample table as CSV
+  or Parquet, its report.
+
+Charts are the report's own plotly figures (:mod:`brink.report.figures`) sent as JSON, so
+the app and the report draw the same pictures.  Limits: :mod:`brink.web.settings`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.background import BackgroundTask
+
+from brink import __version__
+from brink.errors import BrinkError, InputError
+from brink.scenario.random import MAX_SEED
+from brink.web.jobs import Jobs, Progress
+from brink.web.settings import ServeSettings
+
+__all__ = ["create_app"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+#: Files the page loads, by the name it asks for: the package's own and plotly.js.
+STATIC = {
+    "app.js": ("brink.web.static", "app.js", "text/javascript"),
+    "app.css": ("brink.web.static", "app.css", "text/css"),
+    "plotly.min.js": ("plotly", "package_data/plotly.min.js", "text/javascript"),
+}
+SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
+#: Largest scenario text (characters) a request may carry.
+MAX_TEXT = 256 * 1024
+#: Most samples a stored run's report re-solves (its numbers are the run's own first samples).
+REPORT_SAMPLES = 2000
+#: Samples drawn for the game tree's reach probabilities.
+TREE_SAMPLES = 200
+
+Seed = Annotated[int, Field(ge=0, lt=MAX_SEED, description="Random seed (common random numbers).")]
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
+Text = Annotated[str, Field(max_length=MAX_TEXT, description="Scenario YAML (or JSON) text.")]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ScenarioRef(_Body):
+    """A scenario by library name or as text (the text wins when both are given)."""
+
+    scenario: Name | None = Field(None, description="Name from /api/scenarios.")
+    text: Text | None = None
+
+
+class ValidateBody(_Body):
+    text: Text
+
+
+class RunBody(ScenarioRef):
+    samples: int = Field(1000, ge=1, description="Monte Carlo samples (capped by the server).")
+    seed: Seed = 0
+
+
+class WhatIfBody(ScenarioRef):
+    samples: int = Field(10_000, ge=1)
+    seed: Seed = 0
+    ranges: dict[Annotated[str, Field(max_length=200)], tuple[float, float]] = Field(
+        default_factory=dict, max_length=500, description="Uncertainty -> [low, high] (low = high pins it)."
+    )
+    levers: dict[Annotated[str, Field(max_length=200)], str | float | int | bool] = Field(
+        default_factory=dict, max_length=100
+    )
+
+
+class TreeBody(ScenarioRef):
+    seed: Seed = 0
+    levers: dict[Annotated[str, Field(max_length=200)], str | float | int | bool] = Field(
+        default_factory=dict, max_length=100
+    )
+
+
+class AnalysisBody(ScenarioRef):
+    kind: Literal["sensitivity", "discovery", "policies", "simulate"]
+    outcome: Annotated[str, Field(max_length=200)] | None = None
+    samples: int = Field(1000, ge=1)
+    base_samples: int = Field(64, ge=1, description="Sobol' base samples (sensitivity).")
+    threshold: float = Field(0.5, ge=0.0, le=1.0, description="PRIM: a case of interest exceeds it.")
+    minimize: bool = True
+    seed: Seed = 0
+
+
+class CompareBody(_Body):
+    a: ScenarioRef
+    b: ScenarioRef
+    samples: int = Field(1000, ge=1)
+    seed: Seed = 0
+
+
+class _Cache:
+    """A small least-recently-used map, safe across the server's threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any, make: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = make()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+
+class BodyLimit:
+    """ASGI middleware: a request body over ``limit`` bytes gets 413 before it is read in full."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await _too_large(send, self.limit)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise _BodyTooLargeError
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _BodyTooLargeError:
+            await _too_large(send, self.limit)
+
+
+class _BodyTooLargeError(Exception):
+    pass
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = json.dumps({"error": f"the request body is larger than {limit:,} bytes",
+                       "fix": "send a smaller scenario (brink serve --max-body raises the limit)"}).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _error(status: int, message: str, where: str = "", fix: str = "") -> JSONResponse:
+    return JSONResponse({"error": message, "where": where, "fix": fix}, status_code=status)
+
+
+def _finite(value: Any) -> Any:
+    """JSON-safe copy: NaN and infinities become ``None`` (JSON has neither); a dict stays a dict."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _clean(value: dict[str, Any]) -> dict[str, Any]:
+    """:func:`_finite` of a JSON object."""
+    out: dict[str, Any] = _finite(value)
+    return out
+
+
+def _figure(fig: Any) -> dict[str, Any]:
+    out: dict[str, Any] = json.loads(fig.to_json())
+    return out
+
+
+def create_app(settings: ServeSettings | None = None) -> FastAPI:
+    """The FastAPI application of ``brink serve`` with ``settings`` (default: loopback, default store)."""
+    settings = settings or ServeSettings()
+    app = FastAPI(
+        title="brink",
+        version=__version__,
+        description="brink's local workbench: scenarios, runs, live what-if, game trees and analyses.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    jobs = Jobs(settings.max_runs, settings.time_limit)
+    scenarios = _Cache(settings.cache_size)
+    whatifs = _Cache(settings.cache_size)
+    whatif_slots = threading.BoundedSemaphore(settings.max_whatif)
+    pool = ThreadPoolExecutor(settings.threads, thread_name_prefix="brink-whatif")
+    app.state.settings, app.state.jobs = settings, jobs
+
+    @app.middleware("http")
+    async def token_check(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        if settings.token is not None:
+            given = request.headers.get("x-brink-token") or request.query_params.get("token")
+            if given != settings.token:
+                return _error(401, "this server asks for its token", "token",
+                              "open the address brink serve printed (it carries ?token=...)")
+        return await call_next(request)
+
+    @app.exception_handler(BrinkError)
+    async def brink_error(_: Request, exc: BrinkError) -> JSONResponse:
+        if isinstance(exc, InputError):
+            return _error(422, str(exc), exc.where, exc.fix)
+        return _error(422, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors()[:10]
+        ]
+        return _error(422, "; ".join(problems) or "malformed request", "request body",
+                      "see the API schema at /openapi.json")
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        return _error(exc.status_code, str(exc.detail))
+
+    app.add_middleware(BodyLimit, limit=settings.max_body)
+
+    # ---- the scenario library ------------------------------------------------------------
+
+    from brink.scenario import bundled_scenarios
+
+    bundled = {name: {"name": name, "title": title, "origin": "bundled"} for name, title in bundled_scenarios().items()}
+
+    def library() -> dict[str, dict[str, str]]:
+        out = dict(bundled)
+        folder = settings.scenario_dir
+        if folder is not None and folder.is_dir():
+            for p in sorted(folder.iterdir()):
+                if p.suffix in SCENARIO_SUFFIXES and p.is_file() and not p.is_symlink():
+                    out.setdefault(p.name, {"name": p.name, "title": "", "origin": "folder"})
+        return out
+
+    def scenario_text(name: str) -> tuple[str, str]:
+        """The text and source name of a library entry; only listed names are read."""
+        entry = library().get(name)
+        if entry is None:
+            raise InputError(f"no scenario named {name!r} in the library", "scenario",
+                             "choose one listed by /api/scenarios")
+        if entry["origin"] == "bundled":
+            item = resources.files("brink.scenario.bundled").joinpath(f"{name}.yaml")
+            return item.read_text(encoding="utf-8"), f"{name}.yaml"
+        assert settings.scenario_dir is not None
+        from brink.scenario.document import read_document_text
+
+        return read_document_text(settings.scenario_dir / name), name
+
+    def resolve(ref: ScenarioRef) -> tuple[str, str]:
+        if ref.text is not None:
+            return ref.text, "editor.yaml"
+        if ref.scenario is not None:
+            return scenario_text(ref.scenario)
+        raise InputError("no scenario given", "scenario", "give a library name (scenario) or its text (text)")
+
+    def model_of(ref: ScenarioRef) -> Any:
+        """The scenario's model, cached by its text (parsing and compiling once)."""
+        from brink.model import CrisisModel
+        from brink.scenario import load_scenario_text
+
+        text, source = resolve(ref)
+        key = hashlib.sha256(f"{source}\0{text}".encode()).hexdigest()
+        return scenarios.get(key, lambda: CrisisModel(load_scenario_text(text, source), memory=settings.memory)), text
+
+    def capped(n: int, cap: int, what: str) -> int:
+        if n > cap:
+            raise InputError(f"{n:,} {what} is more than this server allows ({cap:,})", what,
+                             f"ask for at most {cap:,} (brink serve's limits are in its --help)")
+        return n
+
+    # ---- pages -----------------------------------------------------------------------------
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def page() -> HTMLResponse:
+        html = resources.files("brink.web.static").joinpath("index.html").read_text(encoding="utf-8")
+        return HTMLResponse(html.replace("__BRINK_VERSION__", __version__))
+
+    @app.get("/static/{name}", include_in_schema=False)
+    def static(name: str) -> Response:
+        entry = STATIC.get(name)
+        if entry is None:
+            raise HTTPException(404, f"no static file {name!r}")
+        package, path, media = entry
+        return Response(resources.files(package).joinpath(path).read_bytes(), media_type=media,
+                        headers={"cache-control": "max-age=3600"})
+
+    # ---- scenarios ---------------------------------------------------------------------------
+
+    @app.get("/api/health")
+    def health() -> dict[str, Any]:
+        """Version, limits and how many runs are running."""
+        return {"version": __version__, "running": jobs.running(), "limits": {
+            "max_body": settings.max_body, "max_samples": settings.max_samples,
+            "max_whatif_samples": settings.max_whatif_samples, "max_base_samples": settings.max_base_samples,
+            "time_limit": settings.time_limit, "max_runs": settings.max_runs}}
+
+    @app.get("/api/scenarios")
+    def scenarios_list() -> list[dict[str, str]]:
+        """The library: bundled scenarios, then the scenario folder's files."""
+        return list(library().values())
+
+    @app.get("/api/scenarios/{name}")
+    def scenario_get(name: Name) -> dict[str, str]:
+        """One library scenario's text."""
+        text, source = scenario_text(name)
+        return {"name": name, "source": source, "text": text}
+
+    @app.post("/api/validate")
+    def validate(body: ValidateBody) -> dict[str, Any]:
+        """Check a scenario text: ``ok``, or its errors, each at ``line:col`` of the text."""
+        from brink.scenario import load_scenario_text
+
+        try:
+            sc = load_scenario_text(body.text, "editor.yaml")
+        except InputError as exc:
+            return {"ok": False, "errors": located_errors(str(exc))}
+        return {"ok": True, "errors": [], "name": sc.name, "template": sc.template,
+                "title": getattr(sc, "title", "") or "", "uncertainties": len(sc.parameters.uncertainties),
+                "levers": list(sc.levers)}
+
+    @app.get("/api/help")
+    def field_help() -> dict[str, str]:
+        """Every schema field's description by its key (``crisis.balance`` and ``balance``)."""
+        from brink.scenario.schema import json_schema
+
+        return schema_help(json_schema())
+
+    # ---- runs ----------------------------------------------------------------------------------
+
+    def open_store() -> Any:
+        from brink.store import Store, default_store_path
+
+        return Store(settings.store or default_store_path())
+
+    @app.post("/api/runs", status_code=202)
+    def start_run(body: RunBody) -> dict[str, Any]:
+        """Start a Monte Carlo run (stored); poll ``/api/jobs/{id}`` for progress and result."""
+        from brink.runs import run
+
+        model, text = model_of(body)
+        samples = capped(body.samples, settings.max_samples, "samples")
+
+        def work(progress: Progress) -> dict[str, Any]:
+            result = run(model.scenario, samples, body.seed, progress=progress, store=open_store(),
+                         scenario_text=text)
+            out = result.to_json()
+            ok = [(k, o) for k, o in out["outcomes"].items() if o.get("p") is not None]
+            out["figure"] = _figure(_outcomes_figure(ok))
+            out["run_id"] = result.run_id
+            out["words"] = path_words(model, out.get("paths", []))
+            return _clean(out)
+
+        return jobs.start("run", work).to_json()
+
+    @app.get("/api/jobs/{job_id}")
+    def job_get(job_id: Annotated[str, Field(max_length=64)]) -> dict[str, Any]:
+        """A job's status, progress (samples done of total) and, once done, its result."""
+        try:
+            return jobs.get(job_id).to_json()
+        except KeyError:
+            raise HTTPException(404, f"no job {job_id!r}") from None
+
+    # ---- what-if and the tree ----------------------------------------------------------------
+
+    @app.post("/api/whatif")
+    def whatif(body: WhatIfBody) -> dict[str, Any]:
+        """Re-solve the fixed draw under ``ranges`` and ``levers``; with neither, also the controls."""
+        from brink.web.whatif import WhatIf
+
+        model, _ = model_of(body)
+        n = capped(body.samples, settings.max_whatif_samples, "samples")
+        key = (id(model), n, body.seed)
+        w: WhatIf = whatifs.get(key, lambda: WhatIf(model, n, body.seed))
+        if not whatif_slots.acquire(timeout=settings.whatif_wait):
+            raise HTTPException(503, f"{settings.max_whatif} what-if evaluations are running; try again in a moment")
+        try:
+            result = w.evaluate(body.ranges, body.levers, deadline=time.monotonic() + settings.time_limit,
+                                pool=pool)
+        finally:
+            whatif_slots.release()
+        out = _clean(result.to_json())
+        out["controls"] = [_finite(c.to_json()) for c in w.controls()]
+        return out
+
+    @app.post("/api/tree")
+    def tree(body: TreeBody) -> dict[str, Any]:
+        """The game tree on the first samples of the draw, as a collapsible outline."""
+        from brink.web.tree import tree_outline
+
+        model, _ = model_of(body)
+        game, solution = model.game(model.draw(body.seed, 0, TREE_SAMPLES), body.levers or None)
+        return _clean(tree_outline(game, solution))
+
+    # ---- analyses --------------------------------------------------------------------------
+
+    @app.post("/api/analyses", status_code=202)
+    def analysis(body: AnalysisBody) -> dict[str, Any]:
+        """Start sensitivity, discovery (PRIM), policies or the months after the war; poll the job."""
+        model, text = model_of(body)
+        samples = capped(body.samples, settings.max_samples, "samples")
+        base = capped(body.base_samples, settings.max_base_samples, "base samples")
+        if body.kind == "policies" and not body.outcome:
+            raise InputError("policies need an outcome to rank by", "outcome", "give one of the run's outcomes")
+        work = {
+            "sensitivity": lambda p: sensitivity_job(model, body.outcome, base, body.seed),
+            "discovery": lambda p: discovery_job(model, body.outcome, samples, body.seed, body.threshold),
+            "policies": lambda p: policies_job(model, str(body.outcome), samples, body.seed, body.minimize),
+            "simulate": lambda p: simulate_job(model, samples, body.seed, p, open_store(), text),
+        }[body.kind]
+        return jobs.start(body.kind, work).to_json()
+
+    @app.post("/api/compare", status_code=202)
+    def compare_start(body: CompareBody) -> dict[str, Any]:
+        """Start a comparison of two scenarios (B − A) on common random numbers."""
+        from brink.analysis.compare import compare
+        from brink.report.figures import compare_figure
+
+        model_a, _ = model_of(body.a)
+        model_b, _ = model_of(body.b)
+        samples = capped(body.samples, settings.max_samples, "samples")
+
+        def work(_: Progress) -> dict[str, Any]:
+            result = compare(model_a, model_b, samples, body.seed)
+            out = result.to_json()
+            out["figure"] = _figure(compare_figure(result))
+            return _clean(out)
+
+        return jobs.start("compare", work).to_json()
+
+    # ---- the run store ---------------------------------------------------------------------
+
+    @app.get("/api/store/runs")
+    def runs_list(kind: Annotated[str | None, Field(max_length=40)] = None,
+                  limit: Annotated[int, Field(ge=1, le=500)] = 50) -> list[dict[str, Any]]:
+        """The newest stored runs (all kinds, or one)."""
+        store = open_store()
+        records = store.list_runs(kind=kind, limit=limit) if kind else store.list_runs(limit=limit)
+        return [_finite(r.to_dict()) for r in records]
+
+    @app.get("/api/store/runs/{run_id}")
+    def run_get(run_id: Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z0-9\-]+$")]) -> dict[str, Any]:
+        """A stored run: its record, summary and scenario text."""
+        record = open_store().get_run(run_id)
+        out = _clean(record.to_dict(with_scenario=True))
+        summary = record.summary or {}
+        if record.kind == "run" and summary.get("outcomes"):
+            ok = [(k, o) for k, o in summary["outcomes"].items() if o.get("p") is not None]
+            out["figure"] = _figure(_outcomes_figure(ok))
+        return out
+
+    @app.get("/api/store/runs/{run_id}/samples.{fmt}")
+    def run_samples(run_id: Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z0-9\-]+$")],
+                    fmt: Literal["csv", "parquet"]) -> FileResponse:
+        """The run's per-sample table as a CSV or Parquet download (written to a temporary file)."""
+        folder = Path(tempfile.mkdtemp(prefix="brink-export-"))
+        path = open_store().export(run_id, folder / f"{run_id}.{fmt}", fmt)
+
+        def clean() -> None:
+            path.unlink(missing_ok=True)
+            folder.rmdir()
+
+        return FileResponse(path, filename=path.name, background=BackgroundTask(clean),
+                            media_type="text/csv" if fmt == "csv" else "application/octet-stream")
+
+    @app.get("/api/store/runs/{run_id}/report", response_class=HTMLResponse)
+    def run_report(run_id: Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z0-9\-]+$")]) -> HTMLResponse:
+        """The stored run's report: an analysis run's own, or a run's outcomes, paths and tree."""
+        from brink.report.document import STORED_REPORTS, build_stored_report
+
+        record = open_store().get_run(run_id)
+        if record.kind in STORED_REPORTS:
+            html, _ = build_stored_report(record.kind, {**(record.summary or {}), "run_id": record.id},
+                                          title=f"brink {record.kind}: run {record.id}")
+            return HTMLResponse(html, headers=_download(f"brink-{record.id}.html"))
+        if record.kind != "run" or not record.scenario_text:
+            raise InputError(f"run {record.id} ({record.kind}) has no report", "report",
+                             "open a run of kind run, simulate, fit or backtest")
+        html = run_report_html(record)
+        return HTMLResponse(html, headers=_download(f"brink-{record.id}.html"))
+
+    def run_report_html(record: Any) -> str:
+        """A stored run's report from its stored scenario text, at its seed (outcomes, paths, tree)."""
+        from brink.model import CrisisModel
+        from brink.report import build_report
+        from brink.scenario import load_scenario_text
+
+        model = CrisisModel(load_scenario_text(record.scenario_text, f"{record.scenario_name}.yaml"))
+        n = min(int(record.n_samples or REPORT_SAMPLES), REPORT_SAMPLES)
+        game, solution = model.game(model.draw(record.seed, 0, TREE_SAMPLES))
+        html, _ = build_report(model, samples=n, seed=record.seed, title=f"brink report: run {record.id}",
+                               sensitivity_samples=16, game=game, solution=solution,
+                               description=str(getattr(model.scenario, "description", "") or ""))
+        return html
+
+    # ---- jobs' bodies and words ------------------------------------------------------------
+
+    def path_words(model: Any, paths: list[dict[str, Any]]) -> list[list[str]]:
+        from brink.web.whatif import WhatIf
+
+        players = WhatIf(model, 1, 0).players()
+        out = []
+        for p in paths[:5]:
+            label = " > ".join(p["path"]) if isinstance(p.get("path"), list) else str(p.get("path", ""))
+            who = players.get(label, ())
+            steps = label.split(" > ")
+            out.append([f"{w} chooses {s}" if w != "nature" else f"nature draws {s}"
+                        for w, s in zip(who, steps, strict=False)] if who else steps)
+        return out
+
+    return app
+
+
+def _download(name: str) -> dict[str, str]:
+    return {"content-disposition": f'attachment; filename="{name}"'}
+
+
+def _outcomes_figure(rows: list[tuple[str, dict[str, Any]]]) -> Any:
+    from brink.analysis.intervals import Interval
+    from brink.report.figures import outcomes_figure
+
+    return outcomes_figure([(k, Interval(o["p"], o["ci95"][0], o["ci95"][1], o.get("n", 0))) for k, o in rows])
+
+
+def located_errors(message: str) -> list[dict[str, Any]]:
+    """An :class:`InputError`'s message split into one entry per ``editor.yaml:LINE:COL: ...`` line."""
+    import re
+
+    out = []
+    for part in re.split(r"(?=editor\.yaml:\d+:\d+)", message):
+        part = part.strip()
+        if not part:
+            continue
+        m = re.match(r"editor\.yaml:(\d+):(\d+):?\s*(.*)", part, re.S)
+        if m:
+            out.append({"line": int(m.group(1)), "col": int(m.group(2)), "message": m.group(3).strip()})
+        else:
+            out.append({"line": None, "col": None, "message": part.removeprefix("editor.yaml: ")})
+    return out
+
+
+def schema_help(schema: dict[str, Any]) -> dict[str, str]:
+    """Field descriptions of a JSON schema by dotted key and by last key (first description wins)."""
+    defs: dict[str, Any] = schema.get("$defs", {})
+    out: dict[str, str] = {}
+
+    def walk(node: Any, path: str, depth: int) -> None:
+        if not isinstance(node, dict) or depth > 8:
+            return
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            walk(defs.get(ref.rsplit("/", 1)[-1], {}), path, depth + 1)
+        for key in ("anyOf", "oneOf", "allOf"):
+            for sub in node.get(key, []) or []:
+                walk(sub, path, depth + 1)
+        extra = node.get("additionalProperties")
+        if isinstance(extra, dict):
+            walk(extra, f"{path}.*" if path else "*", depth + 1)
+        for name, sub in (node.get("properties") or {}).items():
+            key = f"{path}.{name}" if path else name
+            text = sub.get("description") if isinstance(sub, dict) else None
+            if isinstance(text, str) and text:
+                out.setdefault(key, text)
+                out.setdefault(name, text)
+            walk(sub, key, depth + 1)
+
+    walk(schema, "", 0)
+    return out
+
+
+def sensitivity_job(model: Any, outcome: str | None, base: int, seed: int) -> dict[str, Any]:
+    from brink.analysis.sensitivity import sobol
+    from brink.report.document import sensitivity_warnings
+    from brink.report.figures import sensitivity_figure
+
+    target, because = _target(model, outcome, seed)
+    result = sobol(model, target, base, seed)
+    rows = result.table()
+    return _clean({"outcome": target, "because": because, "rows": rows, "n_base": result.n_base,
+                    "warnings": sensitivity_warnings(rows, result.n_base),
+                    "figure": _figure(sensitivity_figure(result))})
+
+
+def discovery_job(model: Any, outcome: str | None, samples: int, seed: int, threshold: float) -> dict[str, Any]:
+    from brink.analysis.prim import discover
+    from brink.report.figures import discovery_figure
+
+    target, because = _target(model, outcome, seed)
+    result = discover(model, target, samples, seed, threshold=threshold)
+    out = result.to_json()
+    out["because"] = because
+    out["steps"] = [[b.limits(result.names) for b in t.boxes] for t in result.trajectories]
+    out["figure"] = _figure(discovery_figure(result))
+    return _clean(out)
+
+
+def policies_job(model: Any, outcome: str, samples: int, seed: int, minimize: bool) -> dict[str, Any]:
+    from brink.analysis.policies import policies
+    from brink.report.figures import policies_figure
+
+    result = policies(model, outcome, samples, seed, minimize)
+    out = result.to_json()
+    out["figure"] = _figure(policies_figure(result))
+    return _clean(out)
+
+
+def simulate_job(model: Any, samples: int, seed: int, progress: Progress, store: Any, text: str) -> dict[str, Any]:
+    from brink.report.figures import reserves_figure, support_figure, survival_figure
+    from brink.runs.simulate import simulate
+
+    result = simulate(model.scenario, samples, seed, progress=progress, store=store, scenario_text=text)
+    out = result.to_json()
+    out["figures"] = {"survival": _figure(survival_figure(out)), "reserves": _figure(reserves_figure(out)),
+                      "partners": _figure(support_figure(out))}
+    return _clean(out)
+
+
+def _target(model: Any, outcome: str | None, seed: int) -> tuple[str, str]:
+    """The outcome to analyse: the user's, else the one that varies most on a small draw."""
+    import numpy as np
+
+    from brink.report.document import choose_outcome
+
+    ev = model.evaluate(model.draw(seed, 0, 256))
+    ok = ~np.asarray(ev.failed, dtype=bool)
+    target, because = choose_outcome({k: np.asarray(v)[ok] for k, v in ev.outcomes.items()}, outcome)
+    if target is None:
+        raise InputError("the scenario reports no outcome to analyse", "outcome", "run it first to see its outcomes")
+    return target, because

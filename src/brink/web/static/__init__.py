@@ -1,0 +1,1 @@
+"""The page of ``brink serve``: its HTML, script and style (read with :mod:`importlib.resources`)."""
