@@ -230,7 +230,7 @@ def test_strict_warns_of_unsourced_inert_commitments_and_levers(tmp_path: Path) 
 def test_strict_warns_of_a_commitment_that_changes_nothing(tmp_path: Path) -> None:
     """A commitment the template reads (its guarantor is the defender) but whose removal leaves
     every outcome the same on the fixed draw is named; one that matters is not."""
-    from brink.cli.scenario import _commitment_warnings
+    from brink.analysis.audit import _commitment_warnings
 
     data = yaml.safe_load(_run("init").output)
     data["actors"]["PUR"] = {"kind": "state", "name": "Purpleland"}
@@ -239,3 +239,25 @@ def test_strict_warns_of_a_commitment_that_changes_nothing(tmp_path: Path) -> No
     warnings = _commitment_warnings(sc)
     assert [w for w in warnings if "blu-pur changes no outcome" in w]
     assert not [w for w in warnings if "blu-grn" in w]  # the guarantee of the target matters
+    data["commitments"][-1]["context"] = "listed to record that Purpleland is not covered"
+    sc = load_scenario(str(_write(tmp_path, data)))
+    assert not [w for w in _commitment_warnings(sc) if "blu-pur" in w]  # the scenario says why it is there
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["ukraine-2022", "ukraine-2022-exchange"])
+def test_the_ukraine_scenarios_say_why_their_inert_commitments_are_listed(name: str) -> None:
+    """No inert parameter: the commitments of the Ukraine scenarios that change no outcome
+    (NATO's guarantee of Poland, the absent one of Ukraine) carry their ``context``, so the
+    strict audit has no commitment warning; removing a context brings the warning back."""
+    from brink.analysis.audit import _commitment_warnings
+
+    sc = load_scenario(name)
+    assert _commitment_warnings(sc) == []
+    data = sc.model_dump(mode="json", exclude={"source"})
+    for c in data["commitments"]:
+        c["context"] = ""
+    from brink.scenario import scenario_from_data
+
+    bare = scenario_from_data(data, source=sc.source)
+    assert {w.split("commitment ")[1].split(" ")[0] for w in _commitment_warnings(bare)} == {"nato-pol", "nato-ukr"}

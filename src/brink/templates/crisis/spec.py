@@ -66,6 +66,7 @@ class Commitment(Section):
     legal: bool = Field(False, description="Whether the commitment is a legal (treaty) duty: failing it costs the guarantor legal_weight")
     umbrella: bool = Field(False, description="Whether the guarantor's nuclear umbrella covers the protege")
     reliability: Q | None = Field(None, description="Probability in [0, 1] that the guarantor honours the commitment (Leeds 2003 found about 0.75)")
+    context: str = Field("", max_length=500, description="Why the scenario lists a commitment that changes no outcome (e.g. to record that the target is not covered); validate --strict then does not warn of it")
 
 
 class Rung(Section):
