@@ -42,7 +42,7 @@ from starlette.background import BackgroundTask
 from brink import __version__
 from brink.errors import BrinkError, InputError
 from brink.scenario.random import MAX_SEED
-from brink.web.jobs import Jobs, Progress
+from brink.web.jobs import Jobs, PacedExecutor, Progress
 from brink.web.settings import ServeSettings
 
 __all__ = ["create_app"]
@@ -64,6 +64,8 @@ SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_TEXT = 256 * 1024
 #: Most samples a stored run's report re-solves (its numbers are the run's own first samples).
 REPORT_SAMPLES = 2000
+#: Rows per chunk of an analysis started from the app: the steps of its progress bar and of its time limit.
+ANALYSIS_CHUNK = 1024
 #: Samples drawn for the game tree's reach probabilities.
 TREE_SAMPLES = 200
 
@@ -81,10 +83,14 @@ class ScenarioRef(_Body):
 
     scenario: Name | None = Field(None, description="Name from /api/scenarios.")
     text: Text | None = None
+    overrides: list[Annotated[str, Field(max_length=500)]] = Field(
+        default_factory=list, max_length=50, description="Changes PATH=VALUE, as brink run --set."
+    )
 
 
 class ValidateBody(_Body):
     text: Text
+    strict: bool = Field(False, description="Also warn of unsourced numbers, inert commitments and levers.")
 
 
 class RunBody(ScenarioRef):
@@ -305,8 +311,14 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         from brink.scenario import load_scenario_text
 
         text, source = resolve(ref)
-        key = hashlib.sha256(f"{source}\0{text}".encode()).hexdigest()
-        return scenarios.get(key, lambda: CrisisModel(load_scenario_text(text, source), memory=settings.memory)), text
+        changes = list(ref.overrides)
+        key = hashlib.sha256(json.dumps([source, text, changes]).encode()).hexdigest()
+        model = scenarios.get(
+            key, lambda: CrisisModel(load_scenario_text(text, source, changes), memory=settings.memory)
+        )
+        if changes:
+            text += "\n# brink serve overrides: " + ", ".join(c.replace("\n", " ") for c in changes) + "\n"
+        return model, text
 
     def capped(n: int, cap: int, what: str) -> int:
         if n > cap:
@@ -353,14 +365,20 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
 
     @app.post("/api/validate")
     def validate(body: ValidateBody) -> dict[str, Any]:
-        """Check a scenario text: ``ok``, or its errors, each at ``line:col`` of the text."""
+        """Check a scenario text: ``ok``, or its errors, each at ``line:col`` of the text; with ``strict``
+        also the warnings of ``brink validate --strict`` (:mod:`brink.analysis.audit`)."""
         from brink.scenario import load_scenario_text
 
         try:
             sc = load_scenario_text(body.text, "editor.yaml")
         except InputError as exc:
-            return {"ok": False, "errors": located_errors(str(exc))}
-        return {"ok": True, "errors": [], "name": sc.name, "template": sc.template,
+            return {"ok": False, "errors": located_errors(str(exc)), "warnings": []}
+        warnings: list[dict[str, Any]] = []
+        if body.strict:
+            from brink.analysis.audit import strict_warnings
+
+            warnings = [w for text in strict_warnings(sc) for w in located_errors(text)]
+        return {"ok": True, "errors": [], "warnings": warnings, "name": sc.name, "template": sc.template,
                 "title": getattr(sc, "title", "") or "", "uncertainties": len(sc.parameters.uncertainties),
                 "levers": list(sc.levers)}
 
@@ -447,13 +465,16 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         base = capped(body.base_samples, settings.max_base_samples, "base samples")
         if body.kind == "policies" and not body.outcome:
             raise InputError("policies need an outcome to rank by", "outcome", "give one of the run's outcomes")
-        work = {
-            "sensitivity": lambda p: sensitivity_job(model, body.outcome, base, body.seed),
-            "discovery": lambda p: discovery_job(model, body.outcome, samples, body.seed, body.threshold),
-            "policies": lambda p: policies_job(model, str(body.outcome), samples, body.seed, body.minimize),
+        work: dict[str, Callable[[Progress], dict[str, Any]]] = {
+            "sensitivity": lambda p: sensitivity_job(model, body.outcome, base, body.seed, PacedExecutor(p)),
+            "discovery": lambda p: discovery_job(model, body.outcome, samples, body.seed, body.threshold,
+                                                 PacedExecutor(p)),
+            "policies": lambda p: policies_job(model, str(body.outcome), samples, body.seed, body.minimize,
+                                               PacedExecutor(p)),
             "simulate": lambda p: simulate_job(model, samples, body.seed, p, open_store(), text),
-        }[body.kind]
-        return jobs.start(body.kind, work).to_json()
+        }
+        unit = "samples" if body.kind == "simulate" else "chunks"
+        return jobs.start(body.kind, work[body.kind], unit).to_json()
 
     @app.post("/api/compare", status_code=202)
     def compare_start(body: CompareBody) -> dict[str, Any]:
@@ -465,13 +486,14 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         model_b, _ = model_of(body.b)
         samples = capped(body.samples, settings.max_samples, "samples")
 
-        def work(_: Progress) -> dict[str, Any]:
-            result = compare(model_a, model_b, samples, body.seed)
+        def work(progress: Progress) -> dict[str, Any]:
+            result = compare(model_a, model_b, samples, body.seed, executor=PacedExecutor(progress),
+                             chunk=ANALYSIS_CHUNK)
             out = result.to_json()
             out["figure"] = _figure(compare_figure(result))
             return _clean(out)
 
-        return jobs.start("compare", work).to_json()
+        return jobs.start("compare", work, "chunks").to_json()
 
     # ---- the run store ---------------------------------------------------------------------
 
@@ -613,25 +635,27 @@ def schema_help(schema: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def sensitivity_job(model: Any, outcome: str | None, base: int, seed: int) -> dict[str, Any]:
+def sensitivity_job(model: Any, outcome: str | None, base: int, seed: int, executor: Any) -> dict[str, Any]:
     from brink.analysis.sensitivity import sobol
     from brink.report.document import sensitivity_warnings
     from brink.report.figures import sensitivity_figure
 
     target, because = _target(model, outcome, seed)
-    result = sobol(model, target, base, seed)
+    result = sobol(model, target, base, seed, executor=executor, chunk=ANALYSIS_CHUNK)
     rows = result.table()
     return _clean({"outcome": target, "because": because, "rows": rows, "n_base": result.n_base,
                     "warnings": sensitivity_warnings(rows, result.n_base),
                     "figure": _figure(sensitivity_figure(result))})
 
 
-def discovery_job(model: Any, outcome: str | None, samples: int, seed: int, threshold: float) -> dict[str, Any]:
+def discovery_job(
+    model: Any, outcome: str | None, samples: int, seed: int, threshold: float, executor: Any
+) -> dict[str, Any]:
     from brink.analysis.prim import discover
     from brink.report.figures import discovery_figure
 
     target, because = _target(model, outcome, seed)
-    result = discover(model, target, samples, seed, threshold=threshold)
+    result = discover(model, target, samples, seed, threshold=threshold, executor=executor, chunk=ANALYSIS_CHUNK)
     out = result.to_json()
     out["because"] = because
     out["steps"] = [[b.limits(result.names) for b in t.boxes] for t in result.trajectories]
@@ -639,11 +663,11 @@ def discovery_job(model: Any, outcome: str | None, samples: int, seed: int, thre
     return _clean(out)
 
 
-def policies_job(model: Any, outcome: str, samples: int, seed: int, minimize: bool) -> dict[str, Any]:
+def policies_job(model: Any, outcome: str, samples: int, seed: int, minimize: bool, executor: Any) -> dict[str, Any]:
     from brink.analysis.policies import policies
     from brink.report.figures import policies_figure
 
-    result = policies(model, outcome, samples, seed, minimize)
+    result = policies(model, outcome, samples, seed, minimize, executor=executor, chunk=ANALYSIS_CHUNK)
     out = result.to_json()
     out["figure"] = _figure(policies_figure(result))
     return _clean(out)

@@ -14,13 +14,17 @@ import time
 import traceback
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from brink.errors import BrinkError, InputError
+from brink.executors.local import LocalExecutor
 
-__all__ = ["Job", "JobTimeoutError", "Jobs"]
+T = TypeVar("T")
+R = TypeVar("R")
+
+__all__ = ["Job", "JobTimeoutError", "Jobs", "PacedExecutor"]
 
 Progress = Callable[[int, int], None]
 
@@ -35,6 +39,8 @@ class Job:
 
     id: str
     kind: str
+    #: What ``done`` and ``total`` count: samples (runs) or chunks of model evaluations (analyses).
+    unit: str = "samples"
     status: str = "running"
     done: int = 0
     total: int = 0
@@ -45,10 +51,31 @@ class Job:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "kind": self.kind, "status": self.status, "done": self.done,
+            "id": self.id, "kind": self.kind, "unit": self.unit, "status": self.status, "done": self.done,
             "total": self.total, "seconds": round(self.seconds or time.monotonic() - self.started, 3),
             "result": self.result, "error": self.error,
         }
+
+
+class PacedExecutor(LocalExecutor):
+    """The in-process executor that calls ``progress(done, total)`` before the first task and after each.
+
+    The tasks are those any executor gets (:class:`brink.executors.chunk.Chunk`), run in order,
+    so the numbers are those of :class:`~brink.executors.local.LocalExecutor`.
+    """
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+
+    def map(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        items = list(tasks)
+        self.progress(0, len(items))
+        for i, result in enumerate(super().map(fn, items)):
+            self.progress(i + 1, len(items))
+            yield result
+
+    def __repr__(self) -> str:
+        return "PacedExecutor()"
 
 
 class Jobs:
@@ -65,7 +92,7 @@ class Jobs:
         with self._lock:
             return sum(j.status == "running" for j in self._jobs.values())
 
-    def start(self, kind: str, work: Callable[[Progress], dict[str, Any]]) -> Job:
+    def start(self, kind: str, work: Callable[[Progress], dict[str, Any]], unit: str = "samples") -> Job:
         """Start ``work(progress)`` in a thread; refused when :attr:`max_running` jobs run."""
         with self._lock:
             if sum(j.status == "running" for j in self._jobs.values()) >= self.max_running:
@@ -73,7 +100,7 @@ class Jobs:
                     f"{self.max_running} runs are already running", "runs",
                     "wait for one to finish (or start brink serve with a larger --max-runs)",
                 )
-            job = Job(uuid.uuid4().hex[:12], kind)
+            job = Job(uuid.uuid4().hex[:12], kind, unit)
             self._jobs[job.id] = job
             finished = [k for k, j in self._jobs.items() if j.status != "running"]
             for k in finished[: max(0, len(finished) - self.keep)]:
@@ -84,7 +111,7 @@ class Jobs:
             job.done, job.total = done, total
             if time.monotonic() > deadline:
                 raise JobTimeoutError(
-                    f"the run passed the server's limit of {self.time_limit:g} s after {done:,} of {total:,} samples; "
+                    f"the {kind} passed the server's limit of {self.time_limit:g} s after {done:,} of {total:,} {unit}; "
                     "use fewer samples, or start brink serve with a larger --time-limit"
                 )
 

@@ -43,6 +43,7 @@ async function loadLibrary() {
   for (const sel of [$("library"), $("compare-b")]) {
     sel.innerHTML = list.map((s) => `<option value="${esc(s.name)}">${esc(s.name)}${s.title ? " — " + esc(s.title) : ""}</option>`).join("");
   }
+  $("compare-b").insertAdjacentHTML("afterbegin", '<option value="" selected>A itself, with the changes below</option>');
   const start = list.find((s) => s.name === "ukraine-2022") || list[0];
   if (start) { $("library").value = start.name; await openScenario(start.name); }
 }
@@ -54,14 +55,22 @@ async function openScenario(name) {
 }
 let helpIndex = {};
 async function loadHelp() { helpIndex = await api("GET", "/api/help"); }
-async function validate() {
-  setStatus("validate-status", "checking…");
-  const r = await api("POST", "/api/validate", { text: $("editor").value });
+async function validate(strict) {
+  setStatus("validate-status", strict ? "checking strictly (solves the scenario's variants)…" : "checking…");
+  const r = await api("POST", "/api/validate", { text: $("editor").value, strict: !!strict });
   const ul = $("errors");
   ul.innerHTML = "";
   if (r.ok) {
-    setStatus("validate-status", `valid: ${r.name} (template ${r.template}, ${r.uncertainties} uncertain parameters, levers: ${r.levers.join(", ") || "none"})`);
+    setStatus("validate-status", `valid: ${r.name} (template ${r.template}, ${r.uncertainties} uncertain parameters, levers: ${r.levers.join(", ") || "none"})` + (strict ? `; ${r.warnings.length} warning(s)` : ""));
     $("scenario-name").textContent = r.title || r.name;
+    for (const w of r.warnings) {
+      const li = document.createElement("li");
+      li.className = "warning";
+      li.dataset.line = w.line ?? "";
+      li.textContent = "warning: " + (w.line ? `line ${w.line}: ` : "") + w.message;
+      li.addEventListener("click", () => { if (w.line) goToLine(w.line); });
+      ul.appendChild(li);
+    }
   } else {
     setStatus("validate-status", `${r.errors.length} problem(s)`, true);
     for (const e of r.errors) {
@@ -100,6 +109,7 @@ let checkTimer = null;
 $("editor").addEventListener("input", () => { state.whatifKey = null; clearTimeout(checkTimer); checkTimer = setTimeout(() => validate().catch(showError("validate-status")), 600); });
 $("load-btn").addEventListener("click", () => openScenario($("library").value).catch(showError("validate-status")));
 $("validate-btn").addEventListener("click", () => validate().catch(showError("validate-status")));
+$("strict-btn").addEventListener("click", () => validate(true).catch(showError("validate-status")));
 $("download-btn").addEventListener("click", () => {
   const a = document.createElement("a");
   a.href = URL.createObjectURL(new Blob([$("editor").value], { type: "text/yaml" }));
@@ -114,7 +124,7 @@ async function poll(job, progressId, statusId) {
     await new Promise((r) => setTimeout(r, 250));
     job = await api("GET", "/api/jobs/" + job.id);
     if (progressId && job.total) { $(progressId).max = job.total; $(progressId).value = job.done; }
-    if (statusId) setStatus(statusId, job.total ? `${job.done.toLocaleString()} of ${job.total.toLocaleString()} samples, ${job.seconds.toFixed(1)} s` : `running, ${job.seconds.toFixed(1)} s`);
+    if (statusId) setStatus(statusId, job.total ? `${job.done.toLocaleString()} of ${job.total.toLocaleString()} ${job.unit}, ${job.seconds.toFixed(1)} s` : `running, ${job.seconds.toFixed(1)} s`);
   }
   if (job.status === "failed") throw new Error(job.error);
   if (progressId) { $(progressId).max = 1; $(progressId).value = 1; }
@@ -292,7 +302,7 @@ $("analysis-btn").addEventListener("click", async () => {
       if (r.boxes.length) showStep(0, r.boxes[0].selected_step);
     } else if (kind === "policies") {
       await plot("analysis-chart", r.figure);
-      table("analysis-table", ["rank", "levers", "expected", "worst decile", "mean regret", "max regret"], r.scores.map((s, i) => [i + 1, Object.entries(s.levers).map(([k, v]) => `${k}=${v}`).join(", "), num(s.expected), num(s.worst_decile), num(s.mean_regret), num(s.max_regret)]));
+      table("analysis-table", ["rank", "levers", "expected", "worst decile", "mean regret", "max regret"], r.policies.map((s, i) => [i + 1, Object.entries(s.levers).map(([k, v]) => `${k}=${v}`).join(", "), num(s.expected), num(s.worst_decile), num(s.mean_regret), num(s.max_regret)]));
     } else {
       await plot("analysis-chart", r.figures.survival);
       const extra = $("analysis-extra");
@@ -307,8 +317,10 @@ $("analysis-btn").addEventListener("click", async () => {
 $("compare-btn").addEventListener("click", async () => {
   try {
     setStatus("compare-status", "running…");
-    let job = await api("POST", "/api/compare", { a: scenarioRef(), b: { scenario: $("compare-b").value }, samples: +$("compare-samples").value, seed: 0 });
-    job = await poll(job, null, "compare-status");
+    const changes = $("compare-set").value.split(/[;\n]/).map((x) => x.trim()).filter((x) => x);
+    const b = $("compare-b").value === "" ? Object.assign(scenarioRef(), { overrides: changes }) : { scenario: $("compare-b").value, overrides: changes };
+    let job = await api("POST", "/api/compare", { a: scenarioRef(), b, samples: +$("compare-samples").value, seed: 0 });
+    job = await poll(job, "compare-progress", "compare-status");
     const r = job.result;
     setStatus("compare-status", `${r.n_pairs.toLocaleString()} paired samples in ${job.seconds.toFixed(1)} s`);
     await plot("compare-chart", r.figure);
