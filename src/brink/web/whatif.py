@@ -40,8 +40,10 @@ from brink.scenario.random import BLOCK, uniforms
 
 __all__ = ["PIECE", "TAIL", "Control", "WhatIf", "WhatIfResult", "quantile_of"]
 
-#: Quantiles at which an unbounded distribution's slider stops (0.1% in each tail).
+#: Quantiles at which a slider stops when the support is unbounded or only approached (0.1% each tail).
 TAIL = 0.001
+#: An end of the support closer than this share of the central 99.8% to its 0.1% quantile is the slider's end.
+NEAR_END = 0.01
 #: Bisection steps of :func:`quantile_of` (2**-60 of the unit interval: below a double's resolution).
 _BISECTIONS = 60
 #: Samples of one piece: the unit of work of a thread and of the time-limit check.
@@ -129,15 +131,23 @@ class WhatIf:
         self._players: dict[str, tuple[str, ...]] | None = None
 
     def controls(self) -> list[Control]:
-        """A control per uncertain parameter (its support, cut at :data:`TAIL` when
-        unbounded) and per lever (its options, the first being the scenario's own)."""
+        """A control per uncertain parameter and per lever (its options, the first being the scenario's own).
+
+        An uncertainty's slider spans its support, except that an end the distribution only
+        approaches in a tail (unbounded, or farther than :data:`NEAR_END` of the central
+        range from the :data:`TAIL` quantile, such as a lognormal's 0) is cut at that quantile.
+        """
         out = []
         for name, d in self._dists.items():
             lo, hi = d.bounds
-            if not math.isfinite(lo):
-                lo = float(d.ppf(np.array([TAIL]))[0])
-            if not math.isfinite(hi):
-                hi = float(d.ppf(np.array([1 - TAIL]))[0])
+            q_lo, q_hi = (float(x) for x in d.ppf(np.array([TAIL, 1 - TAIL])))
+            spread = q_hi - q_lo
+            # an end of the support is kept only where the distribution reaches it (a uniform's
+            # ends), not where it is approached in a long tail (a lognormal's 0: often invalid)
+            if not math.isfinite(lo) or q_lo - lo > NEAR_END * spread:
+                lo = q_lo
+            if not math.isfinite(hi) or hi - q_hi > NEAR_END * spread:
+                hi = q_hi
             out.append(Control(name, "uncertainty", float(lo), float(hi), d.central, d.spec))
         for name, options in self.model.levers.items():
             opts = tuple(options)
@@ -162,10 +172,11 @@ class WhatIf:
 
     def check(self, ranges: Mapping[str, tuple[float, float]], levers: Mapping[str, Any]) -> None:
         """Refuse a range or lever that the scenario does not have, or that is out of bounds."""
-        controls = {c.name: c for c in self.controls()}
+        controls = self.controls()
+        uncertain = {c.name: c for c in controls if c.kind == "uncertainty"}
+        lever = {c.name: c for c in controls if c.kind == "lever"}
         for name, (low, high) in ranges.items():
-            c = controls.get(name)
-            if c is None or c.kind != "uncertainty":
+            if name not in uncertain:
                 raise InputError(f"{name!r} is not an uncertain parameter of {self.model.name}", "ranges",
                                  "use one of: " + ", ".join(self._dists))
             if not (math.isfinite(low) and math.isfinite(high)) or low > high:
@@ -176,8 +187,8 @@ class WhatIf:
                 raise InputError(f"range [{low:g}, {high:g}] of {name} leaves its support [{lo:g}, {hi:g}]",
                                  f"ranges.{name}", "give a range inside the support")
         for name, value in levers.items():
-            c = controls.get(name)
-            if c is None or c.kind != "lever":
+            c = lever.get(name)
+            if c is None:
                 raise InputError(f"{name!r} is not a lever of {self.model.name}", "levers",
                                  "use one of: " + (", ".join(self.model.levers) or "(none)"))
             if value not in c.options:
