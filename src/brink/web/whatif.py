@@ -57,8 +57,6 @@ def quantile_of(dist: Distribution, value: float) -> float:
     discrete ones included (where it returns the top of the step that holds ``value``).
     """
     lo, hi = 0.0, 1.0
-    if float(dist.ppf(np.array([TAIL / 2]))[0]) > value:
-        lo = hi = 0.0
     for _ in range(_BISECTIONS):
         if hi - lo <= 0.0:
             break
@@ -131,7 +129,8 @@ class WhatIf:
         self._players: dict[str, tuple[str, ...]] | None = None
 
     def controls(self) -> list[Control]:
-        """A control per uncertain parameter and per lever (its options, the first being the scenario's own).
+        """A control per uncertain parameter and per lever (its options, and as default the
+        scenario's own setting if it is one of them).
 
         An uncertainty's slider spans its support, except that an end the distribution only
         approaches in a tail (unbounded, or farther than :data:`NEAR_END` of the central
@@ -151,8 +150,18 @@ class WhatIf:
             out.append(Control(name, "uncertainty", float(lo), float(hi), d.central, d.spec))
         for name, options in self.model.levers.items():
             opts = tuple(options)
-            out.append(Control(name, "lever", options=opts, default=opts[0] if opts else None))
+            out.append(Control(name, "lever", options=opts, default=self._written(name, opts)))
         return out
+
+    def _written(self, path: str, options: tuple[Any, ...]) -> Any:
+        """The scenario's own setting at ``path`` when it is one of the lever's options, else ``None``
+        (the scenario draws it, or sets a value the lever does not list)."""
+        node: Any = self.model.scenario.model_dump(mode="json", exclude={"source"})
+        for key in path.split("."):
+            if not isinstance(node, dict) or key not in node:
+                return None
+            node = node[key]
+        return node if node in options else None
 
     def parameters(self, ranges: Mapping[str, tuple[float, float]]) -> dict[str, FloatArray]:
         """Every uncertain parameter's samples with the given ``name -> (low, high)`` ranges applied."""

@@ -47,8 +47,11 @@ async function loadLibrary() {
   const start = list.find((s) => s.name === "ukraine-2022") || list[0];
   if (start) { $("library").value = start.name; await openScenario(start.name); }
 }
+let openSeq = 0, validateSeq = 0;
 async function openScenario(name) {
+  const n = ++openSeq;
   const s = await api("GET", "/api/scenarios/" + encodeURIComponent(name));
+  if (n !== openSeq) return;  // a later Open won: its text stays
   $("editor").value = s.text;
   state.whatifKey = null;
   await validate();
@@ -57,7 +60,9 @@ let helpIndex = {};
 async function loadHelp() { helpIndex = await api("GET", "/api/help"); }
 async function validate(strict) {
   setStatus("validate-status", strict ? "checking strictly (solves the scenario's variants)…" : "checking…");
+  const n = ++validateSeq;
   const r = await api("POST", "/api/validate", { text: $("editor").value, strict: !!strict });
+  if (n !== validateSeq) return r;  // the text changed since: a later check reports
   const ul = $("errors");
   ul.innerHTML = "";
   if (r.ok) {
@@ -168,14 +173,19 @@ function renderControls(controls) {
       div.innerHTML = `<div><span class="name">${esc(c.name)}</span> (lever)</div>`;
       const sel = document.createElement("select");
       sel.dataset.name = c.name;
-      sel.innerHTML = c.options.map((o) => `<option value="${esc(o)}">${esc(o)}</option>`).join("");
-      sel.addEventListener("change", () => { state.levers[c.name] = typeof c.options[0] === "number" ? +sel.value : sel.value; requestWhatIf(); });
+      sel.innerHTML = `<option value="" selected>as written${c.default !== null && c.default !== undefined ? " (" + esc(c.default) + ")" : ""}</option>` +
+        c.options.map((o) => `<option value="${esc(o)}">${esc(o)}</option>`).join("");
+      sel.addEventListener("change", () => {
+        if (sel.value === "") delete state.levers[c.name];
+        else state.levers[c.name] = typeof c.options[0] === "number" ? +sel.value : sel.value;
+        requestWhatIf();
+      });
       div.appendChild(sel);
     } else {
       div.innerHTML = `<div><span class="name">${esc(c.name)}</span> <span class="muted">${esc(c.spec)}</span> <span class="value"></span></div>`;
       const lo = document.createElement("input"), hi = document.createElement("input");
       for (const [el, end, v] of [[lo, "low", c.low], [hi, "high", c.high]]) {
-        Object.assign(el, { type: "range", min: c.low, max: c.high, step: c.step || "any", value: v });
+        Object.assign(el, { type: "range", min: c.low, max: c.high, step: "any", value: v });
         el.dataset.name = c.name; el.dataset.end = end;
         el.setAttribute("aria-label", `${c.name} ${end}`);
         div.appendChild(el);
@@ -186,7 +196,14 @@ function renderControls(controls) {
         div.querySelector(".value").textContent = a === b ? `pinned at ${num(a)}` : `[${num(a)}, ${num(b)}]`;
         return [a, b];
       };
-      const change = () => { const [a, b] = show(); if (a <= c.low && b >= c.high) delete state.ranges[c.name]; else state.ranges[c.name] = [a, b]; requestWhatIf(); };
+      // the browser rounds a slider's value: within a millionth of the range an end is the end
+      const eps = 1e-6 * (c.high - c.low);
+      const change = () => {
+        const [a, b] = show();
+        if (a <= c.low + eps && b >= c.high - eps) delete state.ranges[c.name];
+        else state.ranges[c.name] = [Math.max(a, c.low), Math.min(b, c.high)];
+        requestWhatIf();
+      };
       lo.addEventListener("input", change); hi.addEventListener("input", change);
       show();
     }

@@ -1,0 +1,454 @@
+"""The ``brink serve`` API under generated and hostile requests: limits, errors, token, jobs.
+
+The property checked over every operation of the OpenAPI schema (schemathesis, after
+Hatfield-Dodds & Dygalo 2022) is that no request, however malformed, gets a 5xx: bad input
+is a 4xx with a message.  The hand-written cases check the limits of
+:mod:`brink.web.settings` (body size, samples, concurrent runs, time), that a request can
+name only library scenarios (never a path), that scenario text cannot read files or run
+code, and that a run started from the app stores exactly the rows of ``brink.runs.run``.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import time
+from collections.abc import Iterator
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import schemathesis
+import yaml
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
+
+from brink.runs import run
+from brink.scenario import load_scenario
+from brink.web.app import create_app
+from brink.web.settings import ServeSettings
+
+SCENARIO = "ukraine-2022-exchange"
+SMALL = {"max_samples": 500, "max_whatif_samples": 500, "max_base_samples": 8, "time_limit": 20.0, "max_runs": 2}
+_ROOT = Path(tempfile.mkdtemp(prefix="brink-web-api-"))
+(_ROOT / "scenarios").mkdir()
+#: A file one level above the scenario folder: no request may ever read it.
+SECRET = "brink-web-api-secret-7f3a9c"
+(_ROOT / "secret.yaml").write_text(f"name: {SECRET}\n", encoding="utf-8")
+(_ROOT / "passwd").write_text(SECRET + "\n", encoding="utf-8")
+
+
+def make_app(**kw: Any) -> FastAPI:
+    """An app over a temporary store and an empty scenario folder, with small limits."""
+    return create_app(ServeSettings(store=_ROOT / "runs.duckdb", scenario_dir=_ROOT / "scenarios", **{**SMALL, **kw}))
+
+
+APP = make_app()
+#: The generated requests get an app of their own, so the jobs they start never fill ``APP``'s slots.
+FUZZ_APP = make_app()
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    with TestClient(APP, raise_server_exceptions=False) as c:
+        yield c
+
+
+@cache
+def bundled_text(name: str = SCENARIO) -> str:
+    return resources.files("brink.scenario.bundled").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+
+
+def wait_job(app: FastAPI, job_id: str, timeout: float = 60.0) -> Any:
+    return app.state.jobs.wait(job_id, timeout)
+
+
+# ---- the property: no request gets a 5xx -------------------------------------------------------
+
+schema = schemathesis.openapi.from_asgi("/openapi.json", FUZZ_APP)
+
+
+@schema.parametrize()
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+def test_no_request_gets_a_server_error(case: schemathesis.Case) -> None:
+    response = case.call()
+    assert response.status_code < 500, (case.method, case.path, response.status_code, response.text[:500])
+
+
+@pytest.mark.parametrize(("method", "path"), [("GET", "/api/nowhere"), ("DELETE", "/api/runs")])
+def test_routing_errors_carry_the_apps_error_message(client: TestClient, method: str, path: str) -> None:
+    r = client.request(method, path)
+    assert r.status_code in (404, 405)
+    assert r.json().get("error")
+
+
+def test_every_operation_is_in_the_schema() -> None:
+    paths = set(APP.openapi()["paths"])
+    assert {"/api/runs", "/api/whatif", "/api/tree", "/api/analyses", "/api/compare", "/api/validate",
+            "/api/scenarios/{name}", "/api/store/runs/{run_id}/samples.{fmt}"} <= paths
+
+
+# ---- the body limit ----------------------------------------------------------------------------
+
+
+def test_a_body_over_the_limit_is_413_by_its_content_length() -> None:
+    app = make_app(max_body=1000)
+    with TestClient(app) as c:
+        r = c.post("/api/validate", json={"text": "x" * 5000})
+    assert r.status_code == 413
+    assert "1,000 bytes" in r.json()["error"] and r.json()["fix"]
+
+
+def test_a_chunked_body_over_the_limit_is_413() -> None:
+    app = make_app(max_body=1000)
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"text": "'
+        for _ in range(20):
+            yield b"y" * 200
+        yield b'"}'
+
+    with TestClient(app) as c:
+        r = c.post("/api/validate", content=chunks(), headers={"content-type": "application/json"})
+    assert "content-length" not in {k.lower() for k in r.request.headers}
+    assert r.status_code == 413
+    assert "larger than 1,000 bytes" in r.json()["error"]
+
+
+def test_a_body_under_the_limit_passes() -> None:
+    app = make_app(max_body=1000)
+    with TestClient(app) as c:
+        r = c.post("/api/validate", json={"text": "name: x\n"})
+    assert r.status_code == 200 and r.json()["ok"] is False
+
+
+def test_a_content_length_that_is_not_a_number_is_413() -> None:
+    app = make_app(max_body=1000)
+    with TestClient(app) as c:
+        r = c.post("/api/validate", content=b'{"text": "a"}',
+                   headers={"content-type": "application/json", "content-length": "12x"})
+    assert r.status_code in (400, 413)
+
+
+# ---- malformed requests -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/runs", {"scenario": SCENARIO, "samples": "many"}, "samples"),
+        ("/api/runs", {"scenario": SCENARIO, "samples": 0}, "samples"),
+        ("/api/runs", {"scenario": SCENARIO, "seed": -1}, "seed"),
+        ("/api/runs", {"scenario": SCENARIO, "colour": "red"}, "colour"),
+        ("/api/whatif", {"scenario": SCENARIO, "ranges": {"crisis.balance": [0.1]}}, "ranges"),
+        ("/api/whatif", {"scenario": SCENARIO, "levers": {"x": [1, 2]}}, "levers"),
+        ("/api/analyses", {"scenario": SCENARIO, "kind": "astrology"}, "kind"),
+        ("/api/analyses", {"scenario": SCENARIO, "kind": "discovery", "threshold": 2}, "threshold"),
+        ("/api/compare", {"a": {"scenario": SCENARIO}}, "b"),
+        ("/api/validate", {"text": 3}, "text"),
+        ("/api/tree", {"scenario": 7}, "scenario"),
+    ],
+)
+def test_wrong_types_are_422_naming_the_field(client: TestClient, path: str, body: dict[str, Any], field: str) -> None:
+    r = client.post(path, json=body)
+    assert r.status_code == 422
+    assert field in r.json()["error"]
+
+
+@pytest.mark.parametrize("raw", [b'{"scenario": ', b"not json", b"[1, 2]", b'{"scenario": "a"'])
+def test_malformed_json_is_422(client: TestClient, raw: bytes) -> None:
+    r = client.post("/api/runs", content=raw, headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    assert r.json()["error"] and r.json()["where"] == "request body"
+
+
+@pytest.mark.parametrize("path", ["/api/runs", "/api/whatif", "/api/tree"])
+def test_an_unknown_scenario_is_422(client: TestClient, path: str) -> None:
+    r = client.post(path, json={"scenario": "no-such-scenario"})
+    assert r.status_code == 422
+    assert "no scenario named 'no-such-scenario'" in r.json()["error"] and r.json()["where"] == "scenario"
+
+
+def test_no_scenario_at_all_is_422(client: TestClient) -> None:
+    r = client.post("/api/runs", json={"samples": 10})
+    assert r.status_code == 422 and "no scenario given" in r.json()["error"]
+
+
+@pytest.mark.parametrize(("path", "key"), [("/api/runs", "samples"), ("/api/whatif", "samples"),
+                                           ("/api/analyses", "base_samples")])
+def test_oversize_work_is_422_before_it_starts(client: TestClient, path: str, key: str) -> None:
+    body: dict[str, Any] = {"scenario": SCENARIO, key: 10**9}
+    if path == "/api/analyses":
+        body["kind"] = "sensitivity"
+    before = APP.state.jobs.running()
+    r = client.post(path, json=body)
+    assert r.status_code == 422
+    assert "more than this server allows" in r.json()["error"]
+    assert APP.state.jobs.running() == before
+
+
+# ---- names are never paths ------------------------------------------------------------------------
+
+PATHLIKE = ["../secret.yaml", "..", "/etc/passwd", "a/b", "../passwd", "..%2Fsecret.yaml", "....//secret.yaml",
+            "secret.yaml", "%2e%2e/secret.yaml", "~/secret.yaml", "\\..\\secret.yaml", "scenarios/../../secret.yaml"]
+
+
+@pytest.mark.parametrize("name", PATHLIKE)
+def test_path_like_names_are_refused_and_never_read(client: TestClient, name: str) -> None:
+    responses = [
+        client.get(f"/api/scenarios/{name}"),
+        client.post("/api/runs", json={"scenario": name, "samples": 1}),
+        client.post("/api/whatif", json={"scenario": name, "samples": 1}),
+        client.post("/api/tree", json={"scenario": name}),
+        client.post("/api/compare", json={"a": {"scenario": name}, "b": {"scenario": SCENARIO}}),
+        client.get(f"/api/store/runs/{name}"),
+        client.get(f"/api/store/runs/{name}/samples.csv"),
+        client.get(f"/static/{name}"),
+    ]
+    for r in responses:
+        assert SECRET not in r.text
+        if r.request.method == "GET" and r.request.url.path in ("/", "/api/", "/api/store/", "/api/store/runs"):
+            continue  # the client resolved the dot segments itself: another resource was asked for
+        assert 400 <= r.status_code < 500, (r.request.url, r.status_code, r.text[:300])
+
+
+def test_a_file_in_the_scenario_folder_is_listed_and_read(tmp_path: Path) -> None:
+    """The positive case of the above: only files directly inside the folder are readable."""
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    (folder / "mine.yaml").write_text(bundled_text(), encoding="utf-8")
+    (folder / "notes.txt").write_text(SECRET, encoding="utf-8")
+    (folder / "link.yaml").symlink_to(_ROOT / "secret.yaml")
+    app = create_app(ServeSettings(store=tmp_path / "runs.duckdb", scenario_dir=folder, **SMALL))
+    with TestClient(app) as c:
+        names = {e["name"] for e in c.get("/api/scenarios").json()}
+        assert "mine.yaml" in names and "notes.txt" not in names and "link.yaml" not in names
+        assert c.get("/api/scenarios/mine.yaml").json()["text"] == bundled_text()
+        for name in ("notes.txt", "link.yaml"):
+            r = c.get(f"/api/scenarios/{name}")
+            assert r.status_code == 422 and SECRET not in r.text
+
+
+# ---- scenario text cannot read files or run code --------------------------------------------------
+
+
+def marker_payloads(marker: Path) -> list[str]:
+    cmd = f"touch {marker}"
+    return [
+        f"!!python/object/apply:os.system ['{cmd}']\n",
+        f"name: !!python/object/apply:os.system ['{cmd}']\n",
+        f"name: !!python/object/new:subprocess.Popen [['touch', '{marker}']]\n",
+        "name: !!python/name:os.system\n",
+        "!!python/object:__main__.X {a: 1}\n",
+        "name: !!binary aGVsbG8=\n",
+        f"name: !include {_ROOT / 'secret.yaml'}\n",
+        f"name: !!python/object/apply:builtins.open ['{_ROOT / 'secret.yaml'}']\n",
+    ]
+
+
+def billion_laughs(levels: int = 9) -> str:
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, levels):
+        prev = f"*a{i - 1}"
+        lines.append(f"a{i}: &a{i} [{', '.join([prev] * 9)}]")
+    lines.append(f"name: *a{levels - 1}")
+    return "\n".join(lines) + "\n"
+
+
+def variant(change: Any) -> str:
+    """The bundled scenario's text with ``change(data)`` applied."""
+    data = yaml.safe_load(bundled_text())
+    change(data)
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def test_yaml_tags_do_not_run_code(client: TestClient, tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    for text in marker_payloads(marker):
+        v = client.post("/api/validate", json={"text": text})
+        assert v.status_code == 200 and v.json()["ok"] is False, text
+        assert v.json()["errors"] and all(e["message"] for e in v.json()["errors"])
+        for path in ("/api/runs", "/api/whatif", "/api/tree"):
+            r = client.post(path, json={"text": text, "samples": 1} if path != "/api/tree" else {"text": text})
+            assert r.status_code == 422, (path, text, r.text[:300])
+            assert r.json()["error"]
+            assert SECRET not in r.text and "hello" not in r.text
+    time.sleep(0.2)
+    assert not marker.exists()
+
+
+def test_an_alias_bomb_is_refused_quickly(client: TestClient) -> None:
+    start = time.monotonic()
+    v = client.post("/api/validate", json={"text": billion_laughs()})
+    r = client.post("/api/runs", json={"text": billion_laughs(), "samples": 1})
+    assert time.monotonic() - start < 10
+    assert v.status_code == 200 and v.json()["ok"] is False
+    assert r.status_code == 422 and "alias" in r.json()["error"].lower()
+
+
+def test_a_recursive_alias_is_refused(client: TestClient) -> None:
+    v = client.post("/api/validate", json={"text": "a: &a [*a]\nname: x\n"})
+    assert v.status_code == 200 and v.json()["ok"] is False
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "__import__('os').system('touch {m}')",
+        "open('{s}').read()",
+        "().__class__.__bases__[0].__subclasses__()",
+        "(lambda: 1)()",
+        "[x for x in range(10)]",
+        "crisis.balance.__class__",
+        "eval('1')",
+    ],
+)
+def test_expressions_cannot_run_code(client: TestClient, tmp_path: Path, payload: str) -> None:
+    marker = tmp_path / "pwned"
+    expr = payload.format(m=marker, s=_ROOT / "secret.yaml")
+    text = variant(lambda d: d["crisis"].__setitem__("strike_effect", expr))
+    v = client.post("/api/validate", json={"text": text})
+    assert v.status_code == 200 and v.json()["ok"] is False
+    located = [e for e in v.json()["errors"] if e["line"] is not None]
+    assert located, v.json()  # the error points at line:col of the text
+    line = text.splitlines()[located[0]["line"] - 1]
+    assert "strike_effect" in line
+    r = client.post("/api/runs", json={"text": text, "samples": 1})
+    assert r.status_code == 422 and "editor.yaml:" in r.json()["error"]
+    assert SECRET not in r.text
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    "from_data",
+    [{"year": "../../etc/passwd"}, {"year": 99999}, {"year": 2014, "ccode": -1}, {"year": [2014]},
+     {"year": 2014, "path": str(_ROOT / "secret.yaml")}, {"year": 1.5}, "yes", None],
+)
+def test_from_data_with_odd_values_is_a_located_422(client: TestClient, from_data: Any) -> None:
+    text = variant(lambda d: d["actors"]["RUS"].__setitem__("from_data", from_data))
+    v = client.post("/api/validate", json={"text": text})
+    r = client.post("/api/runs", json={"text": text, "samples": 1})
+    assert v.status_code == 200
+    if from_data is None:  # null is "no fill": the scenario stays valid
+        assert v.json()["ok"] is True and r.status_code == 202
+        wait_job(APP, r.json()["id"])
+        return
+    assert v.json()["ok"] is False and any(e["line"] for e in v.json()["errors"]), v.json()
+    assert r.status_code == 422 and "from_data" in r.json()["error"]
+    assert SECRET not in r.text
+
+
+# ---- the token ------------------------------------------------------------------------------------
+
+
+def test_off_loopback_every_request_needs_the_token() -> None:
+    s = ServeSettings.for_host("0.0.0.0", store=_ROOT / "runs.duckdb", scenario_dir=_ROOT / "scenarios")
+    assert s.token and len(s.token) >= 20
+    assert ServeSettings.for_host("127.0.0.1").token is None and ServeSettings.for_host("::1").token is None
+    with TestClient(create_app(s)) as c:
+        for r in (c.get("/api/health"), c.get("/"), c.get("/openapi.json"),
+                  c.post("/api/validate", json={"text": "name: x"}), c.get("/api/health?token=wrong"),
+                  c.get("/api/health", headers={"X-Brink-Token": s.token[:-1]})):
+            assert r.status_code == 401
+            assert r.json()["where"] == "token" and s.token not in r.text
+        assert c.get("/api/health", headers={"X-Brink-Token": s.token}).status_code == 200
+        assert c.get(f"/api/health?token={s.token}").status_code == 200
+        assert c.get("/", params={"token": s.token}).status_code == 200
+
+
+def test_a_given_token_is_kept() -> None:
+    assert ServeSettings.for_host("10.1.2.3", token="abc").token == "abc"
+
+
+# ---- jobs: concurrency, time limit, end to end ---------------------------------------------------
+
+
+def test_runs_beyond_max_runs_are_refused(tmp_path: Path) -> None:
+    app = create_app(ServeSettings(store=tmp_path / "runs.duckdb", scenario_dir=tmp_path, max_runs=1,
+                                   max_samples=200_000, time_limit=2))
+    with TestClient(app) as c:
+        first = c.post("/api/runs", json={"scenario": "ukraine-2022", "samples": 200_000})
+        assert first.status_code == 202
+        second = c.post("/api/runs", json={"scenario": SCENARIO, "samples": 10})
+        assert c.get("/api/health").json()["running"] in (0, 1)
+        job = app.state.jobs.get(first.json()["id"])
+        if job.status == "running":  # refused while the first runs
+            assert second.status_code == 422
+            assert "1 runs are already running" in second.json()["error"] and second.json()["where"] == "runs"
+        else:  # pragma: no cover - a machine fast enough to finish 100,000 samples at once
+            pytest.skip("the first run finished before the second was sent")
+        assert wait_job(app, job.id).status == "failed"  # stopped by the 2 s limit
+        third = c.post("/api/runs", json={"scenario": SCENARIO, "samples": 10})
+        assert third.status_code == 202  # the slot is free again
+        assert wait_job(app, third.json()["id"]).status == "done"
+
+
+@pytest.mark.slow
+def test_a_run_past_the_time_limit_fails_with_the_limit(tmp_path: Path) -> None:
+    app = create_app(ServeSettings(store=tmp_path / "runs.duckdb", scenario_dir=tmp_path, max_runs=1,
+                                   max_samples=200_000, time_limit=0.5))
+    with TestClient(app) as c:
+        r = c.post("/api/runs", json={"scenario": "ukraine-2022", "samples": 200_000})
+        assert r.status_code == 202
+        job = wait_job(app, r.json()["id"], 120)
+        assert job.status == "failed"
+        assert "limit of 0.5 s" in job.error
+        polled = c.get(f"/api/jobs/{job.id}").json()
+        assert polled["status"] == "failed" and polled["error"] == job.error
+        assert 0 < polled["done"] < polled["total"] == 200_000
+
+
+def test_an_unknown_job_is_404(client: TestClient) -> None:
+    r = client.get("/api/jobs/nope")
+    assert r.status_code == 404 and "no job 'nope'" in r.json()["error"]
+
+
+@pytest.mark.parametrize(("samples", "seed"), [(300, 5), (1, 0)])
+def test_a_run_end_to_end_stores_the_rows_of_brink_run(tmp_path: Path, samples: int, seed: int) -> None:
+    app = create_app(ServeSettings(store=tmp_path / "runs.duckdb", scenario_dir=tmp_path, **SMALL))
+    with TestClient(app) as c:
+        r = c.post("/api/runs", json={"scenario": SCENARIO, "samples": samples, "seed": seed})
+        assert r.status_code == 202 and r.json()["status"] == "running"
+        job = wait_job(app, r.json()["id"])
+        polled = c.get(f"/api/jobs/{job.id}").json()
+        assert polled["status"] == "done", polled["error"]
+        assert polled["done"] == polled["total"] == samples
+        run_id = polled["result"]["run_id"]
+        listed = c.get("/api/store/runs").json()
+        assert run_id in [x["id"] for x in listed]
+        got = c.get(f"/api/store/runs/{run_id}")
+        assert got.status_code == 200 and got.json()["scenario_text"] == bundled_text()
+        csv = c.get(f"/api/store/runs/{run_id}/samples.csv")
+        assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    table = pd.read_csv(io.StringIO(csv.text)).set_index("sample")
+    assert len(table) == samples
+    ref = run(load_scenario(SCENARIO), samples, seed, keep_samples=True)
+    expected = ref.to_pandas()
+    outcome_columns = [col for col, (role, _) in ref.roles().items() if role == "outcome"]
+    assert outcome_columns
+    assert list(table.index) == list(expected.index)
+    for col in outcome_columns:
+        np.testing.assert_allclose(table[col].to_numpy(dtype=float), expected[col].to_numpy(dtype=float),
+                                   rtol=1e-12, atol=1e-12, err_msg=col)
+    for k, o in polled["result"]["outcomes"].items():
+        assert o["p"] == pytest.approx(ref.outcomes[k]["p"], abs=1e-12), k
+
+
+def test_whatif_and_tree_answer_with_controls_and_an_outline(client: TestClient) -> None:
+    w = client.post("/api/whatif", json={"scenario": SCENARIO, "samples": 200, "seed": 2})
+    assert w.status_code == 200
+    body = w.json()
+    assert body["samples"] == 200 and {c["name"] for c in body["controls"]} >= {"crisis.balance"}
+    pinned = client.post("/api/whatif", json={"scenario": SCENARIO, "samples": 200, "seed": 2,
+                                              "ranges": {"crisis.balance": [0.9, 0.9]}})
+    assert pinned.status_code == 200 and pinned.json()["outcomes"] != body["outcomes"]
+    bad = client.post("/api/whatif", json={"scenario": SCENARIO, "samples": 200, "ranges": {"crisis.balance": [2, 3]}})
+    assert bad.status_code == 422 and bad.json()["where"] == "ranges.crisis.balance"
+    t = client.post("/api/tree", json={"scenario": SCENARIO})
+    assert t.status_code == 200 and t.json()["nodes"] >= 2 and t.json()["root"]["on_path"]

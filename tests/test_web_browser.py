@@ -1,0 +1,364 @@
+"""The ``brink serve`` workbench in a real browser (issue 15): every tab a user meets first.
+
+A headless chromium (Debian's, driven by playwright) opens the app served by uvicorn on a
+free loopback port, with a private run store.  Every request of the page goes through a
+route that lets only that origin through, so the tests also prove the page fetches
+nothing from the internet (plotly.js is served by the app itself).  One page is shared,
+in order: the scenario library and the editor's located errors, a run, the live what-if,
+the game tree and the run history with its downloads.
+
+Each chart is checked three ways: plotly drew it (``.main-svg``), its screenshot is not
+blank (pixel standard deviation), and its SVG text carries the expected labels.  The
+what-if bars are checked against the API's own numbers for the same change (common
+random numbers make both the same draw, so they agree exactly).
+
+Screenshots go to ``$BRINK_SCREENSHOTS`` (else a temporary folder), with the what-if
+timings as ``whatif_timings.json``.  Without chromium or playwright the tests skip; in
+CI (``CI=true``) that is a failure.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from web_server import (
+    IN_CI,
+    Browser,
+    browsing,
+    missing_browser,
+    move_slider,
+    png_spread,
+    serving,
+    wait_redrawn,
+    whatif_bars,
+)
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+pytestmark = pytest.mark.slow
+
+#: A fast scenario (the one-exchange crisis: a what-if of 1,000 samples solves in ~0.2 s).
+SCENARIO = "ukraine-2022-exchange"
+RUN_SAMPLES = 300
+WHATIF_SAMPLES = 1000
+#: The what-if control moved: the balance of power changes who wins (checked with the API:
+#: pinning it at 0 moves an outcome probability by about 0.2 at 1,000 samples).
+PARAMETER = "crisis.balance"
+#: A chart screenshot whose pixel standard deviation is below this is blank (white is 1.0).
+BLANK = 0.02
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the screenshots go: ``$BRINK_SCREENSHOTS`` or a temporary folder."""
+    folder = Path(os.environ.get("BRINK_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on a free 127.0.0.1 port with its own store and an empty scenario folder."""
+    reason = missing_browser()
+    if reason is not None:
+        if IN_CI:
+            pytest.fail(f"CI must run the browser tests: {reason}")
+        pytest.skip(reason)
+    root = tmp_path_factory.mktemp("serve")
+    (root / "scenarios").mkdir()
+    with serving(root / "runs.duckdb", root / "scenarios") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(base_url: str) -> Iterator[Browser]:
+    """One chromium page on the app, shared by the tests of this module in order."""
+    with browsing(base_url) as b:
+        b.page.goto(base_url + "/")
+        yield b
+
+
+@pytest.fixture(scope="module")
+def flow() -> dict[str, Any]:
+    """What one step leaves for the next (the stored run's id)."""
+    return {}
+
+
+def clean(b: Browser) -> None:
+    """Nothing was requested outside the server's origin and no script error reached the page."""
+    assert b.offsite.blocked == [], f"the page tried to reach {b.offsite.blocked}"
+    assert b.errors == [], f"uncaught page errors: {b.errors}"
+
+
+def open_tab(b: Browser, tab: str) -> None:
+    b.page.click(f'#tabs button[data-tab="{tab}"]')
+    b.page.wait_for_selector(f"#tab-{tab}.active")
+
+
+def chart_shot(b: Browser, chart: str, path: Path, labels: list[str]) -> None:
+    """Screenshot a drawn chart, check it is not blank and that its SVG text shows ``labels``."""
+    b.page.wait_for_selector(f"#{chart} .main-svg")
+    b.page.locator(f"#{chart}").screenshot(path=str(path))
+    spread = png_spread(path)
+    assert spread > BLANK, f"{path.name} looks blank (pixel std {spread:.4f})"
+    text = b.page.evaluate(
+        f"() => Array.from(document.querySelectorAll('#{chart} svg text')).map(t => t.textContent).join('\\n')"
+    )
+    for label in labels:
+        assert label in text, f"{label!r} is not among the labels of {chart}"
+
+
+def bars(page: Page, chart: str) -> dict[str, float]:
+    """A one-trace bar chart's values by label, as the plotly div holds them."""
+    out: dict[str, float] = page.evaluate(
+        f"() => {{ const t = document.getElementById('{chart}').data[0];"
+        " return Object.fromEntries(t.y.map((k, i) => [k, t.x[i]])); }"
+    )
+    return out
+
+
+def whatif_baseline(page: Page) -> list[float]:
+    """The grey bars: the scenario as written."""
+    values: list[float] = page.evaluate(
+        "() => Array.from(document.getElementById('whatif-chart').data[0].x)"
+    )
+    return values
+
+
+def slider_span(page: Page) -> tuple[float, float]:
+    """The ends of :data:`PARAMETER`'s sliders (their ``min`` and ``max``)."""
+    sel = f'input[type=range][data-name="{PARAMETER}"][data-end="low"]'
+    return float(page.get_attribute(sel, "min") or "nan"), float(
+        page.get_attribute(sel, "max") or "nan"
+    )
+
+
+def api_bars(b: Browser, base_url: str) -> list[float]:
+    """The API's what-if means, in the chart's order, for the range the sliders now hold."""
+    page = b.page
+    held = page.evaluate(
+        f"""() => Array.from(document.querySelectorAll('input[type=range][data-name="{PARAMETER}"]'))
+            .map(e => +e.value)"""
+    )
+    response = page.request.post(
+        base_url + "/api/whatif",
+        data={
+            "text": page.input_value("#editor"),
+            "samples": WHATIF_SAMPLES,
+            "seed": 0,
+            "ranges": {PARAMETER: held},
+            "levers": {},
+        },
+    )
+    assert response.ok, response.text()
+    names = page.evaluate("() => Array.from(document.getElementById('whatif-chart').data[1].y)")
+    return [response.json()["outcomes"][k]["mean"] for k in names]
+
+
+def test_library_and_located_errors(browser: Browser, shots: Path) -> None:
+    from brink.scenario import bundled_scenarios
+
+    page = browser.page
+    # the page opens a first scenario by itself: let it finish (a later response would
+    # overwrite the editor, app.js has no guard against that)
+    page.wait_for_function(
+        "() => document.getElementById('validate-status').textContent.startsWith('valid: ')"
+    )
+    names = page.eval_on_selector_all("#library option", "os => os.map(o => o.value)")
+    assert sorted(names) == sorted(bundled_scenarios())
+    page.select_option("#library", SCENARIO)
+    page.click("#load-btn")
+    page.wait_for_function(
+        f"() => document.getElementById('validate-status').textContent.startsWith('valid: {SCENARIO} ')"
+    )
+    original = page.input_value("#editor")
+    lines = original.split("\n")
+    broken = next(i for i, line in enumerate(lines) if line.startswith("template:")) + 1
+    lines[broken - 1] = lines[broken - 1].replace("template:", "templat:")
+    page.fill("#editor", "\n".join(lines))  # an input event: the page checks it after a pause
+    error = page.wait_for_selector("#errors li.error")
+    assert error is not None
+    assert error.get_attribute("data-line") == str(broken)
+    message = error.text_content() or ""
+    assert message.startswith(f"line {broken}, column 1: ")
+    assert "Did you mean template?" in message
+    assert "problem" in (page.text_content("#validate-status") or "")
+    error.click()  # the message takes the cursor to the broken line
+    selected = page.evaluate(
+        "() => { const e = document.getElementById('editor');"
+        " return e.value.slice(e.selectionStart, e.selectionEnd); }"
+    )
+    assert selected == lines[broken - 1]
+    page.screenshot(path=str(shots / "01-editor-error.png"))
+    page.fill("#editor", original)
+    page.wait_for_function(
+        f"() => document.getElementById('validate-status').textContent.startsWith('valid: {SCENARIO} ')"
+    )
+    assert page.eval_on_selector_all("#errors li", "ls => ls.length") == 0
+    page.screenshot(path=str(shots / "02-editor-valid.png"))
+    clean(browser)
+
+
+def test_run_draws_outcomes_and_stores_the_run(
+    browser: Browser, shots: Path, flow: dict[str, Any]
+) -> None:
+    page = browser.page
+    open_tab(browser, "run")
+    page.fill("#run-samples", str(RUN_SAMPLES))
+    page.click("#run-btn")
+    page.wait_for_function(
+        "() => /stored as run \\S+/.test(document.getElementById('run-status').textContent)"
+    )
+    status = page.text_content("#run-status") or ""
+    match = re.search(r"stored as run (\S+)", status)
+    assert match is not None and status.startswith(f"{RUN_SAMPLES} samples in ")
+    flow["run_id"] = match.group(1).rstrip(";")
+    outcomes = page.evaluate("() => document.getElementById('run-chart').data[0].y")
+    assert "tactical_nuclear_use" in outcomes and "leader_survives" in outcomes
+    flow["bars"] = bars(page, "run-chart")
+    chart_shot(
+        browser, "run-chart", shots / "03-run.png", ["Outcome probabilities", "leader_survives"]
+    )
+    assert page.eval_on_selector_all("#run-paths li", "ls => ls.length") >= 1
+    clean(browser)
+
+
+def test_whatif_slider_redraws_the_api_numbers(
+    browser: Browser, base_url: str, shots: Path
+) -> None:
+    page = browser.page
+    open_tab(browser, "whatif")
+    # set the sample count without its change event (which would start a what-if by itself)
+    page.evaluate(
+        f"() => {{ document.getElementById('whatif-samples').value = '{WHATIF_SAMPLES}'; }}"
+    )
+    page.click("#whatif-start")
+    page.wait_for_function(
+        "() => document.getElementById('whatif-status').textContent.includes('move a slider')"
+    )
+    page.wait_for_selector("#whatif-chart .main-svg")
+    before = whatif_bars(page)
+    baseline = whatif_baseline(page)
+    assert before == baseline  # nothing changed yet: the what-if is the scenario as written
+    chart_shot(
+        browser,
+        "whatif-chart",
+        shots / "04-whatif-start.png",
+        ["what-if", "as written", "leader_survives"],
+    )
+
+    low, high = slider_span(page)
+    timings = [wait_redrawn(page, move_slider(page, PARAMETER, "high", low))]
+    pinned = whatif_bars(page)
+    assert max(abs(a - b) for a, b in zip(pinned, before, strict=True)) > 0.05
+    assert whatif_baseline(page) == baseline  # the grey bars stay the scenario as written
+    assert "pinned at" in (
+        page.text_content(f'#whatif-controls .control:has([data-name="{PARAMETER}"]) .value') or ""
+    )
+    # the bars are the API's numbers for the range the sliders hold, on the same draw
+    assert pinned == api_bars(browser, base_url)
+    chart_shot(browser, "whatif-chart", shots / "05-whatif-pinned.png", ["what-if", "as written"])
+
+    # two more moves: the lower half of the range, then pinned at its middle
+    middle = (low + high) / 2
+    timings.append(wait_redrawn(page, move_slider(page, PARAMETER, "high", middle)))
+    half = whatif_bars(page)
+    assert half != pinned and half == api_bars(browser, base_url)
+    timings.append(wait_redrawn(page, move_slider(page, PARAMETER, "low", middle)))
+    assert whatif_bars(page) not in (half, pinned)
+    assert whatif_bars(page) == api_bars(browser, base_url)
+    recorded = page.evaluate("() => window.brink.whatifTimings")
+    assert recorded == timings and all(t["samples"] == WHATIF_SAMPLES for t in timings)
+    assert all(0 < t["server_ms"] <= t["total_ms"] for t in timings)
+    (shots / "whatif_timings.json").write_text(
+        json.dumps({"scenario": SCENARIO, "parameter": PARAMETER, "timings": timings}, indent=2)
+        + "\n"
+    )
+    clean(browser)
+
+
+def test_whatif_sliders_back_at_their_ends_are_the_scenario_as_written(browser: Browser) -> None:
+    page = browser.page
+    baseline = whatif_baseline(page)
+    low, high = slider_span(page)
+    wait_redrawn(page, move_slider(page, PARAMETER, "low", low))
+    wait_redrawn(page, move_slider(page, PARAMETER, "high", high))
+    assert whatif_bars(page) == baseline
+    clean(browser)
+
+
+def test_game_tree_names_players_and_expands(browser: Browser, shots: Path) -> None:
+    page = browser.page
+    open_tab(browser, "tree")
+    page.click("#tree-btn")
+    page.wait_for_function(
+        "() => document.getElementById('tree-status').textContent.includes('players:')"
+    )
+    players = (page.text_content("#tree-status") or "").split("players: ")[1].split(", ")
+    assert players == ["RUS", "NATO"]
+    shown = page.eval_on_selector_all(
+        "#tree li", "ls => ls.filter(l => l.checkVisibility()).length"
+    )
+    who = page.eval_on_selector_all(
+        "#tree li .who", "ws => ws.filter(w => w.checkVisibility()).map(w => w.textContent)"
+    )
+    assert set(players) <= set(who)
+    page.screenshot(path=str(shots / "06-tree.png"))
+    closed = page.locator("#tree details:not([open]) > summary").filter(visible=True).first
+    closed.click()
+    more = page.eval_on_selector_all("#tree li", "ls => ls.filter(l => l.checkVisibility()).length")
+    assert more > shown
+    page.screenshot(path=str(shots / "07-tree-expanded.png"))
+    clean(browser)
+
+
+def test_history_opens_the_run_and_its_csv(
+    browser: Browser, shots: Path, flow: dict[str, Any]
+) -> None:
+    page = browser.page
+    run_id = flow.get("run_id")
+    if run_id is None:
+        pytest.fail("the run step did not store a run")
+    open_tab(browser, "history")
+    row = page.locator("#history tr").filter(has_text=run_id)
+    row.wait_for()
+    assert SCENARIO in (row.text_content() or "")
+    row.locator("button.open-run").click()
+    page.wait_for_function(
+        f"() => (document.querySelector('#history-detail h3') || {{}}).textContent?.includes('{run_id}')"
+    )
+    chart_shot(
+        browser,
+        "history-chart",
+        shots / "08-history.png",
+        ["Outcome probabilities", "leader_survives"],
+    )
+    assert bars(page, "history-chart") == flow["bars"]  # the stored run is the run drawn
+    links = page.eval_on_selector_all(
+        "#history-detail a", "as => as.map(a => [a.textContent, a.href])"
+    )
+    by_text = dict(links)
+    assert {"report (HTML)", "samples (CSV)", "samples (Parquet)"} <= set(by_text)
+    response = page.request.get(by_text["samples (CSV)"])
+    assert response.ok
+    rows = list(csv.reader(io.StringIO(response.text())))
+    assert len(rows) - 1 == RUN_SAMPLES  # a header, then one row per sample
+    # each bar is its outcome column's mean over the samples that solved
+    table = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+    solved = [r for r in table if r["failed"] == "false"]
+    assert solved
+    for name, p in flow["bars"].items():
+        assert p == pytest.approx(
+            sum(float(r[name]) for r in solved) / len(solved), rel=1e-9, abs=1e-12
+        )
+    page.screenshot(path=str(shots / "09-history-detail.png"))
+    clean(browser)
