@@ -87,6 +87,8 @@ class ScenarioRef(_Body):
     overrides: list[Annotated[str, Field(max_length=500)]] = Field(
         default_factory=list, max_length=50, description="Changes PATH=VALUE, as brink run --set."
     )
+    solver: Annotated[str, Field(max_length=40, description="A registered solver (/api/health) or auto.")] = "auto"
+    lam: Annotated[float | None, Field(gt=0, le=1e6, description="Logit precision of qre or qbi.")] = None
 
 
 class ValidateBody(_Body):
@@ -320,12 +322,14 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         """The scenario's model, cached by its text (parsing and compiling once)."""
         from brink.model import CrisisModel
         from brink.scenario import load_scenario_text
+        from brink.solvers.registry import check_solver
 
         text, source = resolve(ref)
         changes = list(ref.overrides)
-        key = hashlib.sha256(json.dumps([source, text, changes]).encode()).hexdigest()
+        solver = check_solver(ref.solver, ref.lam)
+        key = hashlib.sha256(json.dumps([source, text, changes, solver, ref.lam]).encode()).hexdigest()
         model = scenarios.get(
-            key, lambda: CrisisModel(load_scenario_text(text, source, changes), memory=settings.memory)
+            key, lambda: CrisisModel(load_scenario_text(text, source, changes), solver, ref.lam, settings.memory)
         )
         if changes:
             text += "\n# brink serve overrides: " + ", ".join(c.replace("\n", " ") for c in changes) + "\n"
@@ -357,8 +361,15 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
 
     @app.get("/api/health")
     def health() -> dict[str, Any]:
-        """Version, limits and how many runs are running."""
-        return {"version": __version__, "running": jobs.running(), "limits": {
+        """Version, the registered solvers, limits and how many runs are running."""
+        from brink.solvers.registry import AUTO, SOLVERS
+
+        return {"version": __version__, "running": jobs.running(),
+                "solvers": [{"name": AUTO, "description": "subgame-perfect equilibrium of the perfect-information game",
+                             "lambda": False}]
+                + [{"name": k, "description": e.description, "lambda": "lam" in e.parameters}
+                   for k, e in SOLVERS.items()],
+                "limits": {
             "max_body": settings.max_body, "max_samples": settings.max_samples,
             "max_whatif_samples": settings.max_whatif_samples, "max_base_samples": settings.max_base_samples,
             "time_limit": settings.time_limit, "max_runs": settings.max_runs}}
@@ -417,7 +428,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
 
         def work(progress: Progress) -> dict[str, Any]:
             result = run(model.scenario, samples, body.seed, progress=progress, store=open_store(),
-                         scenario_text=text)
+                         scenario_text=text, solver=model.solver, lam=model.lam)
             out = result.to_json()
             ok = [(k, o) for k, o in out["outcomes"].items() if o.get("p") is not None]
             out["figure"] = _figure(_outcomes_figure(ok))
@@ -688,7 +699,8 @@ def simulate_job(model: Any, samples: int, seed: int, progress: Progress, store:
     from brink.report.figures import reserves_figure, support_figure, survival_figure
     from brink.runs.simulate import simulate
 
-    result = simulate(model.scenario, samples, seed, progress=progress, store=store, scenario_text=text)
+    result = simulate(model.scenario, samples, seed, progress=progress, store=store, scenario_text=text,
+                      solver=model.solver, lam=model.lam)
     out = result.to_json()
     out["figures"] = {"survival": _figure(survival_figure(out)), "reserves": _figure(reserves_figure(out)),
                       "partners": _figure(support_figure(out))}

@@ -27,7 +27,19 @@ async function api(method, path, body) {
 }
 function withToken(path) { return token ? path + (path.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(token) : path; }
 
-function scenarioRef() { return { text: $("editor").value }; }
+function scenarioRef() {
+  const ref = { text: $("editor").value, solver: $("solver").value || "auto" };
+  const lam = parseFloat($("lam").value);
+  if (lam > 0 && $("lam").disabled === false) ref.lam = lam;
+  return ref;
+}
+async function loadSolvers() {
+  const h = await api("GET", "/api/health");
+  $("solver").innerHTML = h.solvers.map((s) => `<option value="${esc(s.name)}" title="${esc(s.description)}" data-lambda="${s.lambda}">${esc(s.name)}</option>`).join("");
+  const sync = () => { const o = $("solver").selectedOptions[0]; $("lam").disabled = !o || o.dataset.lambda !== "true"; state.whatifKey = null; };
+  $("solver").addEventListener("change", sync);
+  sync();
+}
 function setStatus(id, text, error) { const el = $(id); el.textContent = text; el.classList.toggle("error", !!error); }
 
 // ---- tabs ------------------------------------------------------------------------------
@@ -375,4 +387,4 @@ async function openRun(id) {
 $("history-refresh").addEventListener("click", loadHistory);
 document.querySelector('#tabs button[data-tab="history"]').addEventListener("click", loadHistory);
 
-Promise.all([loadLibrary(), loadHelp()]).catch((e) => setStatus("validate-status", e.message, true));
+Promise.all([loadSolvers(), loadLibrary(), loadHelp()]).catch((e) => setStatus("validate-status", e.message, true));
