@@ -409,3 +409,19 @@ def test_jobs_keep_only_the_newest_finished() -> None:
         with pytest.raises(KeyError):
             jobs.get(old)
     assert [jobs.get(k).result for k in ids[2:]] == [{"i": 2}, {"i": 3}, {"i": 4}]
+
+
+def test_a_preview_is_the_same_draws_first_samples() -> None:
+    """``first=k`` solves samples 0..k-1 of the draw: the numbers of a what-if of ``k`` samples
+    (the uniforms are chunk-invariant), under the same ranges and levers."""
+    from brink.model import CrisisModel
+    from brink.scenario import load_scenario
+
+    model = CrisisModel(load_scenario("ukraine-2022-exchange"))
+    ranges = {"crisis.balance": (0.3, 0.5)}
+    preview = WhatIf(model, 3000, 4).evaluate(ranges, first=1100)
+    alone = WhatIf(model, 1100, 4).evaluate(ranges)
+    assert preview.samples == alone.samples == 1100
+    for k, v in alone.outcomes.items():
+        assert preview.outcomes[k] == pytest.approx(v, abs=1e-12)
+    assert WhatIf(model, 50, 4).evaluate(first=10**6).samples == 50

@@ -103,6 +103,7 @@ class RunBody(ScenarioRef):
 
 class WhatIfBody(ScenarioRef):
     samples: int = Field(10_000, ge=1)
+    first: int | None = Field(None, ge=1, description="Solve only the draw's first samples (a quick preview).")
     seed: Seed = 0
     ranges: dict[Annotated[str, Field(max_length=200)], tuple[float, float]] = Field(
         default_factory=dict, max_length=500, description="Uncertainty -> [low, high] (low = high pins it)."
@@ -461,7 +462,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
             raise HTTPException(503, f"{settings.max_whatif} what-if evaluations are running; try again in a moment")
         try:
             result = w.evaluate(body.ranges, body.levers, deadline=time.monotonic() + settings.time_limit,
-                                pool=pool)
+                                pool=pool, first=body.first)
         finally:
             whatif_slots.release()
         out = _clean(result.to_json())

@@ -211,8 +211,10 @@ class WhatIf:
         *,
         deadline: float | None = None,
         pool: Executor | None = None,
+        first: int | None = None,
     ) -> WhatIfResult:
-        """The outcomes of the fixed draw under ``ranges`` and ``levers``.
+        """The outcomes of the fixed draw under ``ranges`` and ``levers`` (of its ``first`` samples
+        only, when given: a quick preliminary answer on the same draw).
 
         Solved in pieces of :data:`PIECE` samples, on the threads of ``pool`` if given; past
         ``deadline`` (a :func:`time.monotonic` value) no further piece starts and the
@@ -221,18 +223,21 @@ class WhatIf:
         ranges, levers = dict(ranges or {}), dict(levers or {})
         self.check(ranges, levers)
         start = time.perf_counter()
-        params = self.parameters(ranges)
+        n = self.samples if first is None else max(1, min(int(first), self.samples))
+        params = {k: v[:n] for k, v in self.parameters(ranges).items()}
+
         def solve(a: int) -> Evaluation:
             if deadline is not None and time.monotonic() > deadline:
                 raise InputError(
                     f"the what-if of {self.samples:,} samples ran past its time limit",
                     "what-if", "use fewer samples, or raise the limit with brink serve --time-limit",
                 )
-            b = min(self.samples, a + PIECE)
+            b = min(n, a + PIECE)
             return self.model.evaluate({k: v[a:b] for k, v in params.items()}, levers or None)
 
-        starts = range(0, self.samples, PIECE)
-        pieces = list(pool.map(solve, starts)) if pool is not None and len(starts) > 1 else [solve(a) for a in starts]
+        starts = range(0, n, PIECE)
+        # every piece goes through the pool when there is one, so its threads bound the memory in use
+        pieces = list(pool.map(solve, starts)) if pool is not None else [solve(a) for a in starts]
         ev = pieces[0] if len(pieces) == 1 else concatenate(pieces)
         return self._summarise(ev, time.perf_counter() - start)
 
@@ -262,7 +267,7 @@ class WhatIf:
                 words = [f"{w} chooses {s}" if w and w != "nature" else f"nature draws {s}"
                          for w, s in zip(who, steps, strict=False)] if who else steps
                 paths.append({"path": label, "share": float(counts[idx] / ok.sum()), "words": words})
-        return WhatIfResult(self.samples, int(failed.sum()), outcomes, metrics, paths, seconds)
+        return WhatIfResult(int(failed.shape[0]), int(failed.sum()), outcomes, metrics, paths, seconds)
 
     def players(self) -> dict[str, tuple[str, ...]]:
         """Who moves at each step of every path (:func:`brink.analysis.explain.players_of`)."""

@@ -226,23 +226,36 @@ function requestWhatIf() {
   state.pending = performance.now();
   if (!state.busy) runWhatIf();
 }
+//: Samples of the preview drawn first when a what-if has more (the same draw's first samples).
+const PREVIEW = 1000;
 async function runWhatIf() {
   state.busy = true;
   while (state.pending !== null) {
     const t0 = state.pending;
     state.pending = null;
     try {
-      const r = await api("POST", "/api/whatif", whatifBody());
+      const body = whatifBody();
+      const timing = { samples: body.samples };
+      if (body.samples > PREVIEW) {
+        const p = await api("POST", "/api/whatif", Object.assign({}, body, { first: PREVIEW }));
+        if (state.pending !== null) continue;  // a newer change came in: answer that one
+        await drawWhatIf(p, `preview: ${PREVIEW.toLocaleString()} of ${body.samples.toLocaleString()} samples`);
+        timing.preview_ms = performance.now() - t0;
+        setStatus("whatif-status", `preview of ${PREVIEW.toLocaleString()} samples redrawn ${timing.preview_ms.toFixed(0)} ms after the change; solving all ${body.samples.toLocaleString()}…`);
+      }
+      const r = await api("POST", "/api/whatif", body);
+      if (state.pending !== null) continue;
       await drawWhatIf(r);
-      const total = performance.now() - t0;
-      const timing = { samples: r.samples, server_ms: 1000 * r.seconds, total_ms: total };
+      timing.server_ms = 1000 * r.seconds;
+      timing.total_ms = performance.now() - t0;
       window.brink.whatifTimings.push(timing);
-      setStatus("whatif-status", `${r.samples.toLocaleString()} samples: solved in ${timing.server_ms.toFixed(0)} ms, redrawn ${total.toFixed(0)} ms after the change` + (r.failed ? `; ${r.failed} failed` : ""));
+      setStatus("whatif-status", `${r.samples.toLocaleString()} samples: solved in ${timing.server_ms.toFixed(0)} ms, redrawn ${timing.total_ms.toFixed(0)} ms after the change` +
+        (timing.preview_ms ? ` (preview after ${timing.preview_ms.toFixed(0)} ms)` : "") + (r.failed ? `; ${r.failed} failed` : ""));
     } catch (e) { setStatus("whatif-status", e.message, true); }
   }
   state.busy = false;
 }
-async function drawWhatIf(r) {
+async function drawWhatIf(r, preview) {
   const names = Object.keys(r.outcomes).filter((k) => !k.startsWith("rung.") && !k.startsWith("declared."));
   const base = state.baseline;
   const bar = (res, name, colour) => ({
@@ -250,7 +263,7 @@ async function drawWhatIf(r) {
     error_x: { type: "data", symmetric: false, array: names.map((k) => (res.outcomes[k].high ?? 0) - (res.outcomes[k].mean ?? 0)), arrayminus: names.map((k) => (res.outcomes[k].mean ?? 0) - (res.outcomes[k].low ?? 0)) },
     marker: { color: colour },
   });
-  const data = [bar(base, "as written", "#B0B0B0"), bar(r, "what-if", "#0072B2")];
+  const data = [bar(base, "as written", "#B0B0B0"), bar(r, preview ? "what-if (" + preview + ")" : "what-if", preview ? "#56B4E9" : "#0072B2")];
   await Plotly.react($("whatif-chart"), data, {
     title: { text: "Outcome probabilities (95% intervals)" }, barmode: "group", height: Math.max(360, 28 * names.length + 120),
     xaxis: { range: [0, 1], tickformat: ".0%" }, yaxis: { autorange: "reversed", automargin: true }, margin: { l: 200 },
