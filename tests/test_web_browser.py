@@ -362,3 +362,51 @@ def test_history_opens_the_run_and_its_csv(
         )
     page.screenshot(path=str(shots / "09-history-detail.png"))
     clean(browser)
+
+
+def test_prim_trajectory_points_open_their_boxes(browser: Browser, shots: Path) -> None:
+    """Scenario discovery in the Analyses tab: the peeling trajectory is drawn (coverage against
+    density) and clicking one of its points shows that step's box, as EMA Workbench's inspect does."""
+    page = browser.page
+    open_tab(browser, "analyses")
+    page.select_option("#analysis-kind", "discovery")
+    page.fill("#analysis-outcome", "partners_abandon")
+    page.fill("#analysis-samples", "1000")
+    page.click("#analysis-btn")
+    page.wait_for_function(
+        "() => document.getElementById('analysis-status').textContent.startsWith('done')", timeout=120_000
+    )
+    chart_shot(browser, "analysis-chart", shots / "10-prim.png", ["coverage", "density"])
+    first = page.text_content("#prim-steps h4") or ""
+    assert first.startswith("Box 1, step ")  # the selected box is shown at once
+    steps = page.evaluate("() => document.getElementById('analysis-chart').data[0].x.length")
+    assert steps >= 2
+    # click the trajectory's first point (the whole data: no limit), through plotly's own event
+    page.evaluate(
+        "() => { const gd = document.getElementById('analysis-chart');"
+        " gd.emit('plotly_click', {points: [{curveNumber: 0, pointIndex: 0}]}); }"
+    )
+    page.wait_for_function("() => document.querySelector('#prim-steps h4').textContent.startsWith('Box 1, step 0:')")
+    assert page.eval_on_selector_all("#analysis-table tr", "rs => rs.length") == 1  # the header only
+    clean(browser)
+
+
+def test_compare_a_scenario_with_its_own_change(browser: Browser, shots: Path) -> None:
+    """The Compare tab: A (the editor's scenario) against A with a change; the chart and the table
+    show B - A, and a change that moves partners (the energy discount) moves partners_abandon."""
+    page = browser.page
+    open_tab(browser, "compare")
+    page.select_option("#compare-b", "")
+    page.fill("#compare-set", "energy_discount.offered_usd_per_bbl=30")
+    page.fill("#compare-samples", "400")
+    page.click("#compare-btn")
+    page.wait_for_function(
+        "() => document.getElementById('compare-status').textContent.includes('paired samples')", timeout=120_000
+    )
+    chart_shot(browser, "compare-chart", shots / "11-compare.png", ["partners_abandon"])
+    rows = page.eval_on_selector_all(
+        "#compare-table tr", "rs => rs.slice(1).map(r => Array.from(r.cells).map(c => c.textContent))"
+    )
+    diff = {r[0]: float(r[3]) for r in rows if r[3] != "n/a"}  # n/a: a metric no pair defines
+    assert diff["partners_abandon"] < -0.01  # a larger discount keeps partners
+    clean(browser)
