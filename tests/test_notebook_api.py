@@ -172,3 +172,22 @@ def test_sweep_to_xarray_over_design_points(tmp_path: Path) -> None:
     from brink.runs.sweep import load_sweep
 
     xr.testing.assert_identical(load_sweep(store, result.sweep_id).to_xarray(), ds)
+
+
+def test_a_scenario_shows_its_actors_uncertainties_sources_and_levers() -> None:
+    """``Scenario._repr_html_``: every uncertain parameter with its distribution and resolved
+    source, every actor and lever, and text escaped (a title with markup stays text)."""
+    sc = load_scenario("ukraine-2022")
+    page = sc._repr_html_()
+    P = sc.parameters
+    assert f"{len(P.uncertainties)} uncertain parameters of {len(P.names)}" in page
+    for name in P.uncertainties:
+        assert f"<td>{name}</td><td>{P.distributions[name].spec}</td>" in page
+    for actor in sc.actors:
+        assert f"<td>{actor}</td>" in page
+    for lever in sc.levers:
+        assert f"<td>{lever}</td>" in page
+    key = sc.provenance_of("crisis.balance")
+    assert key is not None and sc.sources.get(key, key) in page
+    marked = sc.model_copy(update={"title": "<script>x</script>"})
+    assert "<script>" not in marked._repr_html_() and "&lt;script&gt;" in marked._repr_html_()

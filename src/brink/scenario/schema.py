@@ -222,6 +222,47 @@ class Scenario(Section):
             names += [n for n in _spec_defaults(self) if n not in names]
         return [name for name in names if self.provenance_of(name) is None]
 
+    def _repr_html_(self) -> str:
+        """A notebook summary: title, template, description, actors, uncertain parameters with
+        their distributions and sources, and levers (what ``brink validate`` checks, shown)."""
+        import html
+
+        e = html.escape
+        P = self.parameters
+        head = f"<b>{e(self.title or self.name)}</b> ({e(self.name)}, template {e(self.template)}"
+        head += f", as of {e(self.as_of)})" if self.as_of else ")"
+        parts = [f"<div class='brink-scenario'><p>{head}</p>"]
+        if self.description:
+            parts.append(f"<p>{e(self.description.strip())}</p>")
+        if self.actors:
+            rows = "".join(
+                f"<tr><td>{e(k)}</td><td>{e(str(getattr(a, 'name', '') or ''))}</td><td>{e(str(getattr(a, 'kind', '')))}</td></tr>"
+                for k, a in self.actors.items()
+            )
+            parts.append(f"<table><thead><tr><th>actor</th><th>name</th><th>kind</th></tr></thead><tbody>{rows}</tbody></table>")
+        uncertain = P.uncertainties
+        if uncertain:
+
+            def source(name: str) -> str:
+                key = self.provenance_of(name)
+                return "not stated" if key is None else self.sources.get(key, key)
+
+            rows = "".join(
+                f"<tr><td>{e(k)}</td><td>{e(str(P.distributions[k].spec))}</td><td>{e(source(k))}</td></tr>"
+                for k in uncertain
+            )
+            parts.append(
+                f"<p>{len(uncertain)} uncertain parameters of {len(P.names)}:</p><table><thead><tr>"
+                f"<th>parameter</th><th>distribution</th><th>source</th></tr></thead><tbody>{rows}</tbody></table>"
+            )
+        if self.levers:
+            rows = "".join(
+                f"<tr><td>{e(k)}</td><td>{e(', '.join(map(str, v)))}</td></tr>" for k, v in self.levers.items()
+            )
+            parts.append(f"<table><thead><tr><th>lever</th><th>options</th></tr></thead><tbody>{rows}</tbody></table>")
+        parts.append("</div>")
+        return "".join(parts)
+
 
 def _spec_defaults(sc: Scenario) -> list[str]:
     """``game.<field>`` for each number of the template's ``Spec`` the file leaves at its default."""
