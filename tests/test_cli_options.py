@@ -36,7 +36,7 @@ EXEMPT: dict[str, dict[str, str]] = {
     "sweep": {"--no-store": "a sweep is its stored point runs (--summary-only stores less)"},
 }
 #: Commands without --json, with the reason.
-NO_JSON = {"schema": "its output is JSON"}
+NO_JSON = {"schema": "its output is JSON", "serve": "it serves a JSON API (/openapi.json) and prints only its address"}
 #: Extra arguments a Monte Carlo command needs to run on a tiny model (every one must be here).
 TINY = "deterrence-rudimentary"
 EXTRA: dict[str, list[str]] = {
