@@ -14,7 +14,8 @@ python3 -m venv .venv
 .venv/bin/ruff check src tests benchmarks scripts
 .venv/bin/mypy src
 set +e
-.venv/bin/python -m pytest "$@"
+# The tests run on every core (pytest-xdist; BRINK_TEST_WORKERS=0 runs them in one process).
+.venv/bin/python -m pytest -n "${BRINK_TEST_WORKERS:-auto}" "$@"
 rc=$?
 set -e
 if [ "$rc" -eq 5 ]; then
