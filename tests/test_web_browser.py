@@ -168,8 +168,7 @@ def test_library_and_located_errors(browser: Browser, shots: Path) -> None:
     from brink.scenario import bundled_scenarios
 
     page = browser.page
-    # the page opens a first scenario by itself: let it finish (a later response would
-    # overwrite the editor, app.js has no guard against that)
+    # the page opens a first scenario by itself: let it finish first
     page.wait_for_function(
         "() => document.getElementById('validate-status').textContent.startsWith('valid: ')"
     )
@@ -198,12 +197,17 @@ def test_library_and_located_errors(browser: Browser, shots: Path) -> None:
         " return e.value.slice(e.selectionStart, e.selectionEnd); }"
     )
     assert selected == lines[broken - 1]
+    # the gutter marks the broken line inline, beside the text, and only it
+    assert page.eval_on_selector_all("#gutter span.bad", "ss => ss.map(s => s.textContent)") == [str(broken)]
+    gutter_lines = (page.text_content("#gutter") or "").rstrip("\n").split("\n")
+    assert len(gutter_lines) == len(lines)
     page.screenshot(path=str(shots / "01-editor-error.png"))
     page.fill("#editor", original)
     page.wait_for_function(
         f"() => document.getElementById('validate-status').textContent.startsWith('valid: {SCENARIO} ')"
     )
     assert page.eval_on_selector_all("#errors li", "ls => ls.length") == 0
+    assert page.eval_on_selector_all("#gutter span.bad", "ss => ss.length") == 0
     page.screenshot(path=str(shots / "02-editor-valid.png"))
     clean(browser)
 

@@ -77,6 +77,7 @@ async function validate(strict) {
   if (n !== validateSeq) return r;  // the text changed since: a later check reports
   const ul = $("errors");
   ul.innerHTML = "";
+  markLines(r.errors, r.warnings);
   if (r.ok) {
     setStatus("validate-status", `valid: ${r.name} (template ${r.template}, ${r.uncertainties} uncertain parameters, levers: ${r.levers.join(", ") || "none"})` + (strict ? `; ${r.warnings.length} warning(s)` : ""));
     $("scenario-name").textContent = r.title || r.name;
@@ -101,6 +102,22 @@ async function validate(strict) {
   }
   return r;
 }
+// ---- the gutter: line numbers, with the lines of errors (red) and warnings (yellow) marked ----
+let marks = {};
+function renderGutter() {
+  const n = $("editor").value.split("\n").length;
+  const out = [];
+  for (let i = 1; i <= n; i++) out.push(marks[i] ? `<span class="${marks[i]}" title="see the list below">${i}</span>` : String(i));
+  $("gutter").innerHTML = out.join("\n") + "\n";
+  $("gutter").scrollTop = $("editor").scrollTop;
+}
+function markLines(errors, warnings) {
+  marks = {};
+  for (const w of warnings || []) if (w.line) marks[w.line] = "warn";
+  for (const e of errors || []) if (e.line) marks[e.line] = "bad";
+  renderGutter();
+}
+$("editor").addEventListener("scroll", () => { $("gutter").scrollTop = $("editor").scrollTop; });
 function goToLine(line) {
   const ed = $("editor");
   const lines = ed.value.split("\n");
@@ -109,6 +126,7 @@ function goToLine(line) {
   ed.focus();
   ed.setSelectionRange(pos, pos + (lines[line - 1] || "").length);
   ed.scrollTop = Math.max(0, (line - 5) * 18);
+  $("gutter").scrollTop = ed.scrollTop;
 }
 function showHelp() {
   const ed = $("editor");
@@ -123,7 +141,7 @@ function showHelp() {
 $("editor").addEventListener("keyup", showHelp);
 $("editor").addEventListener("click", showHelp);
 let checkTimer = null;
-$("editor").addEventListener("input", () => { state.whatifKey = null; clearTimeout(checkTimer); checkTimer = setTimeout(() => validate().catch(showError("validate-status")), 600); });
+$("editor").addEventListener("input", () => { renderGutter(); state.whatifKey = null; clearTimeout(checkTimer); checkTimer = setTimeout(() => validate().catch(showError("validate-status")), 600); });
 $("load-btn").addEventListener("click", () => openScenario($("library").value).catch(showError("validate-status")));
 $("validate-btn").addEventListener("click", () => validate().catch(showError("validate-status")));
 $("strict-btn").addEventListener("click", () => validate(true).catch(showError("validate-status")));
