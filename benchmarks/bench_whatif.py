@@ -84,9 +84,9 @@ def _serve(threads: int, store: Path) -> tuple[subprocess.Popen[bytes], int]:
     raise RuntimeError("the server did not start")
 
 
-def latency(port: int, scenario: str, samples: int, repeats: int) -> dict[str, Any]:
+def latency(port: int, scenario: str, samples: int, repeats: int, slider: str | None = None) -> dict[str, Any]:
     first, base = _post(port, "/api/whatif", {"scenario": scenario, "samples": samples})
-    control = next(c for c in base["controls"] if c["kind"] == "uncertainty")
+    control = next(c for c in base["controls"] if c["kind"] == "uncertainty" and slider in (None, c["name"]))
     server, trip = [], []
     for i in range(repeats):
         v = control["low"] + (control["high"] - control["low"]) * (i + 1) / (repeats + 1)
@@ -142,8 +142,11 @@ def main() -> None:
             out: dict[str, Any] = {"threads": args.threads, "cpus": os.cpu_count(), "latency": [], "memory": []}
             for scenario, ns in sizes.items():
                 for n in ns:
-                    out["latency"].append(latency(port, scenario, n, 2 if args.quick else args.repeats))
-                    print(json.dumps(out["latency"][-1]), flush=True)
+                    # the first uncertainty (the leader's office value: an input of the post-war game)
+                    # and, on the escalation crisis, a crisis parameter (its post-war games kept)
+                    for slider in [None, *(["crisis.balance"] if scenario == "ukraine-2022" else [])]:
+                        out["latency"].append(latency(port, scenario, n, 2 if args.quick else args.repeats, slider))
+                        print(json.dumps(out["latency"][-1]), flush=True)
             for scenario, n in (("ukraine-2022-exchange", 1000 if args.quick else 10_000),
                                 ("ukraine-2022", 200 if args.quick else 1000)):
                 out["memory"].append(memory(proc, port, scenario, n, 4 if args.quick else args.concurrent))

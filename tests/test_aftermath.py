@@ -306,3 +306,36 @@ def test_simulate_gives_the_same_numbers_on_worker_processes_and_any_chunk_size(
         remote = simulate(sc, 2500, seed=3, chunk_size=1024, executor=ex).to_json()
     assert local == other == remote
     assert local["endings"]["victory"] + local["endings"]["concession"] == pytest.approx(1.0)
+
+
+def test_a_memo_returns_the_kernels_numbers_and_keys_on_every_input() -> None:
+    """``aftermath.memo``: within :func:`memoized` a second solve of the same inputs is a hit
+    with the same arrays; any changed input (one number of one array) is a miss; outside the
+    block nothing is kept."""
+    import dataclasses
+
+    from brink.aftermath.memo import Memo, digest, memoized
+
+    sc = load_scenario("ukraine-2022")
+    model = CrisisModel(sc)
+    _, full, _ = model._prepare(model.draw(3, 0, 40), None)
+    inputs = build_inputs(sc, full, all_starts("sanctions" in sc.crisis.responses))  # type: ignore[arg-type, union-attr]
+    plain = aftermath.solve(inputs)
+    memo = Memo(4)
+    with memoized(memo):
+        first = aftermath.solve(inputs)
+        again = aftermath.solve(inputs)
+    assert (memo.hits, memo.misses, len(memo)) == (1, 1, 1)
+    assert again is first
+    for f in dataclasses.fields(plain):
+        a, b = getattr(plain, f.name), getattr(first, f.name)
+        assert np.array_equal(a, b, equal_nan=True) if isinstance(a, np.ndarray) else a == b
+    for f in dataclasses.fields(inputs):
+        value = getattr(inputs, f.name)
+        if isinstance(value, np.ndarray) and value.size and value.dtype.kind == "f":
+            changed = value.copy()
+            changed.flat[value.size // 2] += 1e-9
+            assert digest(dataclasses.replace(inputs, **{f.name: changed}), GRID_POINTS) != digest(inputs, GRID_POINTS)
+    assert digest(inputs, GRID_POINTS + 1) != digest(inputs, GRID_POINTS)
+    aftermath.solve(inputs)
+    assert memo.hits == 1  # not current any more: not looked up

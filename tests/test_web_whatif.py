@@ -29,7 +29,7 @@ from brink.scenario import load_scenario
 from brink.scenario.distributions import parse_distribution
 from brink.web.jobs import Jobs
 from brink.web.tree import tree_outline
-from brink.web.whatif import WhatIf, quantile_of
+from brink.web.whatif import MEMO_SAMPLES, WhatIf, quantile_of
 
 SCENARIO = "ukraine-2022-exchange"
 SEED = 11
@@ -425,3 +425,28 @@ def test_a_preview_is_the_same_draws_first_samples() -> None:
     for k, v in alone.outcomes.items():
         assert preview.outcomes[k] == pytest.approx(v, abs=1e-12)
     assert WhatIf(model, 50, 4).evaluate(first=10**6).samples == 50
+
+
+def test_the_memo_keeps_the_post_war_games_of_a_crisis_change_with_the_same_numbers() -> None:
+    """On an escalation crisis a change of a crisis parameter (the balance) re-solves the crisis
+    only: every post-war game is a memo hit, and the numbers equal a what-if without the memo;
+    a change of a post-war parameter (reserves) solves them again."""
+    from brink.model import CrisisModel
+    from brink.scenario import load_scenario
+
+    model = CrisisModel(load_scenario("ukraine-2022"), memory=64 * 2**20)
+    memo_w, plain_w = WhatIf(model, 600, 2), WhatIf(model, 600, 2)
+    plain_w.memo = None
+    assert memo_w.memo is not None
+    memo_w.evaluate()
+    solved = memo_w.memo.misses
+    assert solved > 0 and memo_w.memo.hits == 0
+    balance = {"crisis.balance": (0.45, 0.45)}
+    with_memo, without = memo_w.evaluate(balance), plain_w.evaluate(balance)
+    assert memo_w.memo.hits == solved and memo_w.memo.misses == solved  # every post-war game reused
+    for got, want in ((with_memo.outcomes, without.outcomes), (with_memo.metrics, without.metrics)):
+        assert got.keys() == want.keys()
+        assert all(np.array_equal(got[k], want[k], equal_nan=True) for k in got)  # bit for bit
+    memo_w.evaluate({"energy_discount.reserves_usd_bn": (100.0, 100.0)})
+    assert memo_w.memo.misses == 2 * solved
+    assert WhatIf(model, MEMO_SAMPLES + 1, 2).memo is None

@@ -14,6 +14,7 @@ the month-by-month paths that ``brink simulate`` reports.
 * :mod:`~brink.aftermath.spec`: the scenario sections the game reads.
 * :mod:`~brink.aftermath.inputs`: the game's arrays for a chunk of samples.
 * :mod:`~brink.aftermath.game`: the backward induction and the equilibrium path.
+* :mod:`~brink.aftermath.memo`: solutions kept by their inputs, for the live what-if.
 * :mod:`~brink.aftermath.trajectories`: paths drawn from the crisis equilibrium, and their
   per-month summaries.
 """
@@ -63,8 +64,19 @@ def solve(inputs: Inputs, record: IndexArray | None = None, grid: int = GRID_POI
 
     ``record[s]`` (an ending's index, or -1) asks for the month-by-month path of sample
     ``s`` (with ``only_recorded``, only that ending is solved); ``grid`` is the number of
-    reserve levels of the value function.
+    reserve levels of the value function.  Without ``record``, a memo made current by
+    :func:`brink.aftermath.memo.memoized` is looked up first (same numbers).
     """
+    if record is None and not only_recorded:
+        from brink.aftermath.memo import active
+
+        memo = active()
+        if memo is not None:
+            return memo.get(inputs, grid, lambda: _solve(inputs, None, grid, False))
+    return _solve(inputs, record, grid, only_recorded)
+
+
+def _solve(inputs: Inputs, record: IndexArray | None, grid: int, only_recorded: bool) -> Aftermath:
     n, K = inputs.dom_shift.shape
     H = inputs.months
     P = len(inputs.partners)
