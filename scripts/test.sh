@@ -14,8 +14,9 @@ python3 -m venv .venv
 .venv/bin/ruff check src tests benchmarks scripts
 .venv/bin/mypy src
 set +e
-# The tests run on every core (pytest-xdist; BRINK_TEST_WORKERS=0 runs them in one process).
-.venv/bin/python -m pytest -n "${BRINK_TEST_WORKERS:-auto}" "$@"
+# The tests run on every core (pytest-xdist; BRINK_TEST_WORKERS=0 runs them in one process), each
+# file on one worker: a module may share state between its tests (the browser tests do).
+.venv/bin/python -m pytest -n "${BRINK_TEST_WORKERS:-auto}" --dist loadfile "$@"
 rc=$?
 set -e
 if [ "$rc" -eq 5 ]; then

@@ -494,3 +494,35 @@ def test_a_bad_solver_or_lambda_is_422_with_the_choices(solver: str, lam: float 
     with TestClient(make_app()) as c:
         r = c.post("/api/whatif", json=body)
     assert r.status_code == 422 and words in r.json()["error"]
+
+
+# ---- a stored run's report ---------------------------------------------------------------------------
+
+
+def test_a_stored_runs_report_uses_its_solver_and_is_bounded_in_time() -> None:
+    """The report of a stored run is rebuilt from its scenario text, seed and solver (qbi, lambda 3:
+    its outcome table shows the run's own first-samples numbers), and it is built as a job: past the
+    server's time limit the request gets 422 naming the limit, and the job list keeps no copy of it."""
+    from brink.runs import run
+    from brink.scenario import load_scenario
+
+    app = make_app(time_limit=60.0)
+    with TestClient(app) as c:
+        job = c.post("/api/runs", json={"scenario": "deterrence-rudimentary", "samples": 300, "solver": "qbi", "lam": 3}).json()
+        done = wait_job(app, job["id"])
+        run_id = done.result["run_id"]
+        r = c.get(f"/api/store/runs/{run_id}/report")
+        assert r.status_code == 200 and f"brink report: run {run_id}" in r.text
+        assert "attachment" in r.headers["content-disposition"]
+        direct = run(load_scenario("deterrence-rudimentary"), 300, 0, solver="qbi", lam=3.0).to_json()
+        challenge = direct["outcomes"]["challenge"]["p"]
+        assert f"{100 * challenge:.1f}%" in r.text  # the qbi run's number, not SPE's
+        reports = [j for j in app.state.jobs._jobs.values() if j.kind == "report"]
+        assert reports and all("html" not in (j.result or {}) for j in reports)
+        job = c.post("/api/runs", json={"scenario": "ukraine-2022", "samples": 200}).json()
+        run_id = wait_job(app, job["id"]).result["run_id"]
+    # the same store; solving 200 samples of the escalation crisis takes longer than the limit
+    slow = make_app(time_limit=0.05)
+    with TestClient(slow) as c:
+        r = c.get(f"/api/store/runs/{run_id}/report")
+    assert r.status_code == 422 and "limit of 0.05 s" in r.json()["error"]

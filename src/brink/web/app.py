@@ -566,21 +566,32 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         if record.kind != "run" or not record.scenario_text:
             raise InputError(f"run {record.id} ({record.kind}) has no report", "report",
                              "open a run of kind run, simulate, fit or backtest")
-        html = run_report_html(record)
+        # built as a job: it counts against --max-runs and stops at the time limit
+        job = jobs.start("report", lambda progress: {"html": run_report_html(record, PacedExecutor(progress))}, "chunks")
+        done = jobs.wait(job.id, settings.time_limit + 10)
+        if done.status != "done" or done.result is None:
+            raise InputError(done.error or f"the report of run {record.id} is still being built", "report",
+                             "try again later, or start brink serve with a larger --time-limit")
+        html = str(done.result["html"])
+        done.result = {"bytes": len(html)}  # the job list keeps no copy of the page
         return HTMLResponse(html, headers=_download(f"brink-{record.id}.html"))
 
-    def run_report_html(record: Any) -> str:
-        """A stored run's report from its stored scenario text, at its seed (outcomes, paths, tree)."""
+    def run_report_html(record: Any, executor: PacedExecutor) -> str:
+        """A stored run's report from its stored scenario text, at its seed and with its solver
+        (outcomes, paths, tree, sensitivity and discovery on at most :data:`REPORT_SAMPLES`)."""
         from brink.model import CrisisModel
         from brink.report import build_report
         from brink.scenario import load_scenario_text
 
-        model = CrisisModel(load_scenario_text(record.scenario_text, f"{record.scenario_name}.yaml"))
+        params = record.parameters or {}
+        model = CrisisModel(load_scenario_text(record.scenario_text, f"{record.scenario_name}.yaml"),
+                            str(params.get("solver", "auto")), params.get("lambda"), settings.memory)
         n = min(int(record.n_samples or REPORT_SAMPLES), REPORT_SAMPLES)
         game, solution = model.game(model.draw(record.seed, 0, TREE_SAMPLES))
         html, _ = build_report(model, samples=n, seed=record.seed, title=f"brink report: run {record.id}",
                                sensitivity_samples=16, game=game, solution=solution,
-                               description=str(getattr(model.scenario, "description", "") or ""))
+                               description=str(getattr(model.scenario, "description", "") or ""),
+                               executor=executor, chunk=ANALYSIS_CHUNK)
         return html
 
     # ---- jobs' bodies and words ------------------------------------------------------------
