@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from web_server import CHROMIUM, CHROMIUM_ARGS
 
 from brink.analysis.test_functions import IshigamiEvaluator
 from brink.errors import InputError
@@ -135,9 +135,6 @@ def test_tree_layout_centres_parents(branching: list[int], seed: int) -> None:
     assert fig.to_plotly_json()["data"]
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (CI installs it)")
 def test_report_renders_every_chart_offline_in_headless_chromium(
     report: tuple[str, dict[str, object]], tmp_path: Path
@@ -148,14 +145,7 @@ def test_report_renders_every_chart_offline_in_headless_chromium(
     figures = len(FIGURE.findall(html))
     assert figures >= 3
     flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        *CHROMIUM_ARGS,
         f"--user-data-dir={tmp_path / 'profile'}",
         "--virtual-time-budget=10000",
         "--dump-dom",
