@@ -157,24 +157,19 @@ def print_run_summary(out_console: Console, out: dict[str, Any], title: str) -> 
     stored), ``title`` the table's title (``"TITLE — N samples, seed S"``).  ``brink runs
     show`` prints a stored run with the same function, so the two agree line for line.
     """
-    table = Table(title=title)
-    table.add_column("outcome")
-    table.add_column("p", justify="right")
-    table.add_column("95% interval", justify="right")
-    for name, o in out.get("outcomes", {}).items():
-        p, (lo, hi) = o["p"], o["ci95"]
-        table.add_row(name, "n/a" if p is None else f"{p:.3f}",
-                      "" if lo is None else f"[{lo:.3f}, {hi:.3f}]")
-    out_console.print(table)
-    metrics = Table(title="metrics")
-    metrics.add_column("metric")
-    metrics.add_column("mean", justify="right")
-    metrics.add_column("95% interval", justify="right")
-    for name, m in out.get("metrics", {}).items():
-        mean, (lo, hi) = m["mean"], m["ci95"]
-        metrics.add_row(name, "n/a" if mean is None else f"{mean:.3f}",
-                        "" if lo is None else f"[{lo:.3f}, {hi:.3f}]")
-    out_console.print(metrics)
+    for table_title, kind, estimate, rows in (
+        (title, "outcome", "p", out.get("outcomes", {})),
+        ("metrics", "metric", "mean", out.get("metrics", {})),
+    ):
+        table = Table(title=table_title)
+        table.add_column(kind)
+        table.add_column(estimate, justify="right")
+        table.add_column("95% interval", justify="right")
+        for name, row in rows.items():
+            value, (lo, hi) = row[estimate], row["ci95"]
+            table.add_row(name, "n/a" if value is None else f"{value:.3f}",
+                          "" if lo is None else f"[{lo:.3f}, {hi:.3f}]")
+        out_console.print(table)
     if out.get("paths"):
         top = out["paths"][0]
         from brink.solvers.registry import SOLVERS
