@@ -597,17 +597,12 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     # ---- jobs' bodies and words ------------------------------------------------------------
 
     def path_words(model: Any, paths: list[dict[str, Any]]) -> list[list[str]]:
-        from brink.web.whatif import WhatIf
+        from brink.analysis.explain import players_of
+        from brink.web.whatif import path_in_words
 
-        players = WhatIf(model, 1, 0).players()
-        out = []
-        for p in paths[:5]:
-            label = " > ".join(p["path"]) if isinstance(p.get("path"), list) else str(p.get("path", ""))
-            who = players.get(label, ())
-            steps = label.split(" > ")
-            out.append([f"{w} chooses {s}" if w != "nature" else f"nature draws {s}"
-                        for w, s in zip(who, steps, strict=False)] if who else steps)
-        return out
+        players = players_of(model, model.draw(0, 0, 1))
+        return [path_in_words(" > ".join(p["path"]) if isinstance(p.get("path"), list) else str(p.get("path", "")),
+                              players) for p in paths[:5]]
 
     return app
 

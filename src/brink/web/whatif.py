@@ -42,7 +42,7 @@ from brink.model import CrisisModel
 from brink.scenario.distributions import Distribution
 from brink.scenario.random import BLOCK, uniforms
 
-__all__ = ["MEMO_SAMPLES", "PIECE", "TAIL", "Control", "WhatIf", "WhatIfResult", "quantile_of"]
+__all__ = ["MEMO_SAMPLES", "PIECE", "TAIL", "Control", "WhatIf", "WhatIfResult", "path_in_words", "quantile_of"]
 
 #: Quantiles at which a slider stops when the support is unbounded or only approached (0.1% each tail).
 TAIL = 0.001
@@ -73,6 +73,16 @@ def quantile_of(dist: Distribution, value: float) -> float:
         else:
             hi = mid
     return lo
+
+
+def path_in_words(label: str, players: Mapping[str, tuple[str, ...]]) -> list[str]:
+    """A " > "-joined path as one phrase per step: "RUS (challenger) chooses X", "nature draws Y"
+    (the movers from :func:`brink.analysis.explain.players_of`; the bare steps if it has none)."""
+    steps = label.split(" > ")
+    who = players.get(label, ())
+    if not who:
+        return steps
+    return [f"{w} chooses {s}" if w and w != "nature" else f"nature draws {s}" for w, s in zip(who, steps, strict=False)]
 
 
 @dataclass(frozen=True)
@@ -276,11 +286,8 @@ class WhatIf:
                 if counts[idx] == 0:
                     break
                 label = ev.path_labels[int(idx)]
-                steps = label.split(" > ")
-                who = players.get(label, ())
-                words = [f"{w} chooses {s}" if w and w != "nature" else f"nature draws {s}"
-                         for w, s in zip(who, steps, strict=False)] if who else steps
-                paths.append({"path": label, "share": float(counts[idx] / ok.sum()), "words": words})
+                paths.append({"path": label, "share": float(counts[idx] / ok.sum()),
+                              "words": path_in_words(label, players)})
         return WhatIfResult(int(failed.shape[0]), int(failed.sum()), outcomes, metrics, paths, seconds)
 
     def players(self) -> dict[str, tuple[str, ...]]:
