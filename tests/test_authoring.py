@@ -96,8 +96,8 @@ def _models() -> list[type[BaseModel]]:
     import inspect
 
     import brink.aftermath.spec as aftermath
+    import brink.crisis.schema as crisis
     import brink.scenario.schema as common
-    import brink.templates.crisis.spec as crisis
     import brink.templates.escalation.spec as escalation
 
     out: list[type[BaseModel]] = []

@@ -176,8 +176,8 @@ def test_escalation_scores_come_from_the_kahn_ladder_categories() -> None:
     """Rung categories are :mod:`brink.mechanisms.ladder`'s (Rivera et al. 2024 scores): show of force
     (Kahn 5) is posturing, a demonstration shot (Kahn 21) nuclear; the score of a path is
     its most severe act."""
+    from brink.crisis.rungs import rung_category
     from brink.mechanisms.ladder import escalation_score
-    from brink.templates.crisis import rung_category
 
     sc = load_scenario("cuban-missile-crisis-1962-exchange")
     t = get_template("crisis")

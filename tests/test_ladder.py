@@ -74,7 +74,7 @@ def test_one_rung_table_nuclear_in_score_and_payoffs_alike() -> None:
 
 
 def test_scenario_rung_names_are_kahn_rungs() -> None:
-    from brink.templates.crisis import spec as scenario
+    from brink.crisis import schema as scenario
 
     assert scenario.KNOWN_RUNGS is KNOWN_RUNGS and scenario.NUCLEAR_RUNG == NUCLEAR_RUNG
     assert KNOWN_RUNGS["concede"] == 0

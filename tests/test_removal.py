@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from brink.crisis.schema import ForeignImposed
 from brink.errors import InputError
 from brink.mechanisms.reference import foreign_exit_rate
 from brink.mechanisms.removal import (
@@ -16,7 +17,6 @@ from brink.mechanisms.removal import (
     foreign_imposed_change_probability,
     foreign_imposed_core,
 )
-from brink.templates.crisis.spec import ForeignImposed
 
 unit = st.floats(min_value=0.0, max_value=1.0)
 

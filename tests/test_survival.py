@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from brink.crisis.schema import Survival
 from brink.errors import InputError
 from brink.mechanisms.reference import irregular_exit_rate
 from brink.mechanisms.survival import (
@@ -24,7 +25,6 @@ from brink.mechanisms.survival import (
     survival_core,
     survival_probability,
 )
-from brink.templates.crisis.spec import Survival
 
 unit = st.floats(min_value=0.0, max_value=1.0)
 

@@ -1,7 +1,7 @@
 """The post-war game's arrays for a chunk of samples, from a scenario and its parameter draws.
 
 Each crisis *ending* the game starts from is a row of ``starts``: how the war ended for the
-challenger (:data:`brink.templates.crisis.tree.VICTORY` .. ``CONCESSION``), whether it
+challenger (:data:`brink.crisis.outcomes.VICTORY` .. ``CONCESSION``), whether it
 used nuclear weapons and whether the defender answered with sanctions.  Everything the
 kernel (:func:`brink.aftermath.game.solve_kernel`) reads is built here, once per chunk.
 """

@@ -2,8 +2,8 @@
 chooses, reserves and revenue, the coalition's and outside powers' parameters.
 
 :class:`Partner`, :class:`EnergyDiscount` and :class:`OutcomeMultipliers` are the 0.1
-sections, which the one-exchange template (:mod:`brink.templates.crisis.spec`) keeps so
-that its numbers are reproduced; the ``Aftermath*`` sections extend them for the
+sections, which the crisis schema (:mod:`brink.crisis.schema`) keeps so that the
+one-exchange template's numbers are reproduced; the ``Aftermath*`` sections extend them for the
 templates that play the post-war game (``escalation``).  This module imports nothing from
 the templates, which import it.
 """

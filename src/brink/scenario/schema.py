@@ -3,7 +3,7 @@
 A scenario (YAML or JSON) names its template (``template:``, default ``crisis``), its
 actors, levers, sources and provenance, and either the sections its template declares
 (the crisis template's ``crisis``, ``commitments``, ``doctrines``, ... in
-:mod:`brink.templates.crisis.spec`) or a free ``game:`` mapping that the template's
+:mod:`brink.crisis.schema`) or a free ``game:`` mapping that the template's
 ``Spec`` validates.  Every numeric field is a :class:`~brink.scenario.quantity.Quantity`.
 
 A template with sections of its own subclasses :class:`Scenario` and registers it

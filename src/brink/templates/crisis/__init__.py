@@ -85,32 +85,28 @@ information set's action is optimal for any belief — a perfect Bayesian (hence
 equilibrium of it (Kreps & Wilson 1982).  ``tests/test_builder.py`` checks this against
 the QRE limit.
 
-The package holds one module per role: :mod:`.spec` (the scenario sections the template
-owns), :mod:`.tree` (the game tree and terminal features), :mod:`.payoffs` (mechanisms
-M1-M9 per war class and the payoff terms), :mod:`.readout` (outcomes and metrics off a
-solution), :mod:`.theory` (Zagare & Kilgour's threshold) and :mod:`.template` (the
-registered :class:`CrisisTemplate`).
+The package holds one module per role: :mod:`.tree` (the game tree and terminal
+features), :mod:`.payoffs` (mechanisms M1-M9 per war class and the payoff terms),
+:mod:`.readout` (outcomes and metrics off a solution), :mod:`.theory` (Zagare & Kilgour's
+threshold) and :mod:`.template` (the registered :class:`CrisisTemplate`).  The scenario
+sections (:class:`~brink.crisis.schema.CrisisScenario`), the rungs, the war lottery's
+outcomes and the terms both crisis templates compute alike (the balance, coverage,
+damage) are shared with the escalation template and live in :mod:`brink.crisis`.
 """
 
 from __future__ import annotations
 
 from brink.templates.base import register
-from brink.templates.crisis.payoffs import ClassQuantities, CrisisQuantities, damage
-from brink.templates.crisis.spec import COUNTERS, RESPONSES, CrisisScenario
+from brink.templates.crisis.payoffs import ClassQuantities, CrisisQuantities
 from brink.templates.crisis.template import CrisisTemplate
-from brink.templates.crisis.tree import Terminals, response_category, rung_category
+from brink.templates.crisis.tree import Terminals, response_category
 
 __all__ = [
-    "COUNTERS",
-    "RESPONSES",
     "ClassQuantities",
     "CrisisQuantities",
-    "CrisisScenario",
     "CrisisTemplate",
     "Terminals",
-    "damage",
     "response_category",
-    "rung_category",
 ]
 
 register(CrisisTemplate())

@@ -6,7 +6,9 @@ need per *war class* (terminals that every mechanism treats alike,
 support (M6-M8), sphere influence, the leader's survival and punishment (M6, M9), and
 the payoff's indicator terms.  The result is a value (:class:`ClassQuantities`) that the
 template passes to ``build`` and to the read-out; nothing is cached between chunks.
-The formulas are in the package doc (:mod:`brink.templates.crisis`).
+The formulas are in the package doc (:mod:`brink.templates.crisis`); the terms the
+escalation template computes alike (balance, coverage, damage, the sparse payoff sum)
+are in :mod:`brink.crisis.terms`.
 """
 
 from __future__ import annotations
@@ -15,53 +17,37 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
 
 from brink.arrays import FloatArray, IndexArray
+from brink.crisis.outcomes import CONCESSION, DEFEAT, STALEMATE, VICTORY
+from brink.crisis.rungs import FULL_WAR_RUNG
+from brink.crisis.schema import CrisisScenario, Doctrine
+from brink.crisis.terms import (
+    assemble_payoffs,
+    conventional_balance,
+    coverage,
+    damage,
+    sparse_rows,
+    warheads,
+)
 from brink.errors import InputError, bounded_array
 from brink.mechanisms import alliances, removal, survival
 from brink.mechanisms import partners as partnership
 from brink.mechanisms.partners import DEFEAT_STRENGTH_LOSS
 from brink.templates.base import ParameterValues, Params
-from brink.templates.crisis.spec import CrisisScenario, Doctrine
-from brink.templates.crisis.tree import (
-    CONCESSION,
-    DEFEAT,
-    FULL_WAR_RUNG,
-    RESPONSE_RANK,
-    STALEMATE,
-    VICTORY,
-    Skeleton,
-    Terminals,
-    sparse_rows,
-)
+from brink.templates.crisis.tree import RESPONSE_RANK, Skeleton, Terminals
 
 __all__ = [
     "CLASS_FEATURES",
     "CLASS_READS",
     "DEFEAT_STRENGTH_LOSS",
-    "HALF_DAMAGE_WARHEADS",
     "ClassQuantities",
     "CrisisQuantities",
     "LeaderAndPartners",
-    "assemble_payoffs",
-    "conventional_balance",
-    "damage",
     "leader_and_partners",
     "prepare",
 ]
-
-
-#: Warheads at which a nuclear strike destroys half the value at stake (assumption after
-#: McNamara's 400 one-megaton-equivalent assured-destruction criterion).
-HALF_DAMAGE_WARHEADS = 400.0
-#: Share of the challenger's strength lost after defeat or concession (assumption).
-
-
-def damage(warheads: FloatArray | float) -> FloatArray:
-    """Share of value destroyed by ``warheads``: ``1 - 0.5 ** (warheads / 400)`` (assumption)."""
-    return np.asarray(1.0 - 0.5 ** (np.asarray(warheads, dtype=np.float64) / HALF_DAMAGE_WARHEADS))
 
 
 @dataclass(frozen=True)
@@ -72,48 +58,13 @@ class PayoffTerms:
     punishment: :class:`ClassQuantities`) plus indicator terms ``coef_k(sample) *
     feature_k(terminal)`` (war, taboo, responses, exchange, commitments), stored sparsely:
     entries ``ptr[t * P + p] : ptr[t * P + p + 1]`` of ``term``/``weight`` are the
-    nonzero features of terminal ``t`` for player ``p``.
+    nonzero features of terminal ``t`` for player ``p``
+    (:func:`brink.crisis.terms.sparse_rows`, summed by :func:`brink.crisis.terms.assemble_payoffs`).
     """
 
     ptr: IndexArray
     term: IndexArray
     weight: FloatArray
-
-
-@njit(cache=True, nogil=True)
-def assemble_payoffs(
-    by_class: FloatArray,
-    war_class: IndexArray,
-    coef: FloatArray,
-    ptr: IndexArray,
-    term: IndexArray,
-    weight: FloatArray,
-    out: FloatArray,
-) -> None:
-    """``out[t, p, s] = by_class[s, war_class[t], p] + sum_j coef[term[j], s] * weight[j]`` (see :class:`PayoffTerms`).
-
-    ``coef`` is ``(K, S)`` and ``out`` ``(T, P, S)``, sample-minor: every inner loop runs
-    over contiguous samples (loads and stores vectorise), in blocks whose accumulator
-    stays in cache.  The sum is taken in the same order whatever the layout.
-    """
-    T, P, S = out.shape
-    block = 64
-    acc = np.empty(block)
-    for s0 in range(0, S, block):
-        s1 = min(S, s0 + block)
-        for t in range(T):
-            u = war_class[t]
-            for p in range(P):
-                for s in range(s0, s1):
-                    acc[s - s0] = by_class[s, u, p]
-                row = t * P + p
-                for j in range(ptr[row], ptr[row + 1]):
-                    k = term[j]
-                    w = weight[j]
-                    for s in range(s0, s1):
-                        acc[s - s0] += coef[k, s] * w
-                for s in range(s0, s1):
-                    out[t, p, s] = acc[s - s0]
 
 
 @dataclass(frozen=True)
@@ -262,22 +213,6 @@ def prepare(scenario: CrisisScenario, params: Params, sk: Skeleton) -> ClassQuan
     )
 
 
-def conventional_balance(scenario: CrisisScenario, params: Params) -> FloatArray:
-    """The challenger's chance of winning a conventional war ``(S,)``: ``crisis.balance`` when
-    given, else the capability ratio ``cap_C / (cap_C + cap_T)`` of challenger and target
-    (COW CINC shares; Bremer 1992), else 0.5."""
-    cr = scenario.crisis
-    assert cr is not None
-    v = ParameterValues(params)
-    C, T = cr.challenger, cr.target
-    if "crisis.balance" in params:
-        return v("crisis.balance")
-    if f"actors.{C}.capability" in params and f"actors.{T}.capability" in params:
-        cap_c, cap_t = v(f"actors.{C}.capability"), v(f"actors.{T}.capability")
-        return np.asarray(cap_c / np.maximum(cap_c + cap_t, 1e-12), dtype=np.float64)
-    return np.full(v.n, 0.5)
-
-
 @dataclass(frozen=True)
 class LeaderAndPartners:
     """What the challenger's partners (M6-M8) and its leader's fate (M6, M9) give per war class ``(S, U)``."""
@@ -301,7 +236,7 @@ def leader_and_partners(
     punishment for war classes with lottery ``lot`` ``(S, U, 4)``, challenger's expected share
     ``won`` ``(S, U)`` and nuclear use ``nuclear`` (``(1, U)`` or ``(S, U)``, 0/1).
 
-    Shared by the crisis and escalation templates; the formulas are in the crisis package doc.
+    The formulas are in the crisis package doc (:mod:`brink.templates.crisis`).
     """
     cr = scenario.crisis
     assert cr is not None
@@ -403,15 +338,15 @@ def _indicator_terms(
     C, D = cr.challenger, cr.defender
     n = v.n
     cost = "costs"
-    dmg_d_all = damage(_warheads(scenario, params, D, "all", n))
-    dmg_d_strat = damage(_warheads(scenario, params, D, "strategic", n))
-    dmg_c_strat = damage(_warheads(scenario, params, C, "strategic", n))
+    dmg_d_all = damage(warheads(scenario, params, D, "all", n))
+    dmg_d_strat = damage(warheads(scenario, params, D, "strategic", n))
+    dmg_c_strat = damage(warheads(scenario, params, C, "strategic", n))
     resp = t.response
     war = np.where(t.kahn > 0, np.minimum(1.0, t.kahn / FULL_WAR_RUNG), 0.0)
     doc = scenario.doctrines.get(D, Doctrine())
     dk = f"doctrines.{D}"
     tol = np.maximum(v(f"{dk}.cost_tolerance", 1.0), 1e-9)
-    umbrella, legal = _coverage(scenario)
+    umbrella, legal = coverage(scenario)
     weak = (resp >= 0) & (resp <= 1)
     shortfall = np.clip(RESPONSE_RANK[doc.declared] - resp, 0, None) * (resp >= 0)
     nuc = t.challenger_nuclear
@@ -445,24 +380,3 @@ def _indicator_terms(
         dense[player::2, k] = feature
     ptr, term, weight = sparse_rows(dense)
     return coef, PayoffTerms(ptr, term, weight)
-
-def _warheads(scenario: CrisisScenario, params: Params, actor: str, which: str, n: int) -> FloatArray:
-    """Warheads of ``actor`` (an alliance sums its nuclear members when it gives none itself)."""
-    a = scenario.actors[actor]
-    kinds = ("strategic", "non_strategic") if which == "all" else ("strategic",)
-    if a.nuclear is not None:
-        return np.asarray(sum((np.asarray(params[f"actors.{actor}.nuclear.{k}"]) for k in kinds), np.zeros(n)))
-    total = np.zeros(n)
-    for m in a.nuclear_members:
-        if m in scenario.actors and scenario.actors[m].nuclear is not None:
-            total = total + sum(np.asarray(params[f"actors.{m}.nuclear.{k}"]) for k in kinds)
-    return total
-
-def _coverage(scenario: CrisisScenario) -> tuple[float, float]:
-    """(umbrella protégés at stake if the target is covered else 0, legal defense duty 0/1) (M1, M2)."""
-    cr = scenario.crisis
-    assert cr is not None
-    d = scenario.actors[cr.defender]
-    return alliances.coverage(scenario.commitments, cr.defender, cr.target, d.members, d.nuclear_members)
-
-# ----------------------------------------------------------- template API

@@ -18,9 +18,10 @@ import numpy as np
 from numba import njit
 
 from brink.arrays import FloatArray, IndexArray
+from brink.crisis.outcomes import DEFEAT, VICTORY
+from brink.crisis.schema import CrisisScenario
 from brink.templates.crisis.payoffs import ClassQuantities
-from brink.templates.crisis.spec import CrisisScenario
-from brink.templates.crisis.tree import DEFEAT, INDICATORS, VICTORY, Skeleton
+from brink.templates.crisis.tree import INDICATORS, Skeleton
 
 if TYPE_CHECKING:
     from brink.solvers.result import Solution

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 import numpy as np
 
 from brink.arrays import FloatArray
+from brink.crisis.schema import MAX_ACTORS, MAX_PARTNERS, CrisisScenario
 from brink.errors import InputError
 from brink.games import Game
 from brink.scenario import Scenario
@@ -32,23 +33,13 @@ from brink.templates.crisis.payoffs import (
     CrisisQuantities,
     prepare,
 )
-from brink.templates.crisis.spec import CrisisScenario
 from brink.templates.crisis.theory import theory_terms
 from brink.templates.crisis.tree import INDICATORS, Skeleton, skeleton
 
 if TYPE_CHECKING:
     from brink.solvers.result import Solution
 
-__all__ = ["MAX_ACTORS", "MAX_PARTNERS", "CrisisTemplate"]
-
-
-#: The most actors and partners a crisis scenario may declare: about the world's states
-#: (each partner adds arrays of ``war classes`` floats to every sample, and each actor
-#: its numbers; 500 partners took 2.4 GB at 4,096 samples per chunk before chunks
-#: adapted to the memory budget).
-MAX_ACTORS = 1000
-MAX_PARTNERS = 200
-
+__all__ = ["CrisisTemplate"]
 
 
 def _crisis(scenario: Scenario) -> CrisisScenario:

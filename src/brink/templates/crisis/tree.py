@@ -20,33 +20,27 @@ import numpy as np
 from numpy.typing import NDArray
 
 from brink.arrays import FloatArray, IndexArray
+from brink.crisis.rungs import FULL_WAR_RUNG, rung_category
+from brink.crisis.schema import COUNTERS, RESPONSES
+from brink.crisis.terms import sparse_rows
 from brink.games import Game, TreeBuilder
 from brink.mechanisms.ladder import CENTRAL_RUNG, NUCLEAR_RUNG, EscalationCategory, escalation_score
-from brink.mechanisms.ladder import rung as ladder_rung
 from brink.templates.base import Information
-from brink.templates.crisis.spec import COUNTERS, RESPONSES
 
 if TYPE_CHECKING:
-    from brink.templates.crisis.spec import CrisisScenario
+    from brink.crisis.schema import CrisisScenario
 
 __all__ = [
-    "CONCESSION",
-    "DEFEAT",
-    "FULL_WAR_RUNG",
     "INDICATORS",
     "RESPONSE_CATEGORY",
     "RESPONSE_RANK",
-    "STALEMATE",
     "TERMINAL_FEATURES",
-    "VICTORY",
     "Skeleton",
     "Tally",
     "Terminals",
     "class_features",
     "response_category",
-    "rung_category",
     "skeleton",
-    "sparse_rows",
 ]
 
 
@@ -59,29 +53,6 @@ RESPONSE_CATEGORY: dict[str, EscalationCategory] = {
     "nuclear-response": EscalationCategory.NUCLEAR,
 }
 RESPONSE_RANK: dict[str, int] = {r: i for i, r in enumerate(RESPONSES)}
-#: War outcomes for the challenger (columns of ``Terminals.lottery``), as in
-#: :class:`brink.mechanisms.survival.WarOutcome`.
-VICTORY, STALEMATE, DEFEAT, CONCESSION = range(4)
-#: Kahn's rung 12, "large conventional war": a contest fought at or above it is decided
-#: (victory or defeat); one fought at a lower rung (a show of force, a mobilization) is
-#: decided only with probability ``rung / 12`` and otherwise ends in stalemate, and the
-#: war cost scales the same way (assumption: intensity proportional to the rung).
-FULL_WAR_RUNG = 12.0
-
-
-def rung_category(kahn: int) -> EscalationCategory:
-    """Rivera et al. (2024) category of a scenario rung, by its number on Kahn's ladder.
-
-    The single source is :func:`brink.mechanisms.ladder.rung` (Kahn 1965 catalogue with brink's
-    category of each rung); rung 0, conceding, is de-escalation.  Scenario rung names
-    that are not Kahn's (``demonstration-shot``, ``hold-conventional``) reach this
-    function through their Kahn number, given in one table,
-    :data:`brink.mechanisms.ladder.KNOWN_RUNGS` (``demonstration-shot`` is Kahn 21,
-    ``hold-conventional`` Kahn 12, ...).
-    """
-    if kahn <= 0:
-        return EscalationCategory.DE_ESCALATION
-    return ladder_rung(int(kahn)).category
 
 
 def response_category(response: str) -> EscalationCategory:
@@ -113,7 +84,7 @@ class Terminals:
 
     @property
     def decisiveness(self) -> FloatArray:
-        """Chance a contest fought at the final rung is decided: ``min(1, Kahn / 12)``."""
+        """Chance a contest fought at the final rung is decided: ``min(1, Kahn / 12)`` (:data:`~brink.crisis.rungs.FULL_WAR_RUNG`)."""
         return np.asarray(np.minimum(1.0, self.final_kahn / FULL_WAR_RUNG), dtype=np.float64)
 
     @property
@@ -198,7 +169,7 @@ def _escalation_scores(terms: Terminals) -> FloatArray:
     """Escalation score of each terminal: the most severe act on its path (Rivera et al. 2024).
 
     The acts are the challenger's first rung, the rung it ends on, and the defender's
-    response, each scored by its category (:func:`rung_category`, :func:`response_category`)
+    response, each scored by its category (:func:`~brink.crisis.rungs.rung_category`, :func:`response_category`)
     with :func:`brink.mechanisms.ladder.escalation_score`.
     """
     first = escalation_score([rung_category(int(k)).value for k in terms.kahn])
@@ -207,14 +178,6 @@ def _escalation_scores(terms: Terminals) -> FloatArray:
         [escalation_score([response_category(RESPONSES[d]).value])[0] if d >= 0 else -np.inf for d in terms.response]
     )
     return np.asarray(np.maximum(np.maximum(first, final), answer), dtype=np.float64)
-
-
-def sparse_rows(dense: FloatArray) -> tuple[IndexArray, IndexArray, FloatArray]:
-    """CSR of a dense ``(rows, cols)`` matrix: (row pointer, column, value) of its nonzeros."""
-    rows, cols = np.nonzero(dense)
-    ptr = np.zeros(dense.shape[0] + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=dense.shape[0]), out=ptr[1:])
-    return ptr, cols.astype(np.int64), np.ascontiguousarray(dense[rows, cols], dtype=np.float64)
 
 
 @lru_cache(maxsize=64)

@@ -54,10 +54,10 @@ discounted by ``delta^(r-1)``):
   conventional strike, ``nuclear_retaliation`` times the damage D's arsenal can do), the
   taboo ``nuclear_taboo`` in the round it first stands on a nuclear rung, and
   ``strategic_exchange`` times damage if the crisis becomes a central exchange.  The
-  leader's survival and the partners use the crisis template's mechanisms
-  (:func:`brink.templates.crisis.payoffs.leader_and_partners`, M6-M9) with the lottery of the
-  ending: a settlement at share ``x`` is judged at home as ``x`` victory and ``1 - x``
-  concession (assumption), an undecided war as a stalemate.
+  leader's survival and the partners come from the post-war game solved from each ending
+  (:mod:`brink.aftermath`, M6-M9), mixed over the lottery of the ending: a settlement at
+  share ``x`` is judged at home as ``x`` victory and ``1 - x`` concession (assumption), an
+  undecided war as a stalemate.
 * D: ``V_D (1 - won)`` minus its answers' costs divided by ``cost_tolerance``; the
   umbrella cost when nuclear use is answered below a nuclear response and the legal cost
   of a weak (non-military) answer (M1, M2, as in the crisis template); the **audience

@@ -20,24 +20,14 @@ from numpy.typing import NDArray
 from brink import aftermath
 from brink.aftermath.inputs import all_starts, build_inputs
 from brink.arrays import FloatArray, IndexArray
+from brink.crisis.outcomes import CONCESSION, DEFEAT, STALEMATE, VICTORY
+from brink.crisis.rungs import FULL_WAR_RUNG
+from brink.crisis.terms import assemble_payoffs, conventional_balance, damage, sparse_rows
+from brink.crisis.terms import coverage as _coverage
+from brink.crisis.terms import warheads as _warheads
 from brink.mechanisms import alliances
 from brink.mechanisms.ladder import NUCLEAR_RUNG
 from brink.templates.base import ParameterValues, Params
-from brink.templates.crisis.payoffs import (
-    _coverage,
-    _warheads,
-    assemble_payoffs,
-    conventional_balance,
-    damage,
-)
-from brink.templates.crisis.tree import (
-    CONCESSION,
-    DEFEAT,
-    FULL_WAR_RUNG,
-    STALEMATE,
-    VICTORY,
-    sparse_rows,
-)
 from brink.templates.escalation.spec import RESPONSES, EscalationScenario
 from brink.templates.escalation.tree import (
     C_CONCEDES,
@@ -218,7 +208,7 @@ def terminals_by_outcome_class(st: Structure) -> tuple[IndexArray, IndexArray]:
 
 @lru_cache(maxsize=32)
 def payoff_terms(st: Structure) -> tuple[IndexArray, IndexArray, FloatArray]:
-    """The sparse indicator terms (:func:`brink.templates.crisis.tree.sparse_rows`) of every
+    """The sparse indicator terms (:func:`brink.crisis.terms.sparse_rows`) of every
     terminal and player, ``(T * 3, kinds * rounds)``."""
     return sparse_rows(skeleton(st).term_weights.reshape(-1, len(TERM_KINDS) * st.rounds))
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 
 from brink.arrays import FloatArray
-from brink.templates.crisis.tree import DEFEAT, VICTORY
+from brink.crisis.outcomes import DEFEAT, VICTORY
 from brink.templates.escalation.payoffs import Quantities, terminals_by_outcome_class
 from brink.templates.escalation.spec import RESPONSES, EscalationScenario
 from brink.templates.escalation.tree import (

@@ -1,7 +1,7 @@
 """The escalation template's sections of a scenario file: the crisis sections plus ``process``.
 
 An escalation scenario has every section of a crisis scenario
-(:class:`brink.templates.crisis.spec.CrisisScenario`: actors, commitments, the crisis and
+(:class:`brink.crisis.schema.CrisisScenario`: actors, commitments, the crisis and
 its ladder, doctrines, partners, the energy discount, survival, costs) and a ``process``
 section: how many rounds the crisis lasts, where it starts, the settlement menu, the
 discount factor, the risk that it slips out of control, how fast a war is decided and
@@ -18,9 +18,9 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, field_validator
 
 from brink.aftermath.spec import AftermathEnergy, AftermathPartner, AftermathSurvival, Intervener
+from brink.crisis.schema import Costs, Crisis, CrisisScenario, Doctrine, Stakes
 from brink.errors import InputError
 from brink.scenario import Q, Section
-from brink.templates.crisis.spec import Costs, Crisis, CrisisScenario, Doctrine, Stakes
 
 __all__ = [
     "DECLARATIONS",

@@ -10,11 +10,11 @@ import numpy as np
 from brink.aftermath.game import GRID_POINTS
 from brink.aftermath.inputs import actions, all_starts
 from brink.arrays import FloatArray, IndexArray
+from brink.crisis.schema import MAX_ACTORS, MAX_PARTNERS
 from brink.errors import InputError
 from brink.games import Game
 from brink.scenario import Scenario
 from brink.templates.base import Capabilities, Information, Params, ReadOut, Template
-from brink.templates.crisis.template import MAX_ACTORS, MAX_PARTNERS
 from brink.templates.escalation import readout
 from brink.templates.escalation.payoffs import Quantities, prepare, war_classes
 from brink.templates.escalation.spec import EscalationScenario

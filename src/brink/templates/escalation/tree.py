@@ -19,10 +19,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from brink.arrays import FloatArray, IndexArray
+from brink.crisis.rungs import FULL_WAR_RUNG, rung_category
 from brink.games import Game, TreeBuilder
 from brink.mechanisms.ladder import CENTRAL_RUNG, NUCLEAR_RUNG, escalation_score
 from brink.templates.base import Information
-from brink.templates.crisis.tree import FULL_WAR_RUNG, rung_category
 from brink.templates.escalation.spec import DECLARATIONS, MILITARY, RESPONSES, EscalationScenario
 
 __all__ = [

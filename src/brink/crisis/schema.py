@@ -1,13 +1,16 @@
-"""The crisis template's sections of a scenario file: its schema, owned by the template.
+"""The crisis schema: the sections a crisis scenario adds to the common ones.
 
 A crisis scenario adds to the common sections (:class:`brink.scenario.Scenario`) the
 actors' commitments (M1; ATOP, Leeds et al. 2002), the crisis and its escalation ladder
 (Kahn 1965), the defender's doctrine under strategic ambiguity (M4, M5), the
 challenger's partners (M6-M8), the energy discount (M7), the leader's survival and
 foreign-imposed removal (M6, M9) and the escalation weights (``costs``).  These
-sections are fields of :class:`CrisisScenario`, which the template registers with the
-scenario layer (:mod:`brink.scenario.registry`); a scenario of another template does
-not carry them.  Survival and removal defaults come from their mechanisms
+sections are fields of :class:`CrisisScenario`: the scenario class of the one-exchange
+``crisis`` template (:mod:`brink.templates.crisis`), which registers it with the scenario
+layer (:mod:`brink.scenario.registry`), and the base of the multi-round ``escalation``
+template's (:class:`brink.templates.escalation.spec.EscalationScenario`), which widens
+the stakes, the doctrine, the costs and the response set.  A scenario of another template
+does not carry them.  Survival and removal defaults come from their mechanisms
 (:mod:`brink.mechanisms.survival`, :mod:`brink.mechanisms.removal`), the rung table from
 Kahn's catalogue (:mod:`brink.mechanisms.ladder`).
 """
@@ -32,6 +35,8 @@ from brink.scenario import Q, Scenario, Section
 
 __all__ = [
     "COUNTERS",
+    "MAX_ACTORS",
+    "MAX_PARTNERS",
     "RESPONSES",
     "Commitment",
     "Costs",
@@ -54,6 +59,12 @@ Counter = Literal["de-escalate", "hold", "escalate", "concede"]
 RESPONSES: tuple[Response, ...] = ("none", "sanctions", "conventional-strike", "nuclear-response")
 #: Challenger counter-moves after the defender's response.
 COUNTERS: tuple[Counter, ...] = ("de-escalate", "hold", "escalate", "concede")
+#: The most actors and partners a crisis scenario may declare: about the world's states
+#: (each partner adds arrays of ``war classes`` floats to every sample, and each actor
+#: its numbers; 500 partners took 2.4 GB at 4,096 samples per chunk before chunks
+#: adapted to the memory budget).
+MAX_ACTORS = 1000
+MAX_PARTNERS = 200
 
 
 class Commitment(Section):
@@ -185,7 +196,7 @@ class Costs(Section):
 
 
 class CrisisScenario(Scenario):
-    """A scenario of the crisis template: the common sections plus the crisis's own."""
+    """A crisis scenario: the common sections plus the crisis's own (module doc)."""
 
     #: The crisis game reads every section, written or defaulted (costs, survival, ...),
     #: so their defaults are numbers that need provenance.
