@@ -71,7 +71,6 @@ from numba import njit
 from numpy.typing import NDArray
 
 from brink.arrays import BoolArray, FloatArray, IndexArray
-from brink.errors import InputError
 from brink.games import Game, GameError
 from brink.solvers.precision import check_lambda
 from brink.solvers.regret import (
@@ -103,9 +102,28 @@ MIN_STEP = 1e-3
 MIN_DAMPING = 2.0**-8
 #: Iterates that Anderson mixing combines (its memory).
 MEMORY = 3
-#: Samples per kernel call: the value vectors of one chunk, ``nodes * players * CHUNK``
-#: floats, stay in cache on games of a few thousand nodes.
-CHUNK = 16
+#: Samples swept together (SIMD lanes); a lane that finishes takes the next sample.  The
+#: value vectors of the lanes, ``nodes * players * LANES`` floats, stay in cache on games of
+#: a few thousand nodes.
+LANES = 16
+CHUNK = LANES
+#: The stopping test of the path and the certificate: max regret and sequential regret at
+#: most this times the payoff range.
+REGRET_TOL = 1e-8
+#: Attempt 0: the types-known warm start, mixed with this share of the uniform profile,
+#: is solved at ``lam * range = WARM_LAMBDA``; unsolved after ``WARM_ITERATIONS`` sweeps,
+#: the sample goes on to the path from the uniform profile.
+WARM_LAMBDA = 1e3
+WARM_MIX = 1e-3
+WARM_ITERATIONS = 40
+#: Attempt 2, the restart: damping, first and largest growth factor of its lambda path.
+RESTART_DAMPING = 0.25
+RESTART_GROWTH = 1.25
+RESTART_MAX_GROWTH = 4.0
+#: The exact regrets of a solved lambda are computed only once the sweep's own sequential
+#: gain is within this times ``regret_tol`` (it is that gain at a fixed point, up to
+#: rounding and beliefs below 1e-308).
+GATE = 10.0
 
 # per-sample states in the kernel
 _ACTIVE, _DONE, _FAILED = 0, 1, 2
@@ -128,6 +146,8 @@ class _Sweep(NamedTuple):
     level_sets: IndexArray
     set_ptr: IndexArray
     first_var: IndexArray
+    inner: IndexArray
+    multi: IndexArray
 
 
 _SWEEPS: weakref.WeakKeyDictionary[Game, _Sweep] = weakref.WeakKeyDictionary()
@@ -164,8 +184,12 @@ def _sweep(game: Game) -> _Sweep:
     first_var = np.full(game.n_nodes, -1, dtype=np.int64)
     mover_nodes = inner[t.edge_var[game.child_ptr[inner]] >= 0]
     first_var[mover_nodes] = t.edge_var[game.child_ptr[mover_nodes]]
+    inner_pre = np.flatnonzero(game.num_children > 0)
+    multi = np.flatnonzero(np.diff(t.member_start) > 1)
     out = _Sweep(
         tree=t,
+        inner=_ints(inner_pre[inner_pre > 0]),
+        multi=_ints(multi),
         level_nodes=_ints(level_nodes),
         level_ptr=_ints(level_ptr),
         level_sets=_ints(set_order),
@@ -178,7 +202,7 @@ def _sweep(game: Game) -> _Sweep:
 
 @njit(cache=True, nogil=True)
 def _forward(
-    t: RegretTree,
+    g: _Sweep,
     log_sigma: FloatArray,
     log_chance: FloatArray,
     c: int,
@@ -187,16 +211,19 @@ def _forward(
     top: FloatArray,
     total: FloatArray,
 ) -> None:  # pragma: no cover - compiled
-    """Log reach of every node and Bayes' rule beliefs at every personal set, ``c`` samples.
+    """Log reach of the inner nodes and Bayes' rule beliefs at every personal set, ``c`` lanes.
 
-    ``log_sigma (variables, C)`` and ``log_chance (edges, C)`` are log probabilities;
-    ``mu (nodes, C)`` receives the beliefs of the member nodes of personal sets (a set that
-    only impossible chance moves lead to gets uniform beliefs).  ``top`` and ``total`` are
-    scratch rows.
+    ``log_sigma (variables, C)`` and ``log_chance (edges, C)`` are log probabilities; only
+    inner nodes get a log reach (terminals are never a set's member).  ``mu (nodes, C)``
+    receives the beliefs of the members of the sets with several nodes (singletons keep
+    the 1 they are given once); a set that only impossible chance moves lead to gets
+    uniform beliefs.  ``top`` and ``total`` are scratch rows.
     """
+    t = g.tree
     for s in range(c):
         log_reach[0, s] = 0.0
-    for v in range(1, t.parent.size):
+    for j in range(g.inner.size):
+        v = g.inner[j]
         p = t.parent[v]
         e = t.parent_edge[v]
         k = t.edge_var[e]
@@ -206,12 +233,9 @@ def _forward(
         else:
             for s in range(c):
                 log_reach[v, s] = log_reach[p, s] + log_chance[e, s]
-    for h in range(t.member_start.size - 1):
+    for j in range(g.multi.size):
+        h = g.multi[j]
         lo, hi = t.member_start[h], t.member_start[h + 1]
-        if hi - lo == 1:
-            for s in range(c):
-                mu[t.member_nodes[lo], s] = 1.0
-            continue
         for s in range(c):
             top[s] = -np.inf
             total[s] = 0.0
@@ -219,27 +243,29 @@ def _forward(
             x = t.member_nodes[m]
             for s in range(c):
                 top[s] = max(top[s], log_reach[x, s])
+        for s in range(c):
+            if top[s] == -np.inf:
+                top[s] = 0.0  # every member unreachable: exp(-inf - 0) = 0, made uniform below
         for m in range(lo, hi):
             x = t.member_nodes[m]
             for s in range(c):
-                w = np.exp(log_reach[x, s] - top[s]) if top[s] > -np.inf else 1.0
+                w = np.exp(log_reach[x, s] - top[s])
                 mu[x, s] = w
                 total[s] += w
         for m in range(lo, hi):
             x = t.member_nodes[m]
             for s in range(c):
-                mu[x, s] /= total[s]
+                mu[x, s] = mu[x, s] / total[s] if total[s] > 0.0 else 1.0 / (hi - lo)
 
 
 @njit(cache=True, nogil=True)
 def _iterate(
     g: _Sweep,
-    utility: FloatArray,
     probs: FloatArray,
     log_chance: FloatArray,
     lam: FloatArray,
-    state: NDArray[np.int8],
     c: int,
+    update: bool,
     log_sigma: FloatArray,
     sigma: FloatArray,
     log_reach: FloatArray,
@@ -247,73 +273,91 @@ def _iterate(
     values: FloatArray,
     action_values: FloatArray,
     residual: FloatArray,
+    gap: FloatArray,
     scratch: FloatArray,
 ) -> None:  # pragma: no cover - compiled
-    """One sweep ``G`` of the logit map on ``c`` samples (sample-minor loops).
+    """One sweep ``G`` of the logit map on ``c`` lanes (sample-minor loops, no branches on lanes).
 
     Forward pass (:func:`_forward`), then the Gauss-Seidel backward pass over the levels
-    (module doc): every set of an active sample takes ``softmax(lam U_h)``.  ``log_sigma``
-    and ``sigma (variables, C)`` hold the profile (logs and probabilities, updated
-    together).  ``values (nodes, players, C)`` hold the terminal utilities on entry (in
-    units of the payoff range) and every node's value vector on exit.  Samples whose
-    ``state`` is not active keep their profile.  ``residual[s]`` receives the largest
-    ``|softmax(lam U) - sigma|`` of sample ``s``.
+    (module doc): with ``update`` every set takes ``softmax(lam U_h)``; without, only the
+    node values are computed (the read-out of a final profile).  ``log_sigma`` and
+    ``sigma (variables, C)`` hold the profile (logs and probabilities, updated together).
+    ``values (nodes, players, C)`` hold the terminal utilities (in units of the payoff
+    range), which stay, and receive every inner node's value vector.  ``residual[s]``
+    receives the largest ``|softmax(lam U) - sigma|`` of lane ``s`` and ``gap[s]`` its
+    largest one-shot conditional gain ``max_a U_h(a) - sum_a sigma_h(a) U_h(a)`` at the
+    updated profile (the sequential regret of :func:`brink.solvers.regret.sequential_gains`,
+    read off the sweep for free).
     """
     t = g.tree
     players = values.shape[1]
     top = scratch[0]
     total = scratch[1]
-    _forward(t, log_sigma, log_chance, c, log_reach, mu, top, total)
+    cur = scratch[2]
+    _forward(g, log_sigma, log_chance, c, log_reach, mu, top, total)
     for s in range(c):
         residual[s] = 0.0
+        gap[s] = 0.0
     for k in range(g.level_ptr.size - 1):
-        for j in range(g.set_ptr[k], g.set_ptr[k + 1]):
-            h = g.level_sets[j]
-            i = t.set_player[h]
-            lo, hi = t.set_start[h], t.set_start[h + 1]
-            for a in range(hi - lo):
-                for s in range(c):
-                    action_values[a, s] = 0.0
-                for m in range(t.member_start[h], t.member_start[h + 1]):
-                    x = t.member_nodes[m]
+        if update:
+            for j in range(g.set_ptr[k], g.set_ptr[k + 1]):
+                h = g.level_sets[j]
+                i = t.set_player[h]
+                lo, hi = t.set_start[h], t.set_start[h + 1]
+                m0, m1 = t.member_start[h], t.member_start[h + 1]
+                for a in range(hi - lo):
+                    x = t.member_nodes[m0]
                     child = t.children[t.child_ptr[x] + a]
                     for s in range(c):
-                        action_values[a, s] += mu[x, s] * values[child, i, s]
-            for s in range(c):
-                top[s] = -np.inf
-                total[s] = 0.0
-            for a in range(hi - lo):
+                        action_values[a, s] = mu[x, s] * values[child, i, s]
+                    for m in range(m0 + 1, m1):
+                        x = t.member_nodes[m]
+                        child = t.children[t.child_ptr[x] + a]
+                        for s in range(c):
+                            action_values[a, s] += mu[x, s] * values[child, i, s]
                 for s in range(c):
-                    action_values[a, s] *= lam[s]
-                    top[s] = max(top[s], action_values[a, s])
-            for a in range(hi - lo):
+                    top[s] = -np.inf
+                    total[s] = 0.0
+                    cur[s] = 0.0
+                for a in range(hi - lo):
+                    for s in range(c):
+                        top[s] = max(top[s], action_values[a, s])
+                for a in range(hi - lo):
+                    for s in range(c):
+                        total[s] += np.exp(lam[s] * (action_values[a, s] - top[s]))
                 for s in range(c):
-                    total[s] += np.exp(action_values[a, s] - top[s])
-            for a in range(hi - lo):
-                var = lo + a
+                    total[s] = np.log(total[s])
+                for a in range(hi - lo):
+                    var = lo + a
+                    for s in range(c):
+                        u = action_values[a, s]
+                        log_soft = lam[s] * (u - top[s]) - total[s]
+                        soft = np.exp(log_soft)
+                        residual[s] = max(residual[s], abs(soft - sigma[var, s]))
+                        cur[s] += soft * u
+                        log_sigma[var, s] = log_soft
+                        sigma[var, s] = soft
                 for s in range(c):
-                    if state[s] != 0:
-                        continue
-                    log_soft = action_values[a, s] - top[s] - np.log(total[s])
-                    soft = np.exp(log_soft)
-                    old = sigma[var, s]
-                    residual[s] = max(residual[s], abs(soft - old))
-                    log_sigma[var, s] = log_soft
-                    sigma[var, s] = soft
+                    gap[s] = max(gap[s], top[s] - cur[s])
         for j in range(g.level_ptr[k], g.level_ptr[k + 1]):
             v = g.level_nodes[j]
             e0, e1 = t.child_ptr[v], t.child_ptr[v + 1]
             k0 = g.first_var[v]
             for p in range(players):
-                for s in range(c):
-                    values[v, p, s] = 0.0
-                for e in range(e0, e1):
-                    child = t.children[e]
-                    if k0 >= 0:
+                child = t.children[e0]
+                if k0 >= 0:
+                    for s in range(c):
+                        values[v, p, s] = sigma[k0, s] * values[child, p, s]
+                    for e in range(e0 + 1, e1):
+                        child = t.children[e]
                         var = k0 + (e - e0)
                         for s in range(c):
                             values[v, p, s] += sigma[var, s] * values[child, p, s]
-                    else:
+                else:
+                    for s in range(c):
+                        values[v, p, s] = probs[e0, s] * values[child, p, s]
+                    for e in range(e0 + 1, e1):
+                        child = t.children[e]
                         for s in range(c):
                             values[v, p, s] += probs[e, s] * values[child, p, s]
 
@@ -323,26 +367,27 @@ def _regrets(
     t: RegretTree,
     log_sigma: FloatArray,
     probs: FloatArray,
-    utility: FloatArray,
+    values: FloatArray,
     s: int,
     sigma: FloatArray,
     p_s: FloatArray,
     u_s: FloatArray,
     gains: FloatArray,
 ) -> tuple[float, float]:  # pragma: no cover - compiled
-    """Max regret and largest sequential (one-shot, conditional) gain of sample ``s``.
+    """Max regret and largest sequential (one-shot, conditional) gain of lane ``s``.
 
     :func:`brink.solvers.regret.best_response_gains` and
-    :func:`brink.solvers.regret.sequential_gains` on the sample's column; the other
-    arguments after ``s`` are scratch space.
+    :func:`brink.solvers.regret.sequential_gains` on the lane's column (``values`` holds
+    the terminal utilities at the terminal nodes); the arguments after ``s`` are scratch.
     """
     for k in range(sigma.size):
         sigma[k] = np.exp(log_sigma[k, s])
     for e in range(p_s.size):
         p_s[e] = probs[e, s]
     for z in range(u_s.shape[0]):
+        v = t.terminals[z]
         for i in range(u_s.shape[1]):
-            u_s[z, i] = utility[z, i, s]
+            u_s[z, i] = values[v, i, s]
     best_response_gains(t, sigma, p_s, u_s, gains)
     worst = 0.0
     for i in range(gains.size):
@@ -461,6 +506,99 @@ def _anderson(
 
 
 @njit(cache=True, nogil=True)
+def _types_known(
+    g: _Sweep,
+    probs: FloatArray,
+    log_chance: FloatArray,
+    values: FloatArray,
+    s: int,
+    best: FloatArray,
+    prior: FloatArray,
+    choice: IndexArray,
+    log_sigma: FloatArray,
+) -> None:  # pragma: no cover - compiled
+    """The warm start of lane ``s``: the types-known solution, pooled over each set.
+
+    Backward induction on the tree as if every node were its own information set (the
+    perfect-information game of the same sample: every player sees the types; Selten 1965,
+    first action on ties), then at each personal set the share of its nodes, weighted by
+    their prior (chance-only) probability, that choose each action, mixed with 1e-3 of
+    the uniform profile, as a log profile in ``log_sigma[:, s]``.  ``best (nodes,
+    players)``, ``prior`` and ``choice (nodes,)`` are scratch.
+    """
+    t = g.tree
+    players = best.shape[1]
+    n = t.parent.size
+    for v in range(n - 1, -1, -1):
+        e0, e1 = t.child_ptr[v], t.child_ptr[v + 1]
+        if e0 == e1:
+            for p in range(players):
+                best[v, p] = values[v, p, s]
+            continue
+        if g.first_var[v] >= 0:
+            i = t.edge_player[e0]
+            pick = e0
+            for e in range(e0 + 1, e1):
+                if best[t.children[e], i] > best[t.children[pick], i]:
+                    pick = e
+            choice[v] = pick - e0
+            for p in range(players):
+                best[v, p] = best[t.children[pick], p]
+        else:
+            for p in range(players):
+                acc = 0.0
+                for e in range(e0, e1):
+                    acc += probs[e, s] * best[t.children[e], p]
+                best[v, p] = acc
+    prior[0] = 0.0
+    for j in range(g.inner.size):
+        v = g.inner[j]
+        e = t.parent_edge[v]
+        prior[v] = prior[t.parent[v]] + (log_chance[e, s] if t.edge_var[e] < 0 else 0.0)
+    for h in range(t.set_start.size - 1):
+        lo, hi = t.set_start[h], t.set_start[h + 1]
+        m0, m1 = t.member_start[h], t.member_start[h + 1]
+        top = -np.inf
+        for m in range(m0, m1):
+            top = max(top, prior[t.member_nodes[m]])
+        total = 0.0
+        for q in range(lo, hi):
+            log_sigma[q, s] = 0.0
+        for m in range(m0, m1):
+            x = t.member_nodes[m]
+            w = np.exp(prior[x] - top) if top > -np.inf else 1.0
+            total += w
+            log_sigma[lo + choice[x], s] += w
+        for q in range(lo, hi):
+            share = log_sigma[q, s] / total
+            log_sigma[q, s] = np.log((1.0 - WARM_MIX) * share + WARM_MIX / (hi - lo))
+
+
+@njit(cache=True, nogil=True)
+def _load(
+    g: _Sweep,
+    utility: FloatArray,
+    probs: FloatArray,
+    log_chance: FloatArray,
+    src: int,
+    s: int,
+    lane_probs: FloatArray,
+    lane_log_chance: FloatArray,
+    values: FloatArray,
+) -> None:  # pragma: no cover - compiled
+    """Copy sample ``src``'s chance probabilities and terminal utilities into lane ``s``."""
+    t = g.tree
+    row = src if probs.shape[0] > 1 else 0
+    for e in range(probs.shape[1]):
+        lane_probs[e, s] = probs[row, e]
+        lane_log_chance[e, s] = log_chance[row, e]
+    for z in range(t.terminals.size):
+        v = t.terminals[z]
+        for i in range(utility.shape[2]):
+            values[v, i, s] = utility[src, z, i]
+
+
+@njit(cache=True, nogil=True)
 def _solve_kernel(
     g: _Sweep,
     utility: FloatArray,
@@ -468,55 +606,64 @@ def _solve_kernel(
     log_chance: FloatArray,
     target: FloatArray,
     has_target: bool,
+    warm: bool,
+    restart: bool,
     tol: float,
     regret_tol: float,
     max_lam: float,
     max_iterations: int,
-    log_sigma: FloatArray,
-    lam_out: FloatArray,
-    iterations: IndexArray,
-    done: BoolArray,
-    regret: FloatArray,
-    mu_out: FloatArray,
-    values: FloatArray,
+    lanes: int,
+    out_log_sigma: FloatArray,
+    out_lam: FloatArray,
+    out_iterations: IndexArray,
+    out_done: BoolArray,
+    out_regret: FloatArray,
+    out_sequential: FloatArray,
+    out_attempt: IndexArray,
 ) -> None:  # pragma: no cover - compiled
-    """Solve ``c = utility.shape[2]`` samples along their lambda paths (module doc).
+    """Solve every sample along its lambda path, ``lanes`` samples at a time (module doc).
 
-    ``utility (terminals, players, C)`` in units of the payoff range; ``probs`` and
-    ``log_chance (edges, C)``; ``target (C,)`` the lambda to reach (units of
+    ``utility (S, terminals, players)`` in units of the payoff range; ``probs`` and
+    ``log_chance ([S or 1], edges)``; ``target (S,)`` the lambda to reach (units of
     ``1 / range``) when ``has_target``, else the path runs until both regrets are at most
-    ``regret_tol`` (or, past ``max_lam``, the max regret alone: the point reached still
-    counts when it is a Nash equilibrium, as in :mod:`brink.solvers.qre`).
+    ``regret_tol`` (or, past ``max_lam``, the max regret alone).
 
-    Path control per sample: a lambda not solved within ``STEP_ITERATIONS`` iterations
-    is rejected; the sample returns to the last solved lambda's profile and tries a
-    shorter step (the growth factor's square root), and fails once the factor is below
-    ``1 + MIN_STEP``.  Writes the final log profile into ``log_sigma (variables, C)``
-    (which holds the start, the QRE at lambda 0, on entry), the lambda reached, the
-    iterations taken, whether the sample got there, its max regret (units of the range;
-    NaN where not computed), its beliefs ``mu_out (nodes, C)`` and its node values
-    ``values (nodes, players, C)`` under the final profile.
+    Samples wait in a queue; a lane that finishes its sample (solved or given up) takes
+    the next, so a slow sample never keeps the other lanes sweeping.  Each sample tries,
+    in order: **attempt 0** (only for the limit, with ``warm``) the types-known warm start
+    (:func:`_types_known`) solved at ``WARM_LAMBDA``, then the path up from there;
+    **attempt 1** the path from the uniform profile at ``FIRST_LAMBDA`` (the principal
+    branch); **attempt 2** (with ``restart``) the same path with strong damping and short
+    steps.  An attempt ends unsolved after ``max_iterations`` sweeps (``WARM_ITERATIONS``
+    for attempt 0 before its first solved lambda), once its growth factor is below
+    ``1 + MIN_STEP``, or at ``max_lam`` with regret left; the next attempt then starts.
+
+    Writes per sample the final log profile ``out_log_sigma (S, variables)``, the lambda
+    reached, the sweeps taken over all attempts, whether an attempt got there, the exact
+    max regret and sequential regret of the final profile (units of the range), and the
+    attempt that ended (0, 1, 2).
     """
     t = g.tree
+    S = utility.shape[0]
     n = t.parent.size
-    c = utility.shape[2]
-    players = utility.shape[1]
+    players = utility.shape[2]
     a_n = t.var_set.size
+    e_n = probs.shape[1]
+    c = min(lanes, S)
     widest = 1
     for h in range(t.set_start.size - 1):
         widest = max(widest, t.set_start[h + 1] - t.set_start[h])
-    log_reach = np.empty((n, c))
-    values[:] = 0.0
-    for z in range(t.terminals.size):
-        v = t.terminals[z]
-        for i in range(players):
-            for s in range(c):
-                values[v, i, s] = utility[z, i, s]
-    sigma = np.exp(log_sigma)
-    saved = log_sigma.copy()
+    log_reach = np.zeros((n, c))
+    mu = np.ones((n, c))
+    values = np.zeros((n, players, c))
+    lane_probs = np.empty((e_n, c))
+    lane_log_chance = np.empty((e_n, c))
+    log_sigma = np.zeros((a_n, c))
+    sigma = np.ones((a_n, c))
+    saved = np.zeros((a_n, c))
     slots = MEMORY + 1
-    hist_x = np.empty((slots, a_n, c))
-    hist_f = np.empty((slots, a_n, c))
+    hist_x = np.zeros((slots, a_n, c))
+    hist_f = np.zeros((slots, a_n, c))
     gram = np.empty((MEMORY, MEMORY, c))
     rhs = np.empty((MEMORY, c))
     count = np.zeros(c, dtype=np.int64)
@@ -524,120 +671,219 @@ def _solve_kernel(
     head = 0
     action_values = np.empty((widest, c))
     residual = np.empty(c)
-    scratch = np.empty((2, c))
-    lam = np.empty(c)
-    solved = np.zeros(c)  # the last lambda solved (0: the uniform start)
+    gap = np.empty(c)
+    scratch = np.empty((3, c))
+    lam = np.zeros(c)
+    solved = np.zeros(c)
     damping = np.ones(c)
     growth = np.full(c, GROWTH)
+    top_growth = np.full(c, MAX_GROWTH)
     here = np.zeros(c, dtype=np.int64)
-    state = np.zeros(c, dtype=np.int8)
+    tries = np.zeros(c, dtype=np.int64)
+    attempt = np.zeros(c, dtype=np.int64)
+    sample = np.full(c, -1, dtype=np.int64)
     column = np.empty(a_n)
-    p_s = np.empty(probs.shape[0])
-    u_s = np.empty((utility.shape[0], players))
+    p_s = np.empty(e_n)
+    u_s = np.empty((t.terminals.size, players))
     gains = np.empty(t.player_stage_ptr.size - 1)
-    for s in range(c):
-        iterations[s] = 0
-        regret[s] = np.nan
-        lam[s] = min(FIRST_LAMBDA, target[s]) if has_target else FIRST_LAMBDA
-        if a_n == 0 or (has_target and target[s] <= 0.0):
-            state[s] = _DONE
-            lam[s] = 0.0
+    best = np.empty((n, players))
+    prior = np.empty(n)
+    choice = np.zeros(n, dtype=np.int64)
+    uniform = np.empty(a_n)
+    for k in range(a_n):
+        uniform[k] = -np.log(t.set_start[t.var_set[k] + 1] - t.set_start[t.var_set[k]])
+    queue = 0
     active = 0
-    for s in range(c):
-        active += state[s] == _ACTIVE
-    while active > 0:
+    while True:
+        # fill empty lanes from the queue, and start the attempts that are due
+        for s in range(c):
+            if sample[s] < 0:
+                if queue >= S:
+                    continue
+                src = queue
+                queue += 1
+                sample[s] = src
+                out_iterations[src] = 0
+                _load(g, utility, probs, log_chance, src, s, lane_probs, lane_log_chance, values)
+                cap0 = target[src] if has_target else max_lam
+                if a_n == 0 or (has_target and cap0 <= 0.0):
+                    for k in range(a_n):
+                        out_log_sigma[src, k] = uniform[k]
+                    out_lam[src] = 0.0
+                    out_done[src] = True
+                    out_regret[src] = 0.0
+                    out_sequential[src] = 0.0
+                    out_attempt[src] = 1
+                    sample[s] = -1
+                    continue
+                attempt[s] = 0 if (warm and not has_target) else 1
+                tries[s] = -1  # start the attempt below
+                active += 1
+            if tries[s] == -1:
+                src = sample[s]
+                cap = target[src] if has_target else max_lam
+                if attempt[s] == 0:
+                    _types_known(
+                        g, lane_probs, lane_log_chance, values, s, best, prior, choice, log_sigma
+                    )
+                    lam[s] = min(WARM_LAMBDA, cap)
+                    growth[s] = MAX_GROWTH
+                    top_growth[s] = MAX_GROWTH
+                    damping[s] = 1.0
+                else:
+                    for k in range(a_n):
+                        log_sigma[k, s] = uniform[k]
+                    lam[s] = min(FIRST_LAMBDA, cap)
+                    strong = attempt[s] == 2
+                    growth[s] = RESTART_GROWTH if strong else GROWTH
+                    top_growth[s] = RESTART_MAX_GROWTH if strong else MAX_GROWTH
+                    damping[s] = RESTART_DAMPING if strong else 1.0
+                for k in range(a_n):
+                    sigma[k, s] = np.exp(log_sigma[k, s])
+                    saved[k, s] = log_sigma[k, s]
+                solved[s] = 0.0
+                here[s] = 0
+                count[s] = 0
+                tries[s] = 0
+        if active == 0:
+            break
         head = (head + 1) % slots
-        hist_x[head] = log_sigma
+        for k in range(a_n):
+            for s in range(c):
+                hist_x[head, k, s] = log_sigma[k, s]
         _iterate(
-            g, utility, probs, log_chance, lam, state, c, log_sigma, sigma, log_reach,
-            mu_out, values, action_values, residual, scratch,
+            g, lane_probs, lane_log_chance, lam, c, True, log_sigma, sigma, log_reach, mu,
+            values, action_values, residual, gap, scratch,
         )  # fmt: skip
         for s in range(c):
             mix[s] = False
-            if state[s] != _ACTIVE:
+            src = sample[s]
+            if src < 0:
                 continue
             for k in range(a_n):
                 hist_f[head, k, s] = log_sigma[k, s] - hist_x[head, k, s]
             count[s] += 1
-            iterations[s] += 1
+            out_iterations[src] += 1
+            tries[s] += 1
             here[s] += 1
-            cap = target[s] if has_target else max_lam
-            reject = False
+            cap = target[src] if has_target else max_lam
+            finished = False
+            give_up = False
+            worst = np.nan
+            one_shot = np.nan
             if residual[s] <= tol:
                 last = lam[s] >= cap
                 if has_target:
                     finished = last
-                else:
+                elif gap[s] <= regret_tol * GATE or last:
                     worst, one_shot = _regrets(
-                        t, log_sigma, probs, utility, s, column, p_s, u_s, gains
+                        t, log_sigma, lane_probs, values, s, column, p_s, u_s, gains
                     )
-                    regret[s] = worst
                     finished = worst <= regret_tol and (one_shot <= regret_tol or last)
-                    if last and not finished:
-                        state[s] = _FAILED
-                        continue
-                if finished:
-                    state[s] = _DONE
+                    give_up = last and not finished
+                if not finished and not give_up:
+                    if here[s] <= EASY_ITERATIONS:
+                        growth[s] = min(growth[s] * 2.0, top_growth[s])
+                    solved[s] = lam[s]
+                    for k in range(a_n):
+                        saved[k, s] = log_sigma[k, s]
+                    lam[s] = min(lam[s] * growth[s], cap)
+                    here[s] = 0
+                    count[s] = 0
+                    damping[s] = min(1.0, 2.0 * damping[s])
                     continue
-                if here[s] <= EASY_ITERATIONS:
-                    growth[s] = min(growth[s] * 2.0, MAX_GROWTH)
-                solved[s] = lam[s]
-                for k in range(a_n):
-                    saved[k, s] = log_sigma[k, s]
-                lam[s] = min(lam[s] * growth[s], cap)
-                here[s] = 0
-                count[s] = 0
-                damping[s] = min(1.0, 2.0 * damping[s])
-                continue
-            elif iterations[s] >= max_iterations:
-                state[s] = _FAILED
-                continue
-            else:
-                reject = here[s] >= STEP_ITERATIONS
-            if reject:
+            elif tries[s] >= max_iterations or (
+                attempt[s] == 0 and solved[s] == 0.0 and tries[s] >= WARM_ITERATIONS
+            ):
+                give_up = True
+            elif here[s] >= STEP_ITERATIONS:
                 # back to the last solved lambda, a shorter step
                 growth[s] = np.sqrt(growth[s])
-                if growth[s] < 1.0 + MIN_STEP:
-                    state[s] = _FAILED
+                give_up = growth[s] < 1.0 + MIN_STEP or (attempt[s] == 0 and solved[s] == 0.0)
+                if not give_up:
+                    for k in range(a_n):
+                        log_sigma[k, s] = saved[k, s]
+                        sigma[k, s] = np.exp(saved[k, s])
+                    lam[s] = solved[s] * growth[s] if solved[s] > 0.0 else 0.5 * lam[s]
+                    here[s] = 0
+                    count[s] = 0
+                    damping[s] = max(0.5 * damping[s], MIN_DAMPING)
                     continue
-                for k in range(a_n):
-                    log_sigma[k, s] = saved[k, s]
-                    sigma[k, s] = np.exp(saved[k, s])
-                lam[s] = solved[s] * growth[s] if solved[s] > 0.0 else 0.5 * lam[s]
-                here[s] = 0
-                count[s] = 0
-                damping[s] = max(0.5 * damping[s], MIN_DAMPING)
             else:
                 mix[s] = True
+                continue
+            if give_up and attempt[s] < (2 if restart else 1):
+                attempt[s] += 1
+                tries[s] = -1
+                continue
+            # the sample is done (solved, or its last attempt gave up): store it, free the lane
+            if np.isnan(worst):
+                worst, one_shot = _regrets(
+                    t, log_sigma, lane_probs, values, s, column, p_s, u_s, gains
+                )
+            for k in range(a_n):
+                out_log_sigma[src, k] = log_sigma[k, s]
+            out_lam[src] = lam[s]
+            out_done[src] = finished
+            out_regret[src] = worst
+            out_sequential[src] = one_shot
+            out_attempt[src] = attempt[s]
+            sample[s] = -1
+            active -= 1
         _anderson(t, mix, count, head, damping, hist_x, hist_f, log_sigma, sigma, gram, rhs)
-        active = 0
-        for s in range(c):
-            active += state[s] == _ACTIVE
-    for s in range(c):
-        lam_out[s] = lam[s]
-        done[s] = state[s] == _DONE
-    _forward(t, log_sigma, log_chance, c, log_reach, mu_out, scratch[0], scratch[1])
-    # node values under the final profile: one backward pass without updates
-    for s in range(c):
-        state[s] = _DONE
-    _iterate(
-        g, utility, probs, log_chance, lam, state, c, log_sigma, sigma, log_reach,
-        mu_out, values, action_values, residual, scratch,
-    )  # fmt: skip
 
 
 @njit(cache=True, nogil=True)
-def _regret_batch(
-    t: RegretTree, sigma: FloatArray, probs: FloatArray, utility: FloatArray, out: FloatArray
+def _read_out(
+    g: _Sweep,
+    utility: FloatArray,
+    probs: FloatArray,
+    log_chance: FloatArray,
+    log_sigma: FloatArray,
+    lanes: int,
+    out_mu: FloatArray,
+    out_values: FloatArray,
 ) -> None:  # pragma: no cover - compiled
-    """Max regret (:func:`brink.solvers.regret.best_response_gains`) of every row of ``sigma``."""
-    gains = np.empty(t.player_stage_ptr.size - 1)
-    for s in range(out.size):
-        best_response_gains(t, sigma[s], probs[s if probs.shape[0] > 1 else 0], utility[s], gains)
-        worst = 0.0
-        for i in range(gains.size):
-            worst = max(worst, gains[i])
-        out[s] = worst
+    """Beliefs ``out_mu (S, nodes)`` (member nodes) and node values ``out_values (S, nodes,
+    players)`` (units of the range) of the final profiles ``log_sigma (S, variables)``:
+    one forward pass and one backward pass without updates, ``lanes`` samples at a time."""
+    t = g.tree
+    S = utility.shape[0]
+    n = t.parent.size
+    players = utility.shape[2]
+    a_n = t.var_set.size
+    e_n = probs.shape[1]
+    c = min(lanes, S)
+    log_reach = np.zeros((n, c))
+    mu = np.ones((n, c))
+    values = np.zeros((n, players, c))
+    lane_probs = np.empty((e_n, c))
+    lane_log_chance = np.empty((e_n, c))
+    lane_log_sigma = np.zeros((a_n, c))
+    sigma = np.zeros((a_n, c))
+    lam = np.zeros(c)
+    action_values = np.empty((1, c))
+    residual = np.empty(c)
+    gap = np.empty(c)
+    scratch = np.empty((3, c))
+    for s0 in range(0, S, c):
+        w = min(c, S - s0)
+        for s in range(w):
+            _load(g, utility, probs, log_chance, s0 + s, s, lane_probs, lane_log_chance, values)
+            for k in range(a_n):
+                lane_log_sigma[k, s] = log_sigma[s0 + s, k]
+                sigma[k, s] = np.exp(log_sigma[s0 + s, k])
+        _iterate(
+            g, lane_probs, lane_log_chance, lam, w, False, lane_log_sigma, sigma, log_reach, mu,
+            values, action_values, residual, gap, scratch,
+        )  # fmt: skip
+        for s in range(w):
+            for m in range(t.member_nodes.size):
+                x = t.member_nodes[m]
+                out_mu[s0 + s, x] = mu[x, s]
+            for v in range(n):
+                for i in range(players):
+                    out_values[s0 + s, v, i] = values[v, i, s]
 
 
 def _reach(t: RegretTree, sigma: FloatArray, probs: FloatArray, samples: int) -> FloatArray:
@@ -704,70 +950,42 @@ def _run(
     regret_tol: float,
     max_lam: float,
     max_iterations: int,
+    warm: bool,
+    restart: bool,
 ) -> dict[str, Any]:
-    """Run the kernel over chunks of :data:`CHUNK` samples; sample-major results."""
+    """Run the kernel over all samples, :data:`LANES` at a time; sample-major results."""
     t = prob.sweep.tree
     S, a_n, n = prob.samples, int(t.var_set.size), int(t.parent.size)
+    players = prob.utility.shape[2]
     log_sigma = np.empty((S, a_n))
-    lam = np.empty(S)
+    lam = np.zeros(S)
     iterations = np.zeros(S, dtype=np.int64)
     done = np.zeros(S, dtype=bool)
     regret = np.full(S, np.nan)
+    sequential = np.full(S, np.nan)
+    attempt = np.zeros(S, dtype=np.int64)
+    _solve_kernel(
+        prob.sweep, prob.utility, prob.probs, prob.log_chance,
+        np.zeros(S) if target is None else np.ascontiguousarray(target, dtype=np.float64),
+        target is not None, warm, restart, float(tol), float(regret_tol), float(max_lam),
+        int(max_iterations), LANES, log_sigma, lam, iterations, done, regret, sequential, attempt,
+    )  # fmt: skip
     beliefs = np.ones((S, n))
-    players = prob.utility.shape[2]
-    values = np.empty((S, n, players))
-    start = -np.log(np.diff(t.set_start).astype(np.float64))[t.var_set]
-    for s0 in range(0, S, CHUNK):
-        s1 = min(S, s0 + CHUNK)
-        c = s1 - s0
-        pick = slice(s0, s1) if prob.probs.shape[0] > 1 else slice(0, 1)
-        probs = np.ascontiguousarray(np.broadcast_to(prob.probs[pick].T, (prob.probs.shape[1], c)))
-        log_chance = np.ascontiguousarray(
-            np.broadcast_to(prob.log_chance[pick].T, (prob.log_chance.shape[1], c))
-        )
-        utility = np.ascontiguousarray(prob.utility[s0:s1].transpose(1, 2, 0))
-        chunk_sigma = np.ascontiguousarray(np.repeat(start[:, None], c, axis=1))
-        chunk_target = np.zeros(c) if target is None else np.ascontiguousarray(target[s0:s1])
-        chunk_lam = np.empty(c)
-        chunk_iterations = np.empty(c, dtype=np.int64)
-        chunk_done = np.empty(c, dtype=bool)
-        chunk_regret = np.empty(c)
-        chunk_mu = np.ones((n, c))
-        chunk_values = np.empty((n, players, c))
-        _solve_kernel(
-            prob.sweep, utility, probs, log_chance, chunk_target, target is not None,
-            float(tol), float(regret_tol), float(max_lam), int(max_iterations), chunk_sigma,
-            chunk_lam, chunk_iterations, chunk_done, chunk_regret, chunk_mu, chunk_values,
-        )  # fmt: skip
-        values[s0:s1] = chunk_values.transpose(2, 0, 1)
-        log_sigma[s0:s1] = chunk_sigma.T
-        lam[s0:s1] = chunk_lam
-        iterations[s0:s1] = chunk_iterations
-        done[s0:s1] = chunk_done
-        regret[s0:s1] = chunk_regret
-        members = t.member_nodes
-        beliefs[s0:s1, members] = chunk_mu[members].T
+    values = np.zeros((S, n, players))
+    _read_out(
+        prob.sweep, prob.utility, prob.probs, prob.log_chance, log_sigma, LANES, beliefs, values
+    )
     return {
         "log_sigma": log_sigma,
         "lam": lam,
         "iterations": iterations,
         "done": done,
         "regret": regret,
+        "sequential": sequential,
+        "attempt": attempt,
         "beliefs": beliefs,
         "values": values * prob.scale[:, None, None] + prob.offset[:, None, None],
     }
-
-
-def _subgame(game: Game, idx: IndexArray) -> Game:
-    """``game`` restricted to the samples ``idx`` (keeping a sample dimension)."""
-    pay = game.outcome_payoffs
-    probs = game.chance_probs
-    return game.with_samples(
-        outcome_payoffs=pay[idx] if pay.ndim == 3 else np.broadcast_to(pay, (idx.size, *pay.shape)),
-        chance_probs=probs[idx]
-        if probs.ndim == 2
-        else np.broadcast_to(probs, (idx.size, *probs.shape)),
-    )
 
 
 def solve_pbe(
@@ -775,10 +993,11 @@ def solve_pbe(
     lam: float | None = None,
     *,
     tol: float = TOLERANCE,
-    regret_tol: float = 1e-8,
+    regret_tol: float = REGRET_TOL,
     max_lam: float = 1e10,
     max_iterations: int = 2000,
     fallback: bool = True,
+    warm_start: bool = True,
 ) -> Solution:
     """Agent logit QRE of ``game`` at precision ``lam``, or its limit, for every sample.
 
@@ -790,65 +1009,67 @@ def solve_pbe(
             (McKelvey & Palfrey 1998).
         tol: A lambda is solved once no probability moves more than this in one sweep
             of the logit map.
-        regret_tol: Without ``lam``: stop a sample once its max regret and its sequential
-            regret are at most this times its payoff range (as :mod:`brink.solvers.qre`).
+        regret_tol: Without ``lam``: the path stops once a sample's max regret and its
+            sequential regret are at most this times its payoff range (as
+            :mod:`brink.solvers.qre`), and this is the bound a sample is **certified**
+            under (both regrets of its final profile within it).
         max_lam: Without ``lam``: the path ends at ``lam * range = max_lam``; the point
-            reached counts if its max regret alone is within ``regret_tol``.
-        max_iterations: Iterations of the logit map per sample, over the whole path.
-        fallback: Trace the samples the iteration could not settle with the homotopy of
-            :func:`brink.solvers.qre.solve_qre` (games it can hold).
+            reached stops the path if its max regret alone is within ``regret_tol`` (it
+            is certified only if its sequential regret is too).
+        max_iterations: Sweeps of the logit map per attempt and sample.
+        fallback: Restart the samples the iteration could not settle from the uniform
+            profile with strong damping and short lambda steps (attempt 2, module doc).
+        warm_start: Without ``lam``: start every sample from its types-known solution
+            (attempt 0, module doc) before the path from the uniform profile.
 
     Returns:
         A :class:`Solution` with ``solver="pbe"``, ``lam`` (``inf`` for the limit) and
-        ``info`` holding per-sample arrays ``failed`` (the answer is not the requested
-        QRE or equilibrium, even after the fallback; the sample keeps the last profile
-        reached and is never dropped), ``converged`` (its negation), ``fallback`` (the
-        sample was solved by the homotopy), ``iterated`` (the fixed-point iteration alone
-        got there), ``lam`` (the lambda reached, Gambit units), ``iterations`` and
-        ``regret_scaled`` (max regret over payoff range).
+        ``info`` holding per-sample arrays ``certified`` (without ``lam``: max and
+        sequential regret of the final profile within ``regret_tol`` times the payoff
+        range; with ``lam``: the QRE was reached), ``converged`` (the same),
+        ``failed`` (its negation: the sample keeps the last profile reached and is never
+        dropped), ``iterated`` (an attempt's stopping test was met), ``warm`` (attempt 0
+        got there), ``restarted`` (attempt 2 was needed), ``lam`` (the lambda reached,
+        Gambit units), ``iterations`` (sweeps over all attempts), ``regret_scaled`` and
+        ``sequential_scaled`` (max and sequential regret over the payoff range), and the
+        scalars ``uncertified`` (their count), ``bound`` (``regret_tol``, per unit of
+        payoff range), ``tol``, ``max_lam``.
 
     Raises:
         GameError: the game lacks perfect recall (the message names the information set).
         InputError: ``lam`` is negative or not finite.
     """
-    lam = check_lambda(lam, "solve_pbe", "pass lam >= 0, or leave it out for the limiting equilibrium")
+    lam = check_lambda(
+        lam, "solve_pbe", "pass lam >= 0, or leave it out for the limiting equilibrium"
+    )
     prob = _prepare(game)
     t = prob.sweep.tree
     target = None if lam is None else float(lam) * prob.scale
-    run = _run(prob, target, tol, regret_tol, max_lam, max_iterations)
+    run = _run(
+        prob, target, tol, regret_tol, max_lam, max_iterations, warm_start and lam is None, fallback
+    )
     S = prob.samples
     personal = np.zeros((S, int(game.infoset_action_ptr[-1])))
-    personal[:, t.var_flat] = np.exp(run["log_sigma"])
+    sigma = np.exp(run["log_sigma"])
+    personal[:, t.var_flat] = sigma
     beliefs = run["beliefs"]
     values = run["values"]
     lam_reached = run["lam"] / prob.scale
-    iterated = run["done"].copy()
-    used_fallback = np.zeros(S, dtype=bool)
-    failed = ~iterated
-    if fallback and failed.any():
-        from brink.solvers.qre import solve_qre
-
-        idx = np.flatnonzero(failed)
-        try:
-            traced = solve_qre(_subgame(game, idx), lam=lam, regret_tol=regret_tol, max_lam=max_lam)
-        except InputError:  # too large for the homotopy: the samples stay flagged
-            traced = None
-        if traced is not None:
-            ok = ~np.asarray(traced.info["failed"], dtype=bool)
-            rows = idx[ok]
-            personal[rows] = traced.profile[ok]
-            beliefs[rows] = traced.beliefs[ok]
-            values[rows] = traced.node_values[ok]
-            lam_reached[rows] = np.asarray(traced.info["lam"])[ok]
-            used_fallback[rows] = True
-            failed[rows] = False
+    iterated = run["done"]
+    scaled = run["regret"]
+    sequential = run["sequential"]
+    if lam is None:
+        slack = regret_tol * (1.0 + 1e-9)
+        certified = (scaled <= slack) & (sequential <= slack)
+    else:
+        certified = iterated.copy()
     chance = np.asarray(game.chance_probs, dtype=np.float64)
     chance = chance[None, :] if chance.ndim == 1 else chance
     profile = personal.copy()
     chance_edges = t.edge_var < 0
     profile[:, game.edge_infoset_action[chance_edges]] = chance[:, chance_edges]
     chance_sets = np.flatnonzero(game.infoset_player < 0)
-    reach = _reach(t, profile[:, t.var_flat], prob.probs, S)
+    reach = _reach(t, sigma, prob.probs, S)
     for h in chance_sets:
         nodes = np.asarray(game.infoset_nodes[int(h)])
         if nodes.size > 1:
@@ -856,24 +1077,24 @@ def solve_pbe(
             beliefs[:, nodes] = np.where(
                 tot > 0, reach[:, nodes] / np.where(tot > 0, tot, 1), 1 / nodes.size
             )
-    scaled = np.zeros(S)
-    if t.var_set.size:
-        _regret_batch(
-            t, np.ascontiguousarray(profile[:, t.var_flat]), prob.probs, prob.utility, scaled
-        )
     single = game.samples is None
 
     def shape(arr: NDArray[Any]) -> NDArray[Any]:
         return np.asarray(arr[0]) if single else np.asarray(arr)
 
     info: dict[str, Any] = {
-        "failed": shape(failed),
-        "converged": shape(~failed),
-        "fallback": shape(used_fallback),
+        "certified": shape(certified),
+        "converged": shape(certified),
+        "failed": shape(~certified),
         "iterated": shape(iterated),
+        "warm": shape(iterated & (run["attempt"] == 0)),
+        "restarted": shape(run["attempt"] == 2),
         "lam": shape(lam_reached),
         "iterations": shape(run["iterations"]),
         "regret_scaled": shape(scaled),
+        "sequential_scaled": shape(sequential),
+        "uncertified": int(np.sum(~certified)),
+        "bound": regret_tol,
         "regret_tol": regret_tol,
         "max_lam": max_lam,
         "tol": tol,
