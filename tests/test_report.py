@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 from web_server import CHROMIUM, CHROMIUM_ARGS
 
 from brink.analysis.test_functions import IshigamiEvaluator
+from brink.drawing import game_tree_figure, tree_layout
 from brink.errors import InputError
 from brink.games import TreeBuilder
 from brink.report import build_report, strip_urls, write_figures, write_report
-from brink.report.figures import game_tree_figure, tree_layout, write_static
+from brink.report.figures import write_static
 from brink.solvers import solve
 
 FIGURE = re.compile(
@@ -354,7 +355,7 @@ def test_game_draw_prunes_by_the_given_reach() -> None:
 
 def test_ukraine_tree_fits_under_the_height_cap() -> None:
     from brink.cli.analysis import load_evaluator
-    from brink.report.figures import PRUNE_REACH, TREE_HEIGHT_CAP, TREE_ROW_PX
+    from brink.drawing import PRUNE_REACH, TREE_HEIGHT_CAP, TREE_ROW_PX
 
     model = load_evaluator("ukraine-2022", [], "auto", None, None).evaluator
     game, sol = model.game(model.draw(0, 0, 50))  # type: ignore[attr-defined]

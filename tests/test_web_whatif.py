@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from brink.drawing import PRUNE_REACH, tree_reach
 from brink.errors import InputError
 from brink.model import CrisisModel
-from brink.report.figures import PRUNE_REACH, tree_reach
 from brink.runs import run
 from brink.scenario import load_scenario
 from brink.scenario.distributions import parse_distribution

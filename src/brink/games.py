@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from brink.arrays import FloatArray
+from brink.drawing import TREE_MAX_DEPTH, game_tree_figure
 
 __all__ = [
     "CHANCE",
@@ -380,15 +381,13 @@ class Game:
     ) -> Any:
         """The game tree as a plotly figure, inline in a notebook (as Gambit's ``draw()``).
 
-        The same pruned picture as the report (:func:`brink.report.figures.game_tree_figure`):
+        The same pruned picture as the report (:func:`brink.drawing.game_tree_figure`):
         with ``reach`` (one probability per node, or per sample and node; e.g. a
         :class:`~brink.solvers.result.Solution`'s ``reach``) branches play reaches with
         probability below 1e-6 in sample ``sample`` (``None``: the mean over samples) are
         left out; moves beyond ``max_depth`` (default: the report's) collapse into
         "+ N more" leaves.  Without ``reach`` every branch is drawn up to that depth.
         """
-        from brink.report.figures import TREE_MAX_DEPTH, game_tree_figure
-
         depth = TREE_MAX_DEPTH if max_depth is None else max_depth
         r = None if reach is None else getattr(reach, "reach", reach)
         if r is not None and np.asarray(r).ndim == 1:

@@ -2,12 +2,14 @@
 
 :mod:`brink.report.document` lays out the report (sections, tables, the HTML page and
 the ``--figures`` folder); :mod:`brink.report.figures` builds each figure with plotly
-and redraws it with matplotlib for PNG/SVG files.  The analyses compute; this package
+and redraws it with matplotlib for PNG/SVG files; the game tree's figure is the core's
+(:mod:`brink.drawing`, also :meth:`brink.games.Game.draw`).  The analyses compute; this package
 only shows what they computed.
 """
 
 from __future__ import annotations
 
+from brink.drawing import game_tree_figure, tree_layout
 from brink.report.document import (
     Section,
     Table,
@@ -21,11 +23,9 @@ from brink.report.document import (
 from brink.report.figures import (
     compare_figure,
     discovery_figure,
-    game_tree_figure,
     outcomes_figure,
     policies_figure,
     sensitivity_figure,
-    tree_layout,
     write_static,
 )
 

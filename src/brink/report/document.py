@@ -728,10 +728,10 @@ def build_report(
     from brink.analysis.intervals import mean_interval
     from brink.analysis.prim import discover
     from brink.analysis.sensitivity import sobol
+    from brink.drawing import game_tree_figure
     from brink.errors import BrinkError
     from brink.report.figures import (
         discovery_figure,
-        game_tree_figure,
         outcomes_figure,
         sensitivity_figure,
     )
@@ -808,7 +808,7 @@ def build_report(
         figs.update(sim_figs)
         sections.append(sim_section)
     if game is not None:
-        from brink.report.figures import PRUNE_REACH, TREE_HEIGHT_CAP, TREE_MAX_DEPTH
+        from brink.drawing import PRUNE_REACH, TREE_HEIGHT_CAP, TREE_MAX_DEPTH
 
         figs["game_tree"] = game_tree_figure(game, solution)
         sections.append(

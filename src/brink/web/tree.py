@@ -1,8 +1,8 @@
 """The game tree as a nested outline for the app's collapsible view.
 
-The same pruning as the report's figure (:func:`brink.report.figures.pruned_tree` with no
+The same pruning as the report's figure (:func:`brink.drawing.pruned_tree` with no
 depth cut): a branch play reaches with probability below
-:data:`~brink.report.figures.PRUNE_REACH` is folded into a count on its parent; every other
+:data:`~brink.drawing.PRUNE_REACH` is folded into a count on its parent; every other
 node names the mover (or chance, or the outcome), the action that leads to it and the
 probability that equilibrium play reaches it, averaged over the samples.  The
 equilibrium path follows the most reached child at every step, as in the figure.
@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from brink.drawing import PRUNE_REACH, tree_reach
 from brink.games import Game
-from brink.report.figures import PRUNE_REACH, tree_reach
 from brink.solvers import Solution
 
 __all__ = ["MAX_OUTLINE_NODES", "tree_outline"]
