@@ -4,6 +4,11 @@
   their schema with it (:mod:`brink.scenario.registry`), never the reverse.
 * The import graph of ``src/brink`` has no cycle (imports under ``TYPE_CHECKING`` are
   annotations only and do not count).
+* No template package imports another's modules: what the crisis templates share lives
+  in :mod:`brink.crisis`, which imports no template (issue #21).
+* The core (games, its drawing, solvers, templates, mechanisms, the post-war game, the
+  scenario language, ...) imports nothing from the report, the workbench or the command
+  line: they call the core, never the reverse (issue #21).
 * A theory template's scenario carries only its own numbers, not the crisis template's.
 * Every registered template publishes a :class:`~brink.templates.base.Capabilities`
   record that matches what its bundled scenarios give.
@@ -28,10 +33,11 @@ from brink.templates.base import Capabilities, Template
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
-def _modules() -> dict[str, Path]:
+
+def _modules(src: Path = SRC) -> dict[str, Path]:
     out = {}
-    for path in (SRC / "brink").rglob("*.py"):
-        parts = list(path.relative_to(SRC).with_suffix("").parts)
+    for path in (src / "brink").rglob("*.py"):
+        parts = list(path.relative_to(src).with_suffix("").parts)
         if parts[-1] == "__init__":
             parts = parts[:-1]
         out[".".join(parts)] = path
@@ -66,8 +72,9 @@ def _imports(name: str, path: Path, modules: dict[str, Path]) -> Iterator[str]:
                     yield base
 
 
-def _graph() -> dict[str, set[str]]:
-    modules = _modules()
+def _graph(src: Path = SRC) -> dict[str, set[str]]:
+    """Who imports whom among the modules of ``src/brink`` (another checkout's with ``src``)."""
+    modules = _modules(src)
     return {name: set(_imports(name, path, modules)) - {name} for name, path in modules.items()}
 
 
@@ -135,6 +142,81 @@ def test_the_import_graph_of_brink_has_no_cycle() -> None:
 def test_the_cycle_finder_finds_cycles() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [frozenset("abc")]
     assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+def _within(name: str, packages: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in packages)
+
+
+def _template_of(name: str) -> str | None:
+    """The template package or module ``name`` belongs to (``brink.templates.escalation`` for
+    ``brink.templates.escalation.tree``); ``None`` outside the templates, for the registry
+    (``brink.templates``) and for the base every template builds on (``brink.templates.base``)."""
+    parts = name.split(".")
+    if len(parts) < 3 or parts[:2] != ["brink", "templates"] or parts[2] == "base":
+        return None
+    return ".".join(parts[:3])
+
+
+def _cross_template_imports(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """(importer, imported) pairs where a template's module imports another template's."""
+    return sorted(
+        (m, d) for m, deps in graph.items() if (t := _template_of(m)) is not None
+        for d in deps if _template_of(d) not in (None, t)
+    )
+
+
+#: The core: what the command line, the report and the workbench call.
+CORE = (
+    "brink.games", "brink.drawing", "brink.solvers", "brink.templates", "brink.mechanisms", "brink.aftermath",
+    "brink.scenario", "brink.crisis", "brink.builder", "brink.arrays", "brink.errors", "brink.efg",
+    "brink.evaluation", "brink.model",
+)
+#: The edges of the data flow, which call the core.
+EDGES = ("brink.report", "brink.web", "brink.cli")
+
+
+def _core_imports_of_edges(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """(core module, report / workbench / command-line module it imports) pairs."""
+    return sorted((m, d) for m, deps in graph.items() if _within(m, CORE) for d in deps if _within(d, EDGES))
+
+
+def test_no_template_imports_another_template() -> None:
+    """The escalation template reads the crisis concepts from :mod:`brink.crisis`, not from
+    the crisis template's modules; every template package keeps to itself."""
+    graph = _graph()
+    assert {_template_of(m) for m in graph} >= {"brink.templates.crisis", "brink.templates.escalation"}
+    assert _cross_template_imports(graph) == []
+
+
+def test_the_shared_crisis_concepts_import_no_template() -> None:
+    """:mod:`brink.crisis` may use the template API (:mod:`brink.templates.base`), no template."""
+    graph = _graph()
+    shared = [m for m in graph if _within(m, ("brink.crisis",))]
+    assert {"brink.crisis.schema", "brink.crisis.terms", "brink.crisis.rungs", "brink.crisis.outcomes"} <= set(shared)
+    assert sorted((m, d) for m in shared for d in graph[m] if d == "brink.templates" or _template_of(d)) == []
+
+
+def test_the_core_imports_no_report_workbench_or_command_line() -> None:
+    """``Game.draw()`` draws with the core's :mod:`brink.drawing`, which the report imports."""
+    graph = _graph()
+    assert all(any(_within(m, (c,)) for m in graph) for c in CORE)
+    assert _core_imports_of_edges(graph) == []
+    assert "brink.drawing" in graph["brink.report.figures"] and "brink.drawing" in graph["brink.games"]
+
+
+def test_the_import_rules_find_offenders() -> None:
+    graph = {
+        "brink.templates.escalation.spec": {"brink.templates.crisis.spec", "brink.templates.base", "brink.crisis"},
+        "brink.templates.crisis.tree": {"brink.templates.crisis.spec"},
+        "brink.templates": {"brink.templates.crisis", "brink.templates.fearon"},
+        "brink.templates.fearon": {"brink.templates.base"},
+        "brink.games": {"brink.report.figures", "brink.arrays"},
+        "brink.solvers.spe": {"brink.cli.options"},
+        "brink.report.figures": {"brink.games"},
+    }
+    assert _cross_template_imports(graph) == [("brink.templates.escalation.spec", "brink.templates.crisis.spec")]
+    assert _core_imports_of_edges(graph) == [("brink.games", "brink.report.figures"), ("brink.solvers.spe", "brink.cli.options")]
 
 
 #: Sections that only the crisis template declares.
