@@ -62,7 +62,7 @@ def test_init_prints_without_file() -> None:
     result = _run("init")
     assert result.exit_code == 0
     data = yaml.safe_load(result.output)
-    assert data["template"] == "crisis" and data["name"]
+    assert data["template"] == "escalation" and data["name"]  # the multi-round crisis by default
     assert json.loads(_run("init", "--json").output)["text"] == result.output
     bad = _run("init", "--template", "fearon")
     assert isinstance(bad.exception, InputError) and "no starter" in str(bad.exception)
@@ -207,7 +207,7 @@ def _write(tmp_path: Path, data: dict[str, Any]) -> Path:
 
 
 def test_strict_warns_of_unsourced_inert_commitments_and_levers(tmp_path: Path) -> None:
-    data = yaml.safe_load(_run("init").output)
+    data = yaml.safe_load(_run("init", "--template", "crisis").output)
     del data["provenance"]["crisis.balance"]
     data["actors"]["PUR"] = {"kind": "state", "name": "Purpleland"}
     data["commitments"].append({"id": "yel-pur", "guarantor": "YEL", "protege": "PUR", "type": "defense"})
@@ -232,7 +232,7 @@ def test_strict_warns_of_a_commitment_that_changes_nothing(tmp_path: Path) -> No
     every outcome the same on the fixed draw is named; one that matters is not."""
     from brink.analysis.audit import _commitment_warnings
 
-    data = yaml.safe_load(_run("init").output)
+    data = yaml.safe_load(_run("init", "--template", "crisis").output)
     data["actors"]["PUR"] = {"kind": "state", "name": "Purpleland"}
     data["commitments"].append({"id": "blu-pur", "guarantor": "BLU", "protege": "PUR", "type": "consultation"})
     sc = load_scenario(str(_write(tmp_path, data)))

@@ -150,8 +150,9 @@ def init_command(
         str | None, typer.Argument(help="File to write (never overwritten); without it the starter is printed.")
     ] = None,
     template: Annotated[
-        str, typer.Option("--template", help=f"Template of the starter: {', '.join(STARTERS)}.")
-    ] = "crisis",
+        str, typer.Option("--template", help=f"Template of the starter: {', '.join(STARTERS)} "
+                          "(escalation: the multi-round crisis; crisis: 0.1's single exchange).")
+    ] = "escalation",
     parents: Annotated[bool, typer.Option("--parents", help="Create missing parent folders.")] = False,
     as_json: JsonOption = False,
 ) -> None:
