@@ -209,3 +209,28 @@ def test_bundled_scenarios_do_not_use_from_data() -> None:
             data = yaml.safe_load(item.read_text(encoding="utf-8"))
             for actor in (data.get("actors") or {}).values():
                 assert "from_data" not in (actor or {}), item.name
+
+
+def test_a_leader_after_archigos_names_every_field_to_write(tmp_path: Path) -> None:
+    """Archigos 4.1 ends in 2015: for a later year the message lists every leader field the data
+    cannot fill, with an example of each; written by hand, the same scenario loads and keeps them."""
+
+    def year_2022(d: dict[str, Any]) -> None:
+        for actor in d["actors"].values():
+            if "from_data" in actor:
+                actor["from_data"]["year"] = 2022
+
+    with pytest.raises(InputError, match="no leader name, tenure_years, regime of state 365 on 2022") as exc:
+        load_scenario(_variant(tmp_path, year_2022))
+    assert exc.value.where.endswith("actors.RUS.leader")
+    for key in ("name", "tenure_years", "regime"):
+        assert f"actors.RUS.leader.{key}:" in exc.value.fix
+
+    def by_hand(d: dict[str, Any]) -> None:
+        year_2022(d)
+        d["actors"]["RUS"]["leader"].update(name="Putin", tenure_years=22.5, regime="personalist")
+
+    sc = load_scenario(_variant(tmp_path, by_hand))
+    leader = sc.actors["RUS"].leader
+    assert leader is not None and (leader.name, leader.regime) == ("Putin", "personalist")
+    assert float(leader.tenure_years.root) == 22.5

@@ -318,16 +318,21 @@ def fill_from_data(doc: Document) -> Document:
             leader = actor.get("leader")
             if isinstance(leader, dict):
                 values = {"name": facts.leader, "tenure_years": facts.tenure_years, "regime": facts.regime}
+                missing = [key for key, value in values.items() if value is None and key not in leader]
+                if missing:
+                    example = {"name": "'...'", "tenure_years": "22.5",
+                               "regime": "personalist (or military, single-party, mixed, democracy, monarchy)"}
+                    raise InputError(
+                        f"the data have no leader {', '.join(missing)} of state {ccode} on {year}-07-01 "
+                        f"(Archigos 4.1 ends 2015-12-31, CHISOLS 4.0 in 2008; regime: {facts.regime_rule})",
+                        _located(doc, ["actors", aid, "leader"]),
+                        "write them yourself with a provenance entry each: "
+                        + "; ".join(f"actors.{aid}.leader.{key}: {example[key]}" for key in missing)
+                        + "; or remove the leader section",
+                    )
                 for key, value in values.items():
                     if key in leader:
                         continue
-                    if value is None:
-                        raise InputError(
-                            f"the data have no leader {key} of state {ccode} on {year}-07-01 "
-                            f"(Archigos 4.1 ends 2015-12-31; regime: {facts.regime_rule})",
-                            _located(doc, ["actors", aid, "leader"]),
-                            f"write actors.{aid}.leader.{key} yourself, or remove the leader section",
-                        )
                     leader[key] = value
                     filled.append(f"actors.{aid}.leader.{key}")
                 if f"actors.{aid}.leader.regime" in filled:
