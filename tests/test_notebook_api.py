@@ -97,13 +97,26 @@ def test_to_xarray_round_trips(stored: tuple[Store, RunResult]) -> None:
     assert float(ds["challenge"].mean()) == pytest.approx(result.outcomes["challenge"]["p"])
 
 
-def test_samples_kept_only_on_request_and_under_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_samples_kept_unasked_up_to_the_default_and_on_request_under_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 24: ``to_pandas()`` works on an in-memory run of up to KEPT_BY_DEFAULT samples
+    without asking; past it (or with keep_samples=False) the error says how to keep more."""
     sc = load_scenario(SCENARIO)
     plain = run(sc, 64, 1)
-    assert plain.sample_columns is None
+    df = plain.to_pandas()
+    assert len(df) == 64 and list(df.index) == list(range(64))
+    assert float(df["challenge"][~df["failed"]].mean()) == pytest.approx(plain.outcomes["challenge"]["p"], abs=1e-12)
+    pd.testing.assert_frame_equal(df, run(sc, 64, 1, keep_samples=True).to_pandas())
+    summary_only = run(sc, 64, 1, keep_samples=False)
+    assert summary_only.sample_columns is None and summary_only.outcomes == plain.outcomes
     with pytest.raises(InputError, match="no per-sample results") as err:
-        plain.to_pandas()
+        summary_only.to_pandas()
     assert "keep_samples=True" in (err.value.fix or "")
+    monkeypatch.setattr(montecarlo, "KEPT_BY_DEFAULT", 50)
+    over = run(sc, 51, 1)
+    assert over.sample_columns is None
+    with pytest.raises(InputError, match="up to 50 samples") as err:
+        over.to_pandas()
+    assert "store" in (err.value.fix or "")
     monkeypatch.setattr(montecarlo, "MAX_KEPT_SAMPLES", 100)
     with pytest.raises(InputError, match="at most 100 samples") as err:
         run(sc, 101, 1, keep_samples=True)

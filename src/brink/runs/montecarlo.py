@@ -25,8 +25,9 @@ A run in which every sample fails is an error naming the first parameter that wa
 finite number (the run is stored as failed); some failed samples are counted and
 reported, never dropped.
 
-Per-sample results: a run with a store (and, on request, one without: ``keep_samples=True``,
-at most :data:`MAX_KEPT_SAMPLES` samples) keeps one row per sample: its parameters (float64,
+Per-sample results: a run with a store, and a run without one of at most
+:data:`KEPT_BY_DEFAULT` samples (more on request, ``keep_samples=True``, up to
+:data:`MAX_KEPT_SAMPLES`), keeps one row per sample: its parameters (float64,
 as drawn), outcomes, metrics, its modal path (the " > "-joined actions, ``""`` for a failed
 sample) and whether it failed (:func:`sample_columns`).  :meth:`RunResult.to_pandas` and
 :meth:`RunResult.to_xarray` return that table for a notebook (the store's rows for a stored
@@ -68,6 +69,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "MAX_CHUNK_SIZE",
+    "KEPT_BY_DEFAULT",
     "MAX_KEPT_SAMPLES",
     "ChunkResult",
     "RunResult",
@@ -89,6 +91,10 @@ MIN_MEMORY, MAX_MEMORY = 64 * 2**20, 2**40
 #: Most samples ``run(..., keep_samples=True)`` keeps in memory without a store (a few
 #: hundred bytes each for a bundled scenario; a larger run belongs in the run store).
 MAX_KEPT_SAMPLES = 250_000
+#: Most samples a run without a store keeps in memory unasked (``keep_samples=None``), so that
+#: :meth:`RunResult.to_pandas` works on it: about 140 MB at this size on ``ukraine-2022``
+#: (1.4 kB a sample, most of it the path's text).
+KEPT_BY_DEFAULT = 100_000
 #: Per-sample columns that are neither a parameter, an outcome nor a metric.
 PATH_COLUMN, FAILED_COLUMN = "path", "failed"
 _RESERVED = frozenset({"sample", PATH_COLUMN, FAILED_COLUMN})
@@ -235,7 +241,8 @@ class RunResult:
     ``samples`` is the number of samples.  The per-sample table behind the summary is
     read with :meth:`to_pandas` / :meth:`to_xarray`: from the run store for a stored run
     (``store``, ``run_id``), or from ``sample_columns`` when the run kept its samples in
-    memory (``run(..., keep_samples=True)``).  In a notebook the result shows itself as a
+    memory (a run without a store of at most :data:`KEPT_BY_DEFAULT` samples, or one with
+    ``keep_samples=True``).  In a notebook the result shows itself as a
     table of outcomes with their 95% intervals (:meth:`_repr_html_`).
     """
 
@@ -253,7 +260,7 @@ class RunResult:
     lam: float | None = None
     #: The :class:`brink.store.Store` that holds the run's per-sample rows (``None``: not stored).
     store: Any = field(default=None, repr=False, compare=False)
-    #: Per-sample columns kept in memory (``keep_samples=True``), in sample order.
+    #: Per-sample columns kept in memory (:data:`KEPT_BY_DEFAULT`, ``keep_samples``), in sample order.
     sample_columns: dict[str, NDArray[Any]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
@@ -296,7 +303,8 @@ class RunResult:
             table: dict[str, NDArray[Any]] = self.store.samples(self.run_id)
             return table
         raise InputError(
-            f"the run of {self.scenario} kept no per-sample results",
+            f"the run of {self.scenario} ({self.samples:,} samples) kept no per-sample results: a run "
+            f"without a store keeps them in memory up to {KEPT_BY_DEFAULT:,} samples unless asked not to",
             "RunResult.to_pandas",
             f"run it with keep_samples=True (at most {MAX_KEPT_SAMPLES:,} samples), or with a "
             "store (brink.run(..., store=brink.store.Store(PATH))), which keeps any number",
@@ -465,7 +473,7 @@ def run(
     scenario_text: str = "",
     memory: int | None = None,
     lam: float | None = None,
-    keep_samples: bool = False,
+    keep_samples: bool | None = None,
 ) -> RunResult:
     """Monte Carlo run of ``scenario``: ``samples`` draws of ``seed``, solved and aggregated.
 
@@ -477,8 +485,11 @@ def run(
     process); every solver and lambda runs on every executor, with the same numbers.
     ``progress(done, total)`` is called after each chunk.  With ``store`` (a
     :class:`brink.store.Store`) the run and its per-sample rows (parameters, outcomes,
-    metrics, path) are recorded; ``keep_samples`` keeps those rows in memory too (at most
-    :data:`MAX_KEPT_SAMPLES`), for :meth:`RunResult.to_pandas` without a store.
+    metrics, path) are recorded and :meth:`RunResult.to_pandas` reads them from the store.
+    ``keep_samples`` keeps those rows in memory: ``None`` (the default) keeps them when the
+    run has no store and at most :data:`KEPT_BY_DEFAULT` samples, so ``to_pandas()`` works on
+    a notebook's run unasked; ``True`` keeps them up to :data:`MAX_KEPT_SAMPLES`; ``False``
+    never (the summary alone, a little faster and lighter).
 
     Raises:
         InputError: a chunk size or budget out of bounds, a game too large for the
@@ -490,6 +501,8 @@ def run(
 
     samples = check_samples(samples)
     seed = check_seed(seed)
+    if keep_samples is None:
+        keep_samples = store is None and samples <= KEPT_BY_DEFAULT
     if keep_samples and samples > MAX_KEPT_SAMPLES:
         raise InputError(
             f"keep_samples holds at most {MAX_KEPT_SAMPLES:,} samples in memory; this run has {samples:,}",
