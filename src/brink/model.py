@@ -401,7 +401,16 @@ class CrisisModel:
         template = get_template(sc.template)
         prepared = template.prepare(sc, full)  # per-chunk quantities, a value shared by build and read-out
         lean = self.solver_entry.terminal_reach
-        if lean is not None and template.capabilities.fast_read_out:
+        fused = None
+        if lean is not None and template.capabilities.fused_read_out and self.information == "perfect":
+            # solve and read out in one pass, payoffs computed as visited (same numbers, bit for bit)
+            fused = template.fused_read_out(
+                sc, full, self.solver_entry.name, self.solver_entry.given(lam=self.lam), prepared
+            )
+        if fused is not None:
+            outcomes, metrics = fused.outcomes, fused.metrics
+            paths, labels, chance = fused.modal, _path_labels(fused.game), _path_chance(fused.game)
+        elif lean is not None and template.capabilities.fast_read_out:
             # the fast read-out: payoffs, terminal reach and modal path only (same numbers)
             game = compile_game(sc, full, self.information, prepared)
             equilibrium = lean(game, **self.solver_entry.given(lam=self.lam))

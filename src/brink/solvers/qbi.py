@@ -51,12 +51,22 @@ from numba import njit
 from numpy.typing import NDArray
 
 from brink.arrays import FloatArray
-from brink.games import Game, NodeKind
+from brink.games import Game, GameError, NodeKind
 from brink.solvers import precision
 from brink.solvers.result import Solution
-from brink.solvers.spe import TerminalReach, _buffer, _chunk_size, _Stream
+from brink.solvers.spe import (
+    FusedResult,
+    PayoffParts,
+    ReadOutSink,
+    TerminalReach,
+    _buffer,
+    _chunk_size,
+    _part_payoff,
+    _Rows,
+    _Stream,
+)
 
-__all__ = ["DEFAULT_LAMBDA", "qbi_terminal_reach", "solve_qbi"]
+__all__ = ["DEFAULT_LAMBDA", "qbi_fused", "qbi_terminal_reach", "solve_qbi"]
 
 #: Logit precision used when none is given: the strategic-logit normalisation (payoffs in
 #: units of the standard extreme-value error scale; Signorino 1999).
@@ -86,6 +96,13 @@ def _qbi_kernel(
     keep_values: bool,
     values: FloatArray,
     scratch: FloatArray,
+    fused: bool,
+    cls: FloatArray,
+    outcome_class: NDArray[np.int64],
+    coef: FloatArray,
+    ptr: NDArray[np.int64],
+    term: NDArray[np.int64],
+    weight: FloatArray,
 ) -> None:  # pragma: no cover - compiled
     """Quantal backward induction over one chunk of ``n_samples`` samples.
 
@@ -95,8 +112,12 @@ def _qbi_kernel(
     probability of every edge (the logit choice at a mover's node, nature's at chance) and,
     when ``keep_values``, ``values (nodes, players, C)``: the continuation payoffs of the
     node's own outcome and below.  ``stack_b`` carries each player's best-response values
-    when ``with_regret``.  ``scratch (5, C)``: largest value, normaliser, best-response
-    value, accumulator.  At the end ``stack_g[0]``/``stack_b[0]`` hold the root's values.
+    when ``with_regret``.  ``scratch (6, C)``: largest value, normaliser, best-response
+    value, accumulator, a finiteness check of the payoffs computed from parts (``0 * x``
+    summed: NaN iff one is not finite) and the payoff being computed.  When ``fused``,
+    payoffs come from their parts as the node is visited (as in
+    :func:`brink.solvers.spe._values_kernel`).  At the end ``stack_g[0]``/``stack_b[0]``
+    hold the root's values.
     """
     n = order.shape[0]
     P = stack_g.shape[1]
@@ -105,6 +126,10 @@ def _qbi_kernel(
     total = scratch[1]
     best_b = scratch[2]
     acc = scratch[3]
+    check = scratch[4]
+    part = scratch[5]
+    for s in range(C):
+        check[s] = 0.0
     top = 0
     for j in range(n - 1, -1, -1):
         v = order[j]
@@ -115,7 +140,13 @@ def _qbi_kernel(
         base = top - k
         if k == 0:
             for p in range(P):
-                if o >= 0:
+                if o >= 0 and fused:
+                    _part_payoff(o, p, P, cls, outcome_class, coef, s0, ptr, term, weight, part, C)
+                    for s in range(C):
+                        x = part[s]
+                        stack_g[base, p, s] = 0.0 + x
+                        check[s] += 0.0 * x
+                elif o >= 0:
                     for s in range(C):
                         stack_g[base, p, s] = 0.0 + pay[(s0 + s) * step, o, p]
                 else:
@@ -185,7 +216,17 @@ def _qbi_kernel(
         if with_regret and who >= 0:
             for s in range(C):
                 stack_b[base, who, s] = best_b[s]
-        if o >= 0:
+        if o >= 0 and fused:
+            for p in range(P):
+                _part_payoff(o, p, P, cls, outcome_class, coef, s0, ptr, term, weight, part, C)
+                for s in range(C):
+                    x = part[s]
+                    stack_g[base, p, s] += x
+                    check[s] += 0.0 * x
+                if with_regret:
+                    for s in range(C):
+                        stack_b[base, p, s] += part[s]
+        elif o >= 0:
             for p in range(P):
                 for s in range(C):
                     stack_g[base, p, s] += pay[(s0 + s) * step, o, p]
@@ -231,20 +272,23 @@ def _terminal_kernel(
     children: NDArray[np.int32],
     terminal_pos: NDArray[np.int64],
     terminals: NDArray[np.int64],
+    terminal_col: NDArray[np.int64],
+    r0: int,
     eprob: FloatArray,
     reach: FloatArray,
     out_reach: FloatArray,
     modal: NDArray[np.int64],
 ) -> None:  # pragma: no cover - compiled
-    """Reach of every terminal (``out_reach[s0 + s, i]`` for ``terminals[i]``) and the modal
+    """Reach of every terminal (``out_reach[r0 + s, terminal_col[i]]`` for ``terminals[i]``) and the modal
     path: the first most likely action at every node, as :func:`brink.model.modal_paths`
     reads it off a profile (``modal[s0 + s]``: the terminal's position)."""
     C = n_samples
     _reach_kernel(C, order, child_ptr, children, eprob, reach)
     for i in range(terminals.shape[0]):
         t = terminals[i]
+        col = terminal_col[i]
         for s in range(C):
-            out_reach[s0 + s, i] = reach[t, s]
+            out_reach[r0 + s, col] = reach[t, s]
     for s in range(C):
         v = 0
         while child_ptr[v + 1] > child_ptr[v]:
@@ -275,8 +319,8 @@ def check_lambda(lam: Any) -> float:
 class _Pass:
     """One chunked quantal backward induction over a game's samples (the SPE stream's buffers)."""
 
-    def __init__(self, game: Game, chunk_size: int | None, lam: float) -> None:
-        self.run = _Stream(game, chunk_size)
+    def __init__(self, game: Game, chunk_size: int | None, lam: float, parts: PayoffParts | None = None) -> None:
+        self.run = _Stream(game, chunk_size, parts=parts)
         self.lam = lam
         self.eprob = _buffer("qbi_eprob", (game.n_edges, self.run.C))
 
@@ -284,10 +328,13 @@ class _Pass:
         run, pl = self.run, self.run.plan
         run.load(s0, s1)
         _qbi_kernel(
-            pl.order, pl.mover, pl.child_ptr, pl.outcome, pl.chance_col, run.pay, run.s0,
+            pl.order, pl.mover, pl.child_ptr, pl.outcome, run.chance_col, run.pay, run.s0,
             run.step, run.prob_buf, s1 - s0, self.lam, with_regret, run.stack_g, run.stack_b,
             self.eprob, values is not None, _NO_VALUES if values is None else values, run.scratch,
+            *run.part_args(),
         )  # fmt: skip
+        if run.parts is not None and not np.isfinite(run.scratch[4, : s1 - s0]).all():
+            raise GameError("payoffs must be finite numbers (found NaN or infinity)")
 
 
 _NO_VALUES = np.empty((1, 1, 1))
@@ -319,9 +366,44 @@ def qbi_terminal_reach(
         pay[s0:s1] = run.stack_g[0, :, : s1 - s0].T
         _terminal_kernel(
             s0, s1 - s0, pl.order, pl.child_ptr, pl.children, terminal_pos, terminal_nodes,
-            q.eprob, reach_buf, reach, modal,
+            np.arange(terminals.size, dtype=np.int64), s0, q.eprob, reach_buf, reach, modal,
         )  # fmt: skip
     return TerminalReach(pay, reach, modal)
+
+
+def qbi_fused(
+    game: Game,
+    parts: PayoffParts,
+    columns: NDArray[np.int64],
+    sink: ReadOutSink,
+    lam: float | None = None,
+    chunk_size: int | None = None,
+) -> FusedResult:
+    """:func:`qbi_terminal_reach` of a game whose payoffs and chance probabilities are given by
+    their parts, computed as the pass visits them; the terminal reach goes to ``sink`` in
+    blocks of samples, as in :func:`brink.solvers.spe.spe_fused`.  Bit-identical to
+    :func:`qbi_terminal_reach` on the game with ``parts.payoffs()`` and ``parts.chance_probs()``.
+
+    Raises:
+        GameError: a payoff is not a finite number.
+    """
+    q = _Pass(game, chunk_size, check_lambda(lam), parts)
+    run, pl = q.run, q.run.plan
+    S, P, C = run.samples, game.n_players, run.C
+    reach_buf = _buffer("reach", (game.n_nodes, C))
+    rows = _Rows(game, S, C, columns, sink)
+    pay = np.empty((S, P))
+    modal = np.empty(S, dtype=np.int64)
+    for s0 in range(0, S, C):
+        s1 = min(S, s0 + C)
+        q.solve(s0, s1, False)
+        pay[s0:s1] = run.stack_g[0, :, : s1 - s0].T
+        _terminal_kernel(
+            s0, s1 - s0, pl.order, pl.child_ptr, pl.children, rows.terminal_pos, rows.terminal_nodes,
+            rows.columns, rows.filled(s0), q.eprob, reach_buf, rows.rows, modal,
+        )  # fmt: skip
+        rows.done(s1)
+    return FusedResult(pay, modal)
 
 
 def solve_qbi(game: Game, lam: float | None = None, chunk_size: int | None = None) -> Solution:

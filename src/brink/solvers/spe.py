@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -43,9 +44,13 @@ from brink.solvers.result import Solution
 
 __all__ = [
     "TIE_TOLERANCE",
+    "FusedResult",
+    "PayoffParts",
+    "ReadOutSink",
     "TerminalReach",
     "shared_information_set",
     "solve_spe",
+    "spe_fused",
     "spe_payoffs",
     "spe_terminal_reach",
 ]
@@ -124,6 +129,35 @@ def _chance_mean(
         stack[top - k, p, s] = acc[s]
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _part_payoff(
+    o: int,
+    p: int,
+    P: int,
+    cls: FloatArray,
+    outcome_class: NDArray[np.int64],
+    coef: FloatArray,
+    s0: int,
+    ptr: NDArray[np.int64],
+    term: NDArray[np.int64],
+    weight: FloatArray,
+    out: FloatArray,
+    C: int,
+) -> None:
+    """``out[s]``: the payoff of outcome ``o`` to player ``p`` in sample ``s0 + s``, from its
+    parts (:class:`PayoffParts`): the class value, then every term ``coef * weight`` in
+    order, the sum :func:`brink.crisis.terms.assemble_payoffs` takes (bit-identical)."""
+    u = outcome_class[o]
+    for s in range(C):
+        out[s] = cls[u, p, s]
+    row = o * P + p
+    for j in range(ptr[row], ptr[row + 1]):
+        kk = term[j]
+        w = weight[j]
+        for s in range(C):
+            out[s] += coef[kk, s0 + s] * w
+
+
 @njit(cache=True, nogil=True)
 def _values_kernel(
     order: NDArray[np.int64],
@@ -147,6 +181,13 @@ def _values_kernel(
     ties: NDArray[np.bool_],
     scratch: FloatArray,
     pick: NDArray[np.int64],
+    fused: bool,
+    cls: FloatArray,
+    outcome_class: NDArray[np.int64],
+    coef: FloatArray,
+    ptr: NDArray[np.int64],
+    term: NDArray[np.int64],
+    weight: FloatArray,
 ) -> None:
     """Backward induction (Kuhn 1953) over one chunk of ``n_samples`` samples.
 
@@ -163,7 +204,10 @@ def _values_kernel(
     tie count at a mover) and a finiteness check (``0 * x`` summed over the payoffs read:
     NaN iff one is not finite); ``pick (C,)`` the chosen action.  Payoffs are read where
     they lie, sample-major: ``pay[(s0 + s) * step, o, p]`` (``step`` 0 for payoffs without
-    a sample dimension), which saves a transposed copy.  At the end
+    a sample dimension), which saves a transposed copy.  When ``fused``, payoffs are not
+    read but computed as the node is visited, from their parts (:class:`PayoffParts`,
+    :func:`_part_payoff`: ``cls (classes, players, C)`` the chunk's class values, ``coef``
+    sample-minor) into ``scratch[5]``.  At the end
     ``stack_g[0]``/``stack_b[0]`` hold the root's values and best-response values.
     """
     n = order.shape[0]
@@ -174,6 +218,7 @@ def _values_kernel(
     thr = scratch[2]
     acc = scratch[3]
     check = scratch[4]
+    part = scratch[5]
     for s in range(C):
         check[s] = 0.0
     top = 0
@@ -185,7 +230,17 @@ def _values_kernel(
         who = mover[v]
         base = top - k
         if k == 0:
-            if o >= 0:
+            if o >= 0 and fused:
+                for p in range(P):
+                    _part_payoff(o, p, P, cls, outcome_class, coef, s0, ptr, term, weight, part, C)
+                    for s in range(C):
+                        x = part[s]
+                        stack_g[base, p, s] = 0.0 + x
+                        check[s] += 0.0 * x
+                    if with_regret:
+                        for s in range(C):
+                            stack_b[base, p, s] = 0.0 + part[s]
+            elif o >= 0:
                 for p in range(P):
                     for s in range(C):
                         x = pay[(s0 + s) * step, o, p]
@@ -270,7 +325,17 @@ def _values_kernel(
             if with_regret:
                 for s in range(C):
                     stack_b[base, who, s] = best_b[s]
-        if o >= 0:
+        if o >= 0 and fused:
+            for p in range(P):
+                _part_payoff(o, p, P, cls, outcome_class, coef, s0, ptr, term, weight, part, C)
+                for s in range(C):
+                    x = part[s]
+                    stack_g[base, p, s] += x
+                    check[s] += 0.0 * x
+                if with_regret:
+                    for s in range(C):
+                        stack_b[base, p, s] += part[s]
+        elif o >= 0:
             for p in range(P):
                 for s in range(C):
                     x = pay[(s0 + s) * step, o, p]
@@ -337,6 +402,8 @@ def _terminal_reach_kernel(
     chance_col: NDArray[np.int64],
     terminal_pos: NDArray[np.int64],
     terminals: NDArray[np.int64],
+    terminal_col: NDArray[np.int64],
+    r0: int,
     cprob: FloatArray,
     choice: NDArray[np.int32],
     reach: FloatArray,
@@ -346,7 +413,7 @@ def _terminal_reach_kernel(
     """Reach of every terminal and the modal path of the pure profile in ``choice``.
 
     ``reach (nodes, C)`` is a work buffer (:func:`_reach_kernel`);
-    ``out_reach[s0 + s, i]`` receives the reach of terminal ``terminals[i]``.
+    ``out_reach[r0 + s, terminal_col[i]]`` receives the reach of terminal ``terminals[i]``.
     ``modal[s0 + s]`` is the terminal position at the end of the most probable path (the
     chosen action at a mover's node, the first most likely action at chance), as
     :func:`brink.model.modal_paths` reads it off a profile.
@@ -355,8 +422,9 @@ def _terminal_reach_kernel(
     _reach_kernel(C, order, mover, child_ptr, children, chance_col, cprob, choice, reach)
     for i in range(terminals.shape[0]):
         t = terminals[i]
+        col = terminal_col[i]
         for s in range(C):
-            out_reach[s0 + s, i] = reach[t, s]
+            out_reach[r0 + s, col] = reach[t, s]
     for s in range(C):
         v = 0
         while child_ptr[v + 1] > child_ptr[v]:
@@ -548,11 +616,67 @@ def _stream_chunk(samples: int, chunk_size: int | None) -> int:
     return max(1, min(samples, STREAM_CHUNK))
 
 
-class _Stream:
-    """Sample-minor inputs of one chunk at a time, for :func:`_values_kernel`."""
+class PayoffParts(NamedTuple):
+    """A game's sampled payoffs and chance probabilities given by their parts, for the fused
+    solvers (:func:`spe_fused`, :func:`brink.solvers.qbi.qbi_fused`), which compute each as
+    they visit it instead of reading ``(S, outcomes, players)`` and ``(S, edges)`` arrays.
 
-    def __init__(self, game: Game, chunk_size: int | None, payoffs: FloatArray | None = None) -> None:
+    The payoff of outcome ``o`` to player ``p`` in sample ``s`` is
+    ``by_class[s, outcome_class[o], p] + sum_j coef[term[j], s] * weight[j]`` over
+    ``j in ptr[o * P + p] : ptr[o * P + p + 1]``, summed in that order (as
+    :func:`brink.crisis.terms.assemble_payoffs` sums it, so the numbers are the same bit for
+    bit); the probability of chance edge ``e`` is ``chance[s, chance_row[e]]`` (``chance_row``
+    is -1 at edges of personal nodes).  A template whose payoffs are class values plus a few weighted
+    per-round coefficients (the escalation template's :data:`TERM_KINDS
+    <brink.templates.escalation.tree.TERM_KINDS>`) and whose chance nodes repeat a few
+    distributions gives them in ``O(classes + coefficients + distributions)`` per sample.
+    """
+
+    by_class: FloatArray  # (S, classes, players)
+    outcome_class: NDArray[np.int64]  # (outcomes,)
+    coef: FloatArray  # (K, S), sample-minor
+    ptr: NDArray[np.int64]  # (outcomes * players + 1,)
+    term: NDArray[np.int64]
+    weight: FloatArray
+    chance: FloatArray  # (S, distinct chance columns)
+    chance_row: NDArray[np.int64]  # (edges,)
+
+    @property
+    def samples(self) -> int:
+        return int(self.coef.shape[1])
+
+    def finite(self) -> bool:
+        """Whether every part is a finite number (then so is every chance probability; a payoff
+        is also, unless a sum overflows, which the fused solvers detect)."""
+        return bool(np.isfinite(self.by_class).all() and np.isfinite(self.coef).all() and np.isfinite(self.chance).all())
+
+
+#: Stand-ins for the parts of a game whose payoffs are given whole (never read).
+_NO_CLS = np.empty((1, 1, 1))
+_NO_INDEX = np.empty(1, dtype=np.int64)
+_NO_COEF = np.empty((1, 1))
+_NO_WEIGHT = np.empty(1)
+
+
+class _Stream:
+    """Sample-minor inputs of one chunk at a time, for :func:`_values_kernel`.
+
+    With ``parts`` (:class:`PayoffParts`) the payoffs are computed in the kernel and the
+    chance probabilities come from the parts' few distinct columns (``chance_col`` maps
+    every chance edge to one); the chunk's class values are laid out sample-minor in
+    ``cls (classes, players, C)``.
+    """
+
+    def __init__(
+        self, game: Game, chunk_size: int | None, payoffs: FloatArray | None = None,
+        parts: PayoffParts | None = None,
+    ) -> None:
         self.plan = plan = _plan(game)
+        self.parts = parts
+        if parts is not None:
+            self._init_parts(game, chunk_size, parts)
+            return
+        self.chance_col = plan.chance_col
         pay = game.outcome_payoffs if payoffs is None else np.asarray(payoffs, dtype=np.float64)
         if payoffs is not None and (pay.ndim != 3 or pay.shape[1:] != (game.n_outcomes, game.n_players)):
             raise GameError(
@@ -575,16 +699,47 @@ class _Stream:
         self.prob_buf = _buffer("prob", (plan.chance_edges.size, C))
         if probs.ndim == 1:
             self.prob_buf[...] = probs[:, None]
+        self._stacks(P, C)
+        self.cls = _NO_CLS
+
+    def _stacks(self, P: int, C: int) -> None:
+        plan = self.plan
         self.stack_g = _buffer("stack_g", (plan.stack_height, P, C))
         self.stack_b = _buffer("stack_b", (plan.stack_height, P, C))
-        self.scratch = _buffer("scratch", (5, C))
+        self.scratch = _buffer("scratch", (6, C))
         self.pick = _buffer("pick", (C,), np.int64)
 
+    def _init_parts(self, game: Game, chunk_size: int | None, parts: PayoffParts) -> None:
+        P = game.n_players
+        if parts.by_class.ndim != 3 or parts.by_class.shape[2] != P or parts.outcome_class.shape != (game.n_outcomes,):
+            raise GameError(f"payoff parts do not fit game {game.title!r}")
+        self.samples = parts.samples
+        if parts.by_class.shape[0] != self.samples or parts.chance.shape[0] != self.samples:
+            raise GameError("payoff parts have different sample counts")
+        self.C = C = _stream_chunk(self.samples, chunk_size)
+        self.step = 0
+        self.pay = _NO_CLS
+        self.probs = parts.chance
+        self.chance_col = np.ascontiguousarray(parts.chance_row, dtype=np.int64)
+        self.s0 = 0
+        self.prob_buf = _buffer("parts_prob", (parts.chance.shape[1], C))
+        self.cls = _buffer("parts_cls", (parts.by_class.shape[1], P, C))
+        self._stacks(P, C)
+
     def load(self, s0: int, s1: int) -> None:
-        """Select samples ``s0:s1``: copy their chance probabilities into the buffer."""
+        """Select samples ``s0:s1``: copy their chance probabilities (and class values) into the buffers."""
         self.s0 = s0
         if self.probs.ndim == 2:
             self.prob_buf[:, : s1 - s0] = self.probs[s0:s1].T
+        if self.parts is not None:
+            self.cls[:, :, : s1 - s0] = self.parts.by_class[s0:s1].transpose(1, 2, 0)
+
+    def part_args(self) -> tuple[Any, ...]:
+        """The kernels' trailing arguments: whether payoffs come by parts, and the parts."""
+        pt = self.parts
+        if pt is None:
+            return False, _NO_CLS, _NO_INDEX, _NO_COEF, _NO_INDEX, _NO_INDEX, _NO_WEIGHT
+        return True, self.cls, pt.outcome_class, pt.coef, pt.ptr, pt.term, pt.weight
 
     def solve(
         self,
@@ -602,11 +757,11 @@ class _Stream:
         """
         pl = self.plan
         _values_kernel(
-            pl.order, pl.mover, pl.child_ptr, pl.outcome, pl.chance_col, self.pay, self.s0,
+            pl.order, pl.mover, pl.child_ptr, pl.outcome, self.chance_col, self.pay, self.s0,
             self.step, self.prob_buf, c, TIE_TOLERANCE, with_regret, self.stack_g, self.stack_b,
             choice is not None, _NO_CHOICE if choice is None else choice,
             values is not None, _NO_VALUES if values is None else values,
-            _NO_TIES if ties is None else ties, self.scratch, self.pick,
+            _NO_TIES if ties is None else ties, self.scratch, self.pick, *self.part_args(),
         )  # fmt: skip
         if not np.isfinite(self.scratch[4, :c]).all():
             raise GameError("payoffs must be finite numbers (found NaN or infinity)")
@@ -700,9 +855,91 @@ def spe_terminal_reach(game: Game, chunk_size: int | None = None) -> TerminalRea
         pay[s0:s1] = run.stack_g[0, :, :c].T
         _terminal_reach_kernel(
             s0, c, pl.order, pl.mover, pl.child_ptr, pl.children, pl.chance_col, terminal_pos,
-            terminal_nodes, run.prob_buf, choice, reach_buf, reach, modal,
+            terminal_nodes, np.arange(terminals.size, dtype=np.int64), s0, run.prob_buf, choice, reach_buf,
+            reach, modal,
         )
     return TerminalReach(pay, reach, modal)
+
+
+ReadOutSink = Callable[[int, int, FloatArray], None]
+
+
+class FusedResult(NamedTuple):
+    """What :func:`spe_fused` and :func:`brink.solvers.qbi.qbi_fused` return: ``payoffs (S,
+    players)`` and ``modal (S,)``, as in :class:`TerminalReach`; the reach went to the sink."""
+
+    payoffs: FloatArray
+    modal: NDArray[np.int64]
+
+
+class _Rows:
+    """Terminal reach of consecutive samples, handed to a read-out sink in blocks.
+
+    A block holds at least two samples unless the game has only one (a one-row matrix takes
+    other summation paths in numpy and BLAS, which would change the read-out's last bits),
+    and at most ``2 * C``; every row is the same as the ``(S, terminals)`` array of the
+    unfused path would hold.
+    """
+
+    def __init__(self, game: Game, S: int, C: int, columns: NDArray[np.int64], sink: ReadOutSink) -> None:
+        self.S, self.C, self.sink = S, C, sink
+        terminals = game.terminals
+        self.terminal_nodes = np.ascontiguousarray(terminals, dtype=np.int64)
+        self.terminal_pos = np.full(game.n_nodes, -1, dtype=np.int64)
+        self.terminal_pos[terminals] = np.arange(terminals.size)
+        self.columns = np.ascontiguousarray(columns, dtype=np.int64)
+        width = int(self.columns.max()) + 1 if self.columns.size else 0
+        self.rows = _buffer("fused_rows", (2 * C, width))
+        self.start = 0
+
+    def filled(self, s0: int) -> int:
+        """Row of the buffer where sample ``s0`` goes."""
+        return s0 - self.start
+
+    def done(self, s1: int) -> None:
+        """Samples up to ``s1`` are in: hand a block to the sink when it is due."""
+        n = s1 - self.start
+        if s1 == self.S or (n >= self.C and self.S - s1 >= 2):
+            self.sink(self.start, s1, self.rows[:n])
+            self.start = s1
+
+
+def spe_fused(
+    game: Game, parts: PayoffParts, columns: NDArray[np.int64], sink: ReadOutSink, chunk_size: int | None = None
+) -> FusedResult:
+    """:func:`spe_terminal_reach` of a game whose payoffs and chance probabilities are given by
+    their parts (:class:`PayoffParts`): each is computed as the backward induction visits it,
+    and the terminal reach goes to ``sink(start, stop, rows)`` in blocks of samples
+    (``rows[s, columns[i]]`` is the reach of ``game.terminals[i]`` in sample ``start + s``;
+    the sink copies what it keeps) instead of an ``(S, terminals)`` array.
+
+    The numbers are those of :func:`spe_terminal_reach` on the game with
+    ``parts.payoffs()`` and ``parts.chance_probs()``, bit for bit (the same kernels, the
+    same sums in the same order).  ``game`` gives the tree only.
+
+    Raises:
+        GameError: a payoff is not a finite number.
+    """
+    run = _Stream(game, chunk_size, parts=parts)
+    pl = run.plan
+    S, P, C = run.samples, game.n_players, run.C
+    choice = _buffer("choice", (game.n_nodes, C), np.int32)
+    reach_buf = _buffer("reach", (game.n_nodes, C))
+    rows = _Rows(game, S, C, columns, sink)
+    pay = np.empty((S, P))
+    modal = np.empty(S, dtype=np.int64)
+    for s0 in range(0, S, C):
+        s1 = min(S, s0 + C)
+        c = s1 - s0
+        run.load(s0, s1)
+        run.solve(c, False, choice)
+        pay[s0:s1] = run.stack_g[0, :, :c].T
+        _terminal_reach_kernel(
+            s0, c, pl.order, pl.mover, pl.child_ptr, pl.children, run.chance_col, rows.terminal_pos,
+            rows.terminal_nodes, rows.columns, rows.filled(s0), run.prob_buf, choice, reach_buf, rows.rows, modal,
+        )
+        rows.done(s1)
+    return FusedResult(pay, modal)
 
 
 def solve_spe(game: Game, chunk_size: int | None = None) -> Solution:

@@ -58,9 +58,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, get_args, get_origin
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple, get_args, get_origin
 
 import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from brink.arrays import FloatArray
@@ -76,6 +77,7 @@ if TYPE_CHECKING:
 __all__ = [
     "REGISTRY",
     "Capabilities",
+    "FusedReadOut",
     "Information",
     "ParameterValues",
     "Params",
@@ -94,6 +96,17 @@ Params = Mapping[str, FloatArray]
 Information = Literal["perfect", "imperfect"]
 #: Outcomes and metrics by name, each ``(S,)``.
 ReadOut = tuple[dict[str, FloatArray], dict[str, FloatArray]]
+
+
+class FusedReadOut(NamedTuple):
+    """What :meth:`Template.fused_read_out` gives: outcomes and metrics (as :meth:`Template.read_out`),
+    each sample's modal terminal (its position in ``game.terminals``) and the game whose tree
+    it was solved on (for the path labels)."""
+
+    outcomes: dict[str, FloatArray]
+    metrics: dict[str, FloatArray]
+    modal: NDArray[np.int64]
+    game: Game
 
 
 @dataclass(frozen=True)
@@ -129,6 +142,10 @@ class Capabilities:
     #: crisis and implements ``endings(scenario, params, reach, prepared)``, the
     #: ``(S, K)`` probability of each ending it starts from (``brink simulate`` draws them).
     post_war: bool = False
+    #: Whether :meth:`Template.fused_read_out` solves and reads out in one pass for some
+    #: solvers (payoffs and chance probabilities computed as the solver visits them, the
+    #: read-out accumulated per block of samples), with the numbers of the fast read-out.
+    fused_read_out: bool = False
 
     def unmatched(self, names: Iterable[str], kind: Literal["outcomes", "metrics"]) -> list[str]:
         """The ``names`` that no pattern of ``kind`` covers."""
@@ -268,6 +285,24 @@ class Template(ABC):
         """
         del scenario, params, game, payoffs, terminal_reach, prepared
         raise NotImplementedError(f"template {self.name!r} has no fast read-out (Capabilities.fast_read_out)")
+
+    def fused_read_out(
+        self,
+        scenario: Scenario,
+        params: Params,
+        solver: str,
+        parameters: Mapping[str, Any],
+        prepared: Any = None,
+    ) -> FusedReadOut | None:
+        """Solve the perfect-information game with ``solver`` (and its ``parameters``, e.g.
+        ``lam``) and read it out in one pass, or ``None`` where the template cannot (another
+        solver, or inputs that are not finite: the caller then builds the game).
+
+        Only for templates whose :attr:`Capabilities.fused_read_out` is true; the numbers
+        must equal, bit for bit, :meth:`terminal_read_out`'s on the built game.
+        """
+        del scenario, params, solver, parameters, prepared
+        return None
 
     def theory_terms(
         self, scenario: Scenario, params: Params, solution: Solution, prepared: Any = None

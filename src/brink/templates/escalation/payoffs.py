@@ -12,7 +12,7 @@ the chance that the war is decided, and the chance it goes on.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,6 +27,7 @@ from brink.crisis.terms import coverage as _coverage
 from brink.crisis.terms import warheads as _warheads
 from brink.mechanisms import alliances
 from brink.mechanisms.ladder import NUCLEAR_RUNG
+from brink.solvers.spe import PayoffParts
 from brink.templates.base import ParameterValues, Params
 from brink.templates.escalation.spec import RESPONSES, EscalationScenario
 from brink.templates.escalation.tree import (
@@ -43,7 +44,7 @@ from brink.templates.escalation.tree import (
     skeleton,
 )
 
-__all__ = ["AfterCrisis", "Quantities", "after_crisis", "chance_probabilities", "outcome_classes", "payoff_terms", "prepare", "terminals_by_outcome_class", "war_classes", "win_probability"]
+__all__ = ["AfterCrisis", "Quantities", "after_crisis", "chance_layout", "chance_probabilities", "chance_table", "outcome_classes", "payoff_terms", "prepare", "spread_chance", "terminals_by_outcome_class", "war_classes", "win_probability"]
 
 _BIT = {r: 1 << i for i, r in enumerate(RESPONSES)}
 
@@ -110,7 +111,8 @@ class Quantities:
     ptr: IndexArray
     term: IndexArray
     weight: FloatArray
-    chance: FloatArray  # (S, edges)
+    chance_table: FloatArray  # (S, F) the distinct chance distributions' probabilities
+    chance_row: IndexArray  # (edges,) the column of chance_table of every chance edge, -1 elsewhere
 
     def payoffs(self) -> FloatArray:
         """``(S, T, 3)`` payoffs (a transposed sample-minor array, as the solvers read it)."""
@@ -118,6 +120,29 @@ class Quantities:
         out = np.empty((self.war_class.shape[0], 3, n))
         assemble_payoffs(self.by_class, self.war_class, self.coef, self.ptr, self.term, self.weight, out)
         return out.transpose(2, 0, 1)
+
+    @cached_property
+    def chance(self) -> FloatArray:
+        """``(S, edges)`` chance probabilities (0 on the edges of personal nodes), spread from
+        :attr:`chance_table`; the fused solvers read the table itself."""
+        return spread_chance(self.chance_table, self.chance_row)
+
+    def parts(self) -> PayoffParts:
+        """The payoffs and chance probabilities by their parts, for the fused solvers
+        (:func:`brink.solvers.spe.spe_fused`): the same numbers as :meth:`payoffs` and
+        :attr:`chance`, computed as the solver visits them."""
+        return PayoffParts(
+            by_class=self.by_class, outcome_class=self.war_class, coef=self.coef, ptr=self.ptr, term=self.term,
+            weight=self.weight, chance=self.chance_table, chance_row=self.chance_row,
+        )
+
+
+def spread_chance(table: FloatArray, row: IndexArray) -> FloatArray:
+    """``(S, edges)`` probabilities from the ``(S, F)`` table of distinct chance columns."""
+    edges = np.flatnonzero(row >= 0)
+    probs = np.zeros((table.shape[0], row.shape[0]))
+    probs[:, edges] = table[:, row[edges]]
+    return probs
 
 
 def win_probability(
@@ -148,27 +173,56 @@ def chance_probabilities(scenario: EscalationScenario, params: Params, sk: Skele
     * (1 + alert_risk * alert))`` (the risk rises with the rung, Schelling 1960; Powell 1987),
     decided with ``(1 - slip) * decisiveness * min(1, k / 12)``, else the war goes on.
     """
+    return spread_chance(*chance_table(scenario, params, sk))
+
+
+@lru_cache(maxsize=32)
+def chance_layout(st: Structure) -> tuple[IndexArray, IndexArray, IndexArray, IndexArray]:
+    """(the Kahn rung and alert of every distinct fight, the fight of every fight node, the
+    column of :func:`chance_table` of every edge (-1 at personal edges), the number of type
+    columns): fights at one rung with one alert state draw from one distribution, so the
+    ``ukraine-2022`` tree's 1,392 chance edges need 16 columns."""
+    sk = skeleton(st)
+    key = np.stack([sk.fight_kahn, sk.fight_alert.astype(np.int64)], axis=1)
+    distinct, which = np.unique(key, axis=0, return_inverse=True)
+    which = which.reshape(-1)
+    types = sk.type_edges.shape[0]
+    row = np.full(sk.game.n_edges, -1, dtype=np.int64)
+    row[sk.type_edges] = np.arange(types)
+    for j in range(3):
+        row[sk.fight_edges[:, j]] = types + 3 * which + j
+    return (distinct.astype(np.int64), which.astype(np.int64), row, np.asarray(types, dtype=np.int64))
+
+
+def chance_table(scenario: EscalationScenario, params: Params, sk: Skeleton) -> tuple[FloatArray, IndexArray]:
+    """``(S, F)`` probabilities of the distinct chance distributions (the types' priors, then
+    slip, decided and fight on of every distinct fight, :func:`chance_layout`) and the column
+    of every edge: :func:`chance_probabilities` without writing an ``(S, edges)`` array.
+    Every entry is computed elementwise as before, so the spread probabilities are the same
+    bit for bit."""
     cr = scenario.crisis
     assert cr is not None
     v = ParameterValues(params)
     n = v.n
-    probs = np.zeros((n, sk.game.n_edges))
+    distinct, _, row, n_types = chance_layout(sk.structure)
+    types = int(n_types)
+    table = np.empty((n, types + 3 * distinct.shape[0]))
     d_res = np.clip(v(f"doctrines.{cr.defender}.resolve", 0.5), 0.0, 1.0)
     c_res = np.clip(v("process.challenger_resolve", 1.0), 0.0, 1.0)
-    for edge, (c, d) in zip(sk.type_edges, sk.type_of_edge, strict=True):
+    for i, (c, d) in enumerate(sk.type_of_edge):
         pc = c_res if c == 0 else 1 - c_res
         if not sk.structure.challenger_types:
             pc = np.ones(n)
-        probs[:, edge] = pc * (d_res if d == 0 else 1 - d_res)
-    kahn = sk.fight_kahn.astype(np.float64)[None, :]
-    alert = sk.fight_alert.astype(np.float64)[None, :]
+        table[:, i] = pc * (d_res if d == 0 else 1 - d_res)
+    kahn = distinct[:, 0].astype(np.float64)[None, :]
+    alert = distinct[:, 1].astype(np.float64)[None, :]
     risk = v("process.loss_of_control")[:, None] * (kahn / NUCLEAR_RUNG) ** 2
     slip = np.clip(risk * (1 + v("crisis.alert_risk")[:, None] * alert), 0.0, 1.0)
     decided = (1 - slip) * np.clip(v("process.decisiveness")[:, None] * np.minimum(1.0, kahn / FULL_WAR_RUNG), 0, 1)
-    probs[:, sk.fight_edges[:, 0]] = slip
-    probs[:, sk.fight_edges[:, 1]] = decided
-    probs[:, sk.fight_edges[:, 2]] = np.clip(1 - slip - decided, 0.0, 1.0)
-    return probs
+    table[:, types::3] = slip
+    table[:, types + 1::3] = decided
+    table[:, types + 2::3] = np.clip(1 - slip - decided, 0.0, 1.0)
+    return table, row
 
 
 @lru_cache(maxsize=32)
@@ -267,10 +321,11 @@ def prepare(scenario: EscalationScenario, params: Params, sk: Skeleton) -> Quant
     u_t = lag * v("crisis.stakes.target")[col] * theta_t * (1 - won)
     coef = _coefficients(scenario, params, v, delta, R)
     ptr, term, weight = payoff_terms(sk.structure)
+    table, chance_row = chance_table(scenario, params, sk)
     return Quantities(
         war_class=war_class, lottery=lot_outcome, won=won, leader=after, settled_share=settled * share,
         by_class=np.ascontiguousarray(np.stack([u_c, u_d, u_t], axis=-1)), coef=coef, ptr=ptr, term=term,
-        weight=weight, chance=chance_probabilities(scenario, params, sk),
+        weight=weight, chance_table=table, chance_row=chance_row,
     )
 
 

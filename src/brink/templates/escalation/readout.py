@@ -40,6 +40,9 @@ OUTCOME_PATTERNS: tuple[str, ...] = (
 )
 
 
+_ALL = slice(None)
+
+
 @dataclass(frozen=True)
 class Tally:
     """Sample-free read-out weights: ``dense[t, k]`` for the names, ``onehot[t, u]`` per class."""
@@ -80,8 +83,14 @@ def tally_structure(sk: Skeleton) -> Tally:
     return _tally(sk.structure)
 
 
-def tally(sk: Skeleton, q: Quantities, reach: FloatArray) -> dict[str, FloatArray]:
-    """Reach-weighted sums: ``reach`` is ``(S, T)``, the probability of each outcome."""
+def tally(sk: Skeleton, q: Quantities, reach: FloatArray, rows: slice = _ALL) -> dict[str, FloatArray]:
+    """Reach-weighted sums: ``reach`` is ``(S, T)``, the probability of each outcome, of the
+    samples ``rows`` of ``q`` (all of them unless given: the fused read-out tallies blocks).
+
+    Every sum is taken within a sample's row, so a block of rows gives the numbers of the
+    whole, bit for bit, provided it has two rows or more (a one-row matrix product takes
+    another path in BLAS; :class:`brink.solvers.spe._Rows` keeps blocks of two or more).
+    """
     tl = tally_structure(sk)
     ind = reach @ tl.dense
     out = {name: ind[:, k] for k, name in enumerate(tl.names)}
@@ -89,17 +98,17 @@ def tally(sk: Skeleton, q: Quantities, reach: FloatArray) -> dict[str, FloatArra
     per_class = np.add.reduceat(reach[:, order], starts, axis=1)  # (S, outcome classes)
     lp = q.leader
     # a settlement counts at home as part victory (the leader's survival) but is not a victory
-    out["challenger_victory"] = (per_class * (q.lottery[:, :, VICTORY] - q.settled_share[None, :])).sum(axis=1)
-    out["challenger_defeat"] = (per_class * q.lottery[:, :, DEFEAT]).sum(axis=1)
-    out["leader_survives"] = (per_class * lp.survival).sum(axis=1)
-    out["foreign_imposed_regime_change"] = (per_class * lp.foreign).sum(axis=1)
-    out["domestic_removal"] = (per_class * lp.domestic).sum(axis=1)
-    out["_discount_months"] = (per_class * lp.discount_months).sum(axis=1)
-    out["_spent"] = (per_class * lp.spent).sum(axis=1)
-    out["_influence"] = (per_class * lp.influence).sum(axis=1)
-    out["_support"] = (per_class * lp.mean_support).sum(axis=1)
+    out["challenger_victory"] = (per_class * (q.lottery[rows, :, VICTORY] - q.settled_share[None, :])).sum(axis=1)
+    out["challenger_defeat"] = (per_class * q.lottery[rows, :, DEFEAT]).sum(axis=1)
+    out["leader_survives"] = (per_class * lp.survival[rows]).sum(axis=1)
+    out["foreign_imposed_regime_change"] = (per_class * lp.foreign[rows]).sum(axis=1)
+    out["domestic_removal"] = (per_class * lp.domestic[rows]).sum(axis=1)
+    out["_discount_months"] = (per_class * lp.discount_months[rows]).sum(axis=1)
+    out["_spent"] = (per_class * lp.spent[rows]).sum(axis=1)
+    out["_influence"] = (per_class * lp.influence[rows]).sum(axis=1)
+    out["_support"] = (per_class * lp.mean_support[rows]).sum(axis=1)
     for j, name in enumerate(lp.partners):
-        out[f"partner_abandons.{name}"] = (per_class * (1 - lp.support[:, :, j])).sum(axis=1)
+        out[f"partner_abandons.{name}"] = (per_class * (1 - lp.support[rows, :, j])).sum(axis=1)
     out["partners_abandon"] = 1 - out["_support"] if lp.partners else np.zeros(reach.shape[0])
     return out
 

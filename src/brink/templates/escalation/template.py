@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import numpy as np
@@ -14,7 +15,7 @@ from brink.crisis.schema import MAX_ACTORS, MAX_PARTNERS
 from brink.errors import InputError
 from brink.games import Game
 from brink.scenario import Scenario
-from brink.templates.base import Capabilities, Information, Params, ReadOut, Template
+from brink.templates.base import Capabilities, FusedReadOut, Information, Params, ReadOut, Template
 from brink.templates.escalation import readout
 from brink.templates.escalation.payoffs import Quantities, prepare, war_classes
 from brink.templates.escalation.spec import EscalationScenario
@@ -22,6 +23,9 @@ from brink.templates.escalation.tree import Skeleton, skeleton, structure
 
 if TYPE_CHECKING:
     from brink.solvers.result import Solution
+
+#: The solvers :meth:`EscalationTemplate.fused_read_out` runs fused.
+_FUSED = ("spe", "qbi")
 
 __all__ = ["MAX_INTERVENERS", "MAX_NODES", "MAX_POST_WAR_WORK", "EscalationTemplate"]
 
@@ -57,6 +61,7 @@ class EscalationTemplate(Template):
         fast_read_out=True,
         private_information=True,
         post_war=True,
+        fused_read_out=True,
     )
 
     def check(self, scenario: Scenario) -> None:
@@ -189,6 +194,46 @@ class EscalationTemplate(Template):
         self, scenario: Scenario, params: Params, solution: Solution, prepared: Any = None
     ) -> dict[str, FloatArray]:
         return self.read_out(scenario, params, solution, prepared)[1]
+
+    def fused_read_out(
+        self, scenario: Scenario, params: Params, solver: str, parameters: Mapping[str, Any], prepared: Any = None,
+    ) -> FusedReadOut | None:
+        """SPE or quantal backward induction and the read-out in one pass (``None`` for other
+        solvers, or when a payoff part is not finite: :meth:`build` then reports it).
+
+        The solver computes every terminal's payoffs from the class values and the per-round
+        coefficients (:meth:`Quantities.parts`) and every chance probability from the few
+        distinct distributions (:func:`.payoffs.chance_table`) as it visits them, so neither
+        the ``(S, T, 3)`` payoffs nor the ``(S, edges)`` chance probabilities are written;
+        the terminal reach is tallied per block of samples (:func:`.readout.tally`) instead
+        of held as an ``(S, T)`` array.  The numbers are :meth:`terminal_read_out`'s on the
+        built game, bit for bit (``tests/test_fused.py``).
+        """
+        if solver not in _FUSED:
+            return None
+        q = self._prepared(scenario, params, prepared)
+        parts = q.parts()
+        if not parts.finite():
+            return None
+        sk = self.skeleton(scenario)
+        game = sk.game
+        columns = np.ascontiguousarray(game.outcome[game.terminals], dtype=np.int64)
+        blocks: list[dict[str, FloatArray]] = []
+
+        def sink(start: int, stop: int, rows: FloatArray) -> None:
+            blocks.append(readout.tally(sk, q, rows, slice(start, stop)))
+
+        if solver == "spe":
+            from brink.solvers.spe import spe_fused
+
+            result = spe_fused(game, parts, columns, sink)
+        else:
+            from brink.solvers.qbi import qbi_fused
+
+            result = qbi_fused(game, parts, columns, sink, lam=parameters.get("lam"))
+        r = blocks[0] if len(blocks) == 1 else {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
+        pays = {f"payoff.{p}": result.payoffs[:, i] for i, p in enumerate(game.players)}
+        return FusedReadOut(readout.outcomes(r), pays | readout.metrics(q, r), result.modal, game)
 
     def terminal_read_out(
         self, scenario: Scenario, params: Params, game: Game, payoffs: FloatArray, terminal_reach: FloatArray,
