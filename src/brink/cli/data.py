@@ -1,5 +1,9 @@
 """``brink data ...``: tables built from the shared reference data sets.
 
+``data icb`` builds the ICB crisis-actor table (:mod:`brink.history.icb`: International Crisis
+Behavior v14 actors with their principal adversary, the system-level record and the same year
+covariates) the same way, as table ``icb``.
+
 ``data crises`` builds the historical crisis table (:mod:`brink.history.crises`: directed
 dyads of militarized disputes, GML MID 2.2.1, with capabilities, nuclear status, alliances,
 regime, rivalry and leaders), prints a summary, and writes the table to Parquet or CSV
@@ -78,8 +82,8 @@ def _check_db(db: Path, parents: bool) -> tuple[Path, bool]:
     return target, True
 
 
-def _write_db(con: duckdb.DuckDBPyConnection, target: Path, exists: bool, parents: bool) -> None:
-    """Copy table ``crises`` into the DuckDB file ``target``: never into brink's run store, never over
+def _write_db(con: duckdb.DuckDBPyConnection, target: Path, exists: bool, parents: bool, table: str = "crises") -> None:
+    """Copy table ``table`` into the DuckDB file ``target``: never into brink's run store, never over
     an existing table of that name."""
     import duckdb
 
@@ -94,12 +98,12 @@ def _write_db(con: duckdb.DuckDBPyConnection, target: Path, exists: bool, parent
             marked = con.execute("SELECT count(*) FROM target_db.meta WHERE key = 'format' AND value = 'brink-store'"
                                  ).fetchone() if "meta" in tables else None
             if marked is not None and marked[0]:
-                raise InputError("is brink's run store; the crisis table does not go into it (it was not modified)",
+                raise InputError(f"is brink's run store; the {table} table does not go into it (it was not modified)",
                                  str(target), "give another file with --db")
-            if "crises" in tables:
-                raise InputError("already has a table named crises; it was not modified", str(target),
+            if table in tables:
+                raise InputError(f"already has a table named {table}; it was not modified", str(target),
                                  "drop that table first, or give another file with --db")
-            con.execute("CREATE TABLE target_db.crises AS SELECT * FROM crises")
+            con.execute(f"CREATE TABLE target_db.{table} AS SELECT * FROM {table}")
         finally:
             con.execute("DETACH target_db")
 
@@ -197,3 +201,79 @@ def crises(
     _print_summary(summary, folder)
     for key, path in written.items():
         console.print(f"wrote {summary['rows']} rows to {path}" + (" (table crises)" if key == "db" else ""))
+
+
+def _print_icb_summary(summary: dict[str, Any], shared: Path) -> None:
+    head = Table(title=f"ICB table (ICB v14 crisis actors, from {shared})", title_justify="left")
+    head.add_column("measure")
+    head.add_column("value", justify="right")
+    head.add_row("rows (crisis actors)", str(summary["rows"]))
+    head.add_row("crises", str(summary["crises"]))
+    head.add_row("years (actor's trigger)", f"{summary['first_year']}-{summary['last_year']}")
+    head.add_row("challengers (rule in docs/icb-data.md)", str(summary["challengers"]))
+    head.add_row("rows with a state adversary", str(summary["with_adversary"]))
+    head.add_row("rows with COW capabilities of both", str(summary["with_cinc_both"]))
+    head.add_row("rows with the actor's Archigos leader", str(summary["with_leader"]))
+    console.print(head)
+    for key, title in (("by_decade", "rows by decade"), ("by_outcome", "rows by ICB outcome (outcom)"),
+                       ("by_form", "rows by form of outcome (outfor)"), ("by_ending", "rows by ending (brink's rule)")):
+        table = Table(title=title, title_justify="left")
+        table.add_column(key.removeprefix("by_"))
+        table.add_column("rows", justify="right")
+        for label, count in summary[key].items():
+            table.add_row(f"{label}s" if key == "by_decade" else label, str(count))
+        console.print(table)
+
+
+@data_app.command("icb")
+def icb(
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write the table to FILE.parquet or FILE.csv (replaced atomically)."),
+    ] = None,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="Write the table as 'icb' into a DuckDB file (a new file or an existing DuckDB database)."),
+    ] = None,
+    shared: Annotated[
+        Path | None,
+        typer.Option(
+            "--shared",
+            help="The reference data folder (default: $BRINK_SHARED, else ../shared beside the repository).",
+        ),
+    ] = None,
+    parents: bool = typer.Option(False, "--parents", help="Create the output files' missing parent folders."),
+    as_json: JsonOption = False,
+) -> None:
+    """Build the ICB crisis-actor table (International Crisis Behavior v14, 1918-2017) with its covariates and summarise it."""
+    import duckdb
+
+    from brink.history.crises import default_shared
+    from brink.history.icb import build_icb_table, icb_summary
+
+    out_target = _check_out(out, parents) if out is not None else None
+    db_target = _check_db(db, parents) if db is not None else None
+    folder = shared if shared is not None else default_shared()
+    con = duckdb.connect()
+    try:
+        build_icb_table(con, folder)
+        summary = icb_summary(con)
+        written: dict[str, str] = {}
+        if out_target is not None:
+            from brink.output import replacing
+
+            target, fmt = out_target
+            with replacing(target, parents=parents, option="--out") as tmp:
+                con.execute(f"COPY icb TO {_sql_path(tmp)} (FORMAT {fmt})")
+            written["out"] = str(target)
+        if db_target is not None:
+            _write_db(con, db_target[0], db_target[1], parents, table="icb")
+            written["db"] = str(db_target[0])
+    finally:
+        con.close()
+    if as_json:
+        echo_json({**summary, **({"written": written} if written else {})})
+        return
+    _print_icb_summary(summary, folder)
+    for key, path in written.items():
+        console.print(f"wrote {summary['rows']} rows to {path}" + (" (table icb)" if key == "db" else ""))
