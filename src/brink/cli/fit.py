@@ -128,13 +128,13 @@ def _write_figure(figure: Path, fig: go.Figure, title: str) -> Path:
 
 
 def _stored(store: Store | None, kind: str, text: str, seed: int, parameters: dict[str, Any],
-            compute: Callable[[], dict[str, Any]]) -> tuple[dict[str, Any], str | None]:
-    """Run ``compute`` inside a stored run of ``kind`` (failed if it raises)."""
+            compute: Callable[[], dict[str, Any]], name: str = "crises") -> tuple[dict[str, Any], str | None]:
+    """Run ``compute`` inside a stored run of ``kind`` on table ``name`` (failed if it raises)."""
     from brink import __version__
 
     if store is None:
         return compute(), None
-    run_id = store.begin_run(kind, "crises", text, seed, __version__, parameters)
+    run_id = store.begin_run(kind, name, text, seed, __version__, parameters)
     try:
         out = compute()
     except BaseException as exc:
@@ -318,11 +318,18 @@ def backtest_command(
     seed: SeedOption = 0,
     figure: FigureOption = None,
     shared: ShareOption = None,
+    data_name: Annotated[
+        str, typer.Option("--data", help="The crises scored: 'mid' (the deterrence tree on MID dyads) or 'icb' "
+                                         "(ICB outcomes: base rate, stronger side, multinomial logit).")
+    ] = "mid",
+    unit: Annotated[
+        str, typer.Option("--unit", help="With --data icb: score every crisis 'actor' or only the 'challenger'.")
+    ] = "actor",
     as_json: JsonOption = False,
     store_path: StoreOption = None,
     no_store: NoStoreOption = False,
 ) -> None:
-    """Score the fitted deterrence model out of sample: Brier, log loss and skill against the base rate and a naive rule."""
+    """Score predictions out of sample: Brier, log loss and skills with bootstrap intervals (MID dyads or ICB outcomes)."""
     from brink.errors import InputError
     from brink.scenario.random import check_seed
 
@@ -332,7 +339,15 @@ def backtest_command(
                          "ask for 1000")
     if folds is not None and folds < 2:
         raise InputError(f"cross-validation needs at least 2 folds, got {folds}", "--folds", "use 10 folds")
+    if data_name not in ("mid", "icb"):
+        raise InputError(f"unknown data {data_name!r}", "--data", "use mid or icb")
+    if unit not in ("actor", "challenger") or (unit != "actor" and data_name != "icb"):
+        raise InputError(f"unit {unit!r} is not one of the units of --data {data_name}", "--unit",
+                         "use actor or challenger with --data icb")
     _check_figure(figure)
+    if data_name == "icb":
+        _icb_backtest(split, folds, replications, seed, figure, shared, unit, as_json, store_path, no_store)
+        return
     data = crisis_data(shared)
     first, last = int(data.year.min()), int(data.year.max())
     if not first < split <= last:
@@ -399,3 +414,76 @@ def _print_backtest(r: dict[str, Any], console: Console, reliability: bool = Tru
         if any(cells):
             rel.add_row(f"{lo:.1f}-{hi:.1f}", *cells)
     console.print(rel)
+
+
+def _icb_backtest(split: int, folds: int | None, replications: int, seed: int, figure: Path | None,
+                  shared: Path | None, unit: str, as_json: bool, store_path: Path | None, no_store: bool) -> None:
+    """``brink backtest --data icb``: by time and leave-one-crisis-out (or K-fold by crisis with
+    ``--folds``) on ICB outcomes (:mod:`brink.fit.icb`)."""
+    from brink.errors import InputError
+    from brink.fit.icb import MAX_BOOTSTRAP, backtest_by_time, cross_validation, icb_cases
+    from brink.history.crises import default_shared
+    from brink.history.icb import icb_table
+
+    if replications > MAX_BOOTSTRAP:
+        raise InputError(f"the bootstrap takes at most {MAX_BOOTSTRAP} resamples, got {replications}", "--bootstrap",
+                         "ask for 1000")
+    data = icb_cases(icb_table(shared if shared is not None else default_shared()), unit)
+    first, last = int(data.year.min()), int(data.year.max())
+    if not first < split <= last:
+        raise InputError(f"split year {split} leaves no crises to fit or none to score (the ICB cases cover "
+                         f"{first}-{last})", "--split", f"choose a year in {first + 1}-{last}")
+    store = open_store(store_path, no_store)
+    parameters: dict[str, Any] = {"data": "icb", "unit": unit, "split": split, "folds": folds,
+                                  "bootstrap": replications}
+
+    def compute() -> dict[str, Any]:
+        by_time = backtest_by_time(data, split=split, unit=unit, replications=replications, seed=seed)
+        cv = cross_validation(data, folds=folds, unit=unit, replications=replications, seed=seed)
+        return {"by_time": by_time.to_json(), "cross_validation": cv.to_json(), "seed": seed}
+
+    text = json.dumps({"table": "icb", "outcomes": "ICB outcom 1-4", **parameters})
+    out, run_id = _stored(store, "backtest", text, seed, parameters, compute, name="icb")
+    out["run_id"] = run_id
+    written = None
+    if figure is not None:
+        from brink.report.figures import reliability_figure
+
+        title = f"brink backtest --data icb: reliability of the multinomial logit, {out['by_time']['design']}"
+        written = _write_figure(figure, reliability_figure(out["by_time"]["reliability"]["multinomial logit"], title),
+                                title)
+    if as_json:
+        echo_json(out)
+        return
+    console = _console()
+    for key in ("by_time", "cross_validation"):
+        _print_icb_backtest(out[key], console)
+    if run_id:
+        console.print(f"stored as run {run_id}", highlight=False)
+    if written is not None:
+        console.print(f"wrote the reliability diagram to {written}", highlight=False)
+
+
+def _print_icb_backtest(r: dict[str, Any], console: Console) -> None:
+    from rich.table import Table
+
+    train = f" ({r['n_train']} fitted)" if r["n_train"] is not None else ""
+    console.print(f"ICB, each {r['unit']}: {r['design']}: {r['n_test']} cases in {r['crises_test']} crises "
+                  f"scored{train}", highlight=False)
+    scores = Table(title="scores (mean per case, lower better)", title_justify="left")
+    for col in ("predictor", "Brier", "log loss"):
+        scores.add_column(col, justify="left" if col == "predictor" else "right")
+    for name, s in r["scores"].items():
+        scores.add_row(name, _num(s["brier"], 4), _num(s["log_loss"], 4))
+    console.print(scores)
+    skills = Table(title="skill = 1 - score / reference score (95% interval, bootstrap over crises)",
+                   title_justify="left")
+    for col in ("predictor", "reference", "Brier skill", "95% interval", "log-loss skill", "95% interval "):
+        skills.add_column(col, justify="left" if col in ("predictor", "reference") else "right")
+    names = list(r["scores"])
+    for i, name in enumerate(names):
+        for ref in names[:i]:
+            b, g = r["skills"]["brier"][name][ref], r["skills"]["log_loss"][name][ref]
+            skills.add_row(name, ref, _num(b["skill"], 4), f"{_num(b['low'], 4)} to {_num(b['high'], 4)}",
+                           _num(g["skill"], 4), f"{_num(g['low'], 4)} to {_num(g['high'], 4)}")
+    console.print(skills)
