@@ -46,9 +46,8 @@ import numpy as np
 from numba import njit
 
 from brink.arrays import FloatArray, IndexArray
-from brink.mechanisms.removal import intervention
 
-__all__ = ["GRID_POINTS", "RECORDED", "solve_kernel"]
+__all__ = ["GRID_POINTS", "LANES", "RECORDED", "solve_kernel"]
 
 #: Reserve levels of the value-function grid.  Against a grid of 129 on ``ukraine-2022`` (2,048
 #: samples, eight endings) the leader's value moves by 1.1e-5 of the stake on average and 1.4e-3
@@ -68,71 +67,166 @@ RECORDED: tuple[str, ...] = (
 )
 
 
-@njit(cache=True, nogil=True)
-def _month(
-    R: float, R0: float, rev: float, cost: float, ms_a: float, ms_0: float, dom_x: float, pw_log: float,
-    goods_w: float, h_bg: float, gain: FloatArray, icost: FloatArray, isucc: FloatArray, deter: float,
-    shield: float, weak_eff: float, lost: float,
-) -> tuple[float, float, float, float, float]:
-    """One month from reserves ``R`` under an action of full-month cost ``cost``:
-    ``(k, R', mean support, domestic-x, foreign hazard)``; ``dom_x`` is the part of the
-    coalition's log-odds that does not depend on the month."""
-    avail = max(R + rev, 0.0)
-    k = 1.0
-    if cost > avail:
-        k = avail / cost
-    r_next = max(R + rev - k * cost, 0.0)
-    ms = k * ms_a + (1.0 - k) * ms_0
-    short = 0.0
-    if R0 > 0.0:
-        short = min(max(1.0 - R / R0, 0.0), 1.0)
-    x = dom_x + pw_log * (1.0 - ms) + goods_w * short
-    weakness = 0.5 * lost + 0.5 * short
-    keep = 1.0 - h_bg
-    for i in range(gain.shape[0]):
-        q, a = intervention(isucc[i], deter, shield, ms, weak_eff, weakness, gain[i], icost[i])
-        keep *= 1.0 - a * q
-    return k, r_next, ms, x, 1.0 - keep
+#: Samples solved together: the kernel's innermost loops run over the lanes of a block.
+LANES = 8
 
 
-@njit(cache=True, nogil=True)
-def _interp(V: FloatArray, row: int, top: float, R: float) -> float:
-    """``V[row]`` linearly interpolated at reserves ``R`` on the uniform grid ``0 .. top``."""
-    G = V.shape[1]
-    if top <= 0.0:
-        return float(V[row, 0])
-    x = R / top * (G - 1)
-    if x >= G - 1:
-        return float(V[row, G - 1])
-    i = int(x)
-    w = x - i
-    return float(V[row, i] * (1.0 - w) + V[row, i + 1] * w)
+@njit(cache=True, nogil=True, error_model="numpy")
+def _month_lanes(
+    a: int, R: FloatArray, L: FloatArray, cost: FloatArray, ms_a: FloatArray, gain: FloatArray,
+    icost: FloatArray, isucc: FloatArray, lost: float, bl: FloatArray, W: FloatArray, E: FloatArray,
+    seen: FloatArray, got: FloatArray, domestic: bool,
+) -> None:
+    """One month from reserves ``R[b]`` under action ``a`` for every lane ``b`` of a block.
+
+    ``L`` holds the lanes' scalars (rows :data:`_L_ROWS`), ``bl`` each lane's base log-odds
+    of the coalition this month.  Writes the rows of ``W``: share paid ``k``, next reserves,
+    mean support, foreign hazard, domestic hazard and the flow payoff net of punishment's
+    terms (those come later); the domestic hazard only with ``domestic``.  ``seen`` and ``got``
+    ``(I + 1, A, B)`` remember each exponent and its ``exp`` from the last call (NaN: none), so
+    a month whose exponent is that of the month before (reserves above their start, the base
+    rate in the same tenure band) reuses the value instead of calling ``exp`` again.  The arithmetic is :func:`brink.aftermath.reference`'s
+    ``_month`` and :func:`brink.mechanisms.removal.intervention` operation for operation;
+    only the order of the loops differs (lanes innermost, the ``exp`` calls in loops of their
+    own so the rest vectorises)."""
+    B = R.shape[0]
+    n_int = gain.shape[0]
+    for b in range(B):
+        Rb = R[b]
+        rev = L[_REV, b]
+        c = cost[a, b]
+        avail = max(Rb + rev, 0.0)
+        kf = avail / c if c > avail else 1.0
+        r2 = max(Rb + rev - kf * c, 0.0)
+        ms = kf * ms_a[a, b] + (1.0 - kf) * ms_a[0, b]
+        R0 = L[_R0, b]
+        short = min(max(1.0 - Rb / R0, 0.0), 1.0) if R0 > 0.0 else 0.0
+        x = L[_DOMX, b] + L[_PW, b] * (1.0 - ms) + L[_GW, b] * short
+        W[_K, b] = kf
+        W[_RN, b] = r2
+        W[_MS, b] = ms
+        W[_X, b] = x
+        W[_WEAK, b] = 0.5 * lost + 0.5 * short
+        W[_KEEP, b] = 1.0 - L[_HBG, b]
+        E[n_int, b] = -(bl[b] + x)
+    for i in range(n_int):
+        for b in range(B):
+            q = isucc[i, b] * L[_DET, b] * (1.0 - L[_SHD, b] * W[_MS, b]) * (1.0 + L[_WEFF, b] * W[_WEAK, b])
+            q = min(max(q, 0.0), 1.0)
+            W[_IQ0 + i, b] = q
+            E[i, b] = -(gain[i, b] * q - icost[i, b])
+    for i in range(n_int + 1 if domestic else n_int):
+        for b in range(B):
+            arg = E[i, b]
+            if arg == seen[i, a, b]:  # this action's exponent as last month: the same exp
+                E[i, b] = got[i, a, b]
+            else:
+                e = np.exp(arg)
+                seen[i, a, b] = arg
+                got[i, a, b] = e
+                E[i, b] = e
+    for i in range(n_int):
+        for b in range(B):
+            act = 1.0 / (1.0 + E[i, b])
+            W[_KEEP, b] *= 1.0 - act * W[_IQ0 + i, b]
+    for b in range(B):
+        W[_HF, b] = 1.0 - W[_KEEP, b]
+    if domestic:
+        for b in range(B):
+            hd = 1.0 / (1.0 + E[n_int, b])
+            W[_HD, b] = hd
+            W[_H, b] = 1.0 - (1.0 - hd) * (1.0 - W[_HF, b])
 
 
-@njit(cache=True, nogil=True)
-def _choice(q: FloatArray, lam: float, fixed: int, pi: FloatArray) -> None:
-    """The leader's choice probabilities over actions: fixed, best response or logit."""
-    A = q.shape[0]
-    pi[:] = 0.0
+# rows of the lanes' scalars ``L``
+_R0, _REV, _TOP, _DOMX, _PW, _GW, _HBG, _DET, _SHD, _WEFF, _FF, _PV, _FIS, _PUN, _DELTA = range(15)
+_L_ROWS = 15
+# rows of one month's work ``W`` (then one row per outside power's chance of success)
+_K, _RN, _MS, _X, _WEAK, _KEEP, _HF, _HD, _H, _IQ0 = range(10)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _choose_lanes(q: FloatArray, lam: float, fixed: int, pi: FloatArray, bq: FloatArray, best: IndexArray) -> None:
+    """Each lane's choice probabilities over actions (``q (A, B)``, ``pi (A, B)``): fixed, best
+    response (the first of the best, as a scalar argmax) or logit, as the reference's ``_choice``."""
+    A, B = q.shape
     if fixed >= 0:
-        pi[fixed] = 1.0
+        for a in range(A):
+            v = 1.0 if a == fixed else 0.0
+            for b in range(B):
+                pi[a, b] = v
         return
-    best = 0
+    for b in range(B):
+        bq[b] = q[0, b]
+        best[b] = 0
     for a in range(1, A):
-        if q[a] > q[best]:
-            best = a
+        for b in range(B):
+            better = q[a, b] > bq[b]
+            bq[b] = q[a, b] if better else bq[b]
+            best[b] = a if better else best[b]
     if not np.isfinite(lam):
-        pi[best] = 1.0
+        for a in range(A):
+            for b in range(B):
+                pi[a, b] = 1.0 if best[b] == a else 0.0
         return
-    total = 0.0
     for a in range(A):
-        pi[a] = np.exp(lam * (q[a] - q[best]))
-        total += pi[a]
-    for a in range(A):
-        pi[a] /= total
+        for b in range(B):
+            pi[a, b] = np.exp(lam * (q[a, b] - bq[b]))
+    for b in range(B):
+        total = 0.0
+        for a in range(A):
+            total += pi[a, b]
+        for a in range(A):
+            pi[a, b] /= total
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
+def _backward(
+    bl: FloatArray, L: FloatArray, xd: FloatArray, hf: FloatArray, fl: FloatArray, ii: IndexArray, ww: FloatArray,
+    lam: float, fixed: int, V: FloatArray, c1: FloatArray, c2: FloatArray, q: FloatArray, pi: FloatArray,
+    bq: FloatArray, best: IndexArray, last: FloatArray,
+) -> None:
+    """The leader's value ``V (H + 1, G, B)`` by backward induction for every lane of a block.
+
+    ``Q = fl - h * pun + (1 - h) * delta * V_{t+1}`` is evaluated as the reference does,
+    ``(fl - h * pun) + ((1 - h) * delta) * V_{t+1}``; the two brackets ``c1`` and ``c2``
+    change only with the base rate's tenure band, so they are kept from month to month."""
+    H = bl.shape[0]
+    G, A, B = xd.shape
+    V[H, :, :] = 0.0
+    last[:] = np.nan
+    for t in range(H - 1, -1, -1):
+        for b in range(B):
+            if bl[t, b] != last[b]:  # the base rate moves only with the tenure band
+                last[b] = bl[t, b]
+                pun = L[_PUN, b]
+                dl = L[_DELTA, b]
+                for g in range(G):
+                    for a in range(A):
+                        hd = 1.0 / (1.0 + np.exp(-(last[b] + xd[g, a, b])))
+                        h = 1.0 - (1.0 - hd) * (1.0 - hf[g, a, b])
+                        c1[g, a, b] = fl[g, a, b] - h * pun
+                        c2[g, a, b] = (1.0 - h) * dl
+        for g in range(G):
+            if G == 1:
+                for a in range(A):
+                    for b in range(B):
+                        q[a, b] = c1[g, a, b] + c2[g, a, b] * V[t + 1, 0, b]
+            else:
+                for a in range(A):
+                    for b in range(B):
+                        i = ii[g, a, b]
+                        w = ww[g, a, b]
+                        q[a, b] = c1[g, a, b] + c2[g, a, b] * (V[t + 1, i, b] * (1.0 - w) + V[t + 1, i + 1, b] * w)
+            _choose_lanes(q, lam, fixed, pi, bq, best)
+            for b in range(B):
+                V[t, g, b] = 0.0
+            for a in range(A):
+                for b in range(B):
+                    V[t, g, b] += pi[a, b] * q[a, b]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def solve_kernel(
     base_logit: FloatArray, dom_shift: FloatArray, pw_log: FloatArray, goods_w: FloatArray, h_bg: FloatArray,
     gain: FloatArray, icost: FloatArray, isucc: FloatArray, deter: FloatArray, shield: FloatArray,
@@ -152,145 +246,216 @@ def solve_kernel(
     K, P)``: each partner's mean share walked away over the months; and for the ending
     ``rec_start[s] >= 0`` the month-by-month path ``rec (S, H, len(RECORDED))`` and
     ``rec_support (S, H, P)``; with ``only_recorded`` the other endings are skipped (NaN).
+
+    The samples of an ending are solved :data:`LANES` at a time, each block's inputs copied
+    into lane-minor arrays so that every loop over the block's samples is innermost and
+    free of branches; each sample's arithmetic is that of
+    :func:`brink.aftermath.reference.solve_kernel_reference` in the same order, so the
+    numbers are the same bit for bit.
     """
     S, H = base_logit.shape
     K = dom_shift.shape[1]
     A = cost.shape[2]
     P = psupp.shape[3]
-    V = np.empty((H + 1, G))
-    kk = np.empty((G, A))
-    rn = np.empty((G, A))
-    hf = np.empty((G, A))
-    xd = np.empty((G, A))
-    fl = np.empty((G, A))
-    hh = np.empty((G, A))
-    ii = np.zeros((G, A), dtype=np.int64)
-    ww = np.zeros((G, A))
-    q = np.empty(A)
-    pi = np.empty(A)
-    hd_a = np.empty(A)
-    hf_a = np.empty(A)
-    k_a = np.empty(A)
-    r_a = np.empty(A)
-    u_a = np.empty(A)
-    for s in range(S):
-        gain_s, icost_s, isucc_s = gain[s], icost[s], isucc[s]
-        for k in range(K):
+    n_int = gain.shape[1]
+    B = LANES
+    lanes = np.empty(B, dtype=np.int64)
+    L = np.empty((_L_ROWS, B))
+    c_l = np.empty((A, B))
+    ms_l = np.empty((A, B))
+    ps_l = np.empty((A, P, B))
+    disc_l = np.empty((A, B))
+    gain_l = np.empty((n_int, B))
+    icost_l = np.empty((n_int, B))
+    isucc_l = np.empty((n_int, B))
+    bl_l = np.empty((H, B))
+    W = np.empty((_IQ0 + n_int, B))
+    E = np.empty((n_int + 1, B))
+    seen = np.empty((n_int + 1, A, B))
+    seen_g = np.full((n_int + 1, A, B), np.nan)
+    got = np.empty((n_int + 1, A, B))
+    Rg = np.empty(B)
+    kk = np.empty((G, A, B))
+    rn = np.empty((G, A, B))
+    hf = np.empty((G, A, B))
+    xd = np.empty((G, A, B))
+    fl = np.empty((G, A, B))
+    c1 = np.empty((G, A, B))
+    c2 = np.empty((G, A, B))
+    ii = np.zeros((G, A, B), dtype=np.int64)
+    ww = np.zeros((G, A, B))
+    V = np.empty((H + 1, G, B))
+    q = np.empty((A, B))
+    pi = np.empty((A, B))
+    bq = np.empty(B)
+    best = np.empty(B, dtype=np.int64)
+    last = np.empty(B)
+    hd_a = np.empty((A, B))
+    hf_a = np.empty((A, B))
+    k_a = np.empty((A, B))
+    r_a = np.empty((A, B))
+    u_a = np.empty((A, B))
+    R = np.empty(B)
+    alive = np.empty(B)
+    disc_t = np.empty(B)
+    acc = np.empty((6, B))
+    ab = np.empty((P, B))
+    mon = np.empty((7, B))
+    sj = np.empty(B)
+    todo = np.empty(S, dtype=np.int64)
+    for k in range(K):
+        n = 0
+        for s in range(S):
             if only_recorded and rec_start[s] != k:
                 out[s, k, :] = np.nan
                 continue
-            top = R0[s] + H * max(revenue[s, k], 0.0)
-            step = top / (G - 1) if G > 1 else 0.0
-            for g in range(G):
-                R = g * step
+            todo[n] = s
+            n += 1
+        for first in range(0, n, B):
+            used = min(B, n - first)
+            for b in range(B):
+                lanes[b] = todo[first + min(b, used - 1)]  # spare lanes repeat the last sample
+            for b in range(B):
+                s = lanes[b]
+                L[_R0, b] = R0[s]
+                L[_REV, b] = revenue[s, k]
+                L[_TOP, b] = R0[s] + H * max(revenue[s, k], 0.0)
+                L[_DOMX, b] = dom_shift[s, k]
+                L[_PW, b] = pw_log[s]
+                L[_GW, b] = goods_w[s]
+                L[_HBG, b] = h_bg[s]
+                L[_DET, b] = deter[s]
+                L[_SHD, b] = shield[s]
+                L[_WEFF, b] = weak_eff[s]
+                L[_FF, b] = flow_fixed[s, k]
+                L[_PV, b] = pv[s]
+                L[_FIS, b] = fiscal[s]
+                L[_PUN, b] = pun[s, k]
+                L[_DELTA, b] = delta[s]
                 for a in range(A):
-                    kf, r2, ms, x, h2 = _month(
-                        R, R0[s], revenue[s, k], cost[s, k, a], msupp[s, k, a], msupp[s, k, 0],
-                        dom_shift[s, k], pw_log[s], goods_w[s], h_bg[s], gain_s, icost_s, isucc_s,
-                        deter[s], shield[s], weak_eff[s], lost[k],
-                    )
-                    kk[g, a] = kf
-                    rn[g, a] = r2
-                    hf[g, a] = h2
-                    xd[g, a] = x
-                    fl[g, a] = flow_fixed[s, k] + pv[s] * ms - fiscal[s] * kf * cost[s, k, a]
+                    c_l[a, b] = cost[s, k, a]
+                    ms_l[a, b] = msupp[s, k, a]
+                    disc_l[a, b] = disc[s, a]
+                    for j in range(P):
+                        ps_l[a, j, b] = psupp[s, k, a, j]
+                for i in range(n_int):
+                    gain_l[i, b] = gain[s, i]
+                    icost_l[i, b] = icost[s, i]
+                    isucc_l[i, b] = isucc[s, i]
+                for t in range(H):
+                    bl_l[t, b] = base_logit[s, t]
+            lk = lost[k]
+            # the month's quantities at every grid level and action (the base rate aside)
+            for g in range(G):
+                for b in range(B):
+                    step = L[_TOP, b] / (G - 1) if G > 1 else 0.0
+                    Rg[b] = g * step
+                seen_g[:, :, :] = np.nan
+                for a in range(A):
+                    _month_lanes(a, Rg, L, c_l, ms_l, gain_l, icost_l, isucc_l, lk, bl_l[0], W, E, seen_g, got, False)
+                    for b in range(B):
+                        kf = W[_K, b]
+                        kk[g, a, b] = kf
+                        rn[g, a, b] = W[_RN, b]
+                        hf[g, a, b] = W[_HF, b]
+                        xd[g, a, b] = W[_X, b]
+                        fl[g, a, b] = L[_FF, b] + L[_PV, b] * W[_MS, b] - L[_FIS, b] * kf * c_l[a, b]
             for g in range(G):
                 for a in range(A):
-                    x = rn[g, a] / top * (G - 1) if top > 0.0 else 0.0
-                    i = min(int(x), G - 2) if G > 1 else 0
-                    ii[g, a] = i
-                    ww[g, a] = min(x - i, 1.0) if G > 1 else 0.0
-            V[H, :] = 0.0
-            last = np.nan
-            for t in range(H - 1, -1, -1):
-                if base_logit[s, t] != last:  # the base rate moves only with the tenure band
-                    last = base_logit[s, t]
-                    for g in range(G):
-                        for a in range(A):
-                            hd = 1.0 / (1.0 + np.exp(-(last + xd[g, a])))
-                            hh[g, a] = 1.0 - (1.0 - hd) * (1.0 - hf[g, a])
-                for g in range(G):
-                    for a in range(A):
-                        h = hh[g, a]
-                        i = ii[g, a]
-                        nxt = V[t + 1, i] if G == 1 else V[t + 1, i] * (1.0 - ww[g, a]) + V[t + 1, i + 1] * ww[g, a]
-                        q[a] = fl[g, a] - h * pun[s, k] + (1.0 - h) * delta[s] * nxt
-                    _choice(q, lam, fixed, pi)
-                    v = 0.0
-                    for a in range(A):
-                        v += pi[a] * q[a]
-                    V[t, g] = v
+                    for b in range(B):
+                        top = L[_TOP, b]
+                        x = rn[g, a, b] / top * (G - 1) if top > 0.0 else 0.0
+                        i = min(int(x), G - 2) if G > 1 else 0
+                        ii[g, a, b] = i
+                        ww[g, a, b] = min(x - i, 1.0) if G > 1 else 0.0
+            # backward induction over the months
+            _backward(bl_l, L, xd, hf, fl, ii, ww, lam, fixed, V, c1, c2, q, pi, bq, best, last)
             # forward along the equilibrium path from the actual reserves
-            R = R0[s]
-            alive = 1.0
-            disc_t = 1.0
-            value = 0.0
-            dom = 0.0
-            fore = 0.0
-            months = 0.0
-            spent = 0.0
-            record = rec_start[s] == k
-            for j in range(P):
-                out_abandon[s, k, j] = 0.0
+            seen[:, :, :] = np.nan
+            for b in range(B):
+                R[b] = L[_R0, b]
+                alive[b] = 1.0
+                disc_t[b] = 1.0
+            acc[:, :] = 0.0
+            ab[:, :] = 0.0
             for t in range(H):
                 for a in range(A):
-                    kf, r2, ms, x, h2 = _month(
-                        R, R0[s], revenue[s, k], cost[s, k, a], msupp[s, k, a], msupp[s, k, 0],
-                        dom_shift[s, k], pw_log[s], goods_w[s], h_bg[s], gain_s, icost_s, isucc_s,
-                        deter[s], shield[s], weak_eff[s], lost[k],
-                    )
-                    hd = 1.0 / (1.0 + np.exp(-(base_logit[s, t] + x)))
-                    h = 1.0 - (1.0 - hd) * (1.0 - h2)
-                    flow = flow_fixed[s, k] + pv[s] * ms - fiscal[s] * kf * cost[s, k, a]
-                    q[a] = flow - h * pun[s, k] + (1.0 - h) * delta[s] * _interp(V, t + 1, top, r2)
-                    hd_a[a] = hd
-                    hf_a[a] = (1.0 - hd) * h2
-                    k_a[a] = kf
-                    r_a[a] = r2
-                    u_a[a] = flow - h * pun[s, k]
-                _choice(q, lam, fixed, pi)
-                h_dom = 0.0
-                h_for = 0.0
-                r_next = 0.0
-                paid = 0.0
-                share = 0.0
-                d_paid = 0.0
-                gain_t = 0.0
+                    _month_lanes(a, R, L, c_l, ms_l, gain_l, icost_l, isucc_l, lk, bl_l[t], W, E, seen, got, True)
+                    for b in range(B):
+                        kf = W[_K, b]
+                        r2 = W[_RN, b]
+                        h = W[_H, b]
+                        hd = W[_HD, b]
+                        flow = L[_FF, b] + L[_PV, b] * W[_MS, b] - L[_FIS, b] * kf * c_l[a, b]
+                        u = flow - h * L[_PUN, b]
+                        top = L[_TOP, b]
+                        x = r2 / top * (G - 1)
+                        inside = top > 0.0 and x < G - 1
+                        xs = x if inside else 0.0
+                        i = int(xs)
+                        w = xs - i
+                        mid = V[t + 1, i, b] * (1.0 - w) + V[t + 1, min(i + 1, G - 1), b] * w
+                        nxt = mid if inside else (V[t + 1, 0, b] if top <= 0.0 else V[t + 1, G - 1, b])
+                        q[a, b] = u + (1.0 - h) * L[_DELTA, b] * nxt
+                        hd_a[a, b] = hd
+                        hf_a[a, b] = (1.0 - hd) * W[_HF, b]
+                        k_a[a, b] = kf
+                        r_a[a, b] = r2
+                        u_a[a, b] = u
+                _choose_lanes(q, lam, fixed, pi, bq, best)
+                mon[:, :] = 0.0  # h_dom, h_for, r_next, paid, share, d_paid, gain
                 for a in range(A):
-                    h_dom += pi[a] * hd_a[a]
-                    h_for += pi[a] * hf_a[a]
-                    r_next += pi[a] * r_a[a]
-                    paid += pi[a] * k_a[a] * cost[s, k, a]
-                    gain_t += pi[a] * u_a[a]
-                    if cost[s, k, a] > 0.0:
-                        share += pi[a] * k_a[a]
-                        d_paid += pi[a] * k_a[a] * disc[s, a]
+                    for b in range(B):
+                        p = pi[a, b]
+                        pk = p * k_a[a, b]
+                        c = c_l[a, b]
+                        mon[0, b] += p * hd_a[a, b]
+                        mon[1, b] += p * hf_a[a, b]
+                        mon[2, b] += p * r_a[a, b]
+                        mon[3, b] += pk * c
+                        mon[6, b] += p * u_a[a, b]
+                        mon[4, b] = mon[4, b] + pk if c > 0.0 else mon[4, b]
+                        mon[5, b] = mon[5, b] + pk * disc_l[a, b] if c > 0.0 else mon[5, b]
                 for j in range(P):
-                    sj = 0.0
+                    for b in range(B):
+                        sj[b] = 0.0
                     for a in range(A):
-                        sj += pi[a] * (k_a[a] * psupp[s, k, a, j] + (1.0 - k_a[a]) * psupp[s, k, 0, j])
-                    out_abandon[s, k, j] += (1.0 - sj) / H
-                    if record:
-                        rec_support[s, t, j] = sj
-                if record:
-                    rec[s, t, 0] = alive
-                    rec[s, t, 1] = h_dom
-                    rec[s, t, 2] = h_for
-                    rec[s, t, 3] = R
-                    rec[s, t, 4] = d_paid
-                    rec[s, t, 5] = paid
-                    rec[s, t, 6] = share
-                value += disc_t * alive * gain_t
-                dom += alive * h_dom
-                fore += alive * h_for
-                months += share
-                spent += paid
-                alive *= 1.0 - h_dom - h_for
-                disc_t *= delta[s]
-                R = r_next
-            out[s, k, 0] = value
-            out[s, k, 1] = alive
-            out[s, k, 2] = dom
-            out[s, k, 3] = fore
-            out[s, k, 4] = months
-            out[s, k, 5] = spent
+                        for b in range(B):
+                            kf = k_a[a, b]
+                            sj[b] += pi[a, b] * (kf * ps_l[a, j, b] + (1.0 - kf) * ps_l[0, j, b])
+                    for b in range(B):
+                        ab[j, b] += (1.0 - sj[b]) / H
+                    for b in range(used):
+                        s = lanes[b]
+                        if rec_start[s] == k:
+                            rec_support[s, t, j] = sj[b]
+                for b in range(used):
+                    s = lanes[b]
+                    if rec_start[s] == k:
+                        rec[s, t, 0] = alive[b]
+                        rec[s, t, 1] = mon[0, b]
+                        rec[s, t, 2] = mon[1, b]
+                        rec[s, t, 3] = R[b]
+                        rec[s, t, 4] = mon[5, b]
+                        rec[s, t, 5] = mon[3, b]
+                        rec[s, t, 6] = mon[4, b]
+                for b in range(B):
+                    al = alive[b]
+                    acc[0, b] += disc_t[b] * al * mon[6, b]
+                    acc[2, b] += al * mon[0, b]
+                    acc[3, b] += al * mon[1, b]
+                    acc[4, b] += mon[4, b]
+                    acc[5, b] += mon[3, b]
+                    alive[b] = al * (1.0 - mon[0, b] - mon[1, b])
+                    disc_t[b] *= L[_DELTA, b]
+                    R[b] = mon[2, b]
+            for b in range(used):
+                s = lanes[b]
+                out[s, k, 0] = acc[0, b]
+                out[s, k, 1] = alive[b]
+                out[s, k, 2] = acc[2, b]
+                out[s, k, 3] = acc[3, b]
+                out[s, k, 4] = acc[4, b]
+                out[s, k, 5] = acc[5, b]
+                for j in range(P):
+                    out_abandon[s, k, j] = ab[j, b]
