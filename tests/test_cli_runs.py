@@ -352,9 +352,9 @@ import brink.cli.scenario  # noqa: E402, F401  (registers `brink run`)
 
 
 def _table_lines(text: str) -> list[str]:
-    """The lines of ``brink run``'s outcome and metric tables and its modal path."""
+    """The lines of ``brink run``'s title, headline, grouped tables and its modal path."""
     lines = text.splitlines()
-    start = next(i for i, line in enumerate(lines) if "samples, seed" in line) - 1
+    start = next(i for i, line in enumerate(lines) if "samples, seed" in line)
     end = next(i for i, line in enumerate(lines) if line.startswith("modal "))
     return lines[start : end + 1]
 

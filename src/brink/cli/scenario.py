@@ -225,6 +225,27 @@ def ladder_command(as_json: JsonOption = False) -> None:
         console.print(f"  {name} = {number}", highlight=False, markup=False)
 
 
+@app.command("measures")
+def measures_command(as_json: JsonOption = False) -> None:
+    """What each outcome and metric of a run means: its group, one line and its unit (brink.measures)."""
+    from brink.measures import GROUPS, MEASURES
+
+    rows = [{"name": name, "group": m.group, "meaning": m.meaning, "unit": m.unit} for name, m in MEASURES.items()]
+    rows.sort(key=lambda r: GROUPS.index(r["group"]))
+    if as_json:
+        echo_json({"groups": list(GROUPS), "measures": rows})
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Outcomes and metrics (a pattern such as rung.* stands for a family of names)")
+    for col in ("name", "group", "meaning", "unit"):
+        table.add_column(col, no_wrap=col == "name")
+    for r in rows:
+        table.add_row(r["name"], r["group"], r["meaning"], r["unit"])
+    Console(width=160).print(table)
+
+
 @app.command("schema")
 def schema_command() -> None:
     """Print the JSON Schema of scenario files (the common sections and every template's own)."""

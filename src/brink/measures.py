@@ -1,0 +1,158 @@
+"""What each outcome and metric a run reports means: its group, one line and its unit.
+
+A run reports *outcomes* (the probability of an event in each sample, averaged over the
+samples) and *metrics* (a per-sample quantity, averaged).  A reader should never have to
+guess what ``escalation_score 28`` or ``payoff.RUS 1.86`` is, or whether ``declared.X`` is
+something that happened or something the scenario fixed.  This module is the one glossary
+the command line (``brink run``, ``brink runs show``, ``brink measures``), the report and
+the workbench read: each name a template declares in
+:attr:`brink.templates.base.Capabilities.outcomes` / ``metrics`` has a :class:`Measure`
+here, found by :func:`measure` (patterns such as ``rung.*`` match a family of names).  A
+template of your own registers its measures with :func:`register` (the contract test over
+every registered template checks that each declared name has one).
+
+Groups order the printed tables: how the crisis ends, nuclear use, the defender's answers,
+rungs reached, the declaration, after the war, payoffs and the model's own quantities.  A
+measure with ``chosen_by`` names the player whose choice it reports; an *input*
+(``input=True``) is a setting of the scenario rather than something that happened (the
+defender's declaration when the scenario fixes it), and is never listed among outcomes.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+
+__all__ = ["GROUPS", "MEASURES", "Measure", "measure", "register"]
+
+#: The groups of measures, in the order they are printed.
+GROUPS: tuple[str, ...] = (
+    "how the crisis ends",
+    "nuclear use",
+    "the defender's answers",
+    "rungs reached",
+    "the declaration",
+    "after the war",
+    "payoffs",
+    "the model's quantities",
+)
+
+PROBABILITY = "probability"
+STAKE = "units of the challenger's stake"
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One outcome or metric: ``group`` (one of :data:`GROUPS`), a one-line ``meaning`` and its ``unit``."""
+
+    group: str
+    meaning: str
+    unit: str = PROBABILITY
+
+
+_ENDS, _NUC, _ANS, _RUNG, _DECL, _AFTER, _PAY, _MODEL = GROUPS
+
+#: Name (or ``fnmatch`` pattern) -> measure.  Exact names win over patterns.
+MEASURES: dict[str, Measure] = {
+    # how the crisis ends (escalation, crisis)
+    "settlement": Measure(_ENDS, "the crisis ends in an accepted offer (a deal)"),
+    "challenger_concedes": Measure(_ENDS, "the challenger backs down (concede)"),
+    "target_concedes": Measure(_ENDS, "the target gives in to the challenger's demand"),
+    "loss_of_control": Measure(_ENDS, "the crisis slips out of control into a war nobody chose (Schelling 1960)"),
+    "war_decided": Measure(_ENDS, "a war is fought and decided for one side before the horizon"),
+    "stalemate": Measure(_ENDS, "a war is still undecided at the last round"),
+    "challenger_victory": Measure(_ENDS, "the challenger wins: a war won, or the target concedes"),
+    "challenger_defeat": Measure(_ENDS, "the challenger loses: a war lost, or the challenger concedes"),
+    "status_quo": Measure(_ENDS, "nobody challenges, or the challenge is dropped: the status quo holds"),
+    "war": Measure(_ENDS, "the crisis ends in war"),
+    "concession": Measure(_ENDS, "the defending side concedes the stake"),
+    "defender_concedes": Measure(_ENDS, "the defender concedes to the challenger's demand"),
+    "defender_prevails": Measure(_ENDS, "the defender resists and the crisis survives: the status quo is kept"),
+    "challenge": Measure(_ENDS, "the challenger makes its demand"),
+    "conflict": Measure(_ENDS, "the defender resists a demand: conflict"),
+    "deal": Measure(_ENDS, "the offer is accepted (no war)"),
+    "local_war": Measure(_ENDS, "the protégé fights alone, abandoned by the defender"),
+    "back_down": Measure(_ENDS, "the challenger backs down after the defender supports its protégé"),
+    "escalation": Measure(_ENDS, "the challenger escalates to a risk of disaster"),
+    "submission": Measure(_ENDS, "the defender submits to the challenger's risk"),
+    "disaster": Measure(_ENDS, "the crisis ends in disaster (the shared risk materialises)"),
+    "agreement": Measure(_ENDS, "the two sides agree on a split before the deadline"),
+    "immediate_agreement": Measure(_ENDS, "they agree in the first round"),
+    "breakdown": Measure(_ENDS, "bargaining breaks down at the deadline"),
+    "quit.*": Measure(_ENDS, "this side quits the war of attrition first"),
+    "horizon": Measure(_ENDS, "neither side quits before the horizon"),
+    "immediate": Measure(_ENDS, "one side quits at once, before any fighting"),
+    "threat": Measure(_ENDS, "the defender threatens in public"),
+    "threat.*": Measure(_ENDS, "this type of defender threatens in public"),
+    "press.*": Measure(_ENDS, "the challenger presses after a threat (press.threat) or after silence (press.quiet)"),
+    "audience_cost": Measure(_ENDS, "the defender backs down after a public threat and pays the audience cost"),
+    "commit_*": Measure(_ENDS, "the defender's commitment to its protégé: firm, none or straddled"),
+    # nuclear use
+    "tactical_nuclear_use": Measure(_NUC, "the challenger fights at a nuclear rung below central war (Kahn 21-38)"),
+    "strategic_nuclear_use": Measure(_NUC, "a central nuclear exchange: a central rung, or a slip or renewed climb after nuclear use"),
+    # the defender's answers
+    "defender_alert": Measure(_ANS, "the defender puts its forces on alert in answer to a climb"),
+    "defender_deployment": Measure(_ANS, "the defender deploys forces in answer to a climb"),
+    "defender_arms_supply": Measure(_ANS, "the defender supplies arms to the target in answer to a climb"),
+    "defender_sanctions": Measure(_ANS, "the defender answers with sanctions"),
+    "defender_conventional_response": Measure(_ANS, "the defender answers with a conventional strike"),
+    "defender_nuclear_response": Measure(_ANS, "the defender answers with nuclear weapons"),
+    "defender_responds": Measure(_ANS, "the defender answers a climb with anything but 'none'"),
+    # rungs and the declaration
+    "rung.*": Measure(_RUNG, "the highest rung of the ladder the crisis reaches is this one"),
+    "declared.*": Measure(_DECL, "the defender's declared answer to a climb is this one (its own choice when process.declarations lists choices)"),
+    # after the war
+    "leader_survives": Measure(_AFTER, "the challenger's leader is still in office at the survival horizon"),
+    "domestic_removal": Measure(_AFTER, "the leader's winning coalition removes him before the horizon"),
+    "foreign_imposed_regime_change": Measure(_AFTER, "outside powers remove the leader before the horizon"),
+    "partners_abandon": Measure(_AFTER, "the partners' mean share walked away from the challenger"),
+    "partner_abandons.*": Measure(_AFTER, "this partner walks away from the challenger (mean share over the months)"),
+    "discount_months": Measure(_AFTER, "months the leader pays an energy discount to his partners", "months"),
+    "fiscal_cost_usd_bn": Measure(_AFTER, "reserves spent on energy discounts", "USD bn"),
+    "sphere_influence": Measure(_AFTER, "the challenger's share of its sphere after the partners' contest (Tullock)", "share in [0, 1]"),
+    "partner_support": Measure(_AFTER, "the partners' mean backing of the challenger", "share in [0, 1]"),
+    # payoffs
+    "payoff.*": Measure(_PAY, "this player's expected payoff in the solution (escalation and crisis templates: units of the challenger's stake)", "utility"),
+    # the model's quantities
+    "escalation_score": Measure(_MODEL, "Rivera et al. (2024) score of the most severe act on the path (status quo 0, posturing 4, non-violent 12, violent 28, nuclear 60)", "score 0-60"),
+    "rounds": Measure(_MODEL, "expected number of rounds the crisis lasts", "rounds"),
+    "settlement_share": Measure(_MODEL, "the challenger's share of the stake given a settlement", "share in [0, 1]"),
+    "nuclear_use_answered": Measure(_MODEL, "share of nuclear climbs the defender answers militarily (n/a where none happens)", "share in [0, 1]"),
+    "first_offer": Measure(_MODEL, "the first proposer's demand", "share of the pie"),
+    "share.*": Measure(_MODEL, "this player's share of the pie", "share of the pie"),
+    "agreement_round": Measure(_MODEL, "round in which they agree", "rounds"),
+    "stahl_share": Measure(_MODEL, "Stahl's (1972) closed-form share of the first proposer", "share of the pie"),
+    "rubinstein_share": Measure(_MODEL, "Rubinstein's (1982) limit share of the first proposer", "share of the pie"),
+    "bluff_threshold": Measure(_MODEL, "the audience cost above which the low type cannot bluff (Fearon 1994)", STAKE),
+    "separating": Measure(_MODEL, "1 where the separating equilibrium's condition holds", "indicator"),
+    "risk": Measure(_MODEL, "the risk of disaster the challenger runs", PROBABILITY),
+    "resolve.*": Measure(_MODEL, "the greatest risk this side will run: V / (V + d) (Powell 1987)", PROBABILITY),
+    "least_coercive_risk": Measure(_MODEL, "the least risk on the menu at or above the defender's resolve", PROBABILITY),
+    "credibility_threshold": Measure(_MODEL, "the credibility below which the challenger challenges (Zagare & Kilgour 2000)", PROBABILITY),
+    "offer": Measure(_MODEL, "the proposer's offer in equilibrium", "share of the stake"),
+    "offer_theory": Measure(_MODEL, "Fearon's (1995) closed-form offer", "share of the stake"),
+    "war_theory": Measure(_MODEL, "Fearon's (1995) closed-form probability of war", PROBABILITY),
+    "range_low": Measure(_MODEL, "bottom of the bargaining range, p - c_A", "share of the stake"),
+    "range_high": Measure(_MODEL, "top of the bargaining range, p + c_B", "share of the stake"),
+    "rounds_fought": Measure(_MODEL, "expected rounds of the war of attrition", "rounds"),
+    "endurance.*": Measure(_MODEL, "rounds this side will fight before quitting", "rounds"),
+}
+
+
+def register(name: str, entry: Measure) -> None:
+    """Add the measure of a name (or pattern) a template reports; an existing one is kept only if equal."""
+    if entry.group not in GROUPS:
+        raise ValueError(f"measure {name!r}: unknown group {entry.group!r}; choose one of {', '.join(GROUPS)}")
+    old = MEASURES.get(name)
+    if old is not None and old != entry:
+        raise ValueError(f"measure {name!r} is already registered with another meaning")
+    MEASURES[name] = entry
+
+
+def measure(name: str) -> Measure | None:
+    """The :class:`Measure` of an outcome or metric ``name`` (exact name first, then the
+    longest matching pattern), or ``None`` if none is registered."""
+    if name in MEASURES:
+        return MEASURES[name]
+    matches = [p for p in MEASURES if any(c in p for c in "*?[") and fnmatch.fnmatchcase(name, p)]
+    return MEASURES[max(matches, key=len)] if matches else None

@@ -1,0 +1,83 @@
+"""What ``brink run`` prints first (issue 24): a plain-language headline with intervals and the
+solver, a note on corners naming the cause and the flag, grouped tables with units."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from typer.testing import CliRunner
+
+import brink.cli.scenario  # noqa: F401  (registers the commands)
+from brink.cli import app
+from brink.cli.runs import headline, print_run_summary
+from brink.measures import GROUPS, MEASURES
+
+FIXTURES = Path(__file__).parent / "fixtures"
+runner = CliRunner()
+
+
+def _row(p: float, lo: float, hi: float) -> dict[str, Any]:
+    return {"p": p, "ci95": [lo, hi]}
+
+
+def _summary(solver: str, settlement: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "solver": solver,
+        "outcomes": {
+            "settlement": settlement or _row(1.0, 1.0, 1.0),
+            "war_decided": _row(0.0, 0.0, 0.0),
+            "tactical_nuclear_use": _row(0.0, 0.0, 0.0),
+            "leader_survives": _row(0.88, 0.87, 0.89),
+        },
+        "metrics": {"escalation_score": {"mean": 28.0, "ci95": [28.0, 28.0]}},
+        "paths": [],
+        "failed": 0,
+    }
+
+
+
+def test_headline_names_the_likeliest_ending_nuclear_use_the_leader_and_the_solver() -> None:
+    lines = headline(_summary("auto"))
+    assert lines[0].startswith("most likely ending: settlement 1.000 [1.000, 1.000]")
+    assert "tactical nuclear use 0.000 [0.000, 0.000]" in lines[0]
+    assert "the leader keeps office 0.880 [0.870, 0.890]" in lines[0]
+    assert "solver spe (auto)" in lines[0]
+
+
+def test_a_corner_gets_a_note_with_its_cause_and_the_flag_and_an_interior_run_none() -> None:
+    corner = headline(_summary("spe"))
+    assert len(corner) == 2 and corner[1].startswith("note: settlement = 1")
+    assert "tactical_nuclear_use = 0" in corner[1] and "--solver qbi" in corner[1] and "Fearon 1995" in corner[1]
+    interior = headline(_summary("qbi", _row(0.79, 0.78, 0.80)))
+    assert len(interior) == 1 and "solver qbi" in interior[0]
+
+
+def test_tables_come_in_group_order_with_units() -> None:
+    buffer = io.StringIO()
+    print_run_summary(Console(file=buffer, width=160), _summary("spe"), "toy — 10 samples, seed 0")
+    text = buffer.getvalue()
+    titles = [g for g in GROUPS if f"\n{g}" in text]
+    assert titles == ["how the crisis ends", "nuclear use", "after the war", "the model's quantities"]
+    assert text.index("settlement") < text.index("tactical_nuclear_use") < text.index("leader_survives")
+    assert "score 0-60" in text and MEASURES["escalation_score"].meaning[:30] in text
+
+
+def test_brink_run_prints_the_headline_first() -> None:
+    out = runner.invoke(app, ["run", str(FIXTURES / "escalation-small.yaml"), "-n", "200", "--no-store"],
+                        env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    lines = out.stdout.splitlines()
+    assert "200 samples, seed 0" in lines[0]
+    assert lines[1].startswith("most likely ending: ")
+
+
+def test_brink_measures_lists_every_measure() -> None:
+    out = runner.invoke(app, ["measures", "--json"])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.stdout)
+    assert {r["name"] for r in doc["measures"]} == set(MEASURES)
+    assert [r["group"] for r in doc["measures"]] == sorted((r["group"] for r in doc["measures"]), key=GROUPS.index)
