@@ -201,6 +201,11 @@ def test_cli_backtest_icb_json_stores_and_refuses_bad_input(
     assert result["run_id"]
     code, out, err = _brink(capsys, monkeypatch, "runs", "list", "--kind", "backtest", "--store", str(store), "--json")
     assert code == 0 and result["run_id"] in out
+    assert result["by_time"]["model"] == "multinomial logit"
+    assert result["by_time"]["reliability"] == result["by_time"]["reliabilities"]["multinomial logit"]
+    code, _, err = _brink(capsys, monkeypatch, "report", result["run_id"], "--store", str(store), "-o",
+                          str(tmp_path / "backtest.html"))
+    assert code == 0 and (tmp_path / "backtest.html").stat().st_size > 0, err
     for args, words in ((("--data", "cow"), "unknown data"), (("--unit", "challenger"), "unit"),
                         (("--data", "icb", "--unit", "state"), "unit"), (("--data", "icb", "--split", "1900"), "1900"),
                         (("--data", "icb", "--bootstrap", str(MAX_BOOTSTRAP + 1)), str(MAX_BOOTSTRAP))):

@@ -449,8 +449,8 @@ def _icb_backtest(split: int, folds: int | None, replications: int, seed: int, f
     if figure is not None:
         from brink.report.figures import reliability_figure
 
-        title = f"brink backtest --data icb: reliability of the multinomial logit, {out['by_time']['design']}"
-        written = _write_figure(figure, reliability_figure(out["by_time"]["reliability"]["multinomial logit"], title),
+        title = f"brink backtest --data icb: reliability of the {out['by_time']['model']}, {out['by_time']['design']}"
+        written = _write_figure(figure, reliability_figure(out["by_time"]["reliability"], title),
                                 title)
     if as_json:
         echo_json(out)

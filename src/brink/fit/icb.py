@@ -330,10 +330,18 @@ class IcbBacktest:
     probabilities: dict[str, FloatArray] = field(repr=False)
     outcome: IndexArray = field(repr=False)
 
+    @property
+    def model(self) -> str:
+        """The predictor under test: the last one (the references come first)."""
+        return list(self.scores)[-1]
+
     def to_json(self) -> dict[str, Any]:
+        """JSON-ready summary; ``reliability`` is the model's table (the report draws it), and
+        ``reliabilities`` every predictor's."""
         return {"data": "icb", "design": self.design, "unit": self.unit, "n_train": self.n_train,
                 "n_test": self.n_test, "crises_test": self.crises_test, "outcomes": list(CLASSES),
-                "scores": self.scores, "skills": self.skills, "reliability": self.reliability,
+                "scores": self.scores, "skills": self.skills, "model": self.model,
+                "reliability": self.reliability[self.model], "reliabilities": self.reliability,
                 "parameters": self.parameters, "wall_s": self.wall_s}
 
 
