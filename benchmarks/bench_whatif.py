@@ -48,6 +48,7 @@ def _free_port() -> int:
 
 
 def _post(port: int, path: str, body: dict[str, Any], timeout: float = 600) -> tuple[float, dict[str, Any]]:
+    body = {"solver": "auto", "lam": None, "seed": 0, **body}  # the server fills in no setting (issue 24)
     req = urllib.request.Request(
         f"http://127.0.0.1:{port}{path}", data=json.dumps(body).encode(),
         headers={"content-type": "application/json"}, method="POST",

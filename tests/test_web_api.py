@@ -64,6 +64,22 @@ def bundled_text(name: str = SCENARIO) -> str:
     return resources.files("brink.scenario.bundled").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
 
 
+#: The settings every request states (the server fills none in: issue 24).
+SETTINGS: dict[str, Any] = {"solver": "auto", "lam": None, "seed": 0}
+
+
+def full(body: dict[str, Any], path: str = "") -> dict[str, Any]:
+    """``body`` with the settings it leaves out: solver, lam, seed (a compare's on both sides, and
+    its samples; a tree's sample)."""
+    if "a" in body or "b" in body or path == "/api/compare":
+        sides = {side: {"solver": "auto", "lam": None, **body[side]} for side in ("a", "b")
+                 if isinstance(body.get(side), dict)}
+        return {"samples": 100, "seed": 0, **body, **sides}
+    if path == "/api/tree":
+        return {**SETTINGS, "sample": 0, **{k: v for k, v in body.items() if k != "samples"}}
+    return {**SETTINGS, **body}
+
+
 def wait_job(app: FastAPI, job_id: str, timeout: float = 60.0) -> Any:
     return app.state.jobs.wait(job_id, timeout)
 
@@ -156,7 +172,7 @@ def test_a_content_length_that_is_not_a_number_is_413() -> None:
     ],
 )
 def test_wrong_types_are_422_naming_the_field(client: TestClient, path: str, body: dict[str, Any], field: str) -> None:
-    r = client.post(path, json=body)
+    r = client.post(path, json=full(body, path) if path != "/api/validate" else body)
     assert r.status_code == 422
     assert field in r.json()["error"]
 
@@ -170,13 +186,13 @@ def test_malformed_json_is_422(client: TestClient, raw: bytes) -> None:
 
 @pytest.mark.parametrize("path", ["/api/runs", "/api/whatif", "/api/tree"])
 def test_an_unknown_scenario_is_422(client: TestClient, path: str) -> None:
-    r = client.post(path, json={"scenario": "no-such-scenario"})
+    r = client.post(path, json=full({"scenario": "no-such-scenario", "samples": 10}, path))
     assert r.status_code == 422
     assert "no scenario named 'no-such-scenario'" in r.json()["error"] and r.json()["where"] == "scenario"
 
 
 def test_no_scenario_at_all_is_422(client: TestClient) -> None:
-    r = client.post("/api/runs", json={"samples": 10})
+    r = client.post("/api/runs", json=full({"samples": 10}))
     assert r.status_code == 422 and "no scenario given" in r.json()["error"]
 
 
@@ -185,9 +201,9 @@ def test_no_scenario_at_all_is_422(client: TestClient) -> None:
 def test_oversize_work_is_422_before_it_starts(client: TestClient, path: str, key: str) -> None:
     body: dict[str, Any] = {"scenario": SCENARIO, key: 10**9}
     if path == "/api/analyses":
-        body["kind"] = "sensitivity"
+        body.update(kind="sensitivity", outcome="partners_abandon")
     before = APP.state.jobs.running()
-    r = client.post(path, json=body)
+    r = client.post(path, json=full(body, path))
     assert r.status_code == 422
     assert "more than this server allows" in r.json()["error"]
     assert APP.state.jobs.running() == before
@@ -203,10 +219,10 @@ PATHLIKE = ["../secret.yaml", "..", "/etc/passwd", "a/b", "../passwd", "..%2Fsec
 def test_path_like_names_are_refused_and_never_read(client: TestClient, name: str) -> None:
     responses = [
         client.get(f"/api/scenarios/{name}"),
-        client.post("/api/runs", json={"scenario": name, "samples": 1}),
-        client.post("/api/whatif", json={"scenario": name, "samples": 1}),
-        client.post("/api/tree", json={"scenario": name}),
-        client.post("/api/compare", json={"a": {"scenario": name}, "b": {"scenario": SCENARIO}}),
+        client.post("/api/runs", json=full({"scenario": name, "samples": 1})),
+        client.post("/api/whatif", json=full({"scenario": name, "samples": 1})),
+        client.post("/api/tree", json=full({"scenario": name}, "/api/tree")),
+        client.post("/api/compare", json=full({"a": {"scenario": name}, "b": {"scenario": SCENARIO}})),
         client.get(f"/api/store/runs/{name}"),
         client.get(f"/api/store/runs/{name}/samples.csv"),
         client.get(f"/static/{name}"),
@@ -275,7 +291,7 @@ def test_yaml_tags_do_not_run_code(client: TestClient, tmp_path: Path) -> None:
         assert v.status_code == 200 and v.json()["ok"] is False, text
         assert v.json()["errors"] and all(e["message"] for e in v.json()["errors"])
         for path in ("/api/runs", "/api/whatif", "/api/tree"):
-            r = client.post(path, json={"text": text, "samples": 1} if path != "/api/tree" else {"text": text})
+            r = client.post(path, json=full({"text": text, "samples": 1}, path))
             assert r.status_code == 422, (path, text, r.text[:300])
             assert r.json()["error"]
             assert SECRET not in r.text and "hello" not in r.text
@@ -286,7 +302,7 @@ def test_yaml_tags_do_not_run_code(client: TestClient, tmp_path: Path) -> None:
 def test_an_alias_bomb_is_refused_quickly(client: TestClient) -> None:
     start = time.monotonic()
     v = client.post("/api/validate", json={"text": billion_laughs()})
-    r = client.post("/api/runs", json={"text": billion_laughs(), "samples": 1})
+    r = client.post("/api/runs", json=full({"text": billion_laughs(), "samples": 1}))
     assert time.monotonic() - start < 10
     assert v.status_code == 200 and v.json()["ok"] is False
     assert r.status_code == 422 and "alias" in r.json()["error"].lower()
@@ -319,7 +335,7 @@ def test_expressions_cannot_run_code(client: TestClient, tmp_path: Path, payload
     assert located, v.json()  # the error points at line:col of the text
     line = text.splitlines()[located[0]["line"] - 1]
     assert "strike_effect" in line
-    r = client.post("/api/runs", json={"text": text, "samples": 1})
+    r = client.post("/api/runs", json=full({"text": text, "samples": 1}))
     assert r.status_code == 422 and "editor.yaml:" in r.json()["error"]
     assert SECRET not in r.text
     assert not marker.exists()
@@ -333,7 +349,7 @@ def test_expressions_cannot_run_code(client: TestClient, tmp_path: Path, payload
 def test_from_data_with_odd_values_is_a_located_422(client: TestClient, from_data: Any) -> None:
     text = variant(lambda d: d["actors"]["RUS"].__setitem__("from_data", from_data))
     v = client.post("/api/validate", json={"text": text})
-    r = client.post("/api/runs", json={"text": text, "samples": 1})
+    r = client.post("/api/runs", json=full({"text": text, "samples": 1}))
     assert v.status_code == 200
     if from_data is None:  # null is "no fill": the scenario stays valid
         assert v.json()["ok"] is True and r.status_code == 202
@@ -373,9 +389,9 @@ def test_runs_beyond_max_runs_are_refused(tmp_path: Path) -> None:
     app = create_app(ServeSettings(store=tmp_path / "runs.duckdb", scenario_dir=tmp_path, max_runs=1,
                                    max_samples=200_000, time_limit=2))
     with TestClient(app) as c:
-        first = c.post("/api/runs", json={"scenario": "ukraine-2022", "samples": 200_000})
+        first = c.post("/api/runs", json=full({"scenario": "ukraine-2022", "samples": 200_000}))
         assert first.status_code == 202
-        second = c.post("/api/runs", json={"scenario": SCENARIO, "samples": 10})
+        second = c.post("/api/runs", json=full({"scenario": SCENARIO, "samples": 10}))
         assert c.get("/api/health").json()["running"] in (0, 1)
         job = app.state.jobs.get(first.json()["id"])
         if job.status == "running":  # refused while the first runs
@@ -384,7 +400,7 @@ def test_runs_beyond_max_runs_are_refused(tmp_path: Path) -> None:
         else:  # pragma: no cover - a machine fast enough to finish 100,000 samples at once
             pytest.skip("the first run finished before the second was sent")
         assert wait_job(app, job.id).status == "failed"  # stopped by the 2 s limit
-        third = c.post("/api/runs", json={"scenario": SCENARIO, "samples": 10})
+        third = c.post("/api/runs", json=full({"scenario": SCENARIO, "samples": 10}))
         assert third.status_code == 202  # the slot is free again
         assert wait_job(app, third.json()["id"]).status == "done"
 
@@ -394,7 +410,7 @@ def test_a_run_past_the_time_limit_fails_with_the_limit(tmp_path: Path) -> None:
     app = create_app(ServeSettings(store=tmp_path / "runs.duckdb", scenario_dir=tmp_path, max_runs=1,
                                    max_samples=200_000, time_limit=0.5))
     with TestClient(app) as c:
-        r = c.post("/api/runs", json={"scenario": "ukraine-2022", "samples": 200_000})
+        r = c.post("/api/runs", json=full({"scenario": "ukraine-2022", "samples": 200_000}))
         assert r.status_code == 202
         job = wait_job(app, r.json()["id"], 120)
         assert job.status == "failed"
@@ -413,7 +429,7 @@ def test_an_unknown_job_is_404(client: TestClient) -> None:
 def test_a_run_end_to_end_stores_the_rows_of_brink_run(tmp_path: Path, samples: int, seed: int) -> None:
     app = create_app(ServeSettings(store=tmp_path / "runs.duckdb", scenario_dir=tmp_path, **SMALL))
     with TestClient(app) as c:
-        r = c.post("/api/runs", json={"scenario": SCENARIO, "samples": samples, "seed": seed})
+        r = c.post("/api/runs", json=full({"scenario": SCENARIO, "samples": samples, "seed": seed}))
         assert r.status_code == 202 and r.json()["status"] == "running"
         job = wait_job(app, r.json()["id"])
         polled = c.get(f"/api/jobs/{job.id}").json()
@@ -441,16 +457,16 @@ def test_a_run_end_to_end_stores_the_rows_of_brink_run(tmp_path: Path, samples: 
 
 
 def test_whatif_and_tree_answer_with_controls_and_an_outline(client: TestClient) -> None:
-    w = client.post("/api/whatif", json={"scenario": SCENARIO, "samples": 200, "seed": 2})
+    w = client.post("/api/whatif", json=full({"scenario": SCENARIO, "samples": 200, "seed": 2}))
     assert w.status_code == 200
     body = w.json()
     assert body["samples"] == 200 and {c["name"] for c in body["controls"]} >= {"crisis.balance"}
-    pinned = client.post("/api/whatif", json={"scenario": SCENARIO, "samples": 200, "seed": 2,
-                                              "ranges": {"crisis.balance": [0.9, 0.9]}})
+    pinned = client.post("/api/whatif", json=full({"scenario": SCENARIO, "samples": 200, "seed": 2,
+                                              "ranges": {"crisis.balance": [0.9, 0.9]}}))
     assert pinned.status_code == 200 and pinned.json()["outcomes"] != body["outcomes"]
-    bad = client.post("/api/whatif", json={"scenario": SCENARIO, "samples": 200, "ranges": {"crisis.balance": [2, 3]}})
+    bad = client.post("/api/whatif", json=full({"scenario": SCENARIO, "samples": 200, "ranges": {"crisis.balance": [2, 3]}}))
     assert bad.status_code == 422 and bad.json()["where"] == "ranges.crisis.balance"
-    t = client.post("/api/tree", json={"scenario": SCENARIO})
+    t = client.post("/api/tree", json=full({"scenario": SCENARIO}, "/api/tree"))
     assert t.status_code == 200 and t.json()["nodes"] >= 2 and t.json()["root"]["on_path"]
 
 
@@ -474,9 +490,9 @@ def test_a_whatif_and_a_run_use_the_solver_and_lambda_asked_for() -> None:
     from brink.web.whatif import WhatIf
 
     with TestClient(make_app()) as c:
-        spe = c.post("/api/whatif", json={"scenario": "ukraine-2022", "samples": 200}).json()
-        qbi = c.post("/api/whatif", json={"scenario": "ukraine-2022", "samples": 200, "solver": "qbi", "lam": 3}).json()
-        job = c.post("/api/runs", json={"scenario": "ukraine-2022", "samples": 200, "solver": "qbi", "lam": 3}).json()
+        spe = c.post("/api/whatif", json=full({"scenario": "ukraine-2022", "samples": 200})).json()
+        qbi = c.post("/api/whatif", json=full({"scenario": "ukraine-2022", "samples": 200, "solver": "qbi", "lam": 3})).json()
+        job = c.post("/api/runs", json=full({"scenario": "ukraine-2022", "samples": 200, "solver": "qbi", "lam": 3})).json()
         done = wait_job(c.app, job["id"], 120)
     direct = WhatIf(CrisisModel(load_scenario("ukraine-2022"), "qbi", 3.0), 200, 0).evaluate()
     assert spe["outcomes"]["settlement"]["mean"] == 1.0
@@ -492,7 +508,7 @@ def test_a_bad_solver_or_lambda_is_422_with_the_choices(solver: str, lam: float 
     if lam is not None:
         body["lam"] = lam
     with TestClient(make_app()) as c:
-        r = c.post("/api/whatif", json=body)
+        r = c.post("/api/whatif", json=full(body))
     assert r.status_code == 422 and words in r.json()["error"]
 
 
@@ -508,7 +524,7 @@ def test_a_stored_runs_report_uses_its_solver_and_is_bounded_in_time() -> None:
 
     app = make_app(time_limit=60.0)
     with TestClient(app) as c:
-        job = c.post("/api/runs", json={"scenario": "deterrence-rudimentary", "samples": 300, "solver": "qbi", "lam": 3}).json()
+        job = c.post("/api/runs", json=full({"scenario": "deterrence-rudimentary", "samples": 300, "solver": "qbi", "lam": 3})).json()
         done = wait_job(app, job["id"])
         run_id = done.result["run_id"]
         r = c.get(f"/api/store/runs/{run_id}/report")
@@ -519,7 +535,7 @@ def test_a_stored_runs_report_uses_its_solver_and_is_bounded_in_time() -> None:
         assert f"{100 * challenge:.1f}%" in r.text  # the qbi run's number, not SPE's
         reports = [j for j in app.state.jobs._jobs.values() if j.kind == "report"]
         assert reports and all("html" not in (j.result or {}) for j in reports)
-        job = c.post("/api/runs", json={"scenario": "ukraine-2022", "samples": 200}).json()
+        job = c.post("/api/runs", json=full({"scenario": "ukraine-2022", "samples": 200})).json()
         run_id = wait_job(app, job["id"]).result["run_id"]
     # the same store; solving 200 samples of the escalation crisis takes longer than the limit
     slow = make_app(time_limit=0.05)

@@ -274,17 +274,54 @@ def walk(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from walk(c)
 
 
-def test_outline_sends_every_node_play_reaches() -> None:
+@pytest.mark.parametrize("sample", [0, 7])
+def test_outline_sends_every_node_play_reaches(sample: int) -> None:
+    """A node is sent when play reaches it in the sample shown or on average over the draw."""
     game, solution = exchange_game()
-    reach = tree_reach(game, solution)
-    assert reach is not None
-    out = tree_outline(game, solution)
+    mean = tree_reach(game, solution)
+    here = tree_reach(game, solution, sample=sample)
+    assert mean is not None and here is not None
+    out = tree_outline(game, solution, sample=sample)
     nodes = list(walk(out["root"]))
-    assert out["nodes"] == len(nodes) == int(np.sum(reach >= PRUNE_REACH))
-    assert sorted(n["id"] for n in nodes) == sorted(np.flatnonzero(reach >= PRUNE_REACH).tolist())
+    live = np.maximum(mean, here) >= PRUNE_REACH
+    assert out["nodes"] == len(nodes) == int(np.sum(live))
+    assert sorted(n["id"] for n in nodes) == sorted(np.flatnonzero(live).tolist())
     for n in nodes:
-        assert n["reach"] == pytest.approx(float(reach[n["id"]]), abs=1e-15)
-    assert out["total"] == game.n_nodes
+        assert n["mean_reach"] == pytest.approx(float(mean[n["id"]]), abs=1e-15)
+        assert n["reach"] == pytest.approx(float(here[n["id"]]), abs=1e-15)
+    assert out["total"] == game.n_nodes and out["sample"] == sample
+
+
+@pytest.mark.parametrize("sample", [0, 3, 199])
+def test_leaves_carry_the_samples_payoffs_and_edges_the_profiles_probabilities(sample: int) -> None:
+    """What Gambit shows: payoffs at the leaves (the sample's game), each action's probability
+    under the solution (chance's own at chance nodes), information sets numbered as in the .efg."""
+    from brink.efg import _unique_numbers
+
+    game, solution = exchange_game()
+    one = game.sample(sample)
+    out = tree_outline(game, solution, sample=sample)
+    parent = {c["id"]: n for n in walk(out["root"]) for c in n["children"]}
+    numbers = _unique_numbers(game)
+    leaves = 0
+    for n in walk(out["root"]):
+        v = n["id"]
+        if n["kind"] == "terminal":
+            leaves += 1
+            assert n["payoffs"] == one.outcome_payoffs[int(game.outcome[v])].tolist() and n["infoset"] is None
+        else:
+            assert n["payoffs"] is None
+            h = int(game.infoset[v])
+            assert n["infoset"]["number"] == int(numbers[h])
+            assert n["infoset"]["size"] == int(np.sum(np.asarray(game.infoset) == h))
+        if v == 0:
+            assert n["prob"] is None
+            continue
+        p = parent[v]["id"]
+        a = next(i for i, c in enumerate(game.children[game.child_ptr[p]:game.child_ptr[p + 1]]) if int(c) == v)
+        assert n["prob"] == pytest.approx(float(solution.action_probs(int(game.infoset[p]), sample)[a]), abs=1e-15)
+    assert leaves >= 1
+    assert out["payoffs"] == pytest.approx(solution.payoffs[sample].tolist())
 
 
 def test_every_node_names_its_mover() -> None:
@@ -307,18 +344,21 @@ def test_every_node_names_its_mover() -> None:
     assert out["players"] == list(game.players)
 
 
-def test_on_path_follows_the_most_reached_child() -> None:
+@pytest.mark.parametrize("sample", [0, 5])
+def test_on_path_is_the_solutions_path(sample: int) -> None:
+    """The bold path is :meth:`Solution.path` of the sample: the most likely action at every node."""
     game, solution = exchange_game()
-    out = tree_outline(game, solution)
+    out = tree_outline(game, solution, sample=sample)
     node = out["root"]
     assert node["on_path"]
-    steps = 0
+    steps = []
     while node["children"]:
         on = [c for c in node["children"] if c["on_path"]]
         assert len(on) == 1
-        assert on[0]["reach"] == max(c["reach"] for c in node["children"])
-        node, steps = on[0], steps + 1
-    assert steps >= 1
+        assert on[0]["prob"] == max(c["prob"] for c in node["children"])
+        node = on[0]
+        steps.append(node["action"])
+    assert steps == solution.path(sample) == out["path"] and steps
     # off the path no node is on it
     for n in walk(out["root"]):
         if not n["on_path"]:

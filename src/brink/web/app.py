@@ -80,15 +80,21 @@ class _Body(BaseModel):
 
 
 class ScenarioRef(_Body):
-    """A scenario by library name or as text (the text wins when both are given)."""
+    """A scenario by library name or as text (the text wins when both are given), with its solver.
+
+    ``solver`` and ``lam`` are required (``lam`` may be ``null``: the solver's own default, or a
+    solver that takes none): a request that leaves a setting out is refused, never filled in,
+    so two numbers the page shows side by side are always solved as the page says.
+    """
 
     scenario: Name | None = Field(None, description="Name from /api/scenarios.")
     text: Text | None = None
     overrides: list[Annotated[str, Field(max_length=500)]] = Field(
         default_factory=list, max_length=50, description="Changes PATH=VALUE, as brink run --set."
     )
-    solver: Annotated[str, Field(max_length=40, description="A registered solver (/api/health) or auto.")] = "auto"
-    lam: Annotated[float | None, Field(gt=0, le=1e6, description="Logit precision of qre or qbi.")] = None
+    solver: Annotated[str, Field(max_length=40, description="A registered solver (/api/health) or auto.")]
+    lam: Annotated[float | None, Field(gt=0, le=1e6, description="Logit precision of qre or qbi (null: none, or "
+                                       "the solver's default).")]
 
 
 class ValidateBody(_Body):
@@ -97,14 +103,14 @@ class ValidateBody(_Body):
 
 
 class RunBody(ScenarioRef):
-    samples: int = Field(1000, ge=1, description="Monte Carlo samples (capped by the server).")
-    seed: Seed = 0
+    samples: int = Field(ge=1, description="Monte Carlo samples (capped by the server).")
+    seed: Seed
 
 
 class WhatIfBody(ScenarioRef):
-    samples: int = Field(10_000, ge=1)
+    samples: int = Field(ge=1)
     first: int | None = Field(None, ge=1, description="Solve only the draw's first samples (a quick preview).")
-    seed: Seed = 0
+    seed: Seed
     ranges: dict[Annotated[str, Field(max_length=200)], tuple[float, float]] = Field(
         default_factory=dict, max_length=500, description="Uncertainty -> [low, high] (low = high pins it)."
     )
@@ -114,27 +120,47 @@ class WhatIfBody(ScenarioRef):
 
 
 class TreeBody(ScenarioRef):
-    seed: Seed = 0
+    seed: Seed
+    sample: int = Field(ge=0, lt=TREE_SAMPLES, description="Which sample of the draw the tree shows.")
     levers: dict[Annotated[str, Field(max_length=200)], str | float | int | bool] = Field(
-        default_factory=dict, max_length=100
+        default_factory=dict, max_length=100, description="Lever settings (none: the scenario as written)."
     )
 
 
 class AnalysisBody(ScenarioRef):
+    """An analysis; the settings each kind needs (:data:`ANALYSIS_NEEDS`) must all be given."""
+
     kind: Literal["sensitivity", "discovery", "policies", "simulate"]
-    outcome: Annotated[str, Field(max_length=200)] | None = None
-    samples: int = Field(1000, ge=1)
-    base_samples: int = Field(64, ge=1, description="Sobol' base samples (sensitivity).")
-    threshold: float = Field(0.5, ge=0.0, le=1.0, description="PRIM: a case of interest exceeds it.")
-    minimize: bool = True
-    seed: Seed = 0
+    seed: Seed
+    outcome: Annotated[str, Field(max_length=200)] | None = Field(None, description="Outcome to analyse.")
+    samples: int | None = Field(None, ge=1, description="Samples (discovery, policies, simulate).")
+    base_samples: int | None = Field(None, ge=1, description="Sobol' base samples (sensitivity).")
+    threshold: float | None = Field(None, ge=0.0, le=1.0, description="PRIM: the outcome's threshold.")
+    direction: Literal["above", "below"] | None = Field(
+        None, description="PRIM: a case of interest is above the threshold (brink discover) or below it."
+    )
+    minimize: bool | None = Field(None, description="Policies: minimise the outcome (else maximise).")
+
+
+#: The settings each kind of analysis needs; a request without one of them is refused (422).
+ANALYSIS_NEEDS: dict[str, tuple[str, ...]] = {
+    "sensitivity": ("outcome", "base_samples"),
+    "discovery": ("outcome", "samples", "threshold", "direction"),
+    "policies": ("outcome", "samples", "minimize"),
+    "simulate": ("samples",),
+}
+
+
+class OutcomesBody(ScenarioRef):
+    seed: Seed
+    samples: int = Field(ge=2, le=4096, description="Samples of the draw the outcomes are summarised on.")
 
 
 class CompareBody(_Body):
     a: ScenarioRef
     b: ScenarioRef
-    samples: int = Field(1000, ge=1)
-    seed: Seed = 0
+    samples: int = Field(ge=1)
+    seed: Seed
 
 
 class _Cache:
@@ -144,6 +170,10 @@ class _Cache:
         self.size = size
         self._items: OrderedDict[Any, Any] = OrderedDict()
         self._lock = threading.Lock()
+
+    def pop(self, key: Any) -> Any:
+        with self._lock:
+            return self._items.pop(key, None)
 
     def get(self, key: Any, make: Callable[[], Any]) -> Any:
         with self._lock:
@@ -250,6 +280,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     jobs = Jobs(settings.max_runs, settings.time_limit)
     scenarios = _Cache(settings.cache_size)
     whatifs = _Cache(settings.cache_size)
+    reports = _Cache(4)
     whatif_slots = threading.BoundedSemaphore(settings.max_whatif)
     pool = ThreadPoolExecutor(settings.threads, thread_name_prefix="brink-whatif")
     app.state.settings, app.state.jobs = settings, jobs
@@ -271,9 +302,17 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()[:10]
+        missing = [".".join(str(p) for p in e.get("loc", ())[1:]) or "body" for e in errors
+                   if e.get("type") == "missing"]
         problems = [
-            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors()[:10]
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in errors
+            if e.get("type") != "missing"
         ]
+        if missing:
+            return _error(422, "; ".join(["the request leaves out the setting(s) " + ", ".join(missing)
+                                          + ": every request states every setting, none is filled in", *problems]),
+                          missing[0], "send them all (the API schema at /openapi.json lists them)")
         return _error(422, "; ".join(problems) or "malformed request", "request body",
                       "see the API schema at /openapi.json")
 
@@ -469,30 +508,51 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         out["controls"] = [_finite(c.to_json()) for c in w.controls()]
         return out
 
-    @app.post("/api/tree")
-    def tree(body: TreeBody) -> dict[str, Any]:
-        """The game tree on the first samples of the draw, as a collapsible outline."""
-        from brink.web.tree import tree_outline
-
+    def tree_game(body: TreeBody) -> tuple[Any, Any, Any]:
         model, _ = model_of(body)
         game, solution = model.game(model.draw(body.seed, 0, TREE_SAMPLES), body.levers or None)
-        return _clean(tree_outline(game, solution))
+        return model, game, solution
+
+    @app.post("/api/tree")
+    def tree(body: TreeBody) -> dict[str, Any]:
+        """The game of one sample of the draw as a collapsible outline: payoffs at the leaves,
+        information sets, action probabilities and the equilibrium path (:mod:`brink.web.tree`)."""
+        from brink.web.tree import tree_outline
+
+        model, game, solution = tree_game(body)
+        out = tree_outline(game, solution, sample=body.sample)
+        out.update(solver=model.solver, lam=model.lam, seed=body.seed, levers=body.levers)
+        return _clean(out)
+
+    @app.post("/api/tree.efg")
+    def tree_efg(body: TreeBody) -> Response:
+        """The game of the sample the tree shows as a Gambit ``.efg`` file (:func:`brink.efg.write_efg`,
+        as ``brink export``): it loads in Gambit, whose solvers find the page's equilibrium path."""
+        from brink.efg import write_efg
+
+        model, game, _ = tree_game(body)
+        name = f"{model.name}-seed{body.seed}-sample{body.sample}.efg"
+        return Response(write_efg(game, body.sample), media_type="text/plain; charset=utf-8",
+                        headers=_download(name))
 
     # ---- analyses --------------------------------------------------------------------------
 
     @app.post("/api/analyses", status_code=202)
     def analysis(body: AnalysisBody) -> dict[str, Any]:
         """Start sensitivity, discovery (PRIM), policies or the months after the war; poll the job."""
+        for need in ANALYSIS_NEEDS[body.kind]:
+            if getattr(body, need) is None:
+                raise InputError(f"a {body.kind} request needs the setting {need!r}; none is filled in", need,
+                                 f"send {', '.join(ANALYSIS_NEEDS[body.kind])} with every {body.kind}")
         model, text = model_of(body)
-        samples = capped(body.samples, settings.max_samples, "samples")
-        base = capped(body.base_samples, settings.max_base_samples, "base samples")
-        if body.kind == "policies" and not body.outcome:
-            raise InputError("policies need an outcome to rank by", "outcome", "give one of the run's outcomes")
+        samples = capped(body.samples or 1, settings.max_samples, "samples")
+        base = capped(body.base_samples or 1, settings.max_base_samples, "base samples")
+        outcome = str(body.outcome)
         work: dict[str, Callable[[Progress], dict[str, Any]]] = {
-            "sensitivity": lambda p: sensitivity_job(model, body.outcome, base, body.seed, PacedExecutor(p)),
-            "discovery": lambda p: discovery_job(model, body.outcome, samples, body.seed, body.threshold,
-                                                 PacedExecutor(p)),
-            "policies": lambda p: policies_job(model, str(body.outcome), samples, body.seed, body.minimize,
+            "sensitivity": lambda p: sensitivity_job(model, outcome, base, body.seed, PacedExecutor(p)),
+            "discovery": lambda p: discovery_job(model, outcome, samples, body.seed, float(body.threshold or 0.0),
+                                                 PacedExecutor(p), below=body.direction == "below"),
+            "policies": lambda p: policies_job(model, outcome, samples, body.seed, bool(body.minimize),
                                                PacedExecutor(p)),
             "simulate": lambda p: simulate_job(model, samples, body.seed, p, open_store(), text),
         }
@@ -509,14 +569,42 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         model_b, _ = model_of(body.b)
         samples = capped(body.samples, settings.max_samples, "samples")
 
+        sides = {k: {"solver": m.solver, "lambda": m.lam} for k, m in (("a", model_a), ("b", model_b))}
+
         def work(progress: Progress) -> dict[str, Any]:
             result = compare(model_a, model_b, samples, body.seed, executor=PacedExecutor(progress),
                              chunk=ANALYSIS_CHUNK)
             out = result.to_json()
             out["figure"] = _figure(compare_figure(result))
+            out["sides"] = sides
+            out["same_solver"] = sides["a"] == sides["b"]
+            if not out["same_solver"]:
+                out["warning"] = (f"A is solved with {_solver_words(sides['a'])} and B with "
+                                  f"{_solver_words(sides['b'])}: the differences mix the change with the "
+                                  "change of solver")
             return _clean(out)
 
         return jobs.start("compare", work, "chunks").to_json()
+
+    @app.post("/api/outcomes")
+    def outcomes(body: OutcomesBody) -> dict[str, Any]:
+        """The scenario's outcomes on a small draw: mean, range and whether each varies across
+        samples (only those can be explained by sensitivity or split by PRIM)."""
+        import numpy as np
+
+        model, _ = model_of(body)
+        ev = model.evaluate(model.draw(body.seed, 0, body.samples))
+        ok = ~np.asarray(ev.failed, dtype=bool)
+        rows = []
+        for name, values in ev.outcomes.items():
+            v = np.asarray(values, dtype=np.float64)[ok]
+            v = v[np.isfinite(v)]
+            if v.size == 0:
+                continue
+            rows.append({"name": name, "mean": float(v.mean()), "min": float(v.min()), "max": float(v.max()),
+                         "median": float(np.median(v)), "varies": bool(v.max() > v.min())})
+        return _clean({"samples": body.samples, "seed": body.seed, "solver": model.solver, "lam": model.lam,
+                       "outcomes": rows})
 
     # ---- the run store ---------------------------------------------------------------------
 
@@ -537,6 +625,9 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         if record.kind == "run" and summary.get("outcomes"):
             ok = [(k, o) for k, o in summary["outcomes"].items() if o.get("p") is not None]
             out["figure"] = _figure(_outcomes_figure(ok))
+        elif record.kind == "simulate" and summary.get("table"):
+            out["figures"] = simulate_figures(summary)
+        out["facts"] = _summary_facts(summary)
         return out
 
     @app.get("/api/store/runs/{run_id}/samples.{fmt}")
@@ -575,6 +666,41 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         html = str(done.result["html"])
         done.result = {"bytes": len(html)}  # the job list keeps no copy of the page
         return HTMLResponse(html, headers=_download(f"brink-{record.id}.html"))
+
+    @app.post("/api/store/runs/{run_id}/report", status_code=202)
+    def run_report_start(run_id: Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z0-9\-]+$")]) -> dict[str, Any]:
+        """Start building the stored run's report as a job (poll ``/api/jobs/{id}`` for its progress;
+        ``GET /api/reports/{job id}`` then sends the page once)."""
+        from brink.report.document import STORED_REPORTS, build_stored_report
+
+        record = open_store().get_run(run_id)
+        if record.kind in STORED_REPORTS:
+            def stored(progress: Progress) -> dict[str, Any]:
+                html, _ = build_stored_report(record.kind, {**(record.summary or {}), "run_id": record.id},
+                                              title=f"brink {record.kind}: run {record.id}")
+                return keep_report(record.id, html)
+
+            return jobs.start("report", stored, "chunks").to_json()
+        if record.kind != "run" or not record.scenario_text:
+            raise InputError(f"run {record.id} ({record.kind}) has no report", "report",
+                             "open a run of kind run, simulate, fit or backtest")
+        return jobs.start("report", lambda progress: keep_report(
+            record.id, run_report_html(record, PacedExecutor(progress))), "chunks").to_json()
+
+    def keep_report(run_id: str, html: str) -> dict[str, Any]:
+        """Hold a built report for one download (the job itself keeps only its size)."""
+        token = hashlib.sha256(f"{run_id}{time.monotonic_ns()}".encode()).hexdigest()[:16]
+        reports.get(token, lambda: (run_id, html))
+        return {"bytes": len(html), "report": token, "run_id": run_id}
+
+    @app.get("/api/reports/{token}", response_class=HTMLResponse)
+    def report_get(token: Annotated[str, Field(max_length=64, pattern=r"^[0-9a-f]+$")]) -> HTMLResponse:
+        """A report built by ``POST /api/store/runs/{id}/report``, as a download."""
+        entry = reports.pop(token)
+        if entry is None:
+            raise HTTPException(404, f"no report {token!r} (each is sent once; build it again)")
+        run_id, html = entry
+        return HTMLResponse(html, headers=_download(f"brink-{run_id}.html"))
 
     def run_report_html(record: Any, executor: PacedExecutor) -> str:
         """A stored run's report from its stored scenario text, at its seed and with its solver
@@ -664,65 +790,112 @@ def schema_help(schema: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def sensitivity_job(model: Any, outcome: str | None, base: int, seed: int, executor: Any) -> dict[str, Any]:
+def sensitivity_job(model: Any, outcome: str, base: int, seed: int, executor: Any) -> dict[str, Any]:
+    """Sobol' indices of ``outcome`` from ``base`` base samples: the numbers of
+    ``brink sensitivity --outcome OUTCOME --samples BASE`` with the same seed and solver."""
     from brink.analysis.sensitivity import sobol
     from brink.report.document import sensitivity_warnings
     from brink.report.figures import sensitivity_figure
 
-    target, because = _target(model, outcome, seed)
-    result = sobol(model, target, base, seed, executor=executor, chunk=ANALYSIS_CHUNK)
+    result = sobol(model, outcome, base, seed, executor=executor, chunk=ANALYSIS_CHUNK)
     rows = result.table()
-    return _clean({"outcome": target, "because": because, "rows": rows, "n_base": result.n_base,
-                    "warnings": sensitivity_warnings(rows, result.n_base),
-                    "figure": _figure(sensitivity_figure(result))})
+    return _clean({"outcome": outcome, "because": f"{outcome} was chosen on the page.", "rows": rows,
+                   "n_base": result.n_base, "warnings": sensitivity_warnings(rows, result.n_base),
+                   "figure": _figure(sensitivity_figure(result))})
+
+
+class _Below:
+    """A model whose evaluations also carry ``name`` = 1 where ``outcome < threshold`` (else 0), so
+    that PRIM's cases of interest (``> 0.5``) are the samples below the threshold."""
+
+    def __init__(self, model: Any, outcome: str, threshold: float, name: str) -> None:
+        self._model, self._outcome, self._threshold, self._name = model, outcome, threshold, name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._model, attr)
+
+    def evaluate(self, params: Any, levers: Any = None) -> Any:
+        import dataclasses
+
+        import numpy as np
+
+        from brink.analysis.experiments import select_outcome
+
+        ev = self._model.evaluate(params, levers)
+        vals = select_outcome(ev, self._outcome)
+        below = np.where(vals.failed, np.nan, (vals.values < self._threshold).astype(np.float64))
+        return dataclasses.replace(ev, outcomes={**ev.outcomes, self._name: below})
 
 
 def discovery_job(
-    model: Any, outcome: str | None, samples: int, seed: int, threshold: float, executor: Any
+    model: Any, outcome: str, samples: int, seed: int, threshold: float, executor: Any, below: bool = False
 ) -> dict[str, Any]:
+    """PRIM on the samples where ``outcome`` is above ``threshold`` (``brink discover``'s cases of
+    interest, the same numbers) or, with ``below``, under it; refused when no sample, or every
+    sample, is a case (the outcome does not vary across the threshold)."""
     from brink.analysis.prim import discover
     from brink.report.figures import discovery_figure
 
-    target, because = _target(model, outcome, seed)
-    result = discover(model, target, samples, seed, threshold=threshold, executor=executor, chunk=ANALYSIS_CHUNK)
+    evaluator, target, limit = model, outcome, threshold
+    if below:
+        target = f"{outcome} < {threshold:g}"
+        evaluator, limit = _Below(model, outcome, threshold, target), 0.5
+    result = discover(evaluator, target, samples, seed, threshold=limit, executor=executor, chunk=ANALYSIS_CHUNK)
     out = result.to_json()
-    out["because"] = because
+    density = float(out.get("base_density") or 0.0)
+    if density <= 0.0 or density >= 1.0:
+        side = "below" if below else "above"
+        raise InputError(f"{'no' if density <= 0.0 else 'every'} sample has {outcome} {side} {threshold:g}: "
+                         "there is nothing for PRIM to separate", "threshold",
+                         "choose a threshold inside the outcome's range (the page offers only outcomes that vary)")
+    out.update(outcome=outcome, threshold=threshold, direction="below" if below else "above",
+               because=f"{outcome} {'<' if below else '>'} {threshold:g}, as chosen on the page.")
     out["steps"] = [[b.limits(result.names) for b in t.boxes] for t in result.trajectories]
     out["figure"] = _figure(discovery_figure(result))
     return _clean(out)
 
 
 def policies_job(model: Any, outcome: str, samples: int, seed: int, minimize: bool, executor: Any) -> dict[str, Any]:
+    """Every lever combination ranked by regret on ``outcome``: the numbers of ``brink policies``."""
     from brink.analysis.policies import policies
     from brink.report.figures import policies_figure
 
     result = policies(model, outcome, samples, seed, minimize, executor=executor, chunk=ANALYSIS_CHUNK)
     out = result.to_json()
+    out["minimize"] = minimize
     out["figure"] = _figure(policies_figure(result))
     return _clean(out)
 
 
-def simulate_job(model: Any, samples: int, seed: int, progress: Progress, store: Any, text: str) -> dict[str, Any]:
+def simulate_figures(result: dict[str, Any]) -> dict[str, Any]:
+    """The survival, reserves and partners' figures of a simulate result (or stored summary)."""
     from brink.report.figures import reserves_figure, support_figure, survival_figure
+
+    return {"survival": _figure(survival_figure(result)), "reserves": _figure(reserves_figure(result)),
+            "partners": _figure(support_figure(result))}
+
+
+def simulate_job(model: Any, samples: int, seed: int, progress: Progress, store: Any, text: str) -> dict[str, Any]:
     from brink.runs.simulate import simulate
 
     result = simulate(model.scenario, samples, seed, progress=progress, store=store, scenario_text=text,
                       solver=model.solver, lam=model.lam)
     out = result.to_json()
-    out["figures"] = {"survival": _figure(survival_figure(out)), "reserves": _figure(reserves_figure(out)),
-                      "partners": _figure(support_figure(out))}
+    out["figures"] = simulate_figures(out)
     return _clean(out)
 
 
-def _target(model: Any, outcome: str | None, seed: int) -> tuple[str, str]:
-    """The outcome to analyse: the user's, else the one that varies most on a small draw."""
-    import numpy as np
+def _solver_words(side: dict[str, Any]) -> str:
+    lam = side.get("lambda")
+    return f"{side['solver']}" + (f" (λ = {lam:g})" if lam is not None else "")
 
-    from brink.report.document import choose_outcome
 
-    ev = model.evaluate(model.draw(seed, 0, 256))
-    ok = ~np.asarray(ev.failed, dtype=bool)
-    target, because = choose_outcome({k: np.asarray(v)[ok] for k, v in ev.outcomes.items()}, outcome)
-    if target is None:
-        raise InputError("the scenario reports no outcome to analyse", "outcome", "run it first to see its outcomes")
-    return target, because
+def _summary_facts(summary: dict[str, Any]) -> list[list[str]]:
+    """A stored run's summary as ``[key, value]`` rows of its plain values (every kind of run)."""
+    out = []
+    for key, value in summary.items():
+        if isinstance(value, bool | int | float | str) and key != "run_id":
+            out.append([str(key), str(value)])
+        elif isinstance(value, dict | list):
+            out.append([str(key), f"{len(value)} entries"])
+    return out[:40]

@@ -27,16 +27,17 @@ async function api(method, path, body) {
 }
 function withToken(path) { return token ? path + (path.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(token) : path; }
 
-function scenarioRef() {
-  const ref = { text: $("editor").value, solver: $("solver").value || "auto" };
+// Every request states every setting the page shows: the server refuses one that leaves any out.
+function solverRef() {
   const lam = parseFloat($("lam").value);
-  if (lam > 0 && $("lam").disabled === false) ref.lam = lam;
-  return ref;
+  return { solver: $("solver").value || "auto", lam: lam > 0 && $("lam").disabled === false ? lam : null };
 }
+function scenarioRef() { return Object.assign({ text: $("editor").value }, solverRef()); }
+function solverWords(s) { return s.solver + (s.lambda !== null && s.lambda !== undefined ? ` (λ = ${s.lambda})` : ""); }
 async function loadSolvers() {
   const h = await api("GET", "/api/health");
   $("solver").innerHTML = h.solvers.map((s) => `<option value="${esc(s.name)}" title="${esc(s.description)}" data-lambda="${s.lambda}">${esc(s.name)}</option>`).join("");
-  const sync = () => { const o = $("solver").selectedOptions[0]; $("lam").disabled = !o || o.dataset.lambda !== "true"; state.whatifKey = null; };
+  const sync = () => { const o = $("solver").selectedOptions[0]; $("lam").disabled = !o || o.dataset.lambda !== "true"; state.whatifKey = null; outcomesKey = null; };
   $("solver").addEventListener("change", sync);
   sync();
 }
@@ -196,7 +197,10 @@ function whatifBody() {
 function renderControls(controls) {
   const box = $("whatif-controls");
   box.innerHTML = "";
-  for (const c of controls) {
+  const levers = controls.filter((c) => c.kind === "lever"), uncertain = controls.filter((c) => c.kind !== "lever");
+  for (const c of [...levers, ...uncertain]) {
+    if (c === levers[0]) box.insertAdjacentHTML("beforeend", `<h4>Levers (${levers.length})</h4>`);
+    if (c === uncertain[0]) box.insertAdjacentHTML("beforeend", `<h4>Uncertainties (${uncertain.length})</h4>`);
     const div = document.createElement("div");
     div.className = "control";
     if (c.kind === "lever") {
@@ -205,6 +209,7 @@ function renderControls(controls) {
       sel.dataset.name = c.name;
       sel.innerHTML = `<option value="" selected>as written${c.default !== null && c.default !== undefined ? " (" + esc(c.default) + ")" : ""}</option>` +
         c.options.map((o) => `<option value="${esc(o)}">${esc(o)}</option>`).join("");
+      if (c.name in state.levers) sel.value = String(state.levers[c.name]);
       sel.addEventListener("change", () => {
         if (sel.value === "") delete state.levers[c.name];
         else state.levers[c.name] = typeof c.options[0] === "number" ? +sel.value : sel.value;
@@ -214,7 +219,8 @@ function renderControls(controls) {
     } else {
       div.innerHTML = `<div><span class="name">${esc(c.name)}</span> <span class="muted">${esc(c.spec)}</span> <span class="value"></span></div>`;
       const lo = document.createElement("input"), hi = document.createElement("input");
-      for (const [el, end, v] of [[lo, "low", c.low], [hi, "high", c.high]]) {
+      const kept = state.ranges[c.name];
+      for (const [el, end, v] of [[lo, "low", kept ? kept[0] : c.low], [hi, "high", kept ? kept[1] : c.high]]) {
         Object.assign(el, { type: "range", min: c.low, max: c.high, step: "any", value: v });
         el.dataset.name = c.name; el.dataset.end = end;
         el.setAttribute("aria-label", `${c.name} ${end}`);
@@ -274,7 +280,9 @@ async function runWhatIf() {
   state.busy = false;
 }
 async function drawWhatIf(r, preview) {
-  const names = Object.keys(r.outcomes).filter((k) => !k.startsWith("rung.") && !k.startsWith("declared."));
+  // the endings first, then the rungs reached; declared.* are the scenario's inputs, not outcomes
+  const all = Object.keys(r.outcomes).filter((k) => !k.startsWith("declared."));
+  const names = [...all.filter((k) => !k.startsWith("rung.")), ...all.filter((k) => k.startsWith("rung."))];
   const base = state.baseline;
   const bar = (res, name, colour) => ({
     type: "bar", orientation: "h", name, y: names, x: names.map((k) => res.outcomes[k].mean),
@@ -288,24 +296,33 @@ async function drawWhatIf(r, preview) {
   }, { displaylogo: false, responsive: true });
   $("whatif-paths").innerHTML = (r.paths || []).map((p) => `<li>${pct(p.share)}: ${esc(p.words.join("; then "))}</li>`).join("");
 }
-async function startWhatIf() {
-  state.ranges = {}; state.levers = {};
+// keep: a new sample count keeps every slider and lever as set (Reset and Start clear them)
+async function startWhatIf(keep) {
+  if (keep !== true) { state.ranges = {}; state.levers = {}; }
   setStatus("whatif-status", "drawing the samples and solving…");
   try {
-    const r = await api("POST", "/api/whatif", whatifBody());
+    const r = await api("POST", "/api/whatif", Object.assign(whatifBody(), { ranges: {}, levers: {} }));
     state.baseline = r; state.controls = r.controls;
+    const names = new Set(r.controls.map((c) => c.name));
+    for (const k of Object.keys(state.ranges)) if (!names.has(k)) delete state.ranges[k];
+    for (const k of Object.keys(state.levers)) if (!names.has(k)) delete state.levers[k];
     renderControls(r.controls);
     await drawWhatIf(r);
     setStatus("whatif-status", `${r.samples.toLocaleString()} samples solved in ${(1000 * r.seconds).toFixed(0)} ms; move a slider`);
+    if (Object.keys(state.ranges).length || Object.keys(state.levers).length) requestWhatIf();
   } catch (e) { setStatus("whatif-status", e.message, true); }
 }
-$("whatif-start").addEventListener("click", startWhatIf);
-$("whatif-reset").addEventListener("click", startWhatIf);
-$("whatif-samples").addEventListener("change", startWhatIf);
+$("whatif-start").addEventListener("click", () => startWhatIf(false));
+$("whatif-reset").addEventListener("click", () => startWhatIf(false));
+$("whatif-samples").addEventListener("change", () => startWhatIf(true));
 
 // ---- tree ----------------------------------------------------------------------------------------
-function treeNode(n) {
-  const label = `${n.action ? esc(n.action) + " → " : ""}<span class="who">${esc(n.who)}</span>${n.kind === "decision" ? " chooses" : n.kind === "chance" ? " draws" : ""} <span class="reach">(${pct(n.reach)})</span>` +
+function fmtPay(v) { return (+v.toFixed(3)).toString(); }
+function treeNode(n, players) {
+  const set = n.infoset ? ` <span class="infoset${n.infoset.size > 1 ? " infoset-shared" : ""}" title="${n.infoset.size > 1 ? "information set of " + n.infoset.size + " nodes: the mover cannot tell them apart" : "information set of one node"}">[${esc(n.infoset.label)}${n.infoset.size > 1 ? ", " + n.infoset.size + " nodes" : ""}]</span>` : "";
+  const edge = n.action ? `${esc(n.action)}${n.prob !== null && n.prob !== undefined ? ` <span class="prob">p=${num(n.prob)}</span>` : ""} → ` : "";
+  const pay = n.payoffs ? ` <span class="payoffs">(${n.payoffs.map((v, i) => esc(players[i] || "") + " " + fmtPay(v)).join(", ")})</span>` : "";
+  const label = `${edge}<span class="who">${esc(n.who)}</span>${n.kind === "decision" ? " chooses" : n.kind === "chance" ? " draws" : ""}${set}${pay} <span class="reach">(reached ${pct(n.reach)}; mean ${pct(n.mean_reach)})</span>` +
     (n.folded ? ` <span class="folded">+${n.folded} branch${n.folded > 1 ? "es" : ""} never reached</span>` : "");
   const li = document.createElement("li");
   li.dataset.node = n.id;
@@ -315,43 +332,118 @@ function treeNode(n) {
   if (n.on_path) { det.open = true; det.classList.add("on-path"); }
   det.innerHTML = `<summary>${label}</summary>`;
   const ul = document.createElement("ul");
-  for (const c of n.children) ul.appendChild(treeNode(c));
+  for (const c of n.children) ul.appendChild(treeNode(c, players));
   det.appendChild(ul);
   li.appendChild(det);
   return li;
 }
+// the what-if's levers apply to the tree only when the box is ticked, and the page says which
+function treeBody() {
+  const levers = $("tree-levers").checked ? state.levers : {};
+  return Object.assign(scenarioRef(), { seed: +$("tree-seed").value, sample: +$("tree-sample").value, levers });
+}
+function showTreeLevers() {
+  const l = Object.entries(state.levers);
+  $("tree-levers-list").textContent = l.length ? "(" + l.map(([k, v]) => `${k}=${v}`).join(", ") + ")" : "(none set)";
+}
+document.querySelector('#tabs button[data-tab="tree"]').addEventListener("click", showTreeLevers);
 $("tree-btn").addEventListener("click", async () => {
   setStatus("tree-status", "solving…");
   try {
-    const t = await api("POST", "/api/tree", Object.assign(scenarioRef(), { seed: 0, levers: state.levers }));
+    const body = treeBody();
+    const t = await api("POST", "/api/tree", body);
     const ul = document.createElement("ul");
-    ul.appendChild(treeNode(t.root));
+    ul.appendChild(treeNode(t.root, t.players));
     $("tree").innerHTML = "";
     $("tree").appendChild(ul);
+    window.brink.tree = t;
+    const lev = Object.entries(t.levers || {});
+    $("tree-path").innerHTML = `Equilibrium path of sample ${t.sample} (${esc(solverWords({ solver: t.solver, lambda: t.lam }))}): <b>${esc(t.path.join(" > "))}</b>; expected payoffs ${t.payoffs ? t.payoffs.map((v, i) => esc(t.players[i]) + " " + fmtPay(v)).join(", ") : "n/a"}; levers: ${lev.length ? esc(lev.map(([k, v]) => `${k}=${v}`).join(", ")) : "as written"}.`;
     setStatus("tree-status", `${t.nodes.toLocaleString()} reachable nodes shown of ${t.total.toLocaleString()}; players: ${t.players.join(", ")}`);
+  } catch (e) { setStatus("tree-status", e.message, true); }
+});
+$("tree-efg").addEventListener("click", async () => {
+  try {
+    const headers = { "content-type": "application/json" };
+    if (token) headers["x-brink-token"] = token;
+    const res = await fetch("/api/tree.efg", { method: "POST", headers, body: JSON.stringify(treeBody()) });
+    if (!res.ok) throw new Error((await res.json()).error || res.statusText);
+    const text = await res.text();
+    window.brink.efg = text;
+    const name = (res.headers.get("content-disposition") || "").match(/filename="([^"]+)"/);
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(new Blob([text], { type: "text/plain" }));
+    a.download = name ? name[1] : "game.efg";
+    a.click();
+    setStatus("tree-status", `downloaded ${a.download} (${text.length.toLocaleString()} characters)`);
   } catch (e) { setStatus("tree-status", e.message, true); }
 });
 $("tree-expand").addEventListener("click", () => document.querySelectorAll("#tree details").forEach((d) => { d.open = true; }));
 $("tree-collapse").addEventListener("click", () => document.querySelectorAll("#tree details").forEach((d) => { d.open = false; }));
 
 // ---- analyses ------------------------------------------------------------------------------
+// The outcome menu offers only outcomes that vary across samples (on a small draw of the same
+// scenario, seed and solver): a flat one has nothing for Sobol' or PRIM to explain.
+let outcomesKey = null, outcomeStats = {};
+async function loadOutcomes() {
+  const body = Object.assign(scenarioRef(), { seed: +$("analysis-seed").value, samples: 256 });
+  const key = JSON.stringify(body);
+  if (key === outcomesKey) return;
+  const sel = $("analysis-outcome");
+  sel.innerHTML = "<option>…</option>";
+  const r = await api("POST", "/api/outcomes", body);
+  outcomesKey = key;
+  outcomeStats = Object.fromEntries(r.outcomes.map((o) => [o.name, o]));
+  const vary = r.outcomes.filter((o) => o.varies && !o.name.startsWith("declared."));
+  const flat = r.outcomes.filter((o) => !o.varies).map((o) => o.name);
+  sel.innerHTML = vary.map((o) => `<option value="${esc(o.name)}">${esc(o.name)} (mean ${pct(o.mean)}, ${pct(o.min)} to ${pct(o.max)})</option>`).join("");
+  sel.title = flat.length ? `left out, the same in every one of ${r.samples} samples: ${flat.join(", ")}` : "every outcome varies";
+  if (!vary.length) setStatus("analysis-status", `no outcome varies across ${r.samples} samples under ${r.solver}: nothing to explain`, true);
+  setThreshold();
+}
+// the threshold starts at the outcome's median on the small draw, so samples fall on both sides
+function setThreshold() {
+  const o = outcomeStats[$("analysis-outcome").value];
+  if (o) $("analysis-threshold").value = (+o.median.toFixed(2) > o.min && +o.median.toFixed(2) < o.max ? +o.median.toFixed(2) : +((o.min + o.max) / 2).toFixed(2));
+}
+$("analysis-outcome").addEventListener("change", setThreshold);
+function showAnalysisSettings() {
+  const kind = $("analysis-kind").value;
+  document.querySelectorAll("#tab-analyses [data-kinds]").forEach((el) => { el.style.display = el.dataset.kinds.split(" ").includes(kind) ? "" : "none"; });
+  $("analysis-outcome").parentElement.style.display = kind === "simulate" ? "none" : "";
+}
+$("analysis-kind").addEventListener("change", showAnalysisSettings);
+showAnalysisSettings();
+document.querySelector('#tabs button[data-tab="analyses"]').addEventListener("click", () => loadOutcomes().catch(showError("analysis-status")));
+$("analysis-seed").addEventListener("change", () => loadOutcomes().catch(showError("analysis-status")));
+//: The settings each kind of analysis sends (the server's ANALYSIS_NEEDS), all read from the page.
+function analysisBody(kind) {
+  const body = Object.assign(scenarioRef(), { kind, seed: +$("analysis-seed").value });
+  if (kind !== "simulate") body.outcome = $("analysis-outcome").value;
+  if (kind === "sensitivity") body.base_samples = +$("analysis-base").value;
+  else body.samples = +$("analysis-samples").value;
+  if (kind === "discovery") { body.threshold = +$("analysis-threshold").value; body.direction = $("analysis-direction").value; }
+  if (kind === "policies") body.minimize = $("analysis-goal").value === "minimize";
+  return body;
+}
 $("analysis-btn").addEventListener("click", async () => {
   const kind = $("analysis-kind").value;
-  const outcome = $("analysis-outcome").value.trim() || null;
   $("prim-steps").innerHTML = ""; $("analysis-extra").innerHTML = ""; $("analysis-table").innerHTML = "";
   try {
+    if (kind !== "simulate") await loadOutcomes();
     setStatus("analysis-status", "starting…");
-    let job = await api("POST", "/api/analyses", Object.assign(scenarioRef(), { kind, outcome, samples: +$("analysis-samples").value }));
+    let job = await api("POST", "/api/analyses", analysisBody(kind));
     job = await poll(job, "analysis-progress", "analysis-status");
     const r = job.result;
+    window.brink.analysis = r;
     setStatus("analysis-status", `done in ${job.seconds.toFixed(1)} s`);
     if (kind === "sensitivity") {
       await plot("analysis-chart", r.figure);
-      $("analysis-extra").innerHTML = `<p>${esc(r.because || "")}</p>` + (Object.keys(r.warnings).length ? `<p class="error">${Object.keys(r.warnings).length} indices are uncertain at ${r.n_base} base samples.</p>` : "");
+      $("analysis-extra").innerHTML = `<p>${esc(r.because || "")} ${r.n_base} base samples.</p>` + (Object.keys(r.warnings).length ? `<p class="error">${Object.keys(r.warnings).length} indices are uncertain at ${r.n_base} base samples: raise Base samples.</p>` : "");
       table("analysis-table", ["parameter", "S1", "S1 ±", "ST", "ST ±", "warning"], r.rows.map((x) => [x.parameter, num(x.S1), num(x.S1_conf), num(x.ST), num(x.ST_conf), r.warnings[x.parameter] || ""]));
     } else if (kind === "discovery") {
       await plot("analysis-chart", r.figure);
-      $("analysis-extra").innerHTML = `<p>${esc(r.outcome)} &gt; ${r.threshold} in ${pct(r.base_density)} of ${r.n} samples. ${esc(r.because || "")} Click a point of a trajectory to see its box.</p>`;
+      $("analysis-extra").innerHTML = `<p>${esc(r.outcome)} ${r.direction === "below" ? "&lt;" : "&gt;"} ${r.threshold} in ${pct(r.base_density)} of ${r.n} samples. Click a point of a trajectory to see its box.</p>`;
       const showStep = (box, step) => {
         const lim = r.steps[box][step];
         const traj = r.boxes[box].trajectory;
@@ -362,6 +454,7 @@ $("analysis-btn").addEventListener("click", async () => {
       if (r.boxes.length) showStep(0, r.boxes[0].selected_step);
     } else if (kind === "policies") {
       await plot("analysis-chart", r.figure);
+      $("analysis-extra").innerHTML = `<p>Ranked by regret on ${esc(r.outcome || $("analysis-outcome").value)}, to ${r.minimize ? "minimise" : "maximise"}.</p>`;
       table("analysis-table", ["rank", "levers", "expected", "worst decile", "mean regret", "max regret"], r.policies.map((s, i) => [i + 1, Object.entries(s.levers).map(([k, v]) => `${k}=${v}`).join(", "), num(s.expected), num(s.worst_decile), num(s.mean_regret), num(s.max_regret)]));
     } else {
       await plot("analysis-chart", r.figures.survival);
@@ -374,15 +467,20 @@ $("analysis-btn").addEventListener("click", async () => {
 });
 
 // ---- compare ---------------------------------------------------------------------------------
+// Both sides carry the solver and λ chosen at the top of the page; the result names each side's
+// solver and warns when they differ.
 $("compare-btn").addEventListener("click", async () => {
   try {
     setStatus("compare-status", "running…");
+    $("compare-solvers").innerHTML = "";
     const changes = $("compare-set").value.split(/[;\n]/).map((x) => x.trim()).filter((x) => x);
-    const b = $("compare-b").value === "" ? Object.assign(scenarioRef(), { overrides: changes }) : { scenario: $("compare-b").value, overrides: changes };
-    let job = await api("POST", "/api/compare", { a: scenarioRef(), b, samples: +$("compare-samples").value, seed: 0 });
+    const b = $("compare-b").value === "" ? Object.assign(scenarioRef(), { overrides: changes }) : Object.assign({ scenario: $("compare-b").value, overrides: changes }, solverRef());
+    let job = await api("POST", "/api/compare", { a: scenarioRef(), b, samples: +$("compare-samples").value, seed: +$("compare-seed").value });
     job = await poll(job, "compare-progress", "compare-status");
     const r = job.result;
+    window.brink.compare = r;
     setStatus("compare-status", `${r.n_pairs.toLocaleString()} paired samples in ${job.seconds.toFixed(1)} s`);
+    $("compare-solvers").innerHTML = `A solved with ${esc(solverWords(r.sides.a))}, B with ${esc(solverWords(r.sides.b))}.` + (r.warning ? ` <span class="warning-box">${esc(r.warning)}</span>` : "");
     await plot("compare-chart", r.figure);
     table("compare-table", ["outcome", "A", "B", "B − A", "95% low", "95% high"], r.rows.map((x) => [x.name, num(x.a.mean), num(x.b.mean), num(x.difference.mean), num(x.difference.low), num(x.difference.high)]));
   } catch (e) { setStatus("compare-status", e.message, true); }
@@ -406,14 +504,36 @@ async function loadHistory() {
     setStatus("history-status", `${runs.length} stored runs`);
   } catch (e) { setStatus("history-status", e.message, true); }
 }
+// Every kind of run opens: a run's outcome chart, a simulate run's three figures, and for any
+// kind the plain values of its summary.
 async function openRun(id) {
   const r = await api("GET", "/api/store/runs/" + encodeURIComponent(id));
   const d = $("history-detail");
-  const links = [`<a href="${withToken(`/api/store/runs/${id}/report`)}" download>report (HTML)</a>`];
-  if (r.n_samples) links.push(`<a href="${withToken(`/api/store/runs/${id}/samples.csv`)}" download>samples (CSV)</a>`, `<a href="${withToken(`/api/store/runs/${id}/samples.parquet`)}" download>samples (Parquet)</a>`);
-  d.innerHTML = `<h3>Run ${esc(r.id)} (${esc(r.kind)}, ${esc(r.scenario_name)}, seed ${r.seed})</h3><p>${links.join(" · ")}</p><div id="history-chart" class="chart"></div><button id="history-edit">Open its scenario in the editor</button>`;
+  const links = [`<button id="history-report">Build its report (HTML)</button> <progress id="report-progress" max="1" value="0"></progress> <span id="report-status" class="status"></span>`];
+  if (r.n_samples && r.kind === "run") links.push(`<a href="${withToken(`/api/store/runs/${id}/samples.csv`)}" download>samples (CSV)</a>`, `<a href="${withToken(`/api/store/runs/${id}/samples.parquet`)}" download>samples (Parquet)</a>`);
+  const p = r.parameters || {};
+  d.innerHTML = `<h3>Run ${esc(r.id)} (${esc(r.kind)}, ${esc(r.scenario_name)}, seed ${r.seed}${p.solver ? ", " + esc(solverWords({ solver: p.solver, lambda: p.lambda })) : ""})</h3><p>${links.join(" · ")}</p><div id="history-chart" class="chart"></div><div id="history-more"></div><table id="history-facts"></table>` + (r.scenario_text ? '<button id="history-edit">Open its scenario in the editor</button>' : "");
   if (r.figure) await plot("history-chart", r.figure);
-  $("history-edit").addEventListener("click", () => { $("editor").value = r.scenario_text; validate(); document.querySelector('#tabs button[data-tab="scenario"]').click(); });
+  else if (r.figures) {
+    await plot("history-chart", r.figures.survival);
+    $("history-more").innerHTML = '<div id="history-reserves" class="chart"></div><div id="history-partners" class="chart"></div>';
+    await plot("history-reserves", r.figures.reserves);
+    await plot("history-partners", r.figures.partners);
+  } else $("history-chart").style.display = "none";
+  table("history-facts", ["summary", "value"], r.facts || []);
+  if (r.scenario_text) $("history-edit").addEventListener("click", () => { $("editor").value = r.scenario_text; validate(); document.querySelector('#tabs button[data-tab="scenario"]').click(); });
+  $("history-report").addEventListener("click", () => buildReport(id).catch(showError("report-status")));
+}
+// a stored run's report is built as a job (it re-solves the run's first samples): its progress shows
+async function buildReport(id) {
+  setStatus("report-status", "starting…");
+  let job = await api("POST", `/api/store/runs/${encodeURIComponent(id)}/report`);
+  job = await poll(job, "report-progress", "report-status");
+  const a = document.createElement("a");
+  a.href = withToken(`/api/reports/${job.result.report}`);
+  a.download = `brink-${id}.html`;
+  a.click();
+  setStatus("report-status", `built in ${job.seconds.toFixed(1)} s (${job.result.bytes.toLocaleString()} bytes), downloaded`);
 }
 $("history-refresh").addEventListener("click", loadHistory);
 document.querySelector('#tabs button[data-tab="history"]').addEventListener("click", loadHistory);
