@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from numba import njit
+from numpy.typing import NDArray
 
 from brink.arrays import FloatArray
 from brink.crisis.outcomes import DEFEAT, VICTORY
@@ -25,7 +27,7 @@ from brink.templates.escalation.tree import (
     Structure,
 )
 
-__all__ = ["OUTCOME_PATTERNS", "RESPONSE_OUTCOMES", "Tally", "endings", "metrics", "outcomes", "tally", "tally_structure"]
+__all__ = ["OUTCOME_PATTERNS", "RESPONSE_OUTCOMES", "Tally", "class_sums", "endings", "metrics", "outcomes", "tally", "tally_structure"]
 
 #: The outcome that reports each response (the 0.1 names where the concept survives).
 RESPONSE_OUTCOMES: dict[str, str] = {
@@ -83,19 +85,27 @@ def tally_structure(sk: Skeleton) -> Tally:
     return _tally(sk.structure)
 
 
-def tally(sk: Skeleton, q: Quantities, reach: FloatArray, rows: slice = _ALL) -> dict[str, FloatArray]:
+def tally(
+    sk: Skeleton, q: Quantities, reach: FloatArray, rows: slice = _ALL, compiled: bool = False
+) -> dict[str, FloatArray]:
     """Reach-weighted sums: ``reach`` is ``(S, T)``, the probability of each outcome, of the
     samples ``rows`` of ``q`` (all of them unless given: the fused read-out tallies blocks).
 
     Every sum is taken within a sample's row, so a block of rows gives the numbers of the
     whole, bit for bit, provided it has two rows or more (a one-row matrix product takes
     another path in BLAS; :class:`brink.solvers.spe._Rows` keeps blocks of two or more).
+    ``compiled``: sum the reach per outcome class with :func:`class_sums` (the fused path)
+    rather than numpy's ``add.reduceat`` of a gathered copy; the numbers are the same.
     """
     tl = tally_structure(sk)
     ind = reach @ tl.dense
     out = {name: ind[:, k] for k, name in enumerate(tl.names)}
     order, starts = terminals_by_outcome_class(sk.structure)
-    per_class = np.add.reduceat(reach[:, order], starts, axis=1)  # (S, outcome classes)
+    if compiled:
+        per_class = np.empty((reach.shape[0], starts.shape[0]))
+        class_sums(reach, order, starts, per_class)
+    else:
+        per_class = np.add.reduceat(reach[:, order], starts, axis=1)  # (S, outcome classes)
     lp = q.leader
     # a settlement counts at home as part victory (the leader's survival) but is not a victory
     out["challenger_victory"] = (per_class * (q.lottery[rows, :, VICTORY] - q.settled_share[None, :])).sum(axis=1)
@@ -111,6 +121,60 @@ def tally(sk: Skeleton, q: Quantities, reach: FloatArray, rows: slice = _ALL) ->
         out[f"partner_abandons.{name}"] = (per_class * (1 - lp.support[rows, :, j])).sum(axis=1)
     out["partners_abandon"] = 1 - out["_support"] if lp.partners else np.zeros(reach.shape[0])
     return out
+
+
+@njit(cache=True, nogil=True)
+def _pairwise(a: FloatArray, lo: int, n: int) -> float:  # pragma: no cover - compiled
+    """numpy's pairwise summation of ``a[lo:lo + n]`` (``pairwise_sum`` in its ``loops_utils``:
+    sequential below 8 terms, eight accumulators up to 128, halves above), so that the sum
+    is numpy's own to the last bit (Higham 1993 on the order's error)."""
+    if n < 8:
+        res = -0.0
+        for i in range(n):
+            res += a[lo + i]
+        return res
+    if n <= 128:
+        r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+        r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+        i = 8
+        while i < n - n % 8:
+            r0 += a[lo + i]
+            r1 += a[lo + i + 1]
+            r2 += a[lo + i + 2]
+            r3 += a[lo + i + 3]
+            r4 += a[lo + i + 4]
+            r5 += a[lo + i + 5]
+            r6 += a[lo + i + 6]
+            r7 += a[lo + i + 7]
+            i += 8
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < n:
+            res += a[lo + i]
+            i += 1
+        return res
+    half = n // 2
+    half -= half % 8
+    return float(_pairwise(a, lo, half) + _pairwise(a, lo + half, n - half))
+
+
+@njit(cache=True, nogil=True)
+def class_sums(
+    reach: FloatArray, order: NDArray[np.int64], starts: NDArray[np.int64], out: FloatArray
+) -> None:  # pragma: no cover - compiled
+    """``out = np.add.reduceat(reach[:, order], starts, axis=1)`` without the gathered copy,
+    bit for bit: numpy reduces a segment as its first element plus the pairwise sum of the
+    rest (:func:`_pairwise`)."""
+    S = reach.shape[0]
+    T = order.shape[0]
+    K = starts.shape[0]
+    buf = np.empty(T)
+    for s in range(S):
+        for j in range(T):
+            buf[j] = reach[s, order[j]]
+        for i in range(K):
+            a = starts[i]
+            b = starts[i + 1] if i + 1 < K else T
+            out[s, i] = buf[a] + _pairwise(buf, a + 1, b - a - 1) if b - a > 1 else buf[a]
 
 
 def endings(scenario: EscalationScenario, sk: Skeleton, q: Quantities, reach: FloatArray) -> FloatArray:

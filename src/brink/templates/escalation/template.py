@@ -221,7 +221,7 @@ class EscalationTemplate(Template):
         blocks: list[dict[str, FloatArray]] = []
 
         def sink(start: int, stop: int, rows: FloatArray) -> None:
-            blocks.append(readout.tally(sk, q, rows, slice(start, stop)))
+            blocks.append(readout.tally(sk, q, rows, slice(start, stop), compiled=True))
 
         if solver == "spe":
             from brink.solvers.spe import spe_fused
