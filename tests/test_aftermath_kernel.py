@@ -113,3 +113,28 @@ def test_the_block_kernel_equals_the_scalar_kernel_on_ukraine_2022() -> None:
             _assert_identical(_solve(solve_kernel, case), _solve(solve_kernel_reference, case))
     game = aftermath.solve(inputs)
     assert np.isfinite(game.value).all()
+
+
+def _einsum_mix(x: np.ndarray, lot: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """The mix over the endings' lotteries as brink 0.1 computed it (numpy's einsum)."""
+    picked = x[:, index]
+    weights = lot.transpose(0, 2, 1)
+    if picked.ndim == 4:
+        return np.asarray(np.einsum("sko,skop->sop", weights, picked))
+    return np.asarray(np.einsum("sko,sko->so", weights, picked))
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), S=st.integers(1, 40), C=st.integers(1, 30), K=st.integers(1, 16),
+       P=st.integers(0, 3), sparse=st.booleans())
+def test_the_mix_over_lotteries_equals_numpys_einsum_bit_for_bit(seed: int, S: int, C: int, K: int, P: int,
+                                                                  sparse: bool) -> None:
+    rng = np.random.default_rng(seed)
+    lot = rng.dirichlet(np.ones(4), size=(S, C))
+    if sparse:  # most classes end one way for sure
+        lot = np.where(lot > 0.4, lot, 0.0)
+    index = rng.integers(0, K, size=(4, C))
+    values = rng.normal(size=(S, K, 6))[:, :, 2]  # a strided view, as the solution's fields are
+    assert np.array_equal(aftermath.mix_endings(values, lot, index), _einsum_mix(values, lot, index))
+    abandon = rng.uniform(size=(S, K, P))
+    assert np.array_equal(aftermath.mix_endings(abandon, lot, index), _einsum_mix(abandon, lot, index))

@@ -82,11 +82,7 @@ def after_crisis(
                          for nu, sa in zip(nuclear, sanctioned, strict=True)] for o in range(4)])  # (4, O)
 
     def mix(x: FloatArray) -> FloatArray:
-        picked = x[:, index]  # (S, 4, O, ...)
-        weights = lot.transpose(0, 2, 1)
-        if picked.ndim == 4:
-            return np.asarray(np.einsum("sko,skop->sop", weights, picked), dtype=np.float64)
-        return np.asarray(np.einsum("sko,sko->so", weights, picked), dtype=np.float64)
+        return aftermath.mix_endings(x, lot, index)
 
     support = 1.0 - mix(game.abandon)
     return AfterCrisis(
