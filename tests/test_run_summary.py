@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 import brink.cli.scenario  # noqa: F401  (registers the commands)
 from brink.cli import app
-from brink.cli.runs import headline, print_run_summary
-from brink.measures import GROUPS, MEASURES
+from brink.cli.runs import print_run_summary
+from brink.measures import GROUPS, MEASURES, headline
 
 FIXTURES = Path(__file__).parent / "fixtures"
 runner = CliRunner()
@@ -41,7 +41,7 @@ def _summary(solver: str, settlement: dict[str, Any] | None = None) -> dict[str,
 
 
 def test_headline_names_the_likeliest_ending_nuclear_use_the_leader_and_the_solver() -> None:
-    lines = headline(_summary("auto"))
+    lines = headline(_summary("auto")["outcomes"], "auto")
     assert lines[0].startswith("most likely ending: settlement 1.000 [1.000, 1.000]")
     assert "tactical nuclear use 0.000 [0.000, 0.000]" in lines[0]
     assert "the leader keeps office 0.880 [0.870, 0.890]" in lines[0]
@@ -49,11 +49,11 @@ def test_headline_names_the_likeliest_ending_nuclear_use_the_leader_and_the_solv
 
 
 def test_a_corner_gets_a_note_with_its_cause_and_the_flag_and_an_interior_run_none() -> None:
-    corner = headline(_summary("spe"))
+    corner = headline(_summary("spe")["outcomes"], "spe")
     assert len(corner) == 2 and corner[1].startswith("note: settlement = 1")
     assert "tactical_nuclear_use = 0" in corner[1] and "--solver qbi" in corner[1] and "Fearon 1995" in corner[1]
-    interior = headline(_summary("qbi", _row(0.79, 0.78, 0.80)))
-    assert len(interior) == 1 and "solver qbi" in interior[0]
+    interior = headline(_summary("qbi", _row(0.79, 0.78, 0.80))["outcomes"], "qbi", 1.0)
+    assert len(interior) == 1 and "solver qbi, lambda 1" in interior[0]
 
 
 def test_tables_come_in_group_order_with_units() -> None:
@@ -81,3 +81,21 @@ def test_brink_measures_lists_every_measure() -> None:
     doc = json.loads(out.stdout)
     assert {r["name"] for r in doc["measures"]} == set(MEASURES)
     assert [r["group"] for r in doc["measures"]] == sorted((r["group"] for r in doc["measures"]), key=GROUPS.index)
+
+
+def test_the_report_opens_with_the_same_headline_and_ranks_only_endings() -> None:
+    """One number, one definition: the report's summary starts with the lines ``brink run``
+    prints, and its 'most likely' sentence names an ending, never a rung or a declaration
+    that sits at 1 in every sample (0.2.0 named the declared doctrine)."""
+    from brink.analysis.intervals import Interval
+    from brink.report.document import _summary_in_words
+
+    out = _summary("spe")
+    out["outcomes"]["declared.conventional-strike"] = _row(1.0, 1.0, 1.0)
+    out["outcomes"]["rung.hold-conventional"] = _row(1.0, 1.0, 1.0)
+    out["outcomes"]["challenger_concedes"] = _row(0.1, 0.05, 0.15)
+    rows = [(k, Interval(r["p"], r["ci95"][0], r["ci95"][1], 100)) for k, r in out["outcomes"].items()]
+    words = _summary_in_words(rows, "spe")
+    assert words[:2] == headline(out["outcomes"], "spe")
+    assert words[2].startswith("The most likely way the crisis ends is settlement (100")
+    assert "declared" not in words[2] and "rung." not in words[2] and "challenger_concedes" in words[2]

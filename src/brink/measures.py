@@ -21,9 +21,11 @@ defender's declaration when the scenario fixes it), and is never listed among ou
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["GROUPS", "MEASURES", "Measure", "measure", "register"]
+__all__ = ["CORNER_CAUSE", "GROUPS", "MEASURES", "Measure", "headline", "measure", "register", "row_text", "solver_words"]
 
 #: The groups of measures, in the order they are printed.
 GROUPS: tuple[str, ...] = (
@@ -156,3 +158,77 @@ def measure(name: str) -> Measure | None:
         return MEASURES[name]
     matches = [p for p in MEASURES if any(c in p for c in "*?[") and fnmatch.fnmatchcase(name, p)]
     return MEASURES[max(matches, key=len)] if matches else None
+
+
+#: The corner note: why an outcome can sit at 0 or 1 in every sample, per solver, and what changes it.
+CORNER_CAUSE: dict[str, str] = {
+    "spe": "under spe every player knows the others' types and plays a best response, so a deal every "
+           "type prefers to fighting is taken at once (Fearon 1995); --solver qbi --lambda 1 adds noisy "
+           "choices, --solver pbe makes resolve private",
+    "pbe": "under pbe private resolve is the only source of war, and a deal every type prefers is still "
+           "taken; --solver qbi --lambda 1 adds noisy choices",
+    "qre": "the logit equilibrium's limit keeps only best responses; --lambda 1 keeps noisy choices",
+}
+#: The headline's outcomes after the likeliest ending, in order, with their words.
+HEADLINE: tuple[tuple[str, str], ...] = (
+    ("war", "war"), ("tactical_nuclear_use", "tactical nuclear use"),
+    ("strategic_nuclear_use", "strategic nuclear use"), ("leader_survives", "the leader keeps office"),
+)
+
+
+def row_text(value: float | None, ci: Any) -> tuple[str, str]:
+    """A value and its 95% interval as printed: ``("0.882", "[0.881, 0.883]")``, ``n/a`` for none."""
+    lo, hi = ci if ci is not None else (None, None)
+    return ("n/a" if value is None else f"{value:.3f}"), ("" if lo is None else f"[{lo:.3f}, {hi:.3f}]")
+
+
+def solver_words(solver: str, lam: float | None = None) -> str:
+    """``"solver spe (auto)"``, ``"solver qbi, lambda 3"``: the solver that ran, ``auto`` resolved
+    as a run resolves it (the perfect-information game's first accepting solver)."""
+    from brink.solvers.registry import SOLVERS, resolve
+
+    try:
+        entry = resolve(solver, perfect_information=True) if solver == "auto" else SOLVERS[solver]
+    except Exception:
+        return f"solver {solver}"
+    return f"solver {entry.name}" + (" (auto)" if solver == "auto" else "") + (f", lambda {lam:g}" if lam is not None else "")
+
+
+def headline(outcomes: Mapping[str, Mapping[str, Any]], solver: str = "auto", lam: float | None = None) -> list[str]:
+    """A run in plain language, as ``brink run``, the report and the workbench open with.
+
+    ``outcomes`` maps names to ``{"p": mean, "ci95": [low, high]}`` (a run's JSON summary).  The
+    first line names the likeliest way the crisis ends (the largest probability in the group
+    "how the crisis ends"), war, nuclear use and the leader's fate where the model reports them,
+    each with its 95% Monte Carlo interval, and the solver.  A second line, a *corner note*, is
+    added when an outcome is 1 in every sample (its interval is exactly [1, 1]): it says that
+    this is a corner of the solution concept, not certainty about the world, why, and which
+    flag changes it (:data:`CORNER_CAUSE`).
+    """
+    lines: list[str] = []
+
+    def said(name: str, words: str) -> str | None:
+        row = outcomes.get(name)
+        if row is None or row.get("p") is None:
+            return None
+        value, interval = row_text(row["p"], row.get("ci95"))
+        return f"{words} {value} {interval}".rstrip()
+
+    ends = {k: r for k, r in outcomes.items()
+            if (m := measure(k)) is not None and m.group == GROUPS[0] and r.get("p") is not None}
+    parts: list[str] = []
+    if ends:
+        top = max(ends, key=lambda k: float(ends[k]["p"]))
+        parts.append(str(said(top, f"most likely ending: {top.replace('_', ' ')}")))
+    parts += [text for name, words in HEADLINE if (text := said(name, words)) is not None]
+    if parts:
+        lines.append("; ".join(parts) + f" ({solver_words(solver, lam)}, 95% Monte Carlo intervals)")
+    ones = [k for k, r in outcomes.items() if r.get("p") == 1.0 and list(r.get("ci95") or []) == [1.0, 1.0]]
+    zeros = [k for k, r in outcomes.items() if r.get("p") == 0.0 and list(r.get("ci95") or []) == [0.0, 0.0]]
+    if ones:
+        shown = [z for z in zeros if z in dict(HEADLINE)]
+        what = ", ".join(ones) + " = 1" + (f" and {', '.join(shown)} = 0" if shown else "")
+        name = solver_words(solver, lam).split()[1].rstrip(",")
+        cause = CORNER_CAUSE.get(name, "the solution concept leaves no room for another outcome at these numbers")
+        lines.append(f"note: {what} in every sample: a corner of the model, not certainty about the world; {cause}")
+    return lines

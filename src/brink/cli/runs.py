@@ -150,81 +150,6 @@ def _check_output(target: Path, store: Path | None, parents: bool) -> None:
         )
 
 
-#: The corner note: why an outcome can sit at 0 or 1 in every sample, per solver, and what changes it.
-CORNER_CAUSE: dict[str, str] = {
-    "spe": "under spe every player knows the others' types and plays a best response, so a deal every "
-           "type prefers to fighting is taken at once (Fearon 1995); --solver qbi --lambda 1 adds noisy "
-           "choices, --solver pbe makes resolve private",
-    "pbe": "under pbe private resolve is the only source of war; a deal every type prefers is still taken; "
-           "--solver qbi --lambda 1 adds noisy choices",
-    "qre": "the logit equilibrium's limit keeps only best responses; --lambda 1 keeps noisy choices",
-}
-
-
-def _row_text(value: float | None, ci: Any) -> tuple[str, str]:
-    lo, hi = ci if ci is not None else (None, None)
-    return ("n/a" if value is None else f"{value:.3f}"), ("" if lo is None else f"[{lo:.3f}, {hi:.3f}]")
-
-
-def _solver_words(out: dict[str, Any]) -> str:
-    from brink.solvers.registry import SOLVERS, resolve
-
-    name = out.get("solver", "auto")
-    try:
-        entry = resolve(name, perfect_information=True) if name == "auto" else SOLVERS[name]
-    except Exception:
-        return f"solver {name}"
-    lam = f", lambda {out['lambda']:g}" if out.get("lambda") is not None else ""
-    auto = " (auto)" if name == "auto" else ""
-    return f"solver {entry.name}{auto}{lam}"
-
-
-def _corners(outcomes: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """Outcomes whose 95% interval is exactly [1, 1] or [0, 0]: the same in every sample."""
-    ones = [k for k, r in outcomes.items() if r.get("p") == 1.0 and list(r.get("ci95") or []) == [1.0, 1.0]]
-    zeros = [k for k, r in outcomes.items() if r.get("p") == 0.0 and list(r.get("ci95") or []) == [0.0, 0.0]]
-    return ones, zeros
-
-
-def headline(out: dict[str, Any]) -> list[str]:
-    """The plain-language first lines of a run: the most likely ending, war and nuclear use,
-    the leader's fate, each with its 95% interval, and the solver; then a note on corners
-    (outcomes at 0 or 1 in every sample), saying why and which flag changes it."""
-    from brink.measures import GROUPS, measure
-
-    outcomes: dict[str, Any] = out.get("outcomes", {})
-    lines: list[str] = []
-
-    def said(name: str, words: str) -> str | None:
-        row = outcomes.get(name)
-        if row is None or row.get("p") is None:
-            return None
-        value, interval = _row_text(row["p"], row.get("ci95"))
-        return f"{words} {value} {interval}".rstrip()
-
-    ends = {k: r for k, r in outcomes.items() if (m := measure(k)) is not None and m.group == GROUPS[0]
-            and r.get("p") is not None}
-    parts: list[str] = []
-    if ends:
-        top = max(ends, key=lambda k: ends[k]["p"])
-        parts.append(str(said(top, f"most likely ending: {top.replace('_', ' ')}")))
-    for name, words in (("war", "war"), ("tactical_nuclear_use", "tactical nuclear use"),
-                        ("strategic_nuclear_use", "strategic nuclear use"), ("leader_survives", "the leader keeps office")):
-        text = said(name, words)
-        if text is not None:
-            parts.append(text)
-    if parts:
-        lines.append("; ".join(parts) + f" ({_solver_words(out)}, 95% Monte Carlo intervals)")
-    ones, zeros = _corners(outcomes)
-    if ones:
-        shown_zeros = [z for z in zeros if z in ("war", "tactical_nuclear_use", "strategic_nuclear_use")]
-        what = ", ".join(ones) + " = 1" + (f" and {', '.join(shown_zeros)} = 0" if shown_zeros else "")
-        solver = _solver_words(out).split()[1]
-        cause = CORNER_CAUSE.get(solver, "the solution concept leaves no room for another outcome at these numbers")
-        lines.append(f"note: {what} in every sample: a corner of the model, not certainty about the world; {cause}")
-    return lines
-
-
 def print_run_summary(out_console: Console, out: dict[str, Any], title: str) -> None:
     """What ``brink run`` prints: a plain-language headline, then grouped tables of outcomes
     and metrics (each with its 95% interval, meaning and unit, :mod:`brink.measures`), the
@@ -234,11 +159,11 @@ def print_run_summary(out_console: Console, out: dict[str, Any], title: str) -> 
     stored), ``title`` the first table's title (``"TITLE — N samples, seed S"``).  ``brink runs
     show`` prints a stored run with the same function, so the two agree line for line.
     """
-    from brink.measures import GROUPS, measure
+    from brink.measures import GROUPS, headline, measure, row_text
 
     wide = out_console.width >= 110
     out_console.print(f"[bold]{title}[/]", highlight=False)
-    for line in headline(out):
+    for line in headline(out.get("outcomes", {}), out.get("solver", "auto"), out.get("lambda")):
         out_console.print(line, highlight=False, soft_wrap=False)
     grouped: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
     for kind, estimate in (("outcomes", "p"), ("metrics", "mean")):
@@ -259,7 +184,7 @@ def print_run_summary(out_console: Console, out: dict[str, Any], title: str) -> 
             table.add_column("meaning", style="dim")
         for name, estimate, row in rows:
             m = measure(name)
-            value, interval = _row_text(row[estimate], row.get("ci95"))
+            value, interval = row_text(row[estimate], row.get("ci95"))
             unit = "" if m is None else ("p" if m.unit == "probability" else m.unit)
             table.add_row(name, value, interval, unit, *([("" if m is None else m.meaning)] if wide else []))
         out_console.print(table)

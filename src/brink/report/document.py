@@ -653,12 +653,20 @@ def build_stored_report(
     return render_html(title or f"brink {kind}", [summary, section]), figs
 
 
-def _summary_in_words(rows: Sequence[tuple[str, Any]]) -> list[str]:
-    """The outcome probabilities in a sentence: the most likely outcome (several when their 95%
-    intervals overlap the top one's, so the data cannot rank them), then the rest."""
+def _summary_in_words(rows: Sequence[tuple[str, Any]], solver: str = "auto", lam: float | None = None) -> list[str]:
+    """The outcome probabilities in words: the headline ``brink run`` prints
+    (:func:`brink.measures.headline`, with its corner note), then the most likely ways the crisis
+    ends (several when their 95% intervals overlap the top one's, so the data cannot rank them)
+    and the next ones.  Only outcomes of the group "how the crisis ends" are ranked: a rung, a
+    declaration or a partner's choice is not an ending."""
+    from brink.measures import GROUPS, headline, measure
+
     if not rows:
         return ["No outcome was computed."]
-    ranked = sorted(rows, key=lambda r: -float(r[1].mean))
+    said = headline({k: {"p": float(i.mean), "ci95": [float(i.low), float(i.high)]} for k, i in rows}, solver, lam)
+    endings = [r for r in rows if (m := measure(r[0])) is not None and m.group == GROUPS[0]]
+    kind = "way the crisis ends" if endings else "outcome"
+    ranked = sorted(endings or rows, key=lambda r: -float(r[1].mean))
     top = ranked[0][1]
     modal = [r for r in ranked if float(r[1].high) >= float(top.low)]
 
@@ -667,16 +675,16 @@ def _summary_in_words(rows: Sequence[tuple[str, Any]]) -> list[str]:
                 f"to {format_percent(float(i.high))})")
 
     if len(modal) == 1:
-        first = f"The most likely outcome is {say(*modal[0])}."
+        first = f"The most likely {kind} is {say(*modal[0])}."
     else:
-        first = ("The most likely outcomes, which the samples cannot rank (their intervals overlap), are "
+        first = (f"The most likely {'endings' if endings else 'outcomes'}, which the samples cannot rank (their intervals overlap), are "
                  + " and ".join(say(*r) for r in modal) + ".")
-    rest = [r for r in ranked if r not in modal]
+    rest = [r for r in ranked if r not in modal and float(r[1].mean) > 0.0]
     if rest:
         first += " Next: " + "; ".join(say(*r) for r in rest[:3]) + (
             f"; {len(rest) - 3} more in the Outcomes section." if len(rest) > 3 else "."
         )
-    return [first]
+    return [*said, first]
 
 
 def build_report(
@@ -748,7 +756,7 @@ def build_report(
     ]
     figs: dict[str, go.Figure] = {"outcomes": outcomes_figure(rows)}
     sections: list[Section] = []
-    words = _summary_in_words(rows)
+    words = _summary_in_words(rows, str(getattr(evaluator, "solver", "auto")), getattr(evaluator, "lam", None))
     if description:
         words.append(f"The scenario: {description.strip()}")
     if as_of:
