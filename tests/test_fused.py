@@ -200,3 +200,39 @@ def test_a_lambda_out_of_range_is_refused_on_the_fused_path() -> None:
     scenario, full, q = _draw(str(SMALL), 0, 4)
     with pytest.raises(InputError):
         TEMPLATE.fused_read_out(scenario, full, "qbi", {"lam": -1.0}, q)
+
+
+@pytest.mark.parametrize("solver", ["spe", "qbi"])
+def test_the_fused_estimate_bounds_the_memory_of_an_evaluation(solver: str) -> None:
+    """:attr:`Footprint.fused` is an upper bound of what numpy allocates per sample on the fused
+    path, and below the estimate for the built game (which the fused path does not allocate)."""
+    import tracemalloc
+
+    model = CrisisModel(load_scenario("ukraine-2022"), solver=solver, lam=3.0 if solver == "qbi" else None)
+    model.evaluate(model.draw(0, 0, 2))
+    fp = model.footprint()
+    assert 0 < fp.fused < fp.per_sample / 3
+    params = model.draw(0, 0, 300)
+    tracemalloc.start()
+    try:
+        model.evaluate(params)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak <= fp.fixed + 300 * fp.fused, (peak / 300, fp)
+
+
+def test_fused_numbers_do_not_depend_on_the_pieces() -> None:
+    """Pieces of 2 to 300 samples (the memory budget) give the same numbers, bit for bit."""
+    sc = load_scenario(str(SMALL), UNCERTAIN)
+    params = CrisisModel(sc).draw(4, 0, 301)
+    whole = CrisisModel(sc, solver="spe").evaluate(params)
+    fp = CrisisModel(sc, solver="spe").footprint()
+    small = CrisisModel(sc, solver="spe", memory=fp.fixed + 3 * fp.per_sample)
+    assert small.footprint().evaluation_piece(small.memory) < 301
+    cut = small.evaluate(params)
+    for key, value in whole.outcomes.items():
+        assert np.array_equal(cut.outcomes[key], value), key
+    for key, value in whole.metrics.items():
+        assert np.array_equal(cut.metrics[key], value, equal_nan=True), key
+    np.testing.assert_array_equal(cut.paths, whole.paths)

@@ -95,6 +95,10 @@ class Footprint:
     fixed: int
     per_sample: int
     per_row: int
+    #: Bytes one sample needs on the template's fused path (:meth:`Template.fused_read_out
+    #: <brink.templates.base.Template.fused_read_out>`, no game built), 0 where the model
+    #: does not take it; :meth:`CrisisModel.evaluate` sizes its pieces by it.
+    fused: int = 0
 
     def describe(self) -> str:
         """``30,402 nodes, 30,401 actions, 2 players, 31 numbers``."""
@@ -106,6 +110,11 @@ class Footprint:
     def piece(self, budget: int) -> int:
         """Samples solved at once within ``budget`` bytes (0 if not even one fits)."""
         return max(0, (budget - self.fixed) // max(self.per_sample, 1))
+
+    def evaluation_piece(self, budget: int) -> int:
+        """Samples :meth:`CrisisModel.evaluate` solves at once: :meth:`piece`, or more on the fused path."""
+        piece = self.piece(budget)
+        return max(piece, (budget - self.fixed) // self.fused) if self.fused else piece
 
     def check(self, budget: int, scenario: str = "", total: int | None = None) -> int:
         """:meth:`piece`, refusing a game of which one sample does not fit in ``budget``.
@@ -312,9 +321,18 @@ class CrisisModel:
             fixed=3 * square,
             per_sample=_BYTES_PER_FLOAT * floats + square + template.sample_bytes(sc) + per_row,
             per_row=per_row,
+            fused=self._fused_bytes(template, sc, per_row),
         )
         self._footprints[id(sc)] = (sc, fp)
         return fp
+
+    def _fused_bytes(self, template: Template, sc: Scenario, per_row: int) -> int:
+        """Bytes per sample of the template's fused path under this model's solver, 0 if not taken."""
+        entry = self.solver_entry
+        if entry.terminal_reach is None or not template.capabilities.fused_read_out or self.information != "perfect":
+            return 0
+        own = template.fused_sample_bytes(sc, entry.name)
+        return own + per_row if own else 0
 
     def _solve(self, sc: Scenario, full: Mapping[str, FloatArray], prepared: Any = None) -> tuple[Game, Solution]:
         game = compile_game(sc, full, self.information, prepared)
@@ -362,7 +380,9 @@ class CrisisModel:
         them.  A game of which one sample does not fit is an :class:`InputError`.
         """
         n = len(next(iter(params.values()))) if params else 1
-        piece = self.footprint(levers).check(self.memory, self.scenario.name)
+        fp = self.footprint(levers)
+        fp.check(self.memory, self.scenario.name)
+        piece = fp.evaluation_piece(self.memory)
         if n <= piece:
             return self._evaluate(params, levers)
         k = -(-n // piece)

@@ -192,6 +192,13 @@ class Template(ABC):
         del scenario
         return 0
 
+    def fused_sample_bytes(self, scenario: Scenario, solver: str) -> int:
+        """Working memory per sample of :meth:`fused_read_out` under ``solver``, all of it (the
+        game is not built, so there are no game arrays to add); 0 where the template does not
+        fuse that solver (:class:`brink.model.CrisisModel` then sizes pieces by the built game)."""
+        del scenario, solver
+        return 0
+
     def spec(self, scenario: Scenario) -> BaseModel | None:
         """The validated ``game:`` section (``None`` if the template has no ``Spec``).
 

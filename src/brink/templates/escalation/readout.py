@@ -151,7 +151,7 @@ def _pairwise(a: FloatArray, lo: int, n: int) -> float:  # pragma: no cover - co
         while i < n:
             res += a[lo + i]
             i += 1
-        return res
+        return float(res)
     half = n // 2
     half -= half % 8
     return float(_pairwise(a, lo, half) + _pairwise(a, lo + half, n - half))
