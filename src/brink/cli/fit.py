@@ -325,6 +325,14 @@ def backtest_command(
     unit: Annotated[
         str, typer.Option("--unit", help="With --data icb: score every crisis 'actor' or only the 'challenger'.")
     ] = "actor",
+    scenarios: Annotated[
+        Path | None,
+        typer.Option("--scenarios", help="Score brink's runs of the scenario files in FOLDER, each naming its record "
+                                         "(record: {icb: CRISNO} or {outcome: ...}), against ICB's references."),
+    ] = None,
+    samples: Annotated[
+        int, typer.Option("--samples", help="With --scenarios: Monte Carlo samples per scenario run.")
+    ] = 2000,
     as_json: JsonOption = False,
     store_path: StoreOption = None,
     no_store: NoStoreOption = False,
@@ -345,6 +353,9 @@ def backtest_command(
         raise InputError(f"unit {unit!r} is not one of the units of --data {data_name}", "--unit",
                          "use actor or challenger with --data icb")
     _check_figure(figure)
+    if scenarios is not None:
+        _scenario_backtest(scenarios, samples, replications, seed, shared, as_json, store_path, no_store)
+        return
     if data_name == "icb":
         _icb_backtest(split, folds, replications, seed, figure, shared, unit, as_json, store_path, no_store)
         return
@@ -487,3 +498,61 @@ def _print_icb_backtest(r: dict[str, Any], console: Console) -> None:
             skills.add_row(name, ref, _num(b["skill"], 4), f"{_num(b['low'], 4)} to {_num(b['high'], 4)}",
                            _num(g["skill"], 4), f"{_num(g['low'], 4)} to {_num(g['high'], 4)}")
     console.print(skills)
+
+
+def _scenario_backtest(folder: Path, samples: int, replications: int, seed: int, shared: Path | None, as_json: bool,
+                       store_path: Path | None, no_store: bool) -> None:
+    """``brink backtest --scenarios FOLDER`` (:mod:`brink.fit.scenarios`)."""
+    from rich.table import Table
+
+    from brink.errors import InputError
+    from brink.fit.icb import MAX_BOOTSTRAP
+    from brink.fit.scenarios import scenario_backtest, scenario_cases
+    from brink.history.crises import default_shared
+    from brink.history.icb import icb_table
+
+    if replications > MAX_BOOTSTRAP:
+        raise InputError(f"the bootstrap takes at most {MAX_BOOTSTRAP} resamples, got {replications}", "--bootstrap",
+                         "ask for 1000")
+    if samples < 1:
+        raise InputError(f"--samples must be at least 1, got {samples}", "--samples", "use 2000")
+    table = icb_table(shared if shared is not None else default_shared())
+    scenario_cases(folder, table)  # every file and record checked before anything runs
+    store = open_store(store_path, no_store)
+    parameters: dict[str, Any] = {"data": "scenarios", "folder": str(folder), "samples": samples,
+                                  "bootstrap": replications}
+    text = json.dumps({"scenarios": str(folder), **parameters})
+    out, run_id = _stored(store, "backtest", text, seed, parameters,
+                          lambda: scenario_backtest(folder, table, samples=samples, seed=seed,
+                                                    replications=replications), name="scenarios")
+    out["run_id"] = run_id
+    if as_json:
+        echo_json(out)
+        return
+    console = _console()
+    per = Table(title=f"scenarios in {folder}: the probability each predictor gave the recorded outcome",
+                title_justify="left")
+    design = out["by_time"]
+    names = list(design["scores"])
+    for col in ("scenario", "record", "observed", *names):
+        per.add_column(col, justify="left" if col in ("scenario", "record", "observed") else "right")
+    for r in out["scenarios"]:
+        per.add_row(r["scenario"], r["record"], r["observed"], *[_num(r["p_observed"][n]) for n in names])
+    console.print(per)
+    scores = Table(title="scores (mean per scenario, lower better)", title_justify="left")
+    for col in ("predictor", "Brier", "log loss"):
+        scores.add_column(col, justify="left" if col == "predictor" else "right")
+    for name, sc in design["scores"].items():
+        scores.add_row(name, _num(sc["brier"], 4), _num(sc["log_loss"], 4))
+    console.print(scores)
+    skills = Table(title=f"skill of {design['model']} (95% interval, bootstrap over scenarios)", title_justify="left")
+    for col in ("reference", "Brier skill", "95% interval", "log-loss skill", "95% interval "):
+        skills.add_column(col, justify="left" if col == "reference" else "right")
+    for ref in names[:-1]:
+        b, g = design["skills"]["brier"][design["model"]][ref], design["skills"]["log_loss"][design["model"]][ref]
+        skills.add_row(ref, _num(b["skill"], 4), f"{_num(b['low'], 4)} to {_num(b['high'], 4)}",
+                       _num(g["skill"], 4), f"{_num(g['low'], 4)} to {_num(g['high'], 4)}")
+    console.print(skills)
+    console.print(f"brink's run read as ICB classes: {out['class_rule']}", highlight=False)
+    if run_id:
+        console.print(f"stored as run {run_id}", highlight=False)

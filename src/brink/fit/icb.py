@@ -60,6 +60,7 @@ __all__ = [
     "cross_validation",
     "fit_mnlogit",
     "icb_cases",
+    "labelled_reliability",
     "logit_predictor",
     "reference_predictors",
     "score",
@@ -345,7 +346,8 @@ class IcbBacktest:
                 "parameters": self.parameters, "wall_s": self.wall_s}
 
 
-def _labelled_reliability(probs: FloatArray, outcome: IndexArray, bins: int) -> list[dict[str, Any]]:
+def labelled_reliability(probs: FloatArray, outcome: IndexArray, bins: int = 10) -> list[dict[str, Any]]:
+    """:func:`brink.fit.backtest.reliability` with the bins labelled by :data:`CLASSES`."""
     table = reliability(probs, outcome, bins)
     for entry, name in zip(table, CLASSES, strict=True):
         entry["outcome"] = name
@@ -358,7 +360,7 @@ def _finish(design: str, unit: str, n_train: int | None, test: IcbCases, preds: 
     return IcbBacktest(
         design=design, unit=unit, n_train=n_train, n_test=test.cases, crises_test=len(np.unique(test.crisno)),
         scores=scores, skills=skills,
-        reliability={name: _labelled_reliability(p, test.outcome, bins) for name, p in preds.items()},
+        reliability={name: labelled_reliability(p, test.outcome, bins) for name, p in preds.items()},
         parameters={**parameters, "bootstrap": replications, "seed": seed, "bins": bins,
                     "covariates": list(COVARIATES), "stronger_share": STRONGER_SHARE},
         wall_s=time.perf_counter() - start, probabilities=preds, outcome=test.outcome,

@@ -17,7 +17,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from pydantic import ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from brink.errors import InputError
 from brink.scenario.document import Document
@@ -69,6 +69,24 @@ class FromData(Section):
 
     year: int = Field(ge=1816, le=2022, description="Year whose reference data fill the actor's facts (1816-2022, the span of COW NMC)")
     ccode: int | None = Field(default=None, ge=1, description="COW country code; by default the one whose COW abbreviation is the actor's id")
+
+
+class Record(Section):
+    """How the crisis ended in fact, for ``brink backtest --scenarios`` (issue #23): an ICB crisis
+    number (the outcome of the challenger's row in the ICB table, :mod:`brink.history.icb`) or a
+    stated outcome for the challenger.  Read by :mod:`brink.fit.scenarios`; no template reads it."""
+
+    icb: int | None = Field(None, ge=1, description="ICB crisis number (crisno) whose actor row records the outcome")
+    actor: str | None = Field(None, description="ICB three-letter code of the challenger in that crisis (default: the scenario's challenger id)")
+    outcome: Literal["victory", "compromise", "stalemate", "defeat"] | None = Field(
+        None, description="A stated outcome for the challenger (ICB's four outcomes), where the crisis is not in ICB")
+    source: str = Field("", description="Where the stated outcome comes from")
+
+    @model_validator(mode="after")
+    def _one_record(self) -> Record:
+        if (self.icb is None) == (self.outcome is None):
+            raise ValueError("name the record by exactly one of icb (an ICB crisis number) or outcome")
+        return self
 
 
 class Actor(Section):
@@ -128,6 +146,7 @@ class Scenario(Section):
         ),
     )
     game: dict[str, Any] | None = Field(None, description="The game: section of a theory template (validated by the template's Spec)")
+    record: Record | None = Field(None, exclude_if=lambda v: v is None, description="How the crisis ended in fact (brink backtest --scenarios): {icb: crisno} or {outcome: victory|compromise|stalemate|defeat}")
     source: str = Field(default="", exclude=True, description="File the scenario was read from (set by the loader, not written in files)")
     _document: Any = PrivateAttr(default=None)
 
