@@ -62,7 +62,9 @@ flagged samples are then traced by the homotopy of :mod:`brink.solvers.qre`
 
 from __future__ import annotations
 
+import hashlib
 import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -110,12 +112,17 @@ CHUNK = LANES
 #: The stopping test of the path and the certificate: max regret and sequential regret at
 #: most this times the payoff range.
 REGRET_TOL = 1e-8
-#: Attempt 0: the types-known warm start, mixed with this share of the uniform profile,
-#: is solved at ``lam * range = WARM_LAMBDA``; unsolved after ``WARM_ITERATIONS`` sweeps,
-#: the sample goes on to the path from the uniform profile.
-WARM_LAMBDA = 1e3
+#: The warm attempts: the types-known warm start, mixed with ``WARM_MIX`` of the uniform
+#: profile, is solved at ``lam * range = WARM_LAMBDAS[j]`` (attempt ``j``); unsolved after
+#: ``WARM_SWEEPS[j]`` sweeps, the sample goes on to the next attempt.  The high lambda
+#: settles in two or three sweeps where the start is near a strict equilibrium; the
+#: moderate one catches most of the others.
+WARM_LAMBDAS = (1e6, 1e3)
+WARM_SWEEPS = (8, 40)
 WARM_MIX = 1e-3
-WARM_ITERATIONS = 40
+#: The attempts after the warm ones: the path from the uniform profile, then the restart.
+PATH = len(WARM_LAMBDAS)
+RESTART = PATH + 1
 #: Attempt 2, the restart: damping, first and largest growth factor of its lambda path.
 RESTART_DAMPING = 0.25
 RESTART_GROWTH = 1.25
@@ -148,9 +155,32 @@ class _Sweep(NamedTuple):
     first_var: IndexArray
     inner: IndexArray
     multi: IndexArray
+    chance_edges: IndexArray
+    outcome_ptr: IndexArray
+    outcomes: IndexArray
+    flat_size: int
+    chance_flat: IndexArray
+    chance_groups: tuple[IndexArray, ...]
 
 
 _SWEEPS: weakref.WeakKeyDictionary[Game, _Sweep] = weakref.WeakKeyDictionary()
+#: The same, keyed by the tree's content (:func:`_tree_key`): a model builds a new
+#: :class:`Game` for every block of samples, all with one tree.
+_BY_TREE: OrderedDict[bytes, _Sweep] = OrderedDict()
+_BY_TREE_MAX = 8
+
+
+def _tree_key(game: Game) -> bytes:
+    """A digest of everything the kernel reads of ``game`` but its numbers."""
+    h = hashlib.blake2b(digest_size=20)
+    for arr in (
+        game.parent, game.child_ptr, game.children, game.infoset, game.infoset_player,
+        game.outcome,
+    ):  # fmt: skip
+        a = np.ascontiguousarray(arr)
+        h.update(str((a.dtype, a.shape)).encode())
+        h.update(a.tobytes())
+    return h.digest()
 
 
 def _ints(values: Any) -> IndexArray:
@@ -158,10 +188,27 @@ def _ints(values: Any) -> IndexArray:
 
 
 def _sweep(game: Game) -> _Sweep:
-    """The :class:`_Sweep` of ``game``, computed once per game."""
+    """The :class:`_Sweep` of ``game``, computed once per tree.
+
+    Raises:
+        GameError: the game lacks perfect recall (checked once per tree).
+    """
     cached = _SWEEPS.get(game)
     if cached is not None:
         return cached
+    key = _tree_key(game)
+    cached = _BY_TREE.get(key)
+    if cached is not None:
+        _BY_TREE.move_to_end(key)
+        _SWEEPS[game] = cached
+        return cached
+    violation = game.perfect_recall_violation
+    if violation is not None:
+        raise GameError(
+            f"game {game.title!r} does not have perfect recall: {violation}; the agent QRE "
+            f"needs perfect recall (McKelvey & Palfrey 1998): make every information set's "
+            f"nodes share the mover's own earlier moves"
+        )
     t = regret_tree(game)
     depth = game.depth.astype(np.int64)
     top = int(depth.max(initial=0))
@@ -186,10 +233,31 @@ def _sweep(game: Game) -> _Sweep:
     first_var[mover_nodes] = t.edge_var[game.child_ptr[mover_nodes]]
     inner_pre = np.flatnonzero(game.num_children > 0)
     multi = np.flatnonzero(np.diff(t.member_start) > 1)
+    # the outcomes on each terminal's path, from the root down
+    paths: list[list[int]] = []
+    outcome = np.asarray(game.outcome)
+    parent = np.asarray(game.parent)
+    for z in t.terminals:
+        v, on = int(z), []
+        while v >= 0:
+            if outcome[v] >= 0:
+                on.append(int(outcome[v]))
+            v = int(parent[v])
+        paths.append(on[::-1])
     out = _Sweep(
         tree=t,
         inner=_ints(inner_pre[inner_pre > 0]),
         multi=_ints(multi),
+        chance_edges=_ints(np.flatnonzero(t.edge_var < 0)),
+        outcome_ptr=_ints(np.concatenate([[0], np.cumsum([len(p) for p in paths])])),
+        outcomes=_ints([o for p in paths for o in p]),
+        flat_size=int(game.infoset_action_ptr[-1]),
+        chance_flat=_ints(game.edge_infoset_action[t.edge_var < 0]),
+        chance_groups=tuple(
+            _ints(game.infoset_nodes[int(h)])
+            for h in np.flatnonzero(game.infoset_player < 0)
+            if len(game.infoset_nodes[int(h)]) > 1
+        ),
         level_nodes=_ints(level_nodes),
         level_ptr=_ints(level_ptr),
         level_sets=_ints(set_order),
@@ -197,6 +265,9 @@ def _sweep(game: Game) -> _Sweep:
         first_var=_ints(first_var),
     )
     _SWEEPS[game] = out
+    _BY_TREE[key] = out
+    while len(_BY_TREE) > _BY_TREE_MAX:
+        _BY_TREE.popitem(last=False)
     return out
 
 
@@ -402,6 +473,7 @@ def _regrets(
 @njit(cache=True, nogil=True)
 def _anderson(
     t: RegretTree,
+    c: int,
     mix: BoolArray,
     count: IndexArray,
     head: int,
@@ -412,14 +484,17 @@ def _anderson(
     sigma: FloatArray,
     gram: FloatArray,
     rhs: FloatArray,
+    gamma: FloatArray,
+    scratch: FloatArray,
+    nxt: FloatArray,
 ) -> None:  # pragma: no cover - compiled
-    """Anderson mixing (Anderson 1965; Walker & Ni 2011) of the samples with ``mix``.
+    """Anderson mixing (Anderson 1965; Walker & Ni 2011) of the first ``c`` lanes with ``mix``.
 
     ``hist_x[j]`` / ``hist_f[j] (variables, C)`` hold the last iterates ``x`` (log
     profiles) and their residuals ``f = G(x) - x`` (``G``: one undamped sweep of the logit
-    map, :func:`_iterate`) in a ring of ``M`` slots, the newest in slot ``head``; sample
+    map, :func:`_iterate`) in a ring of ``M`` slots, the newest in slot ``head``; lane
     ``s`` has ``count[s]`` valid ones.  With ``k = min(count, M) - 1`` differences
-    ``dX_j``, ``dF_j`` of consecutive entries and ``a`` the sample's damping, the next
+    ``dX_j``, ``dF_j`` of consecutive entries and ``a`` the lane's damping, the next
     iterate is ``x + a f - sum_j gamma_j (dX_j + a dF_j)``, ``gamma`` minimising
     ``|f - dF gamma|`` (normal equations, a tiny ridge keeps them regular); with no history
     it is the damped step ``x + a f``, i.e. ``(1 - a) log sigma + a log softmax(lam U)``
@@ -428,34 +503,44 @@ def _anderson(
     ``sigma``.  Where the map is a contraction this only speeds it up; where one or a few
     modes of the map have slopes beyond -1 (signalling near a switch of play), the
     extrapolation solves for them as a secant method would.
+
+    The inner products and the update run over all lanes at once (sample-minor loops);
+    a lane without ``mix`` is left as it is, so no lane's numbers depend on another's.
     """
     slots = hist_x.shape[0]
     a_n = log_sigma.shape[0]
-    c = log_sigma.shape[1]
+    k_max = 0
+    for s in range(c):
+        if mix[s]:
+            k_max = max(k_max, min(count[s], slots) - 1)
+    for i in range(k_max):
+        for j in range(i, k_max):
+            for s in range(c):
+                gram[i, j, s] = 0.0
+        for s in range(c):
+            rhs[i, s] = 0.0
+    if k_max > 0:
+        for q in range(a_n):
+            for i in range(k_max):
+                ci = (head - i) % slots
+                pi = (head - i - 1) % slots
+                for s in range(c):
+                    rhs[i, s] += (hist_f[ci, q, s] - hist_f[pi, q, s]) * hist_f[head, q, s]
+                for j in range(i, k_max):
+                    cj = (head - j) % slots
+                    pj = (head - j - 1) % slots
+                    for s in range(c):
+                        gram[i, j, s] += (hist_f[ci, q, s] - hist_f[pi, q, s]) * (
+                            hist_f[cj, q, s] - hist_f[pj, q, s]
+                        )
     new = np.empty((slots - 1, slots - 1))
     b = np.empty(slots - 1)
-    gamma = np.empty(slots - 1)
     for s in range(c):
+        for i in range(slots - 1):
+            gamma[i, s] = 0.0
         if not mix[s]:
             continue
         k = min(count[s], slots) - 1
-        for i in range(k):
-            ci = (head - i) % slots
-            pi = (head - i - 1) % slots
-            acc = 0.0
-            for q in range(a_n):
-                acc += (hist_f[ci, q, s] - hist_f[pi, q, s]) * hist_f[head, q, s]
-            rhs[i, s] = acc
-            for j in range(i, k):
-                cj = (head - j) % slots
-                pj = (head - j - 1) % slots
-                acc = 0.0
-                for q in range(a_n):
-                    acc += (hist_f[ci, q, s] - hist_f[pi, q, s]) * (
-                        hist_f[cj, q, s] - hist_f[pj, q, s]
-                    )
-                gram[i, j, s] = acc
-                gram[j, i, s] = acc
         # solve (gram + ridge) gamma = rhs by Gaussian elimination (k <= slots - 1, SPD)
         ridge = 0.0
         for i in range(k):
@@ -463,7 +548,9 @@ def _anderson(
         ridge = 1e-12 * ridge + 1e-300
         for i in range(k):
             for j in range(k):
-                new[i, j] = gram[i, j, s] + (ridge if i == j else 0.0)
+                new[i, j] = (gram[i, j, s] if j >= i else gram[j, i, s]) + (
+                    ridge if i == j else 0.0
+                )
             b[i] = rhs[i, s]
         for i in range(k):
             for r in range(i + 1, k):
@@ -471,37 +558,53 @@ def _anderson(
                 for j in range(i, k):
                     new[r, j] -= f * new[i, j]
                 b[r] -= f * b[i]
+        ok = True
         for i in range(k - 1, -1, -1):
             acc = b[i]
             for j in range(i + 1, k):
-                acc -= new[i, j] * gamma[j]
-            gamma[i] = acc / new[i, i]
-        ok = True
-        for i in range(k):
-            ok = ok and np.isfinite(gamma[i])
+                acc -= new[i, j] * gamma[j, s]
+            gamma[i, s] = acc / new[i, i]
+            ok = ok and np.isfinite(gamma[i, s])
         if not ok:
-            k = 0
-        d = damping[s]
-        for q in range(a_n):
-            x = hist_x[head, q, s] + d * hist_f[head, q, s]
-            for i in range(k):
-                ci = (head - i) % slots
-                pi = (head - i - 1) % slots
-                x -= gamma[i] * (
-                    hist_x[ci, q, s] - hist_x[pi, q, s] + d * (hist_f[ci, q, s] - hist_f[pi, q, s])
+            for i in range(slots - 1):
+                gamma[i, s] = 0.0
+    keep = scratch[0]
+    d = scratch[1]
+    for s in range(c):
+        keep[s] = 0.0 if mix[s] else 1.0
+        d[s] = damping[s]
+    for q in range(a_n):
+        for s in range(c):
+            nxt[q, s] = hist_x[head, q, s] + d[s] * hist_f[head, q, s]
+        for i in range(k_max):
+            ci = (head - i) % slots
+            pi = (head - i - 1) % slots
+            for s in range(c):
+                nxt[q, s] -= gamma[i, s] * (
+                    hist_x[ci, q, s]
+                    - hist_x[pi, q, s]
+                    + d[s] * (hist_f[ci, q, s] - hist_f[pi, q, s])
                 )
-            log_sigma[q, s] = x
-        for h in range(t.set_start.size - 1):
-            lo, hi = t.set_start[h], t.set_start[h + 1]
-            top = -np.inf
-            for q in range(lo, hi):
-                top = max(top, log_sigma[q, s])
-            total = 0.0
-            for q in range(lo, hi):
-                total += np.exp(log_sigma[q, s] - top)
-            shift = top + np.log(total)
-            for q in range(lo, hi):
-                log_sigma[q, s] -= shift
+    top = scratch[2]
+    total = scratch[3]
+    for h in range(t.set_start.size - 1):
+        lo, hi = t.set_start[h], t.set_start[h + 1]
+        for s in range(c):
+            top[s] = -np.inf
+            total[s] = 0.0
+        for q in range(lo, hi):
+            for s in range(c):
+                top[s] = max(top[s], nxt[q, s])
+        for q in range(lo, hi):
+            for s in range(c):
+                total[s] += np.exp(nxt[q, s] - top[s])
+        for s in range(c):
+            total[s] = top[s] + np.log(total[s])
+        for q in range(lo, hi):
+            for s in range(c):
+                log_sigma[q, s] = keep[s] * log_sigma[q, s] + (1.0 - keep[s]) * (
+                    nxt[q, s] - total[s]
+                )
                 sigma[q, s] = np.exp(log_sigma[q, s])
 
 
@@ -579,19 +682,22 @@ def _load(
     g: _Sweep,
     utility: FloatArray,
     probs: FloatArray,
-    log_chance: FloatArray,
     src: int,
     s: int,
     lane_probs: FloatArray,
     lane_log_chance: FloatArray,
     values: FloatArray,
 ) -> None:  # pragma: no cover - compiled
-    """Copy sample ``src``'s chance probabilities and terminal utilities into lane ``s``."""
+    """Copy sample ``src``'s chance probabilities (and their logs, ``-inf`` for 0) and
+    terminal utilities into lane ``s``."""
     t = g.tree
     row = src if probs.shape[0] > 1 else 0
     for e in range(probs.shape[1]):
         lane_probs[e, s] = probs[row, e]
-        lane_log_chance[e, s] = log_chance[row, e]
+    for j in range(g.chance_edges.size):
+        e = g.chance_edges[j]
+        p = probs[row, e]
+        lane_log_chance[e, s] = np.log(p) if p > 0.0 else -np.inf
     for z in range(t.terminals.size):
         v = t.terminals[z]
         for i in range(utility.shape[2]):
@@ -599,11 +705,43 @@ def _load(
 
 
 @njit(cache=True, nogil=True)
+def _move_lane(
+    a: int,
+    b: int,
+    terminals: IndexArray,
+    values: FloatArray,
+    probs: FloatArray,
+    log_chance: FloatArray,
+    log_sigma: FloatArray,
+    sigma: FloatArray,
+    saved: FloatArray,
+    warm_start: FloatArray,
+    hist_x: FloatArray,
+    hist_f: FloatArray,
+) -> None:  # pragma: no cover - compiled
+    """Copy lane ``a``'s sample (inputs, profile, saved and warm profiles, history) to lane ``b``."""
+    for z in range(terminals.size):
+        v = terminals[z]
+        for i in range(values.shape[1]):
+            values[v, i, b] = values[v, i, a]
+    for e in range(probs.shape[0]):
+        probs[e, b] = probs[e, a]
+        log_chance[e, b] = log_chance[e, a]
+    for k in range(log_sigma.shape[0]):
+        log_sigma[k, b] = log_sigma[k, a]
+        sigma[k, b] = sigma[k, a]
+        saved[k, b] = saved[k, a]
+        warm_start[k, b] = warm_start[k, a]
+        for j in range(hist_x.shape[0]):
+            hist_x[j, k, b] = hist_x[j, k, a]
+            hist_f[j, k, b] = hist_f[j, k, a]
+
+
+@njit(cache=True, nogil=True)
 def _solve_kernel(
     g: _Sweep,
     utility: FloatArray,
     probs: FloatArray,
-    log_chance: FloatArray,
     target: FloatArray,
     has_target: bool,
     warm: bool,
@@ -623,8 +761,8 @@ def _solve_kernel(
 ) -> None:  # pragma: no cover - compiled
     """Solve every sample along its lambda path, ``lanes`` samples at a time (module doc).
 
-    ``utility (S, terminals, players)`` in units of the payoff range; ``probs`` and
-    ``log_chance ([S or 1], edges)``; ``target (S,)`` the lambda to reach (units of
+    ``utility (S, terminals, players)`` in units of the payoff range; ``probs ([S or 1],
+    edges)``; ``target (S,)`` the lambda to reach (units of
     ``1 / range``) when ``has_target``, else the path runs until both regrets are at most
     ``regret_tol`` (or, past ``max_lam``, the max regret alone).
 
@@ -657,7 +795,7 @@ def _solve_kernel(
     mu = np.ones((n, c))
     values = np.zeros((n, players, c))
     lane_probs = np.empty((e_n, c))
-    lane_log_chance = np.empty((e_n, c))
+    lane_log_chance = np.zeros((e_n, c))
     log_sigma = np.zeros((a_n, c))
     sigma = np.ones((a_n, c))
     saved = np.zeros((a_n, c))
@@ -666,6 +804,10 @@ def _solve_kernel(
     hist_f = np.zeros((slots, a_n, c))
     gram = np.empty((MEMORY, MEMORY, c))
     rhs = np.empty((MEMORY, c))
+    gamma = np.zeros((MEMORY, c))
+    mixing = np.empty((4, c))
+    candidate = np.empty((a_n, c))
+    warm_start = np.zeros((a_n, c))
     count = np.zeros(c, dtype=np.int64)
     mix = np.zeros(c, dtype=np.bool_)
     head = 0
@@ -694,9 +836,30 @@ def _solve_kernel(
         uniform[k] = -np.log(t.set_start[t.var_set[k] + 1] - t.set_start[t.var_set[k]])
     queue = 0
     active = 0
+    width = c
     while True:
+        if queue >= S:
+            # the queue is empty: move the last busy lanes into the free ones, sweep fewer
+            for s in range(width):
+                if sample[s] >= 0:
+                    continue
+                last = width - 1
+                while last > s and sample[last] < 0:
+                    last -= 1
+                if last > s:
+                    _move_lane(
+                        last, s, t.terminals, values, lane_probs, lane_log_chance, log_sigma,
+                        sigma, saved, warm_start, hist_x, hist_f,
+                    )  # fmt: skip
+                    for arr in (lam, solved, damping, growth, top_growth):
+                        arr[s] = arr[last]
+                    for idx in (here, tries, attempt, sample, count):
+                        idx[s] = idx[last]
+                    sample[last] = -1
+            while width > 0 and sample[width - 1] < 0:
+                width -= 1
         # fill empty lanes from the queue, and start the attempts that are due
-        for s in range(c):
+        for s in range(width):
             if sample[s] < 0:
                 if queue >= S:
                     continue
@@ -704,7 +867,7 @@ def _solve_kernel(
                 queue += 1
                 sample[s] = src
                 out_iterations[src] = 0
-                _load(g, utility, probs, log_chance, src, s, lane_probs, lane_log_chance, values)
+                _load(g, utility, probs, src, s, lane_probs, lane_log_chance, values)
                 cap0 = target[src] if has_target else max_lam
                 if a_n == 0 or (has_target and cap0 <= 0.0):
                     for k in range(a_n):
@@ -713,20 +876,31 @@ def _solve_kernel(
                     out_done[src] = True
                     out_regret[src] = 0.0
                     out_sequential[src] = 0.0
-                    out_attempt[src] = 1
+                    out_attempt[src] = PATH
                     sample[s] = -1
                     continue
-                attempt[s] = 0 if (warm and not has_target) else 1
+                attempt[s] = 0 if (warm and not has_target) else PATH
                 tries[s] = -1  # start the attempt below
                 active += 1
             if tries[s] == -1:
                 src = sample[s]
                 cap = target[src] if has_target else max_lam
-                if attempt[s] == 0:
-                    _types_known(
-                        g, lane_probs, lane_log_chance, values, s, best, prior, choice, log_sigma
-                    )
-                    lam[s] = min(WARM_LAMBDA, cap)
+                if attempt[s] < PATH:
+                    if attempt[s] == 0:
+                        _types_known(
+                            g,
+                            lane_probs,
+                            lane_log_chance,
+                            values,
+                            s,
+                            best,
+                            prior,
+                            choice,
+                            warm_start,
+                        )
+                    for k in range(a_n):
+                        log_sigma[k, s] = warm_start[k, s]
+                    lam[s] = min(WARM_LAMBDAS[attempt[s]], cap)
                     growth[s] = MAX_GROWTH
                     top_growth[s] = MAX_GROWTH
                     damping[s] = 1.0
@@ -734,7 +908,7 @@ def _solve_kernel(
                     for k in range(a_n):
                         log_sigma[k, s] = uniform[k]
                     lam[s] = min(FIRST_LAMBDA, cap)
-                    strong = attempt[s] == 2
+                    strong = attempt[s] == RESTART
                     growth[s] = RESTART_GROWTH if strong else GROWTH
                     top_growth[s] = RESTART_MAX_GROWTH if strong else MAX_GROWTH
                     damping[s] = RESTART_DAMPING if strong else 1.0
@@ -749,19 +923,20 @@ def _solve_kernel(
             break
         head = (head + 1) % slots
         for k in range(a_n):
-            for s in range(c):
+            for s in range(width):
                 hist_x[head, k, s] = log_sigma[k, s]
         _iterate(
-            g, lane_probs, lane_log_chance, lam, c, True, log_sigma, sigma, log_reach, mu,
+            g, lane_probs, lane_log_chance, lam, width, True, log_sigma, sigma, log_reach, mu,
             values, action_values, residual, gap, scratch,
         )  # fmt: skip
-        for s in range(c):
+        for k in range(a_n):
+            for s in range(width):
+                hist_f[head, k, s] = log_sigma[k, s] - hist_x[head, k, s]
+        for s in range(width):
             mix[s] = False
             src = sample[s]
             if src < 0:
                 continue
-            for k in range(a_n):
-                hist_f[head, k, s] = log_sigma[k, s] - hist_x[head, k, s]
             count[s] += 1
             out_iterations[src] += 1
             tries[s] += 1
@@ -793,13 +968,13 @@ def _solve_kernel(
                     damping[s] = min(1.0, 2.0 * damping[s])
                     continue
             elif tries[s] >= max_iterations or (
-                attempt[s] == 0 and solved[s] == 0.0 and tries[s] >= WARM_ITERATIONS
+                attempt[s] < PATH and solved[s] == 0.0 and tries[s] >= WARM_SWEEPS[attempt[s]]
             ):
                 give_up = True
             elif here[s] >= STEP_ITERATIONS:
                 # back to the last solved lambda, a shorter step
                 growth[s] = np.sqrt(growth[s])
-                give_up = growth[s] < 1.0 + MIN_STEP or (attempt[s] == 0 and solved[s] == 0.0)
+                give_up = growth[s] < 1.0 + MIN_STEP or (attempt[s] < PATH and solved[s] == 0.0)
                 if not give_up:
                     for k in range(a_n):
                         log_sigma[k, s] = saved[k, s]
@@ -812,7 +987,7 @@ def _solve_kernel(
             else:
                 mix[s] = True
                 continue
-            if give_up and attempt[s] < (2 if restart else 1):
+            if give_up and attempt[s] < (RESTART if restart else PATH):
                 attempt[s] += 1
                 tries[s] = -1
                 continue
@@ -830,7 +1005,10 @@ def _solve_kernel(
             out_attempt[src] = attempt[s]
             sample[s] = -1
             active -= 1
-        _anderson(t, mix, count, head, damping, hist_x, hist_f, log_sigma, sigma, gram, rhs)
+        _anderson(
+            t, width, mix, count, head, damping, hist_x, hist_f, log_sigma, sigma, gram, rhs,
+            gamma, mixing, candidate,
+        )  # fmt: skip
 
 
 @njit(cache=True, nogil=True)
@@ -838,15 +1016,22 @@ def _read_out(
     g: _Sweep,
     utility: FloatArray,
     probs: FloatArray,
-    log_chance: FloatArray,
+    scale: FloatArray,
+    offset: FloatArray,
     log_sigma: FloatArray,
     lanes: int,
     out_mu: FloatArray,
     out_values: FloatArray,
+    out_reach: FloatArray,
 ) -> None:  # pragma: no cover - compiled
-    """Beliefs ``out_mu (S, nodes)`` (member nodes) and node values ``out_values (S, nodes,
-    players)`` (units of the range) of the final profiles ``log_sigma (S, variables)``:
-    one forward pass and one backward pass without updates, ``lanes`` samples at a time."""
+    """What a :class:`Solution` reports of the final profiles ``log_sigma (S, variables)``.
+
+    Beliefs ``out_mu (S, nodes)`` (Bayes' rule at the members of personal sets, 1
+    elsewhere), node values ``out_values (S, nodes, players)`` in the payoffs' own units
+    (``value * scale + offset``) and reach probabilities ``out_reach (S, nodes)`` (products
+    of edge probabilities from the root): one forward pass and one backward pass without
+    updates, ``lanes`` samples at a time.
+    """
     t = g.tree
     S = utility.shape[0]
     n = t.parent.size
@@ -858,7 +1043,7 @@ def _read_out(
     mu = np.ones((n, c))
     values = np.zeros((n, players, c))
     lane_probs = np.empty((e_n, c))
-    lane_log_chance = np.empty((e_n, c))
+    lane_log_chance = np.zeros((e_n, c))
     lane_log_sigma = np.zeros((a_n, c))
     sigma = np.zeros((a_n, c))
     lam = np.zeros(c)
@@ -869,7 +1054,7 @@ def _read_out(
     for s0 in range(0, S, c):
         w = min(c, S - s0)
         for s in range(w):
-            _load(g, utility, probs, log_chance, s0 + s, s, lane_probs, lane_log_chance, values)
+            _load(g, utility, probs, s0 + s, s, lane_probs, lane_log_chance, values)
             for k in range(a_n):
                 lane_log_sigma[k, s] = log_sigma[s0 + s, k]
                 sigma[k, s] = np.exp(log_sigma[s0 + s, k])
@@ -878,39 +1063,68 @@ def _read_out(
             values, action_values, residual, gap, scratch,
         )  # fmt: skip
         for s in range(w):
+            r = s0 + s
+            sc, off = scale[r], offset[r]
+            out_reach[r, 0] = 1.0
+            for v in range(n):
+                out_mu[r, v] = 1.0
+                for i in range(players):
+                    out_values[r, v, i] = values[v, i, s] * sc + off
+                if v > 0:
+                    e = t.parent_edge[v]
+                    k = t.edge_var[e]
+                    edge = sigma[k, s] if k >= 0 else lane_probs[e, s]
+                    out_reach[r, v] = out_reach[r, t.parent[v]] * edge
             for m in range(t.member_nodes.size):
                 x = t.member_nodes[m]
-                out_mu[s0 + s, x] = mu[x, s]
-            for v in range(n):
-                for i in range(players):
-                    out_values[s0 + s, v, i] = values[v, i, s]
-
-
-def _reach(t: RegretTree, sigma: FloatArray, probs: FloatArray, samples: int) -> FloatArray:
-    """``(S, nodes)`` reach probabilities: products of edge probabilities from the root."""
-    n = t.parent.size
-    edge = np.empty((samples, t.edge_var.size))
-    edge[:] = probs
-    personal = t.edge_var >= 0
-    edge[:, personal] = sigma[:, t.edge_var[personal]]
-    reach = np.empty((samples, n))
-    _reach_kernel(t.parent, t.parent_edge, edge, reach)
-    return reach
+                out_mu[r, x] = mu[x, s]
 
 
 @njit(cache=True, nogil=True)
-def _reach_kernel(
-    parent: IndexArray, parent_edge: IndexArray, edge: FloatArray, reach: FloatArray
+def _terminal_utility(
+    pay: FloatArray,
+    outcome_ptr: IndexArray,
+    outcomes: IndexArray,
+    utility: FloatArray,
+    scale: FloatArray,
+    offset: FloatArray,
 ) -> None:  # pragma: no cover - compiled
-    for s in range(reach.shape[0]):
-        reach[s, 0] = 1.0
-        for v in range(1, parent.size):
-            reach[s, v] = reach[s, parent[v]] * edge[s, parent_edge[v]]
+    """Terminal payoffs in units of each sample's payoff range, in one pass.
+
+    Terminal ``z`` accumulates the payoffs ``pay ([S or 1], outcomes, players)`` of the
+    outcomes on its path, ``outcomes[outcome_ptr[z]:outcome_ptr[z + 1]]`` from the root
+    down, added as :meth:`brink.games.Game.node_payoffs` adds them (so the numbers are the
+    same); ``offset[s]`` receives the smallest payoff of sample ``s``, ``scale[s]`` the
+    range (1 where it is 0) and ``utility (S, terminals, players)`` ``(payoff - offset) /
+    scale``.
+    """
+    S, T, players = utility.shape
+    for s in range(S):
+        row = s if pay.shape[0] > 1 else 0
+        lo = np.inf
+        hi = -np.inf
+        for z in range(T):
+            for i in range(players):
+                acc = 0.0
+                first = True
+                for j in range(outcome_ptr[z], outcome_ptr[z + 1]):
+                    acc = pay[row, outcomes[j], i] if first else pay[row, outcomes[j], i] + acc
+                    first = False
+                utility[s, z, i] = acc
+                lo = min(lo, acc)
+                hi = max(hi, acc)
+        if T * players == 0:
+            lo = hi = 0.0
+        offset[s] = lo
+        scale[s] = hi - lo if hi > lo else 1.0
+        for z in range(T):
+            for i in range(players):
+                utility[s, z, i] = (utility[s, z, i] - lo) / scale[s]
 
 
 @dataclass(frozen=True)
 class _Problem:
-    """A game prepared for the kernel: payoffs in units of their range, log chance."""
+    """A game prepared for the kernel: payoffs in units of their range."""
 
     sweep: _Sweep
     samples: int
@@ -918,29 +1132,20 @@ class _Problem:
     offset: FloatArray  # (S,) the smallest payoff
     utility: FloatArray  # (S, T, players), units of the range
     probs: FloatArray  # (S or 1, E)
-    log_chance: FloatArray  # (S or 1, E)
 
 
 def _prepare(game: Game) -> _Problem:
-    violation = game.perfect_recall_violation
-    if violation is not None:
-        raise GameError(
-            f"game {game.title!r} does not have perfect recall: {violation}; the agent QRE "
-            f"needs perfect recall (McKelvey & Palfrey 1998): make every information set's "
-            f"nodes share the mover's own earlier moves"
-        )
+    sweep = _sweep(game)
     s = game.samples or 1
-    tp = game.terminal_payoffs()
-    tp = np.broadcast_to(tp, (s, *tp.shape[-2:])) if tp.ndim == 2 else tp
-    lo = tp.min(axis=(1, 2)) if tp.size else np.zeros(s)
-    hi = tp.max(axis=(1, 2)) if tp.size else np.zeros(s)
-    scale = np.where(hi > lo, hi - lo, 1.0)
-    utility = (tp - lo[:, None, None]) / scale[:, None, None]
+    pay = np.asarray(game.outcome_payoffs, dtype=np.float64)
+    pay = np.ascontiguousarray(pay[None] if pay.ndim == 2 else pay)
+    utility = np.empty((s, sweep.tree.terminals.size, game.n_players))
+    scale = np.empty(s)
+    offset = np.empty(s)
+    _terminal_utility(pay, sweep.outcome_ptr, sweep.outcomes, utility, scale, offset)
     probs = np.ascontiguousarray(game.chance_probs, dtype=np.float64)
     probs = probs[None, :] if probs.ndim == 1 else probs
-    with np.errstate(divide="ignore"):
-        log_chance = np.log(np.maximum(probs, 0.0))
-    return _Problem(_sweep(game), s, scale, lo, np.ascontiguousarray(utility), probs, log_chance)
+    return _Problem(sweep, s, scale, offset, utility, probs)
 
 
 def _run(
@@ -965,16 +1170,18 @@ def _run(
     sequential = np.full(S, np.nan)
     attempt = np.zeros(S, dtype=np.int64)
     _solve_kernel(
-        prob.sweep, prob.utility, prob.probs, prob.log_chance,
+        prob.sweep, prob.utility, prob.probs,
         np.zeros(S) if target is None else np.ascontiguousarray(target, dtype=np.float64),
         target is not None, warm, restart, float(tol), float(regret_tol), float(max_lam),
         int(max_iterations), LANES, log_sigma, lam, iterations, done, regret, sequential, attempt,
     )  # fmt: skip
-    beliefs = np.ones((S, n))
-    values = np.zeros((S, n, players))
+    beliefs = np.empty((S, n))
+    values = np.empty((S, n, players))
+    reach = np.empty((S, n))
     _read_out(
-        prob.sweep, prob.utility, prob.probs, prob.log_chance, log_sigma, LANES, beliefs, values
-    )
+        prob.sweep, prob.utility, prob.probs, prob.scale, prob.offset, log_sigma, LANES, beliefs,
+        values, reach,
+    )  # fmt: skip
     return {
         "log_sigma": log_sigma,
         "lam": lam,
@@ -984,7 +1191,8 @@ def _run(
         "sequential": sequential,
         "attempt": attempt,
         "beliefs": beliefs,
-        "values": values * prob.scale[:, None, None] + prob.offset[:, None, None],
+        "values": values,
+        "reach": reach,
     }
 
 
@@ -1049,9 +1257,10 @@ def solve_pbe(
         prob, target, tol, regret_tol, max_lam, max_iterations, warm_start and lam is None, fallback
     )
     S = prob.samples
-    personal = np.zeros((S, int(game.infoset_action_ptr[-1])))
-    sigma = np.exp(run["log_sigma"])
-    personal[:, t.var_flat] = sigma
+    sweep = prob.sweep
+    profile = np.empty((S, sweep.flat_size))
+    profile[:, t.var_flat] = np.exp(run["log_sigma"])
+    profile[:, sweep.chance_flat] = prob.probs[:, sweep.chance_edges]
     beliefs = run["beliefs"]
     values = run["values"]
     lam_reached = run["lam"] / prob.scale
@@ -1063,15 +1272,8 @@ def solve_pbe(
         certified = (scaled <= slack) & (sequential <= slack)
     else:
         certified = iterated.copy()
-    chance = np.asarray(game.chance_probs, dtype=np.float64)
-    chance = chance[None, :] if chance.ndim == 1 else chance
-    profile = personal.copy()
-    chance_edges = t.edge_var < 0
-    profile[:, game.edge_infoset_action[chance_edges]] = chance[:, chance_edges]
-    chance_sets = np.flatnonzero(game.infoset_player < 0)
-    reach = _reach(t, sigma, prob.probs, S)
-    for h in chance_sets:
-        nodes = np.asarray(game.infoset_nodes[int(h)])
+    reach = run["reach"]
+    for nodes in sweep.chance_groups:
         if nodes.size > 1:
             tot = reach[:, nodes].sum(axis=1, keepdims=True)
             beliefs[:, nodes] = np.where(
@@ -1088,7 +1290,7 @@ def solve_pbe(
         "failed": shape(~certified),
         "iterated": shape(iterated),
         "warm": shape(iterated & (run["attempt"] == 0)),
-        "restarted": shape(run["attempt"] == 2),
+        "restarted": shape(run["attempt"] == RESTART),
         "lam": shape(lam_reached),
         "iterations": shape(run["iterations"]),
         "regret_scaled": shape(scaled),
