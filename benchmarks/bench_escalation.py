@@ -12,12 +12,21 @@ Reports (one process, one core: numba and BLAS limited to one thread):
   tenth of that, in child processes (memory flat in the sample count: chunks adapt to the
   512 MiB budget);
 * one draw exported to ``.efg`` and solved by pygambit's ``logit_solve`` (capped at 60 s),
-  against brink's time per sample for the same game (needs the ``test`` extra).
+  against brink's time per sample for the same game (needs the ``test`` extra);
+* ``fused``: the fused path (payoffs and chance probabilities computed in the kernel, the
+  read-out per block of samples: :meth:`EscalationTemplate.fused_read_out`) against the
+  unfused one (build the game, solve, read out) on the same prepared samples, alternated in
+  one process, per solver, in CPU microseconds per sample, with both paths' estimated and
+  measured (``tracemalloc`` peak) bytes per sample;
+* with ``--baseline SRC`` (the ``src`` folder of another checkout, e.g. a worktree of the
+  commit before a change): whole-model samples per CPU second of both trees, in child
+  processes alternated ``--rounds`` times, and their ratio (the best round of each).
 
 Usage::
 
     .venv/bin/python benchmarks/bench_escalation.py --quick     # a minute: proves the script works
     .venv/bin/python benchmarks/bench_escalation.py             # the figures of the closing note
+    .venv/bin/python benchmarks/bench_escalation.py --only-rates --baseline /tmp/base/src
 
 Prints JSON and writes ``benchmarks/results/escalation.json``.
 """
@@ -52,6 +61,108 @@ def _rate(solver: str, samples: int, lam: float | None = None) -> float:
     start = time.perf_counter()
     model.evaluate(params)
     return samples / (time.perf_counter() - start)
+
+
+_CHILD_RATE = """
+import os, sys, time
+for var in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = "1"
+from brink.model import CrisisModel
+from brink.scenario import load_scenario
+solver, lam, samples = sys.argv[1], (None if sys.argv[2] == "-" else float(sys.argv[2])), int(sys.argv[3])
+model = CrisisModel(load_scenario(%r), solver=solver, lam=lam)
+params = model.draw(0, 0, samples)
+model.evaluate(model.draw(1, 0, 64))
+start = time.process_time()
+model.evaluate(params)
+print(samples / (time.process_time() - start))
+"""
+
+
+def _child_rate(src: str, solver: str, lam: float | None, samples: int) -> float:
+    """Samples per CPU second of a whole model evaluation, in a child process importing ``src``."""
+    env = {**os.environ, "PYTHONPATH": src}
+    code = _CHILD_RATE % SCENARIO
+    out = subprocess.run([sys.executable, "-c", code, solver, "-" if lam is None else str(lam), str(samples)],
+                         check=True, capture_output=True, text=True, env=env)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def _against_baseline(baseline: str, samples: int, rounds: int) -> dict[str, Any]:
+    """Samples per CPU second of this tree and of ``baseline``, alternated, and their ratio."""
+    here = str(HERE.parent / "src")
+    out: dict[str, Any] = {"baseline_src": baseline, "samples": samples, "rounds": rounds}
+    for label, solver, lam in (("spe", "spe", None), ("qbi_lambda_3", "qbi", 3.0)):
+        new: list[float] = []
+        old: list[float] = []
+        for _ in range(rounds):
+            old.append(_child_rate(baseline, solver, lam, samples))
+            new.append(_child_rate(here, solver, lam, samples))
+        out[label] = {"baseline": max(old), "new": max(new), "ratio": max(new) / max(old)}
+    return out
+
+
+def _fused_against_unfused(samples: int, rounds: int = 5) -> dict[str, Any]:
+    """CPU microseconds per sample of the fused and the unfused solve-and-read-out on the same
+    prepared samples, alternated, and bytes per sample (estimated, and numpy's measured peak)."""
+    import dataclasses
+    import tracemalloc
+
+    from brink.builder import compile_game
+    from brink.model import CrisisModel
+    from brink.scenario import load_scenario
+    from brink.solvers.qbi import qbi_terminal_reach
+    from brink.solvers.spe import spe_terminal_reach
+    from brink.templates import get_template
+
+    sc = load_scenario(SCENARIO)
+    template: Any = get_template("escalation")
+    result: dict[str, Any] = {"samples": samples}
+    for label, solver, lam in (("spe", "spe", None), ("qbi_lambda_3", "qbi", 3.0)):
+        model = CrisisModel(sc, solver=solver, lam=lam)
+        scenario, full, _, _ = model._complete(model.draw(0, 0, samples), None)
+        q = template.prepare(scenario, full)
+
+        def unfused(solver: str = solver, lam: float | None = lam, scenario: Any = scenario,
+                    full: Any = full, q: Any = q) -> None:
+            q.__dict__.pop("chance", None)  # spread anew, as each evaluation does
+            game = compile_game(scenario, full, "perfect", q)
+            eq = spe_terminal_reach(game) if solver == "spe" else qbi_terminal_reach(game, lam=lam)
+            template.terminal_read_out(scenario, full, game, eq.payoffs, eq.reach, q)
+
+        def fused(solver: str = solver, lam: float | None = lam, scenario: Any = scenario,
+                  full: Any = full, q: Any = q) -> None:
+            template.fused_read_out(scenario, full, solver, {"lam": lam}, q)
+
+        times: dict[str, list[float]] = {"unfused": [], "fused": []}
+        fused()
+        unfused()
+        for _ in range(rounds):
+            for key, f in (("unfused", unfused), ("fused", fused)):
+                start = time.process_time()
+                f()
+                times[key].append(time.process_time() - start)
+        u, f = (min(times[k]) * 1e6 / samples for k in ("unfused", "fused"))
+        peaks: dict[str, float] = {}
+        caps = type(template).capabilities
+        for key, on in (("unfused", False), ("fused", True)):
+            type(template).capabilities = dataclasses.replace(caps, fused_read_out=on)
+            try:
+                whole = CrisisModel(sc, solver=solver, lam=lam, memory=2**40)  # one piece
+                whole.evaluate(whole.draw(1, 0, 4))
+                tracemalloc.start()
+                whole.evaluate(whole.draw(0, 0, samples))
+                peaks[key] = tracemalloc.get_traced_memory()[1] / samples
+                tracemalloc.stop()
+            finally:
+                type(template).capabilities = caps
+        fp = CrisisModel(sc, solver=solver, lam=lam).footprint()
+        result[label] = {
+            "unfused_us_per_sample": u, "fused_us_per_sample": f, "ratio": u / f,
+            "bytes_per_sample": {"unfused_estimate": fp.per_sample, "fused_estimate": fp.fused,
+                                 "unfused_peak": round(peaks["unfused"]), "fused_peak": round(peaks["fused"])},
+        }
+    return result
 
 
 def _peak_rss(samples: int) -> float:
@@ -110,9 +221,19 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=20_000)
     parser.add_argument("--pbe-samples", type=int, default=64)
     parser.add_argument("--run-samples", type=int, default=1_000_000)
+    parser.add_argument("--baseline", default=None, help="src folder of another checkout to compare rates with")
+    parser.add_argument("--rounds", type=int, default=3, help="alternations of the baseline comparison")
+    parser.add_argument("--only-rates", action="store_true",
+                        help="only the fused/unfused comparison and, with --baseline, the ratio to it")
     args = parser.parse_args()
     if args.quick:
         args.samples, args.pbe_samples, args.run_samples = 512, 8, 20_000
+    if args.only_rates:
+        rates: dict[str, Any] = {"scenario": SCENARIO, "fused": _fused_against_unfused(min(args.samples, 4000))}
+        if args.baseline:
+            rates["against_baseline"] = _against_baseline(args.baseline, args.samples, args.rounds)
+        print(json.dumps(rates, indent=2))
+        return
     from brink.scenario import load_scenario
     from brink.templates import get_template
 
@@ -133,8 +254,11 @@ def main() -> None:
         "peak_rss_mib": {str(args.run_samples // 10): _peak_rss(args.run_samples // 10),
                          str(args.run_samples): _peak_rss(args.run_samples)},
         "one_draw_vs_pygambit": _gambit_ratio(),
+        "fused": _fused_against_unfused(min(args.samples, 4000)),
         "self_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+    if args.baseline:
+        result["against_baseline"] = _against_baseline(args.baseline, args.samples, args.rounds)
     text = json.dumps(result, indent=2)
     print(text)
     (HERE / "results").mkdir(exist_ok=True)
