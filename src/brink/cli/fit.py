@@ -310,7 +310,7 @@ def _run_backtest(data: CrisisData, split: int, folds: int | None, replications:
 def backtest_command(
     split: Annotated[int, typer.Option("--split", help="Fit on disputes before this year, score those from it on.")] = 1990,
     folds: Annotated[
-        int | None, typer.Option("--folds", help="Also cross-validate with K folds by dispute (K >= 2).")
+        int | None, typer.Option("--folds", help="Also cross-validate with K folds by dispute (K >= 2); with --data icb, K folds by crisis instead of leave-one-crisis-out.")
     ] = None,
     replications: Annotated[
         int, typer.Option("--bootstrap", help="Bootstrap resamples for the skills' 95% intervals (>= 2).")
