@@ -70,6 +70,22 @@ def test_the_stronger_side_puts_its_share_on_victory_or_defeat_and_spreads_the_r
     assert np.allclose(probs.sum(axis=1), 1.0)
 
 
+def test_the_logit_recovers_known_coefficients_and_its_skill_shows_on_simulated_crises() -> None:
+    rng = np.random.default_rng(7)
+    n, k = 20_000, 3
+    x = rng.normal(size=(n, k))
+    coef = np.array([[0.3, -0.2, 0.1], [1.0, 0.0, -1.0], [0.0, 0.8, 0.5], [-0.6, 0.4, 0.0]])  # (1 + k, 3)
+    eta = np.column_stack([np.zeros(n), np.column_stack([np.ones(n), x]) @ coef])
+    p = np.exp(eta) / np.exp(eta).sum(axis=1, keepdims=True)
+    y = (rng.uniform(size=(n, 1)) > p.cumsum(axis=1)).sum(axis=1)
+    fitted = fit_mnlogit(x, y)
+    assert fitted.converged and np.abs(fitted.coef - coef).max() < 0.12
+    cases = IcbCases(np.arange(n), np.repeat(np.arange(1900, 2000), n // 100), y,
+                     np.column_stack([x, np.zeros((n, len(COVARIATES) - k))]), np.full(n, np.nan))
+    result = backtest_by_time(cases, split=1990, replications=200)
+    assert result.skills["brier"]["multinomial logit"]["base rate"]["low"] > 0.05
+
+
 def test_the_cluster_bootstrap_resamples_whole_crises_and_repeats_with_its_seed() -> None:
     rng = np.random.default_rng(2)
     crisno = np.repeat(np.arange(60), 3)
