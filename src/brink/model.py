@@ -445,6 +445,11 @@ class CrisisModel:
                 failed |= ~np.broadcast_to(np.asarray(solution.info["converged"], dtype=bool), (n,))
                 if failed.any() and not n_params_failed:
                     failure = f"the {self.solver} solver did not converge (Solution.info['converged'])"
+                    if "bound" in solution.info:  # a certifying solver (pbe): say what was not met
+                        failure = (
+                            f"uncertified by the {self.solver} solver: max or sequential regret above "
+                            f"{solution.info['bound']:g} x the payoff range (Solution.info['certified'])"
+                        )
             paths, labels = modal_paths(solution)
             chance = _path_chance(solution.game)
         for d in (outcomes, metrics):

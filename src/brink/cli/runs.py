@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from brink.cli.application import app, reports_interrupt
@@ -198,7 +199,8 @@ def print_run_summary(out_console: Console, out: dict[str, Any], title: str) -> 
         kind = "equilibrium path" if solver not in SOLVERS or SOLVERS[solver].equilibrium else "path"
         out_console.print(f"modal {kind} ({top['share']:.1%} of samples): " + " > ".join(top["path"]))
     if out.get("failed"):
-        out_console.print(f"[yellow]{out['failed']} samples failed (counted, not dropped)[/]")
+        why = f": {escape(out['failure'])}" if out.get("failure") else ""
+        out_console.print(f"[yellow]{out['failed']} samples failed (counted, not dropped){why}[/]")
 
 
 def run_title(scenario_text: str, scenario_name: str, samples: int, seed: int) -> str:

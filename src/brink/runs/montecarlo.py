@@ -255,6 +255,8 @@ class RunResult:
     metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
     paths: list[dict[str, Any]] = field(default_factory=list)
     failed: int = 0
+    #: Why the first failed sample failed (``""`` if none did), e.g. pbe's uncertified bound.
+    failure: str = ""
     run_id: str | None = None
     #: QRE's logit precision, ``None`` for the solver's default (then not in the JSON).
     lam: float | None = None
@@ -289,6 +291,7 @@ class RunResult:
             metrics=dict(summary.get("metrics", {})),
             paths=list(summary.get("paths", [])),
             failed=int(summary.get("failed", 0)),
+            failure=str(summary.get("failure", "")),
             run_id=record.id,
             lam=params.get("lambda"),
             store=store,
@@ -408,6 +411,8 @@ class RunResult:
         out.update(
             {"outcomes": self.outcomes, "paths": self.paths, "metrics": self.metrics, "failed": self.failed}
         )
+        if self.failed and self.failure:
+            out["failure"] = self.failure
         return out
 
 
@@ -589,6 +594,7 @@ def run(
         for p, c in sorted(agg.paths.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
     result.failed = agg.failed
+    result.failure = agg.failure if agg.failed else ""
     if keep_samples:
         names = list(kept[0]) if kept else []
         result.sample_columns = {name: np.concatenate([c[name] for c in kept]) for name in names}
