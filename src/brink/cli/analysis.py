@@ -36,6 +36,7 @@ from brink.cli.options import (
     StoreOption,
     WorkersOption,
     analysis_chunk,
+    check_count,
     check_model_options,
     echo_json,
     memory_bytes,
@@ -129,6 +130,26 @@ def _stored(run_id: str | None) -> None:
         _console().print(f"stored as run {run_id}", highlight=False)
 
 
+def check_design_size(evaluator: Evaluator, n: int, option: str, method: str = "sobol") -> int:
+    """Refuse a Sobol' or Morris sample count that is below 2 or whose design cannot fit.
+
+    Saltelli's design has ``N (d + 2)`` rows of ``d`` numbers, ``N`` rounded up to a power
+    of two (Saltelli et al. 2010); Morris's ``N (d + 1)`` rows (Morris 1991).  Each row is
+    evaluated and kept with its inputs, so the bound is the machine's memory divided by the
+    bytes one base sample takes; checked, with ``option`` named, before the design is drawn.
+    """
+    from brink.scenario.random import MAX_SAMPLES
+
+    d = max(1, len(tuple(getattr(evaluator, "uncertainties", ()) or ())))
+    rows = d + 2 if method == "sobol" else d + 1
+    # twice: Sobol' rounds N up to a power of two; 8 bytes per number, inputs and outputs
+    each = (2 if method == "sobol" else 1) * rows * (2 * d + 16) * 8
+    return check_count(
+        n, option, minimum=2, maximum=MAX_SAMPLES, bytes_each=each,
+        what="base samples" if method == "sobol" else "trajectories",
+    )
+
+
 def _fmt(v: float | None, digits: int = 3) -> str:
     import math
 
@@ -187,6 +208,7 @@ def sensitivity_command(
 
         check_target(figure, option="--figure")
     loaded = load_evaluator(scenario, overrides, solver, lam, memory_bytes(memory))
+    check_design_size(loaded.evaluator, samples, "--samples", method)
     store = open_store(store_path, no_store)
     analyse = sobol if method == "sobol" else morris
     chunk = analysis_chunk(loaded.evaluator, chunk_size)
@@ -666,6 +688,7 @@ def report_command(
     if figures is not None:
         check_figures_folder(figures, parents=parents)
     loaded = load_evaluator(scenario, overrides, solver, lam, memory_bytes(memory))
+    check_design_size(loaded.evaluator, sensitivity_samples, "--sensitivity-samples")
     other: LoadedScenario | None = None
     label = ""
     if compare_with is not None or compare_overrides:

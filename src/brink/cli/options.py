@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from brink.scenario.random import check_count, machine_memory
 from brink.solvers.registry import SOLVERS, check_solver, solver_help
 
 if TYPE_CHECKING:
@@ -45,8 +46,10 @@ __all__ = [
     "StoreOption",
     "WorkersOption",
     "analysis_chunk",
+    "check_count",
     "check_model_options",
     "echo_json",
+    "machine_memory",
     "memory_bytes",
     "open_executor",
     "open_store",
@@ -139,8 +142,23 @@ def check_model_options(
 
 
 def memory_bytes(memory: int | None) -> int | None:
-    """``--memory`` (MiB) in bytes (``None``: the library's default budget)."""
-    return None if memory is None else memory * 2**20
+    """``--memory`` (MiB) in bytes (``None``: the library's default budget).
+
+    A budget larger than this machine's memory (:func:`machine_memory`) is refused: the
+    chunks would follow it past what the machine holds and end in a ``MemoryError``.
+    """
+    if memory is None:
+        return None
+    from brink.errors import InputError
+
+    largest = machine_memory() // 2**20
+    if memory > largest:
+        raise InputError(
+            f"a budget of {memory:,} MiB is more than this machine's memory ({largest:,} MiB)",
+            "--memory",
+            f"Use at most --memory {largest}",
+        )
+    return memory * 2**20
 
 
 def open_store(path: Path | str | None, no_store: bool = False) -> Store | None:

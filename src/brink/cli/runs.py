@@ -97,6 +97,10 @@ def list_runs(
 
     if kind is not None and kind not in KINDS:
         raise InputError(f"unknown run kind {kind!r}", "--kind", f"Use one of: {', '.join(KINDS)}")
+    if limit < 1:
+        raise InputError(
+            f"cannot show {limit} runs", "--limit", "Use a positive count (e.g. --limit 50)"
+        )
     records = _store(store).list_runs(kind=kind)
     if not all_points and kind is None:
         records = [r for r in records if r.parent_id is None]

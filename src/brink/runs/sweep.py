@@ -101,8 +101,28 @@ def _split(spec: str, option: str, example: str) -> tuple[str, str]:
     return path, values
 
 
-def grid_design(specs: Sequence[str]) -> Design:
-    """Full factorial design from ``path=v1,v2,...`` specs (last factor varies fastest)."""
+#: The most points a sweep design may have: each point is a full run, stored as its own
+#: record, so a design is counted (never built) and refused above this or above what this
+#: machine's memory holds (:func:`check_design_points`).
+MAX_POINTS = 1_000_000
+
+#: Memory one design point takes per factor while the design is held (its text, the dict).
+_POINT_BYTES = 512
+
+
+def check_design_points(count: int, factors: int, option: str) -> int:
+    """Refuse a design of ``count`` points (``factors`` each) that exceeds :data:`MAX_POINTS`
+    or this machine's memory, naming ``option`` and the largest count that fits."""
+    from brink.scenario.random import check_count
+
+    return check_count(
+        count, option, maximum=MAX_POINTS, bytes_each=_POINT_BYTES * (factors + 1),
+        what="design points",
+    )
+
+
+def _grid_levels(specs: Sequence[str]) -> tuple[list[str], list[list[str]]]:
+    """The factors and the levels of each of ``path=v1,v2,...`` specs, checked."""
     factors: list[str] = []
     levels: list[list[str]] = []
     for spec in specs:
@@ -116,6 +136,17 @@ def grid_design(specs: Sequence[str]) -> Design:
             )
         factors.append(path)
         levels.append(items)
+    return factors, levels
+
+
+def grid_design(specs: Sequence[str]) -> Design:
+    """Full factorial design from ``path=v1,v2,...`` specs (last factor varies fastest).
+
+    The product of the level counts is checked (:func:`check_design_points`) before any
+    point is built.
+    """
+    factors, levels = _grid_levels(specs)
+    check_design_points(math.prod(len(v) for v in levels), len(factors), "--grid")
     points = tuple(dict(zip(factors, combo, strict=True)) for combo in itertools.product(*levels))
     return Design(tuple(factors), points, "grid")
 
@@ -154,6 +185,7 @@ def lhs_design(n: int, specs: Sequence[str], seed: int) -> Design:
     factors = [r[0] for r in ranges]
     if len(set(factors)) != len(factors):
         raise InputError("a factor is given twice", "--lhs", "Give each path once")
+    check_design_points(n, len(factors), "--lhs")
     unit = qmc.LatinHypercube(d=len(ranges), seed=np.random.default_rng(seed)).random(n)
     lows = np.array([r[1] for r in ranges])
     highs = np.array([r[2] for r in ranges])
@@ -174,6 +206,13 @@ def design_from_options(grid: Sequence[str], lhs: Sequence[str], seed: int) -> D
                 "--lhs",
                 "e.g. --lhs 20 costs.conventional_war=0.05:0.5",
             ) from None
+        if grid:
+            factors, levels = _grid_levels(grid)
+            cells = math.prod(len(v) for v in levels)
+            check_design_points(cells, len(factors), "--grid")
+            check_design_points(
+                cells * max(n, 1), len(factors) + max(len(lhs) - 1, 1), "--grid x --lhs"
+            )
         lhs_points = lhs_design(n, lhs[1:], seed)
     grid_points = grid_design(grid) if grid else None
     if grid_points is None and lhs_points is None:

@@ -10,7 +10,13 @@ from typing import Any
 
 from brink.errors import InputError
 
-__all__ = ["check_lambda"]
+__all__ = ["MAX_LAMBDA", "check_lambda"]
+
+#: The largest logit precision accepted.  Far past the point where a logit response is a
+#: best response to any payoff difference a scenario produces, and small enough that
+#: ``lam`` times a payoff range stays finite in the solvers' arithmetic (at ``1e308`` the
+#: product overflows and pbe's lambda path divides by zero).
+MAX_LAMBDA = 1e100
 
 
 def check_lambda(lam: Any, solver: str, fix: str) -> float | None:
@@ -25,4 +31,10 @@ def check_lambda(lam: Any, solver: str, fix: str) -> float | None:
         value = float("nan")
     if isinstance(lam, bool) or not (value == value and abs(value) != float("inf") and value >= 0):
         raise InputError(f"lambda must be a finite number >= 0, got {lam!r}", where=f"{solver}(lam=...)", fix=fix)
+    if value > MAX_LAMBDA:
+        raise InputError(
+            f"lambda {value:g} is above the largest precision brink accepts, {MAX_LAMBDA:g}",
+            where=f"{solver}(lam=...)",
+            fix=f"pass lam <= {MAX_LAMBDA:g} (already a best response), or leave it out for the limit",
+        )
     return value

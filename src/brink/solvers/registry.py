@@ -17,6 +17,7 @@ equilibrium (Selten 1965) for perfect information and agent QRE (McKelvey & Palf
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -140,6 +141,14 @@ def check_solver(name: str, lam: float | None = None, *, auto_takes_lambda: bool
             f"choose one of: {', '.join(solver_names())}",
         )
     if lam is not None:
+        from brink.solvers.precision import MAX_LAMBDA
+
+        if isinstance(lam, float | int) and not (math.isfinite(lam) and 0 <= lam <= MAX_LAMBDA):
+            raise InputError(
+                f"a logit precision of {lam:g} is not a finite number from 0 to {MAX_LAMBDA:g}",
+                "--lambda",
+                f"use 0 <= --lambda <= {MAX_LAMBDA:g} ({MAX_LAMBDA:g} already plays a best response)",
+            )
         takes = [e.name for e in SOLVERS.values() if "lam" in e.parameters]
         ok = auto_takes_lambda if name == AUTO else "lam" in SOLVERS[name].parameters
         if not ok:
