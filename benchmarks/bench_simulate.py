@@ -12,10 +12,21 @@ Reports (one process, one core: numba and BLAS limited to one thread):
 * ``brink run ukraine-2022`` samples per second with the post-war game feeding the crisis
   (compare with ``benchmarks/bench_escalation.py``'s figure of the crisis before it).
 
+With ``--baseline PYTHON`` (an interpreter whose ``brink`` is the commit to compare with), the
+two are also measured alternately, ``--reps`` times each, in child processes of one core, and
+reported as ratios (this tree over the baseline; the best of the reps of each, CPU time):
+
+* ``brink simulate ukraine-2022 --ending stalemate``: samples x months per second;
+* the post-war game inside ``brink run ukraine-2022``: the kernel's microseconds per sample
+  (``brink.aftermath.solve_kernel``, eight endings a sample) and the whole post-war part of a
+  chunk's payoffs (``after_crisis``: inputs, kernel and the mix over the endings' lotteries);
+* ``brink run ukraine-2022``: microseconds per sample.
+
 Usage::
 
     .venv/bin/python benchmarks/bench_simulate.py --quick     # seconds: proves the script works
     .venv/bin/python benchmarks/bench_simulate.py             # the figures of the closing note
+    .venv/bin/python benchmarks/bench_simulate.py --compare-only --baseline /path/to/old/python
 
 Prints JSON and writes ``benchmarks/results/simulate.json``.
 """
@@ -93,18 +104,91 @@ def _run_rate(samples: int) -> float:
     return samples / (time.perf_counter() - t)
 
 
+_COMPARE = r"""
+import json, sys, time
+import brink.aftermath
+from brink.templates.escalation import payoffs
+from brink.model import CrisisModel
+from brink.runs.simulate import simulate
+from brink.scenario import load_scenario
+
+name, sim_n, run_n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+spent = {"kernel": 0.0, "after": 0.0}
+kernel, after = brink.aftermath.solve_kernel, payoffs.after_crisis
+
+def timed_kernel(*args):
+    t = time.thread_time()
+    kernel(*args)
+    spent["kernel"] += time.thread_time() - t
+
+def timed_after(*args, **kwargs):
+    t = time.thread_time()
+    out = after(*args, **kwargs)
+    spent["after"] += time.thread_time() - t
+    return out
+
+brink.aftermath.solve_kernel = timed_kernel
+payoffs.after_crisis = timed_after
+sc = load_scenario(name)
+simulate(sc, 1024, ending="stalemate")
+t = time.process_time()
+sim = simulate(sc, sim_n, ending="stalemate")
+sim_s = time.process_time() - t
+model = CrisisModel(sc)
+model.evaluate(model.draw(1, 0, 64))
+params = model.draw(0, 0, run_n)
+spent["kernel"] = spent["after"] = 0.0
+t = time.process_time()
+model.evaluate(params)
+run_s = time.process_time() - t
+print(json.dumps({
+    "simulate_sample_months_per_s": sim_n * sim.months / sim_s,
+    "postwar_kernel_us_per_sample": spent["kernel"] / run_n * 1e6,
+    "after_crisis_us_per_sample": spent["after"] / run_n * 1e6,
+    "run_us_per_sample": run_s / run_n * 1e6,
+}))
+"""
+
+
+def _compare(baseline: str, reps: int, sim_n: int, run_n: int) -> dict[str, Any]:
+    """This tree against ``baseline`` (a Python whose ``brink`` is the commit compared with),
+    alternately in child processes: the best of ``reps`` each, and this tree's figure over the
+    baseline's (a ratio > 1: this tree is faster, for rates and for times alike)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    runs: dict[str, list[dict[str, float]]] = {"new": [], "baseline": []}
+    for _ in range(reps):
+        for label, python in (("new", sys.executable), ("baseline", baseline)):
+            done = subprocess.run([python, "-c", _COMPARE, SCENARIO, str(sim_n), str(run_n)], capture_output=True,
+                                  text=True, check=True, env=env)
+            runs[label].append(json.loads(done.stdout.strip().splitlines()[-1]))
+    out: dict[str, Any] = {"reps": reps, "simulate_samples": sim_n, "run_samples": run_n}
+    for key in runs["new"][0]:
+        rate = key.endswith("_per_s")
+        new = max(r[key] for r in runs["new"]) if rate else min(r[key] for r in runs["new"])
+        old = max(r[key] for r in runs["baseline"]) if rate else min(r[key] for r in runs["baseline"])
+        out[key] = {"new": new, "baseline": old, "speedup": new / old if rate else old / new}
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, seconds")
     parser.add_argument("--samples", type=int, default=1_000_000, help="the large simulate run")
+    parser.add_argument("--baseline", default=None, help="a Python whose brink is the baseline to compare with")
+    parser.add_argument("--reps", type=int, default=3, help="alternations of the comparison")
+    parser.add_argument("--compare-only", action="store_true", help="only the comparison with --baseline")
     args = parser.parse_args()
     large = 20_000 if args.quick else args.samples
     drawn = 2_000 if args.quick else 20_000
     result: dict[str, Any] = {"scenario": SCENARIO, "months": 36}
-    result["kernel"] = _kernel(2_048 if args.quick else 32_768)
-    result["simulate_fixed_ending"] = [_child(n, "stalemate") for n in (large // 10, large)]
-    result["simulate_drawn_ending"] = _child(drawn, None)
-    result["run_samples_per_s"] = _run_rate(1_024 if args.quick else 8_192)
+    if not args.compare_only:
+        result["kernel"] = _kernel(2_048 if args.quick else 32_768)
+        result["simulate_fixed_ending"] = [_child(n, "stalemate") for n in (large // 10, large)]
+        result["simulate_drawn_ending"] = _child(drawn, None)
+        result["run_samples_per_s"] = _run_rate(1_024 if args.quick else 8_192)
+    if args.baseline:
+        result["against_baseline"] = _compare(args.baseline, 1 if args.quick else args.reps,
+                                              4_000 if args.quick else 40_000, 512 if args.quick else 4_096)
     text = json.dumps(result, indent=2)
     print(text)
     (HERE / "results").mkdir(exist_ok=True)
