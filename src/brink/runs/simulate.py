@@ -111,9 +111,10 @@ class TrajectoryModel:
     def _evaluate(self, params: Mapping[str, FloatArray], levers: Mapping[str, Any] | None) -> Evaluation:
         rows = dict(params)
         u = rows.pop("_simulate.ending", None)
-        n = len(next(iter(rows.values()))) if rows else 1
+        n = len(u) if u is not None else len(next(iter(rows.values()))) if rows else 1
         if self.ending is not None:
             sc, full, failed, _ = self.crisis._complete(rows, levers)
+            full, failed = _per_sample(full, failed, n)
             code = ENDINGS.index(self.ending)
             starts = np.asarray([[code, 0, 0]], dtype=np.int64)
             chosen = np.zeros(n, dtype=np.int64)
@@ -121,6 +122,7 @@ class TrajectoryModel:
             if u is None:
                 raise ValueError("simulate draws need the ending uniform (TrajectoryModel.draw)")
             sc, full, failed, prepared, reach, terminals = self.crisis.reach(rows, levers)
+            full, failed = _per_sample(full, failed, n)
             template = get_template(sc.template)
             probs = template.endings(sc, full, reach, terminals, prepared)  # type: ignore[attr-defined]
             cr = getattr(sc, "crisis", None)
@@ -157,6 +159,17 @@ class TrajectoryModel:
             for k in d:
                 d[k] = np.where(failed, np.nan, d[k])
         return Evaluation(outcomes, metrics, failed)
+
+
+def _per_sample(full: Mapping[str, Any], failed: NDArray[np.bool_], n: int) -> tuple[dict[str, Any], NDArray[np.bool_]]:
+    """The crisis model's one row repeated for ``n`` samples when the scenario has no uncertain
+    number (its model then returns a single row; the post-war path of each sample still depends
+    on the ending drawn for it, so every stored column has one value per sample)."""
+    if np.shape(failed)[:1] != (1,) or n == 1:
+        return dict(full), failed
+    wide = {k: np.repeat(v, n, axis=0) if isinstance(v, np.ndarray) and v.shape[:1] == (1,) else v
+            for k, v in full.items()}
+    return wide, np.repeat(failed, n, axis=0)
 
 
 @dataclass
