@@ -90,8 +90,16 @@ def test_fused_equals_unfused_on_the_small_scenario(solver: str, seed: int, samp
     _check(str(SMALL), seed, samples, solver, lam if solver == "qbi" else None)
 
 
+@pytest.mark.parametrize("samples", [257, 3000])
+@pytest.mark.parametrize("solver", ["spe", "qbi"])
+def test_fused_equals_unfused_on_many_samples_of_a_small_game(solver: str, samples: int) -> None:
+    """Blocks of many samples of a small tree: the read-out's matrix product is small per block
+    and large over all samples, so the blocks are sized to take the whole's BLAS path."""
+    _check(str(SMALL), 11, samples, solver, 3.0 if solver == "qbi" else None)
+
+
 @settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 2**31 - 1), samples=st.sampled_from([2, 65, 130]))
+@given(seed=st.integers(0, 2**31 - 1), samples=st.sampled_from([2, 14, 65, 130]))
 @pytest.mark.parametrize("solver", ["spe", "qbi"])
 @pytest.mark.parametrize("name", ESCALATION)
 def test_fused_equals_unfused_on_every_bundled_escalation_scenario(
@@ -236,3 +244,31 @@ def test_fused_numbers_do_not_depend_on_the_pieces() -> None:
     for key, value in whole.metrics.items():
         assert np.array_equal(cut.metrics[key], value, equal_nan=True), key
     np.testing.assert_array_equal(cut.paths, whole.paths)
+
+
+@SETTINGS
+@given(seed=st.integers(0, 2**31 - 1), samples=st.integers(1, 40))
+@pytest.mark.parametrize("name", ["ukraine-2022", "cuban-missile-crisis-1962"])
+def test_class_values_of_the_compiled_pass_are_the_numpy_expressions(name: str, seed: int, samples: int) -> None:
+    """``Quantities.by_class`` from one compiled pass equals the numpy expressions it replaced
+    (``lag * (V_C theta won + value)``, ``lag V_D (1 - won)``, ``lag V_T theta_T (1 - won)``), bit for bit."""
+    from brink.templates.base import ParameterValues
+    from brink.templates.escalation.payoffs import outcome_classes, war_classes
+
+    scenario, full, q = _draw(name, seed, samples)
+    sk = TEMPLATE.skeleton(scenario)
+    t = sk.terms
+    first, _ = war_classes(sk.structure)
+    rep, of_class = outcome_classes(sk.structure)
+    v = ParameterValues(full)
+    won = q.won
+    rounds = t.end_round[rep][of_class]
+    lag = v("process.discount")[:, None] ** (rounds[None, :] - 1)
+    theta = np.where(t.challenger_type[first][None, :] == 1, v("process.irresolute_stake")[:, None], 1.0)
+    col = (slice(None), None)
+    u_c = lag * (v("crisis.stakes.challenger")[col] * theta * won + q.leader.value[:, of_class])
+    u_d = lag * v("crisis.stakes.defender")[col] * (1 - won)
+    theta_t = np.where(t.defender_type[first][None, :] == 1, v("process.restrained_stake")[:, None], 1.0)
+    u_t = lag * v("crisis.stakes.target")[col] * theta_t * (1 - won)
+    want = np.ascontiguousarray(np.stack([u_c, u_d, u_t], axis=-1))
+    assert np.array_equal(q.by_class.view(np.int64), want.view(np.int64))

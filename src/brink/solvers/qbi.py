@@ -378,10 +378,11 @@ def qbi_fused(
     sink: ReadOutSink,
     lam: float | None = None,
     chunk_size: int | None = None,
+    block: int = 2,
 ) -> FusedResult:
     """:func:`qbi_terminal_reach` of a game whose payoffs and chance probabilities are given by
     their parts, computed as the pass visits them; the terminal reach goes to ``sink`` in
-    blocks of samples, as in :func:`brink.solvers.spe.spe_fused`.  Bit-identical to
+    blocks of ``block`` samples or more, as in :func:`brink.solvers.spe.spe_fused`.  Bit-identical to
     :func:`qbi_terminal_reach` on the game with ``parts.payoffs()`` and ``parts.chance_probs()``.
 
     Raises:
@@ -391,7 +392,7 @@ def qbi_fused(
     run, pl = q.run, q.run.plan
     S, P, C = run.samples, game.n_players, run.C
     reach_buf = _buffer("reach", (game.n_nodes, C))
-    rows = _Rows(game, S, C, columns, sink)
+    rows = _Rows(game, S, C, columns, sink, block)
     pay = np.empty((S, P))
     modal = np.empty(S, dtype=np.int64)
     for s0 in range(0, S, C):

@@ -875,21 +875,26 @@ class FusedResult(NamedTuple):
 class _Rows:
     """Terminal reach of consecutive samples, handed to a read-out sink in blocks.
 
-    A block holds at least two samples unless the game has only one (a one-row matrix takes
-    other summation paths in numpy and BLAS, which would change the read-out's last bits),
-    and at most ``2 * C``; every row is the same as the ``(S, terminals)`` array of the
-    unfused path would hold.
+    A block holds at least ``block`` samples (at least 2) unless all ``S`` are fewer, in which
+    case it holds them all: a read-out that multiplies the block by a matrix must see the same
+    BLAS path as on the whole ``(S, terminals)`` array (one row takes ``gemv``, and OpenBLAS
+    takes a small-matrix kernel below a size; each sums in another order), and the caller
+    picks ``block`` so that a block is as large as the whole in that respect.  A block holds
+    fewer than ``2 * block + C`` rows; every row is the one the unfused path would hold.
     """
 
-    def __init__(self, game: Game, S: int, C: int, columns: NDArray[np.int64], sink: ReadOutSink) -> None:
+    def __init__(
+        self, game: Game, S: int, C: int, columns: NDArray[np.int64], sink: ReadOutSink, block: int = 2
+    ) -> None:
         self.S, self.C, self.sink = S, C, sink
+        self.block = max(2, block)
         terminals = game.terminals
         self.terminal_nodes = np.ascontiguousarray(terminals, dtype=np.int64)
         self.terminal_pos = np.full(game.n_nodes, -1, dtype=np.int64)
         self.terminal_pos[terminals] = np.arange(terminals.size)
         self.columns = np.ascontiguousarray(columns, dtype=np.int64)
         width = int(self.columns.max()) + 1 if self.columns.size else 0
-        self.rows = _buffer("fused_rows", (2 * C, width))
+        self.rows = _buffer("fused_rows", (2 * self.block + C, width))
         self.start = 0
 
     def filled(self, s0: int) -> int:
@@ -899,19 +904,25 @@ class _Rows:
     def done(self, s1: int) -> None:
         """Samples up to ``s1`` are in: hand a block to the sink when it is due."""
         n = s1 - self.start
-        if s1 == self.S or (n >= self.C and self.S - s1 >= 2):
+        if s1 == self.S or (n >= self.block and self.S - s1 >= self.block):
             self.sink(self.start, s1, self.rows[:n])
             self.start = s1
 
 
 def spe_fused(
-    game: Game, parts: PayoffParts, columns: NDArray[np.int64], sink: ReadOutSink, chunk_size: int | None = None
+    game: Game,
+    parts: PayoffParts,
+    columns: NDArray[np.int64],
+    sink: ReadOutSink,
+    chunk_size: int | None = None,
+    block: int = 2,
 ) -> FusedResult:
     """:func:`spe_terminal_reach` of a game whose payoffs and chance probabilities are given by
     their parts (:class:`PayoffParts`): each is computed as the backward induction visits it,
     and the terminal reach goes to ``sink(start, stop, rows)`` in blocks of samples
     (``rows[s, columns[i]]`` is the reach of ``game.terminals[i]`` in sample ``start + s``;
-    the sink copies what it keeps) instead of an ``(S, terminals)`` array.
+    the sink copies what it keeps) instead of an ``(S, terminals)`` array.  A block holds
+    ``block`` samples or more, or all of them when there are fewer (:class:`_Rows`).
 
     The numbers are those of :func:`spe_terminal_reach` on the game with
     ``parts.payoffs()`` and ``parts.chance_probs()``, bit for bit (the same kernels, the
@@ -925,7 +936,7 @@ def spe_fused(
     S, P, C = run.samples, game.n_players, run.C
     choice = _buffer("choice", (game.n_nodes, C), np.int32)
     reach_buf = _buffer("reach", (game.n_nodes, C))
-    rows = _Rows(game, S, C, columns, sink)
+    rows = _Rows(game, S, C, columns, sink, block)
     pay = np.empty((S, P))
     modal = np.empty(S, dtype=np.int64)
     for s0 in range(0, S, C):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 from brink import aftermath
@@ -305,24 +306,66 @@ def prepare(scenario: EscalationScenario, params: Params, sk: Skeleton) -> Quant
     sanctioned = ((t.answered[rep] & _BIT["sanctions"]) > 0).astype(np.int64)
     after = after_crisis(scenario, params, lot, nuclear, sanctioned)
     lot_outcome = lot
-    won, rounds = won[:, of_class], rounds[of_class]
 
     delta = v("process.discount")
-    lag = delta[:, None] ** (rounds[None, :] - 1)
-    theta = np.where(t.challenger_type[first][None, :] == 1, v("process.irresolute_stake")[:, None], 1.0)
-    col = (slice(None), None)
-    u_c = lag * (v("crisis.stakes.challenger")[col] * theta * won + after.value[:, of_class])
-    u_d = lag * v("crisis.stakes.defender")[col] * (1 - won)
-    theta_t = np.where(t.defender_type[first][None, :] == 1, v("process.restrained_stake")[:, None], 1.0)
-    u_t = lag * v("crisis.stakes.target")[col] * theta_t * (1 - won)
+    # the discount of each round, as the per-class power ``delta ** (round - 1)`` gives it
+    lag = delta[:, None] ** (np.arange(1, R + 1)[None, :] - 1)
+    by_class = np.empty((n, len(first), 3))
+    won_class = np.empty((n, len(first)))
+
+    def column(name: str) -> FloatArray:
+        return np.ascontiguousarray(np.broadcast_to(np.asarray(v(name), dtype=np.float64), (n,)))
+
+    _class_values(
+        np.ascontiguousarray(won), np.ascontiguousarray(after.value), of_class, rounds[of_class],
+        t.challenger_type[first] == 1, t.defender_type[first] == 1, np.ascontiguousarray(lag),
+        column("process.irresolute_stake"), column("process.restrained_stake"), column("crisis.stakes.challenger"),
+        column("crisis.stakes.defender"), column("crisis.stakes.target"), by_class, won_class,
+    )
     coef = _coefficients(scenario, params, v, delta, R)
     ptr, term, weight = payoff_terms(sk.structure)
     table, chance_row = chance_table(scenario, params, sk)
     return Quantities(
-        war_class=war_class, lottery=lot_outcome, won=won, leader=after, settled_share=settled * share,
-        by_class=np.ascontiguousarray(np.stack([u_c, u_d, u_t], axis=-1)), coef=coef, ptr=ptr, term=term,
-        weight=weight, chance_table=table, chance_row=chance_row,
+        war_class=war_class, lottery=lot_outcome, won=won_class, leader=after, settled_share=settled * share,
+        by_class=by_class, coef=coef, ptr=ptr, term=term, weight=weight, chance_table=table, chance_row=chance_row,
     )
+
+
+@njit(cache=True, nogil=True)
+def _class_values(
+    won: FloatArray,
+    value: FloatArray,
+    of_class: IndexArray,
+    rounds: IndexArray,
+    irresolute: NDArray[np.bool_],
+    restrained: NDArray[np.bool_],
+    lag: FloatArray,
+    irresolute_stake: FloatArray,
+    restrained_stake: FloatArray,
+    stake_c: FloatArray,
+    stake_d: FloatArray,
+    stake_t: FloatArray,
+    by_class: FloatArray,
+    won_class: FloatArray,
+) -> None:  # pragma: no cover - compiled
+    """The class values ``by_class (S, U, 3)`` in one pass, from the outcome classes' ``won``
+    and post-war ``value`` ``(S, O)``: ``u_C = lag (V_C theta won + value)``, ``u_D = lag V_D
+    (1 - won)``, ``u_T = lag V_T theta_T (1 - won)`` with ``lag = delta^(round - 1)`` (package
+    doc), each multiplied in the order of the numpy expressions they replace, so the values are
+    the same bit for bit without an ``(S, U)`` temporary per factor."""
+    S = won.shape[0]
+    U = of_class.shape[0]
+    for s in range(S):
+        for u in range(U):
+            o = of_class[u]
+            w = won[s, o]
+            d = lag[s, rounds[u] - 1]
+            theta = irresolute_stake[s] if irresolute[u] else 1.0
+            theta_t = restrained_stake[s] if restrained[u] else 1.0
+            won_class[s, u] = w
+            by_class[s, u, 0] = d * (stake_c[s] * theta * w + value[s, o])
+            by_class[s, u, 1] = d * stake_d[s] * (1 - w)
+            by_class[s, u, 2] = d * stake_t[s] * theta_t * (1 - w)
 
 
 def _coefficients(

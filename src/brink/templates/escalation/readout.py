@@ -27,7 +27,7 @@ from brink.templates.escalation.tree import (
     Structure,
 )
 
-__all__ = ["OUTCOME_PATTERNS", "RESPONSE_OUTCOMES", "Tally", "class_sums", "endings", "metrics", "outcomes", "tally", "tally_structure"]
+__all__ = ["BLAS_SMALL", "OUTCOME_PATTERNS", "RESPONSE_OUTCOMES", "Tally", "block_rows", "class_sums", "endings", "metrics", "outcomes", "tally", "tally_structure"]
 
 #: The outcome that reports each response (the 0.1 names where the concept survives).
 RESPONSE_OUTCOMES: dict[str, str] = {
@@ -78,6 +78,20 @@ def _tally(st: Structure) -> Tally:
     cols["_nuclear_climb"] = t.nuclear_climb.astype(float)
     cols["_nuclear_answered"] = t.nuclear_answered.astype(float)
     return Tally(tuple(cols), np.ascontiguousarray(np.stack(list(cols.values()), axis=1)))
+
+
+#: Multiply-adds (rows x terminals x columns) of the read-out's matrix product above which
+#: every BLAS takes its blocked ``gemm`` path (OpenBLAS switches from its small-matrix kernels
+#: at 100**3 on the architectures that have them; a margin of four).
+BLAS_SMALL = 2**22
+
+
+def block_rows(sk: Skeleton) -> int:
+    """The fewest samples a block of the fused read-out holds (:class:`brink.solvers.spe._Rows`):
+    enough that its matrix product is past :data:`BLAS_SMALL`, so that it sums in the order the
+    product over all samples does (with fewer samples in all, one block holds them all)."""
+    tl = tally_structure(sk)
+    return max(2, BLAS_SMALL // max(1, int(tl.dense.shape[0]) * int(tl.dense.shape[1])) + 1)
 
 
 def tally_structure(sk: Skeleton) -> Tally:

@@ -248,11 +248,11 @@ class EscalationTemplate(Template):
         if solver == "spe":
             from brink.solvers.spe import spe_fused
 
-            result = spe_fused(game, parts, columns, sink)
+            result = spe_fused(game, parts, columns, sink, block=readout.block_rows(sk))
         else:
             from brink.solvers.qbi import qbi_fused
 
-            result = qbi_fused(game, parts, columns, sink, lam=parameters.get("lam"))
+            result = qbi_fused(game, parts, columns, sink, lam=parameters.get("lam"), block=readout.block_rows(sk))
         r = blocks[0] if len(blocks) == 1 else {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
         pays = {f"payoff.{p}": result.payoffs[:, i] for i, p in enumerate(game.players)}
         return FusedReadOut(readout.outcomes(r), pays | readout.metrics(q, r), result.modal, game)
