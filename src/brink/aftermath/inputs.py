@@ -9,6 +9,7 @@ kernel (:func:`brink.aftermath.game.solve_kernel`) reads is built here, once per
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
@@ -89,15 +90,16 @@ def all_starts(sanctions: bool) -> IndexArray:
     return np.asarray(rows, dtype=np.int64)
 
 
-def _central(scenario: EscalationScenario, path: str) -> float:
-    """The central value of a scenario number (0 where the scenario has no such number)."""
-    centre = scenario.parameters.central()
+def _central(centre: Mapping[str, FloatArray], path: str) -> float:
+    """The central value of a scenario number in ``centre`` (0 where the scenario has no such number)."""
     return float(centre[path][0]) if path in centre else 0.0
 
 
-def buyers(scenario: EscalationScenario) -> tuple[str, ...]:
-    """Partners that buy the challenger's energy (``imports_mbd`` > 0 at its central value)."""
-    return tuple(j for j in scenario.partners if _central(scenario, f"partners.{j}.imports_mbd") > 0)
+def buyers(scenario: EscalationScenario, centre: Mapping[str, FloatArray] | None = None) -> tuple[str, ...]:
+    """Partners that buy the challenger's energy (``imports_mbd`` > 0 at its central value; ``centre``:
+    the scenario's central values, if the caller has them)."""
+    centre = scenario.parameters.central() if centre is None else centre
+    return tuple(j for j in scenario.partners if _central(centre, f"partners.{j}.imports_mbd") > 0)
 
 
 @cache
@@ -107,10 +109,10 @@ def _action_table(levels: tuple[float, ...], n_buyers: int) -> FloatArray:
     return np.asarray(rows, dtype=np.float64).reshape(len(rows), n_buyers)
 
 
-def actions(scenario: EscalationScenario) -> FloatArray:
+def actions(scenario: EscalationScenario, centre: Mapping[str, FloatArray] | None = None) -> FloatArray:
     """The leader's joint discount choices (fractions per buying partner), checked for size."""
     levels = tuple(scenario.energy_discount.levels)
-    b = len(buyers(scenario))
+    b = len(buyers(scenario, centre))
     count = len(levels) ** b
     if count > MAX_ACTIONS:
         raise InputError(
@@ -122,9 +124,10 @@ def actions(scenario: EscalationScenario) -> FloatArray:
     return _action_table(levels, b)
 
 
-def nuclear_armed(scenario: EscalationScenario, actor: str) -> bool:
+def nuclear_armed(scenario: EscalationScenario, actor: str, centre: Mapping[str, FloatArray] | None = None) -> bool:
     """Whether ``actor`` has nuclear weapons (any warheads at the scenario's central values)."""
-    return sum(_central(scenario, f"actors.{actor}.nuclear.{k}") for k in ("strategic", "non_strategic")) > 0
+    centre = scenario.parameters.central() if centre is None else centre
+    return sum(_central(centre, f"actors.{actor}.nuclear.{k}") for k in ("strategic", "non_strategic")) > 0
 
 
 def _rate_by_band(regime: str, tenure: FloatArray, cause: reference.ExitCause) -> FloatArray:
@@ -181,7 +184,8 @@ def build_inputs(
 
     # --- outside powers (M9)
     fi = "survival.foreign_imposed"
-    armed = nuclear_armed(scenario, C)
+    centre = scenario.parameters.central()  # once: it evaluates every expression
+    armed = nuclear_armed(scenario, C, centre)
     if f"{fi}.base" in params:
         f_rate = v(f"{fi}.base")
     elif armed:
@@ -205,8 +209,8 @@ def build_inputs(
 
     # --- partners: the sphere contest, then their backing for each discount choice (M7, M8)
     partners = tuple(scenario.partners)
-    buying = buyers(scenario)
-    table = actions(scenario)  # (A, B)
+    buying = buyers(scenario, centre)
+    table = actions(scenario, centre)  # (A, B)
     A = table.shape[0]
     offered = bounded_array("energy_discount.offered_usd_per_bbl", v("energy_discount.offered_usd_per_bbl"), low=0.0)
     price = v("energy_discount.reference_price_usd_per_bbl")
