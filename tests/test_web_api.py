@@ -542,3 +542,160 @@ def test_a_stored_runs_report_uses_its_solver_and_is_bounded_in_time() -> None:
     with TestClient(slow) as c:
         r = c.get(f"/api/store/runs/{run_id}/report")
     assert r.status_code == 422 and "limit of 0.05 s" in r.json()["error"]
+
+
+# ---- issue 24: every setting stated, the numbers of the command line -------------------------------
+
+MISSING = [
+    ("/api/runs", {"scenario": SCENARIO, "samples": 10, "seed": 0, "lam": None}, "solver"),
+    ("/api/runs", {"scenario": SCENARIO, "samples": 10, "seed": 0, "solver": "auto"}, "lam"),
+    ("/api/runs", {"scenario": SCENARIO, "seed": 0, "solver": "auto", "lam": None}, "samples"),
+    ("/api/runs", {"scenario": SCENARIO, "samples": 10, "solver": "auto", "lam": None}, "seed"),
+    ("/api/whatif", {"scenario": SCENARIO, "seed": 0, "solver": "auto", "lam": None}, "samples"),
+    ("/api/tree", {"scenario": SCENARIO, "seed": 0, "solver": "auto", "lam": None}, "sample"),
+    ("/api/compare", {"a": {"scenario": SCENARIO, "solver": "qbi", "lam": 3}, "b": {"scenario": SCENARIO},
+                      "samples": 10, "seed": 0}, "b.solver"),
+    ("/api/compare", {"a": {"scenario": SCENARIO, "solver": "auto", "lam": None},
+                      "b": {"scenario": SCENARIO, "solver": "auto", "lam": None}, "seed": 0}, "samples"),
+    ("/api/analyses", {"scenario": SCENARIO, "kind": "sensitivity", "outcome": "partners_abandon", "seed": 0,
+                       "solver": "auto", "lam": None}, "base_samples"),
+    ("/api/analyses", {"scenario": SCENARIO, "kind": "sensitivity", "base_samples": 8, "seed": 0,
+                       "solver": "auto", "lam": None}, "outcome"),
+    ("/api/analyses", {"scenario": SCENARIO, "kind": "discovery", "outcome": "partners_abandon", "samples": 100,
+                       "direction": "above", "seed": 0, "solver": "auto", "lam": None}, "threshold"),
+    ("/api/analyses", {"scenario": SCENARIO, "kind": "discovery", "outcome": "partners_abandon", "samples": 100,
+                       "threshold": 0.3, "seed": 0, "solver": "auto", "lam": None}, "direction"),
+    ("/api/analyses", {"scenario": SCENARIO, "kind": "policies", "outcome": "partners_abandon", "samples": 100,
+                       "seed": 0, "solver": "auto", "lam": None}, "minimize"),
+    ("/api/analyses", {"scenario": SCENARIO, "kind": "simulate", "seed": 0, "solver": "auto", "lam": None},
+     "samples"),
+    ("/api/analyses", {"scenario": SCENARIO, "kind": "simulate", "samples": 10, "solver": "auto", "lam": None},
+     "seed"),
+]
+
+
+@pytest.mark.parametrize(("path", "body", "setting"), MISSING)
+def test_a_request_without_a_setting_is_refused_naming_it(path: str, body: dict[str, Any], setting: str) -> None:
+    """The server fills in no setting: a request that leaves one out is 422, naming it, and starts nothing."""
+    app = make_app()
+    with TestClient(app) as c:
+        r = c.post(path, json=body)
+        assert r.status_code == 422, r.text
+        assert r.json()["where"] == setting and setting in r.json()["error"]
+        assert app.state.jobs.running() == 0 and not app.state.jobs._jobs
+
+
+def cli_json(*args: str) -> Any:
+    """``brink ARGS --json --no-store`` in process: the command line's numbers."""
+    import json
+
+    from typer.testing import CliRunner
+
+    import brink.cli.analysis  # noqa: F401  (registers the analysis commands)
+    from brink.cli import app
+
+    result = CliRunner().invoke(app, [*args, "--json", "--no-store"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def solver_args(solver: str, lam: float | None) -> list[str]:
+    return ["--solver", solver, *(["--lambda", str(lam)] if lam is not None else [])]
+
+
+def analysis(c: TestClient, app: FastAPI, body: dict[str, Any]) -> dict[str, Any]:
+    r = c.post("/api/analyses", json=body)
+    assert r.status_code == 202, r.text
+    job = wait_job(app, r.json()["id"], 300)
+    assert job.status == "done", job.error
+    out: dict[str, Any] = job.result
+    return out
+
+
+SOLVERS = [("auto", None), ("qbi", 3.0)]
+
+
+@pytest.mark.parametrize(("solver", "lam"), SOLVERS)
+def test_each_analysis_is_the_command_lines_with_the_same_settings(solver: str, lam: float | None) -> None:
+    """Sobol' with the base samples asked for, PRIM with the threshold asked for, policies in the
+    direction asked for: the numbers of brink sensitivity / discover / policies."""
+    app = make_app(max_samples=2000, max_base_samples=64, time_limit=120.0)
+    ref = {"scenario": SCENARIO, "solver": solver, "lam": lam, "seed": 3}
+    flags = [SCENARIO, "--seed", "3", *solver_args(solver, lam)]
+    with TestClient(app) as c:
+        sens = analysis(c, app, {**ref, "kind": "sensitivity", "outcome": "partners_abandon", "base_samples": 16})
+        prim = analysis(c, app, {**ref, "kind": "discovery", "outcome": "partners_abandon", "samples": 400,
+                                 "threshold": 0.3, "direction": "above"})
+        pol = analysis(c, app, {**ref, "kind": "policies", "outcome": "partners_abandon", "samples": 100,
+                                "minimize": False})
+    cli = cli_json("sensitivity", *flags, "--outcome", "partners_abandon", "--samples", "16")
+    assert sens["n_base"] == cli["n_base"] == 16
+    assert sens["rows"] == cli["table"]
+    cli = cli_json("discover", *flags, "--outcome", "partners_abandon", "--samples", "400", "--threshold", "0.3")
+    assert prim["threshold"] == cli["threshold"] == 0.3 and prim["base_density"] == cli["base_density"]
+    assert [b["limits"] for b in prim["boxes"]] == [b["limits"] for b in cli["boxes"]]
+    cli = cli_json("policies", *flags, "--outcome", "partners_abandon", "--samples", "100", "--maximize")
+    assert pol["policies"] == cli["policies"] and pol["minimize"] is False
+
+
+def test_prim_below_a_threshold_is_prim_above_it_of_the_complement() -> None:
+    """direction=below takes the samples under the threshold as the cases of interest: their share
+    is one minus the share above it (no sample sits exactly at it here), and no sample or every
+    sample being a case is refused, naming the threshold."""
+    app = make_app(max_samples=2000, time_limit=120.0)
+    ref = {"scenario": SCENARIO, "solver": "auto", "lam": None, "seed": 1, "kind": "discovery",
+           "outcome": "partners_abandon", "samples": 400}
+    with TestClient(app) as c:
+        above = analysis(c, app, {**ref, "threshold": 0.3, "direction": "above"})
+        below = analysis(c, app, {**ref, "threshold": 0.3, "direction": "below"})
+        assert below["direction"] == "below" and below["n"] == above["n"]
+        assert below["base_density"] == pytest.approx(1 - above["base_density"], abs=1e-12)
+        r = c.post("/api/analyses", json={**ref, "threshold": 1.0, "direction": "above"})
+        job = wait_job(app, r.json()["id"], 300)
+    assert job.status == "failed" and "no sample has partners_abandon above 1" in job.error
+
+
+@pytest.mark.parametrize(("solver", "lam"), [("spe", None), ("qbi", 3.0)])
+def test_compare_of_a_library_scenario_with_itself_is_zero_under_each_solver(solver: str, lam: float | None) -> None:
+    """The defect of issue 24: B from the library was solved with the default solver. Now both sides
+    carry theirs, the result names them, and a scenario compared with itself differs by 0.0."""
+    app = make_app(max_samples=2000, time_limit=120.0)
+    side = {"solver": solver, "lam": lam}
+    with TestClient(app) as c:
+        r = c.post("/api/compare", json={"a": {"text": bundled_text("ukraine-2022"), **side},
+                                         "b": {"scenario": "ukraine-2022", **side}, "samples": 60, "seed": 0})
+        done = wait_job(app, r.json()["id"], 300)
+        assert done.status == "done", done.error
+        out = done.result
+        assert out["same_solver"] and "warning" not in out
+        assert out["sides"]["a"] == out["sides"]["b"] == {"solver": solver, "lambda": lam}
+        diffs = [row["difference"]["mean"] for row in out["rows"] if row["difference"]["mean"] is not None]
+        assert diffs and all(d == 0.0 for d in diffs)
+        mixed = c.post("/api/compare", json={"a": {"scenario": SCENARIO, "solver": "auto", "lam": None},
+                                             "b": {"scenario": SCENARIO, "solver": "qbi", "lam": 3},
+                                             "samples": 50, "seed": 0})
+        out = wait_job(app, mixed.json()["id"], 300).result
+    assert out["same_solver"] is False and "qbi (λ = 3)" in out["warning"] and "auto" in out["warning"]
+
+
+def test_history_opens_a_simulate_run_and_a_report_job_shows_progress(tmp_path: Path) -> None:
+    """A stored simulate run opens with its three figures; a stored run's report is a job whose
+    progress can be polled, and its page is sent once."""
+    app = create_app(ServeSettings(store=tmp_path / "runs.duckdb", scenario_dir=tmp_path, **{**SMALL, "time_limit": 120.0}))
+    ref = {"scenario": SCENARIO, "solver": "auto", "lam": None, "seed": 0}
+    with TestClient(app) as c:
+        sim = analysis(c, app, {**ref, "scenario": "ukraine-2022", "kind": "simulate", "samples": 20})
+        opened = c.get(f"/api/store/runs/{sim['run_id']}").json()
+        assert opened["kind"] == "simulate" and set(opened["figures"]) == {"survival", "reserves", "partners"}
+        assert all(f["data"] for f in opened["figures"].values()) and opened["facts"]
+        job = c.post("/api/runs", json={**ref, "samples": 50}).json()
+        run_id = wait_job(app, job["id"]).result["run_id"]
+        started = c.post(f"/api/store/runs/{run_id}/report")
+        assert started.status_code == 202 and started.json()["kind"] == "report"
+        done = wait_job(app, started.json()["id"], 120)
+        polled = c.get(f"/api/jobs/{done.id}").json()
+        assert polled["status"] == "done" and polled["total"] >= 1 and polled["done"] == polled["total"]
+        page = c.get(f"/api/reports/{polled['result']['report']}")
+        assert page.status_code == 200 and f"run {run_id}" in page.text
+        assert len(page.text) == polled["result"]["bytes"]
+        assert c.get(f"/api/reports/{polled['result']['report']}").status_code == 404
