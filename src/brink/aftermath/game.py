@@ -76,76 +76,86 @@ LANES = 32
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _month_lanes(
-    a: int, R: FloatArray, L: FloatArray, cost: FloatArray, ms_a: FloatArray, gain: FloatArray,
-    icost: FloatArray, isucc: FloatArray, lost: float, bl: FloatArray, W: FloatArray, E: FloatArray,
-    seen: FloatArray, got: FloatArray, domestic: bool,
+    R: FloatArray, L: FloatArray, cost: FloatArray, ms_a: FloatArray, gain: FloatArray, icost: FloatArray,
+    isucc: FloatArray, lost: float, bl: FloatArray, W: FloatArray, E: FloatArray, seen: FloatArray,
+    got: FloatArray, domestic: bool,
 ) -> None:
-    """One month from reserves ``R[b]`` under action ``a`` for every lane ``b`` of a block.
+    """One month from reserves ``R[b]`` under every action ``a`` for every lane ``b`` of a block.
 
     ``L`` holds the lanes' scalars (rows :data:`_L_ROWS`), ``bl`` each lane's base log-odds
-    of the coalition this month.  Writes the rows of ``W``: share paid ``k``, next reserves,
-    mean support, foreign hazard, domestic hazard and the flow payoff net of punishment's
-    terms (those come later); the domestic hazard only with ``domestic``.  ``seen`` and ``got``
+    of the coalition this month.  Writes the rows of ``W (rows, A, B)``: share paid ``k``,
+    next reserves, mean support, the coalition's log-odds without the base rate, the foreign
+    hazard and, with ``domestic``, the domestic hazard and their union.  ``seen`` and ``got``
     ``(I + 1, A, B)`` remember each exponent and its ``exp`` from the last call (NaN: none), so
     a month whose exponent is that of the month before (reserves above their start, the base
-    rate in the same tenure band) reuses the value instead of calling ``exp`` again.  The arithmetic is :func:`brink.aftermath.reference`'s
-    ``_month`` and :func:`brink.mechanisms.removal.intervention` operation for operation;
-    only the order of the loops differs (lanes innermost, the ``exp`` calls in loops of their
-    own so the rest vectorises)."""
-    B = R.shape[0]
+    rate in the same tenure band) reuses the value instead of calling ``exp`` again.  The
+    arithmetic is :mod:`brink.aftermath.reference`'s ``_month`` and
+    :func:`brink.mechanisms.removal.intervention` operation for operation; what depends on
+    the reserves alone (the shortfall, the weakness) is computed once for all actions, and the
+    loops run lanes innermost, the ``exp`` calls in loops of their own so the rest vectorises."""
+    A, B = cost.shape
     n_int = gain.shape[0]
     for b in range(B):
         Rb = R[b]
-        rev = L[_REV, b]
-        c = cost[a, b]
-        avail = max(Rb + rev, 0.0)
-        kf = avail / c if c > avail else 1.0
-        r2 = max(Rb + rev - kf * c, 0.0)
-        ms = kf * ms_a[a, b] + (1.0 - kf) * ms_a[0, b]
         R0 = L[_R0, b]
         short = min(max(1.0 - Rb / R0, 0.0), 1.0) if R0 > 0.0 else 0.0
-        x = L[_DOMX, b] + L[_PW, b] * (1.0 - ms) + L[_GW, b] * short
-        W[_K, b] = kf
-        W[_RN, b] = r2
-        W[_MS, b] = ms
-        W[_X, b] = x
-        W[_WEAK, b] = 0.5 * lost + 0.5 * short
-        W[_KEEP, b] = 1.0 - L[_HBG, b]
-        E[n_int, b] = -(bl[b] + x)
-    for i in range(n_int):
+        W[_SHORT, 0, b] = short
+        W[_WEAK, 0, b] = 0.5 * lost + 0.5 * short
+        W[_SUM, 0, b] = Rb + L[_REV, b]
+    for a in range(A):
         for b in range(B):
-            q = isucc[i, b] * L[_DET, b] * (1.0 - L[_SHD, b] * W[_MS, b]) * (1.0 + L[_WEFF, b] * W[_WEAK, b])
-            q = min(max(q, 0.0), 1.0)
-            W[_IQ0 + i, b] = q
-            E[i, b] = -(gain[i, b] * q - icost[i, b])
+            c = cost[a, b]
+            got_r = W[_SUM, 0, b]
+            avail = max(got_r, 0.0)
+            kf = avail / c if c > avail else 1.0
+            ms = kf * ms_a[a, b] + (1.0 - kf) * ms_a[0, b]
+            x = L[_DOMX, b] + L[_PW, b] * (1.0 - ms) + L[_GW, b] * W[_SHORT, 0, b]
+            W[_K, a, b] = kf
+            W[_RN, a, b] = max(got_r - kf * c, 0.0)
+            W[_MS, a, b] = ms
+            W[_X, a, b] = x
+            W[_KEEP, a, b] = 1.0 - L[_HBG, b]
+            E[n_int, a, b] = -(bl[b] + x)
+    for i in range(n_int):
+        for a in range(A):
+            for b in range(B):
+                q = isucc[i, b] * L[_DET, b] * (1.0 - L[_SHD, b] * W[_MS, a, b]) * (1.0 + L[_WEFF, b] * W[_WEAK, 0, b])
+                q = min(max(q, 0.0), 1.0)
+                W[_IQ0 + i, a, b] = q
+                E[i, a, b] = -(gain[i, b] * q - icost[i, b])
     for i in range(n_int + 1 if domestic else n_int):
-        for b in range(B):
-            arg = E[i, b]
-            if arg == seen[i, a, b]:  # this action's exponent as last month: the same exp
-                E[i, b] = got[i, a, b]
-            else:
-                e = np.exp(arg)
-                seen[i, a, b] = arg
-                got[i, a, b] = e
-                E[i, b] = e
+        for a in range(A):
+            for b in range(B):
+                arg = E[i, a, b]
+                if arg == seen[i, a, b]:  # this action's exponent as last month: the same exp
+                    E[i, a, b] = got[i, a, b]
+                else:
+                    e = np.exp(arg)
+                    seen[i, a, b] = arg
+                    got[i, a, b] = e
+                    E[i, a, b] = e
     for i in range(n_int):
+        for a in range(A):
+            for b in range(B):
+                act = 1.0 / (1.0 + E[i, a, b])
+                W[_KEEP, a, b] *= 1.0 - act * W[_IQ0 + i, a, b]
+    for a in range(A):
         for b in range(B):
-            act = 1.0 / (1.0 + E[i, b])
-            W[_KEEP, b] *= 1.0 - act * W[_IQ0 + i, b]
-    for b in range(B):
-        W[_HF, b] = 1.0 - W[_KEEP, b]
+            W[_HF, a, b] = 1.0 - W[_KEEP, a, b]
     if domestic:
-        for b in range(B):
-            hd = 1.0 / (1.0 + E[n_int, b])
-            W[_HD, b] = hd
-            W[_H, b] = 1.0 - (1.0 - hd) * (1.0 - W[_HF, b])
+        for a in range(A):
+            for b in range(B):
+                hd = 1.0 / (1.0 + E[n_int, a, b])
+                W[_HD, a, b] = hd
+                W[_H, a, b] = 1.0 - (1.0 - hd) * (1.0 - W[_HF, a, b])
 
 
 # rows of the lanes' scalars ``L``
 _R0, _REV, _TOP, _DOMX, _PW, _GW, _HBG, _DET, _SHD, _WEFF, _FF, _PV, _FIS, _PUN, _DELTA = range(15)
 _L_ROWS = 15
-# rows of one month's work ``W`` (then one row per outside power's chance of success)
-_K, _RN, _MS, _X, _WEAK, _KEEP, _HF, _HD, _H, _IQ0 = range(10)
+# rows of one month's work ``W`` (then one row per outside power's chance of success); _WEAK, _SHORT
+# and _SUM (reserves plus revenue) depend on the lane alone and use column 0
+_K, _RN, _MS, _X, _WEAK, _KEEP, _HF, _HD, _H, _SHORT, _SUM, _IQ0 = range(12)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -272,13 +282,12 @@ def solve_kernel(
     icost_l = np.empty((n_int, B))
     isucc_l = np.empty((n_int, B))
     bl_l = np.empty((H, B))
-    W = np.empty((_IQ0 + n_int, B))
-    E = np.empty((n_int + 1, B))
+    W = np.empty((_IQ0 + n_int, A, B))
+    E = np.empty((n_int + 1, A, B))
     seen = np.empty((n_int + 1, A, B))
     seen_g = np.full((n_int + 1, A, B), np.nan)
     got = np.empty((n_int + 1, A, B))
     Rg = np.empty(B)
-    kk = np.empty((G, A, B))
     rn = np.empty((G, A, B))
     hf = np.empty((G, A, B))
     xd = np.empty((G, A, B))
@@ -354,15 +363,14 @@ def solve_kernel(
                     step = L[_TOP, b] / (G - 1) if G > 1 else 0.0
                     Rg[b] = g * step
                 seen_g[:, :, :] = np.nan
+                _month_lanes(Rg, L, c_l, ms_l, gain_l, icost_l, isucc_l, lk, bl_l[0], W, E, seen_g, got, False)
                 for a in range(A):
-                    _month_lanes(a, Rg, L, c_l, ms_l, gain_l, icost_l, isucc_l, lk, bl_l[0], W, E, seen_g, got, False)
                     for b in range(B):
-                        kf = W[_K, b]
-                        kk[g, a, b] = kf
-                        rn[g, a, b] = W[_RN, b]
-                        hf[g, a, b] = W[_HF, b]
-                        xd[g, a, b] = W[_X, b]
-                        fl[g, a, b] = L[_FF, b] + L[_PV, b] * W[_MS, b] - L[_FIS, b] * kf * c_l[a, b]
+                        kf = W[_K, a, b]
+                        rn[g, a, b] = W[_RN, a, b]
+                        hf[g, a, b] = W[_HF, a, b]
+                        xd[g, a, b] = W[_X, a, b]
+                        fl[g, a, b] = L[_FF, b] + L[_PV, b] * W[_MS, a, b] - L[_FIS, b] * kf * c_l[a, b]
             for g in range(G):
                 for a in range(A):
                     for b in range(B):
@@ -382,14 +390,14 @@ def solve_kernel(
             acc[:, :] = 0.0
             ab[:, :] = 0.0
             for t in range(H):
+                _month_lanes(R, L, c_l, ms_l, gain_l, icost_l, isucc_l, lk, bl_l[t], W, E, seen, got, True)
                 for a in range(A):
-                    _month_lanes(a, R, L, c_l, ms_l, gain_l, icost_l, isucc_l, lk, bl_l[t], W, E, seen, got, True)
                     for b in range(B):
-                        kf = W[_K, b]
-                        r2 = W[_RN, b]
-                        h = W[_H, b]
-                        hd = W[_HD, b]
-                        flow = L[_FF, b] + L[_PV, b] * W[_MS, b] - L[_FIS, b] * kf * c_l[a, b]
+                        kf = W[_K, a, b]
+                        r2 = W[_RN, a, b]
+                        h = W[_H, a, b]
+                        hd = W[_HD, a, b]
+                        flow = L[_FF, b] + L[_PV, b] * W[_MS, a, b] - L[_FIS, b] * kf * c_l[a, b]
                         u = flow - h * L[_PUN, b]
                         top = L[_TOP, b]
                         x = r2 / top * (G - 1)
@@ -401,7 +409,7 @@ def solve_kernel(
                         nxt = mid if inside else (V[t + 1, 0, b] if top <= 0.0 else V[t + 1, G - 1, b])
                         q[a, b] = u + (1.0 - h) * L[_DELTA, b] * nxt
                         hd_a[a, b] = hd
-                        hf_a[a, b] = (1.0 - hd) * W[_HF, b]
+                        hf_a[a, b] = (1.0 - hd) * W[_HF, a, b]
                         k_a[a, b] = kf
                         r_a[a, b] = r2
                         u_a[a, b] = u
