@@ -24,6 +24,7 @@ Checking and writing are separate steps (:func:`check_target`, then :func:`write
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import stat
@@ -33,7 +34,7 @@ from pathlib import Path
 
 from brink.errors import InputError
 
-__all__ = ["check_target", "describe_mode", "replacing", "write_text"]
+__all__ = ["check_target", "describe_mode", "disk_error", "os_error_message", "replacing", "write_text"]
 
 _KINDS = (
     (stat.S_ISDIR, "a directory"),
@@ -50,6 +51,61 @@ def describe_mode(mode: int) -> str:
         if test(mode):
             return words
     return "a regular file" if stat.S_ISREG(mode) else "not a regular file"
+
+
+#: What the writer says for the failures a user can fix by choosing another path or freeing
+#: space, one sentence per class (errno), instead of a traceback.
+_CLASSES = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "no space left: the disk quota is exceeded",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.ENAMETOOLONG: "the name is longer than this file system allows",
+    errno.EIO: "the device reported an input/output error",
+    errno.EFBIG: "the file is larger than this file system allows",
+}
+#: The same classes as they appear in the text of errors that are not :class:`OSError`
+#: (DuckDB's ``IOException``, Arrow's errors): ``strerror`` of each errno.
+_PHRASES = {os.strerror(code): code for code in _CLASSES}
+
+
+def disk_error(exc: BaseException) -> int | None:
+    """The errno of ``exc`` if it is one of the write failures with a message of its own
+    (a full, read-only or quota-bound disk, a name too long), else ``None``.
+
+    Looks at :class:`OSError` and at the text of other errors (DuckDB and Arrow report a
+    full disk as their own exception types, quoting ``strerror``).
+    """
+    if isinstance(exc, OSError) and exc.errno in _CLASSES:
+        return exc.errno
+    text = str(exc)
+    for phrase, code in _PHRASES.items():
+        if phrase in text:
+            return code
+    return None
+
+
+def os_error_message(exc: BaseException, path: str | os.PathLike[str], option: str) -> InputError:
+    """The one-line :class:`InputError` for a failed write of ``path``: the class of failure
+    (``no space left``, read-only, name too long...), the path, and what to do."""
+    code = disk_error(exc)
+    what = _CLASSES[code] if code is not None else getattr(exc, "strerror", None) or str(exc)
+    if code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        fix = f"Free some space, or choose another place with {option}; any old file there is left as it was"
+    elif code == errno.ENAMETOOLONG:
+        fix = f"Choose a shorter name (at most {_name_max(Path(path).parent)} bytes) with {option}"
+    else:
+        fix = f"Choose another place with {option}; any old file there is left as it was"
+    return InputError(f"cannot write: {what}", str(path), fix)
+
+
+def _name_max(folder: Path) -> int:
+    """The longest file name (bytes) the file system of ``folder`` takes (255 on most)."""
+    try:
+        return int(os.pathconf(folder if folder.is_dir() else ".", "PC_NAME_MAX"))
+    except (OSError, ValueError):
+        return 255
 
 
 def _resolved(path: Path) -> Path:
@@ -78,16 +134,20 @@ def check_target(
             its folder does not exist (without ``parents``) or is not a folder.
     """
     given = Path(path)
-    target = _resolved(given)
+    try:
+        too_long = len(os.fsencode(given.expanduser().name)) > _name_max(given.expanduser().parent)
+        if too_long:
+            raise OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG), str(given))
+        target = _resolved(given)
+    except OSError as exc:
+        raise os_error_message(exc, given, option) from None
     shown = str(given) if target == given.expanduser() else f"{given} (-> {target})"
     try:
         mode = target.stat().st_mode
     except FileNotFoundError:
         mode = None
     except OSError as exc:
-        raise InputError(
-            f"cannot write here: {exc.strerror}", shown, f"Choose another file with {option}"
-        ) from None
+        raise os_error_message(exc, shown, option) from None
     if mode is not None and not stat.S_ISREG(mode):
         raise InputError(
             f"is {describe_mode(mode)}, not a regular file; brink writes only regular files "
@@ -141,25 +201,30 @@ def replacing(
     """
     target = check_target(path, parents=parents, option=option)
     try:
+        # the folder's name stays short whatever the target's (a name may be 255 bytes)
         scratch = Path(
-            tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            tempfile.mkdtemp(prefix=f".{target.name[:64]}.", suffix=".tmp", dir=target.parent)
         )
     except OSError as exc:
-        raise InputError(
-            f"cannot write in {target.parent}: {exc.strerror}",
-            str(path),
-            f"Choose a writable folder with {option}",
-        ) from None
+        raise os_error_message(exc, path, option) from None
     try:
         tmp = scratch / target.name
-        yield tmp
+        try:
+            yield tmp
+        except Exception as exc:
+            if disk_error(exc) is None:
+                raise
+            raise os_error_message(exc, path, option) from None
         if not tmp.is_file():
             raise InputError(
                 f"nothing was written for {target}", str(path), "This is a bug in brink"
             )
-        os.chmod(tmp, _mode_for(target))
-        check_target(target, parents=False, option=option)
-        os.replace(tmp, target)
+        try:
+            os.chmod(tmp, _mode_for(target))
+            check_target(target, parents=False, option=option)
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise os_error_message(exc, path, option) from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -172,10 +237,7 @@ def write_text(
     Returns:
         The path written (symbolic links resolved).
     """
-    with (
-        replacing(path, parents=parents, option=option) as tmp,
-        open(tmp, "x", encoding="utf-8") as out,
-    ):
+    with replacing(path, parents=parents, option=option) as tmp, open(tmp, "x", encoding="utf-8") as out:
         out.write(text)
         out.flush()
         os.fsync(out.fileno())

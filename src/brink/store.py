@@ -64,6 +64,7 @@ from numpy.typing import NDArray
 
 from brink.errors import BrinkError, InputError
 from brink.output import describe_mode as _describe_mode
+from brink.output import disk_error, os_error_message
 
 __all__ = [
     "KINDS",
@@ -361,8 +362,22 @@ class Store:
                     raise
             except duckdb.InterruptException as exc:  # Ctrl-C inside a query: rolled back
                 raise KeyboardInterrupt from exc
+            except Exception as exc:
+                if disk_error(exc) is None:
+                    raise
+                raise self._disk_full(exc) from None
             finally:
                 con.close()
+
+    def _disk_full(self, exc: BaseException) -> InputError:
+        """The one-line message for a store write that failed for lack of space (or a
+        read-only disk): the transaction was rolled back, so what was stored is intact."""
+        error = os_error_message(exc, self.path, "--store")
+        return InputError(
+            error.what + "; the write was rolled back, nothing stored was changed",
+            str(self.path),
+            "Free some space, or choose another store with --store PATH (or $BRINK_STORE)",
+        )
 
     def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         try:
@@ -457,18 +472,23 @@ class Store:
             ) from None
         try:
             fresh = scratch / self.path.name
-            con = duckdb.connect(str(fresh))
             try:
-                con.execute("BEGIN TRANSACTION")
-                con.execute(_SCHEMA)
-                con.execute(
-                    "INSERT INTO meta VALUES ('format', ?), ('schema_version', ?), ('created', ?)",
-                    [_FORMAT, str(SCHEMA_VERSION), _now()],
-                )
-                con.execute("COMMIT")
-                con.execute("CHECKPOINT")  # everything in the file, nothing left in a journal
-            finally:
-                con.close()
+                con = duckdb.connect(str(fresh))
+                try:
+                    con.execute("BEGIN TRANSACTION")
+                    con.execute(_SCHEMA)
+                    con.execute(
+                        "INSERT INTO meta VALUES ('format', ?), ('schema_version', ?), ('created', ?)",
+                        [_FORMAT, str(SCHEMA_VERSION), _now()],
+                    )
+                    con.execute("COMMIT")
+                    con.execute("CHECKPOINT")  # everything in the file, nothing left in a journal
+                finally:
+                    con.close()
+            except Exception as exc:
+                if disk_error(exc) is None:
+                    raise
+                raise self._disk_full(exc) from None
             try:
                 os.link(fresh, self.path)
             except FileExistsError:
