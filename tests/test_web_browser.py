@@ -153,8 +153,10 @@ def api_bars(b: Browser, base_url: str) -> list[float]:
         base_url + "/api/whatif",
         data={
             "text": page.input_value("#editor"),
-            "samples": WHATIF_SAMPLES,
+            "samples": int(page.input_value("#whatif-samples")),
             "seed": 0,
+            "solver": "auto",
+            "lam": None,
             "ranges": {PARAMETER: held},
             "levers": {},
         },
@@ -253,6 +255,14 @@ def test_whatif_slider_redraws_the_api_numbers(
     before = whatif_bars(page)
     baseline = whatif_baseline(page)
     assert before == baseline  # nothing changed yet: the what-if is the scenario as written
+    names = page.evaluate("() => Array.from(document.getElementById('whatif-chart').data[1].y)")
+    rungs = [n for n in names if n.startswith("rung.")]
+    assert rungs and names[-len(rungs):] == rungs  # the rungs reached follow the endings
+    assert not any(n.startswith("declared.") for n in names)
+    kinds = page.eval_on_selector_all(
+        "#whatif-controls .control", "cs => cs.map(c => c.querySelector('select') ? 'lever' : 'uncertainty')"
+    )
+    assert kinds[0] == "lever" and kinds == sorted(kinds)  # the levers come first
     chart_shot(
         browser,
         "whatif-chart",
@@ -286,6 +296,41 @@ def test_whatif_slider_redraws_the_api_numbers(
     (shots / "whatif_timings.json").write_text(
         json.dumps({"scenario": SCENARIO, "parameter": PARAMETER, "timings": timings}, indent=2)
         + "\n"
+    )
+    clean(browser)
+
+
+def test_whatif_keeps_its_settings_when_the_sample_count_changes(browser: Browser, base_url: str) -> None:
+    """Changing the sample count redraws with the sliders and levers as they were set."""
+    page = browser.page
+    low, high = slider_span(page)
+    wait_redrawn(page, move_slider(page, PARAMETER, "low", low))
+    wait_redrawn(page, move_slider(page, PARAMETER, "high", (low + high) / 2))
+    lever = page.locator("#whatif-controls select").first
+    option = page.eval_on_selector("#whatif-controls select", "s => s.options[2].value")
+    before = page.evaluate("() => window.brink.whatifTimings.length")
+    lever.select_option(option)
+    wait_redrawn(page, before)
+    sliders = f"""() => Array.from(document.querySelectorAll('input[type=range][data-name="{PARAMETER}"]')).map(e => +e.value)"""
+    set_before = page.evaluate(sliders)
+    before = page.evaluate("() => window.brink.whatifTimings.length")
+    page.select_option("#whatif-samples", "10000")
+    wait_redrawn(page, before)
+    held = page.evaluate(sliders)
+    assert held == set_before and held[0] < held[1]
+    assert page.input_value("#whatif-controls select >> nth=0") == option
+    name = page.get_attribute("#whatif-controls select >> nth=0", "data-name")
+    response = page.request.post(base_url + "/api/whatif", data={
+        "text": page.input_value("#editor"), "samples": 10000, "seed": 0, "solver": "auto", "lam": None,
+        "ranges": {PARAMETER: held}, "levers": {name: option}})
+    assert response.ok, response.text()
+    shown = page.evaluate("() => Array.from(document.getElementById('whatif-chart').data[1].y)")
+    assert whatif_bars(page) == [response.json()["outcomes"][k]["mean"] for k in shown]
+    # back to 1,000 samples and the scenario as written for the tests that follow
+    page.evaluate(f"() => {{ document.getElementById('whatif-samples').value = '{WHATIF_SAMPLES}'; }}")
+    page.click("#whatif-reset")
+    page.wait_for_function(
+        "() => document.getElementById('whatif-status').textContent.includes('move a slider')"
     )
     clean(browser)
 
@@ -351,7 +396,7 @@ def test_history_opens_the_run_and_its_csv(
         "#history-detail a", "as => as.map(a => [a.textContent, a.href])"
     )
     by_text = dict(links)
-    assert {"report (HTML)", "samples (CSV)", "samples (Parquet)"} <= set(by_text)
+    assert {"samples (CSV)", "samples (Parquet)"} <= set(by_text)
     response = page.request.get(by_text["samples (CSV)"])
     assert response.ok
     rows = list(csv.reader(io.StringIO(response.text())))
@@ -365,6 +410,15 @@ def test_history_opens_the_run_and_its_csv(
             sum(float(r[name]) for r in solved) / len(solved), rel=1e-9, abs=1e-12
         )
     page.screenshot(path=str(shots / "09-history-detail.png"))
+    # the report is built as a job: its progress shows, then the page downloads it
+    with page.expect_download(timeout=120_000) as download:
+        page.click("#history-report")
+    assert download.value.suggested_filename == f"brink-{run_id}.html"
+    report = Path(download.value.path()).read_text(encoding="utf-8")
+    assert f"run {run_id}" in report
+    status = page.text_content("#report-status") or ""
+    assert status.startswith("built in ") and f"{len(report):,} bytes" in status.replace("\u202f", ",")
+    assert page.evaluate("() => { const p = document.getElementById('report-progress'); return p.value === p.max; }")
     clean(browser)
 
 
@@ -374,7 +428,8 @@ def test_prim_trajectory_points_open_their_boxes(browser: Browser, shots: Path) 
     page = browser.page
     open_tab(browser, "analyses")
     page.select_option("#analysis-kind", "discovery")
-    page.fill("#analysis-outcome", "partners_abandon")
+    page.wait_for_function("() => document.querySelectorAll('#analysis-outcome option').length > 1")
+    page.select_option("#analysis-outcome", "partners_abandon")
     page.fill("#analysis-samples", "1000")
     page.click("#analysis-btn")
     page.wait_for_function(
@@ -413,4 +468,126 @@ def test_compare_a_scenario_with_its_own_change(browser: Browser, shots: Path) -
     )
     diff = {r[0]: float(r[3]) for r in rows if r[3] != "n/a"}  # n/a: a metric no pair defines
     assert diff["partners_abandon"] < -0.01  # a larger discount keeps partners
+    clean(browser)
+
+
+# ---- issue 24: the tree as Gambit shows it, and every tab's numbers are the command line's ----------
+
+
+def test_tree_shows_payoffs_sets_probabilities_and_downloads_an_efg_gambit_solves_alike(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """The tree of sample 3: payoffs at the leaves, information sets, action probabilities on the
+    edges, the equilibrium path in bold; its .efg download loads in pygambit, and the SPE of the
+    file read back is the page's path."""
+    gbt = pytest.importorskip("pygambit")
+    from brink.efg import read_efg
+    from brink.solvers import solve
+
+    page = browser.page
+    open_tab(browser, "tree")
+    page.fill("#tree-sample", "3")
+    page.click("#tree-btn")
+    page.wait_for_function("() => document.getElementById('tree-status').textContent.includes('players:')")
+    assert page.eval_on_selector_all("#tree .payoffs", "ps => ps.length") >= 1
+    assert page.eval_on_selector_all("#tree .infoset", "ps => ps.length") >= 1
+    assert page.eval_on_selector_all("#tree .prob", "ps => ps.length") >= 1
+    leaf = page.text_content("#tree li.on-path:not(:has(li)) .payoffs") or ""
+    assert leaf.startswith("(RUS ") and ", NATO " in leaf
+    path = page.evaluate("() => window.brink.tree.path")
+    bold = page.eval_on_selector_all(
+        "#tree li.on-path", "ls => ls.map(l => +l.dataset.node)"
+    )
+    assert len(bold) == len(path) + 1
+    assert " > ".join(path) in (page.text_content("#tree-path") or "")
+    assert "levers: as written" in (page.text_content("#tree-path") or "")
+    with page.expect_download() as download:
+        page.click("#tree-efg")
+    assert download.value.suggested_filename.endswith("-seed0-sample3.efg")
+    file = tmp_path / "tree.efg"
+    file.write_text(Path(download.value.path()).read_text())
+    g = gbt.read_efg(str(file))
+    assert [p.label for p in g.players] == ["RUS", "NATO"]
+    assert solve(read_efg(file), "spe").path() == path
+    clean(browser)
+
+
+def set_solver(page: Page, solver: str, lam: str = "") -> None:
+    page.select_option("#solver", solver)
+    if lam:
+        page.fill("#lam", lam)
+
+
+@pytest.mark.parametrize(("solver", "lam"), [("spe", ""), ("qbi", "3")])
+def test_compare_of_a_scenario_with_itself_is_zero_under_each_solver(browser: Browser, solver: str, lam: str) -> None:
+    """A = the editor's scenario, B = the same scenario from the library: every difference is 0.0,
+    and the page names the solver of each side (issue 24: B used to be solved with the default)."""
+    page = browser.page
+    set_solver(page, solver, lam)
+    open_tab(browser, "compare")
+    page.select_option("#compare-b", SCENARIO)
+    page.fill("#compare-set", "")
+    page.fill("#compare-samples", "200")
+    page.click("#compare-btn")
+    page.wait_for_function(
+        "() => document.getElementById('compare-status').textContent.includes('paired samples')", timeout=120_000
+    )
+    rows = page.eval_on_selector_all(
+        "#compare-table tr", "rs => rs.slice(1).map(r => Array.from(r.cells).map(c => c.textContent))"
+    )
+    diffs = [r[3] for r in rows if r[3] != "n/a"]
+    assert diffs and all(float(d) == 0.0 for d in diffs)
+    words = page.text_content("#compare-solvers") or ""
+    expected = solver + (f" (λ = {lam})" if lam else "")
+    assert f"A solved with {expected}, B with {expected}." in words and "mix" not in words
+    set_solver(page, "auto")
+    clean(browser)
+
+
+def run_analysis(page: Page, kind: str, fields: dict[str, str]) -> dict[str, Any]:
+    """Start an analysis from the page with ``fields`` set and return the JSON the page drew."""
+    page.select_option("#analysis-kind", kind)
+    page.wait_for_function("() => document.querySelectorAll('#analysis-outcome option').length > 1")
+    for sel, value in fields.items():
+        if page.eval_on_selector(sel, "e => e.tagName") == "SELECT":
+            page.select_option(sel, value)
+        else:
+            page.fill(sel, value)
+    page.evaluate("() => { window.brink.analysis = null; }")
+    page.click("#analysis-btn")
+    page.wait_for_function(
+        "() => document.getElementById('analysis-status').textContent.startsWith('done') && window.brink.analysis",
+        timeout=180_000,
+    )
+    out: dict[str, Any] = page.evaluate("() => window.brink.analysis")
+    return out
+
+
+def test_analysis_tabs_give_the_command_lines_numbers(browser: Browser) -> None:
+    """Sensitivity, discovery and policies from the page, with the base samples, threshold and
+    direction it shows, equal brink sensitivity / discover / policies with the same settings;
+    the outcome menu offers only outcomes that vary."""
+    from test_web_api import cli_json
+
+    page = browser.page
+    open_tab(browser, "analyses")
+    page.wait_for_function("() => document.querySelectorAll('#analysis-outcome option').length > 1")
+    offered = page.eval_on_selector_all("#analysis-outcome option", "os => os.map(o => o.value)")
+    assert "partners_abandon" in offered and "strategic_nuclear_use" not in offered  # flat on this draw
+    flags = [SCENARIO, "--seed", "2", "--solver", "auto", "--outcome", "partners_abandon"]
+    common = {"#analysis-outcome": "partners_abandon", "#analysis-seed": "2"}
+    sens = run_analysis(page, "sensitivity", {**common, "#analysis-base": "16"})
+    cli = cli_json("sensitivity", *flags, "--samples", "16")
+    assert sens["outcome"] == "partners_abandon" and sens["n_base"] == 16 and sens["rows"] == cli["table"]
+    first = page.eval_on_selector_all("#analysis-table tr", "rs => Array.from(rs[1].cells).map(c => c.textContent)")
+    assert first[0] == cli["table"][0]["parameter"]
+    prim = run_analysis(page, "discovery", {**common, "#analysis-samples": "400", "#analysis-threshold": "0.3",
+                                            "#analysis-direction": "above"})
+    cli = cli_json("discover", *flags, "--samples", "400", "--threshold", "0.3")
+    assert prim["threshold"] == 0.3 and prim["base_density"] == cli["base_density"]
+    assert [b["limits"] for b in prim["boxes"]] == [b["limits"] for b in cli["boxes"]]
+    assert "partners_abandon > 0.3" in (page.text_content("#analysis-extra") or "")
+    pol = run_analysis(page, "policies", {**common, "#analysis-samples": "100", "#analysis-goal": "maximize"})
+    cli = cli_json("policies", *flags, "--samples", "100", "--maximize")
+    assert pol["policies"] == cli["policies"] and "maximise" in (page.text_content("#analysis-extra") or "")
     clean(browser)

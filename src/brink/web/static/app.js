@@ -390,7 +390,8 @@ async function loadOutcomes() {
   const key = JSON.stringify(body);
   if (key === outcomesKey) return;
   const sel = $("analysis-outcome");
-  sel.innerHTML = "<option>…</option>";
+  const chosen = sel.value;
+  sel.innerHTML = `<option value="${esc(chosen)}">…</option>`;
   const r = await api("POST", "/api/outcomes", body);
   outcomesKey = key;
   outcomeStats = Object.fromEntries(r.outcomes.map((o) => [o.name, o]));
@@ -399,7 +400,9 @@ async function loadOutcomes() {
   sel.innerHTML = vary.map((o) => `<option value="${esc(o.name)}">${esc(o.name)} (mean ${pct(o.mean)}, ${pct(o.min)} to ${pct(o.max)})</option>`).join("");
   sel.title = flat.length ? `left out, the same in every one of ${r.samples} samples: ${flat.join(", ")}` : "every outcome varies";
   if (!vary.length) setStatus("analysis-status", `no outcome varies across ${r.samples} samples under ${r.solver}: nothing to explain`, true);
-  setThreshold();
+  // the outcome chosen (and its threshold) stay when it still varies
+  if (vary.some((o) => o.name === chosen)) sel.value = chosen;
+  else setThreshold();
 }
 // the threshold starts at the outcome's median on the small draw, so samples fall on both sides
 function setThreshold() {
