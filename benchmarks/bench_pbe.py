@@ -1,27 +1,32 @@
-"""Benchmark of the ``pbe`` solver (fixed-point iteration) against ``qre`` (homotopy).
+"""Benchmark of the ``pbe`` solver on ``ukraine-2022``: samples/s and certified share, against a baseline.
 
-Both compute the limiting agent logit QRE (McKelvey & Palfrey 1998) of the
-information-set game of the ``escalation`` template (Nature draws private types at the
-root, every later action is observed).  Per scenario file (default: the Cuba and Ukraine
-test scenarios under ``/tmp/esc``): load it with :func:`brink.scenario.load_scenario`, draw
-parameters with ``sc.parameters.draw(seed, 0, n)``, build the game with
-``template.build(sc, params, information="imperfect")`` (building excluded from the
-timings) and time
+The information-set game of the ``escalation`` template (Nature draws each side's private
+resolve at the root, every later action is observed; 4,349 nodes, 248 information sets) is
+built with :func:`brink.templates.get_template` ``("escalation").build(sc, params,
+information="imperfect")`` for ``sc.parameters.draw(seed, 0, n)``, and solved with
+``solve_pbe`` as registered (``brink run --solver pbe`` calls it so).  Building is not
+timed; numba compilation is excluded (a two-sample warm-up first).
 
-* ``solve_pbe`` as registered (``fallback=True``: samples the iteration cannot settle are
-  traced by ``qre``) on ``--samples`` draws, and ``solve_pbe(fallback=False)`` on the same
-  draws (the iteration alone, its samples/s and how many samples it flags);
-* ``solve_qre`` on the first ``--qre-samples`` draws (it is one to three orders slower);
-* agreement on the draws both solved: the largest limit-payoff difference over the
-  payoff range.
+Two configurations, each in its own process, alternated ``--repeat`` times in one run so
+that both see the same machine (a shared 2-core box: compare the ratio, not the figures):
 
-Best of ``--repeat`` runs after a two-sample warm-up (numba compilation excluded; its
-seconds are reported).  One process, one thread: samples/s per core.
+* ``new``: this checkout (``sys.executable``, ``--samples`` draws);
+* ``baseline``: another checkout's interpreter (``--baseline-python``, e.g. a virtual
+  environment whose ``brink`` is the commit before this work), on the first
+  ``--baseline-samples`` draws of the same seed (it is two orders slower).
+
+Per configuration: CPU seconds per sample of the solve (``time.process_time``, so per
+core), samples/s, the certified share (``info["certified"]``, or ``~info["failed"]`` where a
+checkout has no certificate) and the median sweeps.  The ratio is new/baseline samples/s.
+``--gambit`` adds pygambit's ``logit_solve`` on draw 0 of the same game (exported as
+``.efg``) in a subprocess capped at ``--gambit-timeout`` seconds; ``--openspiel PYTHON``
+adds OpenSpiel's CFR+ (200 iterations) on that ``.efg`` with that interpreter.
 
 Usage::
 
     NUMBA_NUM_THREADS=1 .venv/bin/python benchmarks/bench_pbe.py --quick
-    NUMBA_NUM_THREADS=1 .venv/bin/python benchmarks/bench_pbe.py --repeat 3
+    NUMBA_NUM_THREADS=1 .venv/bin/python benchmarks/bench_pbe.py --samples 400 \\
+        --baseline-python /tmp/vb/bin/python --baseline-samples 16 --repeat 2 --gambit
 
 Prints JSON and writes ``benchmarks/results/pbe.json``.
 """
@@ -32,111 +37,169 @@ import argparse
 import json
 import os
 import platform
+import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from brink.games import Game
-from brink.scenario import load_scenario
-from brink.solvers.pbe import solve_pbe
-from brink.solvers.qre import solve_qre
-from brink.solvers.result import Solution
-from brink.templates import get_template
-
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "pbe.json"
-SCENARIOS = ["/tmp/esc/cuba.yaml", "/tmp/esc/ukr.yaml"]
+SCENARIO = "ukraine-2022"
+
+_WORKER = r"""
+import json, sys, time
+import numpy as np
+from brink.scenario import load_scenario
+from brink.solvers.pbe import solve_pbe
+from brink.templates import get_template
+
+name, samples, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+sc = load_scenario(name)
+template = get_template("escalation")
+def build(n):
+    return template.build(sc, sc.parameters.draw(seed, 0, n), information="imperfect")
+solve_pbe(build(2))
+game = build(samples)
+t0 = time.process_time()
+w0 = time.perf_counter()
+sol = solve_pbe(game)
+cpu = time.process_time() - t0
+wall = time.perf_counter() - w0
+info = sol.info
+certified = np.asarray(info.get("certified", ~np.asarray(info["failed"], dtype=bool)), dtype=bool)
+print(json.dumps({
+    "samples": samples, "cpu_s": cpu, "wall_s": wall,
+    "certified": int(certified.sum()),
+    "sweeps_median": float(np.median(info["iterations"])),
+    "payoffs": np.asarray(sol.payoffs).tolist(),
+}))
+"""
+
+_GAMBIT = r"""
+import sys, time
+sys.path.insert(0, sys.argv[2])
+from pathlib import Path
+from gambit_bridge import read_blank_labels
+import pygambit as gbt
+path = Path(sys.argv[1])
+game = read_blank_labels(path, path.parent)
+t0 = time.perf_counter()
+gbt.nash.logit_solve(game, use_strategic=False)
+print(time.perf_counter() - t0)
+"""
+
+_CFR = r"""
+import sys, time
+import pyspiel
+from open_spiel.python.algorithms import cfr
+game = pyspiel.load_efg_game(open(sys.argv[1]).read())
+solver = pyspiel.CFRPlusSolver(game) if hasattr(pyspiel, "CFRPlusSolver") else None
+t0 = time.perf_counter()
+for _ in range(200):
+    solver.evaluate_and_update_policy()
+print(time.perf_counter() - t0)
+"""
 
 
-def build(path: str, samples: int, seed: int) -> Game:
-    """The scenario's information-set game for ``samples`` parameter draws."""
-    sc = load_scenario(path)
-    template = get_template(sc.template)
-    params = sc.parameters.draw(seed, 0, samples)
-    game: Game = template.build(sc, params, information="imperfect")
-    return game
+def worker(python: str, samples: int, seed: int, env: dict[str, str]) -> dict[str, Any]:
+    """One timed solve in a fresh process of ``python``."""
+    out = subprocess.run(
+        [python, "-c", _WORKER, SCENARIO, str(samples), str(seed)],
+        capture_output=True, text=True, env=env, check=True,
+    )  # fmt: skip
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    result["samples_per_s"] = result["samples"] / result["cpu_s"]
+    return result
 
 
-def timed(run: Callable[[], Solution], repeat: int) -> tuple[float, Solution]:
-    """Best wall seconds of ``repeat`` calls, and the last solution."""
-    best, sol = np.inf, None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        sol = run()
-        best = min(best, time.perf_counter() - t0)
-    assert sol is not None
-    return float(best), sol
+def efg_of_draw(seed: int, folder: Path) -> Path:
+    """Draw 0 of the information-set game, exported as ``.efg``."""
+    from brink.efg import write_efg
+    from brink.scenario import load_scenario
+    from brink.templates import get_template
+
+    sc = load_scenario(SCENARIO)
+    game = get_template("escalation").build(
+        sc, sc.parameters.draw(seed, 0, 1), information="imperfect"
+    )
+    path = folder / f"{SCENARIO}.efg"
+    path.write_text(write_efg(game, sample=0))
+    return path
 
 
-def measure(path: str, samples: int, qre_samples: int, repeat: int, seed: int) -> dict[str, Any]:
-    game = build(path, samples, seed)
-    t0 = time.perf_counter()
-    two = build(path, 2, seed)
-    solve_pbe(two)
-    solve_qre(two)
-    warmup = time.perf_counter() - t0
-    seconds, sol = timed(lambda: solve_pbe(game), repeat)
-    alone_seconds, alone = timed(lambda: solve_pbe(game, fallback=False), repeat)
-    scale = np.ptp(game.terminal_payoffs(), axis=(1, 2))
-    small = build(path, qre_samples, seed)  # the same first draws
-    qre_seconds, qre = timed(lambda: solve_qre(small), 1)
-    both = ~np.asarray(qre.info["failed"]) & ~np.asarray(sol.info["failed"][:qre_samples])
-    gap = np.abs(sol.payoffs[:qre_samples] - qre.payoffs).max(axis=1) / scale[:qre_samples]
-    return {
-        "scenario": path,
-        "nodes": game.n_nodes,
-        "personal_sets": int(np.sum(game.infoset_player >= 0)),
-        "jit_warmup_s": round(warmup, 2),
-        "pbe": {
-            "samples": samples,
-            "seconds": round(seconds, 3),
-            "samples_per_s": round(samples / seconds, 1),
-            "failed": int(np.sum(sol.info["failed"])),
-            "fallback_to_qre": int(np.sum(sol.info["fallback"])),
-            "max_regret_over_range": float(np.max(sol.info["regret_scaled"])),
-        },
-        "pbe_iteration_only": {
-            "seconds": round(alone_seconds, 3),
-            "samples_per_s": round(samples / alone_seconds, 1),
-            "flagged": int(np.sum(alone.info["failed"])),
-            "iterations_median": float(np.median(alone.info["iterations"])),
-            "iterations_p90": float(np.percentile(alone.info["iterations"], 90)),
-        },
-        "qre": {
-            "samples": qre_samples,
-            "seconds": round(qre_seconds, 3),
-            "samples_per_s": round(qre_samples / qre_seconds, 2),
-            "failed": int(np.sum(qre.info["failed"])),
-        },
-        "speedup": round((samples / seconds) / (qre_samples / qre_seconds), 1),
-        "limit_payoff_gap_over_range": float(gap[both].max(initial=0.0)),
-    }
+def timed_subprocess(argv: list[str], timeout: float) -> dict[str, Any]:
+    """Seconds a reference solver printed, or why there are none."""
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return {"seconds": None, "note": f"did not finish in {timeout:g} s (stopped)"}
+    if out.returncode != 0:
+        return {"seconds": None, "note": (out.stderr.strip().splitlines() or ["failed"])[-1][:300]}
+    return {"seconds": float(out.stdout.strip().splitlines()[-1])}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--samples", type=int, default=1000)
-    ap.add_argument("--qre-samples", type=int, default=16)
-    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--samples", type=int, default=400)
+    ap.add_argument("--baseline-python", default="")
+    ap.add_argument("--baseline-samples", type=int, default=16)
+    ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--quick", action="store_true", help="64 pbe / 4 qre samples")
-    ap.add_argument("scenarios", nargs="*", default=SCENARIOS)
+    ap.add_argument("--gambit", action="store_true", help="pygambit logit_solve on draw 0")
+    ap.add_argument("--gambit-timeout", type=float, default=60.0)
+    ap.add_argument("--openspiel", default="", help="a Python with open_spiel: CFR+ x 200")
+    ap.add_argument("--quick", action="store_true", help="64 samples, one repeat")
     args = ap.parse_args()
-    samples, qre_samples = (64, 4) if args.quick else (args.samples, args.qre_samples)
+    samples, repeat = (64, 1) if args.quick else (args.samples, args.repeat)
+    env = {**os.environ, "NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    runs: dict[str, list[dict[str, Any]]] = {"new": [], "baseline": []}
+    for _ in range(repeat):
+        runs["new"].append(worker(sys.executable, samples, args.seed, env))
+        if args.baseline_python:
+            runs["baseline"].append(
+                worker(args.baseline_python, args.baseline_samples, args.seed, env)
+            )
+
+    def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+        best = max(rows, key=lambda r: r["samples_per_s"])
+        return {
+            "samples": best["samples"],
+            "samples_per_s": round(best["samples_per_s"], 2),
+            "cpu_ms_per_sample": round(1e3 / best["samples_per_s"], 3),
+            "certified_share": round(best["certified"] / best["samples"], 4),
+            "sweeps_median": best["sweeps_median"],
+            "all_samples_per_s": [round(r["samples_per_s"], 2) for r in rows],
+        }
+
+    results: dict[str, Any] = {"scenario": SCENARIO, "new": summary(runs["new"])}
+    if runs["baseline"]:
+        results["baseline"] = summary(runs["baseline"])
+        results["ratio_new_over_baseline"] = round(
+            results["new"]["samples_per_s"] / results["baseline"]["samples_per_s"], 1
+        )
+    if args.gambit or args.openspiel:
+        folder = Path(tempfile.mkdtemp(prefix="bench-pbe-"))
+        path = efg_of_draw(args.seed, folder)
+        if args.gambit:
+            tests = str(HERE.parent / "tests")
+            results["pygambit_logit_solve"] = timed_subprocess(
+                [sys.executable, "-c", _GAMBIT, str(path), tests], args.gambit_timeout
+            )
+        if args.openspiel:
+            results["openspiel_cfr_plus_200"] = timed_subprocess(
+                [args.openspiel, "-c", _CFR, str(path)], args.gambit_timeout
+            )
     out = {
         "machine": {
             "python": platform.python_version(),
             "cpu": platform.processor() or platform.machine(),
             "cores": os.cpu_count(),
-            "numba_threads": os.environ.get("NUMBA_NUM_THREADS", "default"),
+            "timer": "process_time (CPU seconds of the solve, one thread)",
+            "when": time.strftime("%Y-%m-%d %H:%M:%S"),
         },
-        "results": [
-            measure(path, samples, min(qre_samples, samples), args.repeat, args.seed)
-            for path in args.scenarios
-        ],
+        "results": results,
     }
     text = json.dumps(out, indent=2)
     print(text)
