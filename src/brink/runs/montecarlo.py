@@ -68,8 +68,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
-    "MAX_CHUNK_SIZE",
     "KEPT_BY_DEFAULT",
+    "MAX_CHUNK_SIZE",
     "MAX_KEPT_SAMPLES",
     "ChunkResult",
     "RunResult",
