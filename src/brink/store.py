@@ -340,6 +340,8 @@ class Store:
                 yield con
             except duckdb.InterruptException as exc:  # Ctrl-C inside a query
                 raise KeyboardInterrupt from exc
+            except (duckdb.CatalogException, duckdb.ConversionException, duckdb.BinderException) as exc:
+                raise self._damaged(str(exc).splitlines()[0]) from None
             finally:
                 con.close()
 
@@ -368,6 +370,18 @@ class Store:
                 raise self._disk_full(exc) from None
             finally:
                 con.close()
+
+    def _damaged(self, what: str, run_id: str | None = None) -> InputError:
+        """The message for a store whose tables or values are not what brink wrote (edited
+        by hand, a dropped table): what is wrong, and how to save the rest."""
+        save = (
+            f"The store is damaged: delete this run with `brink runs delete {run_id}`, or copy "
+            "the readable runs out first with `brink runs export ID`"
+            if run_id is not None
+            else "The store is damaged: copy the readable runs out with `brink runs export ID` "
+            "(`brink runs list --json` lists them) and start a new store with --store PATH"
+        )
+        return InputError(f"damaged run store: {what}", str(self.path), save)
 
     def _disk_full(self, exc: BaseException) -> InputError:
         """The one-line message for a store write that failed for lack of space (or a
@@ -528,7 +542,16 @@ class Store:
                 str(self.path),
                 fix,
             )
-        version = int(rows.get("schema_version", "0"))
+        text = rows.get("schema_version", "0")
+        try:
+            version = int(text)
+        except (TypeError, ValueError):
+            raise InputError(
+                f"damaged run store: table meta, key schema_version is {str(text)[:40]!r}, not an integer",
+                str(self.path),
+                f"Repair it (in duckdb: UPDATE meta SET value = '{SCHEMA_VERSION}' WHERE key = "
+                "'schema_version'), then copy the readable runs out with `brink runs export ID`",
+            ) from None
         if version > SCHEMA_VERSION:
             raise InputError(
                 f"was written by a newer brink (store schema {version}, this brink reads up to {SCHEMA_VERSION})",
@@ -597,17 +620,30 @@ class Store:
             scenario_hash=digest,
             seed=int(seed),
             version=version,
-            parameters=json.loads(params),
+            parameters=self._json(params, "parameters", rid),
             status=status,
             created=created,
             finished=finished,
-            summary=json.loads(summary) if summary is not None else None,
+            summary=self._json(summary, "summary", rid) if summary is not None else None,
             message=message,
             parent_id=parent,
             position=None if position is None else int(position),
             n_samples=int(counts.get(rid, 0)),
             scenario_text=text,
         )
+
+    def _json(self, text: str, column: str, run_id: str) -> Any:
+        """The JSON value of ``runs.column`` of ``run_id``, or the damaged-store message."""
+        try:
+            value = json.loads(text)
+        except (TypeError, ValueError):
+            value = None
+        if not isinstance(value, dict):
+            raise self._damaged(
+                f"table runs, column {column} of run {run_id} is {str(text)[:60]!r}, not a JSON object",
+                run_id,
+            )
+        return value
 
     @staticmethod
     def _counts(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, int]:
@@ -820,11 +856,25 @@ class Store:
         """Per-sample column names of a run and their SQL types, in insertion order."""
         with self._read() as con:
             rid = self._resolve(con, run_id)
+            return self._known_columns(con, rid)
+
+    def _known_columns(self, con: duckdb.DuckDBPyConnection, rid: str) -> dict[str, str]:
+        """The sample columns of ``rid`` from the ``columns`` table, or, if that table was
+        dropped, from the samples table itself (so ``brink runs export`` still saves them)."""
+        try:
             return dict(
                 con.execute(
                     "SELECT name, dtype FROM columns WHERE run_id = ? ORDER BY position", [rid]
                 ).fetchall()
             )
+        except duckdb.CatalogException:
+            rows = con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_name = ? AND column_name <> 'sample' ORDER BY ordinal_position",
+                [f"samples_{rid}"],
+            ).fetchall()
+            kinds = {"DOUBLE": "DOUBLE", "BIGINT": "BIGINT", "BOOLEAN": "BOOLEAN"}
+            return {str(n): kinds.get(str(t), "VARCHAR") for n, t in rows}
 
     def samples(self, run_id: str, columns: list[str] | None = None) -> dict[str, NDArray[Any]]:
         """Per-sample columns of a run as numpy arrays ordered by sample index.
@@ -834,11 +884,7 @@ class Store:
         """
         with self._read() as con:
             rid = self._resolve(con, run_id)
-            known = dict(
-                con.execute(
-                    "SELECT name, dtype FROM columns WHERE run_id = ? ORDER BY position", [rid]
-                ).fetchall()
-            )
+            known = self._known_columns(con, rid)
             wanted = list(known) if columns is None else list(columns)
             missing = [c for c in wanted if c not in known]
             if missing:
