@@ -699,3 +699,27 @@ def test_history_opens_a_simulate_run_and_a_report_job_shows_progress(tmp_path: 
         assert page.status_code == 200 and f"run {run_id}" in page.text
         assert len(page.text) == polled["result"]["bytes"]
         assert c.get(f"/api/reports/{polled['result']['report']}").status_code == 404
+
+
+def test_outcomes_offered_are_those_that_vary_on_the_draw() -> None:
+    """/api/outcomes: each outcome's mean, range and variance on the draw, the most variable first;
+    under the default solver every ukraine-2022 sample settles, so settlement is flat (not offered)."""
+    from brink.model import CrisisModel
+
+    ref = {"solver": "auto", "lam": None, "seed": 4, "samples": 128}
+    with TestClient(make_app()) as c:
+        exchange = c.post("/api/outcomes", json={**ref, "scenario": SCENARIO}).json()
+        escalation = c.post("/api/outcomes", json={**ref, "scenario": "ukraine-2022"}).json()
+    model = CrisisModel(load_scenario(SCENARIO))
+    ev = model.evaluate(model.draw(4, 0, 128))
+    ok = ~np.asarray(ev.failed, dtype=bool)
+    rows = {r["name"]: r for r in exchange["outcomes"]}
+    assert set(rows) == set(ev.outcomes)
+    for name, values in ev.outcomes.items():
+        v = np.asarray(values, dtype=float)[ok]
+        assert rows[name]["mean"] == pytest.approx(float(v.mean()), abs=1e-12)
+        assert rows[name]["varies"] == (float(v.max() - v.min()) > 1e-9)
+    variances = [r["variance"] for r in exchange["outcomes"]]
+    assert variances == sorted(variances, reverse=True)
+    flat = {r["name"] for r in escalation["outcomes"] if not r["varies"]}
+    assert "settlement" in flat and "partners_abandon" not in flat

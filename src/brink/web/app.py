@@ -67,6 +67,9 @@ MAX_TEXT = 256 * 1024
 REPORT_SAMPLES = 2000
 #: Rows per chunk of an analysis started from the app: the steps of its progress bar and of its time limit.
 ANALYSIS_CHUNK = 1024
+#: An outcome varies across samples when its largest and smallest per-sample values differ by more
+#: than this (a probability of 1 - 1e-12 in one sample is a rounding of 1, not a different answer).
+VARIES = 1e-9
 #: Samples drawn for the game tree's reach probabilities.
 TREE_SAMPLES = 200
 
@@ -588,8 +591,9 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
 
     @app.post("/api/outcomes")
     def outcomes(body: OutcomesBody) -> dict[str, Any]:
-        """The scenario's outcomes on a small draw: mean, range and whether each varies across
-        samples (only those can be explained by sensitivity or split by PRIM)."""
+        """The scenario's outcomes on a small draw: mean, range, variance and whether each varies
+        across samples by more than :data:`VARIES` (only those can be explained by sensitivity or
+        split by PRIM), the most variable first."""
         import numpy as np
 
         model, _ = model_of(body)
@@ -602,7 +606,9 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
             if v.size == 0:
                 continue
             rows.append({"name": name, "mean": float(v.mean()), "min": float(v.min()), "max": float(v.max()),
-                         "median": float(np.median(v)), "varies": bool(v.max() > v.min())})
+                         "median": float(np.median(v)), "variance": float(v.var()),
+                         "varies": bool(v.max() - v.min() > VARIES)})
+        rows.sort(key=lambda r: -r["variance"])
         return _clean({"samples": body.samples, "seed": body.seed, "solver": model.solver, "lam": model.lam,
                        "outcomes": rows})
 
