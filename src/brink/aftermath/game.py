@@ -312,8 +312,6 @@ def solve_kernel(
     disc_t = np.empty(B)
     acc = np.empty((6, B))
     ab = np.empty((P, B))
-    mon = np.empty((7, B))
-    sj = np.empty(B)
     todo = np.empty(S, dtype=np.int64)
     for k in range(K):
         n = 0
@@ -414,52 +412,53 @@ def solve_kernel(
                         r_a[a, b] = r2
                         u_a[a, b] = u
                 _choose_lanes(q, lam, fixed, pi, bq, best)
-                mon[:, :] = 0.0  # h_dom, h_for, r_next, paid, share, d_paid, gain
-                for a in range(A):
-                    for b in range(B):
+                for b in range(B):  # per lane, the sums over actions in registers
+                    h_dom = 0.0
+                    h_for = 0.0
+                    r_next = 0.0
+                    paid = 0.0
+                    share = 0.0
+                    d_paid = 0.0
+                    gain_t = 0.0
+                    for a in range(A):
                         p = pi[a, b]
                         pk = p * k_a[a, b]
                         c = c_l[a, b]
-                        mon[0, b] += p * hd_a[a, b]
-                        mon[1, b] += p * hf_a[a, b]
-                        mon[2, b] += p * r_a[a, b]
-                        mon[3, b] += pk * c
-                        mon[6, b] += p * u_a[a, b]
-                        mon[4, b] = mon[4, b] + pk if c > 0.0 else mon[4, b]
-                        mon[5, b] = mon[5, b] + pk * disc_l[a, b] if c > 0.0 else mon[5, b]
-                for j in range(P):
-                    for b in range(B):
-                        sj[b] = 0.0
-                    for a in range(A):
-                        for b in range(B):
-                            kf = k_a[a, b]
-                            sj[b] += pi[a, b] * (kf * ps_l[a, j, b] + (1.0 - kf) * ps_l[0, j, b])
-                    for b in range(B):
-                        ab[j, b] += (1.0 - sj[b]) / H
-                    for b in range(used):
-                        s = lanes[b]
-                        if rec_start[s] == k:
-                            rec_support[s, t, j] = sj[b]
-                for b in range(used):
+                        h_dom += p * hd_a[a, b]
+                        h_for += p * hf_a[a, b]
+                        r_next += p * r_a[a, b]
+                        paid += pk * c
+                        gain_t += p * u_a[a, b]
+                        if c > 0.0:
+                            share += pk
+                            d_paid += pk * disc_l[a, b]
                     s = lanes[b]
-                    if rec_start[s] == k:
-                        rec[s, t, 0] = alive[b]
-                        rec[s, t, 1] = mon[0, b]
-                        rec[s, t, 2] = mon[1, b]
-                        rec[s, t, 3] = R[b]
-                        rec[s, t, 4] = mon[5, b]
-                        rec[s, t, 5] = mon[3, b]
-                        rec[s, t, 6] = mon[4, b]
-                for b in range(B):
+                    record = b < used and rec_start[s] == k
+                    for j in range(P):
+                        sj = 0.0
+                        for a in range(A):
+                            kf = k_a[a, b]
+                            sj += pi[a, b] * (kf * ps_l[a, j, b] + (1.0 - kf) * ps_l[0, j, b])
+                        ab[j, b] += (1.0 - sj) / H
+                        if record:
+                            rec_support[s, t, j] = sj
                     al = alive[b]
-                    acc[0, b] += disc_t[b] * al * mon[6, b]
-                    acc[2, b] += al * mon[0, b]
-                    acc[3, b] += al * mon[1, b]
-                    acc[4, b] += mon[4, b]
-                    acc[5, b] += mon[3, b]
-                    alive[b] = al * (1.0 - mon[0, b] - mon[1, b])
+                    if record:
+                        rec[s, t, 0] = al
+                        rec[s, t, 1] = h_dom
+                        rec[s, t, 2] = h_for
+                        rec[s, t, 3] = R[b]
+                        rec[s, t, 4] = d_paid
+                        rec[s, t, 5] = paid
+                        rec[s, t, 6] = share
+                    acc[0, b] += disc_t[b] * al * gain_t
+                    acc[2, b] += al * h_dom
+                    acc[3, b] += al * h_for
+                    acc[4, b] += share
+                    acc[5, b] += paid
+                    alive[b] = al * (1.0 - h_dom - h_for)
                     disc_t[b] *= L[_DELTA, b]
-                    R[b] = mon[2, b]
+                    R[b] = r_next
             for b in range(used):
                 s = lanes[b]
                 out[s, k, 0] = acc[0, b]
