@@ -61,7 +61,6 @@ from brink.solvers.spe import (
     TerminalReach,
     _buffer,
     _chunk_size,
-    _part_payoff,
     _Rows,
     _Stream,
 )
@@ -97,12 +96,8 @@ def _qbi_kernel(
     values: FloatArray,
     scratch: FloatArray,
     fused: bool,
-    cls: FloatArray,
-    outcome_class: NDArray[np.int64],
-    coef: FloatArray,
-    ptr: NDArray[np.int64],
-    term: NDArray[np.int64],
-    weight: FloatArray,
+    paybuf: FloatArray,
+    rows: NDArray[np.int64],
 ) -> None:  # pragma: no cover - compiled
     """Quantal backward induction over one chunk of ``n_samples`` samples.
 
@@ -112,11 +107,10 @@ def _qbi_kernel(
     probability of every edge (the logit choice at a mover's node, nature's at chance) and,
     when ``keep_values``, ``values (nodes, players, C)``: the continuation payoffs of the
     node's own outcome and below.  ``stack_b`` carries each player's best-response values
-    when ``with_regret``.  ``scratch (6, C)``: largest value, normaliser, best-response
-    value, accumulator, a finiteness check of the payoffs computed from parts (``0 * x``
-    summed: NaN iff one is not finite) and the payoff being computed.  When ``fused``,
-    payoffs come from their parts as the node is visited (as in
-    :func:`brink.solvers.spe._values_kernel`).  At the end ``stack_g[0]``/``stack_b[0]``
+    when ``with_regret``.  ``scratch (5, C)``: largest value, normaliser, best-response
+    value, accumulator and a finiteness check of the payoffs computed from parts (``0 * x``
+    summed: NaN iff one is not finite).  When ``fused``, payoffs are read from the chunk's
+    distinct payoff rows ``paybuf`` through ``rows`` (as in :func:`brink.solvers.spe._values_kernel`).  At the end ``stack_g[0]``/``stack_b[0]``
     hold the root's values.
     """
     n = order.shape[0]
@@ -127,7 +121,6 @@ def _qbi_kernel(
     best_b = scratch[2]
     acc = scratch[3]
     check = scratch[4]
-    part = scratch[5]
     for s in range(C):
         check[s] = 0.0
     top = 0
@@ -141,9 +134,9 @@ def _qbi_kernel(
         if k == 0:
             for p in range(P):
                 if o >= 0 and fused:
-                    _part_payoff(o, p, P, cls, outcome_class, coef, s0, ptr, term, weight, part, C)
+                    r = rows[o * P + p]
                     for s in range(C):
-                        x = part[s]
+                        x = paybuf[r, s]
                         stack_g[base, p, s] = 0.0 + x
                         check[s] += 0.0 * x
                 elif o >= 0:
@@ -218,14 +211,14 @@ def _qbi_kernel(
                 stack_b[base, who, s] = best_b[s]
         if o >= 0 and fused:
             for p in range(P):
-                _part_payoff(o, p, P, cls, outcome_class, coef, s0, ptr, term, weight, part, C)
+                r = rows[o * P + p]
                 for s in range(C):
-                    x = part[s]
+                    x = paybuf[r, s]
                     stack_g[base, p, s] += x
                     check[s] += 0.0 * x
                 if with_regret:
                     for s in range(C):
-                        stack_b[base, p, s] += part[s]
+                        stack_b[base, p, s] += paybuf[r, s]
         elif o >= 0:
             for p in range(P):
                 for s in range(C):

@@ -129,13 +129,11 @@ def _chance_mean(
         stack[top - k, p, s] = acc[s]
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _part_payoff(
-    o: int,
-    p: int,
-    P: int,
+@njit(cache=True, nogil=True)
+def _payoff_rows(
     cls: FloatArray,
-    outcome_class: NDArray[np.int64],
+    row_class: NDArray[np.int64],
+    row_player: NDArray[np.int64],
     coef: FloatArray,
     s0: int,
     ptr: NDArray[np.int64],
@@ -144,18 +142,20 @@ def _part_payoff(
     out: FloatArray,
     C: int,
 ) -> None:
-    """``out[s]``: the payoff of outcome ``o`` to player ``p`` in sample ``s0 + s``, from its
-    parts (:class:`PayoffParts`): the class value, then every term ``coef * weight`` in
-    order, the sum :func:`brink.crisis.terms.assemble_payoffs` takes (bit-identical)."""
-    u = outcome_class[o]
-    for s in range(C):
-        out[s] = cls[u, p, s]
-    row = o * P + p
-    for j in range(ptr[row], ptr[row + 1]):
-        kk = term[j]
-        w = weight[j]
+    """``out[d, s]``: distinct payoff row ``d`` (:class:`PayoffParts`) in sample ``s0 + s``: the
+    class value, then every term ``coef * weight`` in order, the sum
+    :func:`brink.crisis.terms.assemble_payoffs` takes (bit-identical).  ``cls (classes,
+    players, C)`` holds the chunk's class values sample-minor."""
+    for d in range(row_class.shape[0]):
+        u = row_class[d]
+        p = row_player[d]
         for s in range(C):
-            out[s] += coef[kk, s0 + s] * w
+            out[d, s] = cls[u, p, s]
+        for j in range(ptr[d], ptr[d + 1]):
+            kk = term[j]
+            w = weight[j]
+            for s in range(C):
+                out[d, s] += coef[kk, s0 + s] * w
 
 
 @njit(cache=True, nogil=True)
@@ -182,12 +182,8 @@ def _values_kernel(
     scratch: FloatArray,
     pick: NDArray[np.int64],
     fused: bool,
-    cls: FloatArray,
-    outcome_class: NDArray[np.int64],
-    coef: FloatArray,
-    ptr: NDArray[np.int64],
-    term: NDArray[np.int64],
-    weight: FloatArray,
+    paybuf: FloatArray,
+    rows: NDArray[np.int64],
 ) -> None:
     """Backward induction (Kuhn 1953) over one chunk of ``n_samples`` samples.
 
@@ -204,10 +200,10 @@ def _values_kernel(
     tie count at a mover) and a finiteness check (``0 * x`` summed over the payoffs read:
     NaN iff one is not finite); ``pick (C,)`` the chosen action.  Payoffs are read where
     they lie, sample-major: ``pay[(s0 + s) * step, o, p]`` (``step`` 0 for payoffs without
-    a sample dimension), which saves a transposed copy.  When ``fused``, payoffs are not
-    read but computed as the node is visited, from their parts (:class:`PayoffParts`,
-    :func:`_part_payoff`: ``cls (classes, players, C)`` the chunk's class values, ``coef``
-    sample-minor) into ``scratch[5]``.  At the end
+    a sample dimension), which saves a transposed copy.  When ``fused``, the payoff of
+    outcome ``o`` to player ``p`` is row ``rows[o * P + p]`` of ``paybuf (distinct rows, C)``,
+    the chunk's distinct payoff rows computed from their parts (:class:`PayoffParts`,
+    :func:`_payoff_rows`).  At the end
     ``stack_g[0]``/``stack_b[0]`` hold the root's values and best-response values.
     """
     n = order.shape[0]
@@ -218,7 +214,6 @@ def _values_kernel(
     thr = scratch[2]
     acc = scratch[3]
     check = scratch[4]
-    part = scratch[5]
     for s in range(C):
         check[s] = 0.0
     top = 0
@@ -232,14 +227,14 @@ def _values_kernel(
         if k == 0:
             if o >= 0 and fused:
                 for p in range(P):
-                    _part_payoff(o, p, P, cls, outcome_class, coef, s0, ptr, term, weight, part, C)
+                    r = rows[o * P + p]
                     for s in range(C):
-                        x = part[s]
+                        x = paybuf[r, s]
                         stack_g[base, p, s] = 0.0 + x
                         check[s] += 0.0 * x
                     if with_regret:
                         for s in range(C):
-                            stack_b[base, p, s] = 0.0 + part[s]
+                            stack_b[base, p, s] = 0.0 + paybuf[r, s]
             elif o >= 0:
                 for p in range(P):
                     for s in range(C):
@@ -327,14 +322,14 @@ def _values_kernel(
                     stack_b[base, who, s] = best_b[s]
         if o >= 0 and fused:
             for p in range(P):
-                _part_payoff(o, p, P, cls, outcome_class, coef, s0, ptr, term, weight, part, C)
+                r = rows[o * P + p]
                 for s in range(C):
-                    x = part[s]
+                    x = paybuf[r, s]
                     stack_g[base, p, s] += x
                     check[s] += 0.0 * x
                 if with_regret:
                     for s in range(C):
-                        stack_b[base, p, s] += part[s]
+                        stack_b[base, p, s] += paybuf[r, s]
         elif o >= 0:
             for p in range(P):
                 for s in range(C):
@@ -618,24 +613,27 @@ def _stream_chunk(samples: int, chunk_size: int | None) -> int:
 
 class PayoffParts(NamedTuple):
     """A game's sampled payoffs and chance probabilities given by their parts, for the fused
-    solvers (:func:`spe_fused`, :func:`brink.solvers.qbi.qbi_fused`), which compute each as
-    they visit it instead of reading ``(S, outcomes, players)`` and ``(S, edges)`` arrays.
+    solvers (:func:`spe_fused`, :func:`brink.solvers.qbi.qbi_fused`), which compute them per
+    chunk of samples instead of reading ``(S, outcomes, players)`` and ``(S, edges)`` arrays.
 
-    The payoff of outcome ``o`` to player ``p`` in sample ``s`` is
-    ``by_class[s, outcome_class[o], p] + sum_j coef[term[j], s] * weight[j]`` over
-    ``j in ptr[o * P + p] : ptr[o * P + p + 1]``, summed in that order (as
+    The payoff of outcome ``o`` to player ``p`` is distinct row ``d = rows[o * P + p]``: in
+    sample ``s``, ``by_class[s, row_class[d], row_player[d]] + sum_j coef[term[j], s] *
+    weight[j]`` over ``j in ptr[d] : ptr[d + 1]``, summed in that order (as
     :func:`brink.crisis.terms.assemble_payoffs` sums it, so the numbers are the same bit for
-    bit); the probability of chance edge ``e`` is ``chance[s, chance_row[e]]`` (``chance_row``
-    is -1 at edges of personal nodes).  A template whose payoffs are class values plus a few weighted
-    per-round coefficients (the escalation template's :data:`TERM_KINDS
+    bit; outcomes whose rows hold the same class and terms share one).  The probability of
+    chance edge ``e`` is ``chance[s, chance_row[e]]`` (``chance_row`` is -1 at edges of
+    personal nodes).  A template whose payoffs are class values plus a few weighted per-round
+    coefficients (the escalation template's :data:`TERM_KINDS
     <brink.templates.escalation.tree.TERM_KINDS>`) and whose chance nodes repeat a few
     distributions gives them in ``O(classes + coefficients + distributions)`` per sample.
     """
 
     by_class: FloatArray  # (S, classes, players)
-    outcome_class: NDArray[np.int64]  # (outcomes,)
+    rows: NDArray[np.int64]  # (outcomes * players,) distinct payoff row of each outcome and player
+    row_class: NDArray[np.int64]  # (D,)
+    row_player: NDArray[np.int64]  # (D,)
     coef: FloatArray  # (K, S), sample-minor
-    ptr: NDArray[np.int64]  # (outcomes * players + 1,)
+    ptr: NDArray[np.int64]  # (D + 1,)
     term: NDArray[np.int64]
     weight: FloatArray
     chance: FloatArray  # (S, distinct chance columns)
@@ -655,16 +653,15 @@ class PayoffParts(NamedTuple):
 _NO_CLS = np.empty((1, 1, 1))
 _NO_INDEX = np.empty(1, dtype=np.int64)
 _NO_COEF = np.empty((1, 1))
-_NO_WEIGHT = np.empty(1)
 
 
 class _Stream:
     """Sample-minor inputs of one chunk at a time, for :func:`_values_kernel`.
 
-    With ``parts`` (:class:`PayoffParts`) the payoffs are computed in the kernel and the
-    chance probabilities come from the parts' few distinct columns (``chance_col`` maps
-    every chance edge to one); the chunk's class values are laid out sample-minor in
-    ``cls (classes, players, C)``.
+    With ``parts`` (:class:`PayoffParts`) the chunk's distinct payoff rows are computed into
+    ``paybuf (D, C)`` as it is loaded (from its class values laid out sample-minor in ``cls
+    (classes, players, C)``), and the chance probabilities come from the parts' few distinct
+    columns (``chance_col`` maps every chance edge to one).
     """
 
     def __init__(
@@ -706,12 +703,12 @@ class _Stream:
         plan = self.plan
         self.stack_g = _buffer("stack_g", (plan.stack_height, P, C))
         self.stack_b = _buffer("stack_b", (plan.stack_height, P, C))
-        self.scratch = _buffer("scratch", (6, C))
+        self.scratch = _buffer("scratch", (5, C))
         self.pick = _buffer("pick", (C,), np.int64)
 
     def _init_parts(self, game: Game, chunk_size: int | None, parts: PayoffParts) -> None:
         P = game.n_players
-        if parts.by_class.ndim != 3 or parts.by_class.shape[2] != P or parts.outcome_class.shape != (game.n_outcomes,):
+        if parts.by_class.ndim != 3 or parts.by_class.shape[2] != P or parts.rows.shape != (game.n_outcomes * P,):
             raise GameError(f"payoff parts do not fit game {game.title!r}")
         self.samples = parts.samples
         if parts.by_class.shape[0] != self.samples or parts.chance.shape[0] != self.samples:
@@ -724,6 +721,7 @@ class _Stream:
         self.s0 = 0
         self.prob_buf = _buffer("parts_prob", (parts.chance.shape[1], C))
         self.cls = _buffer("parts_cls", (parts.by_class.shape[1], P, C))
+        self.paybuf = _buffer("parts_pay", (parts.row_class.shape[0], C))
         self._stacks(P, C)
 
     def load(self, s0: int, s1: int) -> None:
@@ -731,15 +729,18 @@ class _Stream:
         self.s0 = s0
         if self.probs.ndim == 2:
             self.prob_buf[:, : s1 - s0] = self.probs[s0:s1].T
-        if self.parts is not None:
-            self.cls[:, :, : s1 - s0] = self.parts.by_class[s0:s1].transpose(1, 2, 0)
+        pt = self.parts
+        if pt is not None:
+            self.cls[:, :, : s1 - s0] = pt.by_class[s0:s1].transpose(1, 2, 0)
+            _payoff_rows(
+                self.cls, pt.row_class, pt.row_player, pt.coef, s0, pt.ptr, pt.term, pt.weight, self.paybuf, s1 - s0
+            )
 
     def part_args(self) -> tuple[Any, ...]:
-        """The kernels' trailing arguments: whether payoffs come by parts, and the parts."""
-        pt = self.parts
-        if pt is None:
-            return False, _NO_CLS, _NO_INDEX, _NO_COEF, _NO_INDEX, _NO_INDEX, _NO_WEIGHT
-        return True, self.cls, pt.outcome_class, pt.coef, pt.ptr, pt.term, pt.weight
+        """The kernels' trailing arguments: whether payoffs come by parts, their rows and the map."""
+        if self.parts is None:
+            return False, _NO_COEF, _NO_INDEX
+        return True, self.paybuf, self.parts.rows
 
     def solve(
         self,

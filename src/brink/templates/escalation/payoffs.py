@@ -45,7 +45,7 @@ from brink.templates.escalation.tree import (
     skeleton,
 )
 
-__all__ = ["AfterCrisis", "Quantities", "after_crisis", "chance_layout", "chance_probabilities", "chance_table", "outcome_classes", "payoff_terms", "prepare", "spread_chance", "terminals_by_outcome_class", "war_classes", "win_probability"]
+__all__ = ["AfterCrisis", "Quantities", "after_crisis", "chance_layout", "chance_probabilities", "chance_table", "outcome_classes", "payoff_rows", "payoff_terms", "prepare", "spread_chance", "terminals_by_outcome_class", "war_classes", "win_probability"]
 
 _BIT = {r: 1 << i for i, r in enumerate(RESPONSES)}
 
@@ -128,10 +128,58 @@ class Quantities:
         """The payoffs and chance probabilities by their parts, for the fused solvers
         (:func:`brink.solvers.spe.spe_fused`): the same numbers as :meth:`payoffs` and
         :attr:`chance`, computed as the solver visits them."""
+        rows, row_class, row_player, ptr, term, weight = payoff_rows(self.war_class, self.ptr, self.term, self.weight)
         return PayoffParts(
-            by_class=self.by_class, outcome_class=self.war_class, coef=self.coef, ptr=self.ptr, term=self.term,
-            weight=self.weight, chance=self.chance_table, chance_row=self.chance_row,
+            by_class=self.by_class, rows=rows, row_class=row_class, row_player=row_player, coef=self.coef,
+            ptr=ptr, term=term, weight=weight, chance=self.chance_table, chance_row=self.chance_row,
         )
+
+
+_Rows = tuple[IndexArray, IndexArray, IndexArray, IndexArray, IndexArray, FloatArray]
+_ROWS: dict[int, tuple[tuple[NDArray[np.generic], ...], _Rows]] = {}
+
+
+def payoff_rows(war_class: IndexArray, ptr: IndexArray, term: IndexArray, weight: FloatArray) -> _Rows:
+    """The distinct payoff rows of :class:`brink.solvers.spe.PayoffParts`: (the row of every
+    outcome and player, each row's class and player, its terms as ``(ptr, term, weight)``).
+    Outcomes whose class and terms agree have one payoff for a player (``ukraine-2022``: 8,868
+    outcome-player rows, 1,860 distinct), which the fused solvers compute once per chunk.
+    Cached by the identity of the structure's arrays (:func:`payoff_terms` and
+    :func:`war_classes` cache them)."""
+    key = id(term)
+    hit = _ROWS.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], (war_class, ptr, term, weight), strict=True)):
+        return hit[1]
+    P = (ptr.shape[0] - 1) // war_class.shape[0]
+    seen: dict[tuple[int, int, bytes, bytes], int] = {}
+    rows = np.empty(ptr.shape[0] - 1, dtype=np.int64)
+    row_class: list[int] = []
+    row_player: list[int] = []
+    starts: list[int] = [0]
+    terms: list[IndexArray] = []
+    weights: list[FloatArray] = []
+    for r in range(rows.shape[0]):
+        o, p = divmod(r, P)
+        cols, w = term[ptr[r]:ptr[r + 1]], weight[ptr[r]:ptr[r + 1]]
+        k = (p, int(war_class[o]), cols.tobytes(), w.tobytes())
+        d = seen.get(k)
+        if d is None:
+            d = seen[k] = len(row_class)
+            row_class.append(int(war_class[o]))
+            row_player.append(p)
+            terms.append(cols)
+            weights.append(w)
+            starts.append(starts[-1] + cols.shape[0])
+        rows[r] = d
+    out: _Rows = (
+        rows, np.asarray(row_class, dtype=np.int64), np.asarray(row_player, dtype=np.int64),
+        np.asarray(starts, dtype=np.int64), np.concatenate(terms).astype(np.int64),
+        np.concatenate(weights).astype(np.float64),
+    )
+    if len(_ROWS) > 32:
+        _ROWS.clear()
+    _ROWS[key] = ((war_class, ptr, term, weight), out)
+    return out
 
 
 def spread_chance(table: FloatArray, row: IndexArray) -> FloatArray:
