@@ -454,6 +454,14 @@ def test_a_run_end_to_end_stores_the_rows_of_brink_run(tmp_path: Path, samples: 
                                    rtol=1e-12, atol=1e-12, err_msg=col)
     for k, o in polled["result"]["outcomes"].items():
         assert o["p"] == pytest.approx(ref.outcomes[k]["p"], abs=1e-12), k
+    # one headline and one glossary: the page shows the lines brink run prints
+    from brink.measures import headline, measure
+
+    assert polled["result"]["headline"] == headline(ref.outcomes, "auto", None)
+    for k, m in polled["result"]["measures"].items():
+        entry = measure(k)
+        assert entry is not None and m == {"group": entry.group, "meaning": entry.meaning, "unit": entry.unit}
+    assert set(polled["result"]["metrics"]) <= set(polled["result"]["measures"])
 
 
 def test_whatif_and_tree_answer_with_controls_and_an_outline(client: TestClient) -> None:

@@ -235,6 +235,9 @@ def test_run_draws_outcomes_and_stores_the_run(
         browser, "run-chart", shots / "03-run.png", ["Outcome probabilities", "leader_survives"]
     )
     assert page.eval_on_selector_all("#run-paths li", "ls => ls.length") >= 1
+    headline = page.text_content("#run-headline") or ""
+    assert headline.startswith("most likely ending: ") and "95% Monte Carlo intervals" in headline
+    assert "units of the challenger's stake" in (page.text_content("#run-metrics") or "")
     clean(browser)
 
 

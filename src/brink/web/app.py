@@ -464,6 +464,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     @app.post("/api/runs", status_code=202)
     def start_run(body: RunBody) -> dict[str, Any]:
         """Start a Monte Carlo run (stored); poll ``/api/jobs/{id}`` for progress and result."""
+        from brink.measures import headline, measure
         from brink.runs import run
 
         model, text = model_of(body)
@@ -477,6 +478,9 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
             out["figure"] = _figure(_outcomes_figure(ok))
             out["run_id"] = result.run_id
             out["words"] = path_words(model, out.get("paths", []))
+            out["headline"] = headline(out["outcomes"], model.solver, model.lam)
+            out["measures"] = {k: {"group": m.group, "meaning": m.meaning, "unit": m.unit}
+                               for k in (*out["outcomes"], *out["metrics"]) if (m := measure(k)) is not None}
             return _clean(out)
 
         return jobs.start("run", work).to_json()

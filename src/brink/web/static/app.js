@@ -183,10 +183,12 @@ $("run-btn").addEventListener("click", async () => {
     job = await poll(job, "run-progress", "run-status");
     const r = job.result;
     setStatus("run-status", `${r.samples.toLocaleString()} samples in ${job.seconds.toFixed(1)} s; stored as run ${r.run_id}` + (r.failed ? `; ${r.failed} failed` : ""));
+    $("run-headline").innerHTML = (r.headline || []).map((line) => `<p${line.startsWith("note:") ? ' class="note"' : ""}>${esc(line)}</p>`).join("");
     await plot("run-chart", r.figure);
     $("run-paths").innerHTML = (r.paths || []).slice(0, 5).map((p, i) =>
       `<li>${pct(p.share)} of samples: ${esc((r.words[i] || []).join("; then "))}</li>`).join("");
-    table("run-metrics", ["metric", "mean", "95% low", "95% high"], Object.entries(r.metrics || {}).map(([k, m]) => [k, num(m.mean), num(m.ci95[0]), num(m.ci95[1])]));
+    const meaning = (k) => (r.measures || {})[k] || { unit: "", meaning: "" };
+    table("run-metrics", ["metric", "mean", "95% low", "95% high", "unit", "meaning"], Object.entries(r.metrics || {}).map(([k, m]) => [k, num(m.mean), num(m.ci95[0]), num(m.ci95[1]), meaning(k).unit, meaning(k).meaning]));
   } catch (e) { setStatus("run-status", e.message, true); }
 });
 
