@@ -17,11 +17,75 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from brink.scenario import Scenario
 
-__all__ = ["STRICT_SAMPLES", "STRICT_SEED", "strict_warnings"]
+__all__ = ["LEVER_SAMPLES", "STRICT_SAMPLES", "STRICT_SEED", "check_refusals", "strict_warnings"]
 
 #: Samples and seed of the fixed draw on which ``validate --strict`` compares variants.
 STRICT_SAMPLES = 64
 STRICT_SEED = 0
+#: Samples on which ``validate`` runs the model at each number option of a lever.
+LEVER_SAMPLES = 4
+
+
+def check_refusals(sc: Scenario) -> None:
+    """Refuse (:class:`~brink.errors.InputError`) what ``brink run`` would refuse on every sample.
+
+    ``validate`` calls it after loading, on the fixed draw of :data:`STRICT_SAMPLES` samples
+    (seed :data:`STRICT_SEED`):
+
+    * a number outside its range on a drawn sample (an expression over a distribution
+      whose support leaves the field's range, ``x`` from ``uniform(-100, -50)`` feeding a
+      cost): ``run`` refuses the whole run on the first such sample;
+    * a number that is not finite on every drawn sample (``beta(1e308, 1e308)``, whose
+      sampler overflows; ``log(y - 2)`` with ``y`` in [0, 1]): every sample would fail;
+    * a lever's number option with which the model fails on every sample (``1e308`` as a
+      discount overflows the payoffs), run on :data:`LEVER_SAMPLES` samples.
+
+    A draw can only show what happens on its samples: a range that is left rarely may pass
+    here and be refused by a larger run (the message then names the sample).
+    """
+    import numpy as np
+
+    from brink.errors import InputError
+    from brink.games import GameError
+    from brink.model import CrisisModel
+    from brink.scenario.ranges import non_finite
+
+    P = sc.parameters
+    full = P.draw(STRICT_SEED, 0, STRICT_SAMPLES)
+    P.check(full)
+    for path, values in full.items():
+        if values.size and bool(non_finite(path, values).all()):
+            limit = P.limits.get(path)
+            source = f" (from {limit.source})" if limit is not None and limit.source else ""
+            raise InputError(
+                f"{path}{source} is not a finite number on any of {STRICT_SAMPLES} samples (seed {STRICT_SEED}), "
+                "so every sample of a run would fail",
+                limit.where if limit is not None and limit.where else sc.where(path),
+                "make it finite for the values drawn (distribution parameters small enough to sample, no "
+                "log of a number <= 0, no division by zero, no overflow)",
+            )
+    names = set(P.names)
+    levers = [(p, o) for p, opts in sc.levers.items() if p in names for o in opts
+              if isinstance(o, int | float) and not isinstance(o, bool)]
+    if not levers:
+        return
+    model = CrisisModel(sc)
+    params = model.draw(STRICT_SEED, 0, LEVER_SAMPLES)
+    for path, option in levers:
+        where = sc.where_key("levers", path)
+        try:
+            with np.errstate(all="ignore"):
+                failed = model.evaluate(params, {path: option}).failed
+        except (InputError, GameError) as exc:
+            raise InputError(
+                f"lever {path} = {option!r}: the model refuses it ({exc})", where,
+                "give options with which the scenario runs (brink run --set PATH=VALUE tries one)",
+            ) from None
+        if bool(np.asarray(failed).all()):
+            raise InputError(
+                f"lever {path} = {option!r}: every sample fails with it ({LEVER_SAMPLES} tried)", where,
+                "give options with which the scenario runs (brink run --set PATH=VALUE tries one)",
+            )
 
 
 def strict_warnings(sc: Scenario) -> list[str]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from brink.analysis.audit import STRICT_SAMPLES, STRICT_SEED, strict_warnings
+from brink.analysis.audit import STRICT_SAMPLES, STRICT_SEED, check_refusals, strict_warnings
 from brink.cli.application import app, reports_interrupt
 from brink.cli.options import (
     ChunkSizeOption,
@@ -121,6 +121,7 @@ def validate_command(
     from brink.scenario import load_scenario
 
     sc = load_scenario(file, overrides or [])
+    check_refusals(sc)
     P = sc.parameters
     prefix = "" if type(sc).reads_section_defaults else "game."  # a theory template reads only game:
     counts = {

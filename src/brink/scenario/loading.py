@@ -199,7 +199,13 @@ def _check_provenance(sc: Scenario) -> None:
 
 
 def _check_levers(sc: Scenario) -> None:
-    """Every lever names a setting the scenario has and offers at least one option."""
+    """Every lever names a setting the scenario has and offers at least one option; a
+    number option of a number setting is finite and inside the setting's range
+    (:mod:`brink.scenario.ranges`), as every sample of a run would otherwise refuse it."""
+    import math
+
+    names = set(sc.parameters.names)
+    limits = sc.parameters.limits
     for path, options in sc.levers.items():
         where = sc.where_key("levers", path)
         check_setting_path(sc, path, where)
@@ -207,6 +213,25 @@ def _check_levers(sc: Scenario) -> None:
             raise InputError(
                 f"lever {path} has no options", where, "list the values the lever can take, e.g. [0, 10, 20]"
             )
+        if path not in names:
+            continue
+        for option in options:
+            if isinstance(option, bool) or not isinstance(option, int | float):
+                continue
+            value = float(option)
+            if not math.isfinite(value):
+                raise InputError(
+                    f"lever {path} has the option {option!r}, which is not a finite number",
+                    where,
+                    "give finite numbers as the options of a number setting",
+                )
+            limit = limits.get(path)
+            if limit is not None and not limit.range.low <= value <= limit.range.high:
+                raise InputError(
+                    f"lever {path} has the option {value:g}, outside the setting's range {limit.range}",
+                    where,
+                    limit.range.meaning,
+                )
 
 
 _SHARED_FIX = (

@@ -10,17 +10,44 @@ modelling (Bankes 1993).
 
 from __future__ import annotations
 
+import types
+import typing
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, RootModel, field_validator
+from pydantic import BaseModel, ConfigDict, RootModel, ValidationInfo, field_validator
 
 __all__ = ["Q", "Quantity", "Section"]
 
 
+def _numeric_kinds(annotation: Any) -> set[type]:
+    """The plain number types (``int``, ``float``) a field annotation admits, if it admits no
+    ``bool`` or ``str`` of its own (``int``, ``float | None``, ``int | float``...)."""
+    args = typing.get_args(annotation) if typing.get_origin(annotation) in (typing.Union, types.UnionType) else (annotation,)
+    if bool in args or str in args:
+        return set()
+    return {a for a in args if a in (int, float)}
+
+
 class Section(BaseModel):
-    """Base of every scenario section: unknown keys are errors, values are frozen."""
+    """Base of every scenario section: unknown keys are errors, values are frozen.
+
+    Plain number fields (a count of rounds, a horizon) are typed strictly: ``true`` or a
+    quoted ``"3"`` is refused rather than read as 1 or 3 (pydantic's lax mode would accept
+    both, so ``--set process.rounds=true`` ran one round).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strict_numbers(cls, v: Any, info: ValidationInfo) -> Any:
+        if isinstance(v, bool | str) and info.field_name is not None:
+            field = cls.model_fields.get(info.field_name)
+            kinds = _numeric_kinds(field.annotation) if field is not None else set()
+            if kinds:
+                kind = "a whole number" if kinds == {int} else "a number"
+                raise ValueError(f"must be {kind}, not {'true/false' if isinstance(v, bool) else 'text'} ({v!r})")
+        return v
 
 
 class Quantity(RootModel[float | str]):
