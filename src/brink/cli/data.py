@@ -175,6 +175,14 @@ def crises(
 
     from brink.history.crises import build_crisis_table, crisis_summary, default_shared
 
+    if out is not None and db is not None and out.expanduser().resolve() == db.expanduser().resolve():
+        from brink.errors import InputError
+
+        raise InputError(
+            "--out and --db name the same file; one would overwrite the other",
+            str(out),
+            "give two different files (e.g. --out crises.parquet --db crises.duckdb)",
+        )
     out_target = _check_out(out, parents) if out is not None else None
     db_target = _check_db(db, parents) if db is not None else None
     folder = shared if shared is not None else default_shared()

@@ -35,6 +35,7 @@ import duckdb
 
 from brink.history.crises import (
     SOURCES,
+    check_sources,
     create_state_year_views,
     csv_relation,
     source_paths,
@@ -140,6 +141,7 @@ class StateYears:
 
     def __init__(self, shared: Path) -> None:
         paths = source_paths(shared, ACTOR_SOURCES)
+        check_sources(paths)
         self._con = duckdb.connect()
         create_state_year_views(self._con, paths)
         flags = ", ".join(

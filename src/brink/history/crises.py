@@ -42,6 +42,8 @@ __all__ = [
     "NUCLEAR_UNTIL",
     "SOURCES",
     "build_crisis_table",
+    "check_csv",
+    "check_sources",
     "create_state_year_views",
     "crisis_summary",
     "crisis_table",
@@ -138,6 +140,83 @@ def nuclear_years(path: Path) -> dict[int, tuple[int, int | None]]:
     return states
 
 
+#: Files already checked by :func:`check_csv`, by (path, size, modification time).
+_CHECKED: set[tuple[str, int, int]] = set()
+
+
+def _damaged(path: Path, line: int | None, what: str) -> InputError:
+    where = f"{path}:{line}" if line is not None else str(path)
+    return InputError(
+        f"damaged reference data: {what}; no table was built from it",
+        where,
+        "Restore the file from its source (the data set's release) or from a copy, then run the command again",
+    )
+
+
+def check_csv(path: Path) -> None:
+    """Refuse a damaged CSV before DuckDB reads it, naming the file and line.
+
+    DuckDB's reader guesses a damaged file's layout rather than refusing it: random bytes
+    end in sniffing or binder errors, and a file cut mid-line builds a smaller table
+    without a word.  So every file must be UTF-8 text without NUL bytes, end with an end of
+    line (a file cut short does not), have a header of column names, and have as many
+    fields on every row as in its header (quoted fields read as RFC 4180 says).  Checked
+    once per file version (size and modification time).
+    """
+    import csv
+    import io
+    import re
+
+    try:
+        info = path.stat()
+        key = (str(path), info.st_size, info.st_mtime_ns)
+        if key in _CHECKED:
+            return
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror}", str(path), _FIX) from None
+    if not data:
+        raise _damaged(path, 1, "the file is empty")
+    if b"\0" in data:
+        line = data[: data.index(b"\0")].count(b"\n") + 1
+        raise _damaged(path, line, "a NUL byte: this is not a text CSV file")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise _damaged(path, line, f"bytes that are not UTF-8 text (at byte {exc.start:,})") from None
+    header_end = text.find("\n")
+    if header_end < 0:
+        raise _damaged(path, 1, "the file is cut in its header line (no end of line after it)")
+    names = next(csv.reader([text[:header_end].rstrip("\r")]))
+    bad = [n for n in names if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", n.strip())]
+    if len(names) < 2 or bad:
+        raise _damaged(path, 1, f"the header is not a list of column names ({(bad or names)[0][:40]!r})")
+    if not text.endswith("\n"):
+        raise _damaged(
+            path, text.count("\n") + 1, "the last line has no end of line: the file is cut short (mid-line)"
+        )
+    width = len(names)
+    if '"' in text:
+        reader = csv.reader(io.StringIO(text))
+        for row in reader:
+            if row and len(row) != width:
+                raise _damaged(path, reader.line_num, f"a row of {len(row)} fields, the header has {width}")
+    else:
+        commas = width - 1
+        for number, line_text in enumerate(text.split("\n")[:-1], start=1):
+            if line_text.count(",") != commas and line_text.strip():
+                raise _damaged(path, number, f"a row of {line_text.count(',') + 1} fields, the header has {width}")
+    _CHECKED.add(key)
+
+
+def check_sources(paths: dict[str, Path]) -> None:
+    """:func:`check_csv` on every ``.csv`` of ``paths`` (the files :func:`source_paths` gives)."""
+    for path in paths.values():
+        if path.suffix.lower() == ".csv":
+            check_csv(path)
+
+
 def csv_relation(path: Path) -> str:
     """A ``read_csv_auto`` call on ``path`` as SQL text (the path quoted)."""
     quoted = str(path).replace("'", "''")
@@ -206,6 +285,7 @@ def build_crisis_table(con: duckdb.DuckDBPyConnection, shared: Path) -> None:
         InputError: ``shared`` or one of the source files is missing.
     """
     paths = source_paths(shared)
+    check_sources(paths)
     codes = ("dispnum", "ccode1", "ccode2", "year", "hiact1", "hiact2", "hostlev1", "hostlev2",
              "recip", "outcome", "settle", "fatality", "revstate1", "revstate2", "orig1", "orig2")
     casts = ", ".join(f"{_INT.format(c)} AS {c}" for c in codes)
