@@ -159,7 +159,7 @@ RESTART = PATH + 1
 #: games, where a sweep is cheap, get up to ``LATE_NODE_SWEEPS / nodes`` sweeps instead
 #: (never more than ``max_iterations``).
 LATE_SWEEPS = 120
-LATE_NODE_SWEEPS = 1_000_000
+LATE_NODE_SWEEPS = 100_000
 #: Attempt 2, the restart: damping, first and largest growth factor of its lambda path.
 RESTART_DAMPING = 0.25
 RESTART_GROWTH = 1.25
