@@ -113,6 +113,13 @@ def test_the_block_kernel_equals_the_scalar_kernel_on_ukraine_2022() -> None:
             _assert_identical(_solve(solve_kernel, case), _solve(solve_kernel_reference, case))
     game = aftermath.solve(inputs)
     assert np.isfinite(game.value).all()
+    record = np.where(np.arange(n) % 4 == 0, -1, np.arange(n) % 8).astype(np.int64)
+    recorded = aftermath.solve(inputs, record=record)
+    assert np.isnan(recorded.path[record < 0]).all() and np.isnan(recorded.support[record < 0]).all()
+    assert np.isfinite(recorded.path[record >= 0]).all() and np.isfinite(recorded.support[record >= 0]).all()
+    case = Case(arrays, inputs.lam, inputs.fixed, GRID_POINTS, record, False)
+    _, _, path, support = _solve(solve_kernel_reference, case)
+    assert np.array_equal(recorded.path, path, equal_nan=True) and np.array_equal(recorded.support, support, equal_nan=True)
 
 
 def _einsum_mix(x: np.ndarray, lot: np.ndarray, index: np.ndarray) -> np.ndarray:

@@ -84,8 +84,12 @@ def _solve(inputs: Inputs, record: IndexArray | None, grid: int, only_recorded: 
     abandon = np.zeros((n, K, P))
     rec_start = np.full(n, -1, dtype=np.int64) if record is None else np.ascontiguousarray(record, dtype=np.int64)
     months = H if record is not None else 0  # the kernel writes a path only where asked
-    path = np.full((n, months, len(RECORDED)), np.nan)
-    support = np.full((n, months, P), np.nan)
+    path = np.empty((n, months, len(RECORDED)))
+    support = np.empty((n, months, P))
+    unwritten = (rec_start < 0) | (rec_start >= K)  # the kernel writes every month of the others
+    if months and unwritten.any():
+        path[unwritten] = np.nan
+        support[unwritten] = np.nan
     solve_kernel(
         inputs.base_logit, inputs.dom_shift, inputs.pw_log, inputs.goods_w, inputs.h_bg, inputs.gain,
         inputs.icost, inputs.isucc, inputs.deter, inputs.shield, inputs.weak_eff, inputs.lost, inputs.msupp,
