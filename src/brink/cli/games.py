@@ -248,12 +248,14 @@ def export(
     if kind == "efg":
         from brink.efg import write_efg
 
-        text = write_efg(game, which)
+        write_text(output, write_efg(game, which), parents=parents)
     else:
-        from brink.game_json import game_to_dict
+        from brink.game_json import write_game_json
+        from brink.output import replacing
 
-        text = json.dumps(game_to_dict(game, which), indent=1) + "\n"
-    write_text(output, text, parents=parents)
+        # streamed: the document is never held whole (it took 3.4x the game's memory)
+        with replacing(output, parents=parents) as tmp, open(tmp, "x", encoding="utf-8") as out:
+            write_game_json(game, out, which)
     if as_json:
         echo_json({"output": str(output), "format": kind, "nodes": game.n_nodes})
         return
