@@ -56,6 +56,9 @@ MAX_JSON_BYTES = 256 * 2**20
 #: Range of information-set numbers (a 32-bit integer, as in :class:`Game` and Gambit).
 _INT32 = (-(2**31), 2**31 - 1)
 
+#: The fewest bytes a node takes in the JSON form (a terminal node with an empty label).
+_MIN_NODE_BYTES = 80
+
 FORMAT = "brink-game"
 VERSION = 1
 _KINDS = {NodeKind.TERMINAL: "terminal", NodeKind.PERSONAL: "personal", NodeKind.CHANCE: "chance"}
@@ -175,9 +178,10 @@ def write_game_json(game: Game, out: IO[str], sample: int | None = None, limit: 
     passed, so a tree too large for JSON is not written for minutes and then unreadable.
     """
     written = 0
+    # every node takes at least _MIN_NODE_BYTES in the document: refuse at once what must exceed
     for piece in iter_game_json(game, sample):
         written += len(piece.encode("utf-8"))
-        if written > limit:
+        if written > limit or game.n_nodes * _MIN_NODE_BYTES > limit:
             raise InputError(
                 f"the game's JSON form is larger than {limit // 2**20} MiB, brink's limit for reading "
                 f"game JSON ({game.n_nodes:,} nodes)",
