@@ -90,6 +90,7 @@ it computes), and the exact regrets are computed only when that is within ``GATE
 from __future__ import annotations
 
 import hashlib
+import threading
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -210,6 +211,7 @@ _SWEEPS: weakref.WeakKeyDictionary[Game, _Sweep] = weakref.WeakKeyDictionary()
 #: :class:`Game` for every block of samples, all with one tree.
 _BY_TREE: OrderedDict[bytes, _Sweep] = OrderedDict()
 _BY_TREE_MAX = 8
+_LOCK = threading.Lock()
 
 
 def _tree_key(game: Game) -> bytes:
@@ -239,9 +241,11 @@ def _sweep(game: Game) -> _Sweep:
     if cached is not None:
         return cached
     key = _tree_key(game)
-    cached = _BY_TREE.get(key)
+    with _LOCK:
+        cached = _BY_TREE.get(key)
+        if cached is not None:
+            _BY_TREE.move_to_end(key)
     if cached is not None:
-        _BY_TREE.move_to_end(key)
         _SWEEPS[game] = cached
         return cached
     violation = game.perfect_recall_violation
@@ -307,9 +311,10 @@ def _sweep(game: Game) -> _Sweep:
         first_var=_ints(first_var),
     )
     _SWEEPS[game] = out
-    _BY_TREE[key] = out
-    while len(_BY_TREE) > _BY_TREE_MAX:
-        _BY_TREE.popitem(last=False)
+    with _LOCK:
+        _BY_TREE[key] = out
+        while len(_BY_TREE) > _BY_TREE_MAX:
+            _BY_TREE.popitem(last=False)
     return out
 
 
