@@ -13,7 +13,9 @@ the month-by-month paths that ``brink simulate`` reports.
 
 * :mod:`~brink.aftermath.spec`: the scenario sections the game reads.
 * :mod:`~brink.aftermath.inputs`: the game's arrays for a chunk of samples.
-* :mod:`~brink.aftermath.game`: the backward induction and the equilibrium path.
+* :mod:`~brink.aftermath.game`: the backward induction and the equilibrium path, blocks of
+  samples at a time, and the mix over the endings' lotteries.
+* :mod:`~brink.aftermath.reference`: the scalar kernel the block kernel equals bit for bit.
 * :mod:`~brink.aftermath.memo`: solutions kept by their inputs, for the live what-if.
 * :mod:`~brink.aftermath.trajectories`: paths drawn from the crisis equilibrium, and their
   per-month summaries.
