@@ -151,10 +151,13 @@ def test_imperfect_recall_is_refused() -> None:
 
 
 def test_lambda_zero_is_uniform() -> None:
-    sol = solve_pbe(signalling_game(), lam=0.0)
+    game = signalling_game()
+    sol = solve_pbe(game, lam=0.0)
     for player in sol.behavior():
         for probs in player:
             np.testing.assert_allclose(probs, 1 / len(probs))
+    assert float(sol.max_regret) == pytest.approx(float(max_regret(game, sol.profile)), abs=1e-12)
+    assert float(sol.max_regret) > 0.1 and bool(sol.info["certified"])
 
 
 @pytest.mark.parametrize("lam", [0.1, 1.0, 4.0, 25.0])

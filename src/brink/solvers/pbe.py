@@ -837,7 +837,7 @@ def _solve_kernel(
     players = utility.shape[2]
     a_n = t.var_set.size
     e_n = probs.shape[1]
-    c = min(lanes, S)
+    c = max(1, min(lanes, S))
     widest = 1
     for h in range(t.set_start.size - 1):
         widest = max(widest, t.set_start[h + 1] - t.set_start[h])
@@ -923,11 +923,15 @@ def _solve_kernel(
                 cap0 = target[src] if has_target else max_lam
                 if a_n == 0 or (has_target and cap0 <= 0.0):
                     for k in range(a_n):
+                        log_sigma[k, s] = uniform[k]
                         out_log_sigma[src, k] = uniform[k]
+                    worst, one_shot = _regrets(
+                        t, log_sigma, lane_probs, values, s, column, p_s, u_s, gains
+                    )
                     out_lam[src] = 0.0
                     out_done[src] = True
-                    out_regret[src] = 0.0
-                    out_sequential[src] = 0.0
+                    out_regret[src] = worst
+                    out_sequential[src] = one_shot
                     out_attempt[src] = PATH
                     sample[s] = -1
                     continue
@@ -1091,7 +1095,7 @@ def _read_out(
     players = utility.shape[2]
     a_n = t.var_set.size
     e_n = probs.shape[1]
-    c = min(lanes, S)
+    c = max(1, min(lanes, S))
     log_reach = np.zeros((n, c))
     mu = np.ones((n, c))
     values = np.zeros((n, players, c))
