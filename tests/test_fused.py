@@ -272,3 +272,25 @@ def test_class_values_of_the_compiled_pass_are_the_numpy_expressions(name: str, 
     u_t = lag * v("crisis.stakes.target")[col] * theta_t * (1 - won)
     want = np.ascontiguousarray(np.stack([u_c, u_d, u_t], axis=-1))
     assert np.array_equal(q.by_class.view(np.int64), want.view(np.int64))
+
+
+@SETTINGS
+@given(seed=st.integers(0, 2**31 - 1), samples=st.integers(1, 140))
+@pytest.mark.parametrize("solver", ["spe", "qbi"])
+def test_the_model_s_reach_for_simulate_is_the_built_game_s(solver: str, seed: int, samples: int) -> None:
+    """:meth:`CrisisModel.reach` (the endings ``brink simulate`` draws) takes the fused kernels;
+    its reach and endings equal those of the built game, bit for bit."""
+    import dataclasses
+
+    sc = load_scenario(str(SMALL), UNCERTAIN)
+    lam = 3.0 if solver == "qbi" else None
+    params = CrisisModel(sc).draw(seed, 0, samples)
+    got = CrisisModel(sc, solver=solver, lam=lam).reach(params)
+    assert TEMPLATE.fused_reach(got[0], got[1], solver, {"lam": lam}, got[3]) is not None  # the path taken
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(EscalationTemplate, "capabilities", dataclasses.replace(TEMPLATE.capabilities, fused_read_out=False))
+        want = CrisisModel(sc, solver=solver, lam=lam).reach(params)
+    assert np.array_equal(got[4].view(np.int64), want[4].view(np.int64))
+    np.testing.assert_array_equal(got[5], want[5])
+    ends = [TEMPLATE.endings(r[0], r[1], r[4], r[5], r[3]) for r in (got, want)]
+    assert np.array_equal(ends[0].view(np.int64), ends[1].view(np.int64))

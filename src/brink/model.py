@@ -402,6 +402,10 @@ class CrisisModel:
         template = get_template(sc.template)
         prepared = template.prepare(sc, full)
         lean = self.solver_entry.terminal_reach
+        if lean is not None and template.capabilities.fused_read_out and self.information == "perfect":
+            fused = template.fused_reach(sc, full, self.solver_entry.name, self.solver_entry.given(lam=self.lam), prepared)
+            if fused is not None:
+                return sc, full, failed, prepared, fused[0], fused[1]
         if lean is not None and template.capabilities.fast_read_out:
             game = compile_game(sc, full, self.information, prepared)
             equilibrium = lean(game, **self.solver_entry.given(lam=self.lam))

@@ -311,6 +311,20 @@ class Template(ABC):
         del scenario, params, solver, parameters, prepared
         return None
 
+    def fused_reach(
+        self,
+        scenario: Scenario,
+        params: Params,
+        solver: str,
+        parameters: Mapping[str, Any],
+        prepared: Any = None,
+    ) -> tuple[FloatArray, NDArray[np.int64]] | None:
+        """The reach ``(S, terminals)`` of every terminal and the terminal nodes, as
+        :meth:`fused_read_out` solves the game (without building it), or ``None`` where it
+        cannot; the numbers must equal the built game's, bit for bit."""
+        del scenario, params, solver, parameters, prepared
+        return None
+
     def theory_terms(
         self, scenario: Scenario, params: Params, solution: Solution, prepared: Any = None
     ) -> dict[str, FloatArray]:

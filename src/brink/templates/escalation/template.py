@@ -29,6 +29,7 @@ from brink.templates.escalation.tree import TERM_KINDS, Skeleton, skeleton, stru
 
 if TYPE_CHECKING:
     from brink.solvers.result import Solution
+    from brink.solvers.spe import FusedResult, PayoffParts, ReadOutSink
 
 #: The solvers :meth:`EscalationTemplate.fused_read_out` runs fused.
 _FUSED = ("spe", "qbi")
@@ -231,11 +232,9 @@ class EscalationTemplate(Template):
         of held as an ``(S, T)`` array.  The numbers are :meth:`terminal_read_out`'s on the
         built game, bit for bit (``tests/test_fused.py``).
         """
-        if solver not in _FUSED:
-            return None
-        q = self._prepared(scenario, params, prepared)
-        parts = q.parts()
-        if not parts.finite():
+        q = self._prepared(scenario, params, prepared) if solver in _FUSED else None
+        parts = q.parts() if q is not None else None
+        if q is None or parts is None or not parts.finite():
             return None
         sk = self.skeleton(scenario)
         game = sk.game
@@ -245,17 +244,45 @@ class EscalationTemplate(Template):
         def sink(start: int, stop: int, rows: FloatArray) -> None:
             blocks.append(readout.tally(sk, q, rows, slice(start, stop), compiled=True))
 
-        if solver == "spe":
-            from brink.solvers.spe import spe_fused
-
-            result = spe_fused(game, parts, columns, sink, block=readout.block_rows(sk))
-        else:
-            from brink.solvers.qbi import qbi_fused
-
-            result = qbi_fused(game, parts, columns, sink, lam=parameters.get("lam"), block=readout.block_rows(sk))
+        result = self._fused(game, parts, columns, sink, solver, parameters, readout.block_rows(sk))
         r = blocks[0] if len(blocks) == 1 else {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
         pays = {f"payoff.{p}": result.payoffs[:, i] for i, p in enumerate(game.players)}
         return FusedReadOut(readout.outcomes(r), pays | readout.metrics(q, r), result.modal, game)
+
+    @staticmethod
+    def _fused(
+        game: Game, parts: PayoffParts, columns: IndexArray, sink: ReadOutSink, solver: str,
+        parameters: Mapping[str, Any], block: int,
+    ) -> FusedResult:
+        if solver == "spe":
+            from brink.solvers.spe import spe_fused
+
+            return spe_fused(game, parts, columns, sink, block=block)
+        from brink.solvers.qbi import qbi_fused
+
+        return qbi_fused(game, parts, columns, sink, lam=parameters.get("lam"), block=block)
+
+    def fused_reach(
+        self, scenario: Scenario, params: Params, solver: str, parameters: Mapping[str, Any], prepared: Any = None,
+    ) -> tuple[FloatArray, IndexArray] | None:
+        """The reach of every terminal ``(S, T)`` in ``game.terminals`` order under ``solver``,
+        solved as :meth:`fused_read_out` solves (no payoff, chance or node arrays built): what
+        :meth:`brink.model.CrisisModel.reach` hands to :meth:`endings` for ``brink simulate``.
+        Bit-identical to the built game's (``tests/test_fused.py``); ``None`` as for
+        :meth:`fused_read_out`."""
+        q = self._prepared(scenario, params, prepared) if solver in _FUSED else None
+        parts = q.parts() if q is not None else None
+        if parts is None or not parts.finite():
+            return None
+        game = self.skeleton(scenario).game
+        reach = np.empty((parts.samples, game.terminals.size))
+
+        def sink(start: int, stop: int, rows: FloatArray) -> None:
+            reach[start:stop] = rows
+
+        columns = np.arange(game.terminals.size, dtype=np.int64)
+        self._fused(game, parts, columns, sink, solver, parameters, 2)
+        return reach, np.asarray(game.terminals, dtype=np.int64)
 
     def terminal_read_out(
         self, scenario: Scenario, params: Params, game: Game, payoffs: FloatArray, terminal_reach: FloatArray,
