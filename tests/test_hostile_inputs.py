@@ -148,7 +148,7 @@ LONG = "a" * 300
         (["simulate", "ukraine-2022", "-n", "10", "--no-store", "--table", "{tmp}/" + LONG + ".csv"], "--table"),
         (["export", "deterrence-rudimentary", "-o", "{tmp}/" + LONG + ".json"], "-o"),
         (["init", "{tmp}/" + LONG + ".yaml"], "FILE"),
-        (["sweep", "deterrence-rudimentary", "--grid", "costs.war=0.1,0.2", "-n", "5", "-o",
+        (["sweep", "deterrence-rudimentary", "--grid", "game.challenger_dc=0.5,1", "-n", "5", "-o",
           "{tmp}/" + LONG + ".parquet"], "-o"),
         (["data", "crises", "--out", "{tmp}/" + LONG + ".parquet"], "--out"),
     ],
