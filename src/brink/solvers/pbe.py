@@ -1303,7 +1303,7 @@ def solve_pbe(
             and trace those still uncertified with :mod:`brink.solvers.qre` in games of at
             most ``QRE_FALLBACK_ACTIONS`` personal actions.
         warm_start: Without ``lam``: start every sample from its types-known solution
-            (attempt 0, module doc) before the path from the uniform profile.
+            (the warm attempts, module doc) before the path from the uniform profile.
 
     Returns:
         A :class:`Solution` with ``solver="pbe"``, ``lam`` (``inf`` for the limit) and
@@ -1311,8 +1311,9 @@ def solve_pbe(
         sequential regret of the final profile within ``regret_tol`` times the payoff
         range; with ``lam``: the QRE was reached), ``converged`` (the same),
         ``failed`` (its negation: the sample keeps the last profile reached and is never
-        dropped), ``iterated`` (an attempt's stopping test was met), ``warm`` (attempt 0
-        got there), ``restarted`` (attempt 2 was needed), ``lam`` (the lambda reached,
+        dropped), ``iterated`` (an attempt's stopping test was met), ``warm`` (a warm
+        attempt got there), ``restarted`` (the restart was needed), ``fallback`` (qre's
+        homotopy traced the sample), ``lam`` (the lambda reached,
         Gambit units), ``iterations`` (sweeps over all attempts), ``regret_scaled`` and
         ``sequential_scaled`` (max and sequential regret over the payoff range), and the
         scalars ``uncertified`` (their count), ``bound`` (``regret_tol``, per unit of
@@ -1386,7 +1387,7 @@ def solve_pbe(
         "converged": shape(certified),
         "failed": shape(~certified),
         "iterated": shape(iterated),
-        "warm": shape(iterated & (run["attempt"] == 0)),
+        "warm": shape(iterated & (run["attempt"] < PATH)),
         "restarted": shape(run["attempt"] == RESTART),
         "fallback": shape(traced),
         "lam": shape(lam_reached),
