@@ -17,6 +17,7 @@ import xarray as xr
 
 import brink.runs.montecarlo as montecarlo
 from brink.errors import InputError
+from brink.evaluation import decisions
 from brink.games import TreeBuilder
 from brink.model import CrisisModel
 from brink.runs.montecarlo import RunResult, column_roles, run
@@ -65,8 +66,13 @@ def test_stored_metrics_and_paths_equal_a_direct_evaluation(stored: tuple[Store,
     for name, values in {**ev.outcomes, **ev.metrics}.items():
         np.testing.assert_array_equal(rows[name], values, err_msg=name)
     assert set(ev.metrics) and set(ev.metrics) <= set(rows)
-    labels = np.asarray(ev.path_labels)[ev.paths]
+    folded = decisions(ev)  # stored paths are the players' decisions, nature's draws folded
+    labels = np.asarray(folded.path_labels)[folded.paths]
     np.testing.assert_array_equal(rows["path"], np.where(ev.failed, "", labels))
+    assert any(any(c) for c in ev.path_chance)  # the deterrence game has a chance move to fold
+    assert all(" > ".join(s for s, c in zip(full.split(" > "), chance, strict=True) if not c) == kept
+               for full, chance, kept in zip(np.asarray(ev.path_labels)[ev.paths],
+                                            [ev.path_chance[i] for i in ev.paths], labels, strict=True))
     np.testing.assert_array_equal(rows["failed"], ev.failed)
     # the closed form, sample by sample: challenge iff p < 1/2, and then along demand > ...
     p = rows["game.p"]

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -99,3 +100,24 @@ def test_the_report_opens_with_the_same_headline_and_ranks_only_endings() -> Non
     assert words[:2] == headline(out["outcomes"], "spe")
     assert words[2].startswith("The most likely way the crisis ends is settlement (100")
     assert "declared" not in words[2] and "rung." not in words[2] and "challenger_concedes" in words[2]
+
+
+def test_one_modal_path_in_run_explain_and_the_whatif() -> None:
+    """The modal path has one definition (brink.evaluation.decisions): the players' decisions
+    with nature's draws folded; brink run, brink explain and the what-if give the same path and
+    the same share on the same draws."""
+    from brink.analysis.explain import explain
+    from brink.model import CrisisModel
+    from brink.runs import run
+    from brink.scenario import load_scenario
+    from brink.web.whatif import WhatIf
+
+    scenario = load_scenario("ukraine-2022")
+    ran = run(scenario, samples=300, seed=3, keep_samples=False)
+    top = ran.paths[0]
+    assert not any("resolute" in step for step in top["path"])  # no type drawn by nature in it
+    why = explain(CrisisModel(scenario), 300, seed=3)
+    path, share = next(iter(why.paths.items()))
+    assert path == " > ".join(top["path"]) and share == pytest.approx(top["share"])
+    whatif = WhatIf(CrisisModel(scenario), samples=300, seed=3).evaluate({}, {})
+    assert whatif.paths[0]["path"] == path and whatif.paths[0]["share"] == pytest.approx(top["share"])

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from brink.arrays import FloatArray
 
-__all__ = ["Evaluation", "Evaluator", "concatenate"]
+__all__ = ["PATH_SEPARATOR", "Evaluation", "Evaluator", "concatenate", "decision_players", "decisions"]
 
 
 
@@ -59,6 +59,50 @@ class Evaluation:
     @property
     def n(self) -> int:
         return int(self.failed.shape[0])
+
+
+#: The separator of a path's steps in its label ("RUS resolute > offer 0.6 > accept").
+PATH_SEPARATOR = " > "
+
+
+def decisions(evaluation: Evaluation) -> Evaluation:
+    """The evaluation with each sample's path reduced to the players' decisions.
+
+    This is brink's one definition of a *modal path* (``brink run``, ``brink runs show``,
+    ``brink explain``, the what-if, the report): each sample's most likely path of play --
+    from the root, the most likely edge at every node -- with nature's draws folded out, so
+    two samples that differ only in the types nature drew (Harsanyi 1967) follow the same
+    path; a path's *share* is the fraction of the (solved) samples whose path it is.  The
+    decisions still depend on the types: they are the players' equilibrium choices given
+    what nature drew.  Labels without chance steps (or an evaluation that does not mark
+    them) are returned as they are.
+    """
+    chance = evaluation.path_chance
+    if not evaluation.path_labels or len(chance) != len(evaluation.path_labels) or not any(any(c) for c in chance):
+        return evaluation
+    labels: dict[str, int] = {}
+    remap = np.empty(len(evaluation.path_labels), dtype=np.int64)
+    for k, (label, flags) in enumerate(zip(evaluation.path_labels, chance, strict=True)):
+        steps = label.split(PATH_SEPARATOR) if label else []
+        kept = PATH_SEPARATOR.join(s for i, s in enumerate(steps) if not (i < len(flags) and flags[i]))
+        remap[k] = labels.setdefault(kept, len(labels))
+    paths = np.where(evaluation.paths >= 0, remap[np.clip(evaluation.paths, 0, len(remap) - 1)], evaluation.paths)
+    return Evaluation(
+        evaluation.outcomes, evaluation.metrics, evaluation.failed, paths.astype(np.int64), tuple(labels),
+        tuple((False,) * (label.count(PATH_SEPARATOR) + 1 if label else 0) for label in labels),
+        evaluation.failure,
+    )
+
+
+def decision_players(players: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """Who moves at each step of each path (as :func:`brink.analysis.explain.path_players`
+    gives them, ``"nature"`` at chance steps), keyed by the path of :func:`decisions`."""
+    out: dict[str, tuple[str, ...]] = {}
+    for label, movers in players.items():
+        steps = label.split(PATH_SEPARATOR) if label else []
+        kept = [(s, m) for s, m in zip(steps, movers, strict=False) if m != "nature"]
+        out.setdefault(PATH_SEPARATOR.join(s for s, _ in kept), tuple(m for _, m in kept))
+    return out
 
 
 def concatenate(parts: Sequence[Evaluation]) -> Evaluation:

@@ -169,7 +169,7 @@ def print_run_summary(out_console: Console, out: dict[str, Any], title: str) -> 
     wide = out_console.width >= 110
     out_console.print(f"[bold]{title}[/]", highlight=False)
     for line in headline(out.get("outcomes", {}), out.get("solver", "auto"), out.get("lambda")):
-        out_console.print(line, highlight=False, soft_wrap=False)
+        out_console.print(line, highlight=False, soft_wrap=True)
     grouped: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
     for kind, estimate in (("outcomes", "p"), ("metrics", "mean")):
         for name, row in out.get(kind, {}).items():
@@ -201,7 +201,8 @@ def print_run_summary(out_console: Console, out: dict[str, Any], title: str) -> 
 
         solver = out.get("solver", "auto")
         kind = "equilibrium path" if solver not in SOLVERS or SOLVERS[solver].equilibrium else "path"
-        out_console.print(f"modal {kind} ({top['share']:.1%} of samples): " + " > ".join(top["path"]))
+        out_console.print(f"modal {kind} ({top['share']:.1%} of samples; the players' decisions, nature's draws folded): "
+                          + " > ".join(top["path"]))
     if out.get("failed"):
         why = f": {escape(out['failure'])}" if out.get("failure") else ""
         out_console.print(f"[yellow]{out['failed']} samples failed (counted, not dropped){why}[/]")

@@ -54,7 +54,7 @@ from numpy.typing import NDArray
 from brink import __version__
 from brink.arrays import FloatArray
 from brink.errors import InputError
-from brink.evaluation import Evaluation
+from brink.evaluation import Evaluation, decisions
 from brink.executors import Executor
 from brink.executors.chunk import Chunk, run_chunk
 from brink.scenario import Scenario
@@ -133,6 +133,7 @@ def block_sums_and_samples(
 
 
 def _reduce(task: Chunk[ChunkResult], params: Mapping[str, FloatArray], ev: Evaluation, keep_samples: bool) -> ChunkResult:
+    ev = decisions(ev)  # the modal path: the players' decisions, nature's draws folded
     sums: dict[str, list[float]] = {}
     squares: dict[str, list[float]] = {}
     counts: dict[str, list[int]] = {}

@@ -734,9 +734,10 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
 
     def path_words(model: Any, paths: list[dict[str, Any]]) -> list[list[str]]:
         from brink.analysis.explain import players_of
+        from brink.evaluation import decision_players
         from brink.web.whatif import path_in_words
 
-        players = players_of(model, model.draw(0, 0, 1))
+        players = decision_players(players_of(model, model.draw(0, 0, 1)))
         return [path_in_words(" > ".join(p["path"]) if isinstance(p.get("path"), list) else str(p.get("path", "")),
                               players) for p in paths[:5]]
 

@@ -37,7 +37,7 @@ from brink.aftermath.memo import Memo, memoized
 from brink.analysis.intervals import mean_interval
 from brink.arrays import FloatArray
 from brink.errors import InputError
-from brink.evaluation import Evaluation, concatenate
+from brink.evaluation import Evaluation, concatenate, decision_players, decisions
 from brink.model import CrisisModel
 from brink.scenario.distributions import Distribution
 from brink.scenario.random import BLOCK, uniforms
@@ -279,9 +279,10 @@ class WhatIf:
         outcomes = {k: summary(v, (0.0, 1.0)) for k, v in ev.outcomes.items()}
         metrics = {k: summary(v, None) for k, v in ev.metrics.items()}
         paths: list[dict[str, Any]] = []
+        ev = decisions(ev)  # the modal path as brink run defines it: nature's draws folded
         if ev.path_labels and ok.any():
             counts = np.bincount(ev.paths[ok & (ev.paths >= 0)], minlength=len(ev.path_labels))
-            players = self.players()
+            players = decision_players(self.players())
             for idx in np.argsort(-counts, kind="stable")[:5]:
                 if counts[idx] == 0:
                     break
