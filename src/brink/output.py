@@ -16,6 +16,11 @@ half-written file behind.
   ``open(path, "w")`` would give it (an overwritten file keeps its mode).
 * A symbolic link to a regular file is followed: the file it points at is replaced and
   the link stays.
+* A write that fails for a reason the user can fix (a full disk or quota, a read-only file
+  system, no permission, a name longer than the file system takes) ends in one
+  :class:`~brink.errors.InputError` naming the path and the class of failure
+  (:func:`os_error_message`), the old target untouched; DuckDB's and Arrow's own errors for
+  them are recognised by their text (:func:`disk_error`).
 
 Checking and writing are separate steps (:func:`check_target`, then :func:`write_text` or
 :func:`replacing`) so that a long computation can refuse a bad ``-o`` before it starts.
