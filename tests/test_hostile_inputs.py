@@ -20,6 +20,8 @@ import numpy as np
 import pytest
 import yaml
 from brink_in_process import invoke
+from hypothesis import given
+from hypothesis import strategies as st
 
 from brink.errors import InputError
 from brink.scenario.random import check_count, machine_memory
@@ -257,6 +259,57 @@ def test_check_csv_accepts_a_whole_file(tmp_path: Path) -> None:
 
     check_csv(_write(tmp_path, GOOD))
     check_csv(_write(tmp_path, b'a,b\n"x,\ny",2\n'))  # a quoted field over two lines
+
+
+WIDE = b"".join(b"%d,%d,x%d\n" % (i, i * i, i) for i in range(40))
+WIDE = b"a,b,c\n" + WIDE
+
+
+@given(st.integers(1, len(WIDE) - 1))
+def test_a_file_cut_anywhere_but_at_a_line_end_is_refused(cut: int) -> None:
+    """Whatever byte a file is cut at, it is refused (file and line named) unless the cut
+    falls at the end of a line, which no reader can tell from a shorter file."""
+    import tempfile
+
+    from brink.history.crises import check_csv
+
+    data = WIDE[:cut]
+    with tempfile.TemporaryDirectory() as folder:
+        path = _write(Path(folder), data)
+        if data.endswith(b"\n"):
+            check_csv(path)
+            return
+        with pytest.raises(InputError) as info:
+            check_csv(path)
+    line = data.count(b"\n") + 1
+    assert info.value.where == f"{path}:{line}"
+    assert "cut" in info.value.what
+
+
+def test_game_json_is_streamed_byte_for_byte(shared_dir: Path) -> None:
+    """``brink export -o x.json`` writes, piece by piece, exactly what ``json.dumps`` of the
+    whole document gave (every Gambit example game, and one sample of a scenario's game)."""
+    from brink.cli.games import load_game
+    from brink.game_json import game_to_dict, iter_game_json
+
+    sources = sorted(str(p) for p in (shared_dir / "data/games/gambit-contrib").glob("*.efg"))
+    assert sources
+    for source in [*sources, "ukraine-2022"]:
+        game = load_game(source, 0 if not source.endswith(".efg") else None)
+        sample = 0 if game.samples is not None else None
+        whole = json.dumps(game_to_dict(game, sample), indent=1) + "\n"
+        assert "".join(iter_game_json(game, sample)) == whole, source
+
+
+def test_game_json_stops_past_the_limit() -> None:
+    import io
+
+    from brink.cli.games import load_game
+    from brink.game_json import write_game_json
+
+    game = load_game("ukraine-2022", 0)
+    with pytest.raises(InputError, match="larger than 0 MiB"):
+        write_game_json(game, io.StringIO(), 0, limit=100_000)
 
 
 def _damaged_shared(shared_dir: Path, tmp_path: Path, data: bytes) -> Path:
