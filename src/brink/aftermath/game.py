@@ -69,7 +69,7 @@ RECORDED: tuple[str, ...] = (
 
 #: Samples solved together: the kernel's innermost loops run over the lanes of a block.  On
 #: ``ukraine-2022`` 32 lanes solve a sample in 0.45 of the scalar kernel's time, 8 lanes in 0.66
-#: and 64 no faster than 32 (``benchmarks/bench_simulate.py``); spare lanes of a last, partial
+#: and 64 no faster than 32 (the kernel alone, CPU time); spare lanes of a last, partial
 #: block repeat its last sample.
 LANES = 32
 
