@@ -41,3 +41,14 @@ def test_register_refuses_a_second_meaning_and_an_unknown_group() -> None:
         register("settlement", Measure(GROUPS[0], "something else"))
     with pytest.raises(ValueError, match="unknown group"):
         register("my_outcome", Measure("elsewhere", "x"))
+
+
+@pytest.mark.parametrize("name", [n for n in bundled_scenarios() if load_scenario(n).template == "escalation"])
+def test_no_input_is_reported_as_an_outcome(name: str) -> None:
+    """A declaration the scenario fixes is an input: only a declaration the defender chooses
+    (process.declarations) is an outcome; and ``war`` is the three war endings together."""
+    sc = load_scenario(name)
+    result = run(sc, samples=16, seed=0).to_json()["outcomes"]
+    assert {k for k in result if k.startswith("declared.")} == {f"declared.{d}" for d in sc.process.declarations}
+    war = sum(result[k]["p"] for k in ("loss_of_control", "war_decided", "stalemate"))
+    assert result["war"]["p"] == pytest.approx(war, abs=1e-12)

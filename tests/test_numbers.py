@@ -40,6 +40,9 @@ def _old_name(name: str) -> str | None:
 PINNED_BY_010 = {name for name in RUNS if _old_name(name) in OLD}
 #: (scenario, key) -> why the number moved on purpose (and CHANGELOG's entry); none so far.
 CHANGED: dict[tuple[str, str], str] = {}
+#: Outcomes 0.3.0 reports that 0.2.0 did not, or no longer reports, by template, and why.
+ADDED = {"escalation": {"outcomes.war": "the headline's chance of war: loss_of_control + war_decided + stalemate (issue 24)"}}
+REMOVED = {"escalation": {"outcomes.declared.*": "a declaration the scenario fixes is an input, not an outcome (issue 24)"}}
 #: The slowest scenarios run seed 0 in the quick tier and the other seeds in the slow one.
 HEAVY = {"ukraine-2022", "ukraine-in-nato", "cuban-missile-crisis-1962", "july-1914"}
 
@@ -51,8 +54,25 @@ CASES = [
 ]
 
 
+def _matches(key: str, patterns: dict[str, str]) -> bool:
+    import fnmatch
+
+    return any(fnmatch.fnmatchcase(key, p) for p in patterns)
+
+
 def _compare(name: str, kind: str, got: dict[str, float | None], want: dict[str, float | None]) -> list[str]:
-    assert set(got) == set(want), f"{name}: {kind} differ: {sorted(set(got) ^ set(want))}"
+    template = load_scenario(name).template
+    added, removed = ADDED.get(template, {}), REMOVED.get(template, {})
+    new = {k for k in set(got) - set(want) if not _matches(f"{kind}.{k}", added)}
+    gone = {k for k in set(want) - set(got) if not _matches(f"{kind}.{k}", removed)}
+    assert not new and not gone, f"{name}: {kind} differ: new {sorted(new)}, gone {sorted(gone)}"
+    if template == "escalation" and kind == "outcomes":
+        sc = load_scenario(name)
+        assert {k for k in got if k.startswith("declared.")} == {f"declared.{d}" for d in sc.process.declarations}
+        if "war" in got and got["war"] is not None:
+            parts = [got[k] for k in ("loss_of_control", "war_decided", "stalemate")]
+            assert got["war"] == pytest.approx(sum(p for p in parts if p is not None), abs=1e-12)
+    want = {k: v for k, v in want.items() if k in got}
     return [
         f"{name} {kind}.{key}: {got[key]!r} != {want[key]!r}"
         for key in sorted(want)

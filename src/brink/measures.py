@@ -13,9 +13,8 @@ every registered template checks that each declared name has one).
 
 Groups order the printed tables: how the crisis ends, nuclear use, the defender's answers,
 rungs reached, the declaration, after the war, payoffs and the model's own quantities.  A
-measure with ``chosen_by`` names the player whose choice it reports; an *input*
-(``input=True``) is a setting of the scenario rather than something that happened (the
-defender's declaration when the scenario fixes it), and is never listed among outcomes.
+setting of the scenario (the defender's declaration when the scenario fixes it) is an
+input, not something that happened, and no template reports it as an outcome.
 """
 
 from __future__ import annotations
@@ -66,7 +65,7 @@ MEASURES: dict[str, Measure] = {
     "challenger_victory": Measure(_ENDS, "the challenger wins: a war won, or the target concedes"),
     "challenger_defeat": Measure(_ENDS, "the challenger loses: a war lost, or the challenger concedes"),
     "status_quo": Measure(_ENDS, "nobody challenges, or the challenge is dropped: the status quo holds"),
-    "war": Measure(_ENDS, "the crisis ends in war"),
+    "war": Measure(_ENDS, "the crisis ends in war (escalation: a war decided, undecided at the horizon, or out of control)"),
     "concession": Measure(_ENDS, "the defending side concedes the stake"),
     "defender_concedes": Measure(_ENDS, "the defender concedes to the challenger's demand"),
     "defender_prevails": Measure(_ENDS, "the defender resists and the crisis survives: the status quo is kept"),
@@ -102,7 +101,7 @@ MEASURES: dict[str, Measure] = {
     "defender_responds": Measure(_ANS, "the defender answers a climb with anything but 'none'"),
     # rungs and the declaration
     "rung.*": Measure(_RUNG, "the highest rung of the ladder the crisis reaches is this one"),
-    "declared.*": Measure(_DECL, "the defender's declared answer to a climb is this one (its own choice when process.declarations lists choices)"),
+    "declared.*": Measure(_DECL, "the defender chooses to declare this answer to a climb (reported only where process.declarations lets it choose; a fixed declaration is an input)"),
     # after the war
     "leader_survives": Measure(_AFTER, "the challenger's leader is still in office at the survival horizon"),
     "domestic_removal": Measure(_AFTER, "the leader's winning coalition removes him before the horizon"),
@@ -217,10 +216,12 @@ def headline(outcomes: Mapping[str, Mapping[str, Any]], solver: str = "auto", la
     ends = {k: r for k, r in outcomes.items()
             if (m := measure(k)) is not None and m.group == GROUPS[0] and r.get("p") is not None}
     parts: list[str] = []
+    top = ""
     if ends:
         top = max(ends, key=lambda k: float(ends[k]["p"]))
         parts.append(str(said(top, f"most likely ending: {top.replace('_', ' ')}")))
-    parts += [text for name, words in HEADLINE if (text := said(name, words)) is not None]
+    parts += [text for name, words in HEADLINE
+              if not (ends and name == top) and (text := said(name, words)) is not None]
     if parts:
         lines.append("; ".join(parts) + f" ({solver_words(solver, lam)}, 95% Monte Carlo intervals)")
     ones = [k for k, r in outcomes.items() if r.get("p") == 1.0 and list(r.get("ci95") or []) == [1.0, 1.0]]

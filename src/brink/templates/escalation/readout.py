@@ -20,9 +20,12 @@ from brink.crisis.outcomes import DEFEAT, VICTORY
 from brink.templates.escalation.payoffs import Quantities, terminals_by_outcome_class
 from brink.templates.escalation.spec import RESPONSES, EscalationScenario
 from brink.templates.escalation.tree import (
+    DECIDED,
     DECLARATION_INDEX,
     ENDINGS,
+    HORIZON,
     SETTLE,
+    SLIP,
     Skeleton,
     Structure,
 )
@@ -36,7 +39,7 @@ RESPONSE_OUTCOMES: dict[str, str] = {
     "nuclear-response": "defender_nuclear_response",
 }
 OUTCOME_PATTERNS: tuple[str, ...] = (
-    "tactical_nuclear_use", "strategic_nuclear_use", *ENDINGS, *RESPONSE_OUTCOMES.values(), "defender_responds",
+    "tactical_nuclear_use", "strategic_nuclear_use", *ENDINGS, "war", *RESPONSE_OUTCOMES.values(), "defender_responds",
     "challenger_victory", "challenger_defeat", "leader_survives", "domestic_removal", "foreign_imposed_regime_change",
     "partners_abandon", "partner_abandons.*", "rung.*", "declared.*",
 )
@@ -64,13 +67,14 @@ def _tally(st: Structure) -> Tally:
     }
     for k, name in enumerate(ENDINGS):
         cols[name] = (t.ending == k).astype(float)
+    cols["war"] = np.isin(t.ending, (SLIP, DECIDED, HORIZON)).astype(float)
     rank: dict[str, int] = {r: i for i, r in enumerate(RESPONSES)}
     for resp, name in RESPONSE_OUTCOMES.items():
         cols[name] = ((t.answered >> rank[resp]) & 1).astype(float)
     cols["defender_responds"] = ((t.answered & ~1) > 0).astype(float)
     for j, (rung, _) in enumerate(st.rungs):
         cols[f"rung.{rung}"] = (t.top == j).astype(float)
-    for d in st.declarations or (st.declared,):
+    for d in st.declarations:  # a declaration fixed by the scenario is an input, not an outcome
         cols[f"declared.{d}"] = np.asarray(t.declared == DECLARATION_INDEX[d], dtype=np.float64)
     cols["_escalation"] = t.escalation
     cols["_rounds"] = t.end_round.astype(float)
