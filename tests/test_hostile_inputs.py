@@ -24,7 +24,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from brink.errors import InputError
-from brink.scenario.random import check_count, machine_memory
+from brink.limits import check_count, machine_memory
 
 ROOT = Path(__file__).resolve().parents[1]
 BRINK = str(Path(sys.executable).with_name("brink"))

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from brink.scenario.random import check_count, machine_memory
+from brink.limits import check_count, machine_memory
 from brink.solvers.registry import SOLVERS, check_solver, solver_help
 
 if TYPE_CHECKING:

@@ -113,7 +113,7 @@ _POINT_BYTES = 512
 def check_design_points(count: int, factors: int, option: str) -> int:
     """Refuse a design of ``count`` points (``factors`` each) that exceeds :data:`MAX_POINTS`
     or this machine's memory, naming ``option`` and the largest count that fits."""
-    from brink.scenario.random import check_count
+    from brink.limits import check_count
 
     return check_count(
         count, option, maximum=MAX_POINTS, bytes_each=_POINT_BYTES * (factors + 1),
