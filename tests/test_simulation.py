@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from brink.errors import InputError
 from brink.model import CrisisModel
 from brink.runs import run
+from brink.runs.simulate import FAN_BINS
 from brink.scenario import load_scenario
 
 
@@ -94,3 +97,20 @@ def test_run_matches_the_per_sample_evaluation() -> None:
     for name in ("tactical_nuclear_use", "leader_survives", "partners_abandon", "rung.demonstration-shot"):
         assert result["outcomes"][name]["p"] == pytest.approx(ev.outcomes[name].mean(), rel=1e-12, abs=1e-15)
     assert result["metrics"]["escalation_score"]["mean"] == pytest.approx(ev.metrics["escalation_score"].mean(), rel=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 300), st.sampled_from(sorted(FAN_BINS)), st.integers(0, 2**31 - 1))
+def test_histograms_of_a_table_equal_each_rows_histogram(rows: int, n: int, fan: str, seed: int) -> None:
+    """The vectorised fan histograms of a chunk equal the one-column ones, with non-finite values
+    and values outside the bins (brink.runs.simulate.histograms)."""
+    from brink.runs.simulate import _UNIFORM, histogram, histograms
+
+    rng = np.random.default_rng(seed)
+    edges = FAN_BINS[fan]
+    table = rng.uniform(-0.1 * edges[-1], 1.1 * edges[-1], size=(rows, n))
+    table[rng.random((rows, n)) < 0.1] = np.nan
+    table[rng.random((rows, n)) < 0.05] = np.inf
+    got = histograms(table, edges, _UNIFORM[fan])
+    for i in range(rows):
+        np.testing.assert_array_equal(got[i], histogram(table[i], edges))

@@ -195,14 +195,21 @@ def _fan(key: str) -> str | None:
     return name if name in FAN_BINS else None
 
 
-def histogram(values: FloatArray, edges: FloatArray) -> NDArray[np.int64]:
+#: Whether each fan's bins are uniform (else uniform in the logarithm above the first edge).
+_UNIFORM: dict[str, bool] = {name: bool(np.allclose(np.diff(e), e[1] - e[0])) for name, e in FAN_BINS.items()}
+
+
+def histogram(values: FloatArray, edges: FloatArray, uniform: bool | None = None) -> NDArray[np.int64]:
     """Counts of the finite ``values`` in the bins of ``edges`` (outside values go to the end bins).
 
     The bins of :data:`FAN_BINS` are uniform (or uniform in the logarithm above the first edge),
-    so a value's bin is computed, not searched for (the same bin in every chunk)."""
+    so a value's bin is computed, not searched for (the same bin in every chunk); ``uniform``
+    says which, when the caller knows (else it is read off ``edges``)."""
     x = values[np.isfinite(values)]
     bins = len(edges) - 1
-    if np.allclose(np.diff(edges), edges[1] - edges[0]):
+    if uniform is None:
+        uniform = bool(np.allclose(np.diff(edges), edges[1] - edges[0]))
+    if uniform:
         idx = np.floor((x - edges[0]) / (edges[1] - edges[0]))
     else:  # [0, e1) then geometric
         ratio = math.log(edges[2] / edges[1])
@@ -212,6 +219,23 @@ def histogram(values: FloatArray, edges: FloatArray) -> NDArray[np.int64]:
     return np.bincount(idx, minlength=bins).astype(np.int64)
 
 
+def histograms(table: FloatArray, edges: FloatArray, uniform: bool) -> NDArray[np.int64]:
+    """:func:`histogram` of each row of ``table`` ``(K, n)``, as ``(K, bins)`` counts (the same bins)."""
+    bins = len(edges) - 1
+    finite = np.isfinite(table)
+    x = np.where(finite, table, edges[0])
+    if uniform:
+        idx = np.floor((x - edges[0]) / (edges[1] - edges[0]))
+    else:
+        ratio = math.log(edges[2] / edges[1])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            idx = np.where(x < edges[1], 0.0, 1.0 + np.floor(np.log(np.maximum(x, edges[1]) / edges[1]) / ratio))
+    idx = np.clip(np.nan_to_num(idx, nan=0.0), 0, bins - 1).astype(np.int64)
+    rows = np.arange(table.shape[0], dtype=np.int64)[:, None] * bins
+    flat = (idx + rows)[finite]
+    return np.bincount(flat, minlength=table.shape[0] * bins).reshape(table.shape[0], bins).astype(np.int64)
+
+
 def _reduce(task: Chunk[SimulationChunk], params: Mapping[str, FloatArray], ev: Evaluation, keep: bool) -> SimulationChunk:
     n = task.stop - task.start
     bounds = [*list(range(0, n, BLOCK)), n]
@@ -219,16 +243,43 @@ def _reduce(task: Chunk[SimulationChunk], params: Mapping[str, FloatArray], ev: 
     counts: dict[str, list[int]] = {}
     hist: dict[str, NDArray[np.int64]] = {}
     extremes: dict[str, tuple[float, float]] = {}
-    for group in (ev.outcomes, ev.metrics):
-        for key, values in group.items():
+    keys = [key for group in (ev.outcomes, ev.metrics) for key in group]
+    values_of = {**ev.outcomes, **ev.metrics}
+    if keys and all(np.shape(values_of[k]) == (n,) for k in keys):
+        # every column at once: a row of a C-ordered table is reduced along its contiguous axis
+        # by the same pairwise sum as np.sum of that row alone, so the numbers are those of the
+        # per-column loop below
+        table = np.stack([np.asarray(values_of[k], dtype=np.float64) for k in keys])
+        finite = np.isfinite(table)
+        zeroed = np.where(finite, table, 0.0)
+        block_sums = np.stack([zeroed[:, a:b].sum(axis=1) for a, b in itertools.pairwise(bounds)], axis=1).tolist()
+        block_counts = np.stack([finite[:, a:b].sum(axis=1) for a, b in itertools.pairwise(bounds)], axis=1).tolist()
+        for i, key in enumerate(keys):
+            sums[key] = block_sums[i]
+            counts[key] = block_counts[i]
+    else:
+        for key in keys:
+            values = values_of[key]
             ok = np.isfinite(values)
             sums[key] = [float(np.sum(np.where(ok[a:b], values[a:b], 0.0))) for a, b in itertools.pairwise(bounds)]
             counts[key] = [int(ok[a:b].sum()) for a, b in itertools.pairwise(bounds)]
-            fan = _fan(key)
-            if fan is not None:
-                hist[key] = histogram(values, FAN_BINS[fan])
-                if ok.any():
-                    extremes[key] = (float(values[ok].min()), float(values[ok].max()))
+    fans: dict[str, list[str]] = {}
+    for key in keys:
+        fan = _fan(key)
+        if fan is not None:
+            fans.setdefault(fan, []).append(key)
+    for fan, members in fans.items():
+        if all(np.shape(values_of[k]) == (n,) for k in members):
+            counted = histograms(np.stack([np.asarray(values_of[k], dtype=np.float64) for k in members]),
+                                 FAN_BINS[fan], _UNIFORM[fan])
+            hist.update(zip(members, counted, strict=True))
+        else:
+            hist.update((k, histogram(values_of[k], FAN_BINS[fan], _UNIFORM[fan])) for k in members)
+        for key in members:
+            values = values_of[key]
+            ok = np.isfinite(values)
+            if ok.any():
+                extremes[key] = (float(values[ok].min()), float(values[ok].max()))
     columns: dict[str, NDArray[Any]] = {}
     if keep:
         columns = {k: ev.metrics[k] for k in _SAMPLE_METRICS} | {k: v for k, v in ev.outcomes.items()}
