@@ -406,6 +406,11 @@ def test_validate_refuses_lever_options_run_would_refuse(tmp_path: Path, value: 
     _refused(*invoke(["validate", str(path), "--strict"]), "levers.energy_discount.offered_usd_per_bbl", needle)
 
 
+def test_validate_refuses_a_scenario_whose_every_sample_fails() -> None:
+    status, err = invoke(["validate", "ukraine-2022", "--set", "costs.conventional_war=1e308"])
+    _refused(status, err, "the scenario: the model refuses it on every sample", "payoffs must be finite")
+
+
 @pytest.mark.parametrize(("value", "needle"), [("true", "not true/false"), ("'3'", "not text")])
 def test_number_fields_are_typed_strictly(value: str, needle: str) -> None:
     status, err = invoke(["validate", "ukraine-2022", "--set", f"process.rounds={value}"])

@@ -37,8 +37,9 @@ def check_refusals(sc: Scenario) -> None:
       cost): ``run`` refuses the whole run on the first such sample;
     * a number that is not finite on every drawn sample (``beta(1e308, 1e308)``, whose
       sampler overflows; ``log(y - 2)`` with ``y`` in [0, 1]): every sample would fail;
-    * a lever's number option with which the model fails on every sample (``1e308`` as a
-      discount overflows the payoffs), run on :data:`LEVER_SAMPLES` samples.
+    * a scenario, or a lever's number option, with which the model fails on every sample
+      (``1e308`` as a cost or a discount overflows the payoffs), run on
+      :data:`LEVER_SAMPLES` samples.
 
     A draw can only show what happens on its samples: a range that is left rarely may pass
     here and be refused by a larger run (the message then names the sample).
@@ -65,27 +66,25 @@ def check_refusals(sc: Scenario) -> None:
                 "log of a number <= 0, no division by zero, no overflow)",
             )
     names = set(P.names)
-    levers = [(p, o) for p, opts in sc.levers.items() if p in names for o in opts
-              if isinstance(o, int | float) and not isinstance(o, bool)]
-    if not levers:
-        return
+    levers: list[tuple[str, Any]] = [("", None)]  # the scenario as written, then each number option
+    levers += [(p, o) for p, opts in sc.levers.items() if p in names for o in opts
+               if isinstance(o, int | float) and not isinstance(o, bool)]
     model = CrisisModel(sc)
     params = model.draw(STRICT_SEED, 0, LEVER_SAMPLES)
     for path, option in levers:
-        where = sc.where_key("levers", path)
+        where = sc.where_key("levers", path) if path else sc.source or sc.name
+        what = f"lever {path} = {option!r}" if path else "the scenario"
+        fix = (
+            "give options with which the scenario runs (brink run --set PATH=VALUE tries one)" if path
+            else "look for a number too large for the payoffs (near 1e308); brink run -n 10 shows the same error"
+        )
         try:
             with np.errstate(all="ignore"):
-                failed = model.evaluate(params, {path: option}).failed
+                failed = model.evaluate(params, {path: option} if path else None).failed
         except (InputError, GameError) as exc:
-            raise InputError(
-                f"lever {path} = {option!r}: the model refuses it ({exc})", where,
-                "give options with which the scenario runs (brink run --set PATH=VALUE tries one)",
-            ) from None
+            raise InputError(f"{what}: the model refuses it on every sample ({exc})", where, fix) from None
         if bool(np.asarray(failed).all()):
-            raise InputError(
-                f"lever {path} = {option!r}: every sample fails with it ({LEVER_SAMPLES} tried)", where,
-                "give options with which the scenario runs (brink run --set PATH=VALUE tries one)",
-            )
+            raise InputError(f"{what}: every sample fails ({LEVER_SAMPLES} tried)", where, fix)
 
 
 def strict_warnings(sc: Scenario) -> list[str]:
