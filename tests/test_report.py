@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from html import escape as html_escape
 from pathlib import Path
 
 import numpy as np
@@ -288,7 +289,9 @@ def test_numbers_in_tables_are_formatted(report: tuple[str, dict[str, object]]) 
         assert not re.search(r"\de[-+]\d", t), t[:300]
     outcomes = next(t for t in tables if "<th>outcome</th>" in t)
     cells = re.findall(r"<td>([^<]*)</td>", outcomes)
-    assert all(re.fullmatch(r"(?:<0\.1|\d{1,3}\.\d)%|[a-z_]+", c.replace("&lt;", "<")) for c in cells), cells
+    assert "<th>meaning</th>" in outcomes and len(cells) % 5 == 0  # name, p, low, high, meaning
+    numbers = [c for i, c in enumerate(cells) if i % 5 != 4]
+    assert all(re.fullmatch(r"(?:<0\.1|\d{1,3}\.\d)%|[a-z_]+", c.replace("&lt;", "<")) for c in numbers), numbers
 
 
 def test_number_formats() -> None:
@@ -545,6 +548,13 @@ def test_report_cli_compare_and_policies(tmp_path: Path) -> None:
     assert f"comparison-with-ukraine-2022-exchange-with-{DISCOUNT.replace('.', '-').replace('_', '-')}-30" in ids
     assert "policies-for-challenger-victory" in ids and "(maximise)" in html
     assert "http://" not in html and "https://" not in html
+    # every outcome and metric has its meaning (and a metric its unit) from the one glossary
+    from brink.measures import MEASURES
+
+    outcomes = _section(html, "outcomes")
+    for name in ("leader_survives", "escalation_score"):
+        assert html_escape(MEASURES[name].meaning) in outcomes, name
+    assert ">score 0-60<" in outcomes
     # B a scenario of its own, with its own overrides; the report's --set stays with A
     code, err = invoke([*base, "--compare", "ukraine-2022-exchange", "--compare-set", f"{DISCOUNT}=30",
                         "--set", f"{DISCOUNT}=10", "-o", str(out)])

@@ -121,3 +121,8 @@ def test_one_modal_path_in_run_explain_and_the_whatif() -> None:
     assert path == " > ".join(top["path"]) and share == pytest.approx(top["share"])
     whatif = WhatIf(CrisisModel(scenario), samples=300, seed=3).evaluate({}, {})
     assert whatif.paths[0]["path"] == path and whatif.paths[0]["share"] == pytest.approx(top["share"])
+
+
+def test_run_help_points_to_the_glossary() -> None:
+    out = runner.invoke(app, ["run", "--help"], env={"COLUMNS": "200"})
+    assert out.exit_code == 0 and "brink measures" in out.stdout

@@ -61,7 +61,12 @@ def run_command(
     scheduler: SchedulerOption = None,
     workers: WorkersOption = None,
 ) -> None:
-    """Solve SCENARIO under uncertainty: outcome probabilities with 95% intervals."""
+    """Solve SCENARIO under uncertainty: outcome probabilities with 95% intervals.
+
+    The output opens with a headline (the most likely ending, war, nuclear use, the leader's
+    fate, the solver) and a note on corners, then grouped tables with each value's unit.  What
+    every outcome and metric means, and its unit: `brink measures` (docs/reading-a-run.md).
+    """
     from rich.console import Console
     from rich.progress import Progress
 

@@ -769,8 +769,18 @@ def build_report(
         "and are left out of every figure and table below.",
     ]
     sections.append(Section("The run", summary, notes=tuple(notes)))
+    from brink.measures import measure
+
+    def meaning(name: str) -> str:
+        m = measure(name)
+        return "" if m is None else m.meaning
+
+    def unit(name: str) -> str:
+        m = measure(name)
+        return "" if m is None else m.unit
+
     metric_rows = [
-        [k, *(lambda i: [i.mean, i.low, i.high])(mean_interval(np.asarray(v)[ok]))]
+        [k, *(lambda i: [i.mean, i.low, i.high])(mean_interval(np.asarray(v)[ok])), unit(k), meaning(k)]
         for k, v in ev.metrics.items()
     ]
     sections.append(
@@ -781,10 +791,11 @@ def build_report(
             ],
             [
                 Table(
-                    ["outcome", "probability", "95% low", "95% high"],
-                    [[k, format_percent(i.mean), format_percent(i.low), format_percent(i.high)] for k, i in rows],
+                    ["outcome", "probability", "95% low", "95% high", "meaning"],
+                    [[k, format_percent(i.mean), format_percent(i.low), format_percent(i.high), meaning(k)]
+                     for k, i in rows],
                 ),
-                Table(["metric", "mean", "95% low", "95% high"], metric_rows, caption="Metrics"),
+                Table(["metric", "mean", "95% low", "95% high", "unit", "meaning"], metric_rows, caption="Metrics"),
             ],
             [("outcomes", figs["outcomes"])],
         )
