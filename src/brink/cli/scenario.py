@@ -63,9 +63,7 @@ def run_command(
 ) -> None:
     """Solve SCENARIO under uncertainty: outcome probabilities with 95% intervals.
 
-    The output opens with a headline (the most likely ending, war, nuclear use, the leader's
-    fate, the solver) and a note on corners, then grouped tables with each value's unit.  What
-    every outcome and metric means, and its unit: `brink measures` (docs/reading-a-run.md).
+    The output opens with a headline (the most likely ending, war, nuclear use, the leader's fate, the solver) and a note on corners, then grouped tables with each value's unit. What every outcome and metric means, and its unit: `brink measures` (docs/reading-a-run.md).
     """
     from rich.console import Console
     from rich.progress import Progress
