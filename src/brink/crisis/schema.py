@@ -20,11 +20,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from brink.aftermath.spec import EnergyDiscount, OutcomeMultipliers, Partner
+from brink.crisis.rungs import rung_category
 from brink.errors import InputError
-from brink.mechanisms.ladder import CENTRAL_RUNG, KNOWN_RUNGS, NUCLEAR_RUNG
+from brink.mechanisms.ladder import (
+    CENTRAL_RUNG,
+    KAHN_LADDER,
+    KNOWN_RUNGS,
+    NUCLEAR_RUNG,
+    EscalationCategory,
+    place_rung,
+)
 from brink.mechanisms.removal import DEFEAT_MULTIPLIER, FOREIGN_BASE_RATE, RESOURCE_WEALTH_FACTOR
 from brink.mechanisms.survival import (
     BASE_HAZARD,
@@ -81,10 +89,68 @@ class Commitment(Section):
 
 
 class Rung(Section):
-    """One step of the escalation ladder: a name and its Kahn rung (0 = concede)."""
+    """One step of the escalation ladder: a name and its place on Kahn's (1965) ladder (0 = concede).
+
+    A whole ``rung`` is Kahn's rung of that number.  A rung of the scenario's own that Kahn
+    does not list (a blockade, a cyber attack) sits strictly between two adjacent rungs of
+    his: a fractional ``rung`` (``9.5``) or ``between: [9, 10]`` (the midpoint unless
+    ``rung`` is also given), with its Kahn ``group`` and Rivera et al. (2024) ``category``
+    (each the lower neighbour's unless given; a group must be given where the two
+    neighbours lie in different groups).  See :func:`brink.mechanisms.ladder.place_rung`.
+    """
 
     name: str = Field(description="Name of the step (a name of `brink ladder`'s known rungs, or your own)")
-    rung: int = Field(ge=0, le=44, description="Its number on Kahn's ladder, 0 (concede) to 44")
+    rung: int | float = Field(ge=0, le=44, description="Its place on Kahn's ladder, 0 (concede) to 44: a whole number is Kahn's rung; a fraction (9.5) places a rung of your own between two of his")
+    between: tuple[int, int] | None = Field(None, description="Two adjacent Kahn rungs a rung of your own lies between, e.g. [9, 10] (rung defaults to their midpoint)")
+    group: str | None = Field(None, description="Kahn group of a rung of your own (name or number 1-7, as `brink ladder` prints it); the lower neighbour's by default, required across one of Kahn's thresholds")
+    category: EscalationCategory | None = Field(None, description="Rivera et al. (2024) category of a rung of your own (de_escalation ... nuclear); the lower neighbour's by default")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _place(cls, v: Any) -> Any:
+        if not isinstance(v, dict):
+            return v
+        data = dict(v)
+        pos, between = data.get("rung"), data.get("between")
+        name = str(data.get("name", "?"))
+        number = isinstance(pos, int | float) and not isinstance(pos, bool)
+        if between is not None:
+            if not (isinstance(between, list | tuple) and len(between) == 2
+                    and all(isinstance(b, int) and not isinstance(b, bool) for b in between)
+                    and between[0] >= 1 and between[1] == between[0] + 1 and between[1] <= len(KAHN_LADDER)):
+                raise ValueError(f"between: {between!r} of rung {name!r} must name two adjacent Kahn rungs, "
+                                 f"lowest first, e.g. [9, 10] (1 to {len(KAHN_LADDER)})")
+            if pos is None:
+                pos = data["rung"] = (between[0] + between[1]) / 2
+                number = True
+            elif number and not between[0] < pos < between[1]:
+                raise ValueError(f"rung {pos!r} of {name!r} is not strictly between Kahn rungs "
+                                 f"{between[0]} and {between[1]} (between: {list(between)})")
+        if not number or pos is None:
+            return data
+        if float(pos).is_integer() and between is None:
+            if data.get("group") is not None or data.get("category") is not None:
+                raise ValueError(f"rung {name!r} is Kahn's rung {pos!r}, whose group and category are Kahn's; "
+                                 "group and category are for a rung of your own between two of his (e.g. rung: 9.5)")
+            data["rung"] = int(pos)
+            return data
+        try:
+            placed = place_rung(name, pos, data.get("group"), data.get("category"))
+        except InputError as err:
+            raise ValueError(f"{err.where}: {err.what}. {err.fix}") from None
+        data.update(rung=placed.position, between=(placed.below.number, placed.above.number),
+                    group=placed.group, category=placed.category)
+        return data
+
+    @property
+    def named(self) -> bool:
+        """A rung of the scenario's own between two of Kahn's (not one of his)."""
+        return self.between is not None
+
+    @property
+    def escalation_category(self) -> EscalationCategory:
+        """Its Rivera et al. (2024) category: the scenario's for a rung of its own, else Kahn's (brink's table)."""
+        return self.category if self.category is not None else rung_category(self.rung)
 
     @property
     def nuclear(self) -> bool:
@@ -113,7 +179,7 @@ class Crisis(Section):
     strike_effect: Q = Field(Q(0.5), description="How much a conventional strike by the defender cuts the challenger's chance of winning, in [0, 1]")
     sanctions_effect: Q = Field(Q(0.1), description="How much sanctions cut the challenger's chance of winning, in [0, 1]")
     stalemate_share: Q = Field(Q(0.5), description="Share of the stake the challenger keeps in a stalemate, in [0, 1]")
-    ladder: list[Rung] = Field(description="The challenger's escalation options, concede first: names of `brink ladder`'s known rungs or {name, rung}")
+    ladder: list[Rung] = Field(description="The challenger's escalation options, concede first: names of `brink ladder`'s known rungs or {name, rung}; a rung of your own between two of Kahn's: {name, rung: 9.5} or {name, between: [9, 10]}, with group and category")
     responses: list[Response] = Field(default_factory=lambda: list(RESPONSES), description="The defender's answers, weakest first")
     counters: list[Counter] = Field(default_factory=lambda: list(COUNTERS), description="The challenger's counter-moves after the defender's answer")
 
@@ -128,7 +194,7 @@ class Crisis(Section):
                 if item not in KNOWN_RUNGS:
                     raise ValueError(
                         f"unknown rung {item!r}; use one of {', '.join(KNOWN_RUNGS)} "
-                        "or {name: ..., rung: 0-44}"
+                        "or {name: ..., rung: 0-44} (a fraction, e.g. 9.5, for a rung of your own between two of Kahn's)"
                     )
                 out.append({"name": item, "rung": KNOWN_RUNGS[item]})
             else:

@@ -48,8 +48,10 @@ __all__ = [
     "RIVERA_2024_SCORES",
     "EscalationCategory",
     "Ladder",
+    "NamedRung",
     "Rung",
     "escalation_score",
+    "place_rung",
     "rung",
 ]
 
@@ -201,6 +203,108 @@ def rung(name_or_number: str | int) -> Rung:
     fix = ("did you mean " + ", ".join(suggestions) + "?") if suggestions else (
         "see `brink.mechanisms.ladder.KAHN_LADDER` for the 44 rung names")
     raise InputError(f"unknown Kahn rung {name_or_number!r}", fix=fix)
+
+
+@dataclass(frozen=True)
+class NamedRung:
+    """A scenario's own rung placed strictly between two adjacent rungs of Kahn's (1965).
+
+    Kahn's catalogue has no rung for, e.g., a naval blockade or a cyber attack; a scenario
+    may add one at a fractional position (a blockade at 9.5, between "Dramatic military
+    confrontations" and "Provocative breaking off of diplomatic relations").  The templates
+    read the position as they read a Kahn number (intensity ``min(1, position / 12)``,
+    nuclear from rung 21, central from 26) and score it by :attr:`category`.
+
+    Attributes:
+        name: the scenario's name for it.
+        position: its place on the ladder, strictly between ``below`` and ``above``.
+        below, above: the two Kahn rungs it lies between.
+        group, group_number: its Kahn group (that of ``below`` unless given).
+        category: its Rivera et al. (2024) category (that of ``below`` unless given).
+    """
+
+    name: str
+    position: float
+    below: Rung
+    above: Rung
+    group: str
+    group_number: int
+    category: EscalationCategory
+
+
+def _group_number(group: str | int) -> int | None:
+    if isinstance(group, int) and not isinstance(group, bool):
+        return group if 1 <= group <= len(KAHN_GROUPS) else None
+    key = _normalise(str(group))
+    if key.isdigit():
+        return _group_number(int(key))
+    return next((i for i, g in enumerate(KAHN_GROUPS, start=1) if _normalise(g) == key), None)
+
+
+def _category(value: str | EscalationCategory) -> EscalationCategory | None:
+    key = str(value).strip().lower().replace("-", "_").replace(" ", "_")
+    return next((c for c in EscalationCategory if c.value == key), None)
+
+
+def place_rung(
+    name: str, position: float, group: str | int | None = None,
+    category: str | EscalationCategory | None = None,
+) -> NamedRung:
+    """Place a scenario's own rung ``name`` at ``position``, strictly between two of Kahn's.
+
+    The group defaults to the lower neighbour's when both neighbours share a group; across
+    one of Kahn's thresholds (9 | 10, 20 | 21, ...) the scenario must say which side the
+    rung is on.  Rungs between 20 and 21 or 25 and 26 lie below the "No nuclear use" or
+    "Central sanctuary" threshold by position (the templates' nuclear test is
+    ``position >= 21``), so only the lower group is accepted there.  The category defaults
+    to the lower neighbour's; it is nuclear exactly from rung 21 on, as for Kahn's rungs.
+
+    Raises :class:`InputError` naming the field (``rung``, ``group`` or ``category``).
+    """
+    pos = float(position)
+    if not (np.isfinite(pos) and 1 < pos < len(KAHN_LADDER)) or pos.is_integer():
+        what = (f"rung {position!r} of {name!r} is Kahn's rung {int(pos)}" if np.isfinite(pos) and pos.is_integer()
+                and 1 <= pos <= len(KAHN_LADDER) else
+                f"rung {position!r} of {name!r} is not between two of Kahn's rungs (1 to {len(KAHN_LADDER)})")
+        raise InputError(what, "rung",
+                         f"a named rung lies strictly between two adjacent Kahn rungs, e.g. rung: 9.5 "
+                         f"(or between: [9, 10]); 1 < rung < {len(KAHN_LADDER)}, not a whole number")
+    below, above = KAHN_LADDER[int(np.floor(pos)) - 1], KAHN_LADDER[int(np.floor(pos))]
+    crossed = KAHN_THRESHOLDS[below.group_number - 1] if below.group_number != above.group_number else None
+    if group is None:
+        if crossed is not None:
+            raise InputError(
+                f"rung {name!r} at {pos:g} lies across Kahn's {crossed!r} threshold (between rung {below.number}, "
+                f"group {below.group!r}, and rung {above.number}, group {above.group!r}) and gives no group",
+                "group", f"add group: {_normalise(below.group)} (or group: {_normalise(above.group)})")
+        number = below.group_number
+    else:
+        found = _group_number(group)
+        allowed = {below.group_number, above.group_number}
+        if crossed in (_NUCLEAR_THRESHOLD, _CENTRAL_THRESHOLD):
+            allowed = {below.group_number}
+        if found is None or found not in allowed:
+            fix = " or ".join(_normalise(KAHN_GROUPS[g - 1]) for g in sorted(allowed))
+            why = (f"; a rung below {above.number} lies before Kahn's {crossed!r} threshold (place it above "
+                   f"{above.number}, e.g. rung: {above.number}.5, to be past it)"
+                   if crossed in (_NUCLEAR_THRESHOLD, _CENTRAL_THRESHOLD) else "")
+            raise InputError(f"group {group!r} of rung {name!r} at {pos:g} is not the group of a neighbour{why}",
+                             "group", f"use group: {fix}")
+        number = found
+    if category is None:
+        cat = below.category
+    else:
+        found_cat = _category(category)
+        if found_cat is None:
+            raise InputError(f"unknown category {category!r} of rung {name!r}", "category",
+                             f"use one of {', '.join(c.value for c in EscalationCategory)}")
+        if (found_cat is EscalationCategory.NUCLEAR) != (pos >= NUCLEAR_RUNG):
+            raise InputError(
+                f"category {found_cat.value!r} of rung {name!r} at {pos:g}: a rung is nuclear exactly "
+                f"past Kahn's {_NUCLEAR_THRESHOLD!r} threshold (from rung {NUCLEAR_RUNG})", "category",
+                f"use {below.category.value}" if pos < NUCLEAR_RUNG else "use nuclear (or leave it out)")
+        cat = found_cat
+    return NamedRung(name, pos, below, above, KAHN_GROUPS[number - 1], number, cat)
 
 
 @dataclass(frozen=True, init=False)

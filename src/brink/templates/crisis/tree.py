@@ -65,22 +65,23 @@ class Terminals:
     """Per-outcome features of the crisis tree (index = outcome index of the game)."""
 
     rung: IndexArray  # ladder index chosen first
-    kahn: IndexArray  # Kahn rung of the first choice
-    final_kahn: IndexArray  # Kahn rung after the counter (escalate moves one step up)
+    kahn: FloatArray  # Kahn rung of the first choice (a fraction: the scenario's own rung between two of Kahn's)
+    final_kahn: FloatArray  # Kahn rung after the counter (escalate moves one step up)
     resolute: NDArray[np.bool_]  # type is resolute (False also where no type was drawn)
     response: IndexArray  # index into RESPONSES, -1 if none was played
     counter: IndexArray  # index into COUNTERS ("de-escalate", "hold", "escalate", "concede"), -1
     labels: tuple[str, ...]
 
-    def class_key(self, features: Sequence[str]) -> NDArray[np.int64]:
-        """``(T, len(features))`` the named :data:`TERMINAL_FEATURES` of every terminal, as integers.
+    def class_key(self, features: Sequence[str]) -> NDArray[np.float64]:
+        """``(T, len(features))`` the named :data:`TERMINAL_FEATURES` of every terminal, as floats
+        (``decisive_rung`` is fractional at a scenario's own rung between two of Kahn's).
 
         ``features`` are what the per-war-class mechanisms declare they read
         (:data:`brink.templates.crisis.payoffs.CLASS_READS`): terminals with equal keys
         have equal lottery, partner support, influence, survival and punishment in every
         sample, so they form one war class.
         """
-        return np.stack([TERMINAL_FEATURES[name](self) for name in features], axis=1).astype(np.int64)
+        return np.stack([TERMINAL_FEATURES[name](self) for name in features], axis=1).astype(np.float64)
 
     @property
     def decisiveness(self) -> FloatArray:
@@ -165,15 +166,16 @@ INDICATORS = (
 )
 
 
-def _escalation_scores(terms: Terminals) -> FloatArray:
+def _escalation_scores(terms: Terminals, named: Mapping[float, EscalationCategory]) -> FloatArray:
     """Escalation score of each terminal: the most severe act on its path (Rivera et al. 2024).
 
     The acts are the challenger's first rung, the rung it ends on, and the defender's
     response, each scored by its category (:func:`~brink.crisis.rungs.rung_category`, :func:`response_category`)
-    with :func:`brink.mechanisms.ladder.escalation_score`.
+    with :func:`brink.mechanisms.ladder.escalation_score`; ``named`` maps each ladder rung to
+    its category (the scenario's for a rung of its own between two of Kahn's).
     """
-    first = escalation_score([rung_category(int(k)).value for k in terms.kahn])
-    final = escalation_score([rung_category(int(k)).value for k in terms.final_kahn])
+    first = escalation_score([rung_category(float(k), named).value for k in terms.kahn])
+    final = escalation_score([rung_category(float(k), named).value for k in terms.final_kahn])
     answer = np.array(
         [escalation_score([response_category(RESPONSES[d]).value])[0] if d >= 0 else -np.inf for d in terms.response]
     )
@@ -183,7 +185,8 @@ def _escalation_scores(terms: Terminals) -> FloatArray:
 @lru_cache(maxsize=64)
 def _build_skeleton(
     players: tuple[str, str],
-    ladder: tuple[tuple[str, int], ...],
+    ladder: tuple[tuple[str, float], ...],
+    categories: tuple[str, ...],
     responses: tuple[str, ...],
     counters: tuple[str, ...],
     information: str,
@@ -192,10 +195,10 @@ def _build_skeleton(
 ) -> Skeleton:
     chal, dfd = players
     b = TreeBuilder(title, [chal, dfd], description="brink crisis template")
-    feats: list[tuple[int, int, int, bool, int, int, str]] = []
+    feats: list[tuple[int, float, float, bool, int, int, str]] = []
     zero = np.zeros(2)
 
-    def leaf(node: int, f: tuple[int, int, int, bool, int, int, str]) -> None:
+    def leaf(node: int, f: tuple[int, float, float, bool, int, int, str]) -> None:
         b.outcome(node, zero, label=f[6])
         feats.append(f)
 
@@ -228,8 +231,8 @@ def _build_skeleton(
     arr = list(zip(*feats, strict=True))
     terms = Terminals(
         rung=np.array(arr[0], dtype=np.int64),
-        kahn=np.array(arr[1], dtype=np.int64),
-        final_kahn=np.array(arr[2], dtype=np.int64),
+        kahn=np.array(arr[1], dtype=np.float64),
+        final_kahn=np.array(arr[2], dtype=np.float64),
         resolute=np.array(arr[3], dtype=bool),
         response=np.array(arr[4], dtype=np.int64),
         counter=np.array(arr[5], dtype=np.int64),
@@ -242,7 +245,8 @@ def _build_skeleton(
     outcome_node[game.outcome[game.terminals]] = game.terminals
     columns = [terms.tactical, terms.strategic, terms.concedes, terms.response == 2, terms.response == 3,
                terms.response == 1, *(terms.rung == i for i in range(len(ladder)))]
-    dense = np.stack([np.asarray(c, dtype=np.float64) for c in columns] + [_escalation_scores(terms)], axis=1)
+    named = {k: EscalationCategory(c) for (_, k), c in zip(ladder, categories, strict=True)}
+    dense = np.stack([np.asarray(c, dtype=np.float64) for c in columns] + [_escalation_scores(terms, named)], axis=1)
     ptr, col, weight = sparse_rows(dense)
     names = (*INDICATORS, *(f"rung.{n}" for n, _ in ladder), "escalation_score")
     return Skeleton(
@@ -264,6 +268,7 @@ def skeleton(scenario: CrisisScenario, features: Sequence[str], information: Inf
     return _build_skeleton(
         (cr.challenger, cr.defender),
         tuple((r.name, r.rung) for r in cr.ladder),
+        tuple(r.escalation_category.value for r in cr.ladder),
         tuple(cr.responses),
         tuple(cr.counters),
         information,

@@ -222,13 +222,14 @@ def chance_probabilities(scenario: EscalationScenario, params: Params, sk: Skele
 
 
 @lru_cache(maxsize=32)
-def chance_layout(st: Structure) -> tuple[IndexArray, IndexArray, IndexArray, IndexArray]:
+def chance_layout(st: Structure) -> tuple[FloatArray, IndexArray, IndexArray, IndexArray]:
     """(the Kahn rung and alert of every distinct fight, the fight of every fight node, the
     column of :func:`chance_table` of every edge (-1 at personal edges), the number of type
     columns): fights at one rung with one alert state draw from one distribution, so the
-    ``ukraine-2022`` tree's 1,392 chance edges need 16 columns."""
+    ``ukraine-2022`` tree's 1,392 chance edges need 16 columns.  The rungs are floats: a
+    scenario's own rung lies between two of Kahn's (a blockade at 9.5)."""
     sk = skeleton(st)
-    key = np.stack([sk.fight_kahn, sk.fight_alert.astype(np.int64)], axis=1)
+    key = np.stack([sk.fight_kahn, sk.fight_alert.astype(np.float64)], axis=1)
     distinct, which = np.unique(key, axis=0, return_inverse=True)
     which = which.reshape(-1)
     types = sk.type_edges.shape[0]
@@ -236,7 +237,7 @@ def chance_layout(st: Structure) -> tuple[IndexArray, IndexArray, IndexArray, In
     row[sk.type_edges] = np.arange(types)
     for j in range(3):
         row[sk.fight_edges[:, j]] = types + 3 * which + j
-    return (distinct.astype(np.int64), which.astype(np.int64), row, np.asarray(types, dtype=np.int64))
+    return (distinct.astype(np.float64), which.astype(np.int64), row, np.asarray(types, dtype=np.int64))
 
 
 def chance_table(scenario: EscalationScenario, params: Params, sk: Skeleton) -> tuple[FloatArray, IndexArray]:

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from brink.arrays import FloatArray, IndexArray
-from brink.crisis.rungs import FULL_WAR_RUNG, rung_category
+from brink.crisis.rungs import FULL_WAR_RUNG
 from brink.games import Game, TreeBuilder
 from brink.mechanisms.ladder import CENTRAL_RUNG, NUCLEAR_RUNG, escalation_score
 from brink.templates.base import Information
@@ -59,7 +59,8 @@ class Structure(NamedTuple):
     """The sample-free settings that fix the tree (the cache key of :func:`skeleton`)."""
 
     players: tuple[str, str, str]  # challenger, defender, target
-    rungs: tuple[tuple[str, int], ...]  # the ladder's fighting rungs (Kahn > 0), lowest first
+    rungs: tuple[tuple[str, float], ...]  # the ladder's fighting rungs (Kahn > 0), lowest first; a fraction: the scenario's own
+    categories: tuple[str, ...]  # Rivera et al. (2024) category of each rung (the scenario's for one of its own)
     responses: tuple[str, ...]
     rounds: int
     start: int  # index into rungs
@@ -79,12 +80,14 @@ def structure(scenario: EscalationScenario, information: Information = "perfect"
     cr = scenario.crisis
     assert cr is not None
     pr = scenario.process
-    rungs = tuple((r.name, r.rung) for r in cr.ladder if r.rung > 0)
+    fighting = [r for r in cr.ladder if r.rung > 0]
+    rungs = tuple((r.name, r.rung) for r in fighting)
     names = [n for n, _ in rungs]
     doctrine = scenario.doctrines.get(cr.defender)
     return Structure(
         players=(cr.challenger, cr.defender, cr.target),
         rungs=rungs,
+        categories=tuple(r.escalation_category.value for r in fighting),
         responses=tuple(cr.responses),
         rounds=pr.rounds,
         start=names.index(pr.start) if pr.start is not None else 0,
@@ -107,7 +110,7 @@ class Terminals:
     ending: IndexArray  # SETTLE ... HORIZON
     end_round: IndexArray  # 1-based round in which the crisis ended
     share: FloatArray  # settlement: the challenger's share; else nan
-    end_kahn: IndexArray  # the rung fought at when it ended (the start rung if never fought)
+    end_kahn: FloatArray  # the rung fought at when it ended (the start rung if never fought); fractional for the scenario's own
     top: IndexArray  # index of the highest rung reached
     challenger_type: IndexArray  # 0 resolute, 1 irresolute
     defender_type: IndexArray  # 0 resolute, 1 restrained
@@ -137,7 +140,7 @@ class Skeleton:
     type_of_edge: IndexArray  # (edges, 2): challenger type, defender type
     fight_edges: IndexArray  # (fights, 3): slip, decided, fight-on edge of each fight node
     fight_round: IndexArray
-    fight_kahn: IndexArray
+    fight_kahn: FloatArray  # the rung of each fight (a float: a scenario's own rung lies between two of Kahn's)
     fight_alert: NDArray[np.bool_]
     outcome_node: IndexArray  # (T,) terminal node of each outcome
     extra: dict[str, object] = field(default_factory=dict)
@@ -163,15 +166,15 @@ class _Path:
     c_type: int
     d_type: int
     declared: int
-    fought: tuple[int, ...] = ()  # Kahn rung fought in each round that saw fighting, by round (0: none)
-    answers: tuple[tuple[int, int, int], ...] = ()  # (round, response rank, Kahn of the climb)
+    fought: tuple[float, ...] = ()  # Kahn rung fought in each round that saw fighting, by round (0: none)
+    answers: tuple[tuple[int, int, float], ...] = ()  # (round, response rank, Kahn of the climb)
     nuclear_round: int = 0
     top: int = 0
     alert: bool = False
     exchange: bool = False  # climbed after a nuclear response
 
 
-def _intensity(kahn: int) -> float:
+def _intensity(kahn: float) -> float:
     return min(1.0, kahn / FULL_WAR_RUNG)
 
 
@@ -184,8 +187,9 @@ def skeleton(st: Structure) -> Skeleton:
     perfect = st.information == "perfect"
     feats: list[tuple[object, ...]] = []
     weights: list[NDArray[np.float64]] = []
-    fights: list[tuple[str, int, int, bool]] = []  # label, round, kahn, alert
+    fights: list[tuple[str, int, float, bool]] = []  # label, round, kahn, alert
     n_kinds = len(TERM_KINDS)
+    category = {k: c for (_, k), c in zip(st.rungs, st.categories, strict=True)}
 
     def key(player: str, path: _Path, own_type: int | None) -> object:
         return None if perfect else (player, own_type, path.history)
@@ -244,7 +248,7 @@ def skeleton(st: Structure) -> Skeleton:
     def leaf(node: int, path: _Path, ending: int, end_round: int, share: float, label: str) -> None:
         b.outcome(node, np.zeros(3), label=label)
         kahns = [k for k in path.fought if k > 0] + [st.rungs[path.top][1]]
-        acts = [rung_category(k).value for k in kahns] + [RESPONSE_CATEGORY[RESPONSES[a]] for _, a, _ in path.answers]
+        acts = [category[k] for k in kahns] + [RESPONSE_CATEGORY[RESPONSES[a]] for _, a, _ in path.answers]
         top_kahn = st.rungs[path.top][1]
         feats.append((
             ending, end_round, share, st.rungs[path.rung][1], path.top, path.c_type, path.d_type, path.declared,
@@ -338,7 +342,7 @@ def skeleton(st: Structure) -> Skeleton:
     cols = list(zip(*feats, strict=True))
     terms = Terminals(
         ending=np.array(cols[0], dtype=np.int64), end_round=np.array(cols[1], dtype=np.int64),
-        share=np.array(cols[2], dtype=np.float64), end_kahn=np.array(cols[3], dtype=np.int64),
+        share=np.array(cols[2], dtype=np.float64), end_kahn=np.array(cols[3], dtype=np.float64),
         top=np.array(cols[4], dtype=np.int64), challenger_type=np.array(cols[5], dtype=np.int64),
         defender_type=np.array(cols[6], dtype=np.int64), declared=np.array(cols[7], dtype=np.int64),
         nuclear_round=np.array(cols[8], dtype=np.int64), answered=np.array(cols[9], dtype=np.int64),
@@ -357,7 +361,7 @@ def skeleton(st: Structure) -> Skeleton:
         structure=st, game=game, terms=terms, term_weights=np.stack(weights),
         type_edges=root_edges.astype(np.int64), type_of_edge=np.array(profiles, dtype=np.int64),
         fight_edges=fight_edges.astype(np.int64), fight_round=np.array([f[1] for f in fights], dtype=np.int64),
-        fight_kahn=np.array([f[2] for f in fights], dtype=np.int64),
+        fight_kahn=np.array([f[2] for f in fights], dtype=np.float64),
         fight_alert=np.array([f[3] for f in fights], dtype=bool), outcome_node=outcome_node,
     )
 
