@@ -32,8 +32,12 @@ MONTE_CARLO_OPTIONS = (
 #: What every command with ``--solver`` takes besides.
 GAME_OPTIONS = ("--solver", "--lambda", "--set", "--json")
 #: Shared options a command may leave out, with the reason.
+_BACKTEST_RUNS = "backtest runs each scenario file of --scenarios in process on a few thousand samples"
 EXEMPT: dict[str, dict[str, str]] = {
     "sweep": {"--no-store": "a sweep is its stored point runs (--summary-only stores less)"},
+    "backtest": {"--executor": _BACKTEST_RUNS, "--workers": _BACKTEST_RUNS, "--scheduler": _BACKTEST_RUNS,
+                 "--chunk-size": _BACKTEST_RUNS, "--memory": _BACKTEST_RUNS,
+                 "--set": "a folder of scenarios, each with its own numbers: nothing to override in all of them"},
 }
 #: Commands without --json, with the reason.
 NO_JSON = {"schema": "its output is JSON", "serve": "it serves a JSON API (/openapi.json) and prints only its address"}
@@ -48,7 +52,11 @@ EXTRA: dict[str, list[str]] = {
     "policies": ["ukraine-2022-exchange", "--outcome", "strategic_nuclear_use"],
     "sweep": [TINY, "--grid", "game.challenger_dd=-1,-0.5"],
     "simulate": ["ukraine-2022", "--ending", "stalemate", "--months", "3"],  # needs a post-war game
+    # a folder of one small scenario with a stated record; its references read ICB in ../shared
+    "backtest": ["--scenarios", str(Path(__file__).parent / "fixtures" / "backtest-scenarios")],
 }
+#: Commands whose tiny run reads the reference data (``--shared`` from the fixture).
+NEEDS_SHARED = {"backtest"}
 
 
 def commands() -> dict[str, Any]:
@@ -101,7 +109,7 @@ def test_monte_carlo_commands_take_the_shared_options(name: str) -> None:
 @pytest.mark.parametrize("name", [*MONTE_CARLO, *GAME])
 def test_commands_with_a_solver_take_the_game_options(name: str) -> None:
     have = options(COMMANDS[name])
-    assert [o for o in GAME_OPTIONS if o not in have] == []
+    assert [o for o in GAME_OPTIONS if o not in have and o not in EXEMPT.get(name, {})] == []
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
@@ -165,11 +173,13 @@ def invoke(*args: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("name", [*sorted(EXTRA), "report"])
-def test_json_parses_and_carries_the_stored_run_id(name: str, tmp_path: Path) -> None:
+def test_json_parses_and_carries_the_stored_run_id(name: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     from brink.store import Store
 
     store = tmp_path / "runs.duckdb"
     args = [name, *EXTRA.get(name, [TINY]), "-n", "64", "--json", "--store", str(store)]
+    if name in NEEDS_SHARED:
+        args += ["--shared", str(request.getfixturevalue("shared_dir"))]
     if name == "report":
         args += ["-o", str(tmp_path / "r.html"), "--sensitivity-samples", "8"]
     if name == "sensitivity":

@@ -31,9 +31,13 @@ import typer
 from brink.cli.application import app
 from brink.cli.options import (
     JsonOption,
+    LambdaOption,
     NoStoreOption,
+    SamplesOption,
     SeedOption,
+    SolverOption,
     StoreOption,
+    check_model_options,
     echo_json,
     open_store,
 )
@@ -328,11 +332,12 @@ def backtest_command(
     scenarios: Annotated[
         Path | None,
         typer.Option("--scenarios", help="Score brink's runs of the scenario files in FOLDER, each naming its record "
-                                         "(record: {icb: CRISNO} or {outcome: ...}), against ICB's references."),
+                                         "(record: {icb: CRISNO} or {outcome: ...}), against ICB's references; "
+                                         "each run takes --samples, --solver and --lambda."),
     ] = None,
-    samples: Annotated[
-        int, typer.Option("--samples", help="With --scenarios: Monte Carlo samples per scenario run.")
-    ] = 2000,
+    samples: SamplesOption = 2000,
+    solver: SolverOption = "auto",
+    lam: LambdaOption = None,
     as_json: JsonOption = False,
     store_path: StoreOption = None,
     no_store: NoStoreOption = False,
@@ -353,8 +358,14 @@ def backtest_command(
         raise InputError(f"unit {unit!r} is not one of the units of --data {data_name}", "--unit",
                          "use actor or challenger with --data icb")
     _check_figure(figure)
+    check_model_options(solver, lam)
+    if scenarios is None and (solver != "auto" or lam is not None):
+        raise InputError("--solver and --lambda choose how brink solves scenario files", "--solver",
+                         "give --scenarios FOLDER, or leave --solver and --lambda out")
     if scenarios is not None:
-        _scenario_backtest(scenarios, samples, replications, seed, shared, as_json, store_path, no_store)
+        check_model_options(solver, lam, samples=samples)
+        _scenario_backtest(scenarios, samples, replications, seed, shared, as_json, store_path, no_store,
+                           solver, lam)
         return
     if data_name == "icb":
         _icb_backtest(split, folds, replications, seed, figure, shared, unit, as_json, store_path, no_store)
@@ -501,7 +512,7 @@ def _print_icb_backtest(r: dict[str, Any], console: Console) -> None:
 
 
 def _scenario_backtest(folder: Path, samples: int, replications: int, seed: int, shared: Path | None, as_json: bool,
-                       store_path: Path | None, no_store: bool) -> None:
+                       store_path: Path | None, no_store: bool, solver: str = "auto", lam: float | None = None) -> None:
     """``brink backtest --scenarios FOLDER`` (:mod:`brink.fit.scenarios`)."""
     from rich.table import Table
 
@@ -520,11 +531,12 @@ def _scenario_backtest(folder: Path, samples: int, replications: int, seed: int,
     scenario_cases(folder, table)  # every file and record checked before anything runs
     store = open_store(store_path, no_store)
     parameters: dict[str, Any] = {"data": "scenarios", "folder": str(folder), "samples": samples,
-                                  "bootstrap": replications}
+                                  "bootstrap": replications, "solver": solver, "lambda": lam}
     text = json.dumps({"scenarios": str(folder), **parameters})
     out, run_id = _stored(store, "backtest", text, seed, parameters,
                           lambda: scenario_backtest(folder, table, samples=samples, seed=seed,
-                                                    replications=replications), name="scenarios")
+                                                    replications=replications, solver=solver, lam=lam),
+                          name="scenarios")
     out["run_id"] = run_id
     if as_json:
         echo_json(out)

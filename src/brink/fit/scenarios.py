@@ -138,11 +138,12 @@ def _reference_probabilities(case: ScenarioCase, actors: IcbCases, table_cases: 
 
 def scenario_backtest(
     folder: Path, table: Mapping[str, np.ndarray[Any, Any]], *, samples: int = 2000, seed: int = 0,
-    replications: int = 1000,
+    replications: int = 1000, solver: str = "auto", lam: float | None = None,
 ) -> dict[str, Any]:
     """Score every scenario of ``folder`` against its record (module doc): per-scenario
     probabilities of the observed class, mean scores and skills of brink's model against the
-    three references, the bootstrap over scenarios."""
+    three references, the bootstrap over scenarios; each scenario is solved with ``solver``
+    (and ``lam``), as ``brink run --solver --lambda`` would."""
     from brink.runs.montecarlo import run
     from brink.scenario.loading import load_scenario
 
@@ -159,7 +160,7 @@ def scenario_backtest(
             keep[case.row] = True
             one = icb_cases({name: np.asarray(col)[keep] for name, col in table.items()}, "actor")
         refs = _reference_probabilities(case, actors, one)
-        result = run(load_scenario(case.path), samples, seed, keep_samples=False)
+        result = run(load_scenario(case.path), samples, seed, solver=solver, lam=lam, keep_samples=False)
         model = model_classes(result.outcomes)
         for name, p in refs.items():
             preds[name].append(np.asarray(p, dtype=np.float64).reshape(-1))
