@@ -195,7 +195,7 @@ def init_command(
 @app.command("ladder")
 def ladder_command(as_json: JsonOption = False) -> None:
     """Kahn's (1965) escalation ladder: 44 rungs with group, threshold and category, and the rung names a scenario's ladder takes."""
-    from brink.mechanisms.ladder import KAHN_LADDER, KNOWN_RUNGS
+    from brink.mechanisms.ladder import KAHN_GROUPS, KAHN_LADDER, KNOWN_RUNGS
 
     rungs = [
         {
@@ -210,7 +210,7 @@ def ladder_command(as_json: JsonOption = False) -> None:
         for r in KAHN_LADDER
     ]
     if as_json:
-        echo_json({"rungs": rungs, "known_rungs": dict(KNOWN_RUNGS)})
+        echo_json({"rungs": rungs, "known_rungs": dict(KNOWN_RUNGS), "groups": list(KAHN_GROUPS), "own_rungs": _OWN_RUNGS})
         return
     from rich.console import Console
     from rich.table import Table
@@ -227,6 +227,21 @@ def ladder_command(as_json: JsonOption = False) -> None:
     )
     for name, number in KNOWN_RUNGS.items():
         console.print(f"  {name} = {number}", highlight=False, markup=False)
+    console.print(_OWN_RUNGS, highlight=False, markup=False)
+
+
+#: How a scenario adds a rung of its own between two of Kahn's (`brink ladder`; brink.mechanisms.ladder.place_rung).
+_OWN_RUNGS = (
+    "A rung of your own between two of Kahn's (a blockade, a cyber attack): give its position strictly between "
+    "two adjacent rungs, as a fraction or as the pair, e.g.\n"
+    "  {name: blockade, between: [9, 10], group: traditional-crises, category: non_violent}   (position 9.5)\n"
+    "  {name: cyber-attack, rung: 12.5}\n"
+    "It is read like a Kahn number (intensity min(1, position/12), nuclear from 21, central from 26). "
+    "group (name or 1-7) and category default to the lower neighbour's; where the two neighbours lie in "
+    "different groups (across a threshold: 3|4, 9|10, 20|21, 25|26, 31|32, 38|39) group is required, and "
+    "below 21 or 26 only the lower group is accepted. category: de_escalation, status_quo, posturing, "
+    "non_violent, violent or nuclear (nuclear exactly from 21)."
+)
 
 
 @app.command("measures")
