@@ -144,6 +144,19 @@ def test_on_the_crisis_table_the_backtest_runs_and_its_numbers_are_finite(crises
     assert np.allclose(result.probabilities.sum(axis=1), 1.0)
     with pytest.raises(InputError, match="split year"):
         backtest_by_time(crises, split_year=1700)
+    assert result.parameters["warnings"] == []  # 1990 leaves enough cases on both sides
+    # a split that fits one dispute (0.2.0: a log-loss skill of 0.58 and no warning) is refused
+    first = int(crises.year.min()) + 1
+    with pytest.raises(InputError, match="a backtest needs at least") as few:
+        backtest_by_time(crises, split_year=first)
+    assert few.value.where == "--split"
+    # a thin fit gets a warning: the smallest split that the minimum allows
+    spec_k = len(result.fit["parameters"])
+    years = np.sort(crises.year)
+    thin = int(years[10 * spec_k]) + 1
+    if int((crises.year < thin).sum()) < 30 * spec_k:
+        warned = backtest_by_time(crises, split_year=thin, replications=50)
+        assert warned.parameters["warnings"] and "uncertain" in warned.parameters["warnings"][0]
 
 
 def _tiny(disputes: int = 12) -> CrisisData:
@@ -176,7 +189,10 @@ def test_cross_validation_keeps_each_dispute_in_one_fold_and_scores_every_case()
     hand = np.concatenate([brier(base_rate(y[case_fold != f], 3, int((case_fold == f).sum())), y[case_fold == f])
                            for f in range(4)])
     assert five.scores["base rate"]["brier"] == pytest.approx(hand.mean())
-    loo = cross_validation(data, terms, folds=100, seed=2, replications=50)
+    loo = cross_validation(data, terms, folds=12, seed=2, replications=50)
     assert loo.fit["folds"] == 12 and loo.design.startswith("leave-one-dispute-out")
     with pytest.raises(InputError):
         cross_validation(data, terms, folds=1)
+    with pytest.raises(InputError, match="100 folds exceed the 12 disputes") as more:
+        cross_validation(data, terms, folds=100)  # 0.2.0 ran on (issue 25)
+    assert more.value.where == "--folds" and "at most 12" in more.value.fix

@@ -176,6 +176,10 @@ def _fit_terms(restrict: Sequence[str]) -> tuple[tuple[str, str, str], ...]:
     return tuple(t for t, n in zip(DETERRENCE_TERMS, names, strict=True) if n not in restrict)
 
 
+
+#: The most bootstrap refits ``brink fit`` makes (each is a whole maximum-likelihood fit).
+MAX_FIT_BOOTSTRAP = 10_000
+
 @app.command("fit")
 def fit_command(
     before: Annotated[int | None, typer.Option("--before", help="Only disputes that began before this year.")] = None,
@@ -204,6 +208,9 @@ def fit_command(
     if replications is not None and replications < 2:
         raise InputError(f"a bootstrap needs at least 2 replications, got {replications}", "--bootstrap",
                          "ask for 100 or more")
+    if replications is not None and replications > MAX_FIT_BOOTSTRAP:
+        raise InputError(f"the bootstrap refits the model {replications:,} times; at most {MAX_FIT_BOOTSTRAP:,} "
+                         "(each refit is a full maximum-likelihood fit)", "--bootstrap", "ask for 1000")
     restricted_terms = _fit_terms(restrict or []) if restrict else None
     _check_figure(figure)
     data = crisis_data(shared, before, start)
@@ -350,6 +357,11 @@ def backtest_command(
     if replications < 2:
         raise InputError(f"a bootstrap needs at least 2 replications, got {replications}", "--bootstrap",
                          "ask for 1000")
+    from brink.fit.icb import MAX_BOOTSTRAP
+
+    if replications > MAX_BOOTSTRAP:
+        raise InputError(f"the bootstrap takes at most {MAX_BOOTSTRAP:,} resamples, got {replications:,}",
+                         "--bootstrap", "ask for 1000")
     if folds is not None and folds < 2:
         raise InputError(f"cross-validation needs at least 2 folds, got {folds}", "--folds", "use 10 folds")
     if data_name not in ("mid", "icb"):

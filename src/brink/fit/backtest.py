@@ -235,6 +235,28 @@ class BacktestResult:
                 "parameters": self.parameters, "wall_s": self.wall_s}
 
 
+#: The fewest cases a backtest fits a parameter on, and the fewest it scores: a split that leaves
+#: fewer is refused (a fit of 11 parameters on 1 dispute "scored" a log-loss skill of 0.58).
+MIN_CASES_PER_PARAMETER = 10
+MIN_SCORED_CASES = 30
+#: Below this many cases per parameter the result carries a warning that the fit is thin.
+WARN_CASES_PER_PARAMETER = 30
+
+
+def _check_cases(train_cases: int, test_cases: int, parameters: int, where: str, fix: str) -> list[str]:
+    """Refuse a design that fits or scores too few cases; the warnings of a thin fit."""
+    need = MIN_CASES_PER_PARAMETER * parameters
+    if train_cases < need or test_cases < MIN_SCORED_CASES:
+        raise InputError(
+            f"the design fits {train_cases:,} cases and scores {test_cases:,}; a backtest needs at least "
+            f"{need:,} to fit ({MIN_CASES_PER_PARAMETER} per parameter, {parameters} parameters) and "
+            f"{MIN_SCORED_CASES} to score", where, fix)
+    if train_cases < WARN_CASES_PER_PARAMETER * parameters:
+        return [f"the fit has {train_cases:,} cases for {parameters} parameters (under "
+                f"{WARN_CASES_PER_PARAMETER} a parameter): its estimates and the scores are uncertain"]
+    return []
+
+
 def _fit(data: CrisisData, terms: Sequence[tuple[str, str, str]]) -> FitResult:
     spec, root = deterrence_specification(data, terms)
     return fit(spec, data.observed, root)
@@ -252,6 +274,10 @@ def backtest_by_time(
             f"split year {split_year} leaves no cases to {'fit' if not train.any() else 'score'}",
             "--split", f"choose a year in {int(data.year.min()) + 1}-{int(data.year.max())}")
     tr, te = data.subset(train), data.subset(~train)
+    spec, _ = deterrence_specification(tr, terms)
+    warnings = _check_cases(tr.cases, te.cases, len(spec.names), "--split",
+                            f"choose a year that leaves enough disputes on both sides (data: "
+                            f"{int(data.year.min())}-{int(data.year.max())})")
     result = _fit(tr, terms)
     y_train, y_test = outcome_classes(tr.observed), outcome_classes(te.observed)
     preds = {"model": model_probabilities(te, result, terms),
@@ -264,7 +290,7 @@ def backtest_by_time(
         reliability=reliability(preds["model"], y_test, bins),
         fit=result.to_json(),
         parameters={"split_year": split_year, "bootstrap": replications, "seed": seed, "bins": bins,
-                    "terms": [list(t) for t in terms]},
+                    "terms": [list(t) for t in terms], "warnings": warnings},
         wall_s=time.perf_counter() - start, probabilities=preds["model"], outcome=y_test,
     )
 
@@ -275,12 +301,16 @@ def cross_validation(
 ) -> BacktestResult:
     """K-fold cross-validation by dispute: the disputes are shuffled (seeded) and dealt into
     ``folds`` folds; each fold is scored by the model fitted on the others (and by the base rate
-    of the others).  ``folds`` at least the number of disputes: leave-one-dispute-out."""
+    of the others).  ``folds`` equal to the number of disputes is leave-one-dispute-out; more is
+    refused."""
     start = time.perf_counter()
     if folds < 2:
         raise InputError(f"cross-validation needs at least 2 folds, got {folds}", "--folds", "use 10 folds")
     disputes = np.unique(data.dispnum)
-    k = min(folds, len(disputes))
+    if folds > len(disputes):
+        raise InputError(f"{folds:,} folds exceed the {len(disputes):,} disputes (folds are groups of disputes)",
+                         "--folds", f"use at most {len(disputes):,} (leave-one-dispute-out), e.g. 10")
+    k = folds
     if k < 2:
         raise InputError("cross-validation needs cases from at least 2 disputes", fix="use more cases")
     order = np.random.default_rng(seed).permutation(len(disputes))
