@@ -79,6 +79,11 @@ def test_blockade_between_9_and_10_has_position_group_and_category() -> None:
     assert (cyber.group, cyber.category, cyber.between) == ("Intense crises", KAHN_LADDER[11].category, (12, 13))
     assert Rung.model_validate({"name": "c", "rung": 12.5, "category": "non-violent"}).category == EscalationCategory.NON_VIOLENT
     # a whole number stays Kahn's rung, as before
+    # the JSON schema (editors, `brink schema`) asks for rung or between
+    schema = Rung.model_json_schema()
+    assert schema["required"] == ["name"] and {"required": ["between"]} in schema["anyOf"]
+    with pytest.raises(ValueError, match="rung"):
+        Rung.model_validate({"name": "x"})
     kahn = Rung.model_validate({"name": "x", "rung": 12})
     assert isinstance(kahn.rung, int) and kahn.between is None and not kahn.named
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from brink.aftermath.spec import EnergyDiscount, OutcomeMultipliers, Partner
 from brink.crisis.rungs import rung_category
@@ -98,6 +98,9 @@ class Rung(Section):
     (each the lower neighbour's unless given; a group must be given where the two
     neighbours lie in different groups).  See :func:`brink.mechanisms.ladder.place_rung`.
     """
+
+    model_config = ConfigDict(json_schema_extra=lambda schema: schema.update(
+        required=["name"], anyOf=[{"required": ["rung"]}, {"required": ["between"]}]))
 
     name: str = Field(description="Name of the step (a name of `brink ladder`'s known rungs, or your own)")
     rung: int | float = Field(ge=0, le=44, description="Its place on Kahn's ladder, 0 (concede) to 44: a whole number is Kahn's rung; a fraction (9.5) places a rung of your own between two of his")
