@@ -279,3 +279,17 @@ def test_validate_schema_and_scenarios() -> None:
         assert ok.exit_code == 0 and ok.stdout.startswith(f"ok: {name}"), ok.output
     schema = json.loads(runner.invoke(app, ["schema"]).stdout)
     assert {"actors", "crisis", "commitments", "provenance"} <= set(schema["properties"])
+
+
+def test_a_scenario_without_uncertain_numbers_runs_at_any_sample_count() -> None:
+    """Evaluated once, its row stands for every sample: 3,000 samples (past a 1,024-sample block;
+    0.2.0 failed there with a reshape error) give the one-sample numbers, and its one path is
+    followed in every sample (0.2.0 counted it once: a share of 0.001 at 1,000 samples)."""
+    from brink.runs.montecarlo import run as mc_run
+    from brink.scenario import load_scenario
+
+    sc = load_scenario(str(ROOT / "tests" / "fixtures" / "escalation-small.yaml"))
+    assert not sc.parameters.uncertainties
+    one, many = mc_run(sc, 1, 0, keep_samples=False), mc_run(sc, 3000, 0, keep_samples=False)
+    assert {k: v["p"] for k, v in many.outcomes.items()} == pytest.approx({k: v["p"] for k, v in one.outcomes.items()}, abs=1e-12)
+    assert many.paths[0]["share"] == 1.0 and many.failed == 0

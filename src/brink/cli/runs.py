@@ -269,6 +269,7 @@ def show_run(
         data["children"] = [c.to_dict() for c in children]
         echo_json(data)
         return
+    console = Console()  # the terminal's width now, as brink run's (not the width at import)
     info = Table(show_header=False, title=f"run {record.id}", title_justify="left")
     info.add_column(style="bold")
     info.add_column()

@@ -141,6 +141,9 @@ def _reduce(task: Chunk[ChunkResult], params: Mapping[str, FloatArray], ev: Eval
     keys = [f"{g}:{name}" for g, values in (("outcome", ev.outcomes), ("metric", ev.metrics)) for name in values]
     arrays = [*ev.outcomes.values(), *ev.metrics.values()]
     table = np.stack([np.asarray(a, dtype=np.float64) for a in arrays]) if arrays else np.empty((0, n))
+    if table.shape[1] == 1 and n != 1:
+        # a scenario without uncertain numbers is evaluated once; its row stands for every sample
+        table = np.repeat(table, n, axis=1)
     finite = np.isfinite(table)
     whole = n // BLOCK * BLOCK
     if whole and finite[:, :whole].all():
@@ -164,12 +167,13 @@ def _reduce(task: Chunk[ChunkResult], params: Mapping[str, FloatArray], ev: Eval
             sums[key].append(float(np.sum(x)))
             squares[key].append(float(np.sum(x * x)))
             counts[key].append(int(x.size))
+    weight = n if ev.n == 1 and n != 1 else 1  # one row standing for every sample of the chunk
     path_counts: dict[str, int] = {}
     for idx, cnt in zip(*np.unique(ev.paths[~ev.failed], return_counts=True), strict=True):
-        path_counts[ev.path_labels[int(idx)]] = int(cnt)
+        path_counts[ev.path_labels[int(idx)]] = int(cnt) * weight
     columns = sample_columns(params, ev, n) if keep_samples else {}
     return ChunkResult(
-        task.start, task.stop, sums, squares, counts, path_counts, int(ev.failed.sum()), columns, ev.failure
+        task.start, task.stop, sums, squares, counts, path_counts, int(ev.failed.sum()) * weight, columns, ev.failure
     )
 
 
