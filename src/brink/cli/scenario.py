@@ -80,7 +80,8 @@ def run_command(
     store = open_store(store_path, no_store)
     console = Console(stderr=True)
     options: dict[str, Any] = {
-        "store": store, "scenario_text": text, "memory": memory_bytes(memory), "lam": lam
+        "store": store, "scenario_text": text, "memory": memory_bytes(memory), "lam": lam,
+        "keep_samples": None if store is not None else False,  # the command prints a summary: no rows in memory
     }
     # Ctrl-C: "run ID stored as interrupted", exit 130
     with reports_interrupt(), open_executor(executor, scheduler, workers) as ex:
