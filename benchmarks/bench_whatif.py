@@ -70,7 +70,7 @@ def _serve(threads: int, store: Path) -> tuple[subprocess.Popen[bytes], int]:
     port = _free_port()
     code = (
         "import uvicorn, pathlib; from brink.web import create_app, ServeSettings; "
-        f"uvicorn.run(create_app(ServeSettings(store=pathlib.Path({str(store)!r}), threads={threads}, "
+        f"uvicorn.run(create_app(ServeSettings(store=pathlib.Path({str(store)!r}), port={port}, threads={threads}, "
         "max_whatif=32, max_whatif_samples=100_000)), "
         f"host='127.0.0.1', port={port}, log_level='warning')"
     )

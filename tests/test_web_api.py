@@ -34,7 +34,10 @@ from brink.web.app import create_app
 from brink.web.settings import ServeSettings
 
 SCENARIO = "ukraine-2022-exchange"
-SMALL = {"max_samples": 500, "max_whatif_samples": 500, "max_base_samples": 8, "time_limit": 20.0, "max_runs": 2}
+#: TestClient sends ``Host: testserver``; the server answers only names it is bound to or is given.
+TESTSERVER = ("testserver",)
+SMALL = {"max_samples": 500, "max_whatif_samples": 500, "max_base_samples": 8, "time_limit": 20.0, "max_runs": 2,
+         "allow_host": TESTSERVER}
 _ROOT = Path(tempfile.mkdtemp(prefix="brink-web-api-"))
 (_ROOT / "scenarios").mkdir()
 #: A file one level above the scenario folder: no request may ever read it.
@@ -364,7 +367,8 @@ def test_from_data_with_odd_values_is_a_located_422(client: TestClient, from_dat
 
 
 def test_off_loopback_every_request_needs_the_token() -> None:
-    s = ServeSettings.for_host("0.0.0.0", store=_ROOT / "runs.duckdb", scenario_dir=_ROOT / "scenarios")
+    s = ServeSettings.for_host("0.0.0.0", store=_ROOT / "runs.duckdb", scenario_dir=_ROOT / "scenarios",
+                               allow_host=TESTSERVER)
     assert s.token and len(s.token) >= 20
     assert ServeSettings.for_host("127.0.0.1").token is None and ServeSettings.for_host("::1").token is None
     with TestClient(create_app(s)) as c:
@@ -386,7 +390,7 @@ def test_a_given_token_is_kept() -> None:
 
 
 def test_runs_beyond_max_runs_are_refused(tmp_path: Path) -> None:
-    app = create_app(ServeSettings(store=tmp_path / "runs.duckdb", scenario_dir=tmp_path, max_runs=1,
+    app = create_app(ServeSettings(store=tmp_path / "runs.duckdb", scenario_dir=tmp_path, max_runs=1, allow_host=TESTSERVER,
                                    max_samples=200_000, time_limit=2))
     with TestClient(app) as c:
         first = c.post("/api/runs", json=full({"scenario": "ukraine-2022", "samples": 200_000}))
@@ -407,7 +411,7 @@ def test_runs_beyond_max_runs_are_refused(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_run_past_the_time_limit_fails_with_the_limit(tmp_path: Path) -> None:
-    app = create_app(ServeSettings(store=tmp_path / "runs.duckdb", scenario_dir=tmp_path, max_runs=1,
+    app = create_app(ServeSettings(store=tmp_path / "runs.duckdb", scenario_dir=tmp_path, max_runs=1, allow_host=TESTSERVER,
                                    max_samples=200_000, time_limit=0.5))
     with TestClient(app) as c:
         r = c.post("/api/runs", json=full({"scenario": "ukraine-2022", "samples": 200_000}))

@@ -34,7 +34,7 @@ _ROOT = Path(tempfile.mkdtemp(prefix="brink-web-gambit-"))
 
 @pytest.fixture(scope="module")
 def client() -> Any:
-    app = create_app(ServeSettings(store=_ROOT / "runs.duckdb", scenario_dir=_ROOT))
+    app = create_app(ServeSettings(store=_ROOT / "runs.duckdb", scenario_dir=_ROOT, allow_host=("testserver",)))
     with TestClient(app) as c:
         yield c
 

@@ -285,6 +285,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     whatifs = _Cache(settings.cache_size)
     reports = _Cache(4)
     whatif_slots = threading.BoundedSemaphore(settings.max_whatif)
+    tree_slots = threading.BoundedSemaphore(settings.max_trees)
     pool = ThreadPoolExecutor(settings.threads, thread_name_prefix="brink-whatif")
     app.state.settings, app.state.jobs = settings, jobs
 
@@ -324,6 +325,15 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         return _error(exc.status_code, str(exc.detail))
 
     app.add_middleware(BodyLimit, limit=settings.max_body)
+
+    @app.middleware("http")
+    async def host_check(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        # outermost: a page that rebinds its own name to this machine is refused before anything runs
+        host = request.headers.get("host")
+        if not settings.host_allowed(host):
+            return _error(400, f"this server does not answer to the host {str(host)[:200]!r}", "Host",
+                          "open the address brink serve printed, or start it with --allow-host NAME")
+        return await call_next(request)
 
     # ---- the scenario library ------------------------------------------------------------
 
@@ -415,7 +425,8 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
                 "limits": {
             "max_body": settings.max_body, "max_samples": settings.max_samples,
             "max_whatif_samples": settings.max_whatif_samples, "max_base_samples": settings.max_base_samples,
-            "time_limit": settings.time_limit, "max_runs": settings.max_runs}}
+            "time_limit": settings.time_limit, "max_runs": settings.max_runs, "max_trees": settings.max_trees,
+            "tree_memory": settings.tree_memory, "max_tree_nodes": settings.max_tree_nodes}}
 
     @app.get("/api/scenarios")
     def scenarios_list() -> list[dict[str, str]]:
@@ -515,10 +526,53 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         out["controls"] = [_finite(c.to_json()) for c in w.controls()]
         return out
 
-    def tree_game(body: TreeBody) -> tuple[Any, Any, Any]:
+    def tree_game(body: TreeBody, deadline: float) -> tuple[Any, Any, Any]:
+        """The game of the tree's draw and its solution, within the tree's limits.
+
+        Before anything of the size of the game is allocated: the levers are checked as the
+        what-if checks them, the template's node count (where it can count without building)
+        against ``max_tree_nodes``, then the model's footprint of the draw against
+        ``tree_memory``; building and solving take a slot of ``max_trees`` and stop at the
+        time limit between their stages.
+        """
+        from brink.templates.base import get_template
+        from brink.web.whatif import check_levers
+
         model, _ = model_of(body)
-        game, solution = model.game(model.draw(body.seed, 0, TREE_SAMPLES), body.levers or None)
+        check_levers(model, body.levers)
+        levers = body.levers or None
+        variant = model._variant(levers)[0]
+        count = getattr(get_template(variant.template), "node_estimate", None)
+        nodes = int(count(variant)) if count is not None else None
+        if nodes is not None and nodes > settings.max_tree_nodes:
+            raise InputError(f"the game of {model.name} would have about {nodes:,} nodes, over the tree view's "
+                             f"limit of {settings.max_tree_nodes:,}", "overrides",
+                             "make the game smaller (fewer rounds, offers or rungs); brink export and "
+                             "brink solve take larger games")
+        if not tree_slots.acquire(timeout=settings.whatif_wait):
+            raise HTTPException(503, f"{settings.max_trees} game trees are being built; try again in a moment")
+        try:
+            fp = model.footprint(levers)
+            need = fp.fixed + TREE_SAMPLES * fp.per_sample
+            if fp.nodes > settings.max_tree_nodes or need > settings.tree_memory:
+                raise InputError(f"the game of {model.name} ({fp.describe()}) needs about {need / 2**20:,.0f} MiB "
+                                 f"for the tree's {TREE_SAMPLES} samples, over the tree view's limits of "
+                                 f"{settings.max_tree_nodes:,} nodes and {settings.tree_memory / 2**20:,.0f} MiB",
+                                 "overrides", "make the game smaller (fewer rounds, offers or rungs); brink "
+                                 "export and brink solve take larger games")
+            past(deadline)
+            params = model.draw(body.seed, 0, TREE_SAMPLES)
+            past(deadline)
+            game, solution = model.game(params, levers)
+            past(deadline)
+        finally:
+            tree_slots.release()
         return model, game, solution
+
+    def past(deadline: float) -> None:
+        if time.monotonic() > deadline:
+            raise InputError(f"the game tree ran past the server's time limit of {settings.time_limit:g} s",
+                             "time limit", "make the game smaller, or raise the limit with brink serve --time-limit")
 
     @app.post("/api/tree")
     def tree(body: TreeBody) -> dict[str, Any]:
@@ -526,8 +580,10 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         information sets, action probabilities and the equilibrium path (:mod:`brink.web.tree`)."""
         from brink.web.tree import tree_outline
 
-        model, game, solution = tree_game(body)
+        deadline = time.monotonic() + settings.time_limit
+        model, game, solution = tree_game(body, deadline)
         out = tree_outline(game, solution, sample=body.sample)
+        past(deadline)
         out.update(solver=model.solver, lam=model.lam, seed=body.seed, levers=body.levers)
         return _clean(out)
 
@@ -537,7 +593,8 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         as ``brink export``): it loads in Gambit, whose solvers find the page's equilibrium path."""
         from brink.efg import write_efg
 
-        model, game, _ = tree_game(body)
+        deadline = time.monotonic() + settings.time_limit
+        model, game, _ = tree_game(body, deadline)
         name = f"{model.name}-seed{body.seed}-sample{body.sample}.efg"
         return Response(write_efg(game, body.sample), media_type="text/plain; charset=utf-8",
                         headers=_download(name))

@@ -6,19 +6,28 @@ threads (each with its memory budget) that solve what-ifs.  A
 scenario reaches the server only as text or as the name of a bundled scenario or of a
 file directly inside :attr:`ServeSettings.scenario_dir`; no path from a request is ever
 opened.  Bound to anything but the loopback interface, the server asks for a token.
+
+Every request must also name, in its ``Host`` header, the address the server is bound to
+(``127.0.0.1:PORT``, ``localhost:PORT``, ``[::1]:PORT``, the bound host) or a name the user
+allowed (:attr:`ServeSettings.allow_host`): a page that rebinds its own name to 127.0.0.1
+(DNS rebinding; Jackson et al. 2009, "Protecting browsers from DNS rebinding attacks") still
+sends that name, and is refused.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["LOOPBACK", "ServeSettings", "is_loopback"]
+__all__ = ["LOOPBACK", "LOOPBACK_NAMES", "ServeSettings", "is_loopback"]
 
 LOOPBACK = "127.0.0.1"
+#: Names of this machine a ``Host`` header may carry (with the server's port).
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 
 
 def is_loopback(host: str) -> bool:
@@ -62,9 +71,57 @@ class ServeSettings:
     threads: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
     #: Memory budget of one thread's evaluation, bytes (:data:`brink.model.MEMORY_BUDGET` is 512 MiB).
     memory: int = 256 * 2**20
+    #: Game-tree builds (``/api/tree``, ``/api/tree.efg``) at once (a further one waits up to
+    #: ``whatif_wait`` s, then 503): with ``tree_memory`` they bound the trees' memory.
+    max_trees: int = 2
+    #: Estimated memory of one tree request (the game of its 200 samples and their solution,
+    #: :meth:`brink.model.CrisisModel.footprint`), bytes; a larger game is refused with 422.
+    tree_memory: int = 1 * 2**30
+    #: Most nodes of a tree's game, checked before even one sample is built where the
+    #: template can count them (:meth:`EscalationTemplate.node_estimate
+    #: <brink.templates.escalation.template.EscalationTemplate.node_estimate>`).
+    max_tree_nodes: int = 50_000
+    #: ``Host`` names the server answers besides the loopback names and the bound host
+    #: (``name`` with any port, or ``name:port``).
+    allow_host: tuple[str, ...] = ()
     #: Scenarios, models and what-if draws kept in memory.
     cache_size: int = 8
     extra: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("time_limit", "whatif_wait"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a finite number of seconds above 0, not {value!r}")
+        for name in ("max_body", "max_samples", "max_whatif_samples", "max_base_samples", "max_runs",
+                     "max_whatif", "threads", "memory", "cache_size", "max_trees", "tree_memory",
+                     "max_tree_nodes"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a whole number above 0, not {value!r}")
+
+    def host_allowed(self, header: str | None) -> bool:
+        """Whether a request's ``Host`` header names this server (see the module doc).
+
+        A loopback name or the bound host must carry the server's port (any port when it
+        was 0: the system chose it); a name of :attr:`allow_host` matches with any port, a
+        ``name:port`` of it only with that port.  Names compare without case.
+        """
+        if not header:
+            return False
+        header = header.strip().lower()
+        if header.startswith("["):
+            name, _, rest = header[1:].partition("]")
+            port = rest[1:] if rest.startswith(":") else ""
+        else:
+            name, _, port = header.partition(":")
+        if not name or (port and not port.isdigit()):
+            return False
+        allowed = {h.lower() for h in self.allow_host}
+        if name in allowed or (port and f"{name}:{port}" in allowed):
+            return True
+        own = {*LOOPBACK_NAMES, self.host.lower().strip("[]")} - {"0.0.0.0", "::"}
+        return name in own and (self.port == 0 or int(port or 80) == self.port)
 
     @classmethod
     def for_host(cls, host: str, token: str | None = None, **kw: object) -> ServeSettings:

@@ -42,7 +42,9 @@ from brink.model import CrisisModel
 from brink.scenario.distributions import Distribution
 from brink.scenario.random import BLOCK, uniforms
 
-__all__ = ["MEMO_SAMPLES", "PIECE", "TAIL", "Control", "WhatIf", "WhatIfResult", "path_in_words", "quantile_of"]
+__all__ = [
+    "MEMO_SAMPLES", "PIECE", "TAIL", "Control", "WhatIf", "WhatIfResult", "check_levers", "path_in_words", "quantile_of",
+]
 
 #: Quantiles at which a slider stops when the support is unbounded or only approached (0.1% each tail).
 TAIL = 0.001
@@ -106,6 +108,23 @@ class Control:
             "central": self.central, "spec": self.spec,
             "step": (self.high - self.low) / 100 if self.high > self.low else 0.0,
         }
+
+
+def check_levers(model: CrisisModel, levers: Mapping[str, Any]) -> None:
+    """Refuse a lever the scenario does not have or a value that is not one of its options.
+
+    Shared by the what-if and the game tree (and anything else that applies levers from a
+    request): a value is accepted only if it equals a listed option, so NaN (equal to
+    nothing) and any number between options are refused before a game is built.
+    """
+    for name, value in levers.items():
+        options = model.levers.get(name)
+        if options is None:
+            raise InputError(f"{name!r} is not a lever of {model.name}", "levers",
+                             "use one of: " + (", ".join(model.levers) or "(none)"))
+        if (isinstance(value, float) and not math.isfinite(value)) or value not in tuple(options):
+            raise InputError(f"{value!r} is not an option of lever {name}", f"levers.{name}",
+                             "choose one of: " + ", ".join(map(str, options)))
 
 
 @dataclass
@@ -206,7 +225,6 @@ class WhatIf:
         """Refuse a range or lever that the scenario does not have, or that is out of bounds."""
         controls = self.controls()
         uncertain = {c.name: c for c in controls if c.kind == "uncertainty"}
-        lever = {c.name: c for c in controls if c.kind == "lever"}
         for name, (low, high) in ranges.items():
             if name not in uncertain:
                 raise InputError(f"{name!r} is not an uncertain parameter of {self.model.name}", "ranges",
@@ -218,14 +236,7 @@ class WhatIf:
             if low < lo or high > hi:
                 raise InputError(f"range [{low:g}, {high:g}] of {name} leaves its support [{lo:g}, {hi:g}]",
                                  f"ranges.{name}", "give a range inside the support")
-        for name, value in levers.items():
-            c = lever.get(name)
-            if c is None:
-                raise InputError(f"{name!r} is not a lever of {self.model.name}", "levers",
-                                 "use one of: " + (", ".join(self.model.levers) or "(none)"))
-            if value not in c.options:
-                raise InputError(f"{value!r} is not an option of lever {name}", f"levers.{name}",
-                                 "choose one of: " + ", ".join(map(str, c.options)))
+        check_levers(self.model, levers)
 
     def evaluate(
         self,
