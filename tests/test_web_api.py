@@ -11,6 +11,7 @@ code, and that a run started from the app stores exactly the rows of ``brink.run
 from __future__ import annotations
 
 import io
+import json
 import tempfile
 import time
 from collections.abc import Iterator
@@ -735,3 +736,164 @@ def test_outcomes_offered_are_those_that_vary_on_the_draw() -> None:
     assert variances == sorted(variances, reverse=True)
     flat = {r["name"] for r in escalation["outcomes"] if not r["varies"]}
     assert "settlement" in flat and "partners_abandon" not in flat
+
+
+# ---- the Host check (DNS rebinding) ----------------------------------------------------------------
+
+
+def _concrete(path: str) -> str:
+    """A route's path with every ``{param}`` filled in (``samples.{fmt}`` with csv)."""
+    import re
+
+    return re.sub(r"\{(\w+)(:[^}]*)?\}", lambda m: "csv" if m.group(1) == "fmt" else "x1", path)
+
+
+def test_a_foreign_host_gets_400_from_every_endpoint() -> None:
+    """A page that rebinds its own name to 127.0.0.1 still sends that name: every route the app
+    has (the page, static files, the schema, every API endpoint, an unknown path) refuses it
+    before it runs, with the app's JSON error naming the Host."""
+    from starlette.routing import Route
+
+    app = make_app()
+    routes = [r for r in app.routes if isinstance(r, Route)]
+    assert len(routes) >= 20
+    tried = 0
+    with TestClient(app) as c:
+        for route in routes:
+            for method in sorted(route.methods or {"GET"}):
+                if method == "HEAD":
+                    continue
+                for host in ("evil.example", "evil.example:8765", "127.0.0.1.evil.example", "127.0.0.1:1", ""):
+                    r = c.request(method, _concrete(route.path), headers={"host": host},
+                                  json=full({"scenario": SCENARIO}, route.path) if method == "POST" else None)
+                    assert r.status_code == 400, (method, route.path, host, r.status_code)
+                    assert r.json()["where"] == "Host" and "--allow-host" in r.json()["fix"]
+                    tried += 1
+        for path in ("/static/app.css", "/static/plotly.min.js", "/nowhere"):
+            assert c.get(path, headers={"host": "evil.example"}).status_code == 400
+        assert c.get("/api/health").status_code == 200  # testserver is allowed in these tests
+    assert tried >= 5 * len(routes)
+
+
+@pytest.mark.parametrize(
+    ("host", "allowed"),
+    [("127.0.0.1:8765", True), ("localhost:8765", True), ("LOCALHOST:8765", True), ("[::1]:8765", True),
+     ("127.0.0.1:8766", False), ("127.0.0.1", False), ("localhost", False), ("evil.example:8765", False),
+     ("lab.example", True), ("lab.example:9000", True), ("pinned.example:8765", True),
+     ("pinned.example:8766", False), ("pinned.example", False), ("localhost:87x5", False), (":8765", False)],
+)
+def test_the_hosts_the_server_answers(host: str, allowed: bool) -> None:
+    s = ServeSettings(allow_host=("lab.example", "pinned.example:8765"))
+    assert s.host_allowed(host) is allowed
+    app = create_app(ServeSettings(store=_ROOT / "runs.duckdb", scenario_dir=_ROOT / "scenarios",
+                                   allow_host=("lab.example", "pinned.example:8765")))
+    with TestClient(app) as c:
+        assert c.get("/api/health", headers={"host": host}).status_code == (200 if allowed else 400)
+
+
+def test_any_port_is_answered_when_the_system_chose_it() -> None:
+    s = ServeSettings(port=0)
+    assert s.host_allowed("127.0.0.1:40123") and s.host_allowed("localhost:1")
+    assert not s.host_allowed("evil.example:40123") and not s.host_allowed(None)
+
+
+def test_non_finite_or_zero_limits_are_refused_by_the_settings() -> None:
+    for bad in (float("inf"), float("nan"), 0.0, -1.0):
+        with pytest.raises(ValueError, match="time_limit"):
+            ServeSettings(time_limit=bad)
+    with pytest.raises(ValueError, match="max_trees"):
+        ServeSettings(max_trees=0)
+
+
+# ---- the game tree's limits ----------------------------------------------------------------------
+
+#: issue 25's reproducer: a 118,193-node game whose 200 samples took the server from 545 MB to 3.0-3.5 GB.
+BIG_TREE = {"scenario": "ukraine-2022", "overrides": ["process.rounds=4", "process.offers=[0.1,0.3,0.5,0.7,0.9]"]}
+#: 16,553 nodes: under the node limit, about 760 MiB estimated for the tree's 200 samples.
+MID_TREE = {"scenario": "ukraine-2022", "overrides": ["process.rounds=3", "process.offers=[0.1,0.3,0.5,0.7,0.9]"]}
+
+
+@pytest.mark.parametrize("path", ["/api/tree", "/api/tree.efg"])
+def test_a_tree_past_the_node_limit_is_422_naming_it(client: TestClient, path: str) -> None:
+    started = time.monotonic()
+    r = client.post(path, json=full(BIG_TREE, "/api/tree"))
+    assert r.status_code == 422
+    assert "nodes, over the tree view's limit of 50,000" in r.json()["error"] and r.json()["where"] == "overrides"
+    assert time.monotonic() - started < 5  # refused from the count, before the game is built
+
+
+def test_a_tree_past_the_memory_budget_is_422_naming_it() -> None:
+    """fearon-1995's template cannot count its nodes beforehand: the footprint of one sample is the check."""
+    with TestClient(make_app(tree_memory=64 * 2**20)) as c:
+        r = c.post("/api/tree", json=full({"scenario": "fearon-1995"}, "/api/tree"))
+        assert r.status_code == 422 and "MiB" in r.json()["error"] and "64 MiB" in r.json()["error"]
+        assert c.post("/api/tree", json=full({"scenario": SCENARIO}, "/api/tree")).status_code == 200
+
+
+def test_a_tree_past_the_time_limit_is_422_naming_it() -> None:
+    with TestClient(make_app(time_limit=1e-6)) as c:
+        r = c.post("/api/tree", json=full({"scenario": SCENARIO}, "/api/tree"))
+        assert r.status_code == 422 and "time limit" in r.json()["error"]
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), 15, "nuclear", True])
+def test_a_tree_refuses_a_lever_value_the_whatif_refuses(client: TestClient, value: Any) -> None:
+    lever = "energy_discount.offered_usd_per_bbl" if not isinstance(value, str) else "doctrines.NATO.declared"
+    for path in ("/api/whatif", "/api/tree", "/api/tree.efg"):
+        body = full({"scenario": SCENARIO, "samples": 50, "levers": {lever: value}}, path)
+        if path != "/api/whatif":
+            body = full({"scenario": SCENARIO, "levers": {lever: value}}, "/api/tree")
+        r = client.post(path, content=json.dumps(body), headers={"content-type": "application/json"})
+        assert r.status_code == 422, (path, value)
+        assert r.json()["where"] == f"levers.{lever}"
+    ok = client.post("/api/tree", json=full({"scenario": SCENARIO, "levers": {lever: 10}}, "/api/tree"))
+    assert ok.status_code == 200 or isinstance(value, str)
+
+
+def _rss(pid: int, key: str) -> int:
+    """``VmRSS`` (now) or ``VmHWM`` (peak) of a process, in bytes."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError(f"no {key} in /proc/{pid}/status")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the server's RSS from /proc")
+def test_the_servers_memory_stays_bounded_under_tree_requests(tmp_path: Path) -> None:
+    """The server in its own process, with one tree at a time and a 768 MiB tree budget.
+
+    The reproducer is refused without the server's peak RSS growing by 64 MiB; three concurrent
+    trees of a 16,553-node game (about 430 MB each when built) all succeed, one after another,
+    and the peak stays within the budget of one tree above the warmed-up server (without the
+    cap, three at once took 1,139 MiB above it here; with it, 510 MiB).
+    """
+    import concurrent.futures
+    import urllib.error
+    import urllib.request
+
+    from web_server import serving_process
+
+    def post(url: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        req = urllib.request.Request(url + "/api/tree", json.dumps(full(body, "/api/tree")).encode(),
+                                     {"content-type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=120) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    budget = 768 * 2**20
+    (tmp_path / "scenarios").mkdir()
+    with serving_process(tmp_path / "runs.duckdb", tmp_path / "scenarios", max_trees=1, tree_memory=budget) as (url, pid):
+        assert post(url, {"scenario": "ukraine-2022"})[0] == 200  # imports and caches warmed up
+        base = _rss(pid, "VmHWM")
+        code, body = post(url, BIG_TREE)
+        assert code == 422 and "50,000" in body["error"]
+        assert _rss(pid, "VmHWM") - base < 64 * 2**20
+        with concurrent.futures.ThreadPoolExecutor(3) as pool:
+            answers = list(pool.map(lambda _: post(url, MID_TREE), range(3)))
+        assert [a[0] for a in answers] == [200, 200, 200]
+        assert all(a[1]["total"] == 16_553 for a in answers)
+        peak = _rss(pid, "VmHWM")
+        print(f"server RSS: warmed-up peak {base / 2**20:.0f} MiB, after three concurrent trees {peak / 2**20:.0f} MiB")
+        assert peak - base < budget

@@ -87,6 +87,49 @@ def serving(store: Path, scenario_dir: Path, timeout: float = 30.0) -> Iterator[
         sock.close()
 
 
+@contextmanager
+def serving_process(store: Path, scenario_dir: Path, timeout: float = 60.0, **settings: object) -> Iterator[tuple[str, int]]:
+    """``brink serve``'s app in a process of its own (uvicorn on ``127.0.0.1``, a free port);
+    yields its base URL and process id, so a test can measure the server's memory alone.
+
+    ``settings`` are :class:`brink.web.settings.ServeSettings` fields (Python literals).
+    """
+    import subprocess
+    import sys
+    import urllib.request
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    extra = "".join(f", {k}={v!r}" for k, v in settings.items())
+    code = (
+        "import pathlib, uvicorn; from brink.web.app import create_app; from brink.web.settings import ServeSettings; "
+        f"uvicorn.run(create_app(ServeSettings(port={port}, store=pathlib.Path({str(store)!r}), "
+        f"scenario_dir=pathlib.Path({str(scenario_dir)!r}){extra})), host='127.0.0.1', port={port}, "
+        "log_level='warning')"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                urllib.request.urlopen(url + "/api/health", timeout=2).read()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the brink serve process did not start on {url}") from None
+                time.sleep(0.1)
+        yield url, proc.pid
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 @dataclass
 class Offsite:
     """A route handler for ``**/*``: the server's origin passes, anything else is aborted and kept."""

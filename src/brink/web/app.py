@@ -27,8 +27,9 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -532,8 +533,8 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         Before anything of the size of the game is allocated: the levers are checked as the
         what-if checks them, the template's node count (where it can count without building)
         against ``max_tree_nodes``, then the model's footprint of the draw against
-        ``tree_memory``; building and solving take a slot of ``max_trees`` and stop at the
-        time limit between their stages.
+        ``tree_memory``; building and solving stop at the time limit between their stages.
+        The caller holds a slot of ``max_trees`` (:func:`tree_slot`) while the game exists.
         """
         from brink.templates.base import get_template
         from brink.web.whatif import check_levers
@@ -549,25 +550,30 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
                              f"limit of {settings.max_tree_nodes:,}", "overrides",
                              "make the game smaller (fewer rounds, offers or rungs); brink export and "
                              "brink solve take larger games")
+        fp = model.footprint(levers)
+        need = fp.fixed + TREE_SAMPLES * fp.per_sample
+        if fp.nodes > settings.max_tree_nodes or need > settings.tree_memory:
+            raise InputError(f"the game of {model.name} ({fp.describe()}) needs about {need / 2**20:,.0f} MiB "
+                             f"for the tree's {TREE_SAMPLES} samples, over the tree view's limits of "
+                             f"{settings.max_tree_nodes:,} nodes and {settings.tree_memory / 2**20:,.0f} MiB",
+                             "overrides", "make the game smaller (fewer rounds, offers or rungs); brink "
+                             "export and brink solve take larger games")
+        past(deadline)
+        params = model.draw(body.seed, 0, TREE_SAMPLES)
+        past(deadline)
+        game, solution = model.game(params, levers)
+        past(deadline)
+        return model, game, solution
+
+    @contextmanager
+    def tree_slot() -> Iterator[None]:
+        """One of ``max_trees`` slots, held while a tree's game exists (built, outlined or written)."""
         if not tree_slots.acquire(timeout=settings.whatif_wait):
             raise HTTPException(503, f"{settings.max_trees} game trees are being built; try again in a moment")
         try:
-            fp = model.footprint(levers)
-            need = fp.fixed + TREE_SAMPLES * fp.per_sample
-            if fp.nodes > settings.max_tree_nodes or need > settings.tree_memory:
-                raise InputError(f"the game of {model.name} ({fp.describe()}) needs about {need / 2**20:,.0f} MiB "
-                                 f"for the tree's {TREE_SAMPLES} samples, over the tree view's limits of "
-                                 f"{settings.max_tree_nodes:,} nodes and {settings.tree_memory / 2**20:,.0f} MiB",
-                                 "overrides", "make the game smaller (fewer rounds, offers or rungs); brink "
-                                 "export and brink solve take larger games")
-            past(deadline)
-            params = model.draw(body.seed, 0, TREE_SAMPLES)
-            past(deadline)
-            game, solution = model.game(params, levers)
-            past(deadline)
+            yield
         finally:
             tree_slots.release()
-        return model, game, solution
 
     def past(deadline: float) -> None:
         if time.monotonic() > deadline:
@@ -581,8 +587,10 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         from brink.web.tree import tree_outline
 
         deadline = time.monotonic() + settings.time_limit
-        model, game, solution = tree_game(body, deadline)
-        out = tree_outline(game, solution, sample=body.sample)
+        with tree_slot():
+            model, game, solution = tree_game(body, deadline)
+            out = tree_outline(game, solution, sample=body.sample)
+            del game, solution
         past(deadline)
         out.update(solver=model.solver, lam=model.lam, seed=body.seed, levers=body.levers)
         return _clean(out)
@@ -594,10 +602,12 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         from brink.efg import write_efg
 
         deadline = time.monotonic() + settings.time_limit
-        model, game, _ = tree_game(body, deadline)
+        with tree_slot():
+            model, game, _ = tree_game(body, deadline)
+            text = write_efg(game, body.sample)
+            del game
         name = f"{model.name}-seed{body.seed}-sample{body.sample}.efg"
-        return Response(write_efg(game, body.sample), media_type="text/plain; charset=utf-8",
-                        headers=_download(name))
+        return Response(text, media_type="text/plain; charset=utf-8", headers=_download(name))
 
     # ---- analyses --------------------------------------------------------------------------
 

@@ -116,7 +116,7 @@ def tree_outline(
             if c not in live or sent >= max_nodes:
                 continue
             label = game.action_label(v, int(edge_action[e])) if parent[c] == v else ""
-            out.append(node(c, label, edge_prob(v, e), on_path and c in path_nodes))
+            out.append(node(c, label, edge_prob(v, e), on_path and c in path_nodes))  # noqa: F821 (deleted after use)
         folded = len(children) - len(out)
         folded_total += folded
         return {
@@ -126,6 +126,9 @@ def tree_outline(
         }
 
     root = node(0, "", None, True)
+    # ``node`` refers to itself through its closure: without this the cycle keeps the game's
+    # arrays (hundreds of MB for a large tree) alive until the cyclic collector next runs
+    del node
     return {"root": root, "nodes": sent, "folded": folded_total, "total": int(game.n_nodes),
             "players": names, "title": game.title, "sample": k,
             "samples": game.samples if game.samples is not None else 1,
