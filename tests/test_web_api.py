@@ -863,7 +863,7 @@ def test_the_servers_memory_stays_bounded_under_tree_requests(tmp_path: Path) ->
     """The server in its own process, with one tree at a time and a 768 MiB tree budget.
 
     The reproducer is refused without the server's peak RSS growing by 64 MiB; three concurrent
-    trees of a 16,553-node game (about 430 MB each when built) all succeed, one after another,
+    trees of a 16,553-node game (about 330 MiB each when built alone) all succeed, one after another,
     and the peak stays within the budget of one tree above the warmed-up server (without the
     cap, three at once took 1,139 MiB above it here; with it, 510 MiB).
     """
