@@ -90,7 +90,7 @@ def test_backtest_json_matches_backtest_by_time(
     (["backtest", "--folds", "1"], "--folds"),
     (["fit", "--bootstrap", "0"], "--bootstrap"),
     (["fit", "--bootstrap", "1000000000"], "at most 10,000"),
-    (["backtest", "--bootstrap", "1000000000"], "at most 20,000"),
+    (["backtest", "--bootstrap", "1000000000"], "at most 20000"),
     (["backtest", "--folds", "100000"], "exceed the"),
     (["backtest", "--split", "1817"], "a backtest needs at least"),
     (["fit", "--restrict", "A.war.bogus"], "A.war.bogus"),

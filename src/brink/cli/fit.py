@@ -360,7 +360,7 @@ def backtest_command(
     from brink.fit.icb import MAX_BOOTSTRAP
 
     if replications > MAX_BOOTSTRAP:
-        raise InputError(f"the bootstrap takes at most {MAX_BOOTSTRAP:,} resamples, got {replications:,}",
+        raise InputError(f"the bootstrap takes at most {MAX_BOOTSTRAP} resamples, got {replications}",
                          "--bootstrap", "ask for 1000")
     if folds is not None and folds < 2:
         raise InputError(f"cross-validation needs at least 2 folds, got {folds}", "--folds", "use 10 folds")
