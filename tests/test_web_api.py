@@ -897,3 +897,23 @@ def test_the_servers_memory_stays_bounded_under_tree_requests(tmp_path: Path) ->
         peak = _rss(pid, "VmHWM")
         print(f"server RSS: warmed-up peak {base / 2**20:.0f} MiB, after three concurrent trees {peak / 2**20:.0f} MiB")
         assert peak - base < budget
+
+
+def test_outcomes_are_solved_in_pieces_under_the_time_limit() -> None:
+    """/api/outcomes solves its draw in pieces (a what-if slot, the time limit between them):
+    4,000 samples in four pieces give the numbers of one evaluation of the whole draw."""
+    from brink.model import CrisisModel
+
+    ref = {"solver": "auto", "lam": None, "seed": 4, "samples": 4000, "scenario": SCENARIO}
+    with TestClient(make_app()) as c:
+        rows = {r["name"]: r for r in c.post("/api/outcomes", json=ref).json()["outcomes"]}
+    model = CrisisModel(load_scenario(SCENARIO))
+    ev = model.evaluate(model.draw(4, 0, 4000))
+    ok = ~np.asarray(ev.failed, dtype=bool)
+    for name, row in rows.items():
+        v = np.asarray(ev.outcomes[name], dtype=float)[ok]
+        assert row["mean"] == pytest.approx(float(v.mean()), abs=1e-12)
+        assert row["variance"] == pytest.approx(float(v.var()), abs=1e-12)
+    with TestClient(make_app(time_limit=1e-6)) as c:
+        r = c.post("/api/outcomes", json=ref)
+    assert r.status_code == 422 and "time limit" in r.json()["error"]

@@ -31,6 +31,7 @@ from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -73,6 +74,8 @@ ANALYSIS_CHUNK = 1024
 VARIES = 1e-9
 #: Samples drawn for the game tree's reach probabilities.
 TREE_SAMPLES = 200
+#: Most samples /api/outcomes solves between looks at the time limit (pieces of nearly equal size).
+OUTCOMES_PIECE = 1024
 
 Seed = Annotated[int, Field(ge=0, lt=MAX_SEED, description="Random seed (common random numbers).")]
 Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
@@ -667,10 +670,29 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         split by PRIM), the most variable first."""
         import numpy as np
 
+        from brink.evaluation import concatenate
+
         model, _ = model_of(body)
-        ev = model.evaluate(model.draw(body.seed, 0, body.samples))
+        deadline = time.monotonic() + settings.time_limit
+        params = model.draw(body.seed, 0, body.samples)
+        # a what-if's slot and its time limit between pieces: this solves the model too
+        if not whatif_slots.acquire(timeout=settings.whatif_wait):
+            raise HTTPException(503, f"{settings.max_whatif} what-if evaluations are running; try again in a moment")
+        try:
+            pieces: list[Any] = []
+            k = -(-body.samples // OUTCOMES_PIECE)
+            bounds = [i * body.samples // k for i in range(k + 1)]
+            for a, b in pairwise(bounds):
+                if time.monotonic() > deadline:
+                    raise InputError(f"the outcomes of {body.samples:,} samples ran past the server's time limit of "
+                                     f"{settings.time_limit:g} s", "samples",
+                                     "use fewer samples, or raise the limit with brink serve --time-limit")
+                pieces.append(model.evaluate({k: v[a:b] for k, v in params.items()}))
+        finally:
+            whatif_slots.release()
+        ev = pieces[0] if len(pieces) == 1 else concatenate(pieces)
         ok = ~np.asarray(ev.failed, dtype=bool)
-        rows = []
+        rows: list[dict[str, Any]] = []
         for name, values in ev.outcomes.items():
             v = np.asarray(values, dtype=np.float64)[ok]
             v = v[np.isfinite(v)]
