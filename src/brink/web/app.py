@@ -457,7 +457,13 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         if body.strict:
             from brink.analysis.audit import strict_warnings
 
-            warnings = [w for text in strict_warnings(sc) for w in located_errors(text)]
+            # the strict checks solve the model on a small draw per lever option: a what-if's slot
+            if not whatif_slots.acquire(timeout=settings.whatif_wait):
+                raise HTTPException(503, f"{settings.max_whatif} what-if evaluations are running; try again in a moment")
+            try:
+                warnings = [w for text in strict_warnings(sc) for w in located_errors(text)]
+            finally:
+                whatif_slots.release()
         return {"ok": True, "errors": [], "warnings": warnings, "name": sc.name, "template": sc.template,
                 "title": getattr(sc, "title", "") or "", "uncertainties": len(sc.parameters.uncertainties),
                 "levers": list(sc.levers)}
