@@ -917,3 +917,17 @@ def test_outcomes_are_solved_in_pieces_under_the_time_limit() -> None:
     with TestClient(make_app(time_limit=1e-6)) as c:
         r = c.post("/api/outcomes", json=ref)
     assert r.status_code == 422 and "time limit" in r.json()["error"]
+
+
+def test_a_strict_validation_answers_its_warnings(client: TestClient) -> None:
+    """The strict checks solve the model (under a what-if slot); their warnings are those of
+    ``brink validate --strict``."""
+    from brink.analysis.audit import strict_warnings
+
+    text = resources.files("brink.scenario.bundled").joinpath(f"{SCENARIO}.yaml").read_text(encoding="utf-8")
+    r = client.post("/api/validate", json={"text": text, "strict": True})
+    assert r.status_code == 200 and r.json()["ok"]
+    from brink.scenario import load_scenario_text
+
+    expected = strict_warnings(load_scenario_text(text, "editor.yaml"))
+    assert len(r.json()["warnings"]) >= len(expected) > 0 or expected == [] == r.json()["warnings"]
