@@ -524,10 +524,11 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         model, _ = model_of(body)
         n = capped(body.samples, settings.max_whatif_samples, "samples")
         key = (id(model), n, body.seed)
-        w: WhatIf = whatifs.get(key, lambda: WhatIf(model, n, body.seed))
         if not whatif_slots.acquire(timeout=settings.whatif_wait):
             raise HTTPException(503, f"{settings.max_whatif} what-if evaluations are running; try again in a moment")
         try:
+            # built inside the slot: a new what-if sizes the model's game (its footprint) first
+            w: WhatIf = whatifs.get(key, lambda: WhatIf(model, n, body.seed))
             result = w.evaluate(body.ranges, body.levers, deadline=time.monotonic() + settings.time_limit,
                                 pool=pool, first=body.first)
         finally:
