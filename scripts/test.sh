@@ -3,7 +3,7 @@
 # As root (CI), also installs Debian's chromium so the report and the workbench are checked in a real
 # headless browser.  Each step says what it is doing and how long it took: the first run on a fresh
 # machine builds pygambit (the Gambit cross-checks, GPL, tests only) from C++ source, which takes
-# about 15-20 minutes on 2 cores; later runs reuse the installed build.
+# about 10 minutes on 2 cores; later runs reuse the built wheel.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
@@ -21,7 +21,7 @@ python3 -m venv .venv
 if .venv/bin/python -c "import pygambit" >/dev/null 2>&1; then
     step 3/6 "pygambit (Gambit cross-checks) already installed: $(.venv/bin/python -c 'import pygambit; print(pygambit.__version__)')"
 else
-    step 3/6 "building pygambit from C++ source for the Gambit cross-checks (about 15-20 minutes on 2 cores, once)"
+    step 3/6 "building pygambit from C++ source for the Gambit cross-checks (about 10 minutes on 2 cores the first time)"
     .venv/bin/python -m pip install --progress-bar off -e '.[gambit]' 2>&1 \
         | grep --line-buffered -E "Collecting pygambit|Building wheel for pygambit|Successfully installed|ERROR" >&2 || true
     .venv/bin/python -c "import pygambit" || { echo "pygambit could not be installed" >&2; exit 1; }
