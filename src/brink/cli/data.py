@@ -14,6 +14,7 @@ built: ``--out`` goes through :mod:`brink.output` (atomic, never a special file)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -171,38 +172,9 @@ def crises(
     as_json: JsonOption = False,
 ) -> None:
     """Build the historical crisis table (directed dyads of militarized disputes, 1816-2010) and summarise it."""
-    import duckdb
+    from brink.history.crises import build_crisis_table, crisis_summary
 
-    from brink.history.crises import build_crisis_table, crisis_summary, default_shared
-
-    if out is not None and db is not None and out.expanduser().resolve() == db.expanduser().resolve():
-        from brink.errors import InputError
-
-        raise InputError(
-            "--out and --db name the same file; one would overwrite the other",
-            str(out),
-            "give two different files (e.g. --out crises.parquet --db crises.duckdb)",
-        )
-    out_target = _check_out(out, parents) if out is not None else None
-    db_target = _check_db(db, parents) if db is not None else None
-    folder = shared if shared is not None else default_shared()
-    con = duckdb.connect()
-    try:
-        build_crisis_table(con, folder)
-        summary = crisis_summary(con)
-        written: dict[str, str] = {}
-        if out_target is not None:
-            from brink.output import replacing
-
-            target, fmt = out_target
-            with replacing(target, parents=parents, option="--out") as tmp:
-                con.execute(f"COPY crises TO {_sql_path(tmp)} (FORMAT {fmt})")
-            written["out"] = str(target)
-        if db_target is not None:
-            _write_db(con, db_target[0], db_target[1], parents)
-            written["db"] = str(db_target[0])
-    finally:
-        con.close()
+    summary, written, folder = _build_and_write("crises", build_crisis_table, crisis_summary, out, db, shared, parents)
     if as_json:
         echo_json({**summary, **({"written": written} if written else {})})
         return
@@ -210,6 +182,48 @@ def crises(
     for key, path in written.items():
         console.print(f"wrote {summary['rows']} rows to {path}" + (" (table crises)" if key == "db" else ""))
 
+
+
+def _build_and_write(
+    table: str, build: Callable[[Any, Path], Any], summarise: Callable[[Any], dict[str, Any]],
+    out: Path | None, db: Path | None, shared: Path | None, parents: bool,
+) -> tuple[dict[str, Any], dict[str, str], Path]:
+    """Build ``table`` from the reference data in an in-memory DuckDB, summarise it, and write it to
+    ``out`` (Parquet/CSV, replaced atomically) and/or into ``db``; every target is checked first.
+    Returns the summary, what was written where, and the data folder."""
+    import duckdb
+
+    from brink.history.crises import default_shared
+
+    if out is not None and db is not None and out.expanduser().resolve() == db.expanduser().resolve():
+        from brink.errors import InputError
+
+        raise InputError(
+            "--out and --db name the same file; one would overwrite the other",
+            str(out),
+            f"give two different files (e.g. --out {table}.parquet --db {table}.duckdb)",
+        )
+    out_target = _check_out(out, parents) if out is not None else None
+    db_target = _check_db(db, parents) if db is not None else None
+    folder = shared if shared is not None else default_shared()
+    con = duckdb.connect()
+    try:
+        build(con, folder)
+        summary = summarise(con)
+        written: dict[str, str] = {}
+        if out_target is not None:
+            from brink.output import replacing
+
+            target, fmt = out_target
+            with replacing(target, parents=parents, option="--out") as tmp:
+                con.execute(f"COPY {table} TO {_sql_path(tmp)} (FORMAT {fmt})")
+            written["out"] = str(target)
+        if db_target is not None:
+            _write_db(con, db_target[0], db_target[1], parents, table=table)
+            written["db"] = str(db_target[0])
+    finally:
+        con.close()
+    return summary, written, folder
 
 def _print_icb_summary(summary: dict[str, Any], shared: Path) -> None:
     head = Table(title=f"ICB table (ICB v14 crisis actors, from {shared})", title_justify="left")
@@ -254,31 +268,9 @@ def icb(
     as_json: JsonOption = False,
 ) -> None:
     """Build the ICB crisis-actor table (International Crisis Behavior v14, 1918-2017) with its covariates and summarise it."""
-    import duckdb
-
-    from brink.history.crises import default_shared
     from brink.history.icb import build_icb_table, icb_summary
 
-    out_target = _check_out(out, parents) if out is not None else None
-    db_target = _check_db(db, parents) if db is not None else None
-    folder = shared if shared is not None else default_shared()
-    con = duckdb.connect()
-    try:
-        build_icb_table(con, folder)
-        summary = icb_summary(con)
-        written: dict[str, str] = {}
-        if out_target is not None:
-            from brink.output import replacing
-
-            target, fmt = out_target
-            with replacing(target, parents=parents, option="--out") as tmp:
-                con.execute(f"COPY icb TO {_sql_path(tmp)} (FORMAT {fmt})")
-            written["out"] = str(target)
-        if db_target is not None:
-            _write_db(con, db_target[0], db_target[1], parents, table="icb")
-            written["db"] = str(db_target[0])
-    finally:
-        con.close()
+    summary, written, folder = _build_and_write("icb", build_icb_table, icb_summary, out, db, shared, parents)
     if as_json:
         echo_json({**summary, **({"written": written} if written else {})})
         return
