@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,7 @@ __all__ = [
     "default_shared",
     "nuclear_years",
     "source_paths",
+    "table_arrays",
 ]
 
 #: The GML/COW MID codebook's dispute outcome codes (``outcome``) and the ``ending`` label each
@@ -418,11 +420,19 @@ def crisis_table(shared: Path | None = None) -> dict[str, np.ndarray[Any, Any]]:
     Raises:
         InputError: the data folder or one of its source files is missing.
     """
+    return table_arrays("crises", build_crisis_table, shared)
+
+
+def table_arrays(
+    table: str, build: Callable[[duckdb.DuckDBPyConnection, Path], object], shared: Path | None = None
+) -> dict[str, np.ndarray[Any, Any]]:
+    """Table ``table``, built by ``build(con, folder)`` in an in-memory DuckDB from the data under
+    ``shared`` (default: :func:`default_shared`), as arrays, one per column."""
     con = duckdb.connect()
     try:
-        build_crisis_table(con, default_shared() if shared is None else shared)
-        kinds = {row[0]: str(row[1]) for row in con.execute("DESCRIBE crises").fetchall()}
-        raw = con.execute("SELECT * FROM crises").fetchnumpy()
+        build(con, default_shared() if shared is None else shared)
+        kinds = {row[0]: str(row[1]) for row in con.execute(f"DESCRIBE {table}").fetchall()}
+        raw = con.execute(f"SELECT * FROM {table}").fetchnumpy()
     finally:
         con.close()
     return {name: _column(raw[name], kind) for name, kind in kinds.items()}

@@ -28,10 +28,10 @@ import numpy as np
 from brink.errors import InputError
 from brink.history.crises import (
     SOURCES,
-    _column,
     create_state_year_views,
     csv_relation,
     source_paths,
+    table_arrays,
 )
 
 __all__ = [
@@ -279,16 +279,7 @@ def icb_table(shared: Path | None = None) -> dict[str, np.ndarray[Any, Any]]:
     Raises:
         InputError: the data folder or one of its source files is missing.
     """
-    from brink.history.crises import default_shared
-
-    con = duckdb.connect()
-    try:
-        build_icb_table(con, default_shared() if shared is None else shared)
-        kinds = {row[0]: str(row[1]) for row in con.execute("DESCRIBE icb").fetchall()}
-        raw = con.execute("SELECT * FROM icb").fetchnumpy()
-    finally:
-        con.close()
-    return {name: _column(raw[name], kind) for name, kind in kinds.items()}
+    return table_arrays("icb", build_icb_table, shared)
 
 
 def icb_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
