@@ -53,8 +53,15 @@ def test_a_corner_gets_a_note_with_its_cause_and_the_flag_and_an_interior_run_no
     corner = headline(_summary("spe")["outcomes"], "spe")
     assert len(corner) == 2 and corner[1].startswith("note: settlement = 1")
     assert "tactical_nuclear_use = 0" in corner[1] and "--solver qbi" in corner[1] and "Fearon 1995" in corner[1]
-    interior = headline(_summary("qbi", _row(0.79, 0.78, 0.80))["outcomes"], "qbi", 1.0)
+    assert "1 other outcome = 0 (war_decided)" in corner[1]
+    noisy = _summary("qbi", _row(0.79, 0.78, 0.80))["outcomes"]
+    noisy["war_decided"], noisy["tactical_nuclear_use"] = _row(0.2, 0.19, 0.21), _row(0.01, 0.008, 0.012)
+    interior = headline(noisy, "qbi", 1.0)
     assert len(interior) == 1 and "solver qbi, lambda 1" in interior[0]
+    # an outcome at 0 in every sample is named too, whatever the group
+    noisy["defender_alert"] = _row(0.0, 0.0, 0.0)
+    zero = headline(noisy, "qbi", 1.0)
+    assert len(zero) == 2 and zero[1].startswith("note: 1 other outcome = 0 (defender_alert) in every sample")
 
 
 def test_tables_come_in_group_order_with_units() -> None:

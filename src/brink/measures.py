@@ -200,9 +200,9 @@ def headline(outcomes: Mapping[str, Mapping[str, Any]], solver: str = "auto", la
     first line names the likeliest way the crisis ends (the largest probability in the group
     "how the crisis ends"), war, nuclear use and the leader's fate where the model reports them,
     each with its 95% Monte Carlo interval, and the solver.  A second line, a *corner note*, is
-    added when an outcome is 1 in every sample (its interval is exactly [1, 1]): it says that
-    this is a corner of the solution concept, not certainty about the world, why, and which
-    flag changes it (:data:`CORNER_CAUSE`).
+    added when an outcome is 1 or 0 in every sample (its interval is exactly [1, 1] or [0, 0]):
+    it names them and says that this is a corner of the solution concept, not certainty about
+    the world, why, and which flag changes it (:data:`CORNER_CAUSE`).
     """
     lines: list[str] = []
 
@@ -226,9 +226,16 @@ def headline(outcomes: Mapping[str, Mapping[str, Any]], solver: str = "auto", la
         lines.append("; ".join(parts) + f" ({solver_words(solver, lam)}, 95% Monte Carlo intervals)")
     ones = [k for k, r in outcomes.items() if r.get("p") == 1.0 and list(r.get("ci95") or []) == [1.0, 1.0]]
     zeros = [k for k, r in outcomes.items() if r.get("p") == 0.0 and list(r.get("ci95") or []) == [0.0, 0.0]]
-    if ones:
+    if ones or zeros:
         shown = [z for z in zeros if z in dict(HEADLINE)]
-        what = ", ".join(ones) + " = 1" + (f" and {', '.join(shown)} = 0" if shown else "")
+        others = [z for z in zeros if z not in dict(HEADLINE)]
+        parts = [", ".join(ones) + " = 1"] if ones else []
+        if shown:
+            parts.append(", ".join(shown) + " = 0")
+        if others:
+            listed = ", ".join(others[:6]) + (f" and {len(others) - 6} more" if len(others) > 6 else "")
+            parts.append(f"{len(others)} other outcome{'s' if len(others) > 1 else ''} = 0 ({listed})")
+        what = " and ".join(parts)
         name = solver_words(solver, lam).split()[1].rstrip(",")
         cause = CORNER_CAUSE.get(name, "the solution concept leaves no room for another outcome at these numbers")
         lines.append(f"note: {what} in every sample: a corner of the model, not certainty about the world; {cause}")
