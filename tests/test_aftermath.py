@@ -6,16 +6,20 @@ outside power (U)."""
 
 from __future__ import annotations
 
+import json
 import math
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.special import expit
 
 from brink import aftermath
 from brink.aftermath.game import GRID_POINTS
-from brink.aftermath.inputs import OUTCOME_NAMES, all_starts, build_inputs
+from brink.aftermath.inputs import OUTCOME_NAMES, all_starts, build_inputs, goods_offset
 from brink.mechanisms import reference
 from brink.mechanisms.partners import sphere_contest
 from brink.mechanisms.survival import monthly_probability
@@ -230,6 +234,76 @@ def test_the_hazard_follows_tenure_as_the_archigos_data_show() -> None:
 def test_an_explicit_base_hazard_overrides_the_table() -> None:
     game, _ = solve((*ALONE, "energy_discount.offered_usd_per_bbl=0", "survival.base_hazard=0.2"))
     assert np.allclose(path(game, "domestic_hazard"), monthly_probability(0.2), rtol=1e-12)
+
+
+# ---------------------------------------------------------------- the calibration (issue 22)
+
+
+def _archigos_cumulative(regime: str, tenure: float, months: int) -> float:
+    """The Archigos cumulative irregular-exit hazard over ``months`` from ``tenure`` years in office,
+    read from the bundled table itself (not through brink.mechanisms.reference)."""
+    table = json.loads(resources.files("brink").joinpath("data", "archigos_rates.json").read_text("utf-8"))
+    rows = table["classifications"]["gwf"]["by_tenure"]["regimes"][regime]
+    total = 0.0
+    for t in range(months):
+        years = tenure + t / 12
+        row = next(r for r in rows if r["tenure_years"][0] <= years
+                   and (r["tenure_years"][1] is None or years < r["tenure_years"][1]))
+        total += row["irregular_rate"] / 12
+    return total
+
+
+@pytest.mark.parametrize("extra", [
+    ("survival.partner_weight=0", "survival.goods_weight=0"),  # the partner and goods terms switched off
+    ("energy_discount.levels=[0]",),  # the typical stalemate: backing without a discount, reserves by revenue
+    ("energy_discount.levels=[0]", "energy_discount.revenue_usd_bn_per_month=-0.9", "survival.goods_weight=2.5",
+     "survival.partner_weight=3"),  # reserves draining: the goods term moves month by month
+])
+def test_domestic_removal_at_a_typical_stalemate_is_the_archigos_rate(extra: tuple[str, ...]) -> None:
+    """Nobody outside, the war a stalemate with typical support: the coalition removes the leader
+    over the 36 months at the Archigos rate for a personalist five years in office, to 1e-9."""
+    game, _ = solve(("interveners={}", "survival.foreign_imposed={base: 0}", *extra))
+    expected = -math.expm1(-_archigos_cumulative("personalist", 5.0, 36))
+    assert game.domestic[0, 0] == pytest.approx(expected, abs=1e-9)
+    assert 1.0 - game.survival[0, 0] == pytest.approx(expected, abs=1e-9)
+
+
+def test_the_calibrated_ukraine_2022_stalemate_hazard_is_the_archigos_rate() -> None:
+    """ukraine-2022 (Putin, personalist, 22 years in office), every sample of a draw: at a stalemate
+    without nuclear use, the leader paying no discount, the domestic removal over 36 months is
+    the Archigos rate's 1 - exp(-3 x 0.020086), with the scenario's partner and goods weights."""
+    sc = load_scenario("ukraine-2022", ("energy_discount.levels=[0]", "interveners.USA.success=0",
+                                        "survival.foreign_imposed.base=0"))
+    draws = sc.parameters.draw(0, 0, 64)
+    starts = np.asarray([[OUTCOME_NAMES.index("stalemate"), 0, 0]], dtype=np.int64)
+    game = aftermath.solve(build_inputs(sc, draws, starts))  # type: ignore[arg-type]
+    expected = -math.expm1(-_archigos_cumulative("personalist", 22.0, 36))
+    assert np.abs(game.domestic[:, 0] - expected).max() < 1e-9
+    assert expected == pytest.approx(0.0585, abs=1e-4)  # the issue's 5.9% (95% CI 2.2-12.3%)
+
+
+def test_partners_and_goods_still_move_the_hazard_away_from_the_typical_stalemate() -> None:
+    """The calibration centres the terms, it does not remove them: after a defeat the partners walk
+    away and the hazard rises with partner_weight; a stalemate's is the same at any weight."""
+    quiet = ("interveners={}", "survival.foreign_imposed={base: 0}", "energy_discount.levels=[0]")
+    low, _ = solve((*quiet, "survival.partner_weight=0.5"), ending="defeat")
+    high, _ = solve((*quiet, "survival.partner_weight=4"), ending="defeat")
+    assert high.domestic[0, 0] > low.domestic[0, 0] + 0.005
+    s_low, _ = solve((*quiet, "survival.partner_weight=0.5"))
+    s_high, _ = solve((*quiet, "survival.partner_weight=4"))
+    assert s_high.domestic[0, 0] == pytest.approx(s_low.domestic[0, 0], abs=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 48), st.floats(-12.0, -1.0), st.floats(0.0, 4.0), st.integers(0, 2**31 - 1))
+def test_the_goods_offset_matches_the_cumulative_hazard(months: int, level: float, weight: float, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    base = level + rng.normal(0.0, 1.0, (3, months))
+    goods = weight * np.sort(rng.uniform(0.0, 1.0, (3, months)), axis=1)
+    g = goods_offset(base, goods)
+    lhs = np.logaddexp(0.0, base + goods - g[:, None]).sum(axis=1)
+    assert np.allclose(lhs, np.logaddexp(0.0, base).sum(axis=1), rtol=1e-12, atol=0)
+    assert np.all(goods_offset(base, np.zeros_like(base)) == 0.0)
 
 
 # ---------------------------------------------------------------- the leader's choice

@@ -33,7 +33,10 @@ if TYPE_CHECKING:
 #: templates' ``VICTORY .. CONCESSION``).
 VICTORY, STALEMATE, DEFEAT, CONCESSION = range(len(WarOutcome))
 
-__all__ = ["REGIME_TABLE", "Inputs", "actions", "all_starts", "build_inputs", "buyers", "foreign_rate", "nuclear_armed"]
+__all__ = [
+    "REGIME_TABLE", "Inputs", "actions", "all_starts", "build_inputs", "buyers", "foreign_rate", "goods_offset",
+    "no_discount_shortfall", "nuclear_armed",
+]
 
 #: The Archigos / GWF row each leader regime of the scenario language reads.  ``mixed``
 #: (neither democracy nor a GWF autocracy type) takes every classified leader-year.
@@ -141,7 +144,17 @@ def _rate_by_band(regime: str, tenure: FloatArray, cause: reference.ExitCause) -
 def build_inputs(
     scenario: EscalationScenario, params: Params, starts: IndexArray, won_stalemate: FloatArray | None = None,
 ) -> Inputs:
-    """The post-war game of every sample in ``params`` for every ending in ``starts`` (module doc)."""
+    """The post-war game of every sample in ``params`` for every ending in ``starts`` (module doc).
+
+    The coalition's log-odds are calibrated so that the Archigos rate for the leader's regime
+    and tenure is its hazard at the *typical stalemate* (issue 22): the war undecided, no
+    nuclear use or sanctions, the leader paying no discount, each partner backing him at its
+    no-discount level and the reserves moving by the revenue alone.  Outcome multipliers are
+    hazard ratios against the stalemate's; the partner term is centred at the typical backing
+    and the goods term by :func:`goods_offset`, so that the cumulative hazard along the typical
+    stalemate is the data's (``docs/aftermath.md``).  The terms measured on top of the base
+    rate were counted twice before: it already averages over them.
+    """
     from brink.templates.base import ParameterValues  # the templates import this package
 
     cr = scenario.crisis
@@ -176,7 +189,8 @@ def build_inputs(
     if (multipliers <= 0).any():
         raise InputError("an outcome multiplier is not > 0", scenario.where("survival.outcome_multipliers"),
                          "give each multiplier as a positive hazard ratio")
-    dom_shift = exponent[:, None] * np.log(multipliers)[:, outcome]
+    log_m = np.log(multipliers)
+    dom_shift = exponent[:, None] * (log_m[:, outcome] - log_m[:, [STALEMATE]])
     pw_log = np.log1p(bounded_array("survival.partner_weight", v("survival.partner_weight"), low=0.0))
     goods_w = bounded_array("survival.goods_weight", v("survival.goods_weight"), low=0.0)
     punish = np.stack([survival.punishment_core(loyalty, bool(x)) for x in lost], axis=-1)  # (S, K)
@@ -238,19 +252,24 @@ def build_inputs(
         p = partners.index(j)
         disc[:, :, p] = table[None, :, b] * offered[:, None]
         imports[:, p] = bounded_array(f"partners.{j}.imports_mbd", v(f"partners.{j}.imports_mbd"), low=0.0)
-    psupp = np.ones((n, K, A, P))
-    for p, j in enumerate(partners):
-        pre = f"partners.{j}"
-        z = partnership.backing_log_odds(
-            won[:, :, None], nuclear[None, :, None],
-            bounded_array(f"{pre}.energy_dependence", v(f"{pre}.energy_dependence"), 0.0, 1.0)[:, None, None],
-            bounded_array(f"{pre}.taboo_aversion", v(f"{pre}.taboo_aversion"), 0.0, 1.0)[:, None, None],
-            bounded_array(f"{pre}.backs_winners", v(f"{pre}.backs_winners"), 0.0, 1.0)[:, None, None],
-            disc[:, None, :, p], price[:, None, None],
-            bounded_array(f"{pre}.opec_plus_coordination", v(f"{pre}.opec_plus_coordination"), 0.0, 1.0)[:, None, None],
-            shares[:, :, None, p],
-        )
-        psupp[:, :, :, p] = expit(z)
+    def backing(won: FloatArray, nuclear: FloatArray, shares: FloatArray, disc: FloatArray) -> FloatArray:
+        """``(S, K, A, P)`` each partner's backed share for each ending ``K`` and action ``A``."""
+        out = np.ones((n, won.shape[1], disc.shape[1], P))
+        for p, j in enumerate(partners):
+            pre = f"partners.{j}"
+            z = partnership.backing_log_odds(
+                won[:, :, None], nuclear[None, :, None],
+                bounded_array(f"{pre}.energy_dependence", v(f"{pre}.energy_dependence"), 0.0, 1.0)[:, None, None],
+                bounded_array(f"{pre}.taboo_aversion", v(f"{pre}.taboo_aversion"), 0.0, 1.0)[:, None, None],
+                bounded_array(f"{pre}.backs_winners", v(f"{pre}.backs_winners"), 0.0, 1.0)[:, None, None],
+                disc[:, None, :, p], price[:, None, None],
+                bounded_array(f"{pre}.opec_plus_coordination", v(f"{pre}.opec_plus_coordination"), 0.0, 1.0)[:, None, None],
+                shares[:, :, None, p],
+            )
+            out[:, :, :, p] = expit(z)
+        return out
+
+    psupp = backing(won, nuclear, shares, disc)
     msupp = psupp.mean(axis=-1) if P else np.ones((n, K, A))
     cost = np.einsum("sap,sp,skap->ska", disc, imports, psupp) * partnership.DAYS_PER_MONTH / 1e3
     bought = np.maximum(imports.sum(axis=1), 1e-300)
@@ -261,6 +280,16 @@ def build_inputs(
     R0 = bounded_array(f"{ed}.reserves_usd_bn", v(f"{ed}.reserves_usd_bn"), low=0.0)
     loss = bounded_array(f"{ed}.sanctions_revenue_loss", v(f"{ed}.sanctions_revenue_loss"), 0.0, 1.0)
     revenue = v(f"{ed}.revenue_usd_bn_per_month")[:, None] * (1.0 - loss[:, None] * sanctioned[None, :])
+
+    # --- the calibration: at the typical stalemate the coalition's hazard is the Archigos rate
+    if P and regions:
+        _, typical_shares = partnership.sphere_contest(cap_c[:, None], values[:, None, :])
+    else:
+        typical_shares = np.zeros((n, 1, P))
+    typical = backing(sigma[:, None], np.zeros(1), typical_shares, disc[:, :1, :])[:, 0, 0, :]
+    typical_support = typical.mean(axis=-1) if P else np.ones(n)
+    typical_shortfall = no_discount_shortfall(R0, v(f"{ed}.revenue_usd_bn_per_month"), H)
+    dom_shift = dom_shift - (pw_log * (1.0 - typical_support) + goods_offset(base_logit, goods_w[:, None] * typical_shortfall))[:, None]
     office = v(f"{lead}.office_value")
     flow_fixed = (office[:, None] + v("costs.sphere_value")[:, None] * influence) / H
     pv = v("costs.partner_value") / H
@@ -278,6 +307,48 @@ def build_inputs(
         flow_fixed=np.ascontiguousarray(flow_fixed), pv=pv, fiscal=fiscal, pun=np.ascontiguousarray(pun), delta=delta,
         influence=influence, lam=lam, fixed=fixed, partners=partners, interveners=names, starts=starts,
     )
+
+
+def no_discount_shortfall(R0: FloatArray, revenue: FloatArray, months: int) -> FloatArray:
+    """``(S, H)`` the share of the starting reserves spent at the start of each month when the
+    leader pays no discount and the reserves move by the revenue alone (no sanctions):
+    ``R_{t+1} = max(R_t + revenue, 0)``, ``shortfall_t = clip(1 - R_t / R_0, 0, 1)`` (0 where
+    ``R_0 = 0``), as the kernel computes them."""
+    out = np.zeros((R0.shape[0], months))
+    R = R0.astype(np.float64).copy()
+    has = R0 > 0.0
+    safe = np.where(has, R0, 1.0)
+    for t in range(months):
+        out[:, t] = np.where(has, np.minimum(np.maximum(1.0 - R / safe, 0.0), 1.0), 0.0)
+        R = np.maximum(R + revenue, 0.0)
+    return out
+
+
+def goods_offset(base_logit: FloatArray, goods: FloatArray, tol: float = 1e-15) -> FloatArray:
+    """``(S,)`` the offset ``g`` with ``sum_t softplus(base_logit_t + goods_t - g) = sum_t
+    softplus(base_logit_t)``: the coalition's cumulative hazard over the months equals the
+    Archigos one (``softplus(logit(h0)) = -log(1 - h0) = rate / 12``) although the goods term
+    ``goods_t`` (``goods_weight * shortfall_t``) varies from month to month.
+
+    Newton's method from ``g = 0``: the left side is convex and decreasing in ``g`` and
+    not below the right at ``g = 0`` (``goods_t >= 0``), so the iterates rise monotonically to
+    the root; ``g = 0`` exactly where every ``goods_t`` is 0, and where the base rate is 0
+    (then there is no hazard to calibrate)."""
+    target = np.logaddexp(0.0, base_logit).sum(axis=1)
+    g = np.zeros(base_logit.shape[0])
+    active = np.isfinite(base_logit).any(axis=1) & (goods != 0.0).any(axis=1)
+    for _ in range(100):
+        if not active.any():
+            break
+        y = base_logit[active] + goods[active] - g[active, None]
+        f = np.logaddexp(0.0, y).sum(axis=1) - target[active]
+        slope = expit(y).sum(axis=1)
+        step = np.where(slope > 0.0, f / np.where(slope > 0.0, slope, 1.0), 0.0)
+        g[active] += step
+        done = np.abs(step) <= tol * np.maximum(1.0, np.abs(g[active]))
+        idx = np.flatnonzero(active)
+        active[idx[done]] = False
+    return g
 
 
 @cache

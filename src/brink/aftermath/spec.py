@@ -131,7 +131,10 @@ class AftermathSurvival(Section):
     a number overrides it (per leader-year, flat).  ``goods_weight`` is the coalition's
     log-odds of moving against a leader who has spent all his reserves (the private goods
     he can no longer pay); ``monthly_discount`` the leader's; ``leader_lambda`` his logit
-    precision (left out: he best-responds, as under spe and pbe).
+    precision (left out: he best-responds, as under spe and pbe).  ``outcome_multipliers``
+    are hazard ratios against the stalemate's: the Archigos rate is the coalition's hazard
+    at a stalemate with typical support (the calibration of
+    :func:`brink.aftermath.inputs.build_inputs`; issue 22).
     """
 
     horizon_months: int = Field(default=HORIZON_MONTHS, ge=1, le=MAX_MONTHS, description="Months after the crisis the leader's fate is followed")
