@@ -19,7 +19,16 @@ from scipy.special import expit
 
 from brink import aftermath
 from brink.aftermath.game import GRID_POINTS
-from brink.aftermath.inputs import OUTCOME_NAMES, all_starts, build_inputs, goods_offset
+from brink.aftermath.inputs import (
+    OUTCOME_NAMES,
+    SETTLEMENT,
+    all_starts,
+    build_inputs,
+    crisis_endings,
+    goods_offset,
+    settlement_log_multiplier,
+)
+from brink.errors import InputError
 from brink.mechanisms import reference
 from brink.mechanisms.partners import sphere_contest
 from brink.mechanisms.survival import monthly_probability
@@ -304,6 +313,81 @@ def test_the_goods_offset_matches_the_cumulative_hazard(months: int, level: floa
     lhs = np.logaddexp(0.0, base + goods - g[:, None]).sum(axis=1)
     assert np.allclose(lhs, np.logaddexp(0.0, base).sum(axis=1), rtol=1e-12, atol=0)
     assert np.all(goods_offset(base, np.zeros_like(base)) == 0.0)
+
+
+# ---------------------------------------------------------------- the settlement (issue 22)
+
+
+def solve_settlement(overrides: tuple[str, ...], share: float) -> tuple[aftermath.Aftermath, aftermath.Inputs]:
+    """The game from a settlement at ``share`` (no nuclear use, no sanctions), its row moved to column 0."""
+    sc = load_scenario(str(SMALL), overrides)
+    ends = crisis_endings(False, [share])
+    row = ends.index(SETTLEMENT, 0, 0, share)
+    inputs = build_inputs(sc, sc.parameters.central(), ends.starts[[row]], settled_share=ends.share[[row]])  # type: ignore[arg-type]
+    return aftermath.solve(inputs, record=np.zeros(1, dtype=np.int64)), inputs
+
+
+def test_the_endings_keep_the_four_outcome_rows_and_add_settlements() -> None:
+    for sanctions in (False, True):
+        ends = crisis_endings(sanctions, [0.6, 0.3, 0.6])
+        base = all_starts(sanctions)
+        assert np.array_equal(ends.starts[: len(base)], base) and np.all(ends.share[: len(base)] == 0.0)
+        extra = ends.starts[len(base):]
+        assert np.all(extra[:, 0] == SETTLEMENT) and len(extra) == 2 * len(base) // 4
+        assert sorted(set(ends.share[len(base):].tolist())) == [0.3, 0.6]
+        assert ends.index(SETTLEMENT, 1, 1, 0.6) != ends.index(SETTLEMENT, 1, 1, 0.3)
+
+
+@pytest.mark.parametrize(("share", "multiplier", "same_as"), [(1.0, "0.6", "victory"), (0.35, "1", "stalemate")])
+def test_a_settlement_is_the_ending_it_resembles_when_its_terms_are_that_endings(
+        share: float, multiplier: str, same_as: str) -> None:
+    """A settlement at the whole stake judged like a victory is a victory; one at the stalemate's share
+    (0.35) judged like a stalemate is a stalemate: the same game, the same numbers bit for bit.  So the
+    settlement is not a lottery of victory and concession."""
+    overrides = (f"survival.outcome_multipliers={{settlement: {multiplier}}}",)
+    settled, _ = solve_settlement(overrides, share)
+    other, _ = solve(overrides, ending=same_as)
+    for field in ("value", "survival", "domestic", "foreign", "discount_months", "spent"):
+        assert getattr(settled, field)[0, 0] == getattr(other, field)[0, 0]
+    assert np.array_equal(settled.path, other.path)
+    lottery = share * other.survival[0, 0] + (1 - share) * solve(overrides, ending="concession")[0].survival[0, 0]
+    if same_as == "stalemate":
+        assert settled.survival[0, 0] > lottery + 1e-3
+
+
+def test_a_settlement_below_the_announced_aims_raises_the_hazard_toward_a_concessions() -> None:
+    """Goemans 2000; Chiozza & Goemans 2011: judged by the terms against the aims he announced."""
+    aims = ("survival.announced_aims=0.6",)
+    at_aims, i_at = solve_settlement(aims, 0.6)
+    _, i_above = solve_settlement(aims, 0.9)
+    below, i_below = solve_settlement(aims, 0.2)
+    neutral, i_neutral = solve_settlement((), 0.2)  # the default, no aims announced: neutral
+    nothing, i_nothing = solve_settlement(aims, 0.0)
+    _, i_conc = solve((), ending="concession")
+    _, i_stal = solve()
+    assert i_at.dom_shift[0, 0] == i_above.dom_shift[0, 0] == i_neutral.dom_shift[0, 0] == i_stal.dom_shift[0, 0]
+    assert i_nothing.dom_shift[0, 0] == pytest.approx(i_conc.dom_shift[0, 0], abs=1e-12)
+    gap = (0.6 - 0.2) / 0.6
+    assert i_below.dom_shift[0, 0] == pytest.approx(gap * i_conc.dom_shift[0, 0] + (1 - gap) * i_at.dom_shift[0, 0],
+                                                     abs=1e-12)
+    r = {name: float(np.nanmax(g.domestic)) for name, g in
+         (("at", at_aims), ("below", below), ("neutral", neutral), ("nothing", nothing))}
+    assert r["nothing"] > r["below"] > r["neutral"] + 0.005
+
+
+def test_settlement_log_multiplier_closed_form() -> None:
+    ls, lc = np.log(1.2), np.log(2.5)
+    assert settlement_log_multiplier(np.array(0.3), np.array(0.0), ls, lc) == pytest.approx(ls)
+    assert settlement_log_multiplier(np.array(0.7), np.array(0.6), ls, lc) == pytest.approx(ls)
+    assert settlement_log_multiplier(np.array(0.0), np.array(0.6), ls, lc) == pytest.approx(lc)
+    assert settlement_log_multiplier(np.array(0.45), np.array(0.6), ls, lc) == pytest.approx(0.75 * ls + 0.25 * lc)
+
+
+def test_settlement_rows_need_their_shares() -> None:
+    sc = load_scenario(str(SMALL))
+    starts = np.asarray([[SETTLEMENT, 0, 0]], dtype=np.int64)
+    with pytest.raises(InputError, match="crisis_endings"):
+        build_inputs(sc, sc.parameters.central(), starts)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- the leader's choice

@@ -165,6 +165,8 @@ def test_report_argument_is_a_scenario_or_a_simulate_run(tmp_path: Path) -> None
         (["fearon-1995"], "has no post-war game", "fearon-1995.yaml"),
         (["ukraine-2022", "--ending", "armistice"], "unknown crisis ending 'armistice'", "--ending"),
         (["ukraine-2022", "--months", "0"], "outside 1..", "--months"),
+        (["ukraine-2022", "--ending", "stalemate", "--share", "0.4"], "needs --ending settlement", "--share"),
+        (["ukraine-2022", "--ending", "settlement", "--share", "1.5"], "in [0, 1]", "--share"),
         (["ukraine-2022", "--months", "100000"], "outside 1..", "--months"),
         (["no-such-scenario"], "no-such-scenario", "no-such-scenario"),
     ],
@@ -199,3 +201,16 @@ def test_chunk_size_does_not_change_drawn_endings(capsys: pytest.CaptureFixture[
     args = ["simulate", "ukraine-2022", "-n", "3000", "--months", "24", "--no-store", "--json"]
     small, large = (json.loads(brink_out(capsys, monkeypatch, *args, "--chunk-size", c)) for c in ("1024", "2048"))
     assert small == large and small["ending"] is None
+
+
+def test_a_fixed_settlement_is_its_own_ending(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """--ending settlement starts the post-war game from the settlement itself (issue 22): every sample
+    a settlement, none a victory or concession, and the share it gives moves the leader's fate."""
+    base = ["simulate", "ukraine-2022", "-n", "64", "--months", "12", "--ending", "settlement", "--no-store", "--json",
+            "--set", "survival.announced_aims=0.8"]
+    low, high = (json.loads(brink_out(capsys, monkeypatch, *base, "--share", x)) for x in ("0.1", "0.8"))
+    assert low["endings"]["settlement"] == 1.0 and low["endings"]["victory"] == 0.0
+    assert low["endings"]["concession"] == 0.0
+    assert low["summary"]["domestic_removal"] > high["summary"]["domestic_removal"]
+    text = brink_out(capsys, monkeypatch, *base[:-3])
+    assert "crisis ending fixed: settlement" in text and "settlement 100.0%" in text

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from brink.aftermath.spec import AftermathSurvival
 from brink.crisis.schema import Survival
 from brink.errors import InputError
 from brink.mechanisms.reference import irregular_exit_rate
@@ -53,7 +54,11 @@ def test_defaults_are_the_scenario_defaults() -> None:
     spec = Survival()
     assert spec.horizon_months.root == HORIZON_MONTHS and spec.base_hazard.root == BASE_HAZARD
     assert spec.partner_weight.root == PARTNER_WEIGHT
-    assert {o: getattr(spec.outcome_multipliers, o.value).root for o in WarOutcome} == dict(OUTCOME_HAZARD_MULTIPLIERS)
+    war = tuple(WarOutcome)[:4]  # the one-exchange template's lottery has no settlement column
+    assert {o: getattr(spec.outcome_multipliers, o.value).root for o in war} == {
+        o: OUTCOME_HAZARD_MULTIPLIERS[o] for o in war}
+    post_war = AftermathSurvival().outcome_multipliers
+    assert {o: getattr(post_war, o.value).root for o in WarOutcome} == dict(OUTCOME_HAZARD_MULTIPLIERS)
 
 
 def test_loyalty_norm_shields_from_the_outcome_on_the_log_scale() -> None:
@@ -108,12 +113,12 @@ def test_core_is_the_lottery_average_of_the_checked_function() -> None:
     exp(-base m_o ** e (1 + pw (1 - support)) T / 12) over the war lottery."""
     rng = np.random.default_rng(1)
     n, u = 5, 3
-    lottery = rng.dirichlet(np.ones(4), size=(n, u))
+    lottery = rng.dirichlet(np.ones(4), size=(n, u))  # the crisis templates: four war outcomes
     w, support = rng.uniform(0.01, 1.0, n), rng.uniform(0, 1, (n, u))
     culpable = np.array([True, False, True, True, False])
     horizon, base, pw = rng.uniform(1, 24, n), rng.uniform(0, 0.3, n), rng.uniform(0, 2, n)
-    mult = np.tile([0.6, 1.0, 2.0, 2.5], (n, 1))
-    core = survival_core(lottery, loyalty_norm(w, 1.0), culpable, support, horizon, base, mult, pw)
+    mult = np.tile([0.6, 1.0, 2.0, 2.5, 1.0], (n, 1))  # the last: a settlement (checked form only)
+    core = survival_core(lottery, loyalty_norm(w, 1.0), culpable, support, horizon, base, mult[:, :4], pw)
     theta = np.where(culpable, 1.0, 0.0)
     e = theta * (1 - 0.5 * (1 - w))
     by_hand = sum(

@@ -9,7 +9,7 @@ kernel (:func:`brink.aftermath.game.solve_kernel`) reads is built here, once per
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
@@ -29,13 +29,13 @@ if TYPE_CHECKING:
     from brink.templates.base import Params
     from brink.templates.escalation.spec import EscalationScenario
 
-#: Outcome codes in :class:`~brink.mechanisms.survival.WarOutcome` order (the crisis
-#: templates' ``VICTORY .. CONCESSION``).
-VICTORY, STALEMATE, DEFEAT, CONCESSION = range(len(WarOutcome))
+#: Ending codes in :class:`~brink.mechanisms.survival.WarOutcome` order (the crisis
+#: templates' ``VICTORY .. CONCESSION``, then ``SETTLEMENT``; :mod:`brink.crisis.outcomes`).
+VICTORY, STALEMATE, DEFEAT, CONCESSION, SETTLEMENT = range(len(WarOutcome))
 
 __all__ = [
-    "REGIME_TABLE", "Inputs", "actions", "all_starts", "build_inputs", "buyers", "foreign_rate", "goods_offset",
-    "no_discount_shortfall", "nuclear_armed",
+    "REGIME_TABLE", "CrisisEndings", "Inputs", "actions", "all_starts", "build_inputs", "buyers", "crisis_endings",
+    "foreign_rate", "goods_offset", "no_discount_shortfall", "nuclear_armed", "settlement_log_multiplier",
 ]
 
 #: The Archigos / GWF row each leader regime of the scenario language reads.  ``mixed``
@@ -93,6 +93,64 @@ def all_starts(sanctions: bool) -> IndexArray:
     return np.asarray(rows, dtype=np.int64)
 
 
+@dataclass(frozen=True)
+class CrisisEndings:
+    """The endings a post-war game starts from: ``starts (K, 3)`` (ending code, nuclear use,
+    sanctions answered) and ``share (K,)`` the share of the stake a settlement row gives the
+    challenger (0 on the other rows).  Pass both to :func:`build_inputs`
+    (``build_inputs(scenario, params, e.starts, settled_share=e.share)``); :meth:`index` finds a row."""
+
+    starts: IndexArray
+    share: FloatArray
+
+    def index(self, outcome: int, nuclear: int | bool = 0, sanctioned: int | bool = 0, share: float = 0.0) -> int:
+        """The row of an ending (``share`` only for :data:`SETTLEMENT`; a row without sanctions
+        when the endings have none)."""
+        sanctions = bool(self.starts[:, 2].any())
+        for k, (o, n, s) in enumerate(self.starts.tolist()):
+            if (o == outcome and n == int(nuclear) and s == (int(sanctioned) if sanctions else 0)
+                    and (o != SETTLEMENT or self.share[k] == share)):
+                return k
+        raise KeyError(f"no ending {(outcome, int(nuclear), int(sanctioned), share)} among these endings")
+
+
+def crisis_endings(sanctions: bool, settlement_shares: Sequence[float] = ()) -> CrisisEndings:
+    """The rows of :func:`all_starts` (in the same order, so the same indices), then a settlement at
+    each of ``settlement_shares`` x nuclear use x (sanctions answered, if possible).
+
+    The interface for a crisis template whose terminals include settlements: solve the post-war
+    game once on these endings and read a settlement class's values at its row
+    (:meth:`CrisisEndings.index`), instead of mixing victory and concession."""
+    base = all_starts(sanctions)
+    shares = sorted({float(x) for x in settlement_shares})
+    for x in shares:
+        if not 0.0 <= x <= 1.0:
+            raise InputError(f"a settlement gives a share of the stake in [0, 1], not {x}")
+    rows = [(SETTLEMENT, n, s) for _ in shares for n in (0, 1) for s in ((0, 1) if sanctions else (0,))]
+    per = len(rows) // len(shares) if shares else 0
+    starts = np.asarray([*base.tolist(), *rows], dtype=np.int64).reshape(-1, 3)
+    share = np.concatenate([np.zeros(base.shape[0]), np.repeat(np.asarray(shares, dtype=np.float64), per)])
+    return CrisisEndings(starts=starts, share=share)
+
+
+def settlement_log_multiplier(share: FloatArray, aims: FloatArray, log_settlement: FloatArray,
+                              log_concession: FloatArray) -> FloatArray:
+    """The log hazard multiplier of a settlement at ``share`` of the stake, judged against the
+    war aims the leader announced (``survival.announced_aims``)::
+
+        gap = clip((aims - share) / aims, 0, 1)     (0 where aims = 0: none announced)
+        ln m = (1 - gap) ln m_settlement + gap ln m_concession
+
+    A settlement that meets the aims is judged at ``m_settlement``; one that gives nothing of
+    what was announced is a concession.  Leaders are punished at home for outcomes that fall
+    short of the aims they staked their office on (Goemans 2000; Chiozza & Goemans 2011); the
+    linear interpolation on the log scale is an assumption.  Broadcasts."""
+    a = np.asarray(aims, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = np.where(a > 0.0, np.clip((a - share) / np.where(a > 0.0, a, 1.0), 0.0, 1.0), 0.0)
+    return np.asarray((1.0 - gap) * log_settlement + gap * log_concession, dtype=np.float64)
+
+
 def _central(centre: Mapping[str, FloatArray], path: str) -> float:
     """The central value of a scenario number in ``centre`` (0 where the scenario has no such number)."""
     return float(centre[path][0]) if path in centre else 0.0
@@ -143,6 +201,7 @@ def _rate_by_band(regime: str, tenure: FloatArray, cause: reference.ExitCause) -
 
 def build_inputs(
     scenario: EscalationScenario, params: Params, starts: IndexArray, won_stalemate: FloatArray | None = None,
+    settled_share: FloatArray | None = None,
 ) -> Inputs:
     """The post-war game of every sample in ``params`` for every ending in ``starts`` (module doc).
 
@@ -154,6 +213,11 @@ def build_inputs(
     and the goods term by :func:`goods_offset`, so that the cumulative hazard along the typical
     stalemate is the data's (``docs/aftermath.md``).  The terms measured on top of the base
     rate were counted twice before: it already averages over them.
+
+    A :data:`SETTLEMENT` row starts from a negotiated division at ``settled_share[k]`` of the
+    stake (:func:`crisis_endings`): partners see the challenger win that share, it is neither a
+    defeat nor a concession (no weakness, no harsher punishment), and the coalition judges it
+    against the announced war aims (:func:`settlement_log_multiplier`).
     """
     from brink.templates.base import ParameterValues  # the templates import this package
 
@@ -166,6 +230,16 @@ def build_inputs(
     H = int(sv.horizon_months)
     K = starts.shape[0]
     outcome, nuclear, sanctioned = starts[:, 0], starts[:, 1].astype(np.float64), starts[:, 2].astype(np.float64)
+    settling = outcome == SETTLEMENT
+    if settling.any():
+        if settled_share is None or np.shape(settled_share) != (K,):
+            raise InputError("settlement endings need the share each gives (settled_share, one per ending)",
+                             fix="build the endings with brink.aftermath.inputs.crisis_endings")
+        x = np.asarray(settled_share, dtype=np.float64)
+        if ((x[settling] < 0.0) | (x[settling] > 1.0)).any():
+            raise InputError("a settlement gives a share of the stake in [0, 1]")
+    else:
+        x = np.zeros(K)
     lost = ((outcome == DEFEAT) | (outcome == CONCESSION)).astype(np.float64)
     col = (slice(None), None)
 
@@ -190,7 +264,12 @@ def build_inputs(
         raise InputError("an outcome multiplier is not > 0", scenario.where("survival.outcome_multipliers"),
                          "give each multiplier as a positive hazard ratio")
     log_m = np.log(multipliers)
-    dom_shift = exponent[:, None] * (log_m[:, outcome] - log_m[:, [STALEMATE]])
+    judged = log_m[:, outcome]
+    if settling.any():
+        aims = bounded_array("survival.announced_aims", v("survival.announced_aims"), 0.0, 1.0)
+        judged[:, settling] = settlement_log_multiplier(
+            x[None, settling], aims[:, None], log_m[:, [SETTLEMENT]], log_m[:, [CONCESSION]])
+    dom_shift = exponent[:, None] * (judged - log_m[:, [STALEMATE]])
     pw_log = np.log1p(bounded_array("survival.partner_weight", v("survival.partner_weight"), low=0.0))
     goods_w = bounded_array("survival.goods_weight", v("survival.goods_weight"), low=0.0)
     punish = np.stack([survival.punishment_core(loyalty, bool(x)) for x in lost], axis=-1)  # (S, K)
@@ -233,6 +312,8 @@ def build_inputs(
                          scenario.where("energy_discount.reference_price_usd_per_bbl"), "give a positive oil price")
     sigma = v("crisis.stalemate_share") if won_stalemate is None else won_stalemate
     won = np.where(outcome[None, :] == VICTORY, 1.0, 0.0) + np.where(outcome[None, :] == STALEMATE, sigma[:, None], 0.0)
+    if settling.any():
+        won = won + np.where(settling, x, 0.0)[None, :]
     cap_c = bounded_array(f"actors.{C}.capability", v(f"actors.{C}.capability", 1.0), low=0.0)
     incumbent = cap_c[:, None] * (1.0 - DEFEAT_STRENGTH_LOSS * lost[None, :])  # (S, K)
     regions = sorted({r for pt in scenario.partners.values() for r in pt.sphere_interest})

@@ -21,6 +21,7 @@ __all__ = [
     "MAX_MONTHS",
     "AftermathEnergy",
     "AftermathForeignImposed",
+    "AftermathOutcomeMultipliers",
     "AftermathPartner",
     "AftermathSurvival",
     "EnergyDiscount",
@@ -64,6 +65,21 @@ class OutcomeMultipliers(Section):
     stalemate: Q = Field(Q(OUTCOME_HAZARD_MULTIPLIERS[WarOutcome.STALEMATE]), description="Hazard multiplier after a stalemate")
     defeat: Q = Field(Q(OUTCOME_HAZARD_MULTIPLIERS[WarOutcome.DEFEAT]), description="Hazard multiplier after a defeat")
     concession: Q = Field(Q(OUTCOME_HAZARD_MULTIPLIERS[WarOutcome.CONCESSION]), description="Hazard multiplier after a concession")
+
+
+class AftermathOutcomeMultipliers(OutcomeMultipliers):
+    """Hazard multipliers by ending for the post-war game: the four war outcomes, as ratios
+    against the stalemate's, and a settlement.
+
+    ``settlement`` is the multiplier of a settlement that meets the war aims the leader
+    announced (``survival.announced_aims``); one below them moves toward the concession's
+    (:func:`brink.aftermath.inputs.settlement_log_multiplier`).  Default 1: a division that
+    gives the leader what he promised is judged like a stalemate (an assumption; Goemans 2000
+    and Chiozza & Goemans 2011 find leaders punished for outcomes worse than the aims they
+    staked, not for settling as such).
+    """
+
+    settlement: Q = Field(Q(OUTCOME_HAZARD_MULTIPLIERS[WarOutcome.SETTLEMENT]), description="Hazard multiplier after a settlement that meets the announced war aims")
 
 
 class AftermathPartner(Partner):
@@ -134,12 +150,16 @@ class AftermathSurvival(Section):
     precision (left out: he best-responds, as under spe and pbe).  ``outcome_multipliers``
     are hazard ratios against the stalemate's: the Archigos rate is the coalition's hazard
     at a stalemate with typical support (the calibration of
-    :func:`brink.aftermath.inputs.build_inputs`; issue 22).
+    :func:`brink.aftermath.inputs.build_inputs`; issue 22).  ``announced_aims`` is the share
+    of the stake the leader told his public he would win: a settlement at share ``x`` below
+    it is judged as a failure in proportion ``(aims - x) / aims`` (Goemans 2000; Chiozza &
+    Goemans 2011); the default 0 (no aims announced) makes every settlement neutral.
     """
 
     horizon_months: int = Field(default=HORIZON_MONTHS, ge=1, le=MAX_MONTHS, description="Months after the crisis the leader's fate is followed")
     base_hazard: Q | None = Field(None, description="Annual hazard of irregular removal; left out, read from Archigos by the leader's regime and tenure")
-    outcome_multipliers: OutcomeMultipliers = Field(OutcomeMultipliers(), description="Hazard multipliers by the crisis's outcome (Goemans 2000)")
+    outcome_multipliers: AftermathOutcomeMultipliers = Field(AftermathOutcomeMultipliers(), description="Hazard multipliers by the crisis's ending, as ratios against a stalemate's (Goemans 2000)")
+    announced_aims: Q = Field(Q(0.0), description="Share of the stake the leader announced as his war aims, in [0, 1]; a settlement below it raises his hazard toward a concession's (0: none announced, neutral)")
     partner_weight: Q = Field(Q(PARTNER_WEIGHT), description="How much losing partners raises the leader's hazard")
     goods_weight: Q = Field(Q(1.0), description="How much spending the coalition's private goods (reserves) raises the hazard")
     monthly_discount: Q = Field(Q(0.99), description="The leader's monthly discount factor, in [0, 1]")

@@ -180,9 +180,13 @@ def simulate_command(
         str | None,
         typer.Option(
             "--ending",
-            help="Fix the crisis ending (victory, stalemate, defeat or concession) instead of drawing it "
-            "from the crisis equilibrium.",
+            help="Fix the crisis ending (victory, stalemate, defeat, concession or settlement) instead of "
+            "drawing it from the crisis equilibrium.",
         ),
+    ] = None,
+    share: Annotated[
+        float | None,
+        typer.Option("--share", help="With --ending settlement: the challenger's share of the stake (default 0.5)."),
     ] = None,
     samples: SamplesOption = 2_000,
     seed: SeedOption = 0,
@@ -221,7 +225,7 @@ def simulate_command(
     text = read_document_text(resolve_scenario_source(scenario))
     store = open_store(store_path, no_store)
     options: dict[str, Any] = {
-        "months": months, "ending": ending, "solver": solver, "lam": lam, "chunk_size": chunk_size,
+        "months": months, "ending": ending, "share": share, "solver": solver, "lam": lam, "chunk_size": chunk_size,
         "memory": memory_bytes(memory), "store": store, "scenario_text": text,
     }
     # Ctrl-C: "run ID stored as interrupted", exit 130

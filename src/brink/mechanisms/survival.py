@@ -64,12 +64,20 @@ __all__ = [
 
 
 class WarOutcome(StrEnum):
-    """How the crisis ended for the leader's state (codes are the enum order)."""
+    """How the crisis ended for the leader's state (codes are the enum order).
+
+    The first four are the columns of a crisis template's war lottery
+    (:data:`brink.crisis.outcomes.WAR_OUTCOMES`); ``SETTLEMENT`` (a negotiated division at
+    some share) is an ending of its own for the post-war game, judged at home by its terms
+    against the war aims the leader announced (Goemans 2000; Chiozza & Goemans 2011;
+    :mod:`brink.aftermath.inputs`).
+    """
 
     VICTORY = "victory"
     STALEMATE = "stalemate"
     DEFEAT = "defeat"
     CONCESSION = "concession"
+    SETTLEMENT = "settlement"
 
 
 _OUTCOME_ORDER: tuple[WarOutcome, ...] = tuple(WarOutcome)
@@ -77,12 +85,15 @@ _OUTCOME_ORDER: tuple[WarOutcome, ...] = tuple(WarOutcome)
 #: Hazard multipliers by outcome (assumption, order of magnitude from Chiozza & Goemans
 #: 2004, 2011 and Goemans 2000: losing a war multiplies the removal hazard; winning
 #: lowers it somewhat; backing down is a defeat the leader chose and, in front of the
-#: coalition, worse).  The scenario defaults ``survival.outcome_multipliers``.
+#: coalition, worse; a settlement that meets the announced war aims is judged like a
+#: stalemate, one below them moves toward a concession, :mod:`brink.aftermath.inputs`).
+#: The scenario defaults ``survival.outcome_multipliers``.
 OUTCOME_HAZARD_MULTIPLIERS: Mapping[WarOutcome, float] = {
     WarOutcome.VICTORY: 0.6,
     WarOutcome.STALEMATE: 1.0,
     WarOutcome.DEFEAT: 2.0,
     WarOutcome.CONCESSION: 2.5,
+    WarOutcome.SETTLEMENT: 1.0,
 }
 #: Months after the crisis over which survival is measured (scenario default).
 HORIZON_MONTHS = 12.0

@@ -30,7 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from brink import __version__, aftermath
-from brink.aftermath.inputs import OUTCOME_NAMES, all_starts, build_inputs
+from brink.aftermath.inputs import OUTCOME_NAMES, SETTLEMENT, all_starts, build_inputs
 from brink.arrays import FloatArray
 from brink.errors import InputError
 from brink.evaluation import Evaluation, concatenate
@@ -43,10 +43,13 @@ from brink.templates import get_template
 if TYPE_CHECKING:
     from brink.model import CrisisModel
 
-__all__ = ["ENDINGS", "FAN_BINS", "SimulationResult", "TrajectoryModel", "simulate"]
+__all__ = ["ENDINGS", "FAN_BINS", "SETTLEMENT_SHARE", "SimulationResult", "TrajectoryModel", "simulate"]
 
 #: Crisis endings ``--ending`` may fix (the challenger's outcome; no nuclear use, no sanctions).
 ENDINGS: tuple[str, ...] = OUTCOME_NAMES
+#: The share of the stake a fixed ``--ending settlement`` gives the challenger unless ``--share``
+#: says otherwise: the even split (the division the crisis solvers settle on most often).
+SETTLEMENT_SHARE = 0.5
 #: Histogram bin edges of the quantities drawn as fan charts.
 FAN_BINS: dict[str, FloatArray] = {
     "in_office": np.linspace(0.0, 1.0, 401),
@@ -72,6 +75,7 @@ class TrajectoryModel:
 
     crisis: CrisisModel
     ending: str | None = None
+    share: float = SETTLEMENT_SHARE
 
     @property
     def name(self) -> str:
@@ -117,6 +121,7 @@ class TrajectoryModel:
             full, failed = _per_sample(full, failed, n)
             code = ENDINGS.index(self.ending)
             starts = np.asarray([[code, 0, 0]], dtype=np.int64)
+            settled = np.asarray([self.share if code == SETTLEMENT else 0.0])
             chosen = np.zeros(n, dtype=np.int64)
         else:
             if u is None:
@@ -126,11 +131,18 @@ class TrajectoryModel:
             template = get_template(sc.template)
             probs = template.endings(sc, full, reach, terminals, prepared)  # type: ignore[attr-defined]
             cr = getattr(sc, "crisis", None)
-            starts = all_starts(cr is not None and "sanctions" in cr.responses)
+            table = getattr(template, "crisis_endings", None)  # a template whose endings include settlements
+            if table is not None:
+                ends = table(sc, prepared)
+                starts, settled = ends.starts, ends.share
+            else:
+                starts = all_starts(cr is not None and "sanctions" in cr.responses)
+                settled = np.zeros(starts.shape[0])
             total = probs.sum(axis=1, keepdims=True)
             cum = np.cumsum(probs / np.where(total > 0, total, 1.0), axis=1)
             chosen = np.minimum((np.asarray(u)[:, None] > cum).sum(axis=1), starts.shape[0] - 1)
-        game = aftermath.solve(build_inputs(sc, full, starts), record=chosen, only_recorded=True)  # type: ignore[arg-type]
+        game = aftermath.solve(build_inputs(sc, full, starts, settled_share=settled),  # type: ignore[arg-type]
+                               record=chosen, only_recorded=True)
         rec = game.path
         idx = np.arange(n)
         metrics: dict[str, FloatArray] = {}
@@ -379,6 +391,7 @@ def simulate(
     *,
     months: int | None = None,
     ending: str | None = None,
+    share: float | None = None,
     solver: str = "auto",
     lam: float | None = None,
     chunk_size: int | None = None,
@@ -392,7 +405,8 @@ def simulate(
 
     ``months`` overrides ``survival.horizon_months``; ``ending`` fixes the crisis ending
     (one of :data:`ENDINGS`, without nuclear use or sanctions) instead of drawing it from
-    the crisis equilibrium.  The other options are those of :func:`brink.runs.montecarlo.run`.
+    the crisis equilibrium; ``share`` is the share of the stake a fixed ``settlement`` gives
+    the challenger (default :data:`SETTLEMENT_SHARE`).  The other options are those of :func:`brink.runs.montecarlo.run`.
     """
     from brink.aftermath.spec import MAX_MONTHS
     from brink.model import CrisisModel
@@ -412,6 +426,9 @@ def simulate(
         )
     if ending is not None and ending not in ENDINGS:
         raise InputError(f"unknown crisis ending {ending!r}", "--ending", f"use one of {', '.join(ENDINGS)}")
+    if share is not None and (ending != "settlement" or not 0.0 <= share <= 1.0):
+        raise InputError(f"--share {share} needs --ending settlement and a share in [0, 1]", "--share",
+                         "give --ending settlement --share X with X the challenger's share of the stake")
     if months is not None:
         if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= MAX_MONTHS:
             raise InputError(f"--months {months} is outside 1..{MAX_MONTHS}", "--months",
@@ -428,7 +445,7 @@ def simulate(
         check_solver(solver, lam)
     crisis = CrisisModel(scenario, solver=solver, lam=lam, memory=budget)
     horizon = int(scenario.survival.horizon_months)  # type: ignore[attr-defined]
-    model = TrajectoryModel(crisis, ending)
+    model = TrajectoryModel(crisis, ending, SETTLEMENT_SHARE if share is None else float(share))
     chunk, crisis.memory = _plan_chunks(crisis, None, samples, chunk_size, budget)
     reduce = month_sums_and_samples if store is not None else month_sums
     tasks = [Chunk(model, a, min(a + chunk, samples), reduce, seed=seed) for a in range(0, samples, chunk)]
@@ -436,6 +453,8 @@ def simulate(
     run_id = None
     if store is not None:
         parameters: dict[str, Any] = {"samples": samples, "solver": solver, "months": horizon, "ending": ending}
+        if ending == "settlement":
+            parameters["share"] = model.share
         if lam is not None:
             parameters["lambda"] = lam
         run_id = store.begin_run("simulate", scenario.name, scenario_text or crisis.scenario_json, seed, __version__,
