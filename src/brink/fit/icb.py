@@ -101,6 +101,9 @@ class IcbCases:
     covariates: FloatArray
     balance: FloatArray
     names: tuple[str, ...] = tuple(COVARIATES)
+    #: With ``unit="challenger"``: the challenger's ending (index into
+    #: :data:`brink.fit.structural.ICB_ENDINGS`, -1 none), what the structural model is fitted to.
+    ending: IndexArray | None = None
 
     @property
     def cases(self) -> int:
@@ -108,7 +111,7 @@ class IcbCases:
 
     def subset(self, keep: Any) -> IcbCases:
         return IcbCases(self.crisno[keep], self.year[keep], self.outcome[keep], self.covariates[keep],
-                        self.balance[keep], self.names)
+                        self.balance[keep], self.names, None if self.ending is None else self.ending[keep])
 
 
 def icb_cases(table: Mapping[str, np.ndarray[Any, Any]], unit: str = "actor") -> IcbCases:
@@ -132,12 +135,20 @@ def icb_cases(table: Mapping[str, np.ndarray[Any, Any]], unit: str = "actor") ->
         "gp_involved": flag("gp_involved"), "gp_favours": flag("gp_favours"), "gp_opposes": flag("gp_opposes"),
     }
     x = np.column_stack([columns[name] for name in COVARIATES])
+    ending = None
+    if unit == "challenger":
+        from brink.fit.structural import ICB_ENDINGS
+
+        code = {name: i for i, name in enumerate(ICB_ENDINGS)}
+        ending = np.asarray([code.get(e, -1) if isinstance(e, str) else -1 for e in np.asarray(table["ending"], dtype=object)],
+                            dtype=np.int64)[keep]
     return IcbCases(
         crisno=np.asarray(table["crisno"], dtype=np.int64)[keep],
         year=np.asarray(table["crisis_year"], dtype=np.int64)[keep],
         outcome=outcom[keep] - 1,
         covariates=np.ascontiguousarray(x[keep]),
         balance=balance[keep],
+        ending=ending,
     )
 
 

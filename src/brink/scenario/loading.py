@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "bundled_scenarios",
     "check_scenario",
+    "fill_fitted",
     "fill_from_data",
     "load_scenario",
     "load_scenario_text",
@@ -143,7 +144,7 @@ def _scenario_of(doc: Document, source: str, overrides: Sequence[str]) -> Scenar
         raise InputError("a scenario must be a mapping of sections", where=source, fix="start with `name: ...`")
     if overrides:
         doc = doc.with_overrides(list(overrides))
-    doc = fill_from_data(doc)
+    doc = fill_fitted(fill_from_data(doc))
     data = dict(doc.data)
     data["source"] = source
     return check_scenario(_validate(data, doc))
@@ -151,7 +152,7 @@ def _scenario_of(doc: Document, source: str, overrides: Sequence[str]) -> Scenar
 
 def scenario_from_data(data: Mapping[str, Any], source: str = "") -> Scenario:
     """Validate a scenario given as a mapping (e.g. built in Python)."""
-    doc = fill_from_data(Document(dict(data), source or "scenario"))
+    doc = fill_fitted(fill_from_data(Document(dict(data), source or "scenario")))
     d = dict(doc.data)
     d["source"] = source
     return check_scenario(_validate(d, doc))
@@ -380,6 +381,18 @@ def fill_from_data(doc: Document) -> Document:
                 )
         _fill_alliances(data, doc, ccodes, years, filled, notes)
     _fill_provenance(data, filled, notes, sorted({y for _, y in ccodes.values()}), SOURCE_NOTE)
+    return Document(data, doc.source, doc.locations, doc.overrides)
+
+
+def fill_fitted(doc: Document) -> Document:
+    """``fitted: icb``: the escalation game's parameters from brink's structural fit to ICB
+    (issue 23; :func:`brink.fit.structural.apply_fitted`), after ``from_data`` has filled the
+    covariates.  A document without ``fitted`` is returned as it is."""
+    if not isinstance(doc.data, dict) or "fitted" not in doc.data:
+        return doc
+    from brink.fit.structural import apply_fitted
+
+    data = apply_fitted(copy.deepcopy(doc.data), lambda path: _located(doc, path))
     return Document(data, doc.source, doc.locations, doc.overrides)
 
 
