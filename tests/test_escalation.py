@@ -62,6 +62,11 @@ DAMAGE = 0.5  # 400 strategic warheads: 1 - 0.5 ** (400 / 400)
 SHOW = min(1.0, KNOWN_RUNGS["show-of-force"] / 12)
 LIMITED = min(1.0, KNOWN_RUNGS["limited-conventional-war"] / 12)
 RR, IR = "A resolute, C resolute", "A irresolute, C restrained"
+# the continuation of a war undecided after round 2 at a show of force (hand-summed series)
+H_SHOW = DEC * SHOW
+CONT_WON = H_SHOW * (DELTA * (P + 2 * TREND) + DELTA**2 * (1 - H_SHOW) * (P + 3 * TREND))
+CONT_ROUNDS = DELTA / (1 - DELTA * (1 - H_SHOW))
+CONT_DECIDED = H_SHOW * CONT_ROUNDS
 
 
 @pytest.mark.parametrize(
@@ -78,10 +83,12 @@ RR, IR = "A resolute, C resolute", "A irresolute, C restrained"
         # round 2: the target proposes, the challenger accepts; round 1 fought at a show of force
         ([RR, "hold", "fight on", "offer 0.5", "accept"],
          (DELTA * 0.5 * V_C - CW * SHOW, DELTA * 0.5 * V_D, DELTA * 0.5 * V_T - TW * SHOW)),
-        # undecided after the last round: the challenger keeps the stalemate share
+        # undecided after the last round: the war goes on at its rung until decided (hazard H_SHOW),
+        # won with the balance moved by the trend: 0.2 in round 3, 0.1 in round 4, 0 after
         ([RR, "hold", "fight on", "hold", "fight on"],
-         (DELTA * SIGMA * V_C - CW * SHOW * (1 + DELTA), DELTA * (1 - SIGMA) * V_D,
-          DELTA * (1 - SIGMA) * V_T - TW * SHOW * (1 + DELTA))),
+         (DELTA * (V_C * CONT_WON - CW * SHOW * CONT_ROUNDS) - CW * SHOW * (1 + DELTA),
+          DELTA * V_D * (CONT_DECIDED - CONT_WON),
+          DELTA * (V_T * (CONT_DECIDED - CONT_WON) - TW * SHOW * CONT_ROUNDS) - TW * SHOW * (1 + DELTA))),
         # a slip below the nuclear threshold: a general war to the horizon, the defender drawn in
         ([RR, "hold", "out of control"],
          (P - CW * SHOW - CW * (1 + DELTA), V_D * (1 - P) - DCV / TOL * (1 + DELTA),

@@ -251,9 +251,10 @@ def test_fused_numbers_do_not_depend_on_the_pieces() -> None:
 @pytest.mark.parametrize("name", ["ukraine-2022", "cuban-missile-crisis-1962"])
 def test_class_values_of_the_compiled_pass_are_the_numpy_expressions(name: str, seed: int, samples: int) -> None:
     """``Quantities.by_class`` from one compiled pass equals the numpy expressions it replaced
-    (``lag * (V_C theta won + value)``, ``lag V_D (1 - won)``, ``lag V_T theta_T (1 - won)``), bit for bit."""
+    (``lag (V_C theta won - burden_C + value)``, ``lag V_D kept``, ``lag (V_T theta_T kept - burden_T)``),
+    bit for bit."""
     from brink.templates.base import ParameterValues
-    from brink.templates.escalation.payoffs import outcome_classes, war_classes
+    from brink.templates.escalation.payoffs import outcome_classes, war_classes, war_costs
 
     scenario, full, q = _draw(name, seed, samples)
     sk = TEMPLATE.skeleton(scenario)
@@ -266,10 +267,13 @@ def test_class_values_of_the_compiled_pass_are_the_numpy_expressions(name: str, 
     lag = v("process.discount")[:, None] ** (rounds[None, :] - 1)
     theta = np.where(t.challenger_type[first][None, :] == 1, v("process.irresolute_stake")[:, None], 1.0)
     col = (slice(None), None)
-    u_c = lag * (v("crisis.stakes.challenger")[col] * theta * won + q.leader.value[:, of_class])
-    u_d = lag * v("crisis.stakes.defender")[col] * (1 - won)
+    kept = q.kept[:, of_class]
+    cost_c, cost_t = war_costs(scenario, full)
+    u_c = lag * (v("crisis.stakes.challenger")[col] * theta * won - (q.burden * cost_c[:, None])[:, of_class]
+                 + q.leader.value[:, of_class])
+    u_d = lag * (v("crisis.stakes.defender")[col] * kept)
     theta_t = np.where(t.defender_type[first][None, :] == 1, v("process.restrained_stake")[:, None], 1.0)
-    u_t = lag * v("crisis.stakes.target")[col] * theta_t * (1 - won)
+    u_t = lag * (v("crisis.stakes.target")[col] * theta_t * kept - (q.burden * cost_t[:, None])[:, of_class])
     want = np.ascontiguousarray(np.stack([u_c, u_d, u_t], axis=-1))
     assert np.array_equal(q.by_class.view(np.int64), want.view(np.int64))
 

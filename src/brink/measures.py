@@ -64,6 +64,7 @@ MEASURES: dict[str, Measure] = {
     "stalemate": Measure(_ENDS, "a war is still undecided at the last round"),
     "challenger_victory": Measure(_ENDS, "the challenger wins: a war won, or the target concedes"),
     "challenger_defeat": Measure(_ENDS, "the challenger loses: a war lost, or the challenger concedes"),
+    "challenger_prevails": Measure(_ENDS, "the challenger gets its way: a war won, the target concedes, the share of the stake a deal gives it, or a war undecided at the horizon won later (at the fitted hazard of decision)"),
     "status_quo": Measure(_ENDS, "nobody challenges, or the challenge is dropped: the status quo holds"),
     "war": Measure(_ENDS, "the crisis ends in war (escalation: a war decided, undecided at the horizon, or out of control)"),
     "concession": Measure(_ENDS, "the defending side concedes the stake"),

@@ -22,7 +22,7 @@ Tree (built once per scenario by :mod:`.tree`; payoffs and chance carry a sample
       then chance at the rung k fought at:                             -- Schelling 1960;
           out of control  slip  = min(1, loss_of_control (k/21)^2 (1 + alert_risk [alert]))
           decided         (1 - slip) decisiveness min(1, k/12)         -- Powell 2004
-          the war goes on otherwise (after round R: undecided, C keeps stalemate_share)
+          the war goes on otherwise (after round R: undecided, worth its continuation)
 
 In the perfect-information version (``information="perfect"``, what ``spe`` and ``qbi``
 solve) every mover sees the types; in the information-set version (``qre``, ``pbe``) each
@@ -49,7 +49,8 @@ discounted by ``delta^(r-1)``):
 * C: ``V_C theta won + partner_value support + sphere_value influence + office_value
   P(keeps office) - punishment_cost P(punished)`` at the end (``theta = 1``, or
   ``irresolute_stake`` for the irresolute type; ``won`` = ``x`` for a settlement, ``pi`` for a
-  decided war, 1 if T concedes, 0 if C concedes, ``stalemate_share`` if undecided), minus,
+  decided war, 1 if T concedes, 0 if C concedes; an undecided war is worth its continuation
+  at the fitted hazard of decision, :func:`.payoffs.continuation`), minus,
   per round, the war cost ``conventional_war min(1, k/12)``, D's answers (sanctions,
   conventional strike, ``nuclear_retaliation`` times the damage D's arsenal can do), the
   taboo ``nuclear_taboo`` in the round it first stands on a nuclear rung, and
@@ -58,7 +59,7 @@ discounted by ``delta^(r-1)``):
   (:mod:`brink.aftermath`, M6-M9), mixed over the lottery of the ending: a settlement at
   share ``x`` is judged at home as ``x`` victory and ``1 - x`` concession (assumption), an
   undecided war as a stalemate.
-* D: ``V_D (1 - won)`` minus its answers' costs divided by ``cost_tolerance``; the
+* D: ``V_D (1 - won)`` (an undecided war: the continuation's ``kept``) minus its answers' costs divided by ``cost_tolerance``; the
   umbrella cost when nuclear use is answered below a nuclear response and the legal cost
   of a weak (non-military) answer (M1, M2, as in the crisis template); the **audience
   cost** ``credibility * (declared rank - answer rank) / 6`` whenever an answer to a climb

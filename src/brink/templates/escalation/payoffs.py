@@ -45,7 +45,7 @@ from brink.templates.escalation.tree import (
     skeleton,
 )
 
-__all__ = ["AfterCrisis", "Quantities", "after_crisis", "chance_layout", "chance_probabilities", "chance_table", "outcome_classes", "payoff_rows", "payoff_terms", "prepare", "spread_chance", "terminals_by_outcome_class", "war_classes", "win_probability"]
+__all__ = ["MAX_CONTINUATION_ROUNDS", "AfterCrisis", "Continuation", "Quantities", "after_crisis", "chance_layout", "chance_probabilities", "chance_table", "clipped_trend_sum", "continuation", "outcome_classes", "payoff_rows", "payoff_terms", "prepare", "spread_chance", "terminals_by_outcome_class", "war_classes", "war_costs", "win_probability"]
 
 _BIT = {r: 1 << i for i, r in enumerate(RESPONSES)}
 
@@ -101,6 +101,9 @@ class Quantities:
     war_class: IndexArray  # (T,) class of each terminal
     lottery: FloatArray  # (S, O, 4) victory, stalemate, defeat, concession, per outcome class
     won: FloatArray  # (S, U) the challenger's expected share of the stake, per war class
+    kept: FloatArray  # (S, O) the defender side's expected share, per outcome class (1 - won unless undecided)
+    burden: FloatArray  # (S, O) discounted rounds of war at full intensity still to come (undecided wars)
+    prevails: FloatArray  # (S, O) the chance the challenger gets its way (measure ``challenger_prevails``)
     leader: AfterCrisis  # per outcome class (:func:`outcome_classes`)
     settled_share: FloatArray  # (O,) the share a settlement gives the challenger, 0 for other endings
     by_class: FloatArray  # (S, U, 3)
@@ -211,6 +214,115 @@ def win_probability(
     return np.asarray(np.clip(p, 0.0, 1.0), dtype=np.float64)
 
 
+#: The longest a war left undecided at the horizon is counted to go on (the cap of the
+#: geometric sums of :func:`continuation` where neither discounting nor a chance of decision
+#: ends them: a discount of 1 with a decisiveness of 0).
+MAX_CONTINUATION_ROUNDS = 1000.0
+_BIG = 1e15
+
+
+def clipped_trend_sum(a: FloatArray, t: FloatArray, q: FloatArray) -> FloatArray:
+    """``sum_{k >= 0} q^k clip(a + t k, 0, 1)`` in closed form (``0 <= q < 1``), elementwise.
+
+    The clipped line is constant (0 or 1) before ``k1``, linear on ``[k1, k2)`` and constant
+    after ``k2``; each piece is a geometric or arithmetico-geometric series:
+    ``sum_{k=m}^{n-1} q^k = (q^m - q^n) / (1 - q)`` and ``sum_{k=0}^{n-1} k q^k =
+    q (1 - n q^(n-1) + (n-1) q^n) / (1 - q)^2``.
+    """
+    a, t, q = np.broadcast_arrays(np.asarray(a, dtype=np.float64), np.asarray(t, dtype=np.float64),
+                                  np.asarray(q, dtype=np.float64))
+    up, down = t > 0, t < 0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        safe = np.where(t == 0, 1.0, t)
+        k1 = np.where(up, np.ceil(-a / safe), np.where(down, np.ceil((a - 1) / -safe), 0.0))
+        k2 = np.where(up, np.ceil((1 - a) / safe), np.where(down, np.floor(a / -safe) + 1, 0.0))
+    k1 = np.clip(np.nan_to_num(k1, nan=0.0, posinf=_BIG, neginf=0.0), 0.0, _BIG)
+    k2 = np.clip(np.nan_to_num(k2, nan=0.0, posinf=_BIG, neginf=0.0), k1, _BIG)
+    flat = np.clip(a, 0.0, 1.0)
+    start = np.where(up, 0.0, np.where(down, 1.0, flat))
+    end = np.where(up, 1.0, np.where(down, 0.0, flat))
+    one = 1.0 - q
+
+    def power(k: FloatArray) -> FloatArray:
+        with np.errstate(divide="ignore", over="ignore"):
+            return np.where(k >= _BIG, 0.0, q ** np.maximum(np.minimum(k, _BIG), 0.0))
+
+    def moment(n: FloatArray) -> FloatArray:  # sum_{k=0}^{n-1} k q^k
+        qn = power(n)
+        with np.errstate(invalid="ignore", over="ignore"):
+            body = q * (1 - n * power(n - 1) + (n - 1) * qn) / one**2
+        return np.where(n <= 1, 0.0, np.where(np.isfinite(body), body, q / one**2))
+
+    q1, q2 = power(k1), power(k2)
+    linear = a * (q1 - q2) / one + t * (moment(k2) - moment(k1))
+    return np.asarray(start * (1 - q1) / one + np.where(k2 > k1, linear, 0.0) + end * q2 / one, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Continuation:
+    """The value of a war still undecided at the horizon, per sample and class ``(S, O)``.
+
+    ``won``: the challenger's share of the stake, discounted to the horizon round; ``kept``:
+    the defender side's; ``rounds``: the discounted expected rounds of further war (each
+    side's cost per round of war at the rung times it is what the war still costs it);
+    ``prevails``: the probability that the challenger wins it in the end (undiscounted).
+    """
+
+    won: FloatArray
+    kept: FloatArray
+    rounds: FloatArray
+    prevails: FloatArray
+
+
+def continuation(
+    base: FloatArray, trend: FloatArray, horizon: int, kahn: FloatArray, nuclear: IndexArray, answered: IndexArray,
+    effects: dict[str, FloatArray], coercion: FloatArray, decisiveness: FloatArray, delta: FloatArray,
+) -> Continuation:
+    """A war undecided after round ``R = horizon`` goes on at its rung ``k`` until decided.
+
+    Each later round ``R + j`` (``j >= 1``) it is decided with the hazard ``h =
+    decisiveness min(1, k/12)`` (the fitted, exponential hazard of the war-level disputes:
+    :func:`brink.mechanisms.reference.war_decisiveness`) and, if decided, won by the
+    challenger with ``p_j = g(clip(balance + trend (R + j - 1), 0, 1))``: the balance moved by
+    the trend, ``g`` the coercion and answers of :func:`win_probability` (an affine map
+    ``g(x) = A x + B``).  Discounted to round ``R`` (Powell 2004's bargaining while
+    fighting; Slantchev 2003's war that ends when a side's strength runs out)::
+
+        won     = sum_{j>=1} delta^j (1-h)^(j-1) h p_j
+        kept    = sum_{j>=1} delta^j (1-h)^(j-1) h (1 - p_j)
+        rounds  = sum_{j>=1} delta^j (1-h)^(j-1) = delta / (1 - delta (1-h))
+        prevails = sum_{j>=1} (1-h)^(j-1) h p_j        (no discount: the chance it is won)
+
+    so a side's value of the war is ``V won - c min(1, k/12) rounds``.  Slips out of control
+    after the horizon are not counted (assumption: the crisis's risk is played in its rounds).
+    The series are summed in closed form (:func:`clipped_trend_sum`); ``delta (1-h)`` is capped
+    so that a war nobody can decide and nobody discounts counts at most
+    :data:`MAX_CONTINUATION_ROUNDS` rounds.
+    """
+    cap = 1.0 - 1.0 / MAX_CONTINUATION_ROUNDS
+    h = np.clip(decisiveness[:, None] * np.minimum(1.0, kahn[None, :] / FULL_WAR_RUNG), 0.0, 1.0)
+    d = delta[:, None]
+    a = base[:, None] + trend[:, None] * horizon
+    scale = np.ones_like(h)
+    for name in ("sanctions", "arms-supply", "deployment"):
+        hit = (answered & _BIT[name]) > 0
+        scale = np.where(hit[None, :], scale * (1 - effects[name][:, None]), scale)
+    military = (answered & (_BIT["conventional-strike"] | _BIT["nuclear-response"])) > 0
+    scale = np.where(military[None, :], scale * (1 - effects["strike"][:, None]), scale)
+    c = np.where(nuclear[None, :] > 0, coercion[:, None], 0.0)
+    A, B = scale * (1 - c), scale * c
+    out = []
+    for q in (np.minimum(d * (1 - h), cap), np.minimum(1 - h, cap)):
+        series = clipped_trend_sum(a, np.broadcast_to(trend[:, None], a.shape), q)
+        out.append(h * (A * series + B / (1 - q)))
+    q = np.minimum(d * (1 - h), cap)
+    rounds = d / (1 - q)
+    won = d * out[0]
+    decided = d * h / (1 - q)
+    return Continuation(won=won, kept=decided - won, rounds=np.asarray(rounds, dtype=np.float64),
+                        prevails=out[1])
+
+
 def chance_probabilities(scenario: EscalationScenario, params: Params, sk: Skeleton) -> FloatArray:
     """``(S, edges)`` chance probabilities: the types' priors and every fight's three edges.
 
@@ -316,8 +428,10 @@ def payoff_terms(st: Structure) -> tuple[IndexArray, IndexArray, FloatArray]:
 def _outcome_key(t: Terminals) -> NDArray[np.int64]:
     nuclear_end = (t.end_kahn >= NUCLEAR_RUNG).astype(np.int64)
     share_key = np.where(np.isnan(t.share), -1, np.round(np.nan_to_num(t.share) * 1e6)).astype(np.int64)
+    # an undecided war goes on at its rung (:func:`continuation`): the rung is part of its class
+    horizon_rung = np.where(t.ending == HORIZON, np.round(t.end_kahn * 1e6), -1).astype(np.int64)
     return np.stack([t.ending, t.end_round, share_key, nuclear_end, t.answered,
-                     (t.nuclear_round > 0).astype(np.int64)], axis=1)
+                     (t.nuclear_round > 0).astype(np.int64), horizon_rung], axis=1)
 
 
 def prepare(scenario: EscalationScenario, params: Params, sk: Skeleton) -> Quantities:
@@ -340,23 +454,32 @@ def prepare(scenario: EscalationScenario, params: Params, sk: Skeleton) -> Quant
     }
     pi = win_probability(conventional_balance(scenario, params), v("process.trend"), rounds, nuclear_end[rep],
                          t.answered[rep], effects, v("crisis.nuclear_coercion"))
-    sigma = v("crisis.stalemate_share")[:, None]
     fought = (ending == SLIP) | (ending == DECIDED)
     classes = len(rep)
     lot = np.zeros((n, classes, 4))
     settled = ending == SETTLE
+    undecided = ending == HORIZON
     lot[:, :, VICTORY] = np.where(fought, pi, 0.0) + (ending == T_CONCEDES) + settled * share
     lot[:, :, DEFEAT] = np.where(fought, 1 - pi, 0.0)
-    lot[:, :, STALEMATE] = (ending == HORIZON).astype(float)[None, :]
+    lot[:, :, STALEMATE] = undecided.astype(float)[None, :]
     lot[:, :, CONCESSION] = ((ending == C_CONCEDES) + settled * (1 - share))[None, :]
-    won = (np.where(fought, pi, 0.0) + (ending == T_CONCEDES) + (ending == SETTLE) * share
-           + np.where(ending == HORIZON, sigma, 0.0))
+    delta = v("process.discount")
+    # a war undecided at the horizon is worth its continuation, not a fixed share
+    cont = continuation(conventional_balance(scenario, params), v("process.trend"), R, t.end_kahn[rep],
+                        nuclear_end[rep], t.answered[rep], effects, v("crisis.nuclear_coercion"),
+                        v("process.decisiveness"), delta)
+    decided_share = np.where(fought, pi, 0.0) + (ending == T_CONCEDES) + (ending == SETTLE) * share
+    won = np.where(undecided, cont.won, decided_share)
+    kept = np.where(undecided, cont.kept, 1.0 - decided_share)
+    cost_c, cost_t = war_costs(scenario, params)
+    intensity = np.minimum(1.0, t.end_kahn[rep] / FULL_WAR_RUNG)
+    burden = np.where(undecided, cont.rounds * intensity[None, :], 0.0)
+    prevails = lot[:, :, VICTORY] + np.where(undecided, cont.prevails, 0.0)
     nuclear = (t.nuclear_round[rep] > 0).astype(np.int64)
     sanctioned = ((t.answered[rep] & _BIT["sanctions"]) > 0).astype(np.int64)
     after = after_crisis(scenario, params, lot, nuclear, sanctioned)
     lot_outcome = lot
 
-    delta = v("process.discount")
     # the discount of each round, as the per-class power ``delta ** (round - 1)`` gives it
     lag = delta[:, None] ** (np.arange(1, R + 1)[None, :] - 1)
     by_class = np.empty((n, len(first), 3))
@@ -366,7 +489,8 @@ def prepare(scenario: EscalationScenario, params: Params, sk: Skeleton) -> Quant
         return np.ascontiguousarray(np.broadcast_to(np.asarray(v(name), dtype=np.float64), (n,)))
 
     _class_values(
-        np.ascontiguousarray(won), np.ascontiguousarray(after.value), of_class, rounds[of_class],
+        np.ascontiguousarray(won), np.ascontiguousarray(kept), np.ascontiguousarray(burden * cost_c[:, None]),
+        np.ascontiguousarray(burden * cost_t[:, None]), np.ascontiguousarray(after.value), of_class, rounds[of_class],
         t.challenger_type[first] == 1, t.defender_type[first] == 1, np.ascontiguousarray(lag),
         column("process.irresolute_stake"), column("process.restrained_stake"), column("crisis.stakes.challenger"),
         column("crisis.stakes.defender"), column("crisis.stakes.target"), by_class, won_class,
@@ -375,7 +499,8 @@ def prepare(scenario: EscalationScenario, params: Params, sk: Skeleton) -> Quant
     ptr, term, weight = payoff_terms(sk.structure)
     table, chance_row = chance_table(scenario, params, sk)
     return Quantities(
-        war_class=war_class, lottery=lot_outcome, won=won_class, leader=after, settled_share=settled * share,
+        war_class=war_class, lottery=lot_outcome, won=won_class, kept=kept, burden=burden, prevails=prevails,
+        leader=after, settled_share=settled * share,
         by_class=by_class, coef=coef, ptr=ptr, term=term, weight=weight, chance_table=table, chance_row=chance_row,
     )
 
@@ -383,6 +508,9 @@ def prepare(scenario: EscalationScenario, params: Params, sk: Skeleton) -> Quant
 @njit(cache=True, nogil=True)
 def _class_values(
     won: FloatArray,
+    kept: FloatArray,
+    burden_c: FloatArray,
+    burden_t: FloatArray,
     value: FloatArray,
     of_class: IndexArray,
     rounds: IndexArray,
@@ -397,11 +525,12 @@ def _class_values(
     by_class: FloatArray,
     won_class: FloatArray,
 ) -> None:  # pragma: no cover - compiled
-    """The class values ``by_class (S, U, 3)`` in one pass, from the outcome classes' ``won``
-    and post-war ``value`` ``(S, O)``: ``u_C = lag (V_C theta won + value)``, ``u_D = lag V_D
-    (1 - won)``, ``u_T = lag V_T theta_T (1 - won)`` with ``lag = delta^(round - 1)`` (package
-    doc), each multiplied in the order of the numpy expressions they replace, so the values are
-    the same bit for bit without an ``(S, U)`` temporary per factor."""
+    """The class values ``by_class (S, U, 3)`` in one pass, from the outcome classes' ``won``,
+    ``kept``, the continuation's war costs ``burden_c``, ``burden_t`` and the post-war ``value``
+    ``(S, O)``: ``u_C = lag (V_C theta won - burden_c + value)``, ``u_D = lag V_D kept``,
+    ``u_T = lag (V_T theta_T kept - burden_t)`` with ``lag = delta^(round - 1)`` (package doc;
+    ``kept = 1 - won`` and no burden unless the war is undecided at the horizon), each
+    multiplied in the order written, without an ``(S, U)`` temporary per factor."""
     S = won.shape[0]
     U = of_class.shape[0]
     for s in range(S):
@@ -411,10 +540,18 @@ def _class_values(
             d = lag[s, rounds[u] - 1]
             theta = irresolute_stake[s] if irresolute[u] else 1.0
             theta_t = restrained_stake[s] if restrained[u] else 1.0
+            k = kept[s, o]
             won_class[s, u] = w
-            by_class[s, u, 0] = d * (stake_c[s] * theta * w + value[s, o])
-            by_class[s, u, 1] = d * stake_d[s] * (1 - w)
-            by_class[s, u, 2] = d * stake_t[s] * theta_t * (1 - w)
+            by_class[s, u, 0] = d * (stake_c[s] * theta * w - burden_c[s, o] + value[s, o])
+            by_class[s, u, 1] = d * (stake_d[s] * k)
+            by_class[s, u, 2] = d * (stake_t[s] * theta_t * k - burden_t[s, o])
+
+
+def war_costs(scenario: EscalationScenario, params: Params) -> tuple[FloatArray, FloatArray]:
+    """Per round of war at full intensity, the challenger's and the target's cost ``(S,)``,
+    in units of the challenger's stake: ``costs.conventional_war`` and ``costs.target_war``."""
+    v = ParameterValues(params)
+    return v("costs.conventional_war"), v("costs.target_war")
 
 
 def _coefficients(
@@ -430,8 +567,9 @@ def _coefficients(
     cred = v(f"{dk}.interests.credibility", 0.5)
     umbrella, legal = _coverage(scenario)
     umbrella_cost, legal_cost = alliances.commitment_costs_core(cred, v(f"{dk}.legal_weight", 0.5), umbrella, legal)
+    cost_c, cost_t = war_costs(scenario, params)
     base: dict[tuple[int, str], FloatArray] = {
-        (0, "war"): v("costs.conventional_war"),
+        (0, "war"): cost_c,
         (0, "taboo"): v("costs.nuclear_taboo"),
         (0, "sanctions"): v("costs.sanctions"),
         (0, "conventional_strike"): v("costs.conventional_strike"),
@@ -449,7 +587,7 @@ def _coefficients(
         (1, "audience"): cred,
         (1, "norm"): v(f"{dk}.interests.norm", 0.5),
         (1, "self_preservation"): v(f"{dk}.interests.self_preservation", 0.5),
-        (2, "war"): v("costs.target_war"),
+        (2, "war"): cost_t,
         (2, "nuclear"): v("costs.target_nuclear"),
     }
     powers = delta[None, :] ** np.arange(R)[:, None]  # (R, S)

@@ -40,7 +40,7 @@ RESPONSE_OUTCOMES: dict[str, str] = {
 }
 OUTCOME_PATTERNS: tuple[str, ...] = (
     "tactical_nuclear_use", "strategic_nuclear_use", *ENDINGS, "war", *RESPONSE_OUTCOMES.values(), "defender_responds",
-    "challenger_victory", "challenger_defeat", "leader_survives", "domestic_removal", "foreign_imposed_regime_change",
+    "challenger_victory", "challenger_defeat", "challenger_prevails", "leader_survives", "domestic_removal", "foreign_imposed_regime_change",
     "partners_abandon", "partner_abandons.*", "rung.*", "declared.*",
 )
 
@@ -128,6 +128,7 @@ def tally(
     # a settlement counts at home as part victory (the leader's survival) but is not a victory
     out["challenger_victory"] = (per_class * (q.lottery[rows, :, VICTORY] - q.settled_share[None, :])).sum(axis=1)
     out["challenger_defeat"] = (per_class * q.lottery[rows, :, DEFEAT]).sum(axis=1)
+    out["challenger_prevails"] = (per_class * q.prevails[rows]).sum(axis=1)
     out["leader_survives"] = (per_class * lp.survival[rows]).sum(axis=1)
     out["foreign_imposed_regime_change"] = (per_class * lp.foreign[rows]).sum(axis=1)
     out["domestic_removal"] = (per_class * lp.domestic[rows]).sum(axis=1)
