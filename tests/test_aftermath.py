@@ -172,6 +172,39 @@ def test_resource_wealth_raises_foreign_imposed_removal() -> None:
     assert rich.foreign[0, 0] > poor.foreign[0, 0] * 1.2
 
 
+def test_oil_multiplies_an_outside_powers_odds_of_acting_as_bove_et_al_find() -> None:
+    """Bove, Gleditsch & Sekeris 2016: the odds of acting rise by resource_odds ** (interest * wealth),
+    whatever the chance of success (the value of success set to 0 to isolate it).  U: interest 0.5,
+    cost 4, success 0.3; no partners (shield 0.5 x support 1), no background rate, a stalemate."""
+    quiet = ("partners={}", "survival.foreign_imposed={base: 0}", "interveners.U.value=0",
+             "energy_discount.offered_usd_per_bbl=0")
+    q = 0.3 * (1 - 0.5 * 1.0)
+
+    def odds(*extra: str) -> float:
+        game, _ = solve((*quiet, *extra))
+        a = path(game, "foreign_hazard")[0] / (1 - path(game, "domestic_hazard")[0]) / q
+        return float(a / (1 - a))
+
+    assert odds("actors.A.resource_wealth=0") == pytest.approx(math.exp(-4.0), rel=1e-9)
+    assert odds("actors.A.resource_wealth=1") == pytest.approx(math.exp(-4.0) * 100 ** 0.5, rel=1e-9)
+    assert odds("actors.A.resource_wealth=1", "survival.foreign_imposed={base: 0, resource_odds: 1}") == pytest.approx(
+        math.exp(-4.0), rel=1e-9)
+
+
+def test_the_resource_clause_matters_for_russia_within_the_nuclear_record() -> None:
+    """ukraine-2022 after a defeat: resource-rich Russia (0.9) more than doubles the foreign removal of a
+    resource-poor one; nuclear deterrence keeps it under the one-sided 95% bound of the record (no
+    nuclear-armed state's leader removed from outside in 436 leader-years, 0.0069 a year)."""
+    removal = []
+    for wealth in (0.0, 0.9):
+        sc = load_scenario("ukraine-2022", (f"actors.RUS.resource_wealth={wealth}",))
+        starts = np.asarray([[OUTCOME_NAMES.index("defeat"), 0, 0]], dtype=np.int64)
+        game = aftermath.solve(build_inputs(sc, sc.parameters.draw(0, 0, 128), starts))  # type: ignore[arg-type]
+        removal.append(float(game.foreign.mean()))
+    assert removal[1] > 2 * removal[0]
+    assert removal[1] < -math.expm1(-3 * reference.nuclear_exit_record().nuclear.foreign_upper_95)
+
+
 def test_survival_falls_with_defeat_and_with_abandonment() -> None:
     stalemate, _ = solve()
     defeat, _ = solve(ending="defeat")

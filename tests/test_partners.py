@@ -101,3 +101,17 @@ def test_unchecked_cores_equal_the_public_functions_bit_for_bit(rows: list[tuple
     interest = np.array([a1[0], 0.3])
     weights = np.column_stack([xc, partners * interest])
     assert np.array_equal(sphere_influence(xc, partners, interest), sphere_shares(weights))
+
+
+@pytest.mark.parametrize("scenario", ["ukraine-2022", "ukraine-in-nato"])
+def test_energy_dependence_of_the_bundled_partners_is_the_data(scenario: str) -> None:
+    """The partners' energy dependence is the share of their crude imports bought from Russia in 2024
+    (China customs; Indian trade data: the shared facts table), to the two digits the scenario gives.
+    Their log-odds weights are assumptions: no shared data set has dyadic trade to estimate them."""
+    from brink.scenario import load_scenario
+
+    sc = load_scenario(scenario)
+    rows = {r.buyer: r.share_of_buyer_imports for r in energy().crude_exports
+            if r.period == "2024" and r.share_of_buyer_imports is not None}
+    for buyer in ("CHN", "IND"):
+        assert sc.partners[buyer].energy_dependence.root == pytest.approx(rows[buyer], abs=0.005)

@@ -287,6 +287,11 @@ def build_inputs(
         f_rate = np.full(n, foreign_rate(regime))
     h_bg = survival.monthly_probability(f_rate)
     wealth = v(f"actors.{C}.resource_wealth", 0.0)
+    odds = v(f"{fi}.resource_odds")
+    if (odds <= 0).any():
+        raise InputError("survival.foreign_imposed.resource_odds must be > 0", scenario.where(f"{fi}.resource_odds"),
+                         "give the odds ratio of acting against a fully resource-rich state (1: no oil motive)")
+    log_odds = np.log(odds)
     names = tuple(getattr(scenario, "interveners", {}))
     gain = np.zeros((n, len(names)))
     icost = np.zeros((n, len(names)))
@@ -294,7 +299,7 @@ def build_inputs(
     for i, u in enumerate(names):
         interest = bounded_array(f"interveners.{u}.energy_interest", v(f"interveners.{u}.energy_interest"), 0.0, 1.0)
         gain[:, i] = v(f"interveners.{u}.value") * interest * wealth
-        icost[:, i] = v(f"interveners.{u}.cost")
+        icost[:, i] = v(f"interveners.{u}.cost") - interest * wealth * log_odds  # the oil motive (Bove et al. 2016)
         isucc[:, i] = bounded_array(f"interveners.{u}.success", v(f"interveners.{u}.success"), 0.0, 1.0)
     deter = 1.0 - v(f"{fi}.nuclear_deterrence") * float(armed)
     shield = v(f"{fi}.partner_shield")

@@ -19,6 +19,7 @@ __all__ = [
     "HORIZON_MONTHS",
     "MAX_ACTIONS",
     "MAX_MONTHS",
+    "RESOURCE_ODDS",
     "AftermathEnergy",
     "AftermathForeignImposed",
     "AftermathOutcomeMultipliers",
@@ -34,6 +35,11 @@ __all__ = [
 HORIZON_MONTHS = 36
 #: The longest horizon a scenario may ask for (ten years; the cost grows linearly).
 MAX_MONTHS = 120
+#: Odds ratio of an outside power acting against a fully resource-rich state at full energy
+#: interest (Bove, Gleditsch & Sekeris 2016, JCR 60(7): third-party intervention in civil wars up
+#: to ~100 times likelier with large oil reserves and high intervener oil demand; shared facts
+#: table blocs_and_energy.yaml, empirical_base_rates.regime_change).
+RESOURCE_ODDS = 100.0
 #: The most joint discount choices a month may offer the leader (levels ** buying partners).
 MAX_ACTIONS = 256
 
@@ -129,14 +135,20 @@ class AftermathForeignImposed(Section):
     ``base`` is the yearly rate of removal by powers the scenario does not name; left
     out, it is the Archigos rate for the leader's regime, or for a nuclear-armed state
     the rate observed among nuclear-armed states (none in the data:
-    ``brink.mechanisms.reference.nuclear_exit_record``).  The other three shape the
+    ``brink.mechanisms.reference.nuclear_exit_record``).  The next three shape the
     success of a named intervener (:func:`brink.mechanisms.removal.intervention`).
+    ``resource_odds`` is the oil motive: an intervener with energy interest ``i`` acts
+    against a state of resource wealth ``w`` with its odds multiplied by ``resource_odds **
+    (i * w)``, whatever the chance of success (Bove, Gleditsch & Sekeris 2016 find third-party
+    intervention up to ~100 times likelier where oil reserves and the intervener's oil demand
+    are large; the default 100 reads that bound at ``i = w = 1``).
     """
 
     base: Q | None = Field(None, description="Monthly base rate of foreign-imposed removal; left out, read from the data")
     nuclear_deterrence: Q = Field(Q(0.9), description="How much nuclear weapons deter an intervener, in [0, 1]")
     partner_shield: Q = Field(Q(0.5), description="How much partners' support shields the leader from an intervener, in [0, 1]")
     weakness_effect: Q = Field(Q(1.0), description="How much a defeat's weakness raises an intervener's chance of success")
+    resource_odds: Q = Field(Q(RESOURCE_ODDS), description="Odds ratio of an outside power acting against a fully resource-rich state when its energy interest is full (Bove, Gleditsch & Sekeris 2016: up to ~100)")
 
 
 class AftermathSurvival(Section):
