@@ -214,3 +214,19 @@ def test_a_fixed_settlement_is_its_own_ending(capsys: pytest.CaptureFixture[str]
     assert low["summary"]["domestic_removal"] > high["summary"]["domestic_removal"]
     text = brink_out(capsys, monkeypatch, *base[:-3])
     assert "crisis ending fixed: settlement" in text and "settlement 100.0%" in text
+
+
+def test_survival_given_each_ending_obeys_the_law_of_total_probability(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 22's conditional metric: survival given each ending drawn, weighted by the endings' shares,
+    is the survival; with the ending fixed it is the survival itself."""
+    out = json.loads(brink_out(capsys, monkeypatch, "simulate", "ukraine-2022", "-n", "300", "--months", "12",
+                               "--no-store", "--json"))
+    given, shares = out["survival_given"], out["endings"]
+    assert any(v is not None for v in given.values())
+    total = sum(shares[k] * v for k, v in given.items() if v is not None)
+    assert total == pytest.approx(out["summary"]["survival"], abs=1e-9)
+    assert all(given[k] is None for k, v in shares.items() if k != "nuclear_use" and v == 0.0)
+    fixed = json.loads(brink_out(capsys, monkeypatch, "simulate", *SMALL, "--no-store", "--json"))
+    assert fixed["survival_given"]["stalemate"] == pytest.approx(fixed["summary"]["survival"], abs=1e-12)
+    assert fixed["survival_given"]["defeat"] is None

@@ -131,6 +131,9 @@ def _print(result: SimulationResult, console: Console) -> None:
         f"{name.replace('_', ' ')} {_pct(p)}" for name, p in result.endings.items()
     )
     console.print(f"crisis endings: {endings}", highlight=False)
+    given = ", ".join(f"{name} {_pct(p)}" for name, p in result.survival_given.items() if p is not None)
+    if given:
+        console.print(f"in office at month {result.months} given the ending: {given}", highlight=False)
     table = Table(title="after the crisis, by month (mean; 5-95% across samples)", title_justify="left")
     for name in ("month", "in office", "5-95%", "domestic hazard", "foreign hazard",
                  "reserves $bn (median)", "5-95%", "discount $/bbl"):

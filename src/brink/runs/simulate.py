@@ -166,6 +166,8 @@ class TrajectoryModel:
         # the first month (from 1, as in the table) the leader starts with empty reserves
         metrics["reserves_exhausted_month"] = np.where(empty.any(axis=1), empty.argmax(axis=1) + 1.0, np.nan)
         outcomes = {f"ending.{name}": (starts[chosen, 0] == i).astype(np.float64) for i, name in enumerate(ENDINGS)}
+        for i, name in enumerate(ENDINGS):  # NaN elsewhere: the mean over samples is survival given the ending
+            metrics[f"survival_given.{name}"] = np.where(starts[chosen, 0] == i, metrics["survival"], np.nan)
         outcomes["nuclear_use"] = starts[chosen, 1].astype(np.float64)
         for d in (outcomes, metrics):
             for k in d:
@@ -339,6 +341,7 @@ class SimulationResult:
     table: list[dict[str, float | None]] = field(default_factory=list)
     summary: dict[str, float | None] = field(default_factory=dict)
     endings: dict[str, float | None] = field(default_factory=dict)
+    survival_given: dict[str, float | None] = field(default_factory=dict)
     partners: tuple[str, ...] = ()
     failed: int = 0
     run_id: str | None = None
@@ -349,7 +352,7 @@ class SimulationResult:
             "scenario": self.scenario, "samples": self.samples, "seed": self.seed, "solver": self.solver,
             "lambda": self.lam, "months": self.months, "ending": self.ending, "version": __version__,
             "failed": self.failed, "partners": list(self.partners), "endings": self.endings,
-            "summary": self.summary, "table": self.table, "run_id": self.run_id,
+            "survival_given": self.survival_given, "summary": self.summary, "table": self.table, "run_id": self.run_id,
         }
 
 
@@ -488,6 +491,7 @@ def simulate(
     result.summary["reserves_exhausted_share"] = _clean(exhausted / valid) if valid else None
     result.endings = {k.split(".", 1)[1]: _clean(agg.mean(k)) for k in agg.sums if k.startswith("ending.")}
     result.endings["nuclear_use"] = _clean(agg.mean("nuclear_use"))
+    result.survival_given = {name: _clean(agg.mean(f"survival_given.{name}")) for name in ENDINGS}
     if store is not None and run_id is not None:
         store.finish_run(run_id, result.to_json())
     return result
