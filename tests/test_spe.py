@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from brink.errors import InputError
 from brink.games import Game, GameError, NodeKind, TreeBuilder
-from brink.model import modal_paths
+from brink.model import modal_paths, with_ties
 from brink.solvers import solve, solve_spe
 from brink.solvers.profile import expected_payoffs, node_values, reach_probabilities
 from brink.solvers.spe import TIE_TOLERANCE, spe_payoffs, spe_terminal_reach
@@ -127,12 +127,13 @@ def random_pi_game(seed: int, samples: int | None, players: int, probs_sampled: 
     return b.build()
 
 
-def brute_force(game: Game) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Recursive backward induction of one sample: accumulated values, choices, ties."""
+def brute_force(game: Game) -> tuple[np.ndarray, list[list[int]], np.ndarray]:
+    """Recursive backward induction of one sample: accumulated values, the tied best actions
+    of every mover (uniformly mixed, the values their mean), ties."""
     acc = game.node_payoffs()
     n = game.n_nodes
     values = np.zeros((n, game.n_players))
-    choice = np.full(n, -1)
+    choice: list[list[int]] = [[] for _ in range(n)]
     ties = np.zeros(n, dtype=bool)
 
     def visit(v: int) -> np.ndarray:
@@ -151,9 +152,9 @@ def brute_force(game: Game) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         own = [cv[i] for cv in child_values]
         best = max(own)
         good = [a for a, x in enumerate(own) if x >= best - TIE_TOLERANCE * (1 + abs(best))]
-        choice[v] = good[0]
+        choice[v] = good
         ties[v] = len(good) > 1
-        values[v] = child_values[good[0]]
+        values[v] = sum(child_values[a] for a in good) / len(good)
         return values[v]
 
     visit(0)
@@ -179,13 +180,13 @@ def test_spe_equals_brute_force_sample_by_sample(
         def pick(a: np.ndarray, k: int = k) -> np.ndarray:
             return a[k] if samples else a
 
-        np.testing.assert_array_equal(pick(sol.node_values), values)
-        np.testing.assert_array_equal(pick(sol.payoffs), values[0])
+        np.testing.assert_allclose(pick(sol.node_values), values, rtol=1e-15, atol=1e-15)
+        np.testing.assert_allclose(pick(sol.payoffs), values[0], rtol=1e-15, atol=1e-15)
         np.testing.assert_array_equal(pick(sol.ties), ties)
         for v in np.flatnonzero(one.kind == NodeKind.PERSONAL):
             probs = sol.action_probs(int(one.infoset[v]), k if samples else None)
             expected = np.zeros_like(probs)
-            expected[choice[v]] = 1.0
+            expected[choice[v]] = 1.0 / len(choice[v])
             np.testing.assert_array_equal(probs, expected)
         assert pick(sol.max_regret) <= 1e-12 * (1 + np.abs(values).max())
     # the kernel's reach and values agree with the independent profile functions
@@ -230,7 +231,7 @@ def test_streaming_paths_are_bit_identical_to_the_full_solution(
     lean = spe_terminal_reach(game, chunk_size=chunk)
     np.testing.assert_array_equal(lean.payoffs, sol.payoffs)
     np.testing.assert_array_equal(lean.reach, sol.reach[:, game.terminals])
-    np.testing.assert_array_equal(lean.modal, modal_paths(sol)[0])
+    np.testing.assert_array_equal(with_ties(game, lean.modal)[0], modal_paths(sol)[0])
     # sample-minor payoffs (a transposed view) are read in place, with the same result
     view = np.ascontiguousarray(game.outcome_payoffs.transpose(1, 2, 0)).transpose(2, 0, 1)
     np.testing.assert_array_equal(spe_terminal_reach(replace(game, outcome_payoffs=view)).reach, lean.reach)
@@ -279,13 +280,17 @@ def test_sampled_payoffs_flip_the_incumbent() -> None:
     fight = np.stack([-np.ones_like(x), x], axis=1)
     sol = solve_spe(entry_game(fight))
     np.testing.assert_array_equal(sol.payoffs[:, 0], [1, 0, 0, 0])
-    np.testing.assert_array_equal(sol.payoffs[:, 1], [1, 2, 2, 2])
-    # x == 1 is a tie at the incumbent's node: lowest index ("fight") is chosen
+    # x == 1 is a tie at the incumbent's node: it mixes 1/2-1/2, so entering is worth
+    # (-1 + 1) / 2 = 0 to the entrant, as much as staying out: the entrant mixes too, and
+    # the incumbent's value is (2 + (1 + 1) / 2) / 2 = 1.5
+    np.testing.assert_array_equal(sol.payoffs[:, 1], [1, 2, 1.5, 2])
     assert sol.ties[:, 2].tolist() == [False, False, True, False]
+    assert sol.ties[:, 0].tolist() == [False, False, True, False]
+    np.testing.assert_array_equal(sol.profile[2], [0.5, 0.5, 0.5, 0.5])
     assert [sol.path(k) for k in range(4)] == [
         ["in", "share"],
         ["out"],
-        ["out"],
+        ["out | in"],
         ["out"],
     ]
 

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from brink.arrays import FloatArray
 
-__all__ = ["PATH_SEPARATOR", "Evaluation", "Evaluator", "concatenate", "decision_players", "decisions"]
+__all__ = ["PATH_SEPARATOR", "TIE_SEPARATOR", "Evaluation", "Evaluator", "concatenate", "decision_players", "decisions"]
 
 
 
@@ -39,7 +39,9 @@ class Evaluation:
         failed: ``(n,)`` True where the sample's game could not be solved; such samples
             carry NaN in outcomes and metrics and are counted, never silently dropped.
         paths: ``(n,)`` index into ``path_labels`` of each sample's most likely path.
-        path_labels: the distinct equilibrium paths (each a " > "-joined action string).
+        path_labels: the distinct equilibrium paths (each a " > "-joined action string); a
+            path whose mover is indifferent at some node stops there with a step naming the
+            tied actions joined by :data:`TIE_SEPARATOR` (``hold | climb``).
         path_chance: for each path label, which of its steps are chance moves (nature's
             draws, e.g. the defender's type) rather than decisions; empty if unknown.
         failure: why the first failed sample failed, for messages (e.g. ``the first
@@ -63,6 +65,10 @@ class Evaluation:
 
 #: The separator of a path's steps in its label ("RUS resolute > offer 0.6 > accept").
 PATH_SEPARATOR = " > "
+#: The separator of tied actions in a path's last step ("... > NATO: none | deter"): the
+#: mover is indifferent between them and mixes uniformly (:mod:`brink.solvers.spe`'s tie
+#: rule), so the modal path stops there instead of naming whichever is listed first.
+TIE_SEPARATOR = " | "
 
 
 def decisions(evaluation: Evaluation) -> Evaluation:
@@ -70,7 +76,9 @@ def decisions(evaluation: Evaluation) -> Evaluation:
 
     This is brink's one definition of a *modal path* (``brink run``, ``brink runs show``,
     ``brink explain``, the what-if, the report): each sample's most likely path of play --
-    from the root, the most likely edge at every node -- with nature's draws folded out, so
+    from the root, the most likely edge at every node, stopping at a tie between a mover's
+    most likely actions (a last step ``a | b``, :data:`TIE_SEPARATOR`: a tie is shown as a
+    tie, never as the action listed first) -- with nature's draws folded out, so
     two samples that differ only in the types nature drew (Harsanyi 1967) follow the same
     path; a path's *share* is the fraction of the (solved) samples whose path it is.  The
     decisions still depend on the types: they are the players' equilibrium choices given

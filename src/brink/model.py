@@ -44,7 +44,7 @@ from numpy.typing import NDArray
 from brink.arrays import FloatArray
 from brink.builder import compile_game
 from brink.errors import InputError
-from brink.evaluation import Evaluation, concatenate
+from brink.evaluation import PATH_SEPARATOR, TIE_SEPARATOR, Evaluation, concatenate
 from brink.games import CHANCE
 from brink.scenario import Scenario, scenario_from_data
 from brink.scenario.ranges import UNBOUNDED, non_finite
@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from brink.games import Game
     from brink.solvers.result import Solution
 
-__all__ = ["MEMORY_BUDGET", "UNBOUNDED", "CrisisModel", "Footprint", "modal_paths"]
+__all__ = ["MEMORY_BUDGET", "UNBOUNDED", "CrisisModel", "Footprint", "modal_paths", "with_ties"]
 
 
 #: Default memory budget of one evaluation, in bytes: rows are solved in pieces whose
@@ -433,7 +433,7 @@ class CrisisModel:
             )
         if fused is not None:
             outcomes, metrics = fused.outcomes, fused.metrics
-            paths, labels, chance = fused.modal, _path_labels(fused.game), _path_chance(fused.game)
+            paths, labels, chance = with_ties(fused.game, fused.modal)
         elif lean is not None and template.capabilities.fast_read_out:
             # the fast read-out: payoffs, terminal reach and modal path only (same numbers)
             game = compile_game(sc, full, self.information, prepared)
@@ -441,7 +441,7 @@ class CrisisModel:
             outcomes, metrics = template.terminal_read_out(
                 sc, full, game, equilibrium.payoffs, equilibrium.reach, prepared
             )
-            paths, labels, chance = equilibrium.modal, _path_labels(game), _path_chance(game)
+            paths, labels, chance = with_ties(game, equilibrium.modal)
         else:
             _, solution = self._solve(sc, full, prepared)
             outcomes, metrics = template.read_out(sc, full, solution, prepared)
@@ -454,8 +454,7 @@ class CrisisModel:
                             f"uncertified by the {self.solver} solver: max or sequential regret above "
                             f"{solution.info['bound']:g} x the payoff range (Solution.info['certified'])"
                         )
-            paths, labels = modal_paths(solution)
-            chance = _path_chance(solution.game)
+            paths, labels, chance = with_ties(solution.game, _modal_codes(solution))
         for d in (outcomes, metrics):
             for k in d:
                 d[k] = np.where(failed, np.nan, np.asarray(d[k], dtype=np.float64))
@@ -490,22 +489,67 @@ def _shipped_model(
 
 
 def modal_paths(solution: Any) -> tuple[NDArray[np.int64], tuple[str, ...]]:
-    """Each sample's most likely path (argmax at every node, first on ties), vectorised.
+    """Each sample's most likely path, vectorised: from the root, the most probable action at
+    every node (the first at chance), stopping at a mover's node whose most probable actions
+    tie (within :data:`brink.solvers.spe.TIE_TOLERANCE`).
 
-    Returns the terminal index reached (into the labels) and one " > "-joined label per terminal.
+    Returns the index of each sample's path into the labels: one " > "-joined label per
+    terminal, then one per tie met (:func:`with_ties`).
     """
+    paths, labels, _ = with_ties(solution.game, _modal_codes(solution))
+    return paths, labels
+
+
+def _modal_codes(solution: Any) -> NDArray[np.int64]:
+    """Each sample's modal path as the kernels give it: a terminal's position or a tie code
+    (:func:`brink.solvers.spe.tie_code`)."""
+    from brink.solvers.spe import TIE_TOLERANCE, tie_bits
+
     g = solution.game
     prof = np.ascontiguousarray(np.atleast_2d(np.asarray(solution.profile, dtype=np.float64)))
-    node = np.empty(prof.shape[0], dtype=np.int64)
+    out = np.empty(prof.shape[0], dtype=np.int64)
+    pos = np.full(g.n_nodes, -1, dtype=np.int64)
+    pos[g.terminals] = np.arange(g.terminals.size)
     _modal_walk(
         prof, np.ascontiguousarray(g.child_ptr, dtype=np.int64), np.ascontiguousarray(g.children, dtype=np.int64),
         np.ascontiguousarray(g.infoset, dtype=np.int64), np.ascontiguousarray(g.infoset_action_ptr, dtype=np.int64),
-        node,
+        np.ascontiguousarray(g.node_player, dtype=np.int64), pos, tie_bits(g), TIE_TOLERANCE, out,
     )
-    terminals = g.terminals
-    pos = np.searchsorted(terminals, node)
-    labels = _path_labels(g)
-    return pos.astype(np.int64), labels
+    return out
+
+
+def with_ties(game: Any, codes: NDArray[np.int64]) -> tuple[NDArray[np.int64], tuple[str, ...], tuple[tuple[bool, ...], ...]]:
+    """Modal paths as kernels give them (a terminal's position, or a tie code of
+    :func:`brink.solvers.spe.tie_code`) as indices into path labels and chance flags.
+
+    The labels are the terminals' (:func:`_path_labels`), then one per distinct tie met: the
+    path to the tied node, then a last step naming the tied actions joined by
+    :data:`brink.evaluation.TIE_SEPARATOR` (``... > hold | climb``): the mover is indifferent
+    and mixes uniformly over them.  Without ties the codes are returned as they are.
+    """
+    from brink.solvers.spe import decode_tie, tie_bits
+
+    labels, chance = _path_labels(game), _path_chance(game)
+    codes = np.asarray(codes, dtype=np.int64)
+    n_terminals = len(labels)
+    tied = np.unique(codes[codes >= n_terminals])
+    if tied.size == 0:
+        return codes, labels, chance
+    is_chance = np.asarray(game.node_player) == CHANCE
+    more: list[str] = []
+    flags: list[tuple[bool, ...]] = []
+    for code in tied.tolist():
+        node, actions = decode_tie(game, int(code))
+        names = [game.action_labels[int(game.infoset[node])][a] for a in actions]
+        if int(game.num_children[node]) > tie_bits(game):
+            names.append("...")
+        prefix = _path_label(game, node)
+        step = TIE_SEPARATOR.join(names)
+        more.append(prefix + PATH_SEPARATOR + step if prefix else step)
+        flags.append((*_chance_steps(game, is_chance, node), False))
+    index = np.searchsorted(tied, codes)
+    paths = np.where(codes >= n_terminals, n_terminals + index, codes).astype(np.int64)
+    return paths, labels + tuple(more), chance + tuple(flags)
 
 
 @njit(cache=True, nogil=True)
@@ -515,11 +559,21 @@ def _modal_walk(
     children: NDArray[np.int64],
     infoset: NDArray[np.int64],
     action_ptr: NDArray[np.int64],
+    player: NDArray[np.int64],
+    terminal_pos: NDArray[np.int64],
+    bits: int,
+    tol: float,
     out: NDArray[np.int64],
 ) -> None:
-    """From the root, follow the most probable action (the first on ties) down to a terminal."""
+    """From the root, follow the most probable action (the first at chance) down to a terminal
+    (``out``: its position), or stop at a mover's node whose most probable actions tie within
+    ``tol`` (``out``: the tie code, :func:`brink.solvers.spe.tie_code`)."""
+    n_terminals = 0
+    for v in range(terminal_pos.shape[0]):
+        n_terminals += 1 if terminal_pos[v] >= 0 else 0
     for s in range(profile.shape[0]):
         node = 0
+        code = -1
         while child_ptr[node + 1] > child_ptr[node]:
             e0 = child_ptr[node]
             k = child_ptr[node + 1] - e0
@@ -530,8 +584,19 @@ def _modal_walk(
                 if profile[s, base + a] > top:
                     best = a
                     top = profile[s, base + a]
+            if player[node] >= 0:
+                mask = 0
+                count = 0
+                for a in range(k):
+                    if profile[s, base + a] >= top - tol * (1.0 + top):
+                        count += 1
+                        if a < bits:
+                            mask |= 1 << a
+                if count > 1:
+                    code = n_terminals + (node << bits) + mask
+                    break
             node = children[e0 + best]
-        out[s] = node
+        out[s] = terminal_pos[node] if code < 0 else code
 
 
 _PathInfo = tuple[tuple[str, ...], tuple[tuple[bool, ...], ...]]

@@ -21,8 +21,10 @@ perfect-information game this is the same profile as pygambit's
 ``qre.logit_solve_lambda(game, lam)`` and as ``solve_qre(game, lam=...)`` -- in one pass
 instead of a traced branch.  ``lam = 0`` is uniform play at every node; as ``lam -> inf``
 the profile tends to the subgame-perfect equilibrium (Selten 1965) wherever backward
-induction meets no tie (at a tie the tied actions share the probability equally, while
-:func:`brink.solvers.spe.solve_spe` picks the lowest index).
+induction meets no tie; at a tie whose actions have equal values at every precision (tied
+terminals, say) the logit probabilities are equal, the uniform mixture
+:func:`brink.solvers.spe.solve_spe` reports there.  The modal path stops at a mover's node whose most likely actions tie (within
+:data:`brink.solvers.spe.TIE_TOLERANCE`), as spe's does.
 
 The kernel is the one of :mod:`brink.solvers.spe` with the softmax in place of the argmax:
 the tree plan, sample-minor chunk buffers and the stack of child values are reused from
@@ -55,14 +57,17 @@ from brink.games import Game, GameError, NodeKind
 from brink.solvers import precision
 from brink.solvers.result import Solution
 from brink.solvers.spe import (
+    TIE_TOLERANCE,
     FusedResult,
     PayoffParts,
     ReadOutSink,
     TerminalReach,
     _buffer,
     _chunk_size,
+    _reach_kernel,
     _Rows,
     _Stream,
+    _terminal_reach_kernel,
 )
 
 __all__ = ["DEFAULT_LAMBDA", "qbi_fused", "qbi_terminal_reach", "solve_qbi"]
@@ -233,69 +238,6 @@ def _qbi_kernel(
         top = base + 1
 
 
-@njit(cache=True, nogil=True)
-def _reach_kernel(
-    n_samples: int,
-    order: NDArray[np.int64],
-    child_ptr: NDArray[np.int64],
-    children: NDArray[np.int32],
-    eprob: FloatArray,
-    reach: FloatArray,
-) -> None:  # pragma: no cover - compiled
-    """``reach (nodes, C)``: the product of the edge probabilities on each node's path
-    (Kuhn 1953); parents precede children in ``order``."""
-    C = n_samples
-    for s in range(C):
-        reach[0, s] = 1.0
-    for j in range(order.shape[0]):
-        v = order[j]
-        e0 = child_ptr[v]
-        for a in range(child_ptr[v + 1] - e0):
-            c = children[e0 + a]
-            for s in range(C):
-                reach[c, s] = reach[v, s] * eprob[e0 + a, s]
-
-
-@njit(cache=True, nogil=True)
-def _terminal_kernel(
-    s0: int,
-    n_samples: int,
-    order: NDArray[np.int64],
-    child_ptr: NDArray[np.int64],
-    children: NDArray[np.int32],
-    terminal_pos: NDArray[np.int64],
-    terminals: NDArray[np.int64],
-    terminal_col: NDArray[np.int64],
-    r0: int,
-    eprob: FloatArray,
-    reach: FloatArray,
-    out_reach: FloatArray,
-    modal: NDArray[np.int64],
-) -> None:  # pragma: no cover - compiled
-    """Reach of every terminal (``out_reach[r0 + s, terminal_col[i]]`` for ``terminals[i]``) and the modal
-    path: the first most likely action at every node, as :func:`brink.model.modal_paths`
-    reads it off a profile (``modal[s0 + s]``: the terminal's position)."""
-    C = n_samples
-    _reach_kernel(C, order, child_ptr, children, eprob, reach)
-    for i in range(terminals.shape[0]):
-        t = terminals[i]
-        col = terminal_col[i]
-        for s in range(C):
-            out_reach[r0 + s, col] = reach[t, s]
-    for s in range(C):
-        v = 0
-        while child_ptr[v + 1] > child_ptr[v]:
-            e0 = child_ptr[v]
-            pick = 0
-            top = eprob[e0, s]
-            for a in range(1, child_ptr[v + 1] - e0):
-                if eprob[e0 + a, s] > top:
-                    pick = a
-                    top = eprob[e0 + a, s]
-            v = children[e0 + pick]
-        modal[s0 + s] = terminal_pos[v]
-
-
 # --------------------------------------------------------------------------- API
 
 
@@ -357,9 +299,10 @@ def qbi_terminal_reach(
         s1 = min(S, s0 + C)
         q.solve(s0, s1, False)
         pay[s0:s1] = run.stack_g[0, :, : s1 - s0].T
-        _terminal_kernel(
-            s0, s1 - s0, pl.order, pl.child_ptr, pl.children, terminal_pos, terminal_nodes,
-            np.arange(terminals.size, dtype=np.int64), s0, q.eprob, reach_buf, reach, modal,
+        _terminal_reach_kernel(
+            s0, s1 - s0, pl.order, pl.mover, pl.child_ptr, pl.children, terminal_pos, terminal_nodes,
+            np.arange(terminals.size, dtype=np.int64), s0, q.eprob, reach_buf, reach, modal, pl.tie_bits,
+            TIE_TOLERANCE,
         )  # fmt: skip
     return TerminalReach(pay, reach, modal)
 
@@ -392,9 +335,9 @@ def qbi_fused(
         s1 = min(S, s0 + C)
         q.solve(s0, s1, False)
         pay[s0:s1] = run.stack_g[0, :, : s1 - s0].T
-        _terminal_kernel(
-            s0, s1 - s0, pl.order, pl.child_ptr, pl.children, rows.terminal_pos, rows.terminal_nodes,
-            rows.columns, rows.filled(s0), q.eprob, reach_buf, rows.rows, modal,
+        _terminal_reach_kernel(
+            s0, s1 - s0, pl.order, pl.mover, pl.child_ptr, pl.children, rows.terminal_pos, rows.terminal_nodes,
+            rows.columns, rows.filled(s0), q.eprob, reach_buf, rows.rows, modal, pl.tie_bits, TIE_TOLERANCE,
         )  # fmt: skip
         rows.done(s1)
     return FusedResult(pay, modal)

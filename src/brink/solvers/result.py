@@ -43,8 +43,9 @@ class Solution:
             from each node under ``profile``.
         max_regret: ``([samples,])`` largest gain any player can make by a unilateral
             deviation (0 for an exact equilibrium).
-        ties: ``([samples,] nodes)`` True where the solver broke a tie between actions
-            (SPE only; all False otherwise).
+        ties: ``([samples,] nodes)`` True where the mover is indifferent between several
+            best actions and mixes uniformly over them (SPE's tie rule,
+            :mod:`brink.solvers.spe`; all False for other solvers).
         lam: The logit precision of a QRE (``None`` for other solvers; ``inf`` for the
             limiting profile).
         info: Solver diagnostics (steps taken, convergence flags, ...).
@@ -92,12 +93,24 @@ class Solution:
         ]
 
     def path(self, sample: int | None = None) -> list[str]:
-        """Action labels along the most likely path from the root (ties: first action)."""
+        """Action labels along the most likely path from the root: the most probable action at
+        every node (the first at chance); at a mover's node whose most probable actions tie
+        (within :data:`brink.solvers.spe.TIE_TOLERANCE`) the path ends with one step naming
+        them, joined by :data:`brink.evaluation.TIE_SEPARATOR`, as the modal paths of a run do."""
+        from brink.evaluation import TIE_SEPARATOR
+        from brink.solvers.spe import TIE_TOLERANCE
+
         g = self.game
         node, out = 0, []
         while g.num_children[node] > 0:
             h = int(g.infoset[node])
-            a = int(np.argmax(self.action_probs(h, sample)))
+            probs = self.action_probs(h, sample)
+            a = int(np.argmax(probs))
+            top = float(probs[a])
+            tied = np.flatnonzero(probs >= top - TIE_TOLERANCE * (1.0 + top))
+            if g.infoset_player[h] >= 0 and tied.size > 1:
+                out.append(TIE_SEPARATOR.join(g.action_labels[h][int(t)] for t in tied))
+                break
             out.append(g.action_labels[h][a])
             node = int(g.children[g.child_ptr[node] + a])
         return out

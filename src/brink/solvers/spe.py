@@ -16,8 +16,21 @@ choices, and :func:`solve_spe` also node values and ties, then derives reach fro
 choices (:func:`_reach_kernel`), so all three give the same numbers, bit for bit.
 
 Tie rule: at a node of player ``i`` with best child value ``m``, every action whose value
-is within ``1e-12 * (1 + |m|)`` of ``m`` counts as best; the **lowest-index** such action is
-chosen and ``Solution.ties`` is set at that node for that sample.
+to ``i`` is at least ``m - 1e-12 * (1 + |m|)`` (:data:`TIE_TOLERANCE`: relative to the payoff
+magnitude, absolute near zero) counts as best.  When ``t > 1`` actions count, the player
+**mixes uniformly** over them: each gets probability ``1 / t``, every player's value at the
+node is the mean of its values over the ``t`` actions, and ``Solution.ties`` is set at that
+node for that sample.  The numbers do not depend on the order in which the actions are
+listed (up to the rounding of the mean of three or more values).  Any mixture over tied
+actions is a best reply at that node, so this is still a subgame-perfect equilibrium
+(Selten 1965), and the uniform one is the only selection that treats the actions
+symmetrically (Laplace's principle of insufficient reason; Harsanyi & Selten 1988 require
+an equilibrium selection to be invariant to relabelling the strategies).  It is also what
+the logit quantal-response equilibrium gives wherever the tied actions' continuation values
+are equal at every precision (tied terminals, or subgames played alike): their logit
+probabilities are then equal (McKelvey & Palfrey 1998).  The modal path stops at the first
+tie it meets (:func:`tie_code`): a tie is reported as a tie, never as the action listed
+first.
 
 Regret is computed, not assumed: the same pass evaluates, for every player, the value of
 its best response to the others' equilibrium choices (the player maximises at all its
@@ -43,20 +56,26 @@ from brink.games import Game, GameError, NodeKind
 from brink.solvers.result import Solution
 
 __all__ = [
+    "TIE_BITS_MAX",
     "TIE_TOLERANCE",
     "FusedResult",
     "PayoffParts",
     "ReadOutSink",
     "TerminalReach",
+    "decode_tie",
     "shared_information_set",
     "solve_spe",
     "spe_fused",
     "spe_payoffs",
     "spe_terminal_reach",
+    "tie_bits",
+    "tie_code",
 ]
 
 #: Relative tolerance of the tie rule: values within ``TIE_TOLERANCE * (1 + |best|)`` tie.
 TIE_TOLERANCE = 1e-12
+#: Actions of a node a modal-path tie code names (:func:`tie_code`); more are left unnamed.
+TIE_BITS_MAX = 30
 
 #: Bytes of per-chunk working memory the solver aims for (outputs of one chunk) ...
 CHUNK_BYTES = 256 * 2**20
@@ -175,12 +194,11 @@ def _values_kernel(
     stack_g: FloatArray,
     stack_b: FloatArray,
     keep_choice: bool,
-    choice: NDArray[np.int32],
+    eprob: FloatArray,
     keep_values: bool,
     values: FloatArray,
     ties: NDArray[np.bool_],
     scratch: FloatArray,
-    pick: NDArray[np.int64],
     fused: bool,
     paybuf: FloatArray,
     rows: NDArray[np.int64],
@@ -189,16 +207,18 @@ def _values_kernel(
 
     The one place where brink's backward-induction arithmetic lives: :func:`spe_payoffs`
     keeps only the stack, :func:`spe_terminal_reach` also the choices and
-    :func:`solve_spe` everything.  Per node it writes ``choice (nodes, C)`` when
-    ``keep_choice`` (the chosen action, -1 at chance and terminals) and, when
+    :func:`solve_spe` everything.  Per node it writes ``eprob (edges, C)`` when
+    ``keep_choice`` (the probability of every edge: ``1 / m`` on each of the ``m`` tied best
+    actions of a mover and 0 on the others, nature's probability at chance) and, when
     ``keep_values``, ``values (nodes, players, C)`` (payoffs of the node's own outcome and
     below) and ``ties (nodes, C)`` (more than one action within the tie tolerance); these
     switches are tested once per node, so the streaming callers pay nothing for them.  A
-    node's value is computed in place in the stack row of its last child (``top - k``),
-    selecting with comparisons rather than branches so the sample loop vectorises.
-    ``scratch (5, C)``: best value, best-response value, threshold, an accumulator (the
-    tie count at a mover) and a finiteness check (``0 * x`` summed over the payoffs read:
-    NaN iff one is not finite); ``pick (C,)`` the chosen action.  Payoffs are read where
+    node's value is computed in place in the stack row of its last child (``top - k``): at a
+    mover, every player's value is the mean of its values over the tied actions (the tie rule
+    of the module doc), selecting with comparisons rather than branches so the sample loop
+    vectorises.  ``scratch (6, C)``: best value, best-response value, threshold, an
+    accumulator, a finiteness check (``0 * x`` summed over the payoffs read: NaN iff one is
+    not finite) and the number of tied actions.  Payoffs are read where
     they lie, sample-major: ``pay[(s0 + s) * step, o, p]`` (``step`` 0 for payoffs without
     a sample dimension), which saves a transposed copy.  When ``fused``, the payoff of
     outcome ``o`` to player ``p`` is row ``rows[o * P + p]`` of ``paybuf (distinct rows, C)``,
@@ -214,6 +234,7 @@ def _values_kernel(
     thr = scratch[2]
     acc = scratch[3]
     check = scratch[4]
+    count = scratch[5]
     for s in range(C):
         check[s] = 0.0
     top = 0
@@ -251,9 +272,6 @@ def _values_kernel(
                     if with_regret:
                         for s in range(C):
                             stack_b[base, p, s] = 0.0
-            if keep_choice:
-                for s in range(C):
-                    choice[v, s] = -1
             if keep_values:
                 for p in range(P):
                     for s in range(C):
@@ -269,8 +287,10 @@ def _values_kernel(
                 if with_regret:
                     _chance_mean(stack_b, top, k, p, e0, chance_col, cprob, acc, C)
             if keep_choice:
-                for s in range(C):
-                    choice[v, s] = -1
+                for a in range(k):
+                    col = chance_col[e0 + a]
+                    for s in range(C):
+                        eprob[e0 + a, s] = cprob[col, s]
             if keep_values:
                 for s in range(C):
                     ties[v, s] = False
@@ -291,32 +311,43 @@ def _values_kernel(
                         best_b[s] = max(best_b[s], stack_b[row, who, s])
             for s in range(C):
                 thr[s] = best[s] - tol * (1.0 + abs(best[s]))
-                pick[s] = 0
-            for a in range(k - 1, -1, -1):  # descending: the lowest good index is set last
+                count[s] = 0.0
+            for a in range(k):
                 row = top - 1 - a
                 for s in range(C):
-                    pick[s] = a if stack_g[row, who, s] >= thr[s] else pick[s]
+                    count[s] += 1.0 if stack_g[row, who, s] >= thr[s] else 0.0
+            for s in range(C):
+                count[s] = max(count[s], 1.0)  # 0 only where a value is NaN (reported below)
             if keep_choice:
-                for s in range(C):
-                    choice[v, s] = pick[s]
+                for a in range(k):
+                    row = top - 1 - a
+                    for s in range(C):
+                        eprob[e0 + a, s] = 1.0 / count[s] if stack_g[row, who, s] >= thr[s] else 0.0
             if keep_values:
+                for s in range(C):
+                    ties[v, s] = count[s] > 1.0
+            # each player's value is the mean over the tied actions (the pick alone when
+            # there is no tie: 0 + x / 1 = x); the mover comes last, since its row ``base``
+            # (the last action's) still decides whether that action is tied
+            for q in range(P):
+                p = (who + 1 + q) % P
+                if with_regret and p != who:
+                    for s in range(C):
+                        acc[s] = 0.0
+                    for a in range(k):
+                        row = top - 1 - a
+                        for s in range(C):
+                            acc[s] += stack_b[row, p, s] if stack_g[row, who, s] >= thr[s] else 0.0
+                    for s in range(C):
+                        stack_b[base, p, s] = acc[s] / count[s]
                 for s in range(C):
                     acc[s] = 0.0
                 for a in range(k):
                     row = top - 1 - a
                     for s in range(C):
-                        acc[s] += 1.0 if stack_g[row, who, s] >= thr[s] else 0.0
+                        acc[s] += stack_g[row, p, s] if stack_g[row, who, s] >= thr[s] else 0.0
                 for s in range(C):
-                    ties[v, s] = acc[s] > 1.0
-            # the pick's values replace those of the last action, whose row is ``base``
-            for a in range(k - 1):
-                row = top - 1 - a
-                for p in range(P):
-                    for s in range(C):
-                        stack_g[base, p, s] = stack_g[row, p, s] if pick[s] == a else stack_g[base, p, s]
-                    if with_regret:
-                        for s in range(C):
-                            stack_b[base, p, s] = stack_b[row, p, s] if pick[s] == a else stack_b[base, p, s]
+                    stack_g[base, p, s] = acc[s] / count[s]
             if with_regret:
                 for s in range(C):
                     stack_b[base, who, s] = best_b[s]
@@ -350,40 +381,26 @@ def _values_kernel(
 def _reach_kernel(
     n_samples: int,
     order: NDArray[np.int64],
-    mover: NDArray[np.int32],
     child_ptr: NDArray[np.int64],
     children: NDArray[np.int32],
-    chance_col: NDArray[np.int64],
-    cprob: FloatArray,
-    choice: NDArray[np.int32],
+    eprob: FloatArray,
     reach: FloatArray,
 ) -> None:
-    """Forward pass of the pure profile in ``choice``: ``reach (nodes, C)`` of every node.
+    """Forward pass of the profile in ``eprob (edges, C)``: ``reach (nodes, C)`` of every node.
 
     The reach of a node is the product of the probabilities of the edges on its path
     (Kuhn 1953); parents precede children in ``order``.
     """
-    n = order.shape[0]
     C = n_samples
     for s in range(C):
         reach[0, s] = 1.0
-    for j in range(n):
+    for j in range(order.shape[0]):
         v = order[j]
         e0 = child_ptr[v]
-        k = child_ptr[v + 1] - e0
-        if k == 0:
-            continue
-        if mover[v] < 0:
-            for a in range(k):
-                c = children[e0 + a]
-                col = chance_col[e0 + a]
-                for s in range(C):
-                    reach[c, s] = reach[v, s] * cprob[col, s]
-        else:
-            for a in range(k):
-                c = children[e0 + a]
-                for s in range(C):
-                    reach[c, s] = reach[v, s] if choice[v, s] == a else 0.0
+        for a in range(child_ptr[v + 1] - e0):
+            c = children[e0 + a]
+            for s in range(C):
+                reach[c, s] = reach[v, s] * eprob[e0 + a, s]
 
 
 @njit(cache=True, nogil=True)
@@ -394,49 +411,72 @@ def _terminal_reach_kernel(
     mover: NDArray[np.int32],
     child_ptr: NDArray[np.int64],
     children: NDArray[np.int32],
-    chance_col: NDArray[np.int64],
     terminal_pos: NDArray[np.int64],
     terminals: NDArray[np.int64],
     terminal_col: NDArray[np.int64],
     r0: int,
-    cprob: FloatArray,
-    choice: NDArray[np.int32],
+    eprob: FloatArray,
     reach: FloatArray,
     out_reach: FloatArray,
     modal: NDArray[np.int64],
+    tie_bits: int,
+    tol: float,
 ) -> None:
-    """Reach of every terminal and the modal path of the pure profile in ``choice``.
+    """Reach of every terminal and the modal path of the profile in ``eprob (edges, C)``.
 
     ``reach (nodes, C)`` is a work buffer (:func:`_reach_kernel`);
     ``out_reach[r0 + s, terminal_col[i]]`` receives the reach of terminal ``terminals[i]``.
-    ``modal[s0 + s]`` is the terminal position at the end of the most probable path (the
-    chosen action at a mover's node, the first most likely action at chance), as
-    :func:`brink.model.modal_paths` reads it off a profile.
+    ``modal[s0 + s]`` is the end of the most probable path, as :func:`brink.model.modal_paths`
+    reads it off a profile: the terminal's position, or :func:`tie_code` of the first mover's
+    node on the path whose most likely actions tie (within ``tol``), where the path stops;
+    at chance the first most likely action is followed.
     """
     C = n_samples
-    _reach_kernel(C, order, mover, child_ptr, children, chance_col, cprob, choice, reach)
+    _reach_kernel(C, order, child_ptr, children, eprob, reach)
     for i in range(terminals.shape[0]):
         t = terminals[i]
         col = terminal_col[i]
         for s in range(C):
             out_reach[r0 + s, col] = reach[t, s]
     for s in range(C):
-        v = 0
-        while child_ptr[v + 1] > child_ptr[v]:
-            e0 = child_ptr[v]
-            k = child_ptr[v + 1] - e0
-            if mover[v] < 0:
-                pick = 0
-                top = cprob[chance_col[e0], s]
-                for a in range(1, k):
-                    q = cprob[chance_col[e0 + a], s]
-                    if q > top:
-                        pick = a
-                        top = q
-            else:
-                pick = choice[v, s]
-            v = children[e0 + pick]
-        modal[s0 + s] = terminal_pos[v]
+        modal[s0 + s] = _modal_end(s, mover, child_ptr, children, terminal_pos, terminals.shape[0], eprob, tie_bits, tol)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _modal_end(
+    s: int,
+    mover: NDArray[np.int32],
+    child_ptr: NDArray[np.int64],
+    children: NDArray[np.int32],
+    terminal_pos: NDArray[np.int64],
+    n_terminals: int,
+    eprob: FloatArray,
+    tie_bits: int,
+    tol: float,
+) -> int:
+    """The end of sample ``s``'s most probable path (:func:`_terminal_reach_kernel`)."""
+    v = 0
+    while child_ptr[v + 1] > child_ptr[v]:
+        e0 = child_ptr[v]
+        k = child_ptr[v + 1] - e0
+        pick = 0
+        top = eprob[e0, s]
+        for a in range(1, k):
+            if eprob[e0 + a, s] > top:
+                pick = a
+                top = eprob[e0 + a, s]
+        if mover[v] >= 0:
+            mask = 0
+            tied = 0
+            for a in range(k):
+                if eprob[e0 + a, s] >= top - tol * (1.0 + top):
+                    tied += 1
+                    if a < tie_bits:
+                        mask |= 1 << a
+            if tied > 1:
+                return n_terminals + (v << tie_bits) + mask
+        v = children[e0 + pick]
+    return int(terminal_pos[v])
 
 
 @njit(cache=True, nogil=True)
@@ -445,9 +485,10 @@ def _scatter_kernel(
     n_samples: int,
     values: FloatArray,
     reach: FloatArray,
-    choice: NDArray[np.int32],
+    eprob: FloatArray,
     ties: NDArray[np.bool_],
     action_base: NDArray[np.int64],
+    child_ptr: NDArray[np.int64],
     out_values: FloatArray,
     out_reach: FloatArray,
     out_profile: FloatArray,
@@ -472,7 +513,40 @@ def _scatter_kernel(
                 out_ties[t, v] = ties[v, s]
                 base = action_base[v]
                 if base >= 0:
-                    out_profile[t, base + choice[v, s]] = 1.0
+                    for a in range(child_ptr[v + 1] - child_ptr[v]):
+                        out_profile[t, base + a] = eprob[child_ptr[v] + a, s]
+
+
+# --------------------------------------------------------------------------- ties
+
+
+def tie_bits(game: Game) -> int:
+    """Bits of the action mask in a modal-path tie code: the most actions at a mover's node
+    (at most :data:`TIE_BITS_MAX`; at least 1)."""
+    moving = game.kind == NodeKind.PERSONAL
+    most = int(game.num_children[moving].max()) if moving.any() else 1
+    return max(1, min(most, TIE_BITS_MAX))
+
+
+def tie_code(game: Game, node: int, tied: list[int]) -> int:
+    """The modal-path index of a path that stops at ``node``, whose mover is indifferent
+    between the actions ``tied`` (positions among its actions): ``T + (node << bits) + mask``
+    with ``T`` the number of terminals (indices below ``T`` are terminals' positions), ``bits``
+    :func:`tie_bits` and bit ``a`` of ``mask`` set for each tied action ``a < bits``."""
+    bits = tie_bits(game)
+    mask = sum(1 << a for a in tied if a < bits)
+    return int(game.terminals.size) + (node << bits) + mask
+
+
+def decode_tie(game: Game, code: int) -> tuple[int, list[int]]:
+    """``(node, tied actions)`` of a modal-path index at or above the number of terminals
+    (:func:`tie_code`)."""
+    bits = tie_bits(game)
+    rest = code - int(game.terminals.size)
+    if rest < 0:
+        raise ValueError(f"modal index {code} is a terminal's position, not a tie")
+    node, mask = rest >> bits, rest & ((1 << bits) - 1)
+    return node, [a for a in range(bits) if mask >> a & 1]
 
 
 # --------------------------------------------------------------------------- planning
@@ -494,6 +568,7 @@ class _Plan:
     action_base: NDArray[np.int64]
     n_actions: int
     inner_outcomes: bool
+    tie_bits: int
 
 
 #: Plans keyed by ``id`` of the game's ``children`` array, which :meth:`Game.with_samples`
@@ -567,6 +642,7 @@ def _plan(game: Game) -> _Plan:
         action_base=action_base,
         n_actions=int(set_ptr[-1]),
         inner_outcomes=inner,
+        tie_bits=tie_bits(game),
     )
     key = id(game.children)
     _PLANS[key] = (tuple(weakref.ref(getattr(game, n)) for n in _STRUCTURE), plan)
@@ -586,7 +662,7 @@ def _chunk_size(game: Game, samples: int, chunk_size: int | None) -> int:
 
 _LOCAL = threading.local()
 #: Stand-ins for the per-node outputs a streaming caller does not keep (never written).
-_NO_CHOICE = np.empty((1, 1), dtype=np.int32)
+_NO_EPROB = np.empty((1, 1))
 _NO_VALUES = np.empty((1, 1, 1))
 _NO_TIES = np.empty((1, 1), dtype=np.bool_)
 
@@ -703,8 +779,7 @@ class _Stream:
         plan = self.plan
         self.stack_g = _buffer("stack_g", (plan.stack_height, P, C))
         self.stack_b = _buffer("stack_b", (plan.stack_height, P, C))
-        self.scratch = _buffer("scratch", (5, C))
-        self.pick = _buffer("pick", (C,), np.int64)
+        self.scratch = _buffer("scratch", (6, C))
 
     def _init_parts(self, game: Game, chunk_size: int | None, parts: PayoffParts) -> None:
         P = game.n_players
@@ -746,13 +821,13 @@ class _Stream:
         self,
         c: int,
         with_regret: bool,
-        choice: NDArray[np.int32] | None = None,
+        eprob: FloatArray | None = None,
         values: FloatArray | None = None,
         ties: NDArray[np.bool_] | None = None,
     ) -> None:
         """Backward induction on the loaded chunk's first ``c`` samples.
 
-        ``choice (nodes, C)`` receives the chosen actions if given; ``values
+        ``eprob (edges, C)`` receives every edge's probability if given; ``values
         (nodes, players, C)`` and ``ties (nodes, C)`` the node values and ties if given
         (both or neither).
         """
@@ -760,9 +835,9 @@ class _Stream:
         _values_kernel(
             pl.order, pl.mover, pl.child_ptr, pl.outcome, self.chance_col, self.pay, self.s0,
             self.step, self.prob_buf, c, TIE_TOLERANCE, with_regret, self.stack_g, self.stack_b,
-            choice is not None, _NO_CHOICE if choice is None else choice,
+            eprob is not None, _NO_EPROB if eprob is None else eprob,
             values is not None, _NO_VALUES if values is None else values,
-            _NO_TIES if ties is None else ties, self.scratch, self.pick, *self.part_args(),
+            _NO_TIES if ties is None else ties, self.scratch, *self.part_args(),
         )  # fmt: skip
         if not np.isfinite(self.scratch[4, :c]).all():
             raise GameError("payoffs must be finite numbers (found NaN or infinity)")
@@ -843,7 +918,7 @@ def spe_terminal_reach(game: Game, chunk_size: int | None = None) -> TerminalRea
     terminal_pos = np.full(game.n_nodes, -1, dtype=np.int64)
     terminal_pos[terminals] = np.arange(terminals.size)
     terminal_nodes = np.ascontiguousarray(terminals, dtype=np.int64)
-    choice = _buffer("choice", (game.n_nodes, C), np.int32)
+    eprob = _buffer("eprob", (game.n_edges, C))
     reach_buf = _buffer("reach", (game.n_nodes, C))
     pay = np.empty((S, P))
     reach = np.empty((S, terminals.size))
@@ -852,12 +927,12 @@ def spe_terminal_reach(game: Game, chunk_size: int | None = None) -> TerminalRea
         s1 = min(S, s0 + C)
         c = s1 - s0
         run.load(s0, s1)
-        run.solve(c, False, choice)
+        run.solve(c, False, eprob)
         pay[s0:s1] = run.stack_g[0, :, :c].T
         _terminal_reach_kernel(
-            s0, c, pl.order, pl.mover, pl.child_ptr, pl.children, pl.chance_col, terminal_pos,
-            terminal_nodes, np.arange(terminals.size, dtype=np.int64), s0, run.prob_buf, choice, reach_buf,
-            reach, modal,
+            s0, c, pl.order, pl.mover, pl.child_ptr, pl.children, terminal_pos, terminal_nodes,
+            np.arange(terminals.size, dtype=np.int64), s0, eprob, reach_buf, reach, modal, pl.tie_bits,
+            TIE_TOLERANCE,
         )
     return TerminalReach(pay, reach, modal)
 
@@ -935,7 +1010,7 @@ def spe_fused(
     run = _Stream(game, chunk_size, parts=parts)
     pl = run.plan
     S, P, C = run.samples, game.n_players, run.C
-    choice = _buffer("choice", (game.n_nodes, C), np.int32)
+    eprob = _buffer("eprob", (game.n_edges, C))
     reach_buf = _buffer("reach", (game.n_nodes, C))
     rows = _Rows(game, S, C, columns, sink, block)
     pay = np.empty((S, P))
@@ -944,11 +1019,11 @@ def spe_fused(
         s1 = min(S, s0 + C)
         c = s1 - s0
         run.load(s0, s1)
-        run.solve(c, False, choice)
+        run.solve(c, False, eprob)
         pay[s0:s1] = run.stack_g[0, :, :c].T
         _terminal_reach_kernel(
-            s0, c, pl.order, pl.mover, pl.child_ptr, pl.children, run.chance_col, rows.terminal_pos,
-            rows.terminal_nodes, rows.columns, rows.filled(s0), run.prob_buf, choice, reach_buf, rows.rows, modal,
+            s0, c, pl.order, pl.mover, pl.child_ptr, pl.children, rows.terminal_pos, rows.terminal_nodes,
+            rows.columns, rows.filled(s0), eprob, reach_buf, rows.rows, modal, pl.tie_bits, TIE_TOLERANCE,
         )
         rows.done(s1)
     return FusedResult(pay, modal)
@@ -980,7 +1055,7 @@ def solve_spe(game: Game, chunk_size: int | None = None) -> Solution:
     pl = run.plan
     n_actions = pl.n_actions
     chunk_values = np.empty((n, P, C))
-    chunk_choice = np.empty((n, C), dtype=np.int32)
+    chunk_eprob = np.empty((game.n_edges, C))
     chunk_ties = np.empty((n, C), dtype=np.bool_)
     chunk_reach = np.empty((n, C))
     values = np.empty((S, n, P))
@@ -992,16 +1067,13 @@ def solve_spe(game: Game, chunk_size: int | None = None) -> Solution:
         s1 = min(S, s0 + C)
         c = s1 - s0
         run.load(s0, s1)
-        run.solve(c, True, chunk_choice, chunk_values, chunk_ties)
+        run.solve(c, True, chunk_eprob, chunk_values, chunk_ties)
         gain = run.stack_b[0, :, :c] - run.stack_g[0, :, :c]
         regret[s0:s1] = np.maximum(gain.max(axis=0), 0.0)
-        _reach_kernel(
-            c, pl.order, pl.mover, pl.child_ptr, pl.children, pl.chance_col, run.prob_buf,
-            chunk_choice, chunk_reach,
-        )
+        _reach_kernel(c, pl.order, pl.child_ptr, pl.children, chunk_eprob, chunk_reach)
         _scatter_kernel(
-            s0, c, chunk_values, chunk_reach, chunk_choice, chunk_ties, pl.action_base, values,
-            reach, profile, ties,
+            s0, c, chunk_values, chunk_reach, chunk_eprob, chunk_ties, pl.action_base, pl.child_ptr,
+            values, reach, profile, ties,
         )
     profile[:, pl.chance_actions] = game.chance_probs[..., pl.chance_edges]
     if pl.inner_outcomes:
