@@ -51,7 +51,8 @@ discounted by ``delta^(r-1)``):
   ``irresolute_stake`` for the irresolute type; ``won`` = ``x`` for a settlement, ``pi`` for a
   decided war, 1 if T concedes, 0 if C concedes; an undecided war is worth its continuation
   at the fitted hazard of decision, :func:`.payoffs.continuation`), minus,
-  per round, the war cost ``conventional_war min(1, k/12)``, D's answers (sanctions,
+  per round, the war cost ``c_C min(1, k/12)`` (``costs.conventional_war``, or
+  ``2 war_dissipation decisiveness (1 - balance) V_C``: :func:`.payoffs.war_costs`), D's answers (sanctions,
   conventional strike, ``nuclear_retaliation`` times the damage D's arsenal can do), the
   taboo ``nuclear_taboo`` in the round it first stands on a nuclear rung, and
   ``strategic_exchange`` times damage if the crisis becomes a central exchange.  The
@@ -70,7 +71,8 @@ discounted by ``delta^(r-1)``):
 * T: ``V_T theta_T (1 - won)`` (``theta_T = 1`` on a resolute side, ``restrained_stake``
   on a restrained one: how much the side values the stake is its private resolve, so a
   proposal the restrained side accepts may be refused by the resolute one -- the
-  risk-return trade-off of Fearon 1995) minus ``target_war min(1, k/12)`` per round of war and
+  risk-return trade-off of Fearon 1995) minus ``c_T min(1, k/12)`` per round of war (``costs.target_war``, or ``2 war_dissipation
+  decisiveness balance V_T``) and
   ``target_nuclear`` when nuclear weapons are used on it.
 
 Outcomes: how the crisis ended (``settlement``, ``challenger_concedes``,

@@ -548,10 +548,29 @@ def _class_values(
 
 
 def war_costs(scenario: EscalationScenario, params: Params) -> tuple[FloatArray, FloatArray]:
-    """Per round of war at full intensity, the challenger's and the target's cost ``(S,)``,
-    in units of the challenger's stake: ``costs.conventional_war`` and ``costs.target_war``."""
+    """Per round of war at full intensity, the challenger's and the target's cost ``(S,)``, in
+    units of the challenger's stake: ``costs.conventional_war`` and ``costs.target_war`` where
+    the scenario gives them, else from the crisis::
+
+        c_C = 2 phi h (1 - p) V_C        c_T = 2 phi h p V_T
+
+    with ``p`` the balance (``crisis.balance``, or the COW CINC ratio of challenger and target:
+    the strength each brings to the theatre, Boulding 1962's loss-of-strength gradient),
+    ``h = process.decisiveness``, ``V`` the side's stake and ``phi = costs.war_dissipation``.
+    A side loses strength in proportion to its opponent's (Lanchester 1916; Slantchev 2003's
+    war as a contest of attrition), and a war fought to a decision (``1/h`` rounds at full
+    intensity, ``1/(h k/12)`` at rung ``k`` with costs ``k/12`` as large) costs side ``i`` the
+    share ``2 phi s_j`` of its stake, ``phi`` each between equals: Tullock's (1980) contest
+    dissipates half the prize, a quarter per side.  So each side's cost relative to its stake,
+    Fearon's (1995) ``c_i / v_i``, is set by the balance and the decisiveness, not by one
+    ratio shared by every scenario."""
     v = ParameterValues(params)
-    return v("costs.conventional_war"), v("costs.target_war")
+    p = np.clip(conventional_balance(scenario, params), 0.0, 1.0)
+    scale = 2.0 * v("costs.war_dissipation") * np.clip(v("process.decisiveness"), 0.0, 1.0)
+    cost_c = (v("costs.conventional_war") if "costs.conventional_war" in params
+              else scale * (1.0 - p) * v("crisis.stakes.challenger"))
+    cost_t = v("costs.target_war") if "costs.target_war" in params else scale * p * v("crisis.stakes.target")
+    return np.asarray(cost_c, dtype=np.float64), np.asarray(cost_t, dtype=np.float64)
 
 
 def _coefficients(

@@ -90,9 +90,17 @@ class EscalationDoctrine(Doctrine):
 
 
 class EscalationCosts(Costs):
-    """The crisis costs plus the target's and the non-violent responses' (units of the challenger's stake)."""
+    """The crisis costs plus the target's and the non-violent responses' (units of the challenger's stake).
 
-    target_war: Q = Field(Q(0.3), description="Target's cost of a conventional war, in units of the challenger's stake")
+    The cost of a round of war to the challenger and to the target follows from the crisis
+    unless the scenario gives it (:func:`brink.templates.escalation.payoffs.war_costs`): a
+    side pays in proportion to the strength its opponent brings to the theatre and to what
+    it stands to lose, ``2 war_dissipation decisiveness (opponent's share) stake``.
+    """
+
+    conventional_war: Q | None = Field(None, description="Challenger's cost of a round of full-intensity war, in units of its stake; left out, it follows from the balance, the decisiveness and its stake (war_dissipation)")  # type: ignore[assignment]
+    target_war: Q | None = Field(None, description="Target's cost of a round of full-intensity war, in units of the challenger's stake; left out, it follows from the balance, the decisiveness and its stake (war_dissipation)")
+    war_dissipation: Q = Field(Q(0.25), description="Share of its stake a side spends on a war fought to a decision between equals (Tullock 1980: a quarter each); scales the derived war costs, in [0, 1]")
     target_nuclear: Q = Field(Q(3.0), description="Target's cost of nuclear use against it")
     defender_alert: Q = Field(Q(0.01), description="Defender's cost of an alert")
     defender_deployment: Q = Field(Q(0.03), description="Defender's cost of a deployment")
@@ -139,7 +147,7 @@ class EscalationScenario(CrisisScenario):
 
     probability_fields: ClassVar[frozenset[str]] = CrisisScenario.probability_fields | {
         "discount", "loss_of_control", "decisiveness", "challenger_resolve", "irresolute_stake", "restrained_stake",
-        "arms_supply_effect", "deployment_effect", "sanctions_revenue_loss", "nuclear_deterrence", "partner_shield",
+        "arms_supply_effect", "deployment_effect", "war_dissipation", "sanctions_revenue_loss", "nuclear_deterrence", "partner_shield",
         "energy_interest", "success", "monthly_discount",
     }
 
