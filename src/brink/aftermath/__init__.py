@@ -1,7 +1,8 @@
 """After the war: partners, the coalition and outside powers as players, month by month.
 
-The crisis game ends in victory, a settlement (a lottery over victory and concession at
-its terms), a stalemate, defeat or concession, with or without nuclear use and sanctions.
+The crisis game ends in victory, a stalemate, defeat, concession or a settlement at some share
+of the stake (an ending of its own, judged against the leader's announced war aims:
+:func:`brink.aftermath.inputs.crisis_endings`), with or without nuclear use and sanctions.
 From each ending the post-war game is played for ``survival.horizon_months`` months
 (default 36): the leader chooses the discount he pays each partner from reserves that
 revenue refills, partners choose to back him or walk away, his winning coalition chooses
