@@ -51,9 +51,7 @@ form by less than one step per period still to come, and the condition's boundar
 by as much.  ``offer_needed`` and ``preventive_war_theory`` are the continuous closed form.
 
 In a sample where war comes in period 1 every offer is refused, so B is indifferent among
-them: the reported ``offer`` there is the solver's reading of a tie (the offers are listed
-from 1 down, so a solver that breaks ties to the first action reports 1: B offers
-everything and A still fights).
+them: spe reports the tie as a uniform mix over the offers, and ``offer`` there is their mean.
 
 Scenario section (``template: commitment``)::
 
@@ -157,7 +155,7 @@ def commitment_closed_form(
 def _skeleton(periods: int, offers: int) -> tuple[Game, np.ndarray, np.ndarray]:
     """The tree (dummy payoffs), and per outcome the accepted offers ``(outcomes, T)`` and the
     war period (1-based; 0 for peace throughout)."""
-    grid = np.linspace(1.0, 0.0, offers)  # from 1 down: a refused-everything tie reports 1
+    grid = np.linspace(1.0, 0.0, offers)  # from 1 down, the most generous first
     b = TreeBuilder("Preventive war under shifting power (Fearon 1995; Powell 2006)", ["A", "B"])
     accepted: list[np.ndarray] = []
     war_at: list[int] = []
