@@ -54,7 +54,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from brink.games import Game, TreeBuilder
-from brink.measures import PROBABILITY, STAKE, Measure
+from brink.measures import PROBABILITY, Measure
 from brink.measures import register as register_measure
 from brink.mechanisms.survival import WarOutcome, punishment_probability, survival_probability
 from brink.templates.base import (
@@ -220,16 +220,19 @@ class Resurrection(Template):
         return out
 
 
+#: The unit of the state's and the leader's values.
+STATE_STAKE = "units of the state's stake"
+
 for _name, _measure in {
     "fight_on": Measure("how the crisis ends", "the leader fights on rather than settle"),
     "settle": Measure("how the crisis ends", "the leader settles the war on the terms offered"),
     "leader_kept": Measure("after the war", "the leader keeps office over the horizon after the ending"),
     "leader_punished": Measure("after the war", "the leader is removed and then jailed, exiled or killed"),
     "state_loss": Measure(
-        "the model's quantities", "closed form: what fighting on costs the state in expectation (settlement terms minus the war's value)", STAKE
+        "the model's quantities", "closed form: what fighting on costs the state in expectation (settlement terms minus the war's value)", STATE_STAKE
     ),
     "leader_stake": Measure(
-        "the model's quantities", "closed form: the leader's personal gain from fighting on (office kept, punishment escaped)", STAKE
+        "the model's quantities", "closed form: the leader's personal gain from fighting on (office kept, punishment escaped)", STATE_STAKE
     ),
     "gamble_theory": Measure(
         "the model's quantities", "1 where the closed form says the leader fights on (leader_stake > state_loss; Goemans 2000)", PROBABILITY
