@@ -227,3 +227,26 @@ def test_cli_backtest_icb_json_stores_and_refuses_bad_input(
                         (("--data", "icb", "--bootstrap", str(MAX_BOOTSTRAP + 1)), str(MAX_BOOTSTRAP))):
         code, _, err = _brink(capsys, monkeypatch, "backtest", *args, "--shared", str(shared_dir), "--no-store")
         assert code == 2 and words in err and "Traceback" not in err, (args, err)
+
+
+def test_challenger_cases_carry_their_ending_and_the_structural_model_refuses_actor_rows(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from brink.fit.icb import icb_cases
+    from brink.fit.structural import ICB_ENDINGS, structural_predictor
+
+    table = {"outcom": np.array([1.0, 2.0, 4.0, 3.0, np.nan]), "challenger": np.array([True, False, True, True, True]),
+             "balance": np.array([0.7, 0.5, np.nan, 0.2, 0.5]), "crisno": np.arange(5), "crisis_year": np.full(5, 1980),
+             "ending": np.array(["war_won", "settlement", "actor_concedes", "undecided", None], dtype=object),
+             **{k: np.zeros(5) for k in ("nuclear_a", "nuclear_b", "umbrella_a", "umbrella_b", "democracy_icb",
+                                         "grave_threat", "gp_involved", "gp_favours", "gp_opposes")}}
+    ch = icb_cases(table, "challenger")
+    assert ch.ending is not None
+    assert [ICB_ENDINGS[e] for e in ch.ending] == ["war_won", "actor_concedes", "undecided"]
+    assert ch.subset(ch.outcome == 3).ending.tolist() == [ICB_ENDINGS.index("actor_concedes")]  # type: ignore[union-attr]
+    actors = icb_cases(table, "actor")
+    assert actors.ending is None
+    with pytest.raises(InputError, match="challenger"):
+        structural_predictor(actors, actors)
+    code, _, err = _brink(capsys, monkeypatch, "backtest", "--data", "icb", "--model", "structural", "--no-store")
+    assert code == 2 and "--unit challenger" in err and "Traceback" not in err

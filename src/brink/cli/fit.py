@@ -194,17 +194,34 @@ def fit_command(
     ] = None,
     figure: FigureOption = None,
     shared: ShareOption = None,
+    data_name: Annotated[
+        str, typer.Option("--data", help="'mid' (the deterrence tree on MID dyads) or 'icb' (the escalation game "
+                                         "on ICB challengers' endings, docs/icb-fit.md).")
+    ] = "mid",
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="With --data icb: also write the fit as JSON to FILE.")
+    ] = None,
     as_json: JsonOption = False,
     store_path: StoreOption = None,
     no_store: NoStoreOption = False,
 ) -> None:
-    """Fit Signorino's deterrence tree to the historical crisis table (maximum likelihood)."""
+    """Fit Signorino's deterrence tree to the historical crisis table, or (--data icb) the escalation game to ICB."""
     from brink.errors import InputError
     from brink.fit.crises import DETERRENCE_TERMS, deterrence_specification
     from brink.fit.estimate import bootstrap, fit, likelihood_ratio, vuong
     from brink.scenario.random import check_seed
 
     check_seed(seed)
+    if data_name not in ("mid", "icb"):
+        raise InputError(f"unknown data {data_name!r}", "--data", "use mid or icb")
+    if data_name == "icb":
+        if start is not None or replications is not None or restrict or figure is not None:
+            raise InputError("--from, --bootstrap, --restrict and --figure are options of the MID fit", "--data",
+                             "with --data icb give only --before, --out, --shared, --json")
+        _icb_fit(before, out_path, shared, as_json, store_path, no_store, seed)
+        return
+    if out_path is not None:
+        raise InputError("--out writes the ICB fit", "--out", "add --data icb, or leave --out out")
     if replications is not None and replications < 2:
         raise InputError(f"a bootstrap needs at least 2 replications, got {replications}", "--bootstrap",
                          "ask for 100 or more")
@@ -262,6 +279,56 @@ def fit_command(
     _print_fit(out, _console())
     if written is not None:
         _console().print(f"wrote the coefficient plot to {written}", highlight=False)
+
+
+def _icb_fit(before: int | None, out_path: Path | None, shared: Path | None, as_json: bool,
+             store_path: Path | None, no_store: bool, seed: int) -> None:
+    """``brink fit --data icb``: :func:`brink.fit.structural.fit_icb`, printed, stored and
+    written to ``--out`` (the format of ``src/brink/data/icb_fit.json``)."""
+    from brink.fit.structural import fit_icb
+
+    store = open_store(store_path, no_store)
+    parameters: dict[str, Any] = {"data": "icb", "before": before}
+    text = json.dumps({"table": "icb", "model": "escalation game (qbi)", **parameters})
+    out, run_id = _stored(store, "fit", text, seed, parameters, lambda: fit_icb(shared, before), name="icb")
+    if out_path is not None:
+        out_path.write_text(json.dumps({k: v for k, v in out.items() if k != "run_id"}, indent=1) + "\n",
+                            encoding="utf-8")
+    if as_json:
+        echo_json(out)
+        return
+    from rich.table import Table
+
+    console = _console()
+    table = Table(title=f"escalation game (qbi) on ICB challengers, {out['years'][0]}-{out['years'][1]}",
+                  title_justify="left")
+    for col in ("parameter", "estimate", "se", "95% CI", ""):
+        table.add_column(col, justify="left" if col in ("parameter", "") else "right")
+    for r in out["table"]:
+        flag = "at bound" if r["parameter"] in out["at_bound"] else (
+            "" if out["identified"][r["parameter"]] else "weak")
+        table.add_row(r["parameter"], _num(r["estimate"]), _num(r["se"]),
+                      f"{_num(r['ci95_low'])} to {_num(r['ci95_high'])}", flag)
+    console.print(table)
+    c, lam, loc = out["comparison"], out["lambda"], out["loss_of_control"]
+    lr = c["likelihood_ratio"]
+    console.print(
+        f"N = {out['n']} challengers in {out['crises']} crises; log-likelihood {out['log_likelihood']:.3f}, AIC "
+        f"{out['aic']:.1f}, BIC {out['bic']:.1f}; {out['evaluations']} evaluations, {out['wall_s']:.1f} s; condition "
+        f"number {out['condition_number']:.3g}\n"
+        f"lambda {lam['estimate']:.3f} [{lam['ci95_low']:.3f}, {lam['ci95_high']:.3f}]\n"
+        f"multinomial logit of the endings: log-likelihood {c['multinomial_logit']['log_likelihood']:.3f} "
+        f"({c['multinomial_logit']['k']} parameters); likelihood ratio {lr['statistic']:.2f} on {lr['df']} df, "
+        f"p = {lr['p_value']:.3g}; Vuong z = {c['vuong']['z']:.2f} (BIC-corrected {c['vuong_bic']['z']:.2f}; "
+        "positive favours the structural model)\n"
+        f"risk of losing control at nuclear rungs: not identified (no nuclear use in ICB); 95% upper bound "
+        f"{loc['rule_of_three_95']:.4f} per round (3 / {loc['crisis_rounds']} crisis-rounds at nuclear-armed dyads)",
+        highlight=False,
+    )
+    if out_path is not None:
+        console.print(f"wrote {out_path}", highlight=False)
+    if run_id:
+        console.print(f"stored as run {run_id}", highlight=False)
 
 
 def _print_fit(out: dict[str, Any], console: Console) -> None:
@@ -336,6 +403,10 @@ def backtest_command(
     unit: Annotated[
         str, typer.Option("--unit", help="With --data icb: score every crisis 'actor' or only the 'challenger'.")
     ] = "actor",
+    model: Annotated[
+        str, typer.Option("--model", help="With --data icb --unit challenger: also score 'structural', the escalation "
+                                          "game fitted to the training crises (docs/icb-fit.md).")
+    ] = "references",
     scenarios: Annotated[
         Path | None,
         typer.Option("--scenarios", help="Score brink's runs of the scenario files in FOLDER, each naming its record "
@@ -379,8 +450,12 @@ def backtest_command(
         _scenario_backtest(scenarios, samples, replications, seed, shared, as_json, store_path, no_store,
                            solver, lam)
         return
+    if model not in ("references", "structural") or (model == "structural" and (data_name, unit) != ("icb", "challenger")):
+        raise InputError(f"--model {model!r} is not a model of --data {data_name} --unit {unit}", "--model",
+                         "use --model structural with --data icb --unit challenger (it predicts the challenger's "
+                         "outcome), or leave --model out")
     if data_name == "icb":
-        _icb_backtest(split, folds, replications, seed, figure, shared, unit, as_json, store_path, no_store)
+        _icb_backtest(split, folds, replications, seed, figure, shared, unit, as_json, store_path, no_store, model)
         return
     data = crisis_data(shared)
     first, last = int(data.year.min()), int(data.year.max())
@@ -451,9 +526,12 @@ def _print_backtest(r: dict[str, Any], console: Console, reliability: bool = Tru
 
 
 def _icb_backtest(split: int, folds: int | None, replications: int, seed: int, figure: Path | None,
-                  shared: Path | None, unit: str, as_json: bool, store_path: Path | None, no_store: bool) -> None:
+                  shared: Path | None, unit: str, as_json: bool, store_path: Path | None, no_store: bool,
+                  model: str = "references") -> None:
     """``brink backtest --data icb``: by time and leave-one-crisis-out (or K-fold by crisis with
-    ``--folds``) on ICB outcomes (:mod:`brink.fit.icb`)."""
+    ``--folds``) on ICB outcomes (:mod:`brink.fit.icb`); ``--model structural`` adds the
+    structural model (:func:`brink.fit.structural.make_structural_predictor`), whose
+    cross-validation fits start at the full-sample estimate."""
     from brink.errors import InputError
     from brink.fit.icb import MAX_BOOTSTRAP, backtest_by_time, cross_validation, icb_cases
     from brink.history.crises import default_shared
@@ -462,18 +540,33 @@ def _icb_backtest(split: int, folds: int | None, replications: int, seed: int, f
     if replications > MAX_BOOTSTRAP:
         raise InputError(f"the bootstrap takes at most {MAX_BOOTSTRAP} resamples, got {replications}", "--bootstrap",
                          "ask for 1000")
-    data = icb_cases(icb_table(shared if shared is not None else default_shared()), unit)
+    table = icb_table(shared if shared is not None else default_shared())
+    data = icb_cases(table, unit)
     first, last = int(data.year.min()), int(data.year.max())
     if not first < split <= last:
         raise InputError(f"split year {split} leaves no crises to fit or none to score (the ICB cases cover "
                          f"{first}-{last})", "--split", f"choose a year in {first + 1}-{last}")
     store = open_store(store_path, no_store)
     parameters: dict[str, Any] = {"data": "icb", "unit": unit, "split": split, "folds": folds,
-                                  "bootstrap": replications}
+                                  "bootstrap": replications, "model": model}
 
     def compute() -> dict[str, Any]:
-        by_time = backtest_by_time(data, split=split, unit=unit, replications=replications, seed=seed)
-        cv = cross_validation(data, folds=folds, unit=unit, replications=replications, seed=seed)
+        from brink.fit.icb import reference_predictors
+
+        by_time_predictors = cv_predictors = None
+        if model == "structural":
+            from brink.fit.structural import (
+                fit_structural,
+                make_structural_predictor,
+                structural_data,
+            )
+
+            whole = fit_structural(structural_data(table))
+            by_time_predictors = {**reference_predictors(), "structural": make_structural_predictor()}
+            cv_predictors = {**reference_predictors(), "structural": make_structural_predictor(whole.estimate)}
+        by_time = backtest_by_time(data, by_time_predictors, split=split, unit=unit, replications=replications,
+                                   seed=seed)
+        cv = cross_validation(data, cv_predictors, folds=folds, unit=unit, replications=replications, seed=seed)
         return {"by_time": by_time.to_json(), "cross_validation": cv.to_json(), "seed": seed}
 
     text = json.dumps({"table": "icb", "outcomes": "ICB outcom 1-4", **parameters})

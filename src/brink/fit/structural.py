@@ -76,6 +76,7 @@ __all__ = [
     "load_fit",
     "log_likelihood",
     "loss_of_control_bound",
+    "make_structural_predictor",
     "simulate_endings",
     "structural_data",
     "structural_predictor",
@@ -585,7 +586,8 @@ def fitted_priors(log_ratio: float, nuclear_dyad: bool, fit: StructuralFit | Non
     for name, (row, link) in rows.items():
         x = np.asarray(row, dtype=np.float64)
         mu = float(x @ f.estimate)
-        var = float(x @ f.covariance @ x)
+        idx = np.flatnonzero(x)
+        var = float(x[idx] @ f.covariance[np.ix_(idx, idx)] @ x[idx])
         sigma = math.sqrt(var) if math.isfinite(var) and var > 0 else 0.0
         median = math.exp(mu) if link == "exp" else 1 / (1 + math.exp(-mu))
         used = [n for n, c in zip(f.names, x, strict=True) if c != 0]
@@ -681,7 +683,18 @@ def apply_fitted(data: dict[str, Any], locate: Any) -> dict[str, Any]:
     return data
 
 
-def structural_predictor(train: Any, test: Any) -> FloatArray:
+def make_structural_predictor(start: Sequence[float] | None = None) -> Any:
+    """:func:`structural_predictor` with its fits started at ``start`` (e.g. the full-sample
+    estimate, so that the many fits of leave-one-crisis-out converge in a few steps; each
+    still maximises its own training likelihood)."""
+
+    def predictor(train: Any, test: Any) -> FloatArray:
+        return structural_predictor(train, test, start=start)
+
+    return predictor
+
+
+def structural_predictor(train: Any, test: Any, start: Sequence[float] | None = None) -> FloatArray:
     """A predictor of :mod:`brink.fit.icb` (``(train, test) -> (len(test), 4)``): the structural
     model fitted to the training challengers' endings, its six ending probabilities summed to
     ICB's four outcomes for the challenger: victory = target concedes + war won, defeat =
@@ -690,7 +703,7 @@ def structural_predictor(train: Any, test: Any) -> FloatArray:
     ending is undecided (ICB's compromise without an agreement is an undecided ending by
     :data:`brink.history.icb.ENDING_RULE`).  Needs cases with ``ending`` (challenger rows)."""
     tr, te = _as_structural(train), _as_structural(test)
-    fit = fit_structural(tr.subset(tr.ending >= 0))
+    fit = fit_structural(tr.subset(tr.ending >= 0), start)
     p = ending_probabilities(fit.estimate, te)
     undecided = tr.ending == ENDINGS.index("stalemate")
     compromise = np.asarray(train.outcome) == 1
