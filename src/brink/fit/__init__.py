@@ -9,6 +9,8 @@ induction), maximum likelihood on the observed paths with analytic gradients.
 * :mod:`~brink.fit.estimate`: the MLE, standard errors (Hessian, sandwich, bootstrap), the
   likelihood-ratio and Vuong tests.
 * :mod:`~brink.fit.trees`: Signorino's deterrence tree and his closed forms.
+* :mod:`~brink.fit.structural`: the escalation game estimated on ICB crises' endings (quantal
+  backward induction at a fitted precision; docs/icb-fit.md), and the priors it gives scenarios.
 """
 
 from __future__ import annotations
@@ -21,17 +23,29 @@ from brink.fit.likelihood import (
     simulate_paths,
     terminal_probabilities,
 )
+from brink.fit.structural import (
+    StructuralFit,
+    fit_structural,
+    fitted_lambda,
+    fitted_priors,
+    load_fit,
+)
 from brink.fit.trees import DETERRENCE_TERMINALS, deterrence_tree, signorino_probabilities
 
 __all__ = [
     "DETERRENCE_TERMINALS",
     "FitResult",
     "Specification",
+    "StructuralFit",
     "bootstrap",
     "choice_probabilities",
     "deterrence_tree",
     "fit",
+    "fit_structural",
+    "fitted_lambda",
+    "fitted_priors",
     "likelihood_ratio",
+    "load_fit",
     "log_likelihood",
     "predicted",
     "signorino_probabilities",

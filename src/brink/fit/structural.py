@@ -303,7 +303,7 @@ class StructuralFit:
         z = float(stats.norm.ppf(0.5 + level / 2))
         return self.estimate - z * self.se, self.estimate + z * self.se
 
-    def table(self) -> list[dict[str, float | str]]:
+    def table(self) -> list[dict[str, float | str | None]]:
         lo, hi = self.interval()
         def num(x: float) -> float | None:
             return float(x) if math.isfinite(x) else None
@@ -376,7 +376,9 @@ def numerical_hessian(f: Any, x: FloatArray, step: float = 1e-3) -> FloatArray:
     return h
 
 
-def fit_structural(data: StructuralData, start: Sequence[float] | None = None, *, maxiter: int = 200) -> StructuralFit:
+def fit_structural(
+    data: StructuralData, start: Sequence[float] | FloatArray | None = None, *, maxiter: int = 200
+) -> StructuralFit:
     """Maximum likelihood (module doc): L-BFGS-B on central-difference gradients from
     :data:`START`, then the observed information's inverse as the covariance (its
     pseudo-inverse, and infinite standard errors along a flat direction, where the Hessian is
@@ -683,7 +685,7 @@ def apply_fitted(data: dict[str, Any], locate: Any) -> dict[str, Any]:
     return data
 
 
-def make_structural_predictor(start: Sequence[float] | None = None) -> Any:
+def make_structural_predictor(start: Sequence[float] | FloatArray | None = None) -> Any:
     """:func:`structural_predictor` with its fits started at ``start`` (e.g. the full-sample
     estimate, so that the many fits of leave-one-crisis-out converge in a few steps; each
     still maximises its own training likelihood)."""
@@ -694,7 +696,7 @@ def make_structural_predictor(start: Sequence[float] | None = None) -> Any:
     return predictor
 
 
-def structural_predictor(train: Any, test: Any, start: Sequence[float] | None = None) -> FloatArray:
+def structural_predictor(train: Any, test: Any, start: Sequence[float] | FloatArray | None = None) -> FloatArray:
     """A predictor of :mod:`brink.fit.icb` (``(train, test) -> (len(test), 4)``): the structural
     model fitted to the training challengers' endings, its six ending probabilities summed to
     ICB's four outcomes for the challenger: victory = target concedes + war won, defeat =
