@@ -48,19 +48,22 @@ def test_fearon_private_information_war_probability_and_offer() -> None:
 
 
 def test_fearon_war_probability_converges_to_the_closed_form() -> None:
-    params = {"game.p": np.array([0.5]), "game.c_A": np.array([0.1]), "game.c_bar": np.array([0.4])}
+    # c_bar = 0.413 puts the optimal offer p + y* = 0.6565 and the marginal type y* off every grid
+    # below, so no grid hits the closed form by a tie (spe mixes over ties)
+    c_bar = 0.413
+    params = {"game.p": np.array([0.5]), "game.c_A": np.array([0.1]), "game.c_bar": np.array([c_bar])}
     errors = []
     for offers, types in ((21, 20), (101, 100), (401, 200)):
         _, _, _, out, _ = _run(
             "fearon-1995", params, (f"game.offers={offers}", f"game.types={types}")
         )
-        errors.append(abs(out["war"][0] - 0.375))
-    assert errors[-1] < errors[0]
-    assert errors[-1] <= (1 / 400) / 0.4 + 2 / 200 + 1e-12
+        errors.append(abs(out["war"][0] - (c_bar - 0.1) / (2 * c_bar)))
+    assert errors[2] < errors[1] < errors[0]
+    assert errors[-1] <= (1 / 400) / c_bar + 2 / 200 + 1e-12
 
 
 def test_fearon_complete_information_bargaining_range() -> None:
-    grid = np.array(list(itertools.product([0.3, 0.5, 0.8], [0.05, 0.2], [0.013, 0.123, 0.31])))
+    grid = np.array(list(itertools.product([0.3, 0.5, 0.8], [0.05, 0.2], [0.013, 0.123, 0.313])))  # p + c_B off the grid
     p, c_A, c_B = grid.T
     _, _, sol, out, met = _run(
         "fearon-1995",
@@ -80,6 +83,37 @@ def test_fearon_complete_information_bargaining_range() -> None:
     ptr = game.infoset_action_ptr
     accept = np.stack([sol.profile[:, ptr[game.infoset[v]]] for v in offers], axis=1)
     np.testing.assert_array_equal(accept == 1.0, x[None, :] <= (p + c_B)[:, None])
+
+
+def test_fearon_private_cost_pays_an_information_rent_so_b_would_misrepresent() -> None:
+    """The incentive to misrepresent (Fearon 1995, pp. 395-401): with its cost private, every type
+    of B above the screening premium y* keeps a rent over what it gets when A knows its cost,
+    E[(c_B - y*)^+] = (c_bar - y*)^2 / (2 c_bar); and with complete information a B believed to
+    have a lower cost c' (tougher) than its own is offered, and takes, c_B - c' more."""
+    grid = np.array(list(itertools.product([0.3, 0.5], [0.05, 0.1, 0.2], [0.15, 0.3, 0.45, 0.6])))
+    p, c_A, c_bar = grid.T
+    _, _, _, _, met = _run("fearon-1995", {"game.p": p, "game.c_A": c_A, "game.c_bar": c_bar})
+    y = np.maximum(c_bar - c_A, 0) / 2
+    complete = 1 - p - c_bar / 2  # B's expected war value: what A leaves it when it knows c_B
+    rent = met["payoff.B"] - complete
+    step, types = 0.01, 100
+    assert np.all(np.abs(rent - (c_bar - y) ** 2 / (2 * c_bar)) <= step + 3 * c_bar / types)
+    assert np.all(rent > 0.01)
+
+    c_true = np.full(6, 0.3)
+    believed = np.array([0.003, 0.053, 0.103, 0.203, 0.297, 0.353])  # off the grid: no ties
+    pp = np.full(6, 0.5)
+    _, _, _, _, met = _run(
+        "fearon-1995", {"game.p": pp, "game.c_A": np.full(6, 0.1), "game.c_B": believed},
+        ("game.c_bar=null", "game.c_B=0.1"),
+    )
+    x = met["offer"]
+    np.testing.assert_allclose(x, np.floor((pp + believed) * 100) / 100, atol=1e-9)  # the top of the range A believes
+    takes = x <= pp + c_true + 1e-12  # the true type accepts what a tougher type is offered ...
+    gain = np.where(takes, 1 - x, 1 - pp - c_true) - (1 - pp - c_true)
+    np.testing.assert_allclose(gain[takes], (pp + c_true - x)[takes], atol=1e-9)  # ... and gains c_B - c'
+    assert np.all(np.abs(gain - (c_true - believed))[takes] < 0.01)  # (c' rounded down to the grid)
+    assert takes[:5].all() and not takes[5] and np.all(np.diff(gain[:5]) < 0)
 
 
 def test_fearon_needs_exactly_one_cost_form() -> None:
@@ -184,7 +218,7 @@ def _predict(v: dict[str, float]) -> tuple[str, str, dict[str, str]]:
 
 
 def test_tripartite_equilibrium_matches_backward_induction_conditions() -> None:
-    war = np.linspace(-0.98, 0.48, 74)  # avoids the ties at -0.5 and 0
+    war = np.linspace(-0.985, 0.475, 74)  # avoids the ties at -0.5 and 0 (spe mixes over ties)
     straddle = np.array([0.1, 0.3, 0.6, 0.9])
     grid = np.array(list(itertools.product(war, straddle)))
     n = len(grid)
