@@ -155,3 +155,79 @@ def test_a_better_trend_prevails_more() -> None:
     """At an even balance, a trend in the challenger's favour raises its chance of prevailing."""
     out = [prevails("ukraine-2022", 0.5, "spe", 24, (*EVEN[:3], EVEN[4], f"process.trend={t}")) for t in (-0.1, 0.0, 0.1)]
     assert out[0] < out[1] <= out[2], out
+
+
+# ---------------------------------------------------------------- every side can act
+
+
+def _mean(name: str, key: str, settings_: tuple[str, ...] = (), solver: str = "spe", samples: int = 48) -> float:
+    lam = 3.0 if solver == "qbi" else None
+    model = CrisisModel(load_scenario(name, settings_), solver=solver, lam=lam)
+    return float(np.mean(model.evaluate(model.draw(0, 0, samples)).outcomes[key]))
+
+
+def test_the_defender_can_act_against_a_fait_accompli() -> None:
+    """Georgia 2008: a challenger that holds its gain faces the defender's instruments in every
+    round it holds; the threat alone (off the equilibrium path under spe) lowers the chance that
+    the challenger prevails (0.98 -> 0.92 on 48 draws), and under qbi the defender acts."""
+    without = _mean("georgia-2008", "challenger_prevails", ("process.interventions=[]",))
+    with_ = _mean("georgia-2008", "challenger_prevails")
+    assert with_ < without - 0.02
+    assert _mean("georgia-2008", "defender_intervenes", solver="qbi") > 0.1
+    assert _mean("georgia-2008", "defender_intervenes", ("process.interventions=[]",), "qbi") == 0.0
+
+
+def test_the_target_can_counter_attack() -> None:
+    """Kargil 1999: India may carry the war a rung up; with the balance in its favour the faster,
+    costlier war lowers the chance that Pakistan prevails (0.101 -> 0.091 under spe on 48 draws)."""
+    assert (_mean("kargil-1999", "challenger_prevails")
+            < _mean("kargil-1999", "challenger_prevails", ("process.counter_attack=false",)))
+    assert _mean("kargil-1999", "target_counter_attacks") > 0.0
+
+
+def test_the_trees_stay_bounded() -> None:
+    """Every bundled crisis's tree stays under 20,000 nodes with the new moves."""
+    from brink.templates import get_template
+
+    t = get_template("escalation")
+    for name in ("ukraine-2022", "berlin-1961", "kargil-1999", "taiwan-strait-1995"):
+        assert t.skeleton(load_scenario(name)).game.n_nodes < 20_000, name
+
+
+# ---------------------------------------------------------------- conditional metrics
+
+
+def test_conditional_metrics_are_the_ratios_of_the_solution() -> None:
+    """``defender_responds_given_climb`` is P(a climb answered with more than none) / P(a climb),
+    ``defender_responds_given_nuclear_use`` the same for the first nuclear climb, both off the
+    terminal reach of the solved game (a reference computation over the built tree)."""
+    from brink.solvers import solve
+    from brink.templates import get_template
+
+    sc = load_scenario("tests/fixtures/escalation-small.yaml")
+    t = get_template("escalation")
+    params = sc.parameters.draw(0, 0, 4)
+    game = t.build(sc, params)
+    solution = solve(game, "qbi", lam=3.0)
+    _, metrics = t.read_out(sc, params, solution)
+    sk = t.skeleton(sc)
+    reach = np.asarray(solution.reach).reshape(4, -1)[:, sk.outcome_node]
+    f = sk.terms
+    np.testing.assert_allclose(metrics["defender_responds_given_climb"],
+                               (reach * f.climb_answered).sum(1) / (reach * f.climbed).sum(1), rtol=1e-12)
+    np.testing.assert_allclose(metrics["defender_responds_given_nuclear_use"],
+                               (reach * f.nuclear_responded).sum(1) / (reach * f.nuclear_climb).sum(1), rtol=1e-12)
+
+
+def test_nuclear_use_when_losing_is_read_only_where_the_challenger_is_losing() -> None:
+    """Losing: ``clip(balance + trend (R - 1), 0, 1) < 1/2``; the metric is the sample's tactical
+    nuclear use there and blank elsewhere."""
+    for balance, losing in ((0.3, True), (0.8, False)):
+        model = CrisisModel(load_scenario("ukraine-2022", (f"crisis.balance={balance}",)), solver="qbi", lam=3.0)
+        ev = model.evaluate(model.draw(0, 0, 8))
+        got = ev.metrics["nuclear_use_when_losing"]
+        if losing:
+            np.testing.assert_array_equal(got, ev.outcomes["tactical_nuclear_use"])
+        else:
+            trend = model.draw(0, 0, 8)["process.trend"]
+            assert np.all(np.isnan(got[0.8 + trend * 2 >= 0.5]))

@@ -104,6 +104,7 @@ class Quantities:
     kept: FloatArray  # (S, O) the defender side's expected share, per outcome class (1 - won unless undecided)
     burden: FloatArray  # (S, O) discounted rounds of war at full intensity still to come (undecided wars)
     prevails: FloatArray  # (S, O) the chance the challenger gets its way (measure ``challenger_prevails``)
+    losing: NDArray[np.bool_]  # (S,) the challenger is losing: clip(balance + trend (R - 1), 0, 1) < 1/2
     leader: AfterCrisis  # per outcome class (:func:`outcome_classes`)
     settled_share: FloatArray  # (O,) the share a settlement gives the challenger, 0 for other endings
     by_class: FloatArray  # (S, U, 3)
@@ -452,7 +453,8 @@ def prepare(scenario: EscalationScenario, params: Params, sk: Skeleton) -> Quant
         "sanctions": v("crisis.sanctions_effect"), "arms-supply": v("crisis.arms_supply_effect"),
         "deployment": v("crisis.deployment_effect"), "strike": v("crisis.strike_effect"),
     }
-    pi = win_probability(conventional_balance(scenario, params), v("process.trend"), rounds, nuclear_end[rep],
+    balance = conventional_balance(scenario, params)
+    pi = win_probability(balance, v("process.trend"), rounds, nuclear_end[rep],
                          t.answered[rep], effects, v("crisis.nuclear_coercion"))
     fought = (ending == SLIP) | (ending == DECIDED)
     classes = len(rep)
@@ -465,7 +467,7 @@ def prepare(scenario: EscalationScenario, params: Params, sk: Skeleton) -> Quant
     lot[:, :, CONCESSION] = ((ending == C_CONCEDES) + settled * (1 - share))[None, :]
     delta = v("process.discount")
     # a war undecided at the horizon is worth its continuation, not a fixed share
-    cont = continuation(conventional_balance(scenario, params), v("process.trend"), R, t.end_kahn[rep],
+    cont = continuation(balance, v("process.trend"), R, t.end_kahn[rep],
                         nuclear_end[rep], t.answered[rep], effects, v("crisis.nuclear_coercion"),
                         v("process.decisiveness"), delta)
     decided_share = np.where(fought, pi, 0.0) + (ending == T_CONCEDES) + (ending == SETTLE) * share
@@ -500,6 +502,7 @@ def prepare(scenario: EscalationScenario, params: Params, sk: Skeleton) -> Quant
     table, chance_row = chance_table(scenario, params, sk)
     return Quantities(
         war_class=war_class, lottery=lot_outcome, won=won_class, kept=kept, burden=burden, prevails=prevails,
+        losing=np.clip(balance + v("process.trend") * (R - 1), 0.0, 1.0) < 0.5,
         leader=after, settled_share=settled * share,
         by_class=by_class, coef=coef, ptr=ptr, term=term, weight=weight, chance_table=table, chance_row=chance_row,
     )

@@ -40,6 +40,7 @@ RESPONSE_OUTCOMES: dict[str, str] = {
 }
 OUTCOME_PATTERNS: tuple[str, ...] = (
     "tactical_nuclear_use", "strategic_nuclear_use", *ENDINGS, "war", *RESPONSE_OUTCOMES.values(), "defender_responds",
+    "defender_intervenes", "target_counter_attacks",
     "challenger_victory", "challenger_defeat", "challenger_prevails", "leader_survives", "domestic_removal", "foreign_imposed_regime_change",
     "partners_abandon", "partner_abandons.*", "rung.*", "declared.*",
 )
@@ -72,6 +73,8 @@ def _tally(st: Structure) -> Tally:
     for resp, name in RESPONSE_OUTCOMES.items():
         cols[name] = ((t.answered >> rank[resp]) & 1).astype(float)
     cols["defender_responds"] = ((t.answered & ~1) > 0).astype(float)
+    cols["defender_intervenes"] = t.intervened.astype(float)
+    cols["target_counter_attacks"] = t.countered.astype(float)
     for j, (rung, _) in enumerate(st.rungs):
         cols[f"rung.{rung}"] = (t.top == j).astype(float)
     for d in st.declarations:  # a declaration fixed by the scenario is an input, not an outcome
@@ -81,6 +84,9 @@ def _tally(st: Structure) -> Tally:
     cols["_share"] = np.where(t.ending == SETTLE, np.nan_to_num(t.share), 0.0)
     cols["_nuclear_climb"] = t.nuclear_climb.astype(float)
     cols["_nuclear_answered"] = t.nuclear_answered.astype(float)
+    cols["_climbed"] = t.climbed.astype(float)
+    cols["_climb_answered"] = t.climb_answered.astype(float)
+    cols["_nuclear_responded"] = t.nuclear_responded.astype(float)
     return Tally(tuple(cols), np.ascontiguousarray(np.stack(list(cols.values()), axis=1)))
 
 
@@ -226,18 +232,27 @@ def outcomes(r: dict[str, FloatArray]) -> dict[str, FloatArray]:
 
 
 def metrics(q: Quantities, r: dict[str, FloatArray]) -> dict[str, FloatArray]:
-    """Metrics beyond the payoffs: escalation score, expected rounds, the settled share, partners."""
+    """Metrics beyond the payoffs: escalation score, expected rounds, the settled share, partners,
+    and the conditional ones (NaN in a sample where the condition has no chance): the defender's
+    answer given a climb and given nuclear use, the challenger's nuclear use when it is losing."""
     settled = r["settlement"]
     climbs = r["_nuclear_climb"]
+    any_climb = r["_climbed"]
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(settled > 1e-12, r["_share"] / settled, np.nan)
         answered = np.where(climbs > 1e-12, r["_nuclear_answered"] / climbs, np.nan)
+        given_climb = np.where(any_climb > 1e-12, r["_climb_answered"] / any_climb, np.nan)
+        given_nuclear = np.where(climbs > 1e-12, r["_nuclear_responded"] / climbs, np.nan)
+    losing = np.where(q.losing, np.clip(r["tactical_nuclear_use"], 0.0, 1.0), np.nan)
     lp = q.leader
     return {
         "escalation_score": r["_escalation"],
         "rounds": r["_rounds"],
         "settlement_share": share,
         "nuclear_use_answered": answered,
+        "defender_responds_given_climb": given_climb,
+        "defender_responds_given_nuclear_use": given_nuclear,
+        "nuclear_use_when_losing": losing,
         "discount_months": r["_discount_months"],
         "fiscal_cost_usd_bn": r["_spent"],
         "sphere_influence": r["_influence"],

@@ -123,6 +123,8 @@ class Process(Section):
     irresolute_stake: Q = Field(Q(0.5), description="Share of its stake an irresolute challenger values, in [0, 1]")
     restrained_stake: Q = Field(Q(0.5), description="Share of its stake a restrained (irresolute) defender values, in [0, 1]")
     declarations: list[Declaration] = Field(default_factory=list, max_length=len(DECLARATIONS), description="Declarations the defender may choose itself at the start (responses or straddles); empty: its doctrine's")
+    interventions: list[Response] | None = Field(None, description="The defender's instruments against a challenger that holds its gain (a fait accompli), chosen in each of the challenger's rounds; left out: every response but nuclear-response; []: the defender only answers climbs")
+    counter_attack: bool = Field(True, description="Whether the target may carry the war one rung up the ladder (below the nuclear threshold) in its rounds")
 
     @field_validator("offers")
     @classmethod
@@ -195,6 +197,15 @@ class EscalationScenario(CrisisScenario):
                     f"declaration {d!r} is not among the defender's responses",
                     self.where(f"process.declarations.{i}"), f"use one of: {', '.join(sorted(allowed))}",
                 )
+        for i, x in enumerate(self.process.interventions or []):
+            if x not in cr.responses:
+                raise InputError(
+                    f"intervention {x!r} is not among the defender's responses",
+                    self.where(f"process.interventions.{i}"), f"use one of: {', '.join(cr.responses)}",
+                )
+        if self.process.interventions is not None and len(set(self.process.interventions)) != len(self.process.interventions):
+            raise InputError("process.interventions repeat an instrument", self.where("process.interventions"),
+                             "list each instrument once")
         doctrine = self.doctrines.get(cr.defender)
         if doctrine is not None and doctrine.declared not in allowed:
             raise InputError(

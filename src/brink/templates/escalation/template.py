@@ -63,7 +63,9 @@ class EscalationTemplate(Template):
         information_sets=True,
         solvers=("spe", "qbi", "qre"),
         outcomes=readout.OUTCOME_PATTERNS,
-        metrics=("payoff.*", "escalation_score", "rounds", "settlement_share", "nuclear_use_answered", "discount_months",
+        metrics=("payoff.*", "escalation_score", "rounds", "settlement_share", "nuclear_use_answered",
+                 "defender_responds_given_climb", "defender_responds_given_nuclear_use", "nuclear_use_when_losing",
+                 "discount_months",
                  "fiscal_cost_usd_bn", "sphere_influence", "partner_support"),
         fast_read_out=True,
         private_information=True,
@@ -111,8 +113,12 @@ class EscalationTemplate(Template):
         climbs = min(pr.max_climb, max(0, len([r for r in cr.ladder if r.rung > 0]) - 1))
         m = len(pr.offers)
         resp = len(cr.responses)
-        c_paths, t_paths = 1 + climbs * resp + m, 1 + m
-        c_nodes, t_nodes = 2 + climbs * (1 + resp) + 2 * m + 4 * c_paths, 2 + 2 * m + 4 * t_paths
+        held = len(pr.interventions) if pr.interventions is not None else len(
+            [r for r in cr.responses if r != "nuclear-response"])
+        counter = int(pr.counter_attack)
+        c_paths, t_paths = max(1, held) + climbs * resp + m, 1 + counter + m
+        c_nodes = 2 + int(held > 0) + climbs * (1 + resp) + 2 * m + 4 * c_paths
+        t_nodes = 2 + 2 * m + 4 * t_paths
         types = 4 if pr.challenger_resolve is not None else 2
         total, paths = 1, types * max(1, len(pr.declarations))
         for r in range(pr.rounds):

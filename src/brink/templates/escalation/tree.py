@@ -73,6 +73,8 @@ class Structure(NamedTuple):
     applies_from: int
     information: str
     title: str
+    interventions: tuple[str, ...] = ()  # the defender's instruments against a challenger that holds
+    counter_attack: bool = False  # the target may carry the war one conventional rung up
 
 
 def structure(scenario: EscalationScenario, information: Information = "perfect") -> Structure:
@@ -100,6 +102,9 @@ def structure(scenario: EscalationScenario, information: Information = "perfect"
         applies_from=doctrine.applies_from if doctrine is not None else NUCLEAR_RUNG,
         information=information,
         title=scenario.title or scenario.name,
+        interventions=tuple(pr.interventions if pr.interventions is not None
+                            else [r for r in cr.responses if r != "nuclear-response"]),
+        counter_attack=pr.counter_attack,
     )
 
 
@@ -123,6 +128,11 @@ class Terminals:
     escalation: FloatArray  # Rivera et al. (2024) score of the most severe act on the path
     nuclear_climb: NDArray[np.bool_]  # the challenger climbed to a nuclear rung
     nuclear_answered: NDArray[np.bool_]  # ... and the defender answered the first such climb militarily
+    climbed: NDArray[np.bool_]  # the challenger climbed at least once
+    climb_answered: NDArray[np.bool_]  # ... and the defender answered a climb with more than none
+    nuclear_responded: NDArray[np.bool_]  # the defender answered the first nuclear climb with more than none
+    intervened: NDArray[np.bool_]  # the defender acted (more than none) against a challenger that held
+    countered: NDArray[np.bool_]  # the target carried the war a rung up
     labels: tuple[str, ...]
 
 
@@ -167,11 +177,12 @@ class _Path:
     d_type: int
     declared: int
     fought: tuple[float, ...] = ()  # Kahn rung fought in each round that saw fighting, by round (0: none)
-    answers: tuple[tuple[int, int, float], ...] = ()  # (round, response rank, Kahn of the climb)
+    answers: tuple[tuple[int, int, float, bool], ...] = ()  # (round, response rank, Kahn, answers a climb)
     nuclear_round: int = 0
     top: int = 0
     alert: bool = False
     exchange: bool = False  # climbed after a nuclear response
+    countered: bool = False  # the target carried the war a rung up
 
 
 def _intensity(kahn: float) -> float:
@@ -210,7 +221,7 @@ def skeleton(st: Structure) -> Skeleton:
         declared = DECLARATIONS[path.declared]
         promised = _RANK["conventional-strike"] if declared == "straddle" else _RANK[declared]
         weight = 0.5 if declared == "straddle" else 1.0
-        for rnd, rank, kahn in path.answers:
+        for rnd, rank, kahn, climb in path.answers:
             resp = RESPONSES[rank]
             for player, name in ((0, {"sanctions": "sanctions", "conventional-strike": "conventional_strike",
                                       "nuclear-response": "nuclear_retaliation"}.get(resp)),
@@ -219,6 +230,8 @@ def skeleton(st: Structure) -> Skeleton:
                                       "nuclear-response": "nuclear"}.get(resp))):
                 if name is not None:
                     add(player, name, rnd, -1.0)
+            if not climb:
+                continue  # an intervention against a hold: its costs only (commitments bind answers to climbs)
             nuclear = kahn >= NUCLEAR_RUNG
             weak = resp not in MILITARY
             if nuclear and resp != "nuclear-response":
@@ -248,16 +261,21 @@ def skeleton(st: Structure) -> Skeleton:
     def leaf(node: int, path: _Path, ending: int, end_round: int, share: float, label: str) -> None:
         b.outcome(node, np.zeros(3), label=label)
         kahns = [k for k in path.fought if k > 0] + [st.rungs[path.top][1]]
-        acts = [category[k] for k in kahns] + [RESPONSE_CATEGORY[RESPONSES[a]] for _, a, _ in path.answers]
+        acts = [category[k] for k in kahns] + [RESPONSE_CATEGORY[RESPONSES[a]] for _, a, _, _ in path.answers]
         top_kahn = st.rungs[path.top][1]
         feats.append((
             ending, end_round, share, st.rungs[path.rung][1], path.top, path.c_type, path.d_type, path.declared,
-            path.nuclear_round, sum(1 << a for _, a, _ in path.answers), path.alert,
+            path.nuclear_round, sum(1 << a for _, a, _, _ in path.answers), path.alert,
             any(NUCLEAR_RUNG <= k < CENTRAL_RUNG for k in path.fought if k > 0)
             or NUCLEAR_RUNG <= top_kahn < CENTRAL_RUNG,
             _strategic(path, ending), float(escalation_score(acts).max()),
-            any(k >= NUCLEAR_RUNG for _, _, k in path.answers),
-            next((RESPONSES[a] in MILITARY for _, a, k in path.answers if k >= NUCLEAR_RUNG), False),
+            any(k >= NUCLEAR_RUNG for _, _, k, c in path.answers if c),
+            next((RESPONSES[a] in MILITARY for _, a, k, c in path.answers if c and k >= NUCLEAR_RUNG), False),
+            any(c for _, _, _, c in path.answers),
+            any(c and a > 0 for _, a, _, c in path.answers),
+            next((a > 0 for _, a, k, c in path.answers if c and k >= NUCLEAR_RUNG), False),
+            any(not c and a > 0 for _, a, _, c in path.answers),
+            path.countered,
             label,
         ))
         weights.append(flows(path, end_round, ending))
@@ -270,7 +288,7 @@ def skeleton(st: Structure) -> Skeleton:
         fought = (*path.fought, kahn)
         nuclear_round = path.nuclear_round or (path.round if kahn >= NUCLEAR_RUNG else 0)
         here = _Path(path.round, path.rung, path.history, path.c_type, path.d_type, path.declared, fought,
-                     path.answers, nuclear_round, path.top, path.alert, path.exchange)
+                     path.answers, nuclear_round, path.top, path.alert, path.exchange, path.countered)
         where = f"round {path.round} at {st.rungs[path.rung][0]}"
         leaf(slip, here, SLIP, path.round, np.nan, f"{_tag(here)} / out of control {where}")
         leaf(decided, here, DECIDED, path.round, np.nan, f"{_tag(here)} / decided {where}")
@@ -278,7 +296,8 @@ def skeleton(st: Structure) -> Skeleton:
             leaf(onward, here, HORIZON, path.round, np.nan, f"{_tag(here)} / undecided after {where}")
         else:
             turn(onward, _Path(path.round + 1, path.rung, path.history, path.c_type, path.d_type, path.declared,
-                               fought, path.answers, nuclear_round, path.top, path.alert, path.exchange))
+                               fought, path.answers, nuclear_round, path.top, path.alert, path.exchange,
+                               path.countered))
 
     def turn(node: int, path: _Path) -> None:
         challenger_moves = (path.round % 2 == 1) == st.challenger_first
@@ -290,15 +309,27 @@ def skeleton(st: Structure) -> Skeleton:
             kids = b.move(node, C, actions, infoset=key("C", path, path.c_type))
             stopped = _replace(path, fought=no_fight)
             leaf(kids[0], stopped, C_CONCEDES, path.round, np.nan, f"{_tag(path)} / {C} concedes in round {path.round}")
-            fight(kids[1], _replace(path, history=(*path.history, "hold")))
+            held = _replace(path, history=(*path.history, "hold"))
+            if st.interventions:
+                # a fait accompli: the defender chooses an instrument against a challenger that holds
+                acts = b.move(kids[1], D, [f"{i} (against the hold)" for i in st.interventions],
+                              infoset=key("D", held, path.d_type))
+                for instrument, child in zip(st.interventions, acts, strict=True):
+                    fight(child, _replace(
+                        held, history=(*held.history, instrument), alert=path.alert or instrument == "alert",
+                        answers=(*path.answers, (path.round, _RANK[instrument], st.rungs[path.rung][1], False))
+                        if instrument != "none" else path.answers,
+                    ))
+            else:
+                fight(kids[1], held)
             for j, kid in zip(climbs, kids[2:2 + len(climbs)], strict=True):
                 h = (*path.history, f"climb {j}")
                 answers = b.move(kid, D, list(st.responses), infoset=key("D", _replace(path, history=h), path.d_type))
                 for resp, child in zip(st.responses, answers, strict=True):
-                    nuclear_answer = any(RESPONSES[a] == "nuclear-response" for _, a, _ in path.answers)
+                    nuclear_answer = any(RESPONSES[a] == "nuclear-response" for _, a, _, _ in path.answers)
                     fight(child, _replace(
                         path, rung=j, history=(*h, resp), top=max(path.top, j),
-                        answers=(*path.answers, (path.round, _RANK[resp], st.rungs[j][1])),
+                        answers=(*path.answers, (path.round, _RANK[resp], st.rungs[j][1], True)),
                         alert=path.alert or resp == "alert", exchange=path.exchange or nuclear_answer,
                     ))
             for x, kid in zip(st.offers, kids[2 + len(climbs):], strict=True):
@@ -307,11 +338,17 @@ def skeleton(st: Structure) -> Skeleton:
                 leaf(yes, stopped, SETTLE, path.round, x, f"{_tag(path)} / {T} accepts {x:g} in round {path.round}")
                 fight(no, _replace(path, history=(*h, "reject")))
         else:
-            kids = b.move(node, T, ["concede", "hold", *offers], infoset=key("T", path, path.d_type))
+            up = path.rung + 1
+            counter = st.counter_attack and up < len(st.rungs) and st.rungs[up][1] < NUCLEAR_RUNG
+            moves = ["concede", "hold", *([f"counter-attack to {st.rungs[up][0]}"] if counter else []), *offers]
+            kids = b.move(node, T, moves, infoset=key("T", path, path.d_type))
             stopped = _replace(path, fought=no_fight)
             leaf(kids[0], stopped, T_CONCEDES, path.round, np.nan, f"{_tag(path)} / {T} concedes in round {path.round}")
             fight(kids[1], _replace(path, history=(*path.history, "hold")))
-            for x, kid in zip(st.offers, kids[2:], strict=True):
+            if counter:
+                fight(kids[2], _replace(path, rung=up, top=max(path.top, up), countered=True,
+                                        history=(*path.history, f"counter {up}")))
+            for x, kid in zip(st.offers, kids[2 + int(counter):], strict=True):
                 h = (*path.history, f"offer {x:g}")
                 yes, no = b.move(kid, C, ["accept", "reject"], infoset=key("C", _replace(path, history=h), path.c_type))
                 leaf(yes, stopped, SETTLE, path.round, x, f"{_tag(path)} / {C} accepts {x:g} in round {path.round}")
@@ -349,7 +386,9 @@ def skeleton(st: Structure) -> Skeleton:
         alert=np.array(cols[10], dtype=bool), tactical=np.array(cols[11], dtype=bool),
         strategic=np.array(cols[12], dtype=bool), escalation=np.array(cols[13], dtype=np.float64),
         nuclear_climb=np.array(cols[14], dtype=bool), nuclear_answered=np.array(cols[15], dtype=bool),
-        labels=tuple(str(x) for x in cols[16]),
+        climbed=np.array(cols[16], dtype=bool), climb_answered=np.array(cols[17], dtype=bool),
+        nuclear_responded=np.array(cols[18], dtype=bool), intervened=np.array(cols[19], dtype=bool),
+        countered=np.array(cols[20], dtype=bool), labels=tuple(str(x) for x in cols[21]),
     )
     label_node = {lab: v for v, lab in enumerate(game.node_labels) if lab.startswith("fight ")}
     nodes = np.array([label_node[f[0]] for f in fights], dtype=np.int64)
