@@ -15,8 +15,9 @@ from brink.model import CrisisModel
 from brink.scenario import scenario_from_data
 
 #: Parameters of the recovery tests: lambda 1.35 (2.0 at a nuclear dyad), war costs 0.3 per
-#: round (less for the stronger side), the balance a flatter, shifted capability ratio.
-TRUE = np.array([0.3, 0.4, math.log(0.3), -0.3, 0.5, 0.7])
+#: round (less for the stronger side), the balance a flatter, shifted capability ratio, a war
+#: decided with probability 0.2 per round at full intensity.
+TRUE = np.array([0.3, 0.4, math.log(0.3), -0.3, 0.5, 0.7, math.log(0.2 / 0.8)])
 
 
 def covariates(n: int, seed: int) -> S.StructuralData:
@@ -30,11 +31,12 @@ def covariates(n: int, seed: int) -> S.StructuralData:
 def direct_probabilities(theta: np.ndarray, log_ratio: float, nuclear: float) -> np.ndarray:
     """One crisis's six ending probabilities from its own scenario, the numbers written into
     the file (no per-sample parameters), solved with qbi at its own lambda."""
-    a0, a1, b0, b1, g0, g1 = theta
+    a0, a1, b0, b1, g0, g1, d0 = theta
     data: dict[str, Any] = json.loads(json.dumps(S.GENERIC_CRISIS))
     data["crisis"]["balance"] = float(1 / (1 + math.exp(-(g0 + g1 * log_ratio))))
     data["costs"]["conventional_war"] = float(math.exp(b0 + b1 * log_ratio))
     data["costs"]["target_war"] = float(math.exp(b0 - b1 * log_ratio))
+    data["process"]["decisiveness"] = float(1 / (1 + math.exp(-d0)))
     o = CrisisModel(scenario_from_data(data), "qbi", float(math.exp(a0 + a1 * nuclear))).evaluate({}).outcomes
     # war_decided is the sum of the two war endings: an identity the mapping must keep
     assert float(o["war_decided"][0]) == pytest.approx(
@@ -45,7 +47,7 @@ def direct_probabilities(theta: np.ndarray, log_ratio: float, nuclear: float) ->
 
 
 def test_likelihood_equals_a_direct_computation_on_a_tiny_case() -> None:
-    theta = np.array([0.2, 0.5, math.log(0.4), -0.2, 0.3, 0.8])
+    theta = np.array([0.2, 0.5, math.log(0.4), -0.2, 0.3, 0.8, -1.5])
     data = S.StructuralData(np.arange(4), np.full(4, 1960), np.array([0, 3, 5, 2]),
                             np.array([-1.5, 0.0, 2.0, 0.7]), np.array([0.0, 1.0, 0.0, 1.0]))
     direct = np.array([direct_probabilities(theta, r, nd) for r, nd in zip(data.log_ratio, data.nuclear_dyad,
@@ -56,7 +58,7 @@ def test_likelihood_equals_a_direct_computation_on_a_tiny_case() -> None:
     expected = float(np.log(direct[np.arange(4), data.ending]).sum())
     assert S.log_likelihood(theta, data) == pytest.approx(expected, abs=1e-9)
     # the parameters move the probabilities the way the model says
-    stronger = np.array([0.2, 0.5, math.log(0.4), -0.2, 2.0, 0.8])
+    stronger = np.array([0.2, 0.5, math.log(0.4), -0.2, 2.0, 0.8, -1.5])
     assert S.ending_probabilities(stronger, data)[:, 3].sum() > p[:, 3].sum()
 
 
@@ -95,7 +97,7 @@ def _recovery(replications: int, n: int) -> np.ndarray:
 
 
 def test_recovery_quick() -> None:
-    """5 replications of 300 crises: at least 80% of the 30 intervals cover the truth (the slow
+    """5 replications of 300 crises: at least 80% of the 35 intervals cover the truth (the slow
     test asks 90% of 50 replications of 2,000)."""
     hits = _recovery(5, 300)
     assert hits.mean() >= 0.8, hits
@@ -165,7 +167,7 @@ def test_fitted_icb_priors_are_recomputed_from_the_stored_fit() -> None:
     cap_c, cap_t = 0.02, 0.08
     sc = scenario_from_data(fitted_scenario(cap_c, cap_t))
     r = math.log(cap_c / cap_t)
-    x = np.array([0, 0, 0, 0, 1.0, r])
+    x = np.array([0, 0, 0, 0, 1.0, r, 0])
     idx = np.array([4, 5])
     mu, sd = float(x @ theta), math.sqrt(float(x[idx] @ cov[np.ix_(idx, idx)] @ x[idx]))
     if d["identified"]["balance.const"] and d["identified"]["balance.log_ratio"]:
@@ -176,7 +178,7 @@ def test_fitted_icb_priors_are_recomputed_from_the_stored_fit() -> None:
         draws = CrisisModel(sc).draw(0, 0, 4000)
         balance = sc.parameters.derive(draws, 4000)["crisis.balance"]
         assert float(np.median(balance)) == pytest.approx(1 / (1 + math.exp(-mu)), abs=0.02)
-    x = np.array([0, 0, 1.0, r, 0, 0])
+    x = np.array([0, 0, 1.0, r, 0, 0, 0])
     if d["identified"]["cost.const"] and d["identified"]["cost.log_ratio"]:
         assert sc.provenance["costs.conventional_war"] == "fit:icb"
         idx = np.array([2, 3])

@@ -131,15 +131,19 @@ ICB_ENDINGS: tuple[str, ...] = ("settlement", "adversary_concedes", "actor_conce
                                 "undecided")
 #: The estimated parameters (module doc).
 PARAMETERS: tuple[str, ...] = ("lambda.const", "lambda.nuclear_dyad", "cost.const", "cost.log_ratio",
-                               "balance.const", "balance.log_ratio")
+                               "balance.const", "balance.log_ratio", "decisiveness.const")
 #: The covariates of each crisis.
 COVARIATES: dict[str, str] = {
     "log_ratio": "log(CINC_C / CINC_T), the challenger's capability share's log-odds (balance clipped to "
                  "[0.001, 0.999]; 0 where COW has no capability of one side)",
     "nuclear_dyad": "both sides nuclear-armed in the year (Jo & Gartzke 2007)",
 }
-#: Where parameters start: lambda 1, cost 0.3 per round, the capability ratio as the balance.
-START: tuple[float, ...] = (0.0, 0.0, math.log(0.3), 0.0, 0.0, 1.0)
+#: Where parameters start: lambda 1, cost 0.3 per round, the capability ratio as the balance,
+#: the template's default decisiveness 0.25.
+START: tuple[float, ...] = (0.0, 0.0, math.log(0.3), 0.0, 0.0, 1.0, math.log(0.25 / 0.75))
+#: The search's bounds (a parameter at one is reported as not identified).
+BOUNDS: tuple[tuple[float, float], ...] = ((-6.0, 6.0), (-6.0, 6.0), (-8.0, 4.0), (-4.0, 4.0), (-8.0, 8.0),
+                                           (-8.0, 8.0), (-8.0, 4.0))
 #: The fit's file format version.
 FIT_VERSION = 1
 _FIT_FILE = "icb_fit.json"
@@ -201,9 +205,10 @@ def _model() -> Any:
 
 def game_parameters(theta: Sequence[float] | FloatArray, log_ratio: FloatArray,
                     nuclear_dyad: FloatArray) -> dict[str, FloatArray]:
-    """Each crisis's ``lambda``, ``costs.conventional_war``, ``costs.target_war`` and
-    ``crisis.balance`` (module doc) for the parameters ``theta`` (:data:`PARAMETERS`)."""
-    a0, a1, b0, b1, g0, g1 = (float(x) for x in theta)
+    """Each crisis's ``lambda``, ``costs.conventional_war``, ``costs.target_war``,
+    ``crisis.balance`` and ``process.decisiveness`` (module doc) for the parameters ``theta``
+    (:data:`PARAMETERS`)."""
+    a0, a1, b0, b1, g0, g1, d0 = (float(x) for x in theta)
     r = np.asarray(log_ratio, dtype=np.float64)
     nd = np.asarray(nuclear_dyad, dtype=np.float64)
     return {
@@ -211,6 +216,7 @@ def game_parameters(theta: Sequence[float] | FloatArray, log_ratio: FloatArray,
         "costs.conventional_war": np.exp(b0 + b1 * r),
         "costs.target_war": np.exp(b0 - b1 * r),
         "crisis.balance": 1.0 / (1.0 + np.exp(-(g0 + g1 * r))),
+        "process.decisiveness": np.full(len(r), 1.0 / (1.0 + math.exp(-d0))),
     }
 
 
@@ -397,7 +403,7 @@ def fit_structural(
         return nll(x), numerical_gradient(nll, x)
 
     x0 = np.asarray(START if start is None else start, dtype=np.float64)
-    bounds = [(-6.0, 6.0), (-6.0, 6.0), (-8.0, 4.0), (-4.0, 4.0), (-8.0, 8.0), (-8.0, 8.0)]
+    bounds = list(BOUNDS)
     res = optimize.minimize(fg, x0, jac=True, method="L-BFGS-B", bounds=bounds,
                             options={"maxiter": maxiter, "ftol": 1e-10, "gtol": 1e-5})
     theta = np.asarray(res.x, dtype=np.float64)
@@ -581,9 +587,10 @@ def fitted_priors(log_ratio: float, nuclear_dyad: bool, fit: StructuralFit | Non
     the distributions are marginal (their correlation through ``theta`` is not kept)."""
     f = fit if fit is not None else load_fit()
     nd = 1.0 if nuclear_dyad else 0.0
-    rows = {"lambda": ([1.0, nd, 0, 0, 0, 0], "exp"), "costs.conventional_war": ([0, 0, 1.0, log_ratio, 0, 0], "exp"),
-            "costs.target_war": ([0, 0, 1.0, -log_ratio, 0, 0], "exp"),
-            "crisis.balance": ([0, 0, 0, 0, 1.0, log_ratio], "sigmoid")}
+    rows = {"lambda": ([1.0, nd, 0, 0, 0, 0, 0], "exp"),
+            "costs.conventional_war": ([0, 0, 1.0, log_ratio, 0, 0, 0], "exp"),
+            "costs.target_war": ([0, 0, 1.0, -log_ratio, 0, 0, 0], "exp"),
+            "crisis.balance": ([0, 0, 0, 0, 1.0, log_ratio, 0], "sigmoid")}
     out: dict[str, dict[str, Any]] = {}
     for name, (row, link) in rows.items():
         x = np.asarray(row, dtype=np.float64)
