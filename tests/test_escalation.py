@@ -100,10 +100,14 @@ CONT_DECIDED = H_SHOW * CONT_ROUNDS
          (DELTA * (P + TREND) * V_C - CW * SHOW - DELTA * CW * LIMITED,
           DELTA * (1 - P - TREND) * V_D,
           DELTA * (1 - P - TREND) * V_T - TW * SHOW - DELTA * TW * LIMITED)),
-        # a slip below the nuclear threshold: a general war to the horizon, the defender drawn in
+        # a slip below the nuclear threshold: a general war to the horizon, the defender drawn in;
+        # the round it slipped in is charged once, at full intensity (not also at the show of force)
         ([RR, "hold", NONE, "out of control"],
-         (P - CW * SHOW - CW * (1 + DELTA), V_D * (1 - P) - DCV / TOL * (1 + DELTA),
-          V_T * (1 - P) - TW * SHOW - TW * (1 + DELTA))),
+         (P - CW * (1 + DELTA), V_D * (1 - P) - DCV / TOL * (1 + DELTA), V_T * (1 - P) - TW * (1 + DELTA))),
+        # ... and in round 2, after a round fought at the show of force
+        ([RR, "hold", NONE, "fight on", "hold", "out of control"],
+         (DELTA * (P + TREND) - CW * SHOW - DELTA * CW, DELTA * V_D * (1 - P - TREND) - DELTA * DCV / TOL,
+          DELTA * V_T * (1 - P - TREND) - TW * SHOW - DELTA * TW)),
     ],
 )
 def test_payoffs_by_hand(path: list[str], expected: tuple[float, float, float]) -> None:

@@ -40,8 +40,9 @@ The war lottery.  A war decided in round ``r`` is won by C with probability
 rung to ``pi + (1 - pi) nuclear_coercion`` and cut by ``(1 - effect)`` for each kind of
 answer D gave (sanctions, arms supply, deployment, and once for a military strike).  A
 crisis that slips out of control is decided the same way; at a nuclear rung it is a
-central exchange, below it a general war nobody chose: each round to the horizon costs C
-and T a full-intensity war and D a conventional campaign.
+central exchange, below it a general war nobody chose: each round from the one it slipped
+in to the horizon (that round once) costs C and T a full-intensity war and D a conventional
+campaign.
 
 Payoffs (units of C's stake; ``delta = process.discount``; a term of round ``r`` is
 discounted by ``delta^(r-1)``):

@@ -211,8 +211,10 @@ def skeleton(st: Structure) -> Skeleton:
         def add(player: int, name: str, rnd: int, value: float) -> None:
             w[player, _K[(player, name)] * R + rnd - 1] += value
 
+        strategic = _strategic(path, ending)
+        general = ending == SLIP and not strategic  # a slip below the nuclear threshold
         for r, kahn in enumerate(path.fought, start=1):
-            if kahn > 0:
+            if kahn > 0 and not (general and r == end_round):  # that round is the general war's first
                 add(0, "war", r, -_intensity(kahn))
                 add(2, "war", r, -_intensity(kahn))
         if path.nuclear_round:
@@ -245,13 +247,13 @@ def skeleton(st: Structure) -> Skeleton:
                     add(1, "norm", rnd, -1.0)
                 else:
                     add(1, "self_preservation", rnd, 1.0)
-        strategic = _strategic(path, ending)
         if strategic:
             add(0, "strategic", end_round, -1.0)
             add(1, "strategic", end_round, -1.0)
-        elif ending == SLIP:
-            # a general war nobody chose: fought at full intensity to the horizon, the
-            # defender drawn in (Schelling 1960: the threat that leaves something to chance)
+        elif general:
+            # a general war nobody chose: fought at full intensity from the round it slipped in
+            # to the horizon, that round charged once, the defender drawn in (Schelling 1960:
+            # the threat that leaves something to chance)
             for rnd in range(end_round, R + 1):
                 add(0, "war", rnd, -1.0)
                 add(2, "war", rnd, -1.0)
