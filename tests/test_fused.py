@@ -48,6 +48,16 @@ UNCERTAIN = (
 )
 
 
+@pytest.fixture(autouse=True)
+def _on_the_tree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fused kernels on the history tree, which equal the unfused ones bit for bit; on the
+    states (:mod:`brink.solvers.states`, the default) they equal them to rounding, which
+    ``tests/test_states.py`` checks."""
+    import brink.solvers.spe
+
+    monkeypatch.setattr(brink.solvers.spe, "STATES", False)
+
+
 def _draw(source: str, seed: int, samples: int) -> tuple[Any, dict[str, np.ndarray], Any]:
     sc = load_scenario(source, UNCERTAIN if source == str(SMALL) else ())
     model = CrisisModel(sc)

@@ -66,6 +66,7 @@ from brink.solvers.spe import (
     _chunk_size,
     _reach_kernel,
     _Rows,
+    _states_of,
     _Stream,
     _terminal_reach_kernel,
 )
@@ -315,16 +316,25 @@ def qbi_fused(
     lam: float | None = None,
     chunk_size: int | None = None,
     block: int = 2,
+    states: bool | None = None,
 ) -> FusedResult:
     """:func:`qbi_terminal_reach` of a game whose payoffs and chance probabilities are given by
     their parts, computed as the pass visits them; the terminal reach goes to ``sink`` in
     blocks of ``block`` samples or more, as in :func:`brink.solvers.spe.spe_fused`.  Bit-identical to
-    :func:`qbi_terminal_reach` on the game with ``parts.payoffs()`` and ``parts.chance_probs()``.
+    :func:`qbi_terminal_reach` on the game with ``parts.payoffs()`` and ``parts.chance_probs()``
+    when ``states`` is off; with ``states`` (default :data:`brink.solvers.spe.STATES`) the pass
+    runs on the game's states (:mod:`brink.solvers.states`) and equals it to rounding.
 
     Raises:
         GameError: a payoff is not a finite number.
     """
-    q = _Pass(game, chunk_size, check_lambda(lam), parts)
+    value = check_lambda(lam)
+    graph = _states_of(game, parts, states)
+    if graph is not None:
+        from brink.solvers.states import states_fused
+
+        return states_fused(game, parts, graph, columns, sink, value, chunk_size, block)
+    q = _Pass(game, chunk_size, value, parts)
     run, pl = q.run, q.run.plan
     S, P, C = run.samples, game.n_players, run.C
     reach_buf = _buffer("reach", (game.n_nodes, C))

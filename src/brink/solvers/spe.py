@@ -45,7 +45,7 @@ import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -54,6 +54,9 @@ from numpy.typing import NDArray
 from brink.arrays import FloatArray
 from brink.games import Game, GameError, NodeKind
 from brink.solvers.result import Solution
+
+if TYPE_CHECKING:
+    from brink.solvers.states import StateGraph
 
 __all__ = [
     "TIE_BITS_MAX",
@@ -939,6 +942,20 @@ def spe_terminal_reach(game: Game, chunk_size: int | None = None) -> TerminalRea
 
 ReadOutSink = Callable[[int, int, FloatArray], None]
 
+#: Whether the fused solvers (:func:`spe_fused`, :func:`brink.solvers.qbi.qbi_fused`) solve on
+#: the game's states (:mod:`brink.solvers.states`) rather than its histories by default.
+STATES = True
+
+
+def _states_of(game: Game, parts: PayoffParts, states: bool | None) -> StateGraph | None:
+    """The state graph the fused solvers use for ``game`` and ``parts``, or ``None`` (the tree)."""
+    if not (STATES if states is None else states):
+        return None
+    from brink.solvers.states import state_graph
+
+    _check_perfect_information(game)
+    return state_graph(game, parts.rows, parts.row_class, parts.ptr, parts.term, parts.weight, parts.chance_row)
+
 
 class FusedResult(NamedTuple):
     """What :func:`spe_fused` and :func:`brink.solvers.qbi.qbi_fused` return: ``payoffs (S,
@@ -992,6 +1009,7 @@ def spe_fused(
     sink: ReadOutSink,
     chunk_size: int | None = None,
     block: int = 2,
+    states: bool | None = None,
 ) -> FusedResult:
     """:func:`spe_terminal_reach` of a game whose payoffs and chance probabilities are given by
     their parts (:class:`PayoffParts`): each is computed as the backward induction visits it,
@@ -1000,13 +1018,21 @@ def spe_fused(
     the sink copies what it keeps) instead of an ``(S, terminals)`` array.  A block holds
     ``block`` samples or more, or all of them when there are fewer (:class:`_Rows`).
 
-    The numbers are those of :func:`spe_terminal_reach` on the game with
-    ``parts.payoffs()`` and ``parts.chance_probs()``, bit for bit (the same kernels, the
-    same sums in the same order).  ``game`` gives the tree only.
+    With ``states`` (default :data:`STATES`) the backward induction runs on the game's states
+    (:mod:`brink.solvers.states`: histories that lead to the same state merged, the past flows
+    as edge rewards), and the numbers equal :func:`spe_terminal_reach`'s on the game with
+    ``parts.payoffs()`` and ``parts.chance_probs()`` to rounding (``tests/test_states.py``);
+    without, on the tree, bit for bit (the same kernels, the same sums in the same order).
+    ``game`` gives the tree only.
 
     Raises:
         GameError: a payoff is not a finite number.
     """
+    graph = _states_of(game, parts, states)
+    if graph is not None:
+        from brink.solvers.states import states_fused
+
+        return states_fused(game, parts, graph, columns, sink, None, chunk_size, block)
     run = _Stream(game, chunk_size, parts=parts)
     pl = run.plan
     S, P, C = run.samples, game.n_players, run.C
