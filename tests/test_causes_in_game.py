@@ -231,3 +231,49 @@ def test_nuclear_use_when_losing_is_read_only_where_the_challenger_is_losing() -
         else:
             trend = model.draw(0, 0, 8)["process.trend"]
             assert np.all(np.isnan(got[0.8 + trend * 2 >= 0.5]))
+
+
+# ---------------------------------------------------------------- every rung reachable, or said
+
+
+@pytest.mark.parametrize("settings_", [(), ("process.max_climb=2",), ("process.rounds=2",),
+                                       ("process.start=demonstration-shot",), ("process.first_mover=target",)])
+def test_validate_names_exactly_the_rungs_no_play_reaches(settings_: tuple[str, ...]) -> None:
+    """The rungs ``unreachable_rungs`` names are those no terminal of the built tree reaches."""
+    from brink.templates import get_template
+
+    t = get_template("escalation")
+    for name in ("ukraine-2022", "cuban-missile-crisis-1962", "kargil-1999"):
+        try:
+            sc = load_scenario(name, settings_)
+        except Exception:  # a start rung another ladder lacks
+            continue
+        sk = t.skeleton(sc)
+        reached = {sk.structure.rungs[int(i)][0] for i in np.unique(sk.terms.top)}
+        said = {m.split("'")[1] for m in sc.unreachable_rungs()}  # type: ignore[attr-defined]
+        assert said == {n for n, _ in sk.structure.rungs} - reached, (name, settings_)
+
+
+def _validate(*argv: str) -> str:
+    import contextlib
+    import io
+    import sys
+
+    from brink.cli import main
+
+    out, saved = io.StringIO(), sys.argv
+    sys.argv = ["brink", "validate", *argv]
+    try:
+        with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+            main()
+    finally:
+        sys.argv = saved
+    return out.getvalue()
+
+
+def test_validate_warns_of_central_attack_on_ukraine_2022() -> None:
+    """``central-attack`` is on ``ukraine-2022``'s ladder but no choice reaches it (three rounds,
+    two of them the challenger's, one rung a climb): ``brink validate`` says so and how to fix it."""
+    out = _validate("ukraine-2022")
+    assert out.startswith("ok:") and "'central-attack'" in out and "unreachable" in out and "max_climb" in out
+    assert "unreachable" not in _validate("ukraine-2022", "--set", "process.max_climb=2")

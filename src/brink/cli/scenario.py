@@ -135,9 +135,10 @@ def validate_command(
         "derived": sum(k.startswith(prefix) or k.startswith("parameters.") for k in P.expressions),
         "levers": len(sc.levers),
     }
-    warnings = strict_warnings(sc) if strict else []
+    structural = getattr(sc, "structure_warnings", None)
+    warnings = [*(structural() if structural is not None else []), *(strict_warnings(sc) if strict else [])]
     if as_json:
-        extra = {"warnings": warnings} if strict else {}
+        extra = {"warnings": warnings} if strict or warnings else {}
         echo_json({"ok": True, "scenario": sc.name, "template": sc.template, **counts, **extra})
         return
     levers = f", {counts['levers']} levers" if sc.levers else ""

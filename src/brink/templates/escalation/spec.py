@@ -164,6 +164,49 @@ class EscalationScenario(CrisisScenario):
     survival: AftermathSurvival = Field(AftermathSurvival(), description="The leader's fate month by month after the crisis; base_hazard left out reads Archigos by regime and tenure")  # type: ignore[assignment]
     interveners: dict[str, Intervener] = Field(default_factory=dict, description="Outside powers that may act to install a friendlier ruler (M9), by actor id")
 
+    def structure_warnings(self) -> list[str]:
+        """What ``brink validate`` warns of in the game's structure: every rung of the ladder that
+        no sequence of choices reaches, and why (:meth:`unreachable_rungs`)."""
+        return [f"{self.where('crisis.ladder')}: {message}" for message in self.unreachable_rungs()]
+
+    def unreachable_rungs(self) -> list[str]:
+        """One message per rung above Kahn 0 that no play of the game reaches, saying why and
+        how to reach it: a rung below ``process.start`` (the game has no move down the ladder),
+        or one above what the challenger's climbs (``max_climb`` in each of its rounds) and the
+        target's counter-attacks (one conventional rung in each of its rounds) can reach."""
+        cr = self.crisis
+        if cr is None:
+            return []
+        from brink.mechanisms.ladder import NUCLEAR_RUNG
+
+        pr = self.process
+        rungs = [r for r in cr.ladder if r.rung > 0]
+        names = [r.name for r in rungs]
+        start = names.index(pr.start) if pr.start is not None else 0
+        reach = {start}
+        challenger_rounds = 0
+        for r in range(pr.rounds):
+            if (r % 2 == 0) == (pr.first_mover == "challenger"):
+                challenger_rounds += 1
+                reach |= {min(i + k, len(rungs) - 1) for i in reach for k in range(pr.max_climb + 1)}
+            elif pr.counter_attack:
+                reach |= {i + 1 for i in reach if i + 1 < len(rungs) and rungs[i + 1].rung < NUCLEAR_RUNG}
+        top = max(reach)
+        out = []
+        for i, rung in enumerate(rungs):
+            if i < start:
+                out.append(f"rung {rung.name!r} (Kahn {rung.rung:g}) is unreachable: it lies below process.start "
+                           f"{names[start]!r} and the game has no move down the ladder; start lower or drop the rung")
+            elif i > top:
+                out.append(
+                    f"rung {rung.name!r} (Kahn {rung.rung:g}) is unreachable: from {names[start]!r} the challenger "
+                    f"climbs at most {pr.max_climb} rung(s) in each of its {challenger_rounds} round(s) "
+                    f"(process.rounds {pr.rounds}, first_mover {pr.first_mover}), so the highest rung any choice "
+                    f"reaches is {names[top]!r}; raise process.max_climb or process.rounds, or drop the rung "
+                    "(a central exchange can still follow a slip at a nuclear rung or a climb after a nuclear "
+                    "answer, but this rung is never chosen)")
+        return out
+
     def check_references(self) -> None:
         """The crisis checks, then: the start rung is on the ladder, declarations are responses
         the defender has (or a straddle), and the ladder leaves room to climb."""
