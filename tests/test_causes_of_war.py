@@ -162,30 +162,30 @@ def test_commitment_rejects_a_tree_too_large() -> None:
 
 # ---- gambling for resurrection ---------------------------------------------------------------
 
-#: The survival mechanism's outcome multipliers (victory, stalemate, defeat, concession),
-#: loyalty shield and punishment rates, written out to check the template independently.
-MULT = {"victory": 0.6, "stalemate": 1.0, "defeat": 2.0, "concession": 2.5}
+#: The survival mechanism's outcome multipliers, written out to check the template independently.
+MULT = {"victory": 0.6, "stalemate": 1.0, "defeat": 2.0, "concession": 2.5, "settlement": 1.0}
 
 
 def _by_hand(q: FloatArray, terms: FloatArray, aims: FloatArray, cost: FloatArray, W: FloatArray,
              h: FloatArray, months: FloatArray, office: FloatArray, punish: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """(state_loss, leader_stake) from the docstring's formulas and survival's written-out model."""
+    """(state_loss, leader_stake) from the docstring's formulas: survival exp(-h T/12)^(m^e) with
+    e = 1 - 0.5 (1 - W); punishment 5% + 42% (1 - W), odds times 2 after a defeat; a settlement
+    short of the aims by the share gap has m = 1^(1-gap) 2.5^gap and punishment odds times 2^gap."""
     loyalty = 1 - W
     e = 1 - 0.5 * loyalty
 
-    def keep(o: str) -> FloatArray:
-        return np.exp(-h * months / 12) ** (MULT[o] ** e)
+    def keep(m: FloatArray | float) -> FloatArray:
+        return np.exp(-h * months / 12) ** (np.asarray(m) ** e)
 
-    def pi(lost: bool) -> FloatArray:
+    def pi(odds: FloatArray | float) -> FloatArray:
         base = 0.05 + (0.47 - 0.05) * loyalty
-        return 2 * base / (1 - base + 2 * base) if lost else base
+        return odds * base / (1 - base + odds * base)
 
-    settle_o = np.where(terms < aims, "concession", "stalemate")
-    s_settle = np.where(settle_o == "concession", keep("concession"), keep("stalemate"))
-    pi_settle = np.where(settle_o == "concession", pi(True), pi(False))
-    s_v, s_d = keep("victory"), keep("defeat")
-    r_settle = (1 - s_settle) * pi_settle
-    r_fight = q * (1 - s_v) * pi(False) + (1 - q) * (1 - s_d) * pi(True)
+    gap = np.where(aims > 0, np.clip((aims - terms) / np.where(aims > 0, aims, 1), 0, 1), 0)
+    s_settle = keep(MULT["settlement"] ** (1 - gap) * MULT["concession"] ** gap)
+    r_settle = (1 - s_settle) * pi(2.0**gap)
+    s_v, s_d = keep(MULT["victory"]), keep(MULT["defeat"])
+    r_fight = q * (1 - s_v) * pi(1.0) + (1 - q) * (1 - s_d) * pi(2.0)
     loss = terms - (q - cost)
     stake = office * (q * s_v + (1 - q) * s_d - s_settle) + punish * (r_settle - r_fight)
     return loss, stake
@@ -193,7 +193,7 @@ def _by_hand(q: FloatArray, terms: FloatArray, aims: FloatArray, cost: FloatArra
 
 def test_leader_fights_on_iff_the_punishment_stake_exceeds_the_states_loss() -> None:
     grid = np.array(list(itertools.product(
-        np.linspace(0.05, 0.95, 10), [0.3, 0.5, 0.7], [0.2, 0.8], [0.0, 0.1], [0.05, 0.5, 1.0],
+        np.linspace(0.05, 0.95, 10), [0.1, 0.3, 0.5], [0.2, 1.0], [0.0, 0.1], [0.05, 0.5, 1.0],
         [0.02, 0.2], [0.0, 1.0], [0.0, 1.0, 5.0, 20.0],
     )))
     q, terms, aims, cost, W, h, office, punish = grid.T
@@ -222,12 +222,12 @@ def test_leader_fights_on_iff_the_punishment_stake_exceeds_the_states_loss() -> 
 
 
 def test_leader_stake_is_the_survival_mechanisms_gamble_value() -> None:
-    """Below the aims the settlement is a concession, and the leader's stake is
-    :func:`brink.mechanisms.survival.resurrection_gamble_value` (the mechanism reused, not copied)."""
+    """A settlement that gives nothing of the aims is judged as a concession, and the leader's
+    stake is :func:`brink.mechanisms.survival.resurrection_gamble_value` (the mechanism reused)."""
     q = np.linspace(0.05, 0.95, 7)
     W = np.linspace(0.0, 1.0, 7)
     params = {"game.q": q, "game.winning_coalition": W, "game.office_value": np.full(7, 0.7),
-              "game.punishment_cost": np.full(7, 3.0), "game.terms": np.full(7, 0.4), "game.aims": np.full(7, 0.6)}
+              "game.punishment_cost": np.full(7, 3.0), "game.terms": np.zeros(7), "game.aims": np.full(7, 0.6)}
     _, _, met = _run("resurrection", params)
     want = resurrection_gamble_value(q, W, 1.0, horizon_months=36.0, base_hazard=0.064656,
                                      office_value=0.7, punishment_cost=3.0)
@@ -237,17 +237,17 @@ def test_leader_stake_is_the_survival_mechanisms_gamble_value() -> None:
 @pytest.mark.parametrize(
     ("key", "settles", "fights", "punishment_cost"),
     [
-        ("q", 0.3, 0.45, 6.0), ("terms", 0.5, 0.3, 6.0), ("war_cost", 0.1, 0.0, 6.0),
-        ("office_value", 0.0, 1.5, 6.0), ("punishment_cost", 6.0, 12.0, 6.0),
-        ("aims", 0.4, 0.8, 12.0), ("winning_coalition", 1.0, 0.1, 12.0),
-        ("base_hazard", 0.01, 0.064656, 12.0), ("horizon_months", 3.0, 36.0, 12.0),
+        ("q", 0.1, 0.25, 20.0), ("terms", 0.35, 0.25, 20.0), ("aims", 0.5, 1.0, 20.0),
+        ("war_cost", 0.3, 0.1, 20.0), ("winning_coalition", 1.0, 0.1, 20.0),
+        ("base_hazard", 0.01, 0.064656, 20.0), ("horizon_months", 3.0, 36.0, 20.0),
+        ("office_value", 0.0, 1.0, 8.0), ("punishment_cost", 8.0, 20.0, 20.0),
     ],
 )
 def test_every_resurrection_input_can_change_the_choice(
     key: str, settles: float, fights: float, punishment_cost: float
 ) -> None:
-    """Each number of the scenario can flip the leader's choice (from q = 0.3, terms 0.5, aims 0.8)."""
-    sc = load_scenario("resurrection", ["game.q=0.3", f"game.punishment_cost={punishment_cost}"])
+    """Each number of the scenario can flip the leader's choice (from q = 0.25, terms 0.25, aims 1)."""
+    sc = load_scenario("resurrection", ["game.q=0.25", f"game.punishment_cost={punishment_cost}"])
     template = get_template(sc.template)
     params = {f"game.{key}": np.array([settles, fights])}
     out = template.outcomes(sc, params, solve(template.build(sc, params), "spe"))

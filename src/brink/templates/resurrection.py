@@ -5,15 +5,16 @@ Goemans 2011).  A war is under way.  The leader either *settles* on ``terms`` (t
 share of the stake) or *fights on*: the state then wins the whole stake with probability
 ``q`` and loses it otherwise, paying ``war_cost`` either way.  At home, each ending is
 judged and the leader keeps office over the horizon with probability ``s_o``
-(:func:`brink.mechanisms.survival.survival_probability`: a constant hazard
-``base_hazard`` scaled by the outcome's multiplier, shielded by the coalition's loyalty).
-A settlement is judged by its terms against the war aims the leader announced: below
-``aims`` it counts as a concession, at or above them as a stalemate (a draw that meets the
-aims: neither the reward of a victory nor the punishment of a defeat).  A removed leader is
-punished (jailed, exiled, killed) with probability ``pi_o``
-(:func:`brink.mechanisms.survival.punishment_probability`: from 5% for democrats to
-Escribà-Folch's (2013) 47% for dictators, on the loyalty norm ``1 - W/S``, with the odds
-doubled after a defeat or concession).  Chance draws the war, the removal and the
+(:mod:`brink.mechanisms.survival`: a constant hazard ``base_hazard`` scaled by the
+outcome's multiplier, shielded by the coalition's loyalty).  A settlement is judged by its
+terms against the war aims the leader announced, as in the post-war game
+(:func:`brink.aftermath.inputs.settlement_log_multiplier`): at or above ``aims`` it is a
+draw (multiplier 1), and as the terms fall short its log multiplier moves linearly to a
+concession's (2.5) at nothing.  A removed leader is punished (jailed, exiled, killed) with
+probability ``pi_o`` (:func:`brink.mechanisms.survival.punishment_probability`: from 5% for
+democrats to Escribà-Folch's (2013) 47% for dictators, on the loyalty norm ``1 - W/S``,
+with the odds doubled after a defeat and by ``2 ** gap`` after a settlement whose terms fall
+short of the aims by the share ``gap``).  Chance draws the war, the removal and the
 punishment in the tree; the second player, ``state``, has no move and is paid the state's
 value of each ending, so the solution reports both.
 
@@ -22,41 +23,53 @@ Payoffs: the state gets ``v`` (``terms``; ``1 - war_cost`` or ``-war_cost``); th
 
 Closed form.  Write ``r_o = (1 - s_o) pi_o`` (the chance of being removed and punished
 after ``o``), ``E_f`` the expectation over the war's outcome (victory with ``q``, defeat
-otherwise) and ``o_s`` the settlement's outcome.  The state loses by fighting on
+otherwise).  The state loses by fighting on
 
     state_loss = terms - (q - war_cost),
 
 and the leader's own gain from fighting on is
 
-    leader_stake = office_value (E_f[s] - s_(o_s)) + punishment_cost (r_(o_s) - E_f[r]),
+    leader_stake = office_value (E_f[s] - s_settle) + punishment_cost (r_settle - E_f[r]),
 
-so the leader fights on iff ``leader_stake > state_loss`` (ties settle).  With no value of
-office and one punishment probability ``pi`` for every ending this is
+so the leader fights on iff ``leader_stake > state_loss`` (at a tie spe mixes).  With no
+value of office and one punishment probability ``pi`` for every ending this is
 
     punishment_cost * pi * (E_f[s] - s_settle) > state_loss:
 
 the leader gambles for resurrection, fighting a war whose expected value for the state is
 lower (``state_loss > 0``), exactly when the punishment cost times the drop in survival
-from settling exceeds the state's loss.  With ``terms < aims`` the leader's stake is
-:func:`brink.mechanisms.survival.resurrection_gamble_value` (settling as a concession).
+from settling exceeds the state's loss.  A settlement that gives nothing of the aims
+(``gap = 1``) is judged as a concession, and the leader's stake is then
+:func:`brink.mechanisms.survival.resurrection_gamble_value`.  Gambling needs a settlement
+judged nearly as badly as a defeat, so that victory's chance of keeping office and escaping
+punishment is what fighting on buys.
 
 Scenario section (``template: resurrection``)::
 
-    game: {q: 0.3, terms: 0.5, aims: 0.8, war_cost: 0.1, winning_coalition: 0.1,
-           base_hazard: 0.05, horizon_months: 36, office_value: 0, punishment_cost: 2}
+    game: {q: 0.2, terms: 0.25, aims: 1.0, war_cost: 0.1, winning_coalition: 0.1,
+           base_hazard: 0.064656, horizon_months: 36, office_value: 0, punishment_cost: 12}
 """
 
 from __future__ import annotations
 
+import inspect
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from brink.aftermath.inputs import settlement_log_multiplier
 from brink.games import Game, TreeBuilder
 from brink.measures import PROBABILITY, Measure
 from brink.measures import register as register_measure
-from brink.mechanisms.survival import WarOutcome, punishment_probability, survival_probability
+from brink.mechanisms.survival import (
+    OUTCOME_HAZARD_MULTIPLIERS,
+    PARTNER_WEIGHT,
+    WarOutcome,
+    loyalty_norm,
+    punishment_probability,
+    survival_core,
+)
 from brink.templates.base import (
     Capabilities,
     Information,
@@ -76,6 +89,9 @@ __all__ = ["Resurrection", "ResurrectionSpec", "resurrection_game", "resurrectio
 
 FloatArray = np.ndarray
 
+#: The odds ratio of punishment after a defeat or concession (the survival mechanism's).
+DEFEAT_ODDS_RATIO: float = inspect.signature(punishment_probability).parameters["defeat_odds_ratio"].default
+
 #: The endings in the tree's order: the settlement, then the war won and lost.
 ENDINGS = ("settle", "victory", "defeat")
 
@@ -84,15 +100,15 @@ class ResurrectionSpec(BaseModel):
     """The ``game:`` section: numbers may be distributions or expressions."""
 
     model_config = ConfigDict(extra="forbid")
-    q: float | str = 0.3
-    terms: float | str = 0.5
-    aims: float | str = 0.8
+    q: float | str = 0.2
+    terms: float | str = 0.25
+    aims: float | str = 1.0
     war_cost: float | str = 0.1
     winning_coalition: float | str = 0.1
     base_hazard: float | str = 0.05
     horizon_months: float | str = 36.0
     office_value: float | str = 0.0
-    punishment_cost: float | str = 2.0
+    punishment_cost: float | str = 10.0
 
 
 def resurrection_terms(
@@ -101,19 +117,35 @@ def resurrection_terms(
 ) -> dict[str, FloatArray]:
     """Each ending's state value, survival and punishment probabilities, ``(S, 3)`` in :data:`ENDINGS` order.
 
-    The survival and punishment probabilities are the survival mechanism's
-    (:mod:`brink.mechanisms.survival`) for a selectorate of 1 and a winning coalition of
-    ``winning_coalition``; the settlement is a concession below ``aims``, a stalemate at or above.
+    The survival mechanism's (:func:`brink.mechanisms.survival.survival_core`,
+    :func:`~brink.mechanisms.survival.punishment_probability`) for a selectorate of 1, a winning
+    coalition of ``winning_coalition``, full partner support and a culpable leader.  The
+    settlement's hazard multiplier is the post-war game's
+    (:func:`brink.aftermath.inputs.settlement_log_multiplier`): ``m_settlement`` at the aims,
+    moving on the log scale to ``m_concession`` as the terms fall to nothing.  The odds of
+    punishment after removal move the same way, from the base rate at the aims to a
+    concession's (odds times :data:`DEFEAT_ODDS_RATIO`) at nothing: ``DEFEAT_ODDS_RATIO ** gap``
+    (Goemans 2000: leaders are punished for a settlement short of the aims they announced).
     """
-    settle_as = np.where(terms < aims, list(WarOutcome).index(WarOutcome.CONCESSION),
-                         list(WarOutcome).index(WarOutcome.STALEMATE))
-    codes = [settle_as, np.full(q.size, list(WarOutcome).index(WarOutcome.VICTORY)),
-             np.full(q.size, list(WarOutcome).index(WarOutcome.DEFEAT))]
+    outcomes = list(WarOutcome)
+    table = np.log([OUTCOME_HAZARD_MULTIPLIERS[o] for o in outcomes])
+    S = q.size
+    log_m = np.repeat(table[None, :], S, axis=0)
+    settle_col, concession = outcomes.index(WarOutcome.SETTLEMENT), outcomes.index(WarOutcome.CONCESSION)
+    log_m[:, settle_col] = settlement_log_multiplier(terms, aims, log_m[:, settle_col], log_m[:, concession])
+    codes = [settle_col, outcomes.index(WarOutcome.VICTORY), outcomes.index(WarOutcome.DEFEAT)]
     W = np.maximum(winning_coalition, 0.0)
-    survive = np.column_stack([
-        survival_probability(c, W, 1.0, 1.0, True, horizon_months, base_hazard) for c in codes
-    ])
-    punish = np.column_stack([punishment_probability(W, 1.0, c) for c in codes])
+    lottery = np.zeros((S, len(codes), len(outcomes)))
+    for u, c in enumerate(codes):
+        lottery[:, u, c] = 1.0
+    survive = survival_core(
+        lottery, loyalty_norm(W, np.ones(S)), np.ones(S, dtype=bool), np.ones((S, len(codes))),
+        np.asarray(horizon_months, dtype=np.float64), np.asarray(base_hazard, dtype=np.float64), np.exp(log_m),
+        np.full(S, PARTNER_WEIGHT),
+    )
+    punish = np.column_stack([punishment_probability(W, 1.0, np.full(S, c)) for c in codes])
+    gap = settlement_log_multiplier(terms, aims, np.zeros(S), np.ones(S))  # (1 - gap) 0 + gap 1
+    punish[:, 0] = punishment_probability(W, 1.0, np.full(S, concession), defeat_odds_ratio=DEFEAT_ODDS_RATIO**gap)
     value = np.column_stack([terms, 1.0 - war_cost, -war_cost])
     return {"value": value, "survive": survive, "punish": punish}
 
@@ -191,11 +223,11 @@ class Resurrection(Template):
         def total(test: Any) -> FloatArray:
             return column_sum(reach, [i for i, lab in enumerate(labels) if test(lab)])
 
-        fates = ("kept", "punished", "spared")
-        settle = total(lambda lab: lab in {f"settle {f}" for f in fates})
+        game = solution.game
+        settle_node, fight_node = game.children[game.child_ptr[0] : game.child_ptr[1]]
         return {
-            "fight_on": 1.0 - settle,
-            "settle": settle,
+            "fight_on": reach[:, fight_node].copy(),
+            "settle": reach[:, settle_node].copy(),
             "leader_kept": total(lambda lab: lab in {f"{e} kept" for e in ENDINGS}),
             "leader_punished": total(lambda lab: lab in {f"{e} punished" for e in ENDINGS}),
         }
