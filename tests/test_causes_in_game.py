@@ -277,3 +277,61 @@ def test_validate_warns_of_central_attack_on_ukraine_2022() -> None:
     out = _validate("ukraine-2022")
     assert out.startswith("ok:") and "'central-attack'" in out and "unreachable" in out and "max_climb" in out
     assert "unreachable" not in _validate("ukraine-2022", "--set", "process.max_climb=2")
+
+
+# ---------------------------------------------------------------- the settlement and the taboo
+
+
+def test_a_settlement_is_its_own_start_of_the_post_war_game() -> None:
+    """A settlement class's leader value is the post-war game's from the settlement at its share
+    (H3's SETTLEMENT ending), not a lottery of victory and concession; the endings ``brink
+    simulate`` draws from include it and sum to one."""
+    from brink import aftermath
+    from brink.aftermath.inputs import build_inputs
+    from brink.crisis.outcomes import SETTLEMENT, VICTORY
+    from brink.templates import get_template
+    from brink.templates.escalation.payoffs import outcome_classes, post_war_endings
+    from brink.templates.escalation.tree import SETTLE
+
+    sc = load_scenario("ukraine-2022")
+    t = get_template("escalation")
+    params = sc.parameters.draw(0, 0, 6)
+    q = t.prepare(sc, params)
+    sk = t.skeleton(sc)
+    rep, _ = outcome_classes(sk.structure)
+    ends = post_war_endings(sc)  # type: ignore[arg-type]
+    game = aftermath.solve(build_inputs(sc, params, ends.starts, settled_share=ends.share))  # type: ignore[arg-type]
+    seen = set()
+    for c, term in enumerate(rep):
+        if sk.terms.ending[term] == SETTLE and sk.terms.nuclear_round[term] == 0:
+            x = float(sk.terms.share[term])
+            np.testing.assert_allclose(q.leader.value[:, c], game.value[:, ends.index(SETTLEMENT, 0, 0, x)], rtol=1e-12)
+            assert np.all(q.lottery[:, c, VICTORY] == 0.0) and np.all(q.lottery[:, c, SETTLEMENT] == 1.0)
+            seen.add(x)
+    assert seen == {0.3, 0.6}
+    model = CrisisModel(sc)
+    reach, terminals = model.reach(params)[4:6]
+    probs = t.endings(sc, params, reach, terminals)  # type: ignore[attr-defined]
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-9)
+    assert probs[:, ends.starts[:, 0] == SETTLEMENT].sum() > 0.5
+
+
+def test_the_taboo_is_counted_once() -> None:
+    """``costs.nuclear_taboo`` is the whole cost of breaking the taboo: the crisis charges what the
+    post-war game does not already charge through partners that shun a user (the fall in the
+    leader's value at a stalemate after nuclear use), so the two add up to it."""
+    from brink.templates import get_template
+    from brink.templates.escalation.tree import _K
+
+    sc = load_scenario("ukraine-2022")
+    t = get_template("escalation")
+    params = sc.parameters.draw(0, 0, 32)
+    q = t.prepare(sc, params)
+    R = sc.process.rounds  # type: ignore[attr-defined]
+    crisis_charge = q.coef[_K[(0, "taboo")] * R]
+    post_war_charge = q.leader.taboo_charged
+    assert np.all(post_war_charge > 0)  # partners with taboo aversion back a user less
+    taboo = params["costs.nuclear_taboo"]
+    np.testing.assert_allclose(crisis_charge, np.maximum(0.0, taboo - post_war_charge), rtol=1e-12)
+    whole = taboo >= post_war_charge
+    np.testing.assert_allclose((crisis_charge + post_war_charge)[whole], taboo[whole], rtol=1e-12)

@@ -59,8 +59,9 @@ discounted by ``delta^(r-1)``):
   ``strategic_exchange`` times damage if the crisis becomes a central exchange.  The
   leader's survival and the partners come from the post-war game solved from each ending
   (:mod:`brink.aftermath`, M6-M9), mixed over the lottery of the ending: a settlement at
-  share ``x`` is judged at home as ``x`` victory and ``1 - x`` concession (assumption), an
-  undecided war as a stalemate.
+  share ``x`` is its own start of the post-war game, an undecided war a stalemate.  The taboo
+  is counted once: the crisis charges ``max(0, nuclear_taboo - charged)``, ``charged`` what the
+  post-war game already charges through the partners' backing (:func:`.payoffs.after_crisis`).
 * D: ``V_D (1 - won)`` (an undecided war: the continuation's ``kept``) minus its answers' costs divided by ``cost_tolerance``; the
   umbrella cost when nuclear use is answered below a nuclear response and the legal cost
   of a weak (non-military) answer (M1, M2, as in the crisis template); the **audience

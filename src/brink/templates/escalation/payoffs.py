@@ -19,9 +19,9 @@ from numba import njit
 from numpy.typing import NDArray
 
 from brink import aftermath
-from brink.aftermath.inputs import all_starts, build_inputs
+from brink.aftermath.inputs import CrisisEndings, build_inputs, crisis_endings
 from brink.arrays import FloatArray, IndexArray
-from brink.crisis.outcomes import CONCESSION, DEFEAT, STALEMATE, VICTORY
+from brink.crisis.outcomes import CONCESSION, DEFEAT, SETTLEMENT, STALEMATE, VICTORY
 from brink.crisis.rungs import FULL_WAR_RUNG
 from brink.crisis.terms import assemble_payoffs, conventional_balance, damage, sparse_rows
 from brink.crisis.terms import coverage as _coverage
@@ -45,7 +45,7 @@ from brink.templates.escalation.tree import (
     skeleton,
 )
 
-__all__ = ["MAX_CONTINUATION_ROUNDS", "AfterCrisis", "Continuation", "Quantities", "after_crisis", "chance_layout", "chance_probabilities", "chance_table", "clipped_trend_sum", "continuation", "outcome_classes", "payoff_rows", "payoff_terms", "prepare", "spread_chance", "terminals_by_outcome_class", "war_classes", "war_costs", "win_probability"]
+__all__ = ["MAX_CONTINUATION_ROUNDS", "AfterCrisis", "Continuation", "Quantities", "after_crisis", "chance_layout", "chance_probabilities", "chance_table", "clipped_trend_sum", "continuation", "ending_index", "outcome_classes", "payoff_rows", "payoff_terms", "post_war_endings", "prepare", "spread_chance", "terminals_by_outcome_class", "war_classes", "war_costs", "win_probability"]
 
 _BIT = {r: 1 << i for i, r in enumerate(RESPONSES)}
 
@@ -66,31 +66,57 @@ class AfterCrisis:
     discount_months: FloatArray
     spent: FloatArray
     partners: tuple[str, ...]
+    taboo_charged: FloatArray  # (S,) what the post-war game charges for nuclear use, at a stalemate
+
+
+def post_war_endings(scenario: EscalationScenario) -> CrisisEndings:
+    """The endings the post-war game starts from: victory, stalemate, defeat and concession, and a
+    settlement at each share on the menu (:func:`brink.aftermath.inputs.crisis_endings`), each
+    with and without nuclear use (and sanctions, where the defender has them)."""
+    cr = scenario.crisis
+    assert cr is not None
+    return crisis_endings("sanctions" in cr.responses, scenario.process.offers)
+
+
+def ending_index(ends: CrisisEndings, share: FloatArray, nuclear: IndexArray, sanctioned: IndexArray) -> IndexArray:
+    """``(5, O)``: the row of :func:`post_war_endings` of each lottery column (victory, stalemate,
+    defeat, concession, settlement) of every outcome class; a class that is no settlement points
+    its settlement column at row 0 (its weight there is 0)."""
+    sanctions = bool(ends.starts[:, 2].any())
+    out = np.zeros((5, share.shape[0]), dtype=np.int64)
+    for c, (x, nu, sa) in enumerate(zip(share.tolist(), nuclear.tolist(), sanctioned.tolist(), strict=True)):
+        sa = sa if sanctions else 0
+        for o in (VICTORY, STALEMATE, DEFEAT, CONCESSION):
+            out[o, c] = ends.index(o, nu, sa)
+        out[SETTLEMENT, c] = ends.index(SETTLEMENT, nu, sa, x) if x == x else 0
+    return out
 
 
 def after_crisis(
-    scenario: EscalationScenario, params: Params, lot: FloatArray, nuclear: IndexArray, sanctioned: IndexArray,
+    scenario: EscalationScenario, params: Params, lot: FloatArray, index: IndexArray,
 ) -> AfterCrisis:
-    """Solve the post-war game from every ending and average it over each outcome class's
-    lottery ``lot`` ``(S, O, 4)``; ``nuclear`` and ``sanctioned`` ``(O,)`` say whether the
-    challenger used nuclear weapons and the defender answered with sanctions in the class."""
-    cr = scenario.crisis
-    assert cr is not None
-    starts = all_starts("sanctions" in cr.responses)
-    game = aftermath.solve(build_inputs(scenario, params, starts))
-    lookup = {tuple(row): i for i, row in enumerate(starts.tolist())}
-    index = np.asarray([[lookup[(o, int(nu), int(sa) if starts.shape[0] == 16 else 0)]
-                         for nu, sa in zip(nuclear, sanctioned, strict=True)] for o in range(4)])  # (4, O)
+    """Solve the post-war game from every ending of :func:`post_war_endings` and average it over
+    each outcome class's lottery ``lot`` ``(S, O, 5)`` (victory, stalemate, defeat, concession,
+    settlement) at the rows ``index`` ``(5, O)`` (:func:`ending_index`).
+
+    ``taboo_charged`` is what the post-war game charges the leader for nuclear use: the fall in
+    his value at a stalemate (no sanctions) when he has used nuclear weapons, which partners
+    that hold the taboo punish by backing him less (:mod:`brink.mechanisms.partners`;
+    Tannenwald 2007).  The crisis charges the rest of ``costs.nuclear_taboo`` (:func:`prepare`)."""
+    ends = post_war_endings(scenario)
+    game = aftermath.solve(build_inputs(scenario, params, ends.starts, settled_share=ends.share))
 
     def mix(x: FloatArray) -> FloatArray:
         return aftermath.mix_endings(x, lot, index)
+
+    charged = game.value[:, ends.index(STALEMATE, 0, 0)] - game.value[:, ends.index(STALEMATE, 1, 0)]
 
     support = 1.0 - mix(game.abandon)
     return AfterCrisis(
         value=mix(game.value), survival=mix(game.survival), domestic=mix(game.domestic), foreign=mix(game.foreign),
         support=support, mean_support=support.mean(axis=-1) if game.partners else np.ones(lot.shape[:2]),
         influence=mix(game.influence), discount_months=mix(game.discount_months), spent=mix(game.spent),
-        partners=game.partners,
+        partners=game.partners, taboo_charged=np.asarray(charged, dtype=np.float64),
     )
 
 
@@ -99,7 +125,8 @@ class Quantities:
     """Per-class quantities ``(S, U)`` for the samples of one chunk, and the payoff terms."""
 
     war_class: IndexArray  # (T,) class of each terminal
-    lottery: FloatArray  # (S, O, 4) victory, stalemate, defeat, concession, per outcome class
+    lottery: FloatArray  # (S, O, 5) victory, stalemate, defeat, concession, settlement, per outcome class
+    ending_row: IndexArray  # (5, O) the post-war ending of each lottery column per class (:func:`ending_index`)
     won: FloatArray  # (S, U) the challenger's expected share of the stake, per war class
     kept: FloatArray  # (S, O) the defender side's expected share, per outcome class (1 - won unless undecided)
     burden: FloatArray  # (S, O) discounted rounds of war at full intensity still to come (undecided wars)
@@ -458,13 +485,15 @@ def prepare(scenario: EscalationScenario, params: Params, sk: Skeleton) -> Quant
                          t.answered[rep], effects, v("crisis.nuclear_coercion"))
     fought = (ending == SLIP) | (ending == DECIDED)
     classes = len(rep)
-    lot = np.zeros((n, classes, 4))
+    lot = np.zeros((n, classes, 5))
     settled = ending == SETTLE
     undecided = ending == HORIZON
-    lot[:, :, VICTORY] = np.where(fought, pi, 0.0) + (ending == T_CONCEDES) + settled * share
+    # a settlement is its own start of the post-war game, not a lottery of victory and concession
+    lot[:, :, VICTORY] = np.where(fought, pi, 0.0) + (ending == T_CONCEDES)
     lot[:, :, DEFEAT] = np.where(fought, 1 - pi, 0.0)
     lot[:, :, STALEMATE] = undecided.astype(float)[None, :]
-    lot[:, :, CONCESSION] = ((ending == C_CONCEDES) + settled * (1 - share))[None, :]
+    lot[:, :, CONCESSION] = (ending == C_CONCEDES).astype(float)[None, :]
+    lot[:, :, SETTLEMENT] = settled.astype(float)[None, :]
     delta = v("process.discount")
     # a war undecided at the horizon is worth its continuation, not a fixed share
     cont = continuation(balance, v("process.trend"), R, t.end_kahn[rep],
@@ -476,10 +505,11 @@ def prepare(scenario: EscalationScenario, params: Params, sk: Skeleton) -> Quant
     cost_c, cost_t = war_costs(scenario, params)
     intensity = np.minimum(1.0, t.end_kahn[rep] / FULL_WAR_RUNG)
     burden = np.where(undecided, cont.rounds * intensity[None, :], 0.0)
-    prevails = lot[:, :, VICTORY] + np.where(undecided, cont.prevails, 0.0)
+    prevails = lot[:, :, VICTORY] + settled * share + np.where(undecided, cont.prevails, 0.0)
     nuclear = (t.nuclear_round[rep] > 0).astype(np.int64)
     sanctioned = ((t.answered[rep] & _BIT["sanctions"]) > 0).astype(np.int64)
-    after = after_crisis(scenario, params, lot, nuclear, sanctioned)
+    index = ending_index(post_war_endings(scenario), np.where(settled, share, np.nan), nuclear, sanctioned)
+    after = after_crisis(scenario, params, lot, index)
     lot_outcome = lot
 
     # the discount of each round, as the per-class power ``delta ** (round - 1)`` gives it
@@ -497,11 +527,11 @@ def prepare(scenario: EscalationScenario, params: Params, sk: Skeleton) -> Quant
         column("process.irresolute_stake"), column("process.restrained_stake"), column("crisis.stakes.challenger"),
         column("crisis.stakes.defender"), column("crisis.stakes.target"), by_class, won_class,
     )
-    coef = _coefficients(scenario, params, v, delta, R)
+    coef = _coefficients(scenario, params, v, delta, R, after.taboo_charged)
     ptr, term, weight = payoff_terms(sk.structure)
     table, chance_row = chance_table(scenario, params, sk)
     return Quantities(
-        war_class=war_class, lottery=lot_outcome, won=won_class, kept=kept, burden=burden, prevails=prevails,
+        war_class=war_class, lottery=lot_outcome, ending_row=index, won=won_class, kept=kept, burden=burden, prevails=prevails,
         losing=np.clip(balance + v("process.trend") * (R - 1), 0.0, 1.0) < 0.5,
         leader=after, settled_share=settled * share,
         by_class=by_class, coef=coef, ptr=ptr, term=term, weight=weight, chance_table=table, chance_row=chance_row,
@@ -577,9 +607,14 @@ def war_costs(scenario: EscalationScenario, params: Params) -> tuple[FloatArray,
 
 
 def _coefficients(
-    scenario: EscalationScenario, params: Params, v: ParameterValues, delta: FloatArray, R: int
+    scenario: EscalationScenario, params: Params, v: ParameterValues, delta: FloatArray, R: int,
+    taboo_charged: FloatArray,
 ) -> FloatArray:
-    """``(kinds * rounds, S)``: each kind's scenario weight discounted to each round."""
+    """``(kinds * rounds, S)``: each kind's scenario weight discounted to each round.
+
+    The taboo is counted once: ``costs.nuclear_taboo`` is the challenger's whole cost of breaking
+    it, and the crisis charges ``max(0, nuclear_taboo - taboo_charged)``, what the post-war game
+    does not already charge through the partners' backing (:func:`after_crisis`)."""
     cr = scenario.crisis
     assert cr is not None
     C, D = cr.challenger, cr.defender
@@ -592,7 +627,7 @@ def _coefficients(
     cost_c, cost_t = war_costs(scenario, params)
     base: dict[tuple[int, str], FloatArray] = {
         (0, "war"): cost_c,
-        (0, "taboo"): v("costs.nuclear_taboo"),
+        (0, "taboo"): np.maximum(0.0, v("costs.nuclear_taboo") - taboo_charged),
         (0, "sanctions"): v("costs.sanctions"),
         (0, "conventional_strike"): v("costs.conventional_strike"),
         (0, "nuclear_retaliation"): v("costs.nuclear_retaliation") * damage(_warheads(scenario, params, D, "all", n)),

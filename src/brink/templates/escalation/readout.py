@@ -131,8 +131,7 @@ def tally(
     else:
         per_class = np.add.reduceat(reach[:, order], starts, axis=1)  # (S, outcome classes)
     lp = q.leader
-    # a settlement counts at home as part victory (the leader's survival) but is not a victory
-    out["challenger_victory"] = (per_class * (q.lottery[rows, :, VICTORY] - q.settled_share[None, :])).sum(axis=1)
+    out["challenger_victory"] = (per_class * q.lottery[rows, :, VICTORY]).sum(axis=1)
     out["challenger_defeat"] = (per_class * q.lottery[rows, :, DEFEAT]).sum(axis=1)
     out["challenger_prevails"] = (per_class * q.prevails[rows]).sum(axis=1)
     out["leader_survives"] = (per_class * lp.survival[rows]).sum(axis=1)
@@ -203,26 +202,19 @@ def class_sums(
 
 
 def endings(scenario: EscalationScenario, sk: Skeleton, q: Quantities, reach: FloatArray) -> FloatArray:
-    """``(S, K)`` probability of each ending of :func:`brink.aftermath.inputs.all_starts`: the
-    reach of each outcome class spread over its lottery of victory, stalemate, defeat and
-    concession, at its nuclear use and sanctions."""
-    from brink.aftermath.inputs import all_starts
-    from brink.templates.escalation.payoffs import _BIT, outcome_classes
+    """``(S, K)`` probability of each ending of :func:`brink.templates.escalation.payoffs.post_war_endings`
+    (victory, stalemate, defeat, concession and a settlement at each share on the menu, with and
+    without nuclear use and sanctions): the reach of each outcome class spread over its lottery at
+    the rows ``q.ending_row``."""
+    from brink.templates.escalation.payoffs import post_war_endings
 
-    cr = scenario.crisis
-    assert cr is not None
-    starts = all_starts("sanctions" in cr.responses)
-    lookup = {tuple(row): i for i, row in enumerate(starts.tolist())}
+    starts = post_war_endings(scenario).starts
     order, first = terminals_by_outcome_class(sk.structure)
     per_class = np.add.reduceat(reach[:, order], first, axis=1)  # (S, O)
-    rep, _ = outcome_classes(sk.structure)
-    t = sk.terms
-    nuclear = (t.nuclear_round[rep] > 0).astype(np.int64)
-    sanctioned = ((t.answered[rep] & _BIT["sanctions"]) > 0).astype(np.int64) * int(starts.shape[0] == 16)
     out = np.zeros((reach.shape[0], starts.shape[0]))
     for c in range(per_class.shape[1]):
-        for o in range(4):
-            out[:, lookup[(o, int(nuclear[c]), int(sanctioned[c]))]] += per_class[:, c] * q.lottery[:, c, o]
+        for o in range(q.lottery.shape[2]):
+            out[:, q.ending_row[o, c]] += per_class[:, c] * q.lottery[:, c, o]
     return out
 
 

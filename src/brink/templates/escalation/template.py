@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 import numpy as np
 
 from brink.aftermath.game import GRID_POINTS
-from brink.aftermath.inputs import actions, all_starts
+from brink.aftermath.inputs import CrisisEndings, actions
 from brink.arrays import FloatArray, IndexArray
 from brink.crisis.schema import MAX_ACTORS, MAX_PARTNERS
 from brink.errors import InputError
@@ -21,6 +21,7 @@ from brink.templates.escalation.payoffs import (
     Quantities,
     chance_layout,
     outcome_classes,
+    post_war_endings,
     prepare,
     war_classes,
 )
@@ -133,7 +134,7 @@ class EscalationTemplate(Template):
         players whose choice each weighing evaluates)."""
         cr = scenario.crisis
         assert cr is not None
-        starts = all_starts("sanctions" in cr.responses).shape[0]
+        starts = post_war_endings(scenario).starts.shape[0]
         A = actions(scenario).shape[0]
         H = int(scenario.survival.horizon_months)
         return int(starts * H * (GRID_POINTS + 1) * A * (1 + len(scenario.partners) + len(scenario.interveners)))
@@ -151,7 +152,7 @@ class EscalationTemplate(Template):
         classes = len(war_classes(sk.structure)[0])
         cr = sc.crisis
         assert cr is not None
-        starts = all_starts("sanctions" in cr.responses).shape[0]
+        starts = post_war_endings(sc).starts.shape[0]
         post_war = 4 * int(starts) * actions(sc).shape[0] * (len(sc.partners) + 2) + 64 * starts
         return int(8 * (2 * sk.game.n_outcomes + (40 + 8 * len(sc.partners)) * classes + post_war))
 
@@ -193,12 +194,17 @@ class EscalationTemplate(Template):
         object.__setattr__(game, "chance_probs", probs)
         return game
 
+    def crisis_endings(self, scenario: Scenario, prepared: Any = None) -> CrisisEndings:
+        """The post-war game's starting points whose probabilities :meth:`endings` gives
+        (:func:`.payoffs.post_war_endings`: a settlement at each share on the menu is its own)."""
+        return post_war_endings(_escalation(scenario))
+
     def endings(
         self, scenario: Scenario, params: Params, reach: FloatArray, terminals: IndexArray, prepared: Any = None
     ) -> FloatArray:
-        """``(S, K)`` probability of each crisis ending of :func:`brink.aftermath.inputs.all_starts`
-        (the post-war game's starting points) given an equilibrium's reach ``(S, T)`` of the
-        terminal nodes ``terminals``."""
+        """``(S, K)`` probability of each crisis ending of :meth:`crisis_endings` (the post-war
+        game's starting points) given an equilibrium's reach ``(S, T)`` of the terminal nodes
+        ``terminals``."""
         sc = _escalation(scenario)
         q = self._prepared(sc, params, prepared)
         sk = self.skeleton(sc)
