@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import itertools
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -335,3 +337,47 @@ def test_the_taboo_is_counted_once() -> None:
     np.testing.assert_allclose(crisis_charge, np.maximum(0.0, taboo - post_war_charge), rtol=1e-12)
     whole = taboo >= post_war_charge
     np.testing.assert_allclose((crisis_charge + post_war_charge)[whole], taboo[whole], rtol=1e-12)
+
+
+# ---------------------------------------------------------------- offers from the stake
+
+
+def _with_divisibility(tmp_path: Path, name: str, kind: str) -> str:
+    """The scenario ``name`` with ``process.divisibility: kind`` in place of its offers."""
+    import brink.scenario
+
+    bundled = Path(brink.scenario.__file__).parent / "bundled"
+    source = Path(name) if name.endswith(".yaml") else bundled / f"{name}.yaml"
+    text = re.sub(r"(?m)^  offers: .*$", f"  divisibility: {kind}", source.read_text())
+    text = re.sub(r"(?m)^  process\.offers: .*$", "  process.divisibility: assumption", text)
+    out = tmp_path / f"{source.stem}-{kind}.yaml"
+    out.write_text(text)
+    return str(out)
+
+
+@pytest.mark.parametrize(("kind", "offers"), [("indivisible", []), ("partly-divisible", [0.25, 0.5, 0.75]),
+                                              ("divisible", [0.1, 0.3, 0.5, 0.7, 0.9])])
+def test_the_menu_follows_from_the_stake(tmp_path: Path, kind: str, offers: list[float]) -> None:
+    """``process.divisibility`` sets the offers; an indivisible stake has no interior offer, so the
+    tree has no offer move at all."""
+    from brink.templates import get_template
+
+    sc = load_scenario(_with_divisibility(tmp_path, "tests/fixtures/escalation-small.yaml", kind))
+    assert sc.process.offers == offers  # type: ignore[attr-defined]
+    game = get_template("escalation").skeleton(sc).game
+    labels = {a for actions in game.action_labels for a in actions}
+    assert {a for a in labels if a.startswith("offer ")} == {f"offer {x:g}" for x in offers}
+
+
+def test_offers_and_divisibility_together_are_refused() -> None:
+    from brink.errors import InputError
+
+    with pytest.raises(InputError, match="process.offers or process.divisibility"):
+        load_scenario("tests/fixtures/escalation-small.yaml", ("process.divisibility=indivisible",))
+
+
+def test_an_indivisible_stake_leaves_no_deal(tmp_path: Path) -> None:
+    """With nothing to divide there is no settlement; the crisis ends in concession or war."""
+    model = CrisisModel(load_scenario(_with_divisibility(tmp_path, "ukraine-2022", "indivisible")))
+    out = model.evaluate(model.draw(0, 0, 16)).outcomes
+    assert float(np.max(out["settlement"])) == 0.0

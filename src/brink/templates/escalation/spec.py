@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from brink.aftermath.spec import AftermathEnergy, AftermathPartner, AftermathSurvival, Intervener
 from brink.crisis.schema import Costs, Crisis, CrisisScenario, Doctrine, Stakes
@@ -24,6 +24,7 @@ from brink.scenario import Q, Section
 
 __all__ = [
     "DECLARATIONS",
+    "DIVISIBILITY",
     "MAX_ROUNDS",
     "MILITARY",
     "RESPONSES",
@@ -53,6 +54,13 @@ DEFAULT_RESPONSES: tuple[Response, ...] = ("none", "alert", "sanctions", "conven
 DECLARATIONS: tuple[Declaration, ...] = (*RESPONSES, "straddle")
 #: Responses that are military answers (the rest are non-violent or none).
 MILITARY: frozenset[str] = frozenset({"conventional-strike", "nuclear-response"})
+#: The settlement menu of each kind of stake (``process.divisibility``): an indivisible stake (a
+#: regime, an alignment, a city) has no division short of all or nothing; a partly divisible one
+#: (a territory of a few parts, a set of bases) a coarse grid; a divisible one (a sum, a line on a
+#: map) the finest grid the tree allows (five offers).
+DIVISIBILITY: dict[str, tuple[float, ...]] = {
+    "indivisible": (), "partly-divisible": (0.25, 0.5, 0.75), "divisible": (0.1, 0.3, 0.5, 0.7, 0.9),
+}
 #: The most rounds a scenario may ask for: the tree grows geometrically with them
 #: (about eight continuing branches per challenger round and three per target round).
 MAX_ROUNDS = 6
@@ -113,7 +121,8 @@ class Process(Section):
     rounds: int = Field(default=3, ge=1, le=MAX_ROUNDS, description="Rounds of moves before the crisis ends")
     start: str | None = Field(None, description="Ladder step the crisis starts at (a name on crisis.ladder above concede); default the first")
     max_climb: int = Field(default=1, ge=1, le=10, description="Most ladder steps a side may climb in one move")
-    offers: list[float] = Field(default_factory=lambda: [0.5], min_length=0, max_length=5, description="Settlements that can be offered: the challenger's share of the stake, each strictly between 0 and 1")
+    offers: list[float] = Field(default_factory=lambda: [0.5], min_length=0, max_length=5, description="Settlements that can be offered: the challenger's share of the stake, each strictly between 0 and 1 (or set divisibility instead)")
+    divisibility: Literal["indivisible", "partly-divisible", "divisible"] | None = Field(None, description="What kind of stake it is, which sets the offers: indivisible (no offer short of all or nothing), partly-divisible (0.25, 0.5, 0.75) or divisible (0.1, 0.3, 0.5, 0.7, 0.9); left out, offers is the menu")
     first_mover: Literal["challenger", "target"] = Field("challenger", description="Who moves first in each round: the challenger or the target")
     discount: Q = Field(Q(0.95), description="Per-round discount factor of payoffs, in [0, 1]")
     loss_of_control: Q = Field(Q(0.05), description="Per-round probability that escalation slips out of control at the top rungs (Schelling 1960)")
@@ -125,6 +134,21 @@ class Process(Section):
     declarations: list[Declaration] = Field(default_factory=list, max_length=len(DECLARATIONS), description="Declarations the defender may choose itself at the start (responses or straddles); empty: its doctrine's")
     interventions: list[Response] | None = Field(None, description="The defender's instruments against a challenger that holds its gain (a fait accompli), chosen in each of the challenger's rounds; left out: every response but nuclear-response; []: the defender only answers climbs")
     counter_attack: bool = Field(True, description="Whether the target may carry the war one rung up the ladder (below the nuclear threshold) in its rounds")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _menu(cls, data: Any) -> Any:
+        """The offers follow from the stake's divisibility when it is given (Fearon 1995 on
+        indivisible stakes; Powell 2006: an indivisibility is a reason a deal both prefer may not
+        exist)."""
+        if not isinstance(data, dict) or data.get("divisibility") is None:
+            return data
+        if "offers" in data:
+            raise ValueError("give process.offers or process.divisibility, not both: the divisibility sets the offers")
+        kind = data["divisibility"]
+        if kind not in DIVISIBILITY:
+            return data  # the field's own check names the choices
+        return {**data, "offers": list(DIVISIBILITY[kind])}
 
     @field_validator("offers")
     @classmethod
