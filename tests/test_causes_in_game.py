@@ -372,7 +372,7 @@ def test_the_menu_follows_from_the_stake(tmp_path: Path, kind: str, offers: list
 def test_offers_and_divisibility_together_are_refused() -> None:
     from brink.errors import InputError
 
-    with pytest.raises(InputError, match="process.offers or process.divisibility"):
+    with pytest.raises(InputError, match=r"process\.offers or process\.divisibility"):
         load_scenario("tests/fixtures/escalation-small.yaml", ("process.divisibility=indivisible",))
 
 
