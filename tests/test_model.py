@@ -59,7 +59,8 @@ def test_outcomes_are_probabilities_with_the_contract_names(model: CrisisModel) 
     )
     assert np.all(ev.outcomes["leader_survives"] <= 1 - ev.outcomes["foreign_imposed_regime_change"] + 1e-12)
     assert {"escalation_score", "payoff.RUS", "payoff.NATO", "discount_months"} <= set(ev.metrics)
-    assert np.all((ev.metrics["escalation_score"] >= -2) & (ev.metrics["escalation_score"] <= 60))
+    # an expectation over the equilibrium's reach (a tie mixes): within the scores' range, to rounding
+    assert np.all((ev.metrics["escalation_score"] >= -2 - 1e-9) & (ev.metrics["escalation_score"] <= 60 + 1e-9))
     assert ev.paths.shape == (400,) and len(ev.path_labels) > 0
 
 
