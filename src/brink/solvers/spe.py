@@ -436,13 +436,26 @@ def _terminal_reach_kernel(
     """
     C = n_samples
     _reach_kernel(C, order, child_ptr, children, eprob, reach)
-    for i in range(terminals.shape[0]):
-        t = terminals[i]
-        col = terminal_col[i]
-        for s in range(C):
-            out_reach[r0 + s, col] = reach[t, s]
+    _copy_reach(C, r0, terminals, terminal_col, reach, out_reach)
     for s in range(C):
         modal[s0 + s] = _modal_end(s, mover, child_ptr, children, terminal_pos, terminals.shape[0], eprob, tie_bits, tol)
+
+
+@njit(cache=True, nogil=True)
+def _copy_reach(
+    C: int, r0: int, terminals: NDArray[np.int64], terminal_col: NDArray[np.int64], reach: FloatArray,
+    out_reach: FloatArray,
+) -> None:
+    """``out_reach[r0 + s, terminal_col[i]] = reach[terminals[i], s]``: the transposition from the
+    kernels' sample-minor rows to the read-out's sample-major ones, in blocks of 32 terminals so
+    that each sample's writes to a block fall in a few cache lines (columns sorted by
+    :class:`_Rows`; the copy alone took 18 of the forward pass's 21 us a sample, column by column)."""
+    n = terminals.shape[0]
+    for i0 in range(0, n, 32):
+        i1 = min(n, i0 + 32)
+        for s in range(C):
+            for i in range(i0, i1):
+                out_reach[r0 + s, terminal_col[i]] = reach[terminals[i], s]
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -982,10 +995,11 @@ class _Rows:
         self.S, self.C, self.sink = S, C, sink
         self.block = max(2, block)
         terminals = game.terminals
-        self.terminal_nodes = np.ascontiguousarray(terminals, dtype=np.int64)
         self.terminal_pos = np.full(game.n_nodes, -1, dtype=np.int64)
         self.terminal_pos[terminals] = np.arange(terminals.size)
-        self.columns = np.ascontiguousarray(columns, dtype=np.int64)
+        order = np.argsort(columns, kind="stable")  # the copy writes each row's columns in order
+        self.terminal_nodes = np.ascontiguousarray(terminals[order], dtype=np.int64)
+        self.columns = np.ascontiguousarray(np.asarray(columns)[order], dtype=np.int64)
         width = int(self.columns.max()) + 1 if self.columns.size else 0
         self.rows = _buffer("fused_rows", (2 * self.block + C, width))
         self.start = 0

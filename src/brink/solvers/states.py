@@ -43,6 +43,7 @@ from numpy.typing import NDArray
 
 from brink.arrays import FloatArray
 from brink.games import Game, NodeKind
+from brink.solvers.spe import _copy_reach
 
 if TYPE_CHECKING:
     from brink.solvers.spe import FusedResult, PayoffParts, ReadOutSink
@@ -394,11 +395,7 @@ def _history_reach_kernel(
             m = edge_map[e0 + a]
             for s in range(C):
                 reach[c, s] = reach[v, s] * eprob[m, s]
-    for i in range(terminals.shape[0]):
-        t = terminals[i]
-        col = terminal_col[i]
-        for s in range(C):
-            out_reach[r0 + s, col] = reach[t, s]
+    _copy_reach(C, r0, terminals, terminal_col, reach, out_reach)
     n_terminals = terminals.shape[0]
     for s in range(C):
         v = 0
