@@ -966,7 +966,7 @@ def _states_of(game: Game, parts: PayoffParts, states: bool | None) -> StateGrap
         return None
     from brink.solvers.states import state_graph
 
-    _check_perfect_information(game)
+    _plan(game)  # refuses a game without perfect information (cached)
     return state_graph(game, parts.rows, parts.row_class, parts.ptr, parts.term, parts.weight, parts.chance_row)
 
 
