@@ -268,3 +268,18 @@ def test_cli_fit_icb_writes_the_fit(shared_dir: Any, tmp_path: Any, capsys: pyte
     data = data.subset(data.year < 1960)
     assert fit.n == data.cases
     assert S.log_likelihood(fit.estimate, data) == pytest.approx(d["log_likelihood"], abs=1e-6)
+
+
+def test_cli_fit_icb_refuses_options_of_the_mid_fit(capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from brink.cli import main
+
+    for args, words in ((("--out", "x.json"), "add --data icb"), (("--data", "icb", "--bootstrap", "5"), "MID fit"),
+                        (("--data", "cow"), "unknown data")):
+        monkeypatch.setattr(sys, "argv", ["brink", "fit", *args, "--no-store"])
+        with pytest.raises(SystemExit) as exc:
+            main()
+        err = capsys.readouterr().err
+        assert exc.value.code == 2 and words in err and "Traceback" not in err, (args, err)
