@@ -283,3 +283,26 @@ def test_cli_fit_icb_refuses_options_of_the_mid_fit(capsys: pytest.CaptureFixtur
             main()
         err = capsys.readouterr().err
         assert exc.value.code == 2 and words in err and "Traceback" not in err, (args, err)
+
+
+@pytest.mark.shared
+def test_fitted_icb_reads_the_covariates_from_data_fills(shared_dir: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """from_data fills the capabilities for the year; fitted: icb then reads them."""
+    monkeypatch.setenv("BRINK_SHARED", str(shared_dir))
+    data = fitted_scenario(0.1, 0.1)
+    data["actors"] = {
+        "RUS": {"kind": "state", "name": "Russia", "from_data": {"year": 2014},
+                "nuclear": {"strategic": 1600, "non_strategic": 1900},
+                "leader": {"W": 0.1, "S": 1.0, "office_value": 0.0, "punishment_cost": 0.0}},
+        "UKR": {"kind": "state", "name": "Ukraine", "from_data": {"year": 2014}},
+        "USA": {"kind": "state", "name": "United States", "from_data": {"year": 2014},
+                "nuclear": {"strategic": 1600, "non_strategic": 500}},
+    }
+    data["crisis"].update(challenger="RUS", target="UKR", defender="USA")
+    data["doctrines"] = {"USA": data["doctrines"]["D"]}
+    sc = scenario_from_data(data)
+    cap_r, cap_u = sc.actors["RUS"].capability, sc.actors["UKR"].capability
+    assert sc.provenance["actors.RUS.capability"] == "from_data"
+    ratio = math.log(float(cap_r.root) / float(cap_u.root))  # type: ignore[union-attr]
+    assert f"log power ratio {ratio:.3f}" in sc.sources["fit:icb"]
+    assert "nuclear dyad False" in sc.sources["fit:icb"]
