@@ -75,6 +75,9 @@ class EscalationStakes(Stakes):
 class EscalationCrisis(Crisis):
     """The crisis as in the one-exchange template, with the wider response set.
 
+    ``stalemate_share`` is read only by the post-war game's stalemate start (issue 22: the
+    crisis values a war undecided at the horizon by its continuation,
+    :func:`brink.templates.escalation.payoffs.continuation`).
     ``arms_supply_effect`` and ``deployment_effect`` cut the challenger's chance of winning
     (as ``sanctions_effect`` and ``strike_effect`` do); ``alert_risk`` raises the per-round
     risk of losing control for the rest of the crisis once the defender is on alert
@@ -89,6 +92,7 @@ class EscalationCrisis(Crisis):
     arms_supply_effect: Q = Field(Q(0.15), description="How much the defender's arms supply cuts the challenger's chance of winning, in [0, 1]")
     deployment_effect: Q = Field(Q(0.05), description="How much a deployment (a tripwire) cuts the challenger's chance of winning, in [0, 1]")
     alert_risk: Q = Field(Q(0.5), description="How much an alert raises the risk of losing control for the rest of the crisis, in [0, 1] (Schelling 1966)")
+    stalemate_share: Q = Field(Q(0.5), description="Share of the stake a frozen line gives the challenger when the post-war game starts from a war still undecided at the horizon (what its partners see it hold), in [0, 1]; the crisis values an undecided war by its continuation, not by this share")
 
 
 class EscalationDoctrine(Doctrine):
