@@ -63,11 +63,14 @@ def _exact(x: float) -> Fraction:
 
 def _grid_shares(d_A: Fraction, d_B: Fraction, rounds: int, n: int) -> list[Fraction]:
     """The proposer's share in each round on the grid ``k / n``: ``x_T = 1`` and
-    ``x_t = floor(n (1 - delta_R x_{t+1})) / n`` (the largest share the responder accepts,
-    a tie accepting)."""
+    ``x_t = floor(n (1 - delta_R x_{t+1})) / n`` (the largest share the responder accepts).
+    The grids of the tests hold no exact tie (asserted here): where the responder is exactly
+    indifferent, brink's ``spe`` mixes uniformly over accepting and rejecting (its tie rule,
+    ``docs/solvers-spe.md``), which this recursion does not model."""
     x = [Fraction(1)] * rounds
     for t in range(rounds - 1, 0, -1):
         responder = d_B if t % 2 else d_A
+        assert (n * (1 - responder * x[t])).denominator != 1, (d_A, d_B, t)
         x[t - 1] = Fraction(math.floor(n * (1 - responder * x[t])), n)
     return x
 
@@ -79,20 +82,25 @@ def _continuous_shares(d_A: Fraction, d_B: Fraction, rounds: int) -> list[Fracti
     return x
 
 
-DELTAS = [0.3, 0.5, 0.6, 0.75, 0.9, 1.0]
+#: Discount factors whose products with a grid share never land on the grid (``delta k`` is no
+#: integer for ``k <= 10``) and below ``1 - 1/4`` (so no grid share is 0, which would leave the
+#: previous responder indifferent): no responder is exactly indifferent (:func:`_grid_shares`).
+DELTAS = [0.31, 0.43, 0.53, 0.62, 0.67, 0.73]
+#: A positive cost of breakdown: the last responder strictly prefers accepting nothing.
+NO_TIE = ("game.breakdown_A=0.01", "game.breakdown_B=0.01")
 
 
 @pytest.mark.parametrize(("rounds", "n"), [(1, 10), (2, 10), (3, 10), (3, 4), (4, 6)])
 def test_alternating_offers_equal_the_grid_recursion_in_every_subgame(rounds: int, n: int) -> None:
     """Every proposer, on and off the path, keeps ``x_t = floor(n (1 - delta_R x_{t+1})) / n``;
     the last proposer takes all; round 1's offer is accepted at once.  The grid of discount
-    factors includes exact ties on the grid (``1 - 0.5 * 1 = 1/2``) and ``delta = 1``."""
+    factors holds no exact tie (:data:`DELTAS`)."""
     grid = np.array(list(itertools.product(DELTAS, DELTAS)))
     d_A, d_B = grid.T
     sol, out, met = _run(
         "alternating-offers",
         {"game.delta_A": d_A, "game.delta_B": d_B},
-        (f"game.rounds={rounds}", f"game.grid={n}", "game.breakdown_A=0", "game.breakdown_B=0"),
+        (f"game.rounds={rounds}", f"game.grid={n}", *NO_TIE),
     )
     expected = np.array(
         [[float(x) for x in _grid_shares(_exact(a), _exact(b), rounds, n)] for a, b in grid]
@@ -123,16 +131,15 @@ def test_alternating_offers_grid_error_bound(rounds: int, n: int) -> None:
 
     Rounding down loses less than ``1/n`` per round and the error of ``x_{t+1}`` comes back
     scaled by ``-delta_R``, so with ``e_t`` in ``(-lo_t, hi_t]``: ``lo_t = delta_R hi_{t+1} + 1/n``,
-    ``hi_t = delta_R lo_{t+1}``, whose fixed point is the bound.  It is not one grid step:
-    with ``delta_A = 1, delta_B = 0.9, n = 9, T = 6`` the grid shares alternate 0, 1 and the
-    first is 2.44 steps from Stahl's 0.271.
+    ``hi_t = delta_R lo_{t+1}``, whose fixed point is the bound (on grids without exact ties,
+    :data:`DELTAS`).
     """
-    grid = np.array(list(itertools.product([0.3, 0.5, 0.75, 0.9, 1.0], [0.3, 0.5, 0.75, 0.9])))
+    grid = np.array(list(itertools.product(DELTAS, DELTAS[::2])))
     d_A, d_B = grid.T
     sol, _, met = _run(
         "alternating-offers",
         {"game.delta_A": d_A, "game.delta_B": d_B},
-        (f"game.rounds={rounds}", f"game.grid={n}"),
+        (f"game.rounds={rounds}", f"game.grid={n}", *NO_TIE),
     )
     labels = np.asarray(sol.game.node_labels)
     for i, (a, b) in enumerate(grid):
@@ -150,15 +157,44 @@ def test_alternating_offers_grid_error_bound(rounds: int, n: int) -> None:
         assert met["stahl_share"][i] == pytest.approx(float(cont[0]), abs=1e-12)
 
 
-def test_alternating_offers_exact_where_stahl_lies_on_the_grid() -> None:
-    """With ``delta = 1/2`` and ``n = 8`` Stahl's shares 1, 1/2, 3/4, 5/8 are grid points: brink's
-    four-round game gives them exactly (A keeps 5/8)."""
-    _, _, met = _run(
-        "alternating-offers",
-        {"game.delta_A": np.array([0.5]), "game.delta_B": np.array([0.5])},
-        ("game.rounds=4", "game.grid=8"),
-    )
-    assert met["first_offer"][0] == 5 / 8 == met["stahl_share"][0]
+def _tied_shares(d_A: Fraction, d_B: Fraction, rounds: int, n: int) -> list[Fraction]:
+    """The proposer's share in each round under brink's tie rule, exactly: a responder offered
+    exactly its value of rejecting (``delta_R x_{t+1}``) accepts with probability 1/2 (``spe``
+    mixes uniformly over tied actions), so the proposer weighs each grid offer ``x`` at
+    ``a x + (1 - a) delta_P (1 - x_{t+1})`` with ``a`` 1, 1/2 or 0 and takes the best (asserted
+    unique).  The last proposer takes all (a positive cost of breakdown)."""
+    x = [Fraction(1)] * rounds
+    for t in range(rounds - 1, 0, -1):
+        d_R, d_P = (d_B, d_A) if t % 2 else (d_A, d_B)
+        reject = d_R * x[t]
+        values = []
+        for k in range(n + 1):
+            share = Fraction(k, n)
+            a = Fraction(1) if 1 - share > reject else Fraction(1, 2) if 1 - share == reject else Fraction(0)
+            values.append(a * share + (1 - a) * d_P * (1 - x[t]))
+        best = max(values)
+        assert values.count(best) == 1, (d_A, d_B, t)
+        x[t - 1] = Fraction(values.index(best), n)
+    return x
+
+
+def test_alternating_offers_where_stahl_lies_on_the_grid_follow_the_tie_rule() -> None:
+    """With ``delta = 1/2`` and ``n = 8`` Stahl's shares (1, 1/2, 3/4, 5/8) are grid points, so a
+    responder offered Stahl's share is exactly indifferent.  brink's ``spe`` mixes over a tie
+    (half accept), which makes that offer worth less to the proposer than one grid step below,
+    accepted for sure: the first offers of the one- to four-round games are the tie rule's
+    exact recursion, 1, 3/8, 3/4 and 1/2, against Stahl's 1, 1/2, 3/4 and 5/8."""
+    half = Fraction(1, 2)
+    for rounds, stahl in zip(range(1, 5), (1, 1 / 2, 3 / 4, 5 / 8), strict=True):
+        _, out, met = _run(
+            "alternating-offers",
+            {"game.delta_A": np.array([0.5]), "game.delta_B": np.array([0.5])},
+            (f"game.rounds={rounds}", "game.grid=8"),
+        )
+        assert met["stahl_share"][0] == stahl
+        assert met["first_offer"][0] == float(_tied_shares(half, half, rounds, 8)[0])
+        assert out["immediate_agreement"][0] == 1.0
+    assert [float(_tied_shares(half, half, r, 8)[0]) for r in range(1, 5)] == [1.0, 0.375, 0.75, 0.5]
 
 
 @pytest.mark.slow
@@ -168,7 +204,7 @@ def test_alternating_offers_converge_to_rubinstein() -> None:
     ``D = delta_A delta_B``, ``k = floor((T - 1) / 2)`` (Stahl's closed form plus the grid
     bound), checked for ``T = 1..5`` on the grid ``n = 8`` (``T = 5``: 199,288 nodes, the most
     that keeps this test to seconds)."""
-    pairs = [(0.5, 0.5), (0.4, 0.6), (0.6, 0.3), (0.3, 0.3), (0.7, 0.5)]
+    pairs = [(0.53, 0.53), (0.43, 0.62), (0.62, 0.31), (0.31, 0.31), (0.73, 0.53)]  # no exact tie (DELTAS)
     d_A, d_B = (np.array(c) for c in zip(*pairs, strict=True))
     n = 8
     x_star = (1 - d_B) / (1 - d_A * d_B)
@@ -177,7 +213,7 @@ def test_alternating_offers_converge_to_rubinstein() -> None:
         _, _, met = _run(
             "alternating-offers",
             {"game.delta_A": d_A, "game.delta_B": d_B},
-            (f"game.rounds={rounds}", f"game.grid={n}"),
+            (f"game.rounds={rounds}", f"game.grid={n}", *NO_TIE),
         )
         np.testing.assert_allclose(met["rubinstein_share"], x_star)
         k = (rounds - 1) // 2
@@ -192,7 +228,7 @@ def test_alternating_offers_converge_to_rubinstein() -> None:
         errors.append(error)
     assert np.all(errors[-1] < errors[0])
     # equal discount factors: x* = 1 / (1 + delta)
-    assert x_star[0] == pytest.approx(1 / 1.5)
+    assert x_star[0] == pytest.approx(1 / 1.53)
 
 
 def test_alternating_offers_refuse_a_tree_too_large() -> None:
@@ -212,19 +248,24 @@ def _endurance(prize: Fraction, cost: Fraction, rounds: int) -> int:
 def test_war_of_attrition_lower_endurance_quits_at_once(rounds: int) -> None:
     """The closed form of the module doc, at every node: with ``k`` rounds left the loser
     (lower endurance; B on equal endurance) quits iff ``k > K_loser``, the winner always fights;
-    if both endurances reach the horizon, both fight throughout.  Exact ties (``0.5 * 1 -
-    2 * 0.25 = 0``) count as unwilling."""
+    if both endurances reach the horizon, both fight throughout.  The costs are chosen so that no
+    prize equals a whole number of rounds' cost: at an exact tie ``spe`` mixes uniformly over
+    quitting and fighting (its tie rule), which the closed form's pure profile does not model."""
     grid = np.array(
         list(
             itertools.product(
                 [0.2, 0.5, 0.8],
                 [1.0, 2.0],
                 [1.0, 3.0],
-                [0.05, 0.1, 0.25, 0.5],
-                [0.05, 0.1, 0.25, 0.5],
+                [0.07, 0.13, 0.27, 0.45],
+                [0.07, 0.13, 0.27, 0.45],
             )
         )
     )
+    for pi, va, vb, ca, cb in grid:  # no tie: no prize is a whole number of rounds' cost
+        for prize, cost in ((_exact(pi) * _exact(va), _exact(ca)), ((1 - _exact(pi)) * _exact(vb), _exact(cb)),
+                            (_exact(va), _exact(ca)), (_exact(vb), _exact(cb))):
+            assert (prize / cost).denominator != 1
     p, V_A, V_B, c_A, c_B = grid.T
     sol, out, met = _run(
         "war-of-attrition",
@@ -285,14 +326,18 @@ def test_war_of_attrition_refuses_a_free_fight() -> None:
 def test_brinkmanship_thresholds(risk_max: float, levels: int) -> None:
     """The Defender submits at risk ``r`` iff ``r >= V_D / (V_D + d_D)`` (at every risk level);
     the Challenger runs the least such menu risk ``r*`` iff ``r* < V_C / (V_C + d_C)`` (Powell's
-    bound), else backs down.  The grid holds exact ties (``1 / (1 + 3) = 0.25`` is a level)."""
+    bound), else backs down.  No threshold is a level of the menu (asserted): at an exact tie
+    ``spe`` mixes uniformly (its tie rule), which the thresholds' pure profile does not model."""
     grid = np.array(
         list(
             itertools.product(
-                [0.5, 1.0, 2.0], [0.5, 1.0, 2.0], [0.5, 1.0, 3.0, 7.0], [0.5, 1.0, 3.0, 7.0]
+                [0.5, 1.0, 2.0], [0.5, 1.0, 2.0], [0.6, 1.3, 3.1, 7.3], [0.6, 1.3, 3.1, 7.3]
             )
         )
     )
+    levels_menu = {_exact(risk_max) * k / levels for k in range(1, levels + 1)}
+    assert not any(_exact(v) / (_exact(v) + _exact(d)) in levels_menu for v in (0.5, 1.0, 2.0)
+                   for d in (0.6, 1.3, 3.1, 7.3))
     V_C, V_D, d_C, d_D = grid.T
     sol, out, met = _run(
         "brinkmanship",
