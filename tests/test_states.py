@@ -193,3 +193,128 @@ def test_the_model_solves_on_states_by_default(monkeypatch: pytest.MonkeyPatch) 
         for key, value in off.outcomes.items():
             np.testing.assert_allclose(on.outcomes[key], value, rtol=0, atol=1e-12)
     assert len(calls) == 2
+
+
+# ------------------------------------------------------------------ generic: any template's parts
+
+
+def _generic(seed: int, samples: int, players: int, copies: int) -> tuple[Any, Any]:
+    """A random game given by parts (:class:`brink.solvers.spe.PayoffParts`): nature picks one
+    of ``copies`` copies of a random subtree; each copy's terminals carry the subtree's classes
+    and term weights plus a random constant weight vector per player (the copy's past flows),
+    so the copies are one state.  Integer class values and coefficients make ties common."""
+    from brink.games import TreeBuilder
+    from brink.solvers.spe import PayoffParts
+
+    rng = np.random.default_rng(seed)
+    K, U = 4, 5
+
+    def grow(depth: int) -> Any:
+        if depth >= 3 or rng.random() < 0.3:
+            return ("leaf", int(rng.integers(U)), rng.integers(-1, 2, size=(players, K)).astype(float))
+        k = int(rng.integers(2, 4))
+        if rng.random() < 0.25:
+            return ("chance", k, [grow(depth + 1) for _ in range(k)])
+        return ("move", int(rng.integers(players)), [grow(depth + 1) for _ in range(k)])
+
+    sub = grow(0)
+    while sub[0] == "leaf":
+        sub = grow(0)
+    b = TreeBuilder("generic", [f"P{i}" for i in range(players)])
+    classes: list[int] = []
+    weights: list[np.ndarray] = []
+
+    def add(node: int, t: Any, shift: np.ndarray) -> None:
+        if t[0] == "leaf":
+            b.outcome(node, np.zeros((samples, players)))
+            classes.append(t[1])
+            weights.append(t[2] + shift)
+            return
+        if t[0] == "chance":
+            kids = b.move(node, None, [f"c{i}" for i in range(t[1])], probs=np.full((samples, t[1]), 1.0 / t[1]))
+        else:
+            kids = b.move(node, f"P{t[1]}", [f"a{i}" for i in range(len(t[2]))])
+        for kid, child in zip(kids, t[2], strict=True):
+            add(kid, child, shift)
+
+    roots = b.move(b.root, None, [f"copy {i}" for i in range(copies)], probs=np.full((samples, copies), 1.0 / copies))
+    for r in roots:
+        add(r, sub, rng.integers(-2, 3, size=(players, K)).astype(float))
+    shell = b.build()
+    W = np.stack(weights)  # (outcomes, P, K) in outcome order
+    cls = np.asarray(classes)
+    by_class = rng.integers(-3, 4, size=(samples, U, players)).astype(float)
+    coef = rng.integers(0, 3, size=(K, samples)).astype(float)
+    table = np.empty((samples, copies + 5))  # the copy draw, then one distribution of 2 and one of 3
+    table[:, :copies] = 1.0 / copies
+    chance_row = np.full(shell.n_edges, -1, dtype=np.int64)
+    chance_row[shell.child_ptr[0]:shell.child_ptr[1]] = np.arange(copies)
+    # the subtree's chance nodes draw from one distribution per number of children
+    table[:, copies:copies + 2] = rng.dirichlet(np.ones(2), size=samples)
+    table[:, copies + 2:] = rng.dirichlet(np.ones(3), size=samples)
+    for v in np.flatnonzero((shell.kind == NodeKind.CHANCE) & (np.arange(shell.n_nodes) > 0)):
+        e0, e1 = int(shell.child_ptr[v]), int(shell.child_ptr[v + 1])
+        chance_row[e0:e1] = copies + (0 if e1 - e0 == 2 else 2) + np.arange(e1 - e0)
+    P = players
+    rows = np.arange(W.shape[0] * P, dtype=np.int64)
+    ptr = [0]
+    term: list[int] = []
+    wts: list[float] = []
+    for o in range(W.shape[0]):
+        for p in range(P):
+            nz = np.flatnonzero(W[o, p])
+            term.extend(nz.tolist())
+            wts.extend(W[o, p, nz].tolist())
+            ptr.append(len(term))
+    parts = PayoffParts(
+        by_class=by_class, rows=rows, row_class=np.repeat(cls, P), row_player=np.tile(np.arange(P), W.shape[0]),
+        coef=coef, ptr=np.asarray(ptr, dtype=np.int64), term=np.asarray(term, dtype=np.int64),
+        weight=np.asarray(wts, dtype=np.float64), chance=table, chance_row=chance_row,
+    )
+    pay = by_class[:, cls, :] + np.einsum("opk,ks->sop", W, coef)
+    probs = np.zeros((samples, shell.n_edges))
+    edges = np.flatnonzero(chance_row >= 0)
+    probs[:, edges] = table[:, chance_row[edges]]
+    from dataclasses import replace
+
+    return replace(shell, outcome_payoffs=pay, chance_probs=probs), parts
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), players=st.integers(1, 3), copies=st.integers(2, 4),
+       lam=st.one_of(st.none(), st.floats(0.0, 20.0)))
+def test_states_of_any_game_given_by_parts_solve_like_its_tree(
+    seed: int, players: int, copies: int, lam: float | None
+) -> None:
+    """The recombination reads the tree and the parts only: on random games whose copies of one
+    subtree differ by flows, the copies merge into one state, and the fused states path gives
+    the tree's payoffs, every terminal's reach and the modal path (ties included)."""
+    from brink.solvers.qbi import qbi_fused
+    from brink.solvers.spe import spe_fused
+
+    game, parts = _generic(seed, 5, players, copies)
+    graph = _graph(game, parts)
+    root_kids = game.children[game.child_ptr[0]:game.child_ptr[1]]
+    assert len({int(graph.node_state[c]) for c in root_kids}) == 1
+    assert graph.n_states <= (game.n_nodes - 1) // copies + 1
+    columns = np.arange(game.terminals.size, dtype=np.int64)
+    got: dict[bool, Any] = {}
+    for flag in (False, True):
+        reach = np.empty((5, game.terminals.size))
+
+        def sink(a: int, b: int, r: np.ndarray, reach: np.ndarray = reach) -> None:
+            reach[a:b] = r
+
+        if lam is None:
+            res = spe_fused(game, parts, columns, sink, states=flag)
+        else:
+            res = qbi_fused(game, parts, columns, sink, lam=lam, states=flag)
+        got[flag] = (res, reach)
+    tree = solve_spe(game) if lam is None else solve_qbi(game, lam=lam)
+    (a, ra), (b, rb) = got[False], got[True]
+    np.testing.assert_array_equal(a.payoffs, tree.payoffs)  # the tree's fused path, bit for bit
+    np.testing.assert_array_equal(ra, tree.reach[:, game.terminals])
+    scale = max(1.0, float(np.abs(game.outcome_payoffs).max()))
+    np.testing.assert_allclose(b.payoffs, tree.payoffs, rtol=0, atol=TOL * scale)
+    np.testing.assert_allclose(rb, tree.reach[:, game.terminals], rtol=0, atol=TOL)
+    np.testing.assert_array_equal(b.modal, a.modal)
