@@ -318,3 +318,30 @@ def test_states_of_any_game_given_by_parts_solve_like_its_tree(
     np.testing.assert_allclose(b.payoffs, tree.payoffs, rtol=0, atol=TOL * scale)
     np.testing.assert_allclose(rb, tree.reach[:, game.terminals], rtol=0, atol=TOL)
     np.testing.assert_array_equal(b.modal, a.modal)
+
+
+@pytest.mark.parametrize("flag", [False, True], ids=["tree", "states"])
+def test_terminals_that_share_a_column_are_summed(flag: bool) -> None:
+    """A read-out that weighs terminals alike can give them one column: the sink's row then
+    holds the sum of their reach (here the column of each terminal is its outcome class)."""
+    from brink.solvers.spe import spe_fused
+    from brink.templates.escalation.payoffs import outcome_classes, war_classes
+
+    scenario, _, _, parts, game = _draw("ukraine-2022", 2, 70)
+    _, war_class = war_classes(TEMPLATE.skeleton(scenario).structure)
+    _, of_class = outcome_classes(TEMPLATE.skeleton(scenario).structure)
+    columns = np.ascontiguousarray(of_class[war_class[game.outcome[game.terminals]]], dtype=np.int64)
+    full = np.empty((70, game.terminals.size))
+    narrow = np.empty((70, int(columns.max()) + 1))
+
+    def into(out: np.ndarray) -> Any:
+        def sink(a: int, b: int, rows: np.ndarray) -> None:
+            out[a:b] = rows
+        return sink
+
+    spe_fused(game, parts, np.arange(game.terminals.size, dtype=np.int64), into(full), states=flag)
+    spe_fused(game, parts, columns, into(narrow), states=flag)
+    want = np.zeros_like(narrow)
+    np.add.at(want.T, columns, full.T)
+    np.testing.assert_allclose(narrow, want, rtol=0, atol=1e-15)
+    assert narrow.shape[1] < game.terminals.size / 5

@@ -303,7 +303,7 @@ def qbi_terminal_reach(
         _terminal_reach_kernel(
             s0, s1 - s0, pl.order, pl.mover, pl.child_ptr, pl.children, terminal_pos, terminal_nodes,
             np.arange(terminals.size, dtype=np.int64), s0, q.eprob, reach_buf, reach, modal, pl.tie_bits,
-            TIE_TOLERANCE,
+            TIE_TOLERANCE, False,
         )  # fmt: skip
     return TerminalReach(pay, reach, modal)
 
@@ -348,6 +348,7 @@ def qbi_fused(
         _terminal_reach_kernel(
             s0, s1 - s0, pl.order, pl.mover, pl.child_ptr, pl.children, rows.terminal_pos, rows.terminal_nodes,
             rows.columns, rows.filled(s0), q.eprob, reach_buf, rows.rows, modal, pl.tie_bits, TIE_TOLERANCE,
+            rows.accumulate,
         )  # fmt: skip
         rows.done(s1)
     return FusedResult(pay, modal)

@@ -424,6 +424,7 @@ def _terminal_reach_kernel(
     modal: NDArray[np.int64],
     tie_bits: int,
     tol: float,
+    accumulate: bool,
 ) -> None:
     """Reach of every terminal and the modal path of the profile in ``eprob (edges, C)``.
 
@@ -436,7 +437,7 @@ def _terminal_reach_kernel(
     """
     C = n_samples
     _reach_kernel(C, order, child_ptr, children, eprob, reach)
-    _copy_reach(C, r0, terminals, terminal_col, reach, out_reach)
+    _copy_reach(C, r0, terminals, terminal_col, reach, out_reach, accumulate)
     for s in range(C):
         modal[s0 + s] = _modal_end(s, mover, child_ptr, children, terminal_pos, terminals.shape[0], eprob, tie_bits, tol)
 
@@ -444,9 +445,10 @@ def _terminal_reach_kernel(
 @njit(cache=True, nogil=True)
 def _copy_reach(
     C: int, r0: int, terminals: NDArray[np.int64], terminal_col: NDArray[np.int64], reach: FloatArray,
-    out_reach: FloatArray,
+    out_reach: FloatArray, accumulate: bool,
 ) -> None:
-    """``out_reach[r0 + s, terminal_col[i]] = reach[terminals[i], s]``: the transposition from the
+    """``out_reach[r0 + s, terminal_col[i]] = reach[terminals[i], s]`` (``+=`` when ``accumulate``:
+    terminals that share a column, into rows the caller zeroed): the transposition from the
     kernels' sample-minor rows to the read-out's sample-major ones, in blocks of 32 terminals so
     that each sample's writes to a block fall in a few cache lines (columns sorted by
     :class:`_Rows`; the copy alone took 18 of the forward pass's 21 us a sample, column by column)."""
@@ -454,8 +456,12 @@ def _copy_reach(
     for i0 in range(0, n, 32):
         i1 = min(n, i0 + 32)
         for s in range(C):
-            for i in range(i0, i1):
-                out_reach[r0 + s, terminal_col[i]] = reach[terminals[i], s]
+            if accumulate:
+                for i in range(i0, i1):
+                    out_reach[r0 + s, terminal_col[i]] += reach[terminals[i], s]
+            else:
+                for i in range(i0, i1):
+                    out_reach[r0 + s, terminal_col[i]] = reach[terminals[i], s]
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -948,7 +954,7 @@ def spe_terminal_reach(game: Game, chunk_size: int | None = None) -> TerminalRea
         _terminal_reach_kernel(
             s0, c, pl.order, pl.mover, pl.child_ptr, pl.children, terminal_pos, terminal_nodes,
             np.arange(terminals.size, dtype=np.int64), s0, eprob, reach_buf, reach, modal, pl.tie_bits,
-            TIE_TOLERANCE,
+            TIE_TOLERANCE, False,
         )
     return TerminalReach(pay, reach, modal)
 
@@ -1000,13 +1006,18 @@ class _Rows:
         order = np.argsort(columns, kind="stable")  # the copy writes each row's columns in order
         self.terminal_nodes = np.ascontiguousarray(terminals[order], dtype=np.int64)
         self.columns = np.ascontiguousarray(np.asarray(columns)[order], dtype=np.int64)
+        #: terminals share a column: their reach is summed into it
+        self.accumulate = bool(np.any(np.diff(self.columns) == 0))
         width = int(self.columns.max()) + 1 if self.columns.size else 0
         self.rows = _buffer("fused_rows", (2 * self.block + C, width))
         self.start = 0
 
     def filled(self, s0: int) -> int:
-        """Row of the buffer where sample ``s0`` goes."""
-        return s0 - self.start
+        """Row of the buffer where sample ``s0`` goes (its ``C`` rows zeroed when columns are shared)."""
+        r0 = s0 - self.start
+        if self.accumulate:
+            self.rows[r0:r0 + self.C] = 0.0
+        return r0
 
     def done(self, s1: int) -> None:
         """Samples up to ``s1`` are in: hand a block to the sink when it is due."""
@@ -1029,7 +1040,9 @@ def spe_fused(
     their parts (:class:`PayoffParts`): each is computed as the backward induction visits it,
     and the terminal reach goes to ``sink(start, stop, rows)`` in blocks of samples
     (``rows[s, columns[i]]`` is the reach of ``game.terminals[i]`` in sample ``start + s``;
-    the sink copies what it keeps) instead of an ``(S, terminals)`` array.  A block holds
+    terminals may share a column, which then holds the sum of their reach, so a read-out that
+    weighs them alike multiplies a narrower matrix; the sink copies what it keeps) instead of
+    an ``(S, terminals)`` array.  A block holds
     ``block`` samples or more, or all of them when there are fewer (:class:`_Rows`).
 
     With ``states`` (default :data:`STATES`) the backward induction runs on the game's states
@@ -1064,6 +1077,7 @@ def spe_fused(
         _terminal_reach_kernel(
             s0, c, pl.order, pl.mover, pl.child_ptr, pl.children, rows.terminal_pos, rows.terminal_nodes,
             rows.columns, rows.filled(s0), eprob, reach_buf, rows.rows, modal, pl.tie_bits, TIE_TOLERANCE,
+            rows.accumulate,
         )
         rows.done(s1)
     return FusedResult(pay, modal)

@@ -380,6 +380,7 @@ def _history_reach_kernel(
     modal: NDArray[np.int64],
     tie_bits: int,
     tol: float,
+    accumulate: bool,
 ) -> None:  # pragma: no cover - compiled
     """The reach of every history node (``reach (nodes, C)``, preorder: parents first) under the
     states' edge probabilities ``eprob`` (history edge ``e`` is state edge ``edge_map[e]``),
@@ -395,7 +396,7 @@ def _history_reach_kernel(
             m = edge_map[e0 + a]
             for s in range(C):
                 reach[c, s] = reach[v, s] * eprob[m, s]
-    _copy_reach(C, r0, terminals, terminal_col, reach, out_reach)
+    _copy_reach(C, r0, terminals, terminal_col, reach, out_reach, accumulate)
     n_terminals = terminals.shape[0]
     for s in range(C):
         v = 0
@@ -484,6 +485,7 @@ def states_fused(
         _history_reach_kernel(
             s0, c, plan.child_ptr, children, plan.mover, graph.edge_map, rows.terminal_pos, rows.terminal_nodes,
             rows.columns, rows.filled(s0), eprob, reach, rows.rows, modal, plan.tie_bits, TIE_TOLERANCE,
+            rows.accumulate,
         )  # fmt: skip
         rows.done(s1)
     return FusedResult(pay, modal)
