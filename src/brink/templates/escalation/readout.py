@@ -1,9 +1,16 @@
 """The escalation game's read-out: outcome probabilities and metrics off the terminal reach.
 
 Indicator outcomes (how the crisis ended, nuclear use, each kind of answer, the highest
-rung, the declaration) are the terminal reach times a sample-free ``(T, K)`` weight
-matrix; class quantities (victory and defeat of the war lottery, the leader's survival,
-partners) are the reach summed per class times the class's per-sample value.
+rung, the declaration) are the terminal reach times a sample-free weight matrix; class
+quantities (victory and defeat of the war lottery, the leader's survival, partners) are the
+reach summed per class times the class's per-sample value.
+
+Terminals whose weight rows and outcome class are equal are read alike, so their reach is
+summed first into one *read-out column* (``ukraine-2022``: 5,248 terminals, 251 columns) and
+the product and the class sums run over those columns.  The fused solvers sum into the
+columns as they write the reach (:class:`brink.solvers.spe._Rows`); :func:`narrow_reach` does
+the same for a built game's ``(S, T)`` reach, in the same order, so that both paths give the
+same numbers bit for bit.
 """
 
 from __future__ import annotations
@@ -30,7 +37,10 @@ from brink.templates.escalation.tree import (
     Structure,
 )
 
-__all__ = ["BLAS_SMALL", "OUTCOME_PATTERNS", "RESPONSE_OUTCOMES", "Tally", "block_rows", "class_sums", "endings", "metrics", "outcomes", "tally", "tally_structure"]
+__all__ = [
+    "BLAS_SMALL", "OUTCOME_PATTERNS", "RESPONSE_OUTCOMES", "Tally", "block_rows", "class_sums", "endings", "metrics",
+    "narrow_reach", "outcomes", "tally", "tally_structure",
+]
 
 #: The outcome that reports each response (the 0.1 names where the concept survives).
 RESPONSE_OUTCOMES: dict[str, str] = {
@@ -51,10 +61,20 @@ _ALL = slice(None)
 
 @dataclass(frozen=True)
 class Tally:
-    """Sample-free read-out weights: ``dense[t, k]`` for the names, ``onehot[t, u]`` per class."""
+    """Sample-free read-out weights.
+
+    ``dense[t, k]``: terminal ``t``'s weight for name ``k``; ``columns[t]``: its read-out column
+    (terminals with equal ``dense`` rows and outcome class share one); ``narrow[c, k]``: the
+    weights of column ``c``; ``order``, ``starts``: the columns sorted by outcome class and
+    where each class starts (the class sums of :func:`class_sums`).
+    """
 
     names: tuple[str, ...]
     dense: FloatArray
+    columns: NDArray[np.int64]
+    narrow: FloatArray
+    order: NDArray[np.int64]
+    starts: NDArray[np.int64]
 
 
 @lru_cache(maxsize=32)
@@ -87,7 +107,17 @@ def _tally(st: Structure) -> Tally:
     cols["_climbed"] = t.climbed.astype(float)
     cols["_climb_answered"] = t.climb_answered.astype(float)
     cols["_nuclear_responded"] = t.nuclear_responded.astype(float)
-    return Tally(tuple(cols), np.ascontiguousarray(np.stack(list(cols.values()), axis=1)))
+    dense = np.ascontiguousarray(np.stack(list(cols.values()), axis=1))
+    order, starts = terminals_by_outcome_class(st)
+    of_class = np.empty(order.size, dtype=np.int64)
+    of_class[order] = np.searchsorted(starts, np.arange(order.size), side="right") - 1
+    _, first, columns = np.unique(np.concatenate([dense, of_class[:, None]], axis=1), axis=0,
+                                  return_index=True, return_inverse=True)
+    columns = np.ascontiguousarray(columns.reshape(-1), dtype=np.int64)
+    col_class = of_class[first]
+    col_order = np.argsort(col_class, kind="stable").astype(np.int64)
+    col_starts = np.searchsorted(col_class[col_order], np.arange(starts.size)).astype(np.int64)
+    return Tally(tuple(cols), dense, columns, np.ascontiguousarray(dense[first]), col_order, col_starts)
 
 
 #: Multiply-adds (rows x terminals x columns) of the read-out's matrix product above which
@@ -101,7 +131,7 @@ def block_rows(sk: Skeleton) -> int:
     enough that its matrix product is past :data:`BLAS_SMALL`, so that it sums in the order the
     product over all samples does (with fewer samples in all, one block holds them all)."""
     tl = tally_structure(sk)
-    return max(2, BLAS_SMALL // max(1, int(tl.dense.shape[0]) * int(tl.dense.shape[1])) + 1)
+    return max(2, BLAS_SMALL // max(1, int(tl.narrow.shape[0]) * int(tl.narrow.shape[1])) + 1)
 
 
 def tally_structure(sk: Skeleton) -> Tally:
@@ -110,10 +140,13 @@ def tally_structure(sk: Skeleton) -> Tally:
 
 
 def tally(
-    sk: Skeleton, q: Quantities, reach: FloatArray, rows: slice = _ALL, compiled: bool = False
+    sk: Skeleton, q: Quantities, reach: FloatArray, rows: slice = _ALL, compiled: bool = False,
+    narrowed: bool = False,
 ) -> dict[str, FloatArray]:
     """Reach-weighted sums: ``reach`` is ``(S, T)``, the probability of each outcome, of the
-    samples ``rows`` of ``q`` (all of them unless given: the fused read-out tallies blocks).
+    samples ``rows`` of ``q`` (all of them unless given: the fused read-out tallies blocks);
+    with ``narrowed``, ``(S, C)``: already summed into the read-out columns (``Tally.columns``,
+    as the fused solvers write it), else it is summed here by :func:`narrow_reach`.
 
     Every sum is taken within a sample's row, so a block of rows gives the numbers of the
     whole, bit for bit, provided it has two rows or more (a one-row matrix product takes
@@ -122,9 +155,12 @@ def tally(
     rather than numpy's ``add.reduceat`` of a gathered copy; the numbers are the same.
     """
     tl = tally_structure(sk)
-    ind = reach @ tl.dense
+    if not narrowed:
+        wide, reach = reach, np.empty((reach.shape[0], tl.narrow.shape[0]))
+        narrow_reach(np.ascontiguousarray(wide), tl.columns, reach)
+    ind = reach @ tl.narrow
     out = {name: ind[:, k] for k, name in enumerate(tl.names)}
-    order, starts = terminals_by_outcome_class(sk.structure)
+    order, starts = tl.order, tl.starts
     if compiled:
         per_class = np.empty((reach.shape[0], starts.shape[0]))
         class_sums(reach, order, starts, per_class)
@@ -145,6 +181,19 @@ def tally(
         out[f"partner_abandons.{name}"] = (per_class * (1 - lp.support[rows, :, j])).sum(axis=1)
     out["partners_abandon"] = 1 - out["_support"] if lp.partners else np.zeros(reach.shape[0])
     return out
+
+
+@njit(cache=True, nogil=True)
+def narrow_reach(reach: FloatArray, columns: NDArray[np.int64], out: FloatArray) -> None:  # pragma: no cover - compiled
+    """``out[s, columns[t]] = sum of reach[s, t]`` over the terminals ``t`` of each column, added
+    from 0.0 in the terminals' order: what the fused solvers' accumulating copy computes
+    (``brink.solvers.spe._copy_reach``), to the last bit."""
+    S, T = reach.shape
+    for s in range(S):
+        for c in range(out.shape[1]):
+            out[s, c] = 0.0
+        for t in range(T):
+            out[s, columns[t]] += reach[s, t]
 
 
 @njit(cache=True, nogil=True)

@@ -240,8 +240,9 @@ class EscalationTemplate(Template):
         coefficients (:meth:`Quantities.parts`) and every chance probability from the few
         distinct distributions (:func:`.payoffs.chance_table`) as it visits them, so neither
         the ``(S, T, 3)`` payoffs nor the ``(S, edges)`` chance probabilities are written;
-        the terminal reach is tallied per block of samples (:func:`.readout.tally`) instead
-        of held as an ``(S, T)`` array.  The numbers are :meth:`terminal_read_out`'s on the
+        the terminal reach is summed into the read-out's columns (terminals read alike share
+        one, ``Tally.columns``) and tallied per block of samples (:func:`.readout.tally`)
+        instead of held as an ``(S, T)`` array.  The numbers are :meth:`terminal_read_out`'s on the
         built game, bit for bit (``tests/test_fused.py``).
         """
         q = self._prepared(scenario, params, prepared) if solver in _FUSED else None
@@ -250,11 +251,11 @@ class EscalationTemplate(Template):
             return None
         sk = self.skeleton(scenario)
         game = sk.game
-        columns = np.ascontiguousarray(game.outcome[game.terminals], dtype=np.int64)
+        columns = np.ascontiguousarray(readout.tally_structure(sk).columns[game.outcome[game.terminals]], dtype=np.int64)
         blocks: list[dict[str, FloatArray]] = []
 
         def sink(start: int, stop: int, rows: FloatArray) -> None:
-            blocks.append(readout.tally(sk, q, rows, slice(start, stop), compiled=True))
+            blocks.append(readout.tally(sk, q, rows, slice(start, stop), compiled=True, narrowed=True))
 
         result = self._fused(game, parts, columns, sink, solver, parameters, readout.block_rows(sk))
         r = blocks[0] if len(blocks) == 1 else {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
