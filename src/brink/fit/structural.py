@@ -383,12 +383,14 @@ def numerical_hessian(f: Any, x: FloatArray, step: float = 1e-3) -> FloatArray:
 
 
 def fit_structural(
-    data: StructuralData, start: Sequence[float] | FloatArray | None = None, *, maxiter: int = 200
+    data: StructuralData, start: Sequence[float] | FloatArray | None = None, *, maxiter: int = 200,
+    hessian: bool = True,
 ) -> StructuralFit:
     """Maximum likelihood (module doc): L-BFGS-B on central-difference gradients from
     :data:`START`, then the observed information's inverse as the covariance (its
     pseudo-inverse, and infinite standard errors along a flat direction, where the Hessian is
-    not negative definite).  Raises :class:`InputError` for no cases."""
+    not negative definite).  ``hessian=False`` skips the standard errors (a forecast needs only
+    the estimate; the covariance is then NaN).  Raises :class:`InputError` for no cases."""
     if data.cases == 0:
         raise InputError("no crises to fit the structural model", fix="fit on a non-empty set of challenger rows")
     began = time.perf_counter()
@@ -416,6 +418,8 @@ def fit_structural(
         return nll(x)
 
     # the Hessian of -ll (the observed information) over the parameters inside their bounds
+    if not hessian:
+        free = np.zeros(0, dtype=np.int64)
     hess = numerical_hessian(nll_free, theta[free]) if len(free) else np.zeros((0, 0))
     hess = (hess + hess.T) / 2
     eig = np.linalg.eigvalsh(hess) if len(free) else np.zeros(0)
@@ -712,7 +716,7 @@ def structural_predictor(train: Any, test: Any, start: Sequence[float] | FloatAr
     ending is undecided (ICB's compromise without an agreement is an undecided ending by
     :data:`brink.history.icb.ENDING_RULE`).  Needs cases with ``ending`` (challenger rows)."""
     tr, te = _as_structural(train), _as_structural(test)
-    fit = fit_structural(tr.subset(tr.ending >= 0), start)
+    fit = fit_structural(tr.subset(tr.ending >= 0), start, hessian=False)
     p = ending_probabilities(fit.estimate, te)
     undecided = tr.ending == ENDINGS.index("stalemate")
     compromise = np.asarray(train.outcome) == 1
