@@ -418,3 +418,91 @@ def test_private_information_equilibrium_at_full_size_passes_brinks_regret_check
     scale = np.ptp(np.asarray(game.outcome_payoffs).reshape(12, -1), axis=1)
     assert failed.sum() <= 3
     assert np.all(regret[~failed] <= 1e-6 * scale[~failed])
+
+
+def _ukraine_tally(solver: str, samples: int) -> tuple[Any, dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The quantities, the read-out sums and the metrics of ``samples`` draws of ``ukraine-2022``."""
+    from brink.templates.escalation import readout
+
+    sc = load_scenario("ukraine-2022")
+    template = get_template("escalation")
+    assert isinstance(template, EscalationTemplate)
+    params = sc.parameters.draw(5, 0, samples)
+    q = template.prepare(sc, params)
+    game = template.build(sc, params, prepared=q)
+    solution = solve(game, solver, lam=1.0) if solver == "qbi" else solve(game, solver)
+    sk = template.skeleton(sc)
+    reach = np.asarray(solution.reach, dtype=np.float64).reshape(samples, -1)[:, sk.outcome_node]
+    r = readout.tally(sk, q, np.ascontiguousarray(reach))
+    return q, r, readout.metrics(q, r)
+
+
+@pytest.mark.parametrize("solver", ["spe", "qbi"])
+def test_survival_given_each_ending_obeys_the_law_of_total_probability(solver: str) -> None:
+    """Weighted by the endings' probabilities, survival given each ending of the post-war game
+    gives back the leader's survival in every sample; the endings' probabilities sum to 1; an
+    ending without a chance in a sample is blank there (NaN), not 0."""
+    from brink.templates.escalation.readout import POST_WAR_ENDINGS
+
+    _, r, m = _ukraine_tally(solver, 24)
+    shares = {e: r[f"_ending.{e}"] for e in POST_WAR_ENDINGS}
+    np.testing.assert_allclose(sum(shares.values()), 1.0, rtol=0, atol=1e-12)
+    total = sum(np.where(shares[e] > 1e-12, shares[e] * m[f"survival_given.{e}"], 0.0) for e in POST_WAR_ENDINGS)
+    np.testing.assert_allclose(total, r["leader_survives"], rtol=0, atol=1e-12)
+    for e in POST_WAR_ENDINGS:
+        given = m[f"survival_given.{e}"]
+        assert np.array_equal(np.isnan(given), shares[e] <= 1e-12), e
+        assert np.all((given[~np.isnan(given)] >= 0) & (given[~np.isnan(given)] <= 1)), e
+    assert any(np.isfinite(m[f"survival_given.{e}"]).any() for e in ("victory", "defeat", "concession"))
+
+
+def test_survival_given_an_ending_by_hand() -> None:
+    """One sample whose reach is 0.3 on a terminal of one outcome class (its lottery: victory)
+    and 0.7 on one of another (victory or defeat at even odds); survival after victory 0.9 in
+    the first, 0.8 after victory and 0.4 after defeat in the second.  Survival given victory is
+    (0.3 * 0.9 + 0.35 * 0.8) / 0.65 = 0.55 / 0.65, given defeat 0.4; stalemate, concession and
+    settlement have no chance and are blank; the leader survives with 0.69 = 0.65 * 0.55/0.65
+    + 0.35 * 0.4."""
+    from dataclasses import replace
+
+    from brink.templates.escalation import readout
+    from brink.templates.escalation.payoffs import terminals_by_outcome_class
+
+    sc = load_scenario("ukraine-2022")
+    template = get_template("escalation")
+    assert isinstance(template, EscalationTemplate)
+    q = template.prepare(sc, sc.parameters.draw(0, 0, 1))
+    sk = template.skeleton(sc)
+    order, starts = terminals_by_outcome_class(sk.structure)
+    a, b = int(order[starts[0]]), int(order[starts[1]])
+    classes = starts.size
+    lottery = np.zeros((1, classes, 5))
+    lottery[0, :, 0] = 1.0
+    lottery[0, 1, :] = [0.5, 0.0, 0.5, 0.0, 0.0]
+    by_ending = np.full((1, 5, classes), 0.5)
+    by_ending[0, 0, 0], by_ending[0, 0, 1], by_ending[0, 2, 1] = 0.9, 0.8, 0.4
+    survival = np.einsum("sco,soc->sc", lottery, by_ending)
+    q = replace(q, lottery=lottery, leader=replace(q.leader, survival=survival, survival_by_ending=by_ending))
+    reach = np.zeros((1, sk.outcome_node.size))
+    reach[0, a], reach[0, b] = 0.3, 0.7
+    m = readout.metrics(q, r := readout.tally(sk, q, reach))
+    assert m["survival_given.victory"][0] == pytest.approx(0.55 / 0.65, abs=1e-15)
+    assert m["survival_given.defeat"][0] == pytest.approx(0.4, abs=1e-15)
+    for e in ("stalemate", "concession", "settlement"):
+        assert np.isnan(m[f"survival_given.{e}"][0]), e
+    assert r["leader_survives"][0] == pytest.approx(0.69, abs=1e-15)
+
+
+def test_a_run_reports_survival_given_each_ending_as_brink_simulate_names_them() -> None:
+    from brink.measures import measure
+    from brink.runs import run
+    from brink.runs.simulate import ENDINGS
+
+    out = run(load_scenario("ukraine-2022"), samples=64, seed=0, solver="qbi", lam=1.0).to_json()
+    given = {k.split(".", 1)[1]: v["mean"] for k, v in out["metrics"].items() if k.startswith("survival_given.")}
+    assert set(given) == set(ENDINGS)
+    assert all(v is None or 0.0 <= v <= 1.0 for v in given.values())
+    assert given["defeat"] is not None and given["victory"] is not None
+    assert given["defeat"] < given["victory"]  # a defeat endangers the leader (Goemans 2000)
+    m = measure("survival_given.victory")
+    assert m is not None and m.group == "after the war"

@@ -115,6 +115,7 @@ MEASURES: dict[str, Measure] = {
     "fiscal_cost_usd_bn": Measure(_AFTER, "reserves spent on energy discounts", "USD bn"),
     "sphere_influence": Measure(_AFTER, "the challenger's share of its sphere after the partners' contest (Tullock)", "share in [0, 1]"),
     "partner_support": Measure(_AFTER, "the partners' mean backing of the challenger", "share in [0, 1]"),
+    "survival_given.*": Measure(_AFTER, "the leader is still in office at the survival horizon given that the crisis ends in this ending of the post-war game (victory, stalemate, defeat, concession, settlement; escalation: per sample, then averaged over the samples where the ending has a chance; blank where it has none)"),
     # payoffs
     "payoff.*": Measure(_PAY, "this player's expected payoff in the solution (escalation and crisis templates: units of the challenger's stake)", "utility"),
     # the model's quantities

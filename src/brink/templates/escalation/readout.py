@@ -22,6 +22,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from brink.aftermath.inputs import OUTCOME_NAMES as POST_WAR_ENDINGS
 from brink.arrays import FloatArray
 from brink.crisis.outcomes import DEFEAT, VICTORY
 from brink.templates.escalation.payoffs import Quantities, terminals_by_outcome_class
@@ -38,7 +39,7 @@ from brink.templates.escalation.tree import (
 )
 
 __all__ = [
-    "BLAS_SMALL", "OUTCOME_PATTERNS", "RESPONSE_OUTCOMES", "Tally", "block_rows", "class_sums", "endings", "metrics",
+    "BLAS_SMALL", "OUTCOME_PATTERNS", "POST_WAR_ENDINGS", "RESPONSE_OUTCOMES", "SURVIVAL_GIVEN", "Tally", "block_rows", "class_sums", "endings", "metrics",
     "narrow_reach", "outcomes", "tally", "tally_structure",
 ]
 
@@ -55,6 +56,9 @@ OUTCOME_PATTERNS: tuple[str, ...] = (
     "partners_abandon", "partner_abandons.*", "rung.*", "declared.*",
 )
 
+
+#: The metrics of the leader's survival given each ending of the post-war game (as ``brink simulate``).
+SURVIVAL_GIVEN: tuple[str, ...] = tuple(f"survival_given.{name}" for name in POST_WAR_ENDINGS)
 
 _ALL = slice(None)
 
@@ -180,6 +184,12 @@ def tally(
     for j, name in enumerate(lp.partners):
         out[f"partner_abandons.{name}"] = (per_class * (1 - lp.support[rows, :, j])).sum(axis=1)
     out["partners_abandon"] = 1 - out["_support"] if lp.partners else np.zeros(reach.shape[0])
+    if lp.survival_by_ending is not None:
+        lottery, by_ending = q.lottery[rows], lp.survival_by_ending[rows]
+        for o, name in enumerate(POST_WAR_ENDINGS):
+            weight = per_class * lottery[:, :, o]
+            out[f"_ending.{name}"] = weight.sum(axis=1)
+            out[f"_survives_after.{name}"] = (weight * by_ending[:, o]).sum(axis=1)
     return out
 
 
@@ -275,7 +285,18 @@ def outcomes(r: dict[str, FloatArray]) -> dict[str, FloatArray]:
 def metrics(q: Quantities, r: dict[str, FloatArray]) -> dict[str, FloatArray]:
     """Metrics beyond the payoffs: escalation score, expected rounds, the settled share, partners,
     and the conditional ones (NaN in a sample where the condition has no chance): the defender's
-    answer given a climb and given nuclear use, the challenger's nuclear use when it is losing."""
+    answer given a climb and given nuclear use, the challenger's nuclear use when it is losing,
+    and the leader's survival given each ending of the post-war game.
+
+    ``survival_given.<ending>`` (victory, stalemate, defeat, concession, settlement: the
+    post-war game's starting points, the names ``brink simulate`` reports) is, in sample ``s``,
+    ``sum_k P_s(k) surv_s(k) / sum_k P_s(k)`` over the ending rows ``k`` of that kind: each
+    outcome class's reach times its lottery's weight on the ending, and the post-war game's
+    survival from that ending (with or without nuclear use and sanctions, a settlement at its
+    share; Goemans 2000, Chiozza & Goemans 2011 on why the leader's fate turns on the ending).
+    Weighted by the endings' probabilities the five give back ``leader_survives`` in every
+    sample (the law of total probability).  A run averages it over the samples where the ending
+    has a chance, as it does ``defender_responds_given_climb``."""
     settled = r["settlement"]
     climbs = r["_nuclear_climb"]
     any_climb = r["_climbed"]
@@ -286,6 +307,12 @@ def metrics(q: Quantities, r: dict[str, FloatArray]) -> dict[str, FloatArray]:
         given_nuclear = np.where(climbs > 1e-12, r["_nuclear_responded"] / climbs, np.nan)
     losing = np.where(q.losing, np.clip(r["tactical_nuclear_use"], 0.0, 1.0), np.nan)
     lp = q.leader
+    given: dict[str, FloatArray] = {}
+    for name, key in zip(POST_WAR_ENDINGS, SURVIVAL_GIVEN, strict=True):
+        if f"_ending.{name}" in r:
+            p = r[f"_ending.{name}"]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                given[key] = np.where(p > 1e-12, np.clip(r[f"_survives_after.{name}"] / p, 0.0, 1.0), np.nan)
     return {
         "escalation_score": r["_escalation"],
         "rounds": r["_rounds"],
@@ -298,4 +325,4 @@ def metrics(q: Quantities, r: dict[str, FloatArray]) -> dict[str, FloatArray]:
         "fiscal_cost_usd_bn": r["_spent"],
         "sphere_influence": r["_influence"],
         "partner_support": r["_support"] if lp.partners else np.ones(settled.shape[0]),
-    }
+    } | given

@@ -67,7 +67,7 @@ class EscalationTemplate(Template):
         metrics=("payoff.*", "escalation_score", "rounds", "settlement_share", "nuclear_use_answered",
                  "defender_responds_given_climb", "defender_responds_given_nuclear_use", "nuclear_use_when_losing",
                  "discount_months",
-                 "fiscal_cost_usd_bn", "sphere_influence", "partner_support"),
+                 "fiscal_cost_usd_bn", "sphere_influence", "partner_support", *readout.SURVIVAL_GIVEN),
         fast_read_out=True,
         private_information=True,
         post_war=True,
