@@ -15,19 +15,28 @@ Bargaining Model", Econometrica 50(1), 97-109; Osborne & Rubinstein 1990, *Barga
 Markets*, ch. 3), with ``x_t`` the share the round-``t`` proposer keeps:
 
 * **The last proposer takes all**: ``x_T = 1`` (the responder accepts nothing rather than
-  break down; with ``breakdown = 0`` brink's tie rule, lowest index = accept, decides).
+  break down).  With ``breakdown = 0`` a responder offered nothing is indifferent: the closed
+  form takes it to accept, while brink's ``spe``, which mixes uniformly over tied best
+  actions, accepts with probability 1/2, so for ``n > 2`` the last proposer keeps
+  ``1 - 1/n`` instead; a positive ``breakdown`` removes that tie and gives ``x_T = 1``.
 * **Backward recursion** (continuous shares): ``x_t = 1 - delta_R x_{t+1}``, where
   ``delta_R`` is the round-``t`` responder's discount factor: the responder accepts exactly
   what it would get by proposing next round, discounted.
-* **On the grid** with brink's tie rule (accept on a tie; the proposer's lowest-index best
-  proposal), the proposer keeps the largest grid share the responder accepts:
+* **On the grid**, with a responder taken to accept on a tie, the proposer keeps the largest
+  grid share the responder accepts:
   ``x_t = floor(n (1 - delta_R x_{t+1})) / n`` exactly (a tie counts as accepted), and the
   offer is accepted at once (a rejection would leave the proposer ``delta_P (1 - x_{t+1})``,
   and the grid share ``1 - x_{t+1}`` is itself accepted, so ``x_t >= 1 - x_{t+1}``).  Each
   round's rounding loses less than ``1/n`` and the error of ``x_{t+1}`` returns scaled by
   ``-delta_R``, so the grid shares differ from the continuous ones by less than
   ``1 / (n (1 - delta_A delta_B))``; that is more than one grid step where the discount
-  factors are high (``delta_A = 1, delta_B = 0.9, n = 9, T = 6``: 2.44 steps).
+  factors are high (``delta_A = 1, delta_B = 0.9, n = 9, T = 6``: 2.44 steps).  brink's
+  ``spe`` mixes uniformly over tied best actions (``docs/solvers-spe.md``): where a grid
+  share leaves the responder exactly indifferent it accepts with probability 1/2, and the
+  solved shares then follow the tie rule's own recursion, not this floor (with a positive
+  ``breakdown``, ``delta = 1/2`` and ``n = 8``, where Stahl's shares lie on the grid: first
+  offers 1, 3/8, 3/4, 1/2 for one to four rounds against Stahl's 1, 1/2, 3/4, 5/8;
+  ``tests/test_process_theory.py``).
 * **Rubinstein's limit**: with ``D = delta_A delta_B < 1`` the first mover's share in the
   ``T``-round game is ``x_1(T) = x* + D^k (x_{2k+1} - x*)`` with ``k = floor((T - 1) / 2)``,
   so ``|x_1(T) - x*| <= D^k`` and ``x_1(T) -> x* = (1 - delta_B) / (1 - delta_A delta_B)``
@@ -118,9 +127,9 @@ def alternating_offers_game(
 ) -> Game:
     """The bargaining game for ``S`` samples (every argument but the sizes ``(S,)``).
 
-    Proposal actions run from the proposer's share 0 up to 1, so brink's tie rule (lowest
-    index) makes a proposer that is indifferent keep the smaller share; the responder's
-    actions are ``accept`` then ``reject`` (a tie accepts).  Terminals are labelled
+    Proposal actions run from the proposer's share 0 up to 1 and the responder's actions are
+    ``accept`` then ``reject``; the order decides nothing, as ``spe`` mixes uniformly over
+    tied best actions (``docs/solvers-spe.md``).  Terminals are labelled
     ``"deal t"`` (agreement in round ``t``) and ``"breakdown"``.
     """
     shares = np.linspace(0.0, 1.0, grid + 1)

@@ -20,8 +20,11 @@ for the horizon prize (``pi > k c`` with ``pi = p V_A`` or ``(1 - p) V_B``),
 
     K_A = max(ceil(p V_A / c_A) - 1, 0),   K_B = max(ceil((1 - p) V_B / c_B) - 1, 0),
 
-where brink's tie rule (lowest index; ``quit`` is each player's first action) makes an
-indifferent player quit.  Then:
+where an indifferent player is taken to quit (the closed form's pure profile).  brink's
+``spe`` instead mixes uniformly over tied best actions (its tie rule, ``docs/solvers-spe.md``),
+so where a prize is exactly a whole number of rounds' cost the solved game mixes over quitting
+and fighting there and the figures below hold off such ties (``tests/test_process_theory.py``
+uses grids without them).  Then:
 
 * if ``K_A >= T`` and ``K_B >= T``, both fight to the horizon (no one quits);
 * otherwise the player of *lower endurance quits at once*, in round 1, and the other takes
@@ -117,8 +120,9 @@ def endurance(prize: FloatArray, cost: FloatArray, rounds: int) -> FloatArray:
     at ``cost`` a round: the largest ``k <= rounds`` with ``prize > k cost`` (0 if none).
 
     Counted, not divided, so that it follows the game's comparisons: a margin
-    ``prize - k cost`` within ``1e-9`` (relative) of 0 is a tie, and a tie quits (brink's
-    solver ties within ``1e-12``; exact ties such as ``0.5 * 2 - 2 * 0.5`` fall in both).
+    ``prize - k cost`` within ``1e-9`` (relative) of 0 is a tie, and the closed form counts a
+    tie as quitting (brink's ``spe`` ties within ``1e-12`` and mixes uniformly over quitting
+    and fighting there; exact ties such as ``0.5 * 2 - 2 * 0.5`` fall in both).
     """
     pr, c = np.asarray(prize, dtype=np.float64), np.asarray(cost, dtype=np.float64)
     k = np.arange(1, rounds + 1)[None, :]
