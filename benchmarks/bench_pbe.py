@@ -22,11 +22,20 @@ checkout has no certificate) and the median sweeps.  The ratio is new/baseline s
 ``.efg``) in a subprocess capped at ``--gambit-timeout`` seconds; ``--openspiel PYTHON``
 adds OpenSpiel's CFR+ (200 iterations) on that ``.efg`` with that interpreter.
 
+``--scenarios`` measures several scenarios instead (``escalation``: every bundled scenario
+of the ``escalation`` template), each on ``--samples`` draws in both configurations,
+alternated per scenario; ``--baseline-src DIR`` runs the baseline with this interpreter
+and ``PYTHONPATH=DIR`` (a worktree's ``src`` of an earlier commit, its numba cache kept
+in a temporary folder so that the worktree is not written).  The per-scenario rows are
+written to ``benchmarks/results/pbe-scenarios.json``.
+
 Usage::
 
     NUMBA_NUM_THREADS=1 .venv/bin/python benchmarks/bench_pbe.py --quick
     NUMBA_NUM_THREADS=1 .venv/bin/python benchmarks/bench_pbe.py --samples 400 \\
         --baseline-python /tmp/vb/bin/python --baseline-samples 16 --repeat 2 --gambit
+    NUMBA_NUM_THREADS=1 .venv/bin/python benchmarks/bench_pbe.py --scenarios escalation \\
+        --samples 60 --baseline-src /tmp/base/src
 
 Prints JSON and writes ``benchmarks/results/pbe.json``.
 """
@@ -46,6 +55,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "pbe.json"
+SCENARIO_RESULTS = HERE / "results" / "pbe-scenarios.json"
 SCENARIO = "ukraine-2022"
 
 _WORKER = r"""
@@ -103,10 +113,12 @@ print(time.perf_counter() - t0)
 """
 
 
-def worker(python: str, samples: int, seed: int, env: dict[str, str]) -> dict[str, Any]:
+def worker(
+    python: str, samples: int, seed: int, env: dict[str, str], scenario: str = SCENARIO
+) -> dict[str, Any]:
     """One timed solve in a fresh process of ``python``."""
     out = subprocess.run(
-        [python, "-c", _WORKER, SCENARIO, str(samples), str(seed)],
+        [python, "-c", _WORKER, scenario, str(samples), str(seed)],
         capture_output=True, text=True, env=env, check=True,
     )  # fmt: skip
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
@@ -140,6 +152,40 @@ def timed_subprocess(argv: list[str], timeout: float) -> dict[str, Any]:
     return {"seconds": float(out.stdout.strip().splitlines()[-1])}
 
 
+def escalation_scenarios() -> list[str]:
+    """The bundled scenarios of the ``escalation`` template, by name."""
+    from brink.scenario import bundled_scenarios, load_scenario
+
+    return [n for n in sorted(bundled_scenarios()) if load_scenario(n).template == "escalation"]
+
+
+def per_scenario(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
+    """Certified share and samples/s per scenario, new and baseline alternated per scenario."""
+    names = escalation_scenarios() if args.scenarios == "escalation" else args.scenarios.split(",")
+    base_env = dict(env)
+    base_python = args.baseline_python or sys.executable
+    if args.baseline_src:
+        base_env["PYTHONPATH"] = args.baseline_src
+        base_env["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="bench-pbe-numba-")
+        base_env["PYTHONDONTWRITEBYTECODE"] = "1"
+    rows: list[dict[str, Any]] = []
+    for name in names:
+        row: dict[str, Any] = {"scenario": name}
+        for key, python, cfg in (("new", sys.executable, env), ("baseline", base_python, base_env)):
+            if key == "baseline" and not (args.baseline_src or args.baseline_python):
+                continue
+            r = worker(python, args.samples, args.seed, cfg, scenario=name)
+            row[key] = {
+                "samples_per_s": round(r["samples_per_s"], 1),
+                "certified": r["certified"],
+                "certified_share": round(r["certified"] / r["samples"], 4),
+                "sweeps_median": r["sweeps_median"],
+            }
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    return {"samples": args.samples, "seed": args.seed, "rows": rows}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--samples", type=int, default=400)
@@ -151,9 +197,19 @@ def main() -> None:
     ap.add_argument("--gambit-timeout", type=float, default=60.0)
     ap.add_argument("--openspiel", default="", help="a Python with open_spiel: CFR+ x 200")
     ap.add_argument("--quick", action="store_true", help="64 samples, one repeat")
+    ap.add_argument("--scenarios", default="", help="'escalation' or names, comma-separated")
+    ap.add_argument("--baseline-src", default="", help="PYTHONPATH of the baseline")
     args = ap.parse_args()
     samples, repeat = (64, 1) if args.quick else (args.samples, args.repeat)
     env = {**os.environ, "NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    if args.scenarios:
+        table = per_scenario(args, env)
+        text = json.dumps(
+            {"machine": platform.processor() or platform.machine(), **table}, indent=2
+        )
+        SCENARIO_RESULTS.parent.mkdir(exist_ok=True)
+        SCENARIO_RESULTS.write_text(text + "\n")
+        return
     runs: dict[str, list[dict[str, Any]]] = {"new": [], "baseline": []}
     for _ in range(repeat):
         runs["new"].append(worker(sys.executable, samples, args.seed, env))

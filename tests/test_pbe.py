@@ -400,24 +400,62 @@ def assert_certificates(game: Game, sol: Any) -> np.ndarray:
     return certified
 
 
+def escalation_scenarios() -> list[str]:
+    """Every bundled scenario of the ``escalation`` template (private resolve on both sides),
+    read off the files' ``template:`` lines (cheap at collection)."""
+    import brink.scenario
+
+    folder = Path(brink.scenario.__file__).parent / "bundled"
+    return sorted(
+        path.stem
+        for path in folder.glob("*.yaml")
+        if "\ntemplate: escalation\n" in "\n" + path.read_text(encoding="utf-8")
+    )
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    ("name", "samples", "uncertified"),
-    [("ukraine-2022", 6, []), ("cuban-missile-crisis-1962", 8, [0, 3, 6]), (str(FIXTURE), 8, [])],
-)
-def test_bundled_escalation_scenarios_certified_samples_pass_the_regret_check(
-    name: str, samples: int, uncertified: list[int]
-) -> None:
-    """On the bundled escalation scenarios (private resolve on both sides), every certified
+@pytest.mark.parametrize("name", [*escalation_scenarios(), str(FIXTURE)])
+def test_bundled_escalation_scenarios_certified_samples_pass_the_regret_check(name: str) -> None:
+    """On every bundled escalation scenario (private resolve on both sides), every certified
     sample passes brink's sequential regret check and its max regret check, at the bound
-    the solution states.  The uncertified are the measured ones: on draws 0, 3 and 6 of
-    the Cuba scenario the equilibrium that qre's homotopy finds mixes at four sets (two on
-    its path), which the iteration does not settle; they are counted, not dropped."""
+    the solution states; the uncertified are counted, not dropped.  Which draws stay
+    uncertified is not pinned (it moves with the game: 31 of 200 ``ukraine-2022`` draws
+    under issue 22's war costs, mixed or near-tied limits behind a fold of the logit
+    branch, docs/solvers-pbe.md); most are certified."""
+    samples = 4
     game = bundled_game(name, samples)
     sol = solve(game, solver="pbe")
     certified = assert_certificates(game, sol)
-    assert np.flatnonzero(~certified).tolist() == uncertified
+    assert certified.sum() >= samples // 2, np.flatnonzero(~certified)
     assert np.isinf(sol.lam) and sol.info["bound"] == REGRET_TOL
+
+
+@pytest.mark.slow
+def test_an_uncertified_draw_is_behind_a_fold_of_the_logit_branch() -> None:
+    """What leaves a ``ukraine-2022`` draw uncertified (draw 2 of seed 0, measured): the
+    agent QRE is solved on its path up to lambda * range = 4,000, where the max regret has
+    fallen to about 3e-6 and the sequential regret to 7e-5 of the range (decreasing: the
+    draw is not ill-posed), but its actions there are near-tied (gaps of about 4e-4 of the
+    range), so the 1e-8 bound needs lambda * range of about 2.4e4; the fixed-point path
+    to 2e4 stops below 5,000 (its step shrinks to nothing: a fold of the branch, which
+    only arc-length continuation, qre's homotopy, passes), and the types-known warm starts
+    at 1e3..1e6 cycle.  pbe reports the draw uncertified with its true regrets."""
+    game = bundled_game("ukraine-2022", 4).sample(2)
+    scale = game.payoff_range
+    sol = solve_pbe(game)
+    assert not bool(sol.info["certified"]) and sol.info["uncertified"] == 1
+    seq = float(np.max(sequential_regrets(game, sol.profile)))
+    np.testing.assert_allclose(float(sol.info["sequential_scaled"]) * scale, seq, rtol=1e-6)
+    assert seq > REGRET_TOL * scale
+    regrets = []
+    for lam in (1000.0, 2000.0, 4000.0):
+        qre = solve_pbe(game, lam=lam / scale, fallback=False)
+        assert bool(qre.info["certified"]), lam  # the fixed lambda is reached
+        regrets.append(float(np.max(sequential_regrets(game, qre.profile))) / scale)
+    assert regrets[0] > regrets[1] > regrets[2] > 100 * REGRET_TOL
+    stalled = solve_pbe(game, lam=2e4 / scale, fallback=False)
+    assert bool(stalled.info["failed"])
+    assert 4000.0 <= float(stalled.info["lam"]) * scale < 5000.0
 
 
 def beer_quiche_efg(tmp_path: Path) -> tuple[Game, Any]:
