@@ -65,7 +65,7 @@ way.  Then the **path** from the uniform profile (the principal branch, as above
 start is a function of the sample alone (no neighbouring sample), so a sample's answer
 does not depend on the others in its call.  It selects an equilibrium near the
 types-known play; where several limits exist that can be another one than the principal
-branch's (measured on ``ukraine-2022``: the same equilibria on 200 draws).
+branch's (measured on 0.3.0's ``ukraine-2022``: the same equilibria on 200 draws).
 
 **Certificate.**  A sample is **certified** when the max regret and the sequential regret
 of its final profile, computed once by :mod:`brink.solvers.regret`, are both at most
@@ -168,7 +168,9 @@ RESTART_MAX_GROWTH = 4.0
 #: Games with at most this many personal actions have the samples that no attempt
 #: certified traced by the homotopy of :mod:`brink.solvers.qre` (``fallback``): its dense
 #: Newton steps cost ``O(actions^3)``, milliseconds here, seconds on the 828 actions of
-#: ``ukraine-2022`` (13 s a sample measured), where the samples stay uncertified instead.
+#: 0.3.0's ``ukraine-2022`` (13 s a sample measured; 1,400 now), where the samples stay
+#: uncertified instead (docs/solvers-pbe.md: why, since issue 22's game, about one draw in
+#: seven stays uncertified: the logit branch folds before its near-ties are resolved).
 QRE_FALLBACK_ACTIONS = 100
 #: The exact regrets of a solved lambda are computed only once the sweep's own sequential
 #: gain is within this times ``regret_tol`` (it is that gain at a fixed point, up to
