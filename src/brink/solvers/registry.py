@@ -12,7 +12,13 @@ registry; adding a solver is one :func:`register` call.
 ``"auto"`` is not a solver but a rule, resolved through the registry
 (:func:`resolve`): the first registered solver that accepts the game, so subgame-perfect
 equilibrium (Selten 1965) for perfect information and agent QRE (McKelvey & Palfrey
-1998) otherwise.
+1998) otherwise.  A template may declare its own default instead
+(:attr:`brink.templates.base.Capabilities.default_solver` and ``default_lambda``), which a
+model resolves by :func:`template_default`: the escalation template's is ``qbi`` at the
+logit precision fitted on the ICB crises (issue 22 item 2, issue 23 item 4), because under
+spe every bundled crisis ends in the same deal and the crisis-side claims are inert, while
+qbi at a precision estimated from a century of crises lets noise produce war at the rate
+the record shows (Signorino 1999; McKelvey & Palfrey 1998).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AUTO",
+    "LAMBDA_SOURCES",
     "SOLVERS",
     "SolverEntry",
     "check_solver",
@@ -38,6 +45,7 @@ __all__ = [
     "resolve",
     "solver_help",
     "solver_names",
+    "template_default",
 ]
 
 #: The rule that picks a registered solver by the game's information (:func:`resolve`).
@@ -170,6 +178,43 @@ def resolve(name: str, perfect_information: bool) -> SolverEntry:
     if name != AUTO:
         return SOLVERS[name]
     return next(e for e in SOLVERS.values() if e.accepts(perfect_information))
+
+
+def _icb_lambda() -> tuple[float, str]:
+    from brink.fit.structural import fitted_lambda
+
+    return fitted_lambda()[0], "fitted on ICB"
+
+
+#: Where a template's default logit precision comes from, by the name its
+#: :class:`~brink.templates.base.Capabilities` gives (``default_lambda``): a function giving
+#: the precision and the words a run's headline shows with it.  ``"fit:icb"``: the point
+#: estimate of :func:`brink.fit.structural.fitted_lambda` (a crisis without a nuclear-armed
+#: dyad; the fit's ``a1`` for nuclear dyads is not identified, see ``docs/icb-fit.md``).
+LAMBDA_SOURCES: dict[str, Callable[[], tuple[float, str]]] = {"fit:icb": _icb_lambda}
+
+
+def template_default(
+    default_solver: str, default_lambda: str, solver: str, lam: float | None
+) -> tuple[str, float | None, str]:
+    """``(solver, lambda, why)``: what ``solver`` (and ``lam``) stand for on a template that
+    declares ``default_solver`` and ``default_lambda`` (:class:`brink.templates.base.Capabilities`).
+
+    A named solver, or ``"auto"`` on a template that declares no default, is returned as it
+    is with ``why`` empty.  ``"auto"`` on a template with a default is that solver, at
+    ``lam`` when one is given, else at the precision ``default_lambda`` names
+    (:data:`LAMBDA_SOURCES`); ``why`` is the words a run shows (``"fitted on ICB"``, or
+    ``"lambda given"``).
+    """
+    if solver != AUTO or not default_solver:
+        return solver, lam, ""
+    check_solver(default_solver, lam)
+    if lam is not None:
+        return default_solver, lam, "lambda given"
+    if not default_lambda:
+        return default_solver, None, "the template's default"
+    value, why = LAMBDA_SOURCES[default_lambda]()
+    return default_solver, value, why
 
 
 def _spe(game: Game) -> Solution:

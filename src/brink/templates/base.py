@@ -146,6 +146,13 @@ class Capabilities:
     #: solvers (payoffs and chance probabilities computed as the solver visits them, the
     #: read-out accumulated per block of samples), with the numbers of the fast read-out.
     fused_read_out: bool = False
+    #: The solver ``"auto"`` stands for on this template's scenarios (``""``: the registry's
+    #: rule, the first registered solver that accepts the game: ``spe``), resolved by
+    #: :func:`brink.solvers.registry.template_default`.
+    default_solver: str = ""
+    #: Where the default solver's logit precision comes from: a name in
+    #: :data:`brink.solvers.registry.LAMBDA_SOURCES` (``"fit:icb"``), ``""`` for the solver's own.
+    default_lambda: str = ""
 
     def unmatched(self, names: Iterable[str], kind: Literal["outcomes", "metrics"]) -> list[str]:
         """The ``names`` that no pattern of ``kind`` covers."""
