@@ -72,6 +72,8 @@ class EscalationTemplate(Template):
         private_information=True,
         post_war=True,
         fused_read_out=True,
+        default_solver="qbi",  # issue 22 item 2: qbi at the precision fitted on ICB (issue 23)
+        default_lambda="fit:icb",
     )
 
     def check(self, scenario: Scenario) -> None:
