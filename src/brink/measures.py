@@ -174,6 +174,8 @@ CORNER_CAUSE: dict[str, str] = {
     "pbe": "under pbe private resolve is the only source of war, and a deal every type prefers is still "
            "taken; --solver qbi --lambda 1 adds noisy choices",
     "qre": "the logit equilibrium's limit keeps only best responses; --lambda 1 keeps noisy choices",
+    "qbi": "under qbi every action has a positive probability, so an outcome at 0 in every sample is one no "
+           "play of the game reaches at these numbers (brink validate names unreachable rungs)",
 }
 #: The headline's outcomes after the likeliest ending, in order, with their words.
 HEADLINE: tuple[tuple[str, str], ...] = (
@@ -188,11 +190,15 @@ def row_text(value: float | None, ci: Any) -> tuple[str, str]:
     return ("n/a" if value is None else f"{value:.3f}"), ("" if lo is None else f"[{lo:.3f}, {hi:.3f}]")
 
 
-def solver_words(solver: str, lam: float | None = None) -> str:
+def solver_words(solver: str, lam: float | None = None, auto: str = "") -> str:
     """``"solver spe (auto)"``, ``"solver qbi, lambda 3"``: the solver that ran, ``auto`` resolved
-    as a run resolves it (the perfect-information game's first accepting solver)."""
+    as a run resolves it (the perfect-information game's first accepting solver).  ``auto``: why
+    a template's declared default was chosen (``"solver qbi (auto: fitted on ICB), lambda 0.58"``,
+    the escalation template's default, :func:`brink.solvers.registry.template_default`)."""
     from brink.solvers.registry import SOLVERS, resolve
 
+    if auto:
+        return f"solver {solver} (auto: {auto})" + (f", lambda {lam:.2g}" if lam is not None else "")
     try:
         entry = resolve(solver, perfect_information=True) if solver == "auto" else SOLVERS[solver]
     except Exception:
@@ -200,7 +206,9 @@ def solver_words(solver: str, lam: float | None = None) -> str:
     return f"solver {entry.name}" + (" (auto)" if solver == "auto" else "") + (f", lambda {lam:g}" if lam is not None else "")
 
 
-def headline(outcomes: Mapping[str, Mapping[str, Any]], solver: str = "auto", lam: float | None = None) -> list[str]:
+def headline(
+    outcomes: Mapping[str, Mapping[str, Any]], solver: str = "auto", lam: float | None = None, auto: str = ""
+) -> list[str]:
     """A run in plain language, as ``brink run``, the report and the workbench open with.
 
     ``outcomes`` maps names to ``{"p": mean, "ci95": [low, high]}`` (a run's JSON summary).  The
@@ -230,7 +238,7 @@ def headline(outcomes: Mapping[str, Mapping[str, Any]], solver: str = "auto", la
     parts += [text for name, words in HEADLINE
               if not (ends and name == top) and (text := said(name, words)) is not None]
     if parts:
-        lines.append("; ".join(parts) + f" ({solver_words(solver, lam)}, 95% Monte Carlo intervals)")
+        lines.append("; ".join(parts) + f" ({solver_words(solver, lam, auto)}, 95% Monte Carlo intervals)")
     ones = [k for k, r in outcomes.items() if r.get("p") == 1.0 and list(r.get("ci95") or []) == [1.0, 1.0]]
     zeros = [k for k, r in outcomes.items() if r.get("p") == 0.0 and list(r.get("ci95") or []) == [0.0, 0.0]]
     if ones or zeros:
@@ -243,7 +251,7 @@ def headline(outcomes: Mapping[str, Mapping[str, Any]], solver: str = "auto", la
             listed = ", ".join(others[:6]) + (f" and {len(others) - 6} more" if len(others) > 6 else "")
             parts.append(f"{len(others)} other outcome{'s' if len(others) > 1 else ''} = 0 ({listed})")
         what = " and ".join(parts)
-        name = solver_words(solver, lam).split()[1].rstrip(",")
+        name = solver_words(solver, lam, auto).split()[1].rstrip(",")
         cause = CORNER_CAUSE.get(name, "the solution concept leaves no room for another outcome at these numbers")
         lines.append(f"note: {what} in every sample: a corner of the model, not certainty about the world; {cause}")
     return lines

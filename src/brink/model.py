@@ -48,7 +48,14 @@ from brink.evaluation import PATH_SEPARATOR, TIE_SEPARATOR, Evaluation, concaten
 from brink.games import CHANCE
 from brink.scenario import Scenario, scenario_from_data
 from brink.scenario.ranges import UNBOUNDED, non_finite
-from brink.solvers.registry import AUTO, SOLVERS, SolverEntry, check_solver, resolve
+from brink.solvers.registry import (
+    AUTO,
+    SOLVERS,
+    SolverEntry,
+    check_solver,
+    resolve,
+    template_default,
+)
 from brink.templates import get_template
 from brink.templates.base import Information, Template
 
@@ -157,8 +164,13 @@ class CrisisModel:
         self, scenario: Scenario, solver: str = "auto", lam: float | None = None, memory: int = MEMORY_BUDGET
     ) -> None:
         self.scenario = scenario
-        self.solver = check_solver(solver)
-        self.lam = lam
+        caps = get_template(scenario.template).capabilities
+        #: The solver and lambda that run: ``"auto"`` resolved to the template's declared
+        #: default where it has one (the escalation template: qbi at the lambda fitted on
+        #: ICB), else kept as ``"auto"`` (the registry's rule, spe).
+        self.solver, self.lam, self.auto = template_default(
+            caps.default_solver, caps.default_lambda, check_solver(solver), lam
+        )
         #: Memory budget of one evaluation, in bytes (see the module doc).
         self.memory = memory
         self._variants: dict[tuple[tuple[str, str], ...], Scenario] = {}

@@ -168,7 +168,7 @@ def print_run_summary(out_console: Console, out: dict[str, Any], title: str) -> 
 
     wide = out_console.width >= 110
     out_console.print(f"[bold]{title}[/]", highlight=False)
-    for line in headline(out.get("outcomes", {}), out.get("solver", "auto"), out.get("lambda")):
+    for line in headline(out.get("outcomes", {}), out.get("solver", "auto"), out.get("lambda"), out.get("solver_auto", "")):
         out_console.print(line, highlight=False, soft_wrap=True)
     grouped: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
     for kind, estimate in (("outcomes", "p"), ("metrics", "mean")):

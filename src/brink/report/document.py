@@ -653,7 +653,9 @@ def build_stored_report(
     return render_html(title or f"brink {kind}", [summary, section]), figs
 
 
-def _summary_in_words(rows: Sequence[tuple[str, Any]], solver: str = "auto", lam: float | None = None) -> list[str]:
+def _summary_in_words(
+    rows: Sequence[tuple[str, Any]], solver: str = "auto", lam: float | None = None, auto: str = ""
+) -> list[str]:
     """The outcome probabilities in words: the headline ``brink run`` prints
     (:func:`brink.measures.headline`, with its corner note), then the most likely ways the crisis
     ends (several when their 95% intervals overlap the top one's, so the data cannot rank them)
@@ -663,7 +665,7 @@ def _summary_in_words(rows: Sequence[tuple[str, Any]], solver: str = "auto", lam
 
     if not rows:
         return ["No outcome was computed."]
-    said = headline({k: {"p": float(i.mean), "ci95": [float(i.low), float(i.high)]} for k, i in rows}, solver, lam)
+    said = headline({k: {"p": float(i.mean), "ci95": [float(i.low), float(i.high)]} for k, i in rows}, solver, lam, auto)
     endings = [r for r in rows if (m := measure(r[0])) is not None and m.group == GROUPS[0]]
     kind = "way the crisis ends" if endings else "outcome"
     ranked = sorted(endings or rows, key=lambda r: -float(r[1].mean))
@@ -756,7 +758,8 @@ def build_report(
     ]
     figs: dict[str, go.Figure] = {"outcomes": outcomes_figure(rows)}
     sections: list[Section] = []
-    words = _summary_in_words(rows, str(getattr(evaluator, "solver", "auto")), getattr(evaluator, "lam", None))
+    words = _summary_in_words(rows, str(getattr(evaluator, "solver", "auto")), getattr(evaluator, "lam", None),
+                              str(getattr(evaluator, "auto", "")))
     if description:
         words.append(f"The scenario: {description.strip()}")
     if as_of:

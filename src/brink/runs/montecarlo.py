@@ -265,6 +265,9 @@ class RunResult:
     run_id: str | None = None
     #: QRE's logit precision, ``None`` for the solver's default (then not in the JSON).
     lam: float | None = None
+    #: Why ``solver`` and ``lam`` were chosen when the run asked for ``"auto"`` on a template
+    #: with a declared default (``"fitted on ICB"``; ``""``: not so chosen, then not in the JSON).
+    auto: str = ""
     #: The :class:`brink.store.Store` that holds the run's per-sample rows (``None``: not stored).
     store: Any = field(default=None, repr=False, compare=False)
     #: Per-sample columns kept in memory (:data:`KEPT_BY_DEFAULT`, ``keep_samples``), in sample order.
@@ -291,6 +294,7 @@ class RunResult:
             samples=int(summary.get("samples", params.get("samples", record.n_samples))),
             seed=record.seed,
             solver=str(summary.get("solver", params.get("solver", "auto"))),
+            auto=str(summary.get("solver_auto", "")),
             version=record.version,
             outcomes=dict(summary.get("outcomes", {})),
             metrics=dict(summary.get("metrics", {})),
@@ -413,6 +417,8 @@ class RunResult:
         }
         if self.lam is not None:
             out["lambda"] = self.lam
+        if self.auto:
+            out["solver_auto"] = self.auto
         out.update(
             {"outcomes": self.outcomes, "paths": self.paths, "metrics": self.metrics, "failed": self.failed}
         )
@@ -536,13 +542,15 @@ def run(
         Chunk(model, a, min(a + chunk, samples), reduce, seed=seed, levers=lever_items or None)
         for a in range(0, samples, chunk)
     ]
-    result = RunResult(scenario.name, samples, seed, solver, lam=lam, store=store)
+    result = RunResult(scenario.name, samples, seed, model.solver, lam=model.lam, auto=model.auto, store=store)
     kept: list[dict[str, NDArray[Any]]] = []
     run_id = None
     if store is not None:
-        parameters: dict[str, Any] = {"samples": samples, "solver": solver, "levers": dict(lever_items)}
-        if lam is not None:
-            parameters["lambda"] = lam
+        parameters: dict[str, Any] = {"samples": samples, "solver": model.solver, "levers": dict(lever_items)}
+        if model.lam is not None:
+            parameters["lambda"] = model.lam
+        if model.auto:
+            parameters["solver_auto"] = model.auto
         run_id = store.begin_run(
             "run", scenario.name, scenario_text or model.scenario_json, seed, __version__, parameters
         )

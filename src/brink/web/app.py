@@ -422,7 +422,8 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         from brink.solvers.registry import AUTO, SOLVERS
 
         return {"version": __version__, "running": jobs.running(),
-                "solvers": [{"name": AUTO, "description": "subgame-perfect equilibrium of the perfect-information game",
+                "solvers": [{"name": AUTO, "description": "the template's default: qbi at the lambda fitted on ICB for escalation "
+                             "scenarios, else subgame-perfect equilibrium of the perfect-information game",
                              "lambda": False}]
                 + [{"name": k, "description": e.description, "lambda": "lam" in e.parameters}
                    for k, e in SOLVERS.items()],
@@ -493,13 +494,13 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
 
         def work(progress: Progress) -> dict[str, Any]:
             result = run(model.scenario, samples, body.seed, progress=progress, store=open_store(),
-                         scenario_text=text, solver=model.solver, lam=model.lam)
+                         scenario_text=text, solver=body.solver, lam=body.lam)
             out = result.to_json()
             ok = [(k, o) for k, o in out["outcomes"].items() if o.get("p") is not None]
             out["figure"] = _figure(_outcomes_figure(ok))
             out["run_id"] = result.run_id
             out["words"] = path_words(model, out.get("paths", []))
-            out["headline"] = headline(out["outcomes"], model.solver, model.lam)
+            out["headline"] = headline(out["outcomes"], model.solver, model.lam, model.auto)
             out["measures"] = {k: {"group": m.group, "meaning": m.meaning, "unit": m.unit}
                                for k in (*out["outcomes"], *out["metrics"]) if (m := measure(k)) is not None}
             return _clean(out)
