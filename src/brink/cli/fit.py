@@ -413,6 +413,12 @@ def backtest_command(
                                          "(record: {icb: CRISNO} or {outcome: ...}), against ICB's references; "
                                          "each run takes --samples, --solver and --lambda."),
     ] = None,
+    bundled: Annotated[
+        bool,
+        typer.Option("--bundled", help="Score brink's bundled scenarios that name a record (the historical "
+                                       "crises); those without one (hypothetical or theory scenarios) are skipped "
+                                       "and listed."),
+    ] = False,
     samples: SamplesOption = 2000,
     solver: SolverOption = "auto",
     lam: LambdaOption = None,
@@ -442,13 +448,20 @@ def backtest_command(
                          "use actor or challenger with --data icb")
     _check_figure(figure)
     check_model_options(solver, lam)
+    if bundled:
+        if scenarios is not None:
+            raise InputError("--bundled and --scenarios both name the folder to score", "--bundled",
+                             "give one of them")
+        from importlib import resources
+
+        scenarios = Path(str(resources.files("brink.scenario.bundled")))
     if scenarios is None and (solver != "auto" or lam is not None):
         raise InputError("--solver and --lambda choose how brink solves scenario files", "--solver",
                          "give --scenarios FOLDER, or leave --solver and --lambda out")
     if scenarios is not None:
         check_model_options(solver, lam, samples=samples)
         _scenario_backtest(scenarios, samples, replications, seed, shared, as_json, store_path, no_store,
-                           solver, lam)
+                           solver, lam, skip_unrecorded=bundled)
         return
     if model not in ("references", "structural") or (model == "structural" and (data_name, unit) != ("icb", "challenger")):
         raise InputError(f"--model {model!r} is not a model of --data {data_name} --unit {unit}", "--model",
@@ -617,7 +630,8 @@ def _print_icb_backtest(r: dict[str, Any], console: Console) -> None:
 
 
 def _scenario_backtest(folder: Path, samples: int, replications: int, seed: int, shared: Path | None, as_json: bool,
-                       store_path: Path | None, no_store: bool, solver: str = "auto", lam: float | None = None) -> None:
+                       store_path: Path | None, no_store: bool, solver: str = "auto", lam: float | None = None,
+                       skip_unrecorded: bool = False) -> None:
     """``brink backtest --scenarios FOLDER`` (:mod:`brink.fit.scenarios`)."""
     from rich.table import Table
 
@@ -633,14 +647,18 @@ def _scenario_backtest(folder: Path, samples: int, replications: int, seed: int,
     if samples < 1:
         raise InputError(f"--samples must be at least 1, got {samples}", "--samples", "use 2000")
     table = icb_table(shared if shared is not None else default_shared())
-    scenario_cases(folder, table)  # every file and record checked before anything runs
+    skipped: list[str] = []
+    scenario_cases(folder, table, skipped if skip_unrecorded else None)  # every file and record checked first
     store = open_store(store_path, no_store)
     parameters: dict[str, Any] = {"data": "scenarios", "folder": str(folder), "samples": samples,
                                   "bootstrap": replications, "solver": solver, "lambda": lam}
+    if skip_unrecorded:
+        parameters["skip_unrecorded"] = True
     text = json.dumps({"scenarios": str(folder), **parameters})
     out, run_id = _stored(store, "backtest", text, seed, parameters,
                           lambda: scenario_backtest(folder, table, samples=samples, seed=seed,
-                                                    replications=replications, solver=solver, lam=lam),
+                                                    replications=replications, solver=solver, lam=lam,
+                                                    skip_unrecorded=skip_unrecorded),
                           name="scenarios")
     out["run_id"] = run_id
     if as_json:
@@ -671,5 +689,8 @@ def _scenario_backtest(folder: Path, samples: int, replications: int, seed: int,
                        _num(g["skill"], 4), f"{_num(g['low'], 4)} to {_num(g['high'], 4)}")
     console.print(skills)
     console.print(f"brink's run read as ICB classes: {out['class_rule']}", highlight=False)
+    if out.get("skipped"):
+        console.print(f"skipped (no record: hypothetical or theory scenarios): {', '.join(out['skipped'])}",
+                      highlight=False)
     if run_id:
         console.print(f"stored as run {run_id}", highlight=False)

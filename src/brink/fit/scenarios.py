@@ -15,7 +15,8 @@ loss of control, which ICB has no class for).  A template whose run has no
 
 **The references** are the predictors of :mod:`brink.fit.icb` fitted on the ICB crisis actors of
 the crises triggered *before* the scenario's crisis (the ICB crisis year, else the year of the
-scenario's ``as_of``), so that none sees its own case: the base rate; "the stronger side wins"
+scenario's ``as_of``; every ICB crisis for a stated outcome before 1918, when none precedes it),
+so that none sees its own case: the base rate; "the stronger side wins"
 and the multinomial logit on the ICB row's own covariates where the record is an ICB crisis,
 and the base rate where it is a stated outcome (no ICB covariates).  Scores, skills and the
 bootstrap (over scenarios) are those of :func:`brink.fit.icb.score`; brink's model is the last
@@ -77,12 +78,19 @@ def model_classes(outcomes: Mapping[str, Mapping[str, Any]]) -> FloatArray:
     return np.asarray(probs / probs.sum(), dtype=np.float64)
 
 
-def scenario_cases(folder: Path, table: Mapping[str, np.ndarray[Any, Any]]) -> list[ScenarioCase]:
+def scenario_cases(
+    folder: Path, table: Mapping[str, np.ndarray[Any, Any]], skipped: list[str] | None = None
+) -> list[ScenarioCase]:
     """The scenario files of ``folder`` (``*.yaml``, ``*.yml``, ``*.json``, sorted) with their records.
 
+    ``skipped``: where given, a file that names no record is left out and its name appended
+    (``brink backtest --bundled``: the bundled folder holds hypothetical and theory scenarios);
+    without it such a file is an error.
+
     Raises:
-        InputError: the folder has no scenario file, a file does not load or names no record, or
-            its ICB crisis has no row for the challenger with one of the four outcomes.
+        InputError: the folder has no scenario file, a file does not load or names no record
+            (without ``skipped``), or its ICB crisis has no row for the challenger with one of the
+            four outcomes.
     """
     from brink.scenario.loading import load_scenario
 
@@ -100,6 +108,9 @@ def scenario_cases(folder: Path, table: Mapping[str, np.ndarray[Any, Any]]) -> l
         sc = load_scenario(path)
         record = getattr(sc, "record", None)
         if record is None:
+            if skipped is not None:
+                skipped.append(sc.name)
+                continue
             raise InputError("names no record", str(path), "add record: {icb: CRISNO} or record: {outcome: ...}")
         if record.outcome is not None:
             stated = str(sc.as_of)[:4]
@@ -123,8 +134,12 @@ def scenario_cases(folder: Path, table: Mapping[str, np.ndarray[Any, Any]]) -> l
 
 
 def _reference_probabilities(case: ScenarioCase, actors: IcbCases, table_cases: IcbCases | None) -> dict[str, FloatArray]:
-    """The references fitted on the ICB actors of crises before the case's year."""
+    """The references fitted on the ICB actors of crises before the case's year; for a stated
+    outcome before ICB's first crisis (July 1914), on every ICB crisis (none precedes it, and
+    the base rate of later crises says nothing about the case itself)."""
     train = actors.subset(actors.year < case.year)
+    if train.cases == 0 and table_cases is None:
+        train = actors
     if train.cases == 0:
         raise InputError(f"no ICB crisis before {case.year} to fit the references on", str(case.path),
                          "score crises from 1919 on")
@@ -138,17 +153,20 @@ def _reference_probabilities(case: ScenarioCase, actors: IcbCases, table_cases: 
 
 def scenario_backtest(
     folder: Path, table: Mapping[str, np.ndarray[Any, Any]], *, samples: int = 2000, seed: int = 0,
-    replications: int = 1000, solver: str = "auto", lam: float | None = None,
+    replications: int = 1000, solver: str = "auto", lam: float | None = None, skip_unrecorded: bool = False,
 ) -> dict[str, Any]:
     """Score every scenario of ``folder`` against its record (module doc): per-scenario
     probabilities of the observed class, mean scores and skills of brink's model against the
     three references, the bootstrap over scenarios; each scenario is solved with ``solver``
-    (and ``lam``), as ``brink run --solver --lambda`` would."""
+    (and ``lam``), as ``brink run --solver --lambda`` would (``"auto"``: the template's default,
+    qbi at the lambda fitted on ICB for the escalation template).  ``skip_unrecorded``: leave
+    out the files that name no record (listed under ``skipped``) instead of refusing them."""
     from brink.runs.montecarlo import run
     from brink.scenario.loading import load_scenario
 
     start = time.perf_counter()
-    cases = scenario_cases(folder, table)
+    skipped: list[str] = []
+    cases = scenario_cases(folder, table, skipped if skip_unrecorded else None)
     all_rows = np.arange(len(np.asarray(table["crisno"])))
     actors = icb_cases(table, "actor")
     preds: dict[str, list[FloatArray]] = {**{name: [] for name in reference_predictors()}, MODEL: []}
@@ -177,6 +195,7 @@ def scenario_backtest(
               "outcomes": list(CLASSES), "model": MODEL, "scores": scores, "skills": skills,
               "reliability": labelled_reliability(stacked[MODEL], outcome, 10),
               "reliabilities": {name: labelled_reliability(p, outcome, 10) for name, p in stacked.items()}}
-    return {"data": "scenarios", "folder": str(folder), "cases": len(cases), "class_rule": CLASS_RULE,
+    return {"data": "scenarios", "folder": str(folder), "cases": len(cases), "skipped": skipped,
+            "class_rule": CLASS_RULE,
             "scenarios": rows, "by_time": design, "samples": samples, "seed": seed, "bootstrap": replications,
             "wall_s": time.perf_counter() - start}
