@@ -20,9 +20,15 @@ from brink.scenario.loading import load_scenario, load_scenario_text, resolve_sc
 BUNDLED = resolve_scenario_source("kargil-1999").parent
 
 
+def _plain(name: str) -> str:
+    """A bundled scenario's text without its own ``record:`` line."""
+    text = (BUNDLED / f"{name}.yaml").read_text(encoding="utf-8")
+    return "\n".join(line for line in text.split("\n") if not line.startswith("record:"))
+
+
 def _with_record(folder: Path, name: str, record: str) -> Path:
     path = folder / f"{name}.yaml"
-    path.write_text((BUNDLED / f"{name}.yaml").read_text(encoding="utf-8") + f"\nrecord: {record}\n", encoding="utf-8")
+    path.write_text(_plain(name) + f"\nrecord: {record}\n", encoding="utf-8")
     return path
 
 
@@ -36,7 +42,7 @@ def test_a_run_is_read_as_the_challengers_icb_outcome() -> None:
 
 
 def test_a_record_names_exactly_one_of_icb_or_outcome_and_is_absent_from_dumps_without_one() -> None:
-    text = (BUNDLED / "kargil-1999.yaml").read_text(encoding="utf-8")
+    text = _plain("kargil-1999")
     assert "record" not in load_scenario_text(text).model_dump()
     assert load_scenario_text(text + "\nrecord: {icb: 431}\n").record.icb == 431  # type: ignore[attr-defined]
     for bad in ("{icb: 431, outcome: defeat}", "{actor: PAK}", "{outcome: won}", "{icb: 0}"):
@@ -56,7 +62,7 @@ def test_records_are_checked_and_name_the_file(tmp_path: Path, table: dict[str, 
     with pytest.raises(InputError, match="no scenario files"):
         scenario_cases(tmp_path, table)
     plain = tmp_path / "kargil-1999.yaml"
-    plain.write_text((BUNDLED / "kargil-1999.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    plain.write_text(_plain("kargil-1999"), encoding="utf-8")
     with pytest.raises(InputError, match="names no record") as err:
         scenario_cases(tmp_path, table)
     assert str(plain) in str(err.value)
