@@ -479,9 +479,9 @@ def test_survival_given_an_ending_by_hand() -> None:
     lottery = np.zeros((1, classes, 5))
     lottery[0, :, 0] = 1.0
     lottery[0, 1, :] = [0.5, 0.0, 0.5, 0.0, 0.0]
-    by_ending = np.full((1, 5, classes), 0.5)
-    by_ending[0, 0, 0], by_ending[0, 0, 1], by_ending[0, 2, 1] = 0.9, 0.8, 0.4
-    survival = np.einsum("sco,soc->sc", lottery, by_ending)
+    by_ending = np.full((1, classes, 5), 0.5)
+    by_ending[0, 0, 0], by_ending[0, 1, 0], by_ending[0, 1, 2] = 0.9, 0.8, 0.4
+    survival = np.einsum("sco,sco->sc", lottery, by_ending)
     q = replace(q, lottery=lottery, leader=replace(q.leader, survival=survival, survival_by_ending=by_ending))
     reach = np.zeros((1, sk.outcome_node.size))
     reach[0, a], reach[0, b] = 0.3, 0.7

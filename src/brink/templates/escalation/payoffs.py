@@ -67,7 +67,7 @@ class AfterCrisis:
     spent: FloatArray
     partners: tuple[str, ...]
     taboo_charged: FloatArray  # (S,) what the post-war game charges for nuclear use, at a stalemate
-    #: (S, 5, O) survival from each lottery column's ending (victory, stalemate, defeat,
+    #: (S, O, 5) survival from each lottery column's ending (victory, stalemate, defeat,
     #: concession, settlement) of every class, unmixed: the read-out's survival given an ending
     survival_by_ending: FloatArray | None = None
 
@@ -120,7 +120,7 @@ def after_crisis(
         support=support, mean_support=support.mean(axis=-1) if game.partners else np.ones(lot.shape[:2]),
         influence=mix(game.influence), discount_months=mix(game.discount_months), spent=mix(game.spent),
         partners=game.partners, taboo_charged=np.asarray(charged, dtype=np.float64),
-        survival_by_ending=np.asarray(game.survival[:, index], dtype=np.float64),
+        survival_by_ending=np.ascontiguousarray(game.survival[:, index.T], dtype=np.float64),
     )
 
 
