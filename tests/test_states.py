@@ -174,16 +174,17 @@ def test_merged_nodes_hold_the_same_game_up_to_a_constant() -> None:
 def test_the_model_solves_on_states_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     """``brink run``'s path (the template's fused read-out) goes through the states, and the
     tree remains a switch away (:data:`brink.solvers.spe.STATES`)."""
-    import brink.solvers.states as states
-
     calls: list[int] = []
-    real = states.states_fused
+    real = spe_module.states_fused
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(states, "states_fused", counting)
+    import brink.solvers.qbi as qbi_module
+
+    monkeypatch.setattr(spe_module, "states_fused", counting)
+    monkeypatch.setattr(qbi_module, "states_fused", counting)
     for solver, lam in (("spe", None), ("qbi", 3.0)):
         model = CrisisModel(load_scenario(SMALL), solver=solver, lam=lam)
         on = model.evaluate(model.draw(0, 0, 8))

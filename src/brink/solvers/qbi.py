@@ -69,6 +69,7 @@ from brink.solvers.spe import (
     _states_of,
     _Stream,
     _terminal_reach_kernel,
+    states_fused,
 )
 
 __all__ = ["DEFAULT_LAMBDA", "qbi_fused", "qbi_terminal_reach", "solve_qbi"]
@@ -331,8 +332,6 @@ def qbi_fused(
     value = check_lambda(lam)
     graph = _states_of(game, parts, states)
     if graph is not None:
-        from brink.solvers.states import states_fused
-
         return states_fused(game, parts, graph, columns, sink, value, chunk_size, block)
     q = _Pass(game, chunk_size, value, parts)
     run, pl = q.run, q.run.plan

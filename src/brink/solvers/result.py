@@ -95,10 +95,10 @@ class Solution:
     def path(self, sample: int | None = None) -> list[str]:
         """Action labels along the most likely path from the root: the most probable action at
         every node (the first at chance); at a mover's node whose most probable actions tie
-        (within :data:`brink.solvers.spe.TIE_TOLERANCE`) the path ends with one step naming
+        (within :data:`brink.solvers.ties.TIE_TOLERANCE`) the path ends with one step naming
         them, joined by :data:`brink.evaluation.TIE_SEPARATOR`, as the modal paths of a run do."""
         from brink.evaluation import TIE_SEPARATOR
-        from brink.solvers.spe import TIE_TOLERANCE
+        from brink.solvers.ties import TIE_TOLERANCE
 
         g = self.game
         node, out = 0, []

@@ -45,7 +45,7 @@ import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -53,10 +53,16 @@ from numpy.typing import NDArray
 
 from brink.arrays import FloatArray
 from brink.games import Game, GameError, NodeKind
+from brink.solvers.reach import copy_reach
 from brink.solvers.result import Solution
-
-if TYPE_CHECKING:
-    from brink.solvers.states import StateGraph
+from brink.solvers.states import (
+    StateGraph,
+    _history_reach_kernel,
+    _reward_rows,
+    _states_kernel,
+    state_graph,
+)
+from brink.solvers.ties import TIE_TOLERANCE
 
 __all__ = [
     "TIE_BITS_MAX",
@@ -71,12 +77,11 @@ __all__ = [
     "spe_fused",
     "spe_payoffs",
     "spe_terminal_reach",
+    "states_fused",
     "tie_bits",
     "tie_code",
 ]
 
-#: Relative tolerance of the tie rule: values within ``TIE_TOLERANCE * (1 + |best|)`` tie.
-TIE_TOLERANCE = 1e-12
 #: Actions of a node a modal-path tie code names (:func:`tie_code`); more are left unnamed.
 TIE_BITS_MAX = 30
 
@@ -437,31 +442,9 @@ def _terminal_reach_kernel(
     """
     C = n_samples
     _reach_kernel(C, order, child_ptr, children, eprob, reach)
-    _copy_reach(C, r0, terminals, terminal_col, reach, out_reach, accumulate)
+    copy_reach(C, r0, terminals, terminal_col, reach, out_reach, accumulate)
     for s in range(C):
         modal[s0 + s] = _modal_end(s, mover, child_ptr, children, terminal_pos, terminals.shape[0], eprob, tie_bits, tol)
-
-
-@njit(cache=True, nogil=True)
-def _copy_reach(
-    C: int, r0: int, terminals: NDArray[np.int64], terminal_col: NDArray[np.int64], reach: FloatArray,
-    out_reach: FloatArray, accumulate: bool,
-) -> None:
-    """``out_reach[r0 + s, terminal_col[i]] = reach[terminals[i], s]`` (``+=`` when ``accumulate``:
-    terminals that share a column, into rows the caller zeroed): the transposition from the
-    kernels' sample-minor rows to the read-out's sample-major ones, in blocks of 32 terminals so
-    that each sample's writes to a block fall in a few cache lines (columns sorted by
-    :class:`_Rows`; the copy alone took 18 of the forward pass's 21 us a sample, column by column)."""
-    n = terminals.shape[0]
-    for i0 in range(0, n, 32):
-        i1 = min(n, i0 + 32)
-        for s in range(C):
-            if accumulate:
-                for i in range(i0, i1):
-                    out_reach[r0 + s, terminal_col[i]] += reach[terminals[i], s]
-            else:
-                for i in range(i0, i1):
-                    out_reach[r0 + s, terminal_col[i]] = reach[terminals[i], s]
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -970,8 +953,6 @@ def _states_of(game: Game, parts: PayoffParts, states: bool | None) -> StateGrap
     """The state graph the fused solvers use for ``game`` and ``parts``, or ``None`` (the tree)."""
     if not (STATES if states is None else states):
         return None
-    from brink.solvers.states import state_graph
-
     _plan(game)  # refuses a game without perfect information (cached)
     return state_graph(game, parts.rows, parts.row_class, parts.ptr, parts.term, parts.weight, parts.chance_row)
 
@@ -1057,8 +1038,6 @@ def spe_fused(
     """
     graph = _states_of(game, parts, states)
     if graph is not None:
-        from brink.solvers.states import states_fused
-
         return states_fused(game, parts, graph, columns, sink, None, chunk_size, block)
     run = _Stream(game, chunk_size, parts=parts)
     pl = run.plan
@@ -1079,6 +1058,65 @@ def spe_fused(
             rows.columns, rows.filled(s0), eprob, reach_buf, rows.rows, modal, pl.tie_bits, TIE_TOLERANCE,
             rows.accumulate,
         )
+        rows.done(s1)
+    return FusedResult(pay, modal)
+
+
+def states_fused(
+    game: Game,
+    parts: PayoffParts,
+    graph: StateGraph,
+    columns: NDArray[np.int64],
+    sink: ReadOutSink,
+    lam: float | None = None,
+    chunk_size: int | None = None,
+    block: int = 2,
+) -> FusedResult:
+    """:func:`brink.solvers.spe.spe_fused` (``lam`` None) or :func:`brink.solvers.qbi.qbi_fused`
+    (logit precision ``lam``) solved on the states ``graph`` of ``game`` (:func:`brink.solvers.states.state_graph`):
+    the same payoffs, terminal reach (to ``sink``, in blocks) and modal path, to rounding
+    (``tests/test_states.py``: 1e-12).
+
+    Raises:
+        GameError: a payoff is not a finite number.
+    """
+    S, P = parts.samples, game.n_players
+    C = _stream_chunk(S, chunk_size)
+    n_states = graph.n_states
+    values = _buffer("states_values", (n_states, P, C))
+    eprob = _buffer("states_eprob", (max(graph.edge_child.shape[0], 1), C))
+    scratch = _buffer("states_scratch", (4, C))
+    cls = _buffer("states_cls", (parts.by_class.shape[1], P, C))
+    prob = _buffer("states_prob", (parts.chance.shape[1], C))
+    rew = _buffer("states_rew", (graph.reward_ptr.shape[0] - 1, C))
+    reach = _buffer("reach", (game.n_nodes, C))
+    rows = _Rows(game, S, C, columns, sink, block)
+    plan = _plan(game)
+    children = np.ascontiguousarray(game.children, dtype=np.int32)
+    pay = np.empty((S, P))
+    modal = np.empty(S, dtype=np.int64)
+    root = int(graph.node_state[0])
+    logit = lam is not None
+    for s0 in range(0, S, C):
+        s1 = min(S, s0 + C)
+        c = s1 - s0
+        cls[:, :, :c] = parts.by_class[s0:s1].transpose(1, 2, 0)
+        prob[:, :c] = parts.chance[s0:s1].T
+        _reward_rows(parts.coef, s0, graph.reward_ptr, graph.reward_term, graph.reward_weight, rew, c)
+        _states_kernel(
+            graph.mover, graph.edge_ptr, graph.edge_child, graph.edge_col, graph.edge_reward, graph.term_class,
+            cls, rew, prob, c, logit, 0.0 if lam is None else lam, TIE_TOLERANCE, values, eprob, scratch,
+        )  # fmt: skip
+        for p in range(P):
+            r = int(graph.root_reward[p])
+            pay[s0:s1, p] = values[root, p, :c] + (rew[r, :c] if r >= 0 else 0.0)
+        if not (np.isfinite(pay[s0:s1]).all() and np.isfinite(rew[:, :c]).all()):
+            raise GameError("payoffs must be finite numbers (found NaN or infinity)")
+        _history_reach_kernel(
+            s0, c, plan.child_ptr, children, plan.mover, graph.edge_map, rows.terminal_pos, rows.terminal_nodes,
+            rows.columns, rows.filled(s0), eprob, reach, rows.rows, modal, plan.tie_bits, TIE_TOLERANCE,
+            rows.accumulate,
+        )  # fmt: skip
         rows.done(s1)
     return FusedResult(pay, modal)
 

@@ -43,12 +43,13 @@ from numpy.typing import NDArray
 
 from brink.arrays import FloatArray
 from brink.games import Game, NodeKind
-from brink.solvers.spe import _copy_reach
+from brink.solvers.reach import copy_reach
+from brink.solvers.ties import TIE_TOLERANCE
 
 if TYPE_CHECKING:
-    from brink.solvers.spe import FusedResult, PayoffParts, ReadOutSink
+    from brink.solvers.spe import PayoffParts
 
-__all__ = ["StateGraph", "state_graph", "state_values", "states_fused"]
+__all__ = ["StateGraph", "state_graph", "state_values"]
 
 
 class StateGraph(NamedTuple):
@@ -396,7 +397,7 @@ def _history_reach_kernel(
             m = edge_map[e0 + a]
             for s in range(C):
                 reach[c, s] = reach[v, s] * eprob[m, s]
-    _copy_reach(C, r0, terminals, terminal_col, reach, out_reach, accumulate)
+    copy_reach(C, r0, terminals, terminal_col, reach, out_reach, accumulate)
     n_terminals = terminals.shape[0]
     for s in range(C):
         v = 0
@@ -429,75 +430,11 @@ def _history_reach_kernel(
 # --------------------------------------------------------------------------- API
 
 
-def states_fused(
-    game: Game,
-    parts: PayoffParts,
-    graph: StateGraph,
-    columns: NDArray[np.int64],
-    sink: ReadOutSink,
-    lam: float | None = None,
-    chunk_size: int | None = None,
-    block: int = 2,
-) -> FusedResult:
-    """:func:`brink.solvers.spe.spe_fused` (``lam`` None) or :func:`brink.solvers.qbi.qbi_fused`
-    (logit precision ``lam``) solved on the states ``graph`` of ``game`` (:func:`state_graph`):
-    the same payoffs, terminal reach (to ``sink``, in blocks) and modal path, to rounding
-    (``tests/test_states.py``: 1e-12).
-
-    Raises:
-        GameError: a payoff is not a finite number.
-    """
-    from brink.games import GameError
-    from brink.solvers.spe import TIE_TOLERANCE, FusedResult, _buffer, _plan, _Rows, _stream_chunk
-
-    S, P = parts.samples, game.n_players
-    C = _stream_chunk(S, chunk_size)
-    n_states = graph.n_states
-    values = _buffer("states_values", (n_states, P, C))
-    eprob = _buffer("states_eprob", (max(graph.edge_child.shape[0], 1), C))
-    scratch = _buffer("states_scratch", (4, C))
-    cls = _buffer("states_cls", (parts.by_class.shape[1], P, C))
-    prob = _buffer("states_prob", (parts.chance.shape[1], C))
-    rew = _buffer("states_rew", (graph.reward_ptr.shape[0] - 1, C))
-    reach = _buffer("reach", (game.n_nodes, C))
-    rows = _Rows(game, S, C, columns, sink, block)
-    plan = _plan(game)
-    children = np.ascontiguousarray(game.children, dtype=np.int32)
-    pay = np.empty((S, P))
-    modal = np.empty(S, dtype=np.int64)
-    root = int(graph.node_state[0])
-    logit = lam is not None
-    for s0 in range(0, S, C):
-        s1 = min(S, s0 + C)
-        c = s1 - s0
-        cls[:, :, :c] = parts.by_class[s0:s1].transpose(1, 2, 0)
-        prob[:, :c] = parts.chance[s0:s1].T
-        _reward_rows(parts.coef, s0, graph.reward_ptr, graph.reward_term, graph.reward_weight, rew, c)
-        _states_kernel(
-            graph.mover, graph.edge_ptr, graph.edge_child, graph.edge_col, graph.edge_reward, graph.term_class,
-            cls, rew, prob, c, logit, 0.0 if lam is None else lam, TIE_TOLERANCE, values, eprob, scratch,
-        )  # fmt: skip
-        for p in range(P):
-            r = int(graph.root_reward[p])
-            pay[s0:s1, p] = values[root, p, :c] + (rew[r, :c] if r >= 0 else 0.0)
-        if not (np.isfinite(pay[s0:s1]).all() and np.isfinite(rew[:, :c]).all()):
-            raise GameError("payoffs must be finite numbers (found NaN or infinity)")
-        _history_reach_kernel(
-            s0, c, plan.child_ptr, children, plan.mover, graph.edge_map, rows.terminal_pos, rows.terminal_nodes,
-            rows.columns, rows.filled(s0), eprob, reach, rows.rows, modal, plan.tie_bits, TIE_TOLERANCE,
-            rows.accumulate,
-        )  # fmt: skip
-        rows.done(s1)
-    return FusedResult(pay, modal)
-
-
 def state_values(parts: PayoffParts, graph: StateGraph, lam: float | None = None) -> tuple[FloatArray, FloatArray]:
     """Every state's values ``(S, states, players)`` (without the offsets of the histories that
     lead to it) and every state edge's probability ``(S, state edges)`` under spe (``lam``
     None) or qbi at precision ``lam``: what :func:`states_fused` solves, kept whole (tests and
     analyses; the fused path keeps one chunk)."""
-    from brink.solvers.spe import TIE_TOLERANCE
-
     S, P = parts.samples, parts.by_class.shape[2]
     values = np.empty((graph.n_states, P, S))
     eprob = np.empty((max(graph.edge_child.shape[0], 1), S))

@@ -220,7 +220,7 @@ def ending_sums(
 def narrow_reach(reach: FloatArray, columns: NDArray[np.int64], out: FloatArray) -> None:  # pragma: no cover - compiled
     """``out[s, columns[t]] = sum of reach[s, t]`` over the terminals ``t`` of each column, added
     from 0.0 in the terminals' order: what the fused solvers' accumulating copy computes
-    (``brink.solvers.spe._copy_reach``), to the last bit."""
+    (``brink.solvers.reach.copy_reach``), to the last bit."""
     S, T = reach.shape
     for s in range(S):
         for c in range(out.shape[1]):
