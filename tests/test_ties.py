@@ -217,7 +217,7 @@ def _same_numbers(a: Any, b: Any) -> None:
             np.testing.assert_allclose(getattr(b, group)[key], value, rtol=1e-12, atol=1e-12, err_msg=key)
 
 
-@pytest.mark.parametrize(("solver", "lam"), [("spe", None), ("qbi", 3.0)])
+@pytest.mark.parametrize(("solver", "lam"), [("spe", None), ("qbi", 3.0), ("auto", None)])  # auto: the default
 @pytest.mark.parametrize(
     ("first", "second"), [(DECLARE, DECLARE_REORDERED), (RESPONSES, RESPONSES_REORDERED)], ids=["declarations", "responses"]
 )
