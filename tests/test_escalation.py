@@ -269,7 +269,7 @@ def test_equilibria_pass_brinks_regret_check_at_full_size() -> None:
     from brink.solvers.regret import max_regret
 
     sc = load_scenario("ukraine-2022")
-    model = CrisisModel(sc)
+    model = CrisisModel(sc, solver="spe")
     game, solution = model.game(model.draw(0, 0, 64))
     assert game.n_nodes > 4000
     assert float(np.max(max_regret(game, solution.profile))) <= 1e-9
@@ -370,7 +370,7 @@ def test_cuban_missile_crisis_ends_in_a_deal_not_an_invasion() -> None:
     on 22 October 1962 (see the scenario's provenance)."""
     from brink.runs import run
 
-    out = run(load_scenario("cuban-missile-crisis-1962"), samples=2000, seed=0).to_json()["outcomes"]
+    out = run(load_scenario("cuban-missile-crisis-1962"), samples=2000, seed=0, solver="spe").to_json()["outcomes"]
     endings = {k: out[k]["p"] for k in ("settlement", "challenger_concedes", "target_concedes",
                                           "loss_of_control", "war_decided", "stalemate")}
     assert max(endings, key=endings.__getitem__) == "settlement"
