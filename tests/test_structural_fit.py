@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from brink.fit import icb_fit
 from brink.fit import structural as S  # noqa: N812
 from brink.model import CrisisModel
 from brink.scenario import scenario_from_data
@@ -148,7 +149,7 @@ def stored() -> dict[str, Any]:
 
 def test_stored_fit_is_complete_and_round_trips() -> None:
     d = stored()
-    assert d["parameters"] == list(S.PARAMETERS) and d["version"] == S.FIT_VERSION
+    assert d["parameters"] == list(S.PARAMETERS) and d["version"] == icb_fit.FIT_VERSION
     assert d["n"] == sum(d["endings"].values()) and d["n"] > 250
     assert set(d["data_checksum"]) >= {"data/icb/icb1v14.csv", "data/icb/icb2v14.csv"}
     assert all(len(h) == 64 for h in d["data_checksum"].values())
@@ -185,7 +186,7 @@ def test_fitted_icb_priors_are_recomputed_from_the_stored_fit() -> None:
     mu, sd = float(x @ theta), math.sqrt(float(x[idx] @ cov[np.ix_(idx, idx)] @ x[idx]))
     if d["identified"]["balance.const"] and d["identified"]["balance.log_ratio"]:
         assert sc.provenance["crisis.balance"] == "fit:icb"
-        spec = str(sc.parameters.distributions[f"parameters.{S.BALANCE_PARAMETER}"].spec)
+        spec = str(sc.parameters.distributions[f"parameters.{icb_fit.BALANCE_PARAMETER}"].spec)
         got = [float(v) for v in spec[spec.index("(") + 1:-1].split(",")]
         assert got == pytest.approx([mu, sd], rel=1e-5)
         draws = CrisisModel(sc).draw(0, 0, 4000)

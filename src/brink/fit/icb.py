@@ -137,7 +137,7 @@ def icb_cases(table: Mapping[str, np.ndarray[Any, Any]], unit: str = "actor") ->
     x = np.column_stack([columns[name] for name in COVARIATES])
     ending = None
     if unit == "challenger":
-        from brink.fit.structural import ICB_ENDINGS
+        from brink.fit.icb_fit import ICB_ENDINGS
 
         code = {name: i for i, name in enumerate(ICB_ENDINGS)}
         ending = np.asarray([code.get(e, -1) if isinstance(e, str) else -1 for e in np.asarray(table["ending"], dtype=object)],

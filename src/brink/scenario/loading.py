@@ -386,11 +386,11 @@ def fill_from_data(doc: Document) -> Document:
 
 def fill_fitted(doc: Document) -> Document:
     """``fitted: icb``: the escalation game's parameters from brink's structural fit to ICB
-    (issue 23; :func:`brink.fit.structural.apply_fitted`), after ``from_data`` has filled the
+    (issue 23; :func:`brink.fit.icb_fit.apply_fitted`), after ``from_data`` has filled the
     covariates.  A document without ``fitted`` is returned as it is."""
     if not isinstance(doc.data, dict) or "fitted" not in doc.data:
         return doc
-    from brink.fit.structural import apply_fitted
+    from brink.fit.icb_fit import apply_fitted
 
     data = apply_fitted(copy.deepcopy(doc.data), lambda path: _located(doc, path))
     return Document(data, doc.source, doc.locations, doc.overrides)
