@@ -101,6 +101,25 @@ def test_the_records_are_the_icb_rows_of_the_scenarios_challengers(shared_dir: P
     assert "ukraine-in-nato" in skipped and "fearon-1995" in skipped
 
 
+def test_a_challenger_that_backs_down_is_read_as_icb_s_defeat() -> None:
+    """Kargil under spe: Pakistan withdraws (challenger_concedes about 0.7), which ICB codes as its
+    defeat; the escalation read-out keeps the concession apart from a war lost, so it is added
+    back, and the four classes still sum to 1 (each ending counted once)."""
+    from brink.fit.scenarios import model_classes
+
+    out = run(load_scenario("kargil-1999"), 64, 0, solver="spe").to_json()["outcomes"]
+    p = {k: v["p"] for k, v in out.items()}
+    assert p["challenger_victory"] + p["challenger_defeat"] == pytest.approx(
+        p["target_concedes"] + p["war_decided"] + p["loss_of_control"], abs=1e-9)
+    classes = dict(zip(CLASSES, model_classes(out), strict=True))
+    assert classes["defeat"] == pytest.approx(p["challenger_defeat"] + p["challenger_concedes"], abs=1e-9)
+    assert classes["compromise"] == pytest.approx(p["settlement"], abs=1e-9)
+    assert max(classes, key=classes.__getitem__) == "defeat"
+    # a read-out that already counts the concession in challenger_defeat gets nothing added
+    held = {**out, "challenger_defeat": {"p": p["challenger_defeat"] + p["challenger_concedes"]}}
+    assert model_classes(held) == pytest.approx(model_classes(out), abs=1e-9)
+
+
 # --- the historical table under the default solver ---------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -360,8 +360,8 @@ def test_ukraine_tree_fits_under_the_height_cap() -> None:
     from brink.cli.analysis import load_evaluator
     from brink.drawing import PRUNE_REACH, TREE_HEIGHT_CAP, TREE_ROW_PX
 
-    model = load_evaluator("ukraine-2022", [], "auto", None, None).evaluator
-    game, sol = model.game(model.draw(0, 0, 50))  # type: ignore[attr-defined]
+    model = load_evaluator("ukraine-2022", [], "spe", None, None).evaluator
+    game, sol = model.game(model.draw(0, 0, 50))  # type: ignore[attr-defined]  # spe: the equilibrium tree
     reach = np.asarray(sol.reach).mean(axis=0)
     for fig in (game_tree_figure(game, sol), game.draw(reach=sol.reach, sample=None), game.draw()):
         spec = fig.to_plotly_json()

@@ -8,8 +8,8 @@ one of ICB's four outcomes for the challenger (:data:`brink.fit.icb.CLASSES`).
 
 **brink's prediction** is the scenario's Monte Carlo run (:func:`brink.runs.montecarlo.run`)
 read as the challenger's ICB outcome (:data:`CLASS_RULE`): victory = ``challenger_victory`` (a
-war won or the target conceding), defeat = ``challenger_defeat`` (a war lost or the challenger
-conceding), compromise = ``settlement``, stalemate = the rest (a stalemate, an undecided war or a
+war won or the target conceding), defeat = ``challenger_defeat`` (a war lost) plus the challenger's
+concession where the template keeps it apart (:func:`_concession_apart`), compromise = ``settlement``, stalemate = the rest (a stalemate, an undecided war or a
 loss of control, which ICB has no class for).  A template whose run has no
 ``challenger_victory``, ``challenger_defeat`` and ``settlement`` cannot be scored.
 
@@ -48,7 +48,8 @@ from brink.fit.icb import (
 
 __all__ = ["CLASS_RULE", "MODEL", "ScenarioCase", "model_classes", "scenario_backtest", "scenario_cases"]
 
-CLASS_RULE = ("victory = challenger_victory; defeat = challenger_defeat; compromise = settlement; "
+CLASS_RULE = ("victory = challenger_victory; defeat = challenger_defeat, with challenger_concedes where the "
+              "template keeps the concession apart (escalation); compromise = settlement; "
               "stalemate = 1 - the three (stalemate, undecided war, loss of control)")
 #: The name brink's own prediction is scored under.
 MODEL = "brink scenario"
@@ -67,6 +68,22 @@ class ScenarioCase:
     row: int | None
 
 
+def _concession_apart(outcomes: Mapping[str, Mapping[str, Any]], victory: float, defeat: float) -> float:
+    """``challenger_concedes`` where the run's ``challenger_defeat`` leaves it out, else 0.
+
+    Since issue 22 the escalation template's post-war game starts from the challenger's
+    concession as its own ending, so its ``challenger_victory`` and ``challenger_defeat`` are the
+    target's concession plus a war won, and a war lost: together exactly the fought endings and
+    the target's concession.  ICB codes a challenger that backs down as defeated, so the
+    concession is added back here; where ``challenger_defeat`` already holds it (the identity
+    does not hold) nothing is added."""
+    keys = ("challenger_concedes", "target_concedes", "war_decided", "loss_of_control")
+    if not all(k in outcomes for k in keys):
+        return 0.0
+    conceded, tc, wd, lc = (float(outcomes[k]["p"]) for k in keys)
+    return conceded if abs(victory + defeat - (tc + wd + lc)) <= 1e-6 else 0.0
+
+
 def model_classes(outcomes: Mapping[str, Mapping[str, Any]]) -> FloatArray:
     """A run's outcome probabilities as the challenger's four ICB classes, by :data:`CLASS_RULE`."""
     missing = [k for k in ("challenger_victory", "challenger_defeat", "settlement") if k not in outcomes]
@@ -74,6 +91,7 @@ def model_classes(outcomes: Mapping[str, Mapping[str, Any]]) -> FloatArray:
         raise InputError(f"the run has no {', '.join(missing)} outcome", fix="score scenarios of the escalation or crisis template")
     victory, defeat = float(outcomes["challenger_victory"]["p"]), float(outcomes["challenger_defeat"]["p"])
     compromise = float(outcomes["settlement"]["p"])
+    defeat += _concession_apart(outcomes, victory, defeat)
     probs = np.clip([victory, compromise, 1.0 - victory - defeat - compromise, defeat], 0.0, None)
     return np.asarray(probs / probs.sum(), dtype=np.float64)
 
