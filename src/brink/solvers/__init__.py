@@ -10,12 +10,15 @@ does:
   games with information sets: :func:`brink.solvers.qre.solve_qre`.
 * ``"qbi"``: logit QRE of a perfect-information game at a fixed lambda, in one backward
   pass (quantal backward induction; McKelvey & Palfrey 1998, Signorino 1999):
-  :func:`brink.solvers.qbi.solve_qbi`.  A behavioural model, never picked by ``"auto"``.
+  :func:`brink.solvers.qbi.solve_qbi`.  A behavioural model, never picked by ``"auto"`` on a bare game;
+  a model of an escalation scenario resolves ``"auto"`` to it at the lambda fitted on ICB (the
+  template's declared default, :func:`brink.solvers.registry.template_default`).
 * ``"pbe"``: the same agent logit QRE and its limit as ``"qre"``, by damped fixed-point
   iteration along a lambda path (flagged samples fall back to ``"qre"``):
   :func:`brink.solvers.pbe.solve_pbe`.  Never picked by ``"auto"``.
 * ``"auto"``: the first registered solver that accepts the game (``"spe"`` when every
-  personal information set is a singleton, else ``"qre"``).
+  personal information set is a singleton, else ``"qre"``), unless a scenario's template declares
+  its own default (:class:`brink.model.CrisisModel` resolves it).
 """
 
 from __future__ import annotations

@@ -274,7 +274,8 @@ register(
         lambda_default="its limit, an equilibrium",
     )
 )
-# after spe and qre: ``auto`` takes the first solver that accepts a game, so it never picks qbi
+# after spe and qre: ``auto`` takes the first solver that accepts a game, so the registry's rule never
+# picks qbi (a template may declare it as its default: template_default)
 register(
     SolverEntry(
         name="qbi",
