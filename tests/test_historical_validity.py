@@ -188,3 +188,29 @@ def test_the_balance_moves_who_prevails_under_the_default() -> None:
                    "sino-soviet-border-1969 +23.7)")
 def test_the_balance_moves_who_prevails_by_30_points_on_a_bundled_crisis() -> None:
     assert _balance_effect("georgia-2008").difference.mean >= 0.30
+
+
+@pytest.mark.shared
+def test_brink_backtest_bundled_scores_the_recorded_crises_and_lists_the_rest(
+    shared_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+    import sys
+
+    from brink.cli import main
+
+    def cli(*args: str) -> int:
+        monkeypatch.setattr(sys, "argv", ["brink", "backtest", *args])
+        try:
+            main()
+        except SystemExit as exc:
+            return int(exc.code or 0)
+        return 0
+
+    assert cli("--bundled", "--samples", "16", "--bootstrap", "2", "--shared", str(shared_dir), "--no-store",
+               "--json") == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {r["scenario"]: r["observed"] for r in out["scenarios"]} == RECORDS
+    assert "ukraine-in-nato" in out["skipped"] and "fearon-1995" in out["skipped"]
+    assert cli("--bundled", "--scenarios", str(tmp_path), "--no-store") != 0
+    assert "--bundled and --scenarios" in capsys.readouterr().err
