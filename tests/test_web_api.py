@@ -503,7 +503,7 @@ def test_a_whatif_and_a_run_use_the_solver_and_lambda_asked_for() -> None:
     from brink.web.whatif import WhatIf
 
     with TestClient(make_app()) as c:
-        spe = c.post("/api/whatif", json=full({"scenario": "ukraine-2022", "samples": 200})).json()
+        spe = c.post("/api/whatif", json=full({"scenario": "ukraine-2022", "samples": 200, "solver": "spe"})).json()
         qbi = c.post("/api/whatif", json=full({"scenario": "ukraine-2022", "samples": 200, "solver": "qbi", "lam": 3})).json()
         job = c.post("/api/runs", json=full({"scenario": "ukraine-2022", "samples": 200, "solver": "qbi", "lam": 3})).json()
         done = wait_job(c.app, job["id"], 120)
@@ -722,7 +722,7 @@ def test_outcomes_offered_are_those_that_vary_on_the_draw() -> None:
     ref = {"solver": "auto", "lam": None, "seed": 4, "samples": 128}
     with TestClient(make_app()) as c:
         exchange = c.post("/api/outcomes", json={**ref, "scenario": SCENARIO}).json()
-        escalation = c.post("/api/outcomes", json={**ref, "scenario": "ukraine-2022"}).json()
+        escalation = c.post("/api/outcomes", json={**ref, "scenario": "ukraine-2022", "solver": "spe"}).json()
     model = CrisisModel(load_scenario(SCENARIO))
     ev = model.evaluate(model.draw(4, 0, 128))
     ok = ~np.asarray(ev.failed, dtype=bool)
