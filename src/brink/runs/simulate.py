@@ -452,6 +452,7 @@ def simulate(
     chunk, crisis.memory = _plan_chunks(crisis, None, samples, chunk_size, budget)
     reduce = month_sums_and_samples if store is not None else month_sums
     tasks = [Chunk(model, a, min(a + chunk, samples), reduce, seed=seed) for a in range(0, samples, chunk)]
+    solver, lam = crisis.solver, crisis.lam  # "auto" as resolved (the escalation template: qbi, fitted lambda)
     result = SimulationResult(scenario.name, samples, seed, solver, horizon, ending, lam=lam)
     run_id = None
     if store is not None:
