@@ -181,15 +181,12 @@ def resolve(name: str, perfect_information: bool) -> SolverEntry:
 
 
 def _icb_lambda() -> tuple[float, str]:
-    """The point estimate of the stored ICB fit's lambda, as
-    :func:`brink.fit.structural.fitted_lambda` computed it when the fit was written (its
-    ``lambda.estimate``; read from the file, since :mod:`brink.fit.structural` solves
-    through :mod:`brink.model`, which resolves ``auto`` here)."""
-    import json
-    from importlib import resources
+    """The point estimate of :func:`brink.fit.icb_fit.fitted_lambda` on the stored ICB fit
+    (re-exported by :mod:`brink.fit.structural`; :mod:`brink.fit.icb_fit` imports no model, so
+    resolving ``auto`` here makes no import cycle through :mod:`brink.model`)."""
+    from brink.fit.icb_fit import fitted_lambda
 
-    fit = json.loads(resources.files("brink.data").joinpath("icb_fit.json").read_text(encoding="utf-8"))
-    return float(fit["lambda"]["estimate"]), "fitted on ICB"
+    return fitted_lambda()[0], "fitted on ICB"
 
 
 #: Where a template's default logit precision comes from, by the name its
