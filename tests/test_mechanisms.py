@@ -245,7 +245,7 @@ def test_m2_and_m7_cores_run_in_the_template(monkeypatch: pytest.MonkeyPatch) ->
     from brink.mechanisms import alliances, partners
 
     monkeypatch.setattr(partners, "support_core", lambda won, *args, **kw: np.zeros_like(won))
-    assert np.all(_outcomes()["partners_abandon"] == 1.0)
+    np.testing.assert_allclose(_outcomes()["partners_abandon"], 1.0, rtol=0, atol=1e-15)  # one minus the mean over months
     monkeypatch.undo()
     plain = _outcomes("ukraine-in-nato-exchange", 600)
     core = alliances.commitment_costs_core
