@@ -121,7 +121,7 @@ def _print(result: SimulationResult, console: Console) -> None:
     from rich.table import Table
 
     fixed = f"fixed: {result.ending}" if result.ending is not None else "drawn from the crisis equilibrium"
-    lam = f", lambda {result.lam}" if result.lam is not None else ""
+    lam = f", lambda {result.lam:.3g}" if result.lam is not None else ""
     console.print(
         f"{result.scenario}: {result.samples:,} samples, seed {result.seed}, solver {result.solver}{lam}, "
         f"{result.months} months, crisis ending {fixed}",
