@@ -1,9 +1,10 @@
-"""Every bundled scenario still gives brink 0.1.0's numbers.
+"""brink 0.1.0's numbers (``fixtures/numbers_0.1.0.json``, commit 6a65389: ``brink run NAME
+--samples 20000 --seed S --json --no-store``, seeds 0-2) are still given wherever no later
+version lists a change.
 
-``fixtures/numbers_0.1.0.json`` holds the outcome probabilities and metric means that
-0.1.0 (commit 6a65389) printed for ``brink run NAME --samples 20000 --seed S --json`` with
-seeds 0-2.  Refactors must not move them; an intended change is listed in CHANGELOG.md
-with its before/after figures and the fixture regenerated with it.
+The scenarios are run once, against 0.4.0's fixture, by ``tests/test_numbers.py``; this file
+checks the fixtures' lineage: a 0.1.0 scenario that 0.4.0 does not list as changed
+(:data:`test_numbers.CHANGED_SINCE_020`) gives 0.1.0's numbers to the last bit.
 """
 
 from __future__ import annotations
@@ -13,38 +14,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from brink.runs import run
-from brink.scenario import load_scenario
+from test_numbers import CHANGED_SINCE_020, RUNS
 
 FIXTURE = Path(__file__).parent / "fixtures" / "numbers_0.1.0.json"
-RUNS: dict[str, dict[str, Any]] = json.loads(FIXTURE.read_text())["runs"]
-#: Scenarios whose 60,000 samples take minutes: only seed 0 runs outside the slow tier.
-HEAVY = {"fearon-1995"}
+V010: dict[str, dict[str, Any]] = json.loads(FIXTURE.read_text())["runs"]
 #: 0.1.0 names whose single-exchange version is now bundled under another name.
 RENAMED = {n: f"{n}-exchange" for n in ("ukraine-2022", "ukraine-in-nato", "cuban-missile-crisis-1962", "july-1914")}
-CASES = [
-    pytest.param(name, int(seed), marks=[pytest.mark.slow] if name in HEAVY and seed != "0" else [])
-    for name in sorted(RUNS)
-    for seed in sorted(RUNS[name])
-]
 
 
-@pytest.mark.parametrize(("name", "seed"), CASES)
-def test_bundled_scenario_numbers_equal_010(name: str, seed: int) -> None:
-    expected = RUNS[name][str(seed)]
-    result = run(load_scenario(RENAMED.get(name, name)), samples=20_000, seed=seed).to_json()
-    assert result["failed"] == expected["failed"]
-    outcomes = {k: v["p"] for k, v in result["outcomes"].items()}
-    metrics = {k: v["mean"] for k, v in result["metrics"].items()}
-    assert outcomes == expected["outcomes"]
-    assert metrics == expected["metrics"]
-
-
-def test_fixture_covers_every_bundled_scenario_of_010() -> None:
-    from brink.scenario import bundled_scenarios, load_scenario
-
-    old = {RENAMED.get(n, n) for n in RUNS}
-    assert old <= set(bundled_scenarios())
-    assert {n for n in bundled_scenarios() if load_scenario(n).template in ("crisis", "fearon-1995", "deterrence-rudimentary", "tripartite-crisis")} <= old
-    assert all(set(seeds) == {"0", "1", "2"} for seeds in RUNS.values())
+@pytest.mark.parametrize("name", sorted(V010))
+def test_numbers_of_010_stand_unless_a_later_version_changed_them(name: str) -> None:
+    now = RENAMED.get(name, name)
+    assert now in RUNS, f"{name} (now {now}) is no longer bundled"
+    if now in CHANGED_SINCE_020:
+        assert RUNS[now] != V010[name]
+        return
+    assert RUNS[now] == V010[name]
