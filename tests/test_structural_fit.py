@@ -108,21 +108,19 @@ def _recovery(replications: int, n: int, nuclear: float = 0.07, start: np.ndarra
 
 
 def test_recovery_quick() -> None:
-    """5 replications of 200 crises (20% nuclear dyads, so that each replication has some; the
-    search started at the truth to save time): at least 80% of the 35 intervals cover the truth
+    """3 replications of 200 crises (20% nuclear dyads, so that each replication has some; the
+    search started at the truth to save time): at least 80% of the 21 intervals cover the truth
     (the slow test asks 90% of 50 replications of 2,000, searched from :data:`START`)."""
-    hits = _recovery(5, 200, nuclear=0.2, start=TRUE)
+    hits = _recovery(3, 200, nuclear=0.2, start=TRUE)
     assert hits.mean() >= 0.8, hits
 
 
 @pytest.mark.slow
-def test_recovery_400_crises_8_replications() -> None:
-    """The recovery study CI can afford: 8 replications of 400 crises (20% nuclear dyads), each
-    searched from the truth, run on every core: at least 85% of the 56 intervals cover the truth
+def test_recovery_300_crises_6_replications() -> None:
+    """The recovery study CI can afford: 6 replications of 300 crises (20% nuclear dyads), each
+    searched from the truth, run on every core: at least 85% of the 42 intervals cover the truth
     (expected 95%; the full study below asks 90% per parameter of 50 replications of 2,000)."""
-    import os
-
-    hits = _recovery(8, 400, nuclear=0.2, start=TRUE, workers=os.cpu_count() or 1)
+    hits = _recovery(6, 300, nuclear=0.2, start=TRUE, workers=os.cpu_count() or 1)
     assert hits.mean() >= 0.85, hits
 
 
