@@ -177,6 +177,7 @@ def test_stored_fit_is_complete_and_round_trips() -> None:
 def fitted_scenario(cap_c: float, cap_t: float, **extra: Any) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(json.dumps(S.GENERIC_CRISIS))
     data["fitted"] = "icb"
+    data["as_of"] = "2021-01-01"  # after the last fitted crisis: the whole fit, not a vintage
     del data["crisis"]["balance"]
     del data["costs"]
     data["actors"]["C"]["capability"] = cap_c
@@ -216,6 +217,62 @@ def test_fitted_icb_priors_are_recomputed_from_the_stored_fit() -> None:
         assert "not identified" in sc.sources["fit:icb"]
 
 
+def test_vintage_rule() -> None:
+    """A scenario takes the fit on the crises before its year: the whole fit when every fitted
+    crisis is in its past, else the latest vintage not after its year."""
+    assert icb_fit.vintage_for("", 2017) is None
+    assert icb_fit.vintage_for("2022-10-01", 2017) is None
+    assert icb_fit.vintage_for("2017-06-01", 2017) == 2015  # crises of 2017 are not all in its past
+    assert icb_fit.vintage_for("1962-10-22", 2017) == 1960
+    assert icb_fit.vintage_for("1960-01-01", 2017) == 1960
+    assert icb_fit.vintage_for("1959-12-31", 2017) == 1955
+    with pytest.raises(ValueError, match="1918"):
+        icb_fit.vintage_for("1914-07-23", 2017)
+    with pytest.raises(ValueError, match="not an ISO date"):
+        icb_fit.vintage_for("July 1914", 2017)
+
+
+def test_stored_vintages_are_fits_on_the_crises_before_their_year() -> None:
+    d = stored()
+    assert list(d["vintages"]) == [str(v) for v in icb_fit.VINTAGES]
+    ns = [d["vintages"][str(v)]["n"] for v in icb_fit.VINTAGES]
+    assert ns == sorted(ns) and ns[-1] < d["n"] and ns[0] > 0
+    for v in icb_fit.VINTAGES:
+        vint = d["vintages"][str(v)]
+        assert vint["before"] == v and vint["years"][1] < v and vint["n"] == sum(vint["endings"].values())
+        fit = S.load_fit(vintage=v)
+        assert fit.n == vint["n"] and fit.estimate == pytest.approx(vint["estimate"])
+    with pytest.raises(Exception, match="no vintage 1931"):
+        S.load_fit(vintage=1931)
+
+
+@pytest.mark.parametrize(("as_of", "vintage"), [("1962-10-22", 1960), ("1999-05-15", 1995), ("2021-01-01", None)])
+def test_fitted_icb_takes_the_vintage_of_the_scenario_date(as_of: str, vintage: int | None) -> None:
+    """The balance's prior is recomputed from the vintage the date names (or the whole fit)."""
+    fit = S.load_fit(vintage=vintage)
+    cap_c, cap_t = 0.05, 0.03
+    sc = scenario_from_data(fitted_scenario(cap_c, cap_t, as_of=as_of))
+    x = np.array([0, 0, 0, 0, 1.0, math.log(cap_c / cap_t), 0])
+    idx = np.array([4, 5])
+    mu = float(x @ fit.estimate)
+    sd = math.sqrt(float(x[idx] @ fit.covariance[np.ix_(idx, idx)] @ x[idx]))
+    source = sc.sources["fit:icb"]
+    assert (f"vintage {vintage}" in source) if vintage else ("vintage" not in source)
+    if fit.identified()["balance.const"] and fit.identified()["balance.log_ratio"]:
+        spec = str(sc.parameters.distributions[f"parameters.{icb_fit.BALANCE_PARAMETER}"].spec)
+        assert [float(v) for v in spec[spec.index("(") + 1:-1].split(",")] == pytest.approx([mu, sd], rel=1e-5)
+    else:
+        assert "not identified" in source
+
+
+def test_fitted_icb_refuses_a_date_before_the_data() -> None:
+    from brink.errors import InputError
+
+    with pytest.raises(InputError, match="1918") as exc:
+        scenario_from_data(fitted_scenario(0.05, 0.03, as_of="1914-07-23"))
+    assert "as_of" in str(exc.value)
+
+
 def test_fitted_icb_refuses_what_it_cannot_fill() -> None:
     from brink.errors import InputError
 
@@ -225,11 +282,24 @@ def test_fitted_icb_refuses_what_it_cannot_fill() -> None:
         scenario_from_data(data)
     with pytest.raises(InputError, match="fitted: icb"):
         scenario_from_data(fitted_scenario(0.02, 0.08, fitted="mid"))
-    data = fitted_scenario(0.02, 0.08)
-    data["crisis"]["balance"] = 0.4
-    if S.load_fit().identified()["balance.const"]:
-        with pytest.raises(InputError, match=r"crisis\.balance is written"):
-            scenario_from_data(data)
+
+
+def test_a_written_value_is_the_fallback_where_the_vintage_does_not_identify_it() -> None:
+    """The file's balance is kept where the fit (its vintage) does not identify the balance and
+    replaced, with the replacement named in the source entry, where it does."""
+    for as_of, vintage in (("1961-06-05", 1960), ("2021-01-01", None)):
+        data = fitted_scenario(0.02, 0.08, as_of=as_of)
+        data["crisis"]["balance"] = 0.4
+        data["provenance"]["crisis.balance"] = "assumption: a judgement"
+        sc = scenario_from_data(data)
+        known = S.load_fit(vintage=vintage).identified()
+        if known["balance.const"] and known["balance.log_ratio"]:
+            assert sc.provenance["crisis.balance"] == "fit:icb"
+            assert "replaced the file's fallback for crisis.balance (written 0.4)" in sc.sources["fit:icb"]
+        else:
+            assert sc.provenance["crisis.balance"] == "assumption: a judgement"
+            assert "kept as written: " in sc.sources["fit:icb"] and "crisis.balance" in sc.sources["fit:icb"]
+            assert float(sc.crisis.balance.root) == 0.4  # type: ignore[attr-defined]
 
 
 def test_structural_predictor_sums_to_the_four_outcomes() -> None:
@@ -318,3 +388,14 @@ def test_fitted_icb_reads_the_covariates_from_data_fills(shared_dir: Any, monkey
     ratio = math.log(float(cap_r.root) / float(cap_u.root))  # type: ignore[union-attr]
     assert f"log power ratio {ratio:.3f}" in sc.sources["fit:icb"]
     assert "nuclear dyad False" in sc.sources["fit:icb"]
+
+
+def test_a_value_set_on_the_command_line_is_never_replaced_by_the_fit() -> None:
+    """``--set crisis.balance=0.1`` on a scenario with ``fitted: icb`` runs at 0.1, and the
+    source entry says the fit did not set it."""
+    from brink.scenario import load_scenario
+
+    sc = load_scenario("crimea-2014", ["crisis.balance=0.1"])
+    assert float(sc.crisis.balance.root) == 0.1  # type: ignore[attr-defined]
+    assert "set by --set, not by the fit: crisis.balance" in sc.sources["fit:icb"]
+    assert load_scenario("crimea-2014").provenance["crisis.balance"] == "fit:icb"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -38,12 +38,14 @@ __all__ = [
     "PARAMETERS",
     "ROUNDS",
     "START",
+    "VINTAGES",
     "StructuralFit",
     "apply_fitted",
     "fitted_lambda",
     "fitted_priors",
     "load_fit",
     "log_ratio_of",
+    "vintage_for",
 ]
 
 #: Rounds of the generic crisis.
@@ -110,6 +112,11 @@ BOUNDS: tuple[tuple[float, float], ...] = ((-6.0, 6.0), (-6.0, 6.0), (-8.0, 4.0)
                                            (-8.0, 8.0), (-8.0, 4.0))
 #: The fit's file format version.
 FIT_VERSION = 1
+#: The vintages of the fit (``vintages`` in the fit's file): each is the same fit on the
+#: challengers of the crises triggered before that year only, so that a scenario dated in the
+#: past takes only what was known before its date (:func:`vintage_for`).  Every five years:
+#: a crisis of 1999 takes the fit on 1918-1994, losing at most four years of crises.
+VINTAGES: tuple[int, ...] = tuple(range(1930, 2016, 5))
 _FIT_FILE = "icb_fit.json"
 _BALANCE_CLIP = 1e-3
 
@@ -207,9 +214,10 @@ _CORE = frozenset({"model", "version", "parameters", "estimate", "covariance", "
                    "condition_number", "rounds", "generic_crisis"})
 
 
-def load_fit(path: Path | str | None = None) -> StructuralFit:
+def load_fit(path: Path | str | None = None, vintage: int | None = None) -> StructuralFit:
     """The stored fit (default: the committed ``brink/data/icb_fit.json``, made by
-    ``scripts/derive_icb_fit.py``)."""
+    ``scripts/derive_icb_fit.py``); with ``vintage``, the fit on the crises triggered before
+    that year (one of :data:`VINTAGES`, stored in the same file)."""
     if path is None:
         text = resources.files("brink.data").joinpath(_FIT_FILE).read_text(encoding="utf-8")
         where = f"brink/data/{_FIT_FILE}"
@@ -224,7 +232,34 @@ def load_fit(path: Path | str | None = None) -> StructuralFit:
         raise InputError(f"the fit has version {d.get('version')!r} and parameters {d.get('parameters')!r}, not "
                          f"version {FIT_VERSION} with {list(PARAMETERS)}", where,
                          "regenerate it with scripts/derive_icb_fit.py")
-    return StructuralFit.from_json(d)
+    if vintage is None:
+        return StructuralFit.from_json(d)
+    stored = d.get("vintages", {})
+    if str(vintage) not in stored:
+        raise InputError(f"the fit has no vintage {vintage} (it has {', '.join(stored) or 'none'})", where,
+                         f"use one of {', '.join(map(str, VINTAGES))}, or regenerate it with scripts/derive_icb_fit.py")
+    return StructuralFit.from_json({**stored[str(vintage)], "parameters": d["parameters"]})
+
+
+def vintage_for(as_of: str, last_year: int) -> int | None:
+    """The vintage of the fit a scenario dated ``as_of`` (ISO date) takes: ``None`` (the whole
+    fit) for a scenario without a date or dated after ``last_year``, the last year of the
+    fitted crises (every one of them is then in its past); else the latest of :data:`VINTAGES`
+    not after its year, so that no crisis triggered in or after that year enters its numbers.
+    Raises ``ValueError`` for a date before the first vintage or one that is not a date."""
+    if not as_of:
+        return None
+    try:
+        year = int(str(as_of)[:4])
+    except ValueError:
+        raise ValueError(f"as_of {as_of!r} is not an ISO date") from None
+    if year > last_year:
+        return None
+    earlier = [v for v in VINTAGES if v <= year]
+    if not earlier:
+        raise ValueError(f"ICB's crises begin in 1918: no vintage of the fit is dated {year} or earlier "
+                         f"(the first is {VINTAGES[0]})")
+    return earlier[-1]
 
 
 def _lambda_interval(fit: StructuralFit, nuclear_dyad: float) -> tuple[float, float, float]:
@@ -279,20 +314,25 @@ def _number(x: Any) -> float | None:
     return float(x) if isinstance(x, int | float) and not isinstance(x, bool) else None
 
 
-def apply_fitted(data: dict[str, Any], locate: Any) -> dict[str, Any]:
+def apply_fitted(data: dict[str, Any], locate: Any, given: Collection[str] = ()) -> dict[str, Any]:
     """``fitted: icb`` in an escalation scenario (issue 23, item 4): the game parameters the
     structural fit identifies, for the scenario's covariates, as distributions with provenance
     ``fit:icb``.
 
     The covariates: the log power ratio of the challenger and the target from their
     ``capability`` (written, or filled by ``from_data:`` for the year, which runs first) and
-    whether both have warheads (a nuclear dyad).  For each of :data:`FITTED_PATHS` that the
+    whether both have warheads (a nuclear dyad).  The fit is the vintage of the scenario's
+    ``as_of`` (:func:`vintage_for`): only crises triggered before the scenario's year, so that
+    a past crisis never takes a number from its own outcome or a later one.  For each of :data:`FITTED_PATHS` that the
     fit identifies (:meth:`StructuralFit.identified`) the scenario gets the normal
     approximation of the posterior (:func:`fitted_priors`): ``costs.*`` as ``lognormal(mu,
     sigma)`` and ``crisis.balance`` as ``sigmoid(fit_icb_balance)`` with the user parameter
     ``fit_icb_balance: normal(mu, sigma)``.  A parameter the fit does not identify keeps the
-    scenario's judgement, and the source entry names it.  A path the file writes itself and the
-    fit would set is an error (remove one of the two).  ``locate(path)`` gives a located
+    scenario's judgement (what the file writes, else the template's default), and the source
+    entry names it.  What the file writes for a path the fit identifies is its fallback: the
+    fit replaces it, and the source entry names what it replaced (so one file can be run with
+    any vintage of the fit).  A path in ``given`` (set by ``--set``) is the user's choice and
+    is never replaced.  ``locate(path)`` gives a located
     ``where`` for messages; ``data`` is changed and returned (without ``fitted``).
     """
     value = data.pop("fitted")
@@ -321,23 +361,33 @@ def apply_fitted(data: dict[str, Any], locate: Any) -> dict[str, Any]:
         armed.append(isinstance(nuclear, dict) and any(
             isinstance(v, str) or ((_number(v) or 0) > 0) for k, v in nuclear.items()
             if k in ("strategic", "non_strategic")))
-    fit = load_fit()
+    whole = load_fit()
+    try:
+        vintage = vintage_for(str(data.get("as_of") or ""), int(whole.extra.get("years", [0, 9999])[1]))
+    except ValueError as exc:
+        raise InputError(f"fitted: icb takes the fit on the crises before the scenario's date: {exc}",
+                         locate(["as_of"]), "write the crisis's parameters yourself and remove fitted: icb") from None
+    fit = whole if vintage is None else load_fit(vintage=vintage)
     ratio = float(log_ratio_of(np.asarray([caps[0] / (caps[0] + caps[1])]))[0])
     priors = fitted_priors(ratio, armed[0] and armed[1], fit)
     provenance = data.setdefault("provenance", {})
     kept: list[str] = []
+    replaced: list[str] = []
+    chosen: list[str] = []
     for path in FITTED_PATHS:
         section, key = path.split(".")
         block = data.setdefault(section, {})
         if not isinstance(block, dict):
             raise InputError(f"{section} must be a mapping", locate([section]), f"write {section}: {{...}}")
         prior = priors[path]
+        if path in given:
+            chosen.append(path)
+            continue
         if not prior["identified"]:
             kept.append(path)
             continue
         if key in block:
-            raise InputError(f"{path} is written in the scenario, and fitted: icb sets it from the fit",
-                             locate([section, key]), f"remove {path} to take the fitted value, or remove fitted: icb")
+            replaced.append(f"{path} (written {block[key]!r})")
         if prior["link"] == "exp":
             block[key] = f"lognormal({prior['mu']:.6g}, {prior['sigma']:.6g})"
         else:
@@ -348,9 +398,15 @@ def apply_fitted(data: dict[str, Any], locate: Any) -> dict[str, Any]:
         provenance[path] = FITTED_SOURCE
     data.setdefault("sources", {})[FITTED_SOURCE] = (
         "brink's structural fit of the escalation game to ICB v14 challengers (brink/data/icb_fit.json, "
-        f"docs/icb-fit.md) for log power ratio {ratio:.3f} and nuclear dyad {armed[0] and armed[1]}; normal "
+        "docs/icb-fit.md), " + (f"the {fit.n} challengers of crises triggered by {int(whole.extra['years'][1])}"
+                                 if vintage is None else
+                                 f"vintage {vintage}: the {fit.n} challengers of crises triggered before {vintage}, "
+                                 "the scenario's past") +
+        f", for log power ratio {ratio:.3f} and nuclear dyad {armed[0] and armed[1]}; normal "
         "approximation of the posterior" + (f"; not identified by the fit, kept as written: {', '.join(kept)}"
-                                            if kept else ""))
+                                            if kept else "")
+        + (f"; the fit replaced the file's fallback for {', '.join(replaced)}" if replaced else "")
+        + (f"; set by --set, not by the fit: {', '.join(chosen)}" if chosen else ""))
     return data
 
 

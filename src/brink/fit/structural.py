@@ -279,12 +279,14 @@ def fit_structural(
     eig = np.linalg.eigvalsh(hess) if len(free) else np.zeros(0)
     cov = np.full((len(theta), len(theta)), math.nan)
     if len(free):
-        if eig.min() > 0:
-            sub = np.linalg.inv(hess)
-        else:
+        try:
+            sub = np.linalg.inv(hess) if eig.min() > 0 else None
+        except np.linalg.LinAlgError:  # positive to rounding, singular to LAPACK: a flat direction
+            sub = None
+        if sub is None:
             sub = np.linalg.pinv(hess)
-            flat = np.linalg.eigh(hess)[1][:, eig <= 0]
-            for k in np.flatnonzero(np.abs(flat).max(axis=1) > 0.3):
+            flat = np.linalg.eigh(hess)[1][:, eig <= max(float(eig.max()), 0.0) * 1e-12]
+            for k in np.flatnonzero(np.abs(flat).max(axis=1, initial=0.0) > 0.3):
                 sub[k, k] = math.inf
         cov[np.ix_(free, free)] = sub
     return StructuralFit(
@@ -372,21 +374,41 @@ def data_checksum(shared: Path) -> dict[str, str]:
     return out
 
 
-def fit_icb(shared: Path | None = None, before: int | None = None) -> dict[str, Any]:
+#: What a vintage of the fit leaves out of :meth:`StructuralFit.to_json` (the whole fit has it).
+_NOT_IN_VINTAGE = frozenset({"model", "version", "parameters", "generic_crisis", "rounds", "table"})
+
+
+def fit_icb(shared: Path | None = None, before: int | None = None, vintages: Sequence[int] = ()) -> dict[str, Any]:
     """The whole fit as :func:`load_fit` reads it: the structural fit on the ICB challengers
     (those of crises triggered before ``before`` only, if given), the comparison with the
-    multinomial logit, the loss-of-control bound, the data's checksums and brink's version."""
+    multinomial logit, the loss-of-control bound, the data's checksums and brink's version;
+    with ``vintages`` (years, e.g. :data:`brink.fit.icb_fit.VINTAGES`) also the fit on the
+    crises triggered before each of them (``vintages``: estimate, covariance, identification,
+    cases, years and lambda), which ``fitted: icb`` takes for a scenario dated in the past."""
     from brink import __version__
     from brink.history.crises import default_shared
     from brink.history.icb import icb_table
 
     folder = shared if shared is not None else default_shared()
     table = icb_table(folder)
-    data = structural_data(table)
-    if before is not None:
-        data = data.subset(data.year < before)
+    everything = structural_data(table)
+    data = everything if before is None else everything.subset(everything.year < before)
     fit = fit_structural(data)
     lam, lo, hi = fitted_lambda(fit, nuclear_dyad=False)
+    older: dict[str, Any] = {}
+    for year in vintages:
+        part = everything.subset(everything.year < year)
+        if part.cases == 0:
+            raise InputError(f"no ICB crisis was triggered before {year}", "vintages", "choose later years")
+        v = fit_structural(part)
+        older[str(year)] = {key: None if isinstance(value, float) and not math.isfinite(value) else value
+                            for key, value in v.to_json().items() if key not in _NOT_IN_VINTAGE} | {
+            "before": year, "years": [int(part.year.min()), int(part.year.max())],
+            "crises": len(np.unique(part.crisno)),
+            "endings": {name: int(c) for name, c in zip(ENDINGS, np.bincount(part.ending, minlength=len(ENDINGS)),
+                                                         strict=True)},
+            "lambda": {key: x if math.isfinite(x) else None  # no interval where lambda is not identified
+                       for key, x in zip(("estimate", "ci95_low", "ci95_high"), fitted_lambda(v), strict=True)}}
     return {
         **fit.to_json(),
         "source": "International Crisis Behavior v14 (Brecher, Wilkenfeld, Beardsley, James & Quinn 2021), "
@@ -398,6 +420,7 @@ def fit_icb(shared: Path | None = None, before: int | None = None) -> dict[str, 
         "covariates": COVARIATES,
         "lambda": {"estimate": lam, "ci95_low": lo, "ci95_high": hi, "nuclear_dyad": list(fitted_lambda(fit, nuclear_dyad=True))},
         "comparison": compare(fit, data), "loss_of_control": loss_of_control_bound(table),
+        **({"vintages": older} if older else {}),
     }
 
 

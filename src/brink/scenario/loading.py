@@ -384,15 +384,25 @@ def fill_from_data(doc: Document) -> Document:
     return Document(data, doc.source, doc.locations, doc.overrides)
 
 
+def _set_paths(doc: Document) -> frozenset[str]:
+    """The dotted paths a ``--set`` wrote, with every path below them (``crisis`` covers
+    ``crisis.balance``)."""
+    from brink.fit.icb_fit import FITTED_PATHS
+
+    written = {".".join(map(str, key)) for key in doc.overrides}
+    return frozenset(p for p in FITTED_PATHS if any(p == w or p.startswith(w + ".") for w in written))
+
+
 def fill_fitted(doc: Document) -> Document:
     """``fitted: icb``: the escalation game's parameters from brink's structural fit to ICB
     (issue 23; :func:`brink.fit.icb_fit.apply_fitted`), after ``from_data`` has filled the
-    covariates.  A document without ``fitted`` is returned as it is."""
+    covariates.  A path set with ``--set`` stays as set.  A document without ``fitted`` is
+    returned as it is."""
     if not isinstance(doc.data, dict) or "fitted" not in doc.data:
         return doc
     from brink.fit.icb_fit import apply_fitted
 
-    data = apply_fitted(copy.deepcopy(doc.data), lambda path: _located(doc, path))
+    data = apply_fitted(copy.deepcopy(doc.data), lambda path: _located(doc, path), given=_set_paths(doc))
     return Document(data, doc.source, doc.locations, doc.overrides)
 
 
