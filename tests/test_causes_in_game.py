@@ -176,7 +176,22 @@ def test_the_defender_can_act_against_a_fait_accompli() -> None:
     with_ = _mean("georgia-2008", "challenger_prevails")
     assert with_ < without - 0.02
     assert _mean("georgia-2008", "defender_intervenes", solver="qbi") > 0.1
-    assert _mean("georgia-2008", "defender_intervenes", ("process.interventions=[]",), "qbi") == 0.0
+    assert "defender_intervenes" not in _outcomes("georgia-2008", ("process.interventions=[]",))
+
+
+def _outcomes(name: str, settings_: tuple[str, ...] = ()) -> set[str]:
+    model = CrisisModel(load_scenario(name, settings_), solver="spe")
+    return set(model.evaluate(model.draw(0, 0, 4)).outcomes)
+
+
+def test_a_move_the_tree_lacks_is_not_reported() -> None:
+    """A move no terminal of the scenario's tree has is left out of the outcomes, not shown at 0
+    as if it had been weighed and refused: ukraine-2022's ladder has no conventional rung above
+    hold-conventional, so Ukraine cannot counter-attack there; switching the move off removes
+    it on Kargil, where it exists."""
+    assert "target_counter_attacks" not in _outcomes("ukraine-2022")
+    assert "target_counter_attacks" in _outcomes("kargil-1999")
+    assert "target_counter_attacks" not in _outcomes("kargil-1999", ("process.counter_attack=false",))
 
 
 def test_the_target_can_counter_attack() -> None:

@@ -97,8 +97,11 @@ def _tally(st: Structure) -> Tally:
     for resp, name in RESPONSE_OUTCOMES.items():
         cols[name] = ((t.answered >> rank[resp]) & 1).astype(float)
     cols["defender_responds"] = ((t.answered & ~1) > 0).astype(float)
-    cols["defender_intervenes"] = t.intervened.astype(float)
-    cols["target_counter_attacks"] = t.countered.astype(float)
+    # a move the scenario's tree does not have is not reported (at 0 it would read as a choice)
+    if t.intervened.any():
+        cols["defender_intervenes"] = t.intervened.astype(float)
+    if t.countered.any():
+        cols["target_counter_attacks"] = t.countered.astype(float)
     for j, (rung, _) in enumerate(st.rungs):
         cols[f"rung.{rung}"] = (t.top == j).astype(float)
     for d in st.declarations:  # a declaration fixed by the scenario is an input, not an outcome
