@@ -355,6 +355,23 @@ def continuation(
                         prevails=out[1])
 
 
+def _undecided_continuation(
+    base: FloatArray, trend: FloatArray, horizon: int, kahn: FloatArray, nuclear: IndexArray, answered: IndexArray,
+    effects: dict[str, FloatArray], coercion: FloatArray, decisiveness: FloatArray, delta: FloatArray,
+    undecided: NDArray[np.bool_],
+) -> Continuation:
+    """:func:`continuation` in the columns ``undecided`` only, 0 in the others: it is elementwise,
+    so those columns are the same bit for bit, at the cost of the undecided classes alone."""
+    cols = np.flatnonzero(undecided)
+    part = continuation(base, trend, horizon, kahn[cols], nuclear[cols], answered[cols], effects, coercion,
+                        decisiveness, delta)
+    shape = (base.shape[0], undecided.shape[0])
+    full = {name: np.zeros(shape) for name in ("won", "kept", "rounds", "prevails")}
+    for name, x in full.items():
+        x[:, cols] = getattr(part, name)
+    return Continuation(**full)
+
+
 def chance_probabilities(scenario: EscalationScenario, params: Params, sk: Skeleton) -> FloatArray:
     """``(S, edges)`` chance probabilities: the types' priors and every fight's three edges.
 
@@ -500,9 +517,10 @@ def prepare(scenario: EscalationScenario, params: Params, sk: Skeleton) -> Quant
     lot[:, :, SETTLEMENT] = settled.astype(float)[None, :]
     delta = v("process.discount")
     # a war undecided at the horizon is worth its continuation, not a fixed share
-    cont = continuation(balance, v("process.trend"), R, t.end_kahn[rep],
-                        nuclear_end[rep], t.answered[rep], effects, v("crisis.nuclear_coercion"),
-                        v("process.decisiveness"), delta)
+    # (only the classes undecided at the horizon read it: the others' columns stay 0)
+    cont = _undecided_continuation(balance, v("process.trend"), R, t.end_kahn[rep], nuclear_end[rep],
+                                   t.answered[rep], effects, v("crisis.nuclear_coercion"), v("process.decisiveness"),
+                                   delta, undecided)
     decided_share = np.where(fought, pi, 0.0) + (ending == T_CONCEDES) + (ending == SETTLE) * share
     won = np.where(undecided, cont.won, decided_share)
     kept = np.where(undecided, cont.kept, 1.0 - decided_share)
