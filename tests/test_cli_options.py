@@ -263,3 +263,16 @@ def test_lambda_with_qre_runs_and_differs_from_spe() -> None:
     p = {k: v["p"] for k, v in qre["outcomes"].items()}
     assert all(0.0 <= x <= 1.0 for x in p.values())
     assert p != {k: v["p"] for k, v in spe["outcomes"].items()}
+
+
+def test_lambda_alone_sets_the_precision_of_a_template_s_default_solver() -> None:
+    """On an escalation scenario ``auto`` is qbi at the fitted lambda; ``--lambda L`` alone runs
+    that solver at L, with the numbers of ``--solver qbi --lambda L`` and the headline saying
+    the lambda was given (on a template whose ``auto`` is spe the test above refuses it)."""
+    base = ["run", str(Path(__file__).parent / "fixtures" / "escalation-small.yaml"), "-n", "64", "--json", "--no-store"]
+    alone = invoke(*base, "--lambda", "1.5")
+    named = invoke(*base, "--solver", "qbi", "--lambda", "1.5")
+    default = invoke(*base)
+    assert alone["solver"] == "qbi" and alone["lambda"] == 1.5 and alone["solver_auto"] == "lambda given"
+    assert alone["outcomes"] == named["outcomes"] and alone["metrics"] == named["metrics"]
+    assert default["lambda"] != 1.5 and default["outcomes"] != alone["outcomes"]

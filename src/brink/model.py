@@ -165,6 +165,8 @@ class CrisisModel:
     ) -> None:
         self.scenario = scenario
         caps = get_template(scenario.template).capabilities
+        if lam is not None and not caps.default_solver:  # auto is spe here, which takes no lambda
+            check_solver(solver, lam)
         #: The solver and lambda that run: ``"auto"`` resolved to the template's declared
         #: default where it has one (the escalation template: qbi at the lambda fitted on
         #: ICB), else kept as ``"auto"`` (the registry's rule, spe).

@@ -83,7 +83,7 @@ def load_evaluator(
     from brink.scenario.document import read_document_text
     from brink.solvers.registry import check_solver
 
-    check_solver(solver, lam)
+    check_solver(solver, lam, auto_takes_lambda=True)  # CrisisModel refuses auto where it is spe
     sc = load_scenario(scenario, list(overrides))
     text = read_document_text(resolve_scenario_source(scenario))
     model = CrisisModel(sc, solver=solver, lam=lam, memory=MEMORY_BUDGET if memory is None else memory)

@@ -124,13 +124,13 @@ def check_model_options(
     """Refuse bad shared options before anything runs (exit status 2 with a message).
 
     ``solver`` must be ``auto`` or registered (the message lists the names); ``--lambda``
-    needs a solver that takes one (a model's ``auto`` solves its perfect-information
-    game, which takes none).
+    needs a solver that takes one, or ``auto`` on a template whose declared default takes
+    one (:class:`brink.model.CrisisModel` refuses it where ``auto`` is spe).
     """
     from brink.errors import InputError
     from brink.scenario.random import check_samples, check_seed
 
-    check_solver(solver, lam)
+    check_solver(solver, lam, auto_takes_lambda=True)  # the model refuses it where auto takes none
     if samples is not None:
         check_samples(samples)
     if seed is not None:

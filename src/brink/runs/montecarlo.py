@@ -527,10 +527,10 @@ def run(
             "the store), or run fewer samples",
         )
     budget = _check_memory(memory)
-    if lam is not None:  # only a registered solver that takes a lambda (qre, qbi) accepts one
+    if lam is not None:  # a solver that takes a lambda (qre, qbi, pbe), or auto where it stands for one
         from brink.solvers.registry import check_solver
 
-        check_solver(solver, lam)
+        check_solver(solver, lam, auto_takes_lambda=True)  # CrisisModel refuses auto where it is spe
     lever_items = tuple(sorted((levers or {}).items()))
     # one model for the whole run: in process its chunks keep the scenario's document (an
     # error found while evaluating names file:line:col); other processes rebuild it from

@@ -445,7 +445,7 @@ def simulate(
     if lam is not None:
         from brink.solvers.registry import check_solver
 
-        check_solver(solver, lam)
+        check_solver(solver, lam, auto_takes_lambda=True)  # CrisisModel refuses auto where it is spe
     crisis = CrisisModel(scenario, solver=solver, lam=lam, memory=budget)
     horizon = int(scenario.survival.horizon_months)  # type: ignore[attr-defined]
     model = TrajectoryModel(crisis, ending, SETTLEMENT_SHARE if share is None else float(share))

@@ -383,7 +383,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
 
         text, source = resolve(ref)
         changes = list(ref.overrides)
-        solver = check_solver(ref.solver, ref.lam)
+        solver = check_solver(ref.solver, ref.lam, auto_takes_lambda=True)  # the model refuses auto where it is spe
         key = hashlib.sha256(json.dumps([source, text, changes, solver, ref.lam]).encode()).hexdigest()
         model = scenarios.get(
             key, lambda: CrisisModel(load_scenario_text(text, source, changes), solver, ref.lam, settings.memory)
