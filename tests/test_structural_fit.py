@@ -125,6 +125,10 @@ def test_recovery_300_crises_6_replications() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="measured on brink 0.5.0 (2026-12-07, all 50 replications, 175 core-minutes): "
+                   "coverage lambda.const 0.96, lambda.nuclear_dyad 0.94, cost.const 0.96, cost.log_ratio 0.94, "
+                   "balance.const 0.96, balance.log_ratio 0.88 (44 of 50), decisiveness.const 0.96; 94.3% of the "
+                   "350 intervals: the Wald interval of the capability slope covers too rarely")
 @pytest.mark.skipif(os.environ.get("BRINK_RECOVERY_STUDY") != "1",
                     reason="the full recovery study takes about 100 core-minutes (50 replications of 2,000 crises, "
                            "about 2 minutes each): run it with BRINK_RECOVERY_STUDY=1 on a machine with many cores")
