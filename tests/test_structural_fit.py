@@ -116,11 +116,12 @@ def test_recovery_quick() -> None:
 
 
 @pytest.mark.slow
-def test_recovery_300_crises_6_replications() -> None:
-    """The recovery study CI can afford: 6 replications of 300 crises (20% nuclear dyads), each
-    searched from the truth, run on every core: at least 85% of the 42 intervals cover the truth
-    (expected 95%; the full study below asks 90% per parameter of 50 replications of 2,000)."""
-    hits = _recovery(6, 300, nuclear=0.2, start=TRUE, workers=os.cpu_count() or 1)
+def test_recovery_300_crises_4_replications() -> None:
+    """The recovery study CI can afford: 4 replications of 300 crises (20% nuclear dyads), each
+    searched from the truth, run on every core: at least 85% of the 28 intervals cover the truth
+    (measured 27 of 28; expected 95%; the full study below asks 90% per parameter of 50
+    replications of 2,000, and its measured figures are in its reason)."""
+    hits = _recovery(4, 300, nuclear=0.2, start=TRUE, workers=os.cpu_count() or 1)
     assert hits.mean() >= 0.85, hits
 
 
