@@ -517,7 +517,8 @@ def test_a_whatif_and_a_run_use_the_solver_and_lambda_asked_for() -> None:
     assert done.result["outcomes"]["settlement"]["p"] == pytest.approx(qbi["outcomes"]["settlement"]["mean"], abs=1e-12)
 
 
-@pytest.mark.parametrize(("solver", "lam", "words"), [("nope", None, "unknown solver"), ("spe", 3.0, "lambda")])
+@pytest.mark.parametrize(("solver", "lam", "words"), [("nope", None, "unknown solver"), ("spe", 3.0, "lambda"),
+                                                      ("auto", 3.0, "lambda")])  # auto is spe on this template
 def test_a_bad_solver_or_lambda_is_422_with_the_choices(solver: str, lam: float | None, words: str) -> None:
     body: dict[str, Any] = {"scenario": SCENARIO, "samples": 10, "solver": solver}
     if lam is not None:
